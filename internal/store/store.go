@@ -1,0 +1,352 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Backends wrap nothing else around them, so callers use
+// errors.Is.
+var (
+	ErrNotFound      = errors.New("store: not found")
+	ErrAlreadyExists = errors.New("store: already exists")
+	// ErrReplayed is returned when a one-time artifact (code, rotated refresh
+	// token) is presented a second time. The backend has already revoked the
+	// grant it belongs to when it returns this error.
+	ErrReplayed = errors.New("store: artifact already used")
+	// ErrUnavailable wraps connection-level failures so the HTTP layer can
+	// answer 503 with Retry-After instead of 500.
+	ErrUnavailable = errors.New("store: database unavailable")
+)
+
+// AppType mirrors Logto's application types.
+type AppType string
+
+const (
+	AppTraditional AppType = "traditional" // server-side web app, confidential
+	AppSPA         AppType = "spa"         // browser app, public
+	AppNative      AppType = "native"      // mobile/desktop app, public
+	AppM2M         AppType = "m2m"         // machine-to-machine, confidential, client_credentials only
+)
+
+// Confidential reports whether the app authenticates with a secret.
+func (t AppType) Confidential() bool { return t == AppTraditional || t == AppM2M }
+
+// Valid reports whether t is a known app type.
+func (t AppType) Valid() bool {
+	switch t {
+	case AppTraditional, AppSPA, AppNative, AppM2M:
+		return true
+	}
+	return false
+}
+
+// Client is a registered application (an OAuth client).
+type Client struct {
+	ID   string
+	Name string
+	Type AppType
+	// SecretHash is the SHA-256 of the client secret; the secret itself is
+	// shown once at creation and never stored. Empty for public clients.
+	SecretHash             []byte
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	// ThirdParty apps get a consent screen; first-party apps never do.
+	ThirdParty bool
+	CreatedAt  time.Time
+}
+
+// User is an end user who signs in on the hosted pages.
+type User struct {
+	ID string
+	// Username and Email are stored canonical (see package identity rules in
+	// the experience package): lower-cased, NFKC-normalised. Either may be
+	// empty, not both.
+	Username     string
+	Email        string
+	Phone        string
+	Name         string
+	Picture      string
+	PasswordHash string // PHC string, argon2id
+	Suspended    bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	LastSignInAt time.Time // zero when never
+}
+
+// Resource is an API resource addressed by an RFC 8707 indicator.
+type Resource struct {
+	ID             string
+	Indicator      string // absolute URI, unique
+	Name           string
+	Scopes         []string // permissions the resource defines
+	AccessTokenTTL time.Duration
+	CreatedAt      time.Time
+}
+
+// SigningKey is one key of the provider's key set. A key is published in the
+// JWKS from CreatedAt, used for signing from ActivatesAt until a newer key
+// activates, and kept published until ExpiresAt (retired keys only).
+type SigningKey struct {
+	ID          string // the JWS kid
+	Alg         string // ES384, ES256 or RS256
+	PrivateKey  []byte // encrypted at rest by the caller (keys package)
+	CreatedAt   time.Time
+	ActivatesAt time.Time
+	RetiredAt   time.Time // zero while active or pending
+	ExpiresAt   time.Time // zero = never; after it the key is deleted
+}
+
+// AuthRequest is a pending authorization request: what /oidc/auth validated,
+// waiting for the user to sign in (and consent). It lives in the database so
+// any replica can resume it.
+type AuthRequest struct {
+	ID                  string
+	ClientID            string
+	RedirectURI         string
+	Scopes              []string
+	Resources           []string
+	State               string
+	Nonce               string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	ResponseMode        string
+	Prompt              []string
+	MaxAge              int // seconds; -1 when absent
+	LoginHint           string
+	UILocales           string
+	// ForceLogin is set by prompt=login/max_age until the user signs in again
+	// during this request.
+	ForceLogin bool
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
+// Session is a browser SSO session. The cookie holds a random token; the
+// store keys sessions by the SHA-256 of that token (IDHash) so a database
+// leak yields no usable cookie.
+type Session struct {
+	IDHash    []byte
+	SID       string // public session id, the ID token "sid" claim
+	UserID    string
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Grant ties together everything issued to one client for one user from one
+// authorization (code → tokens → refreshes). Revoking the grant revokes
+// every token in it.
+type Grant struct {
+	ID        string
+	ClientID  string
+	UserID    string // empty for client_credentials
+	SID       string // SSO session the grant came from, if any
+	Scopes    []string
+	Resources []string
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt time.Time // zero unless revoked
+}
+
+// AuthCode is an authorization code, keyed by the SHA-256 of the code.
+type AuthCode struct {
+	Hash                []byte
+	GrantID             string
+	ClientID            string
+	UserID              string
+	SID                 string
+	RedirectURI         string
+	Scopes              []string
+	Resources           []string
+	Nonce               string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	AuthTime            time.Time
+	CreatedAt           time.Time
+	ExpiresAt           time.Time
+	ConsumedAt          time.Time // zero until redeemed
+}
+
+// RefreshToken is keyed by the SHA-256 of the token.
+type RefreshToken struct {
+	Hash       []byte
+	GrantID    string
+	ClientID   string
+	UserID     string
+	Scopes     []string
+	Resources  []string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	ConsumedAt time.Time // set when rotated away; presenting it again is a replay
+}
+
+// AccessToken records an issued access token (opaque tokens by SHA-256 of the
+// token, JWT tokens by SHA-256 of their jti) so that introspection, userinfo
+// and revocation can see grant revocation immediately.
+type AccessToken struct {
+	Hash      []byte
+	GrantID   string // empty for client_credentials
+	ClientID  string
+	UserID    string // empty for client_credentials
+	Scopes    []string
+	Audience  string // resource indicator, empty for opaque userinfo tokens
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt time.Time
+}
+
+// Consent records what a user allowed a third-party client.
+type Consent struct {
+	UserID    string
+	ClientID  string
+	Scopes    []string
+	Resources []string
+	CreatedAt time.Time
+}
+
+// CodeIssue is what a successful code redemption writes in the same
+// transaction that consumes the code.
+type CodeIssue struct {
+	AccessToken  AccessToken
+	RefreshToken *RefreshToken // nil when no refresh token is issued
+}
+
+// RefreshIssue is what a successful refresh writes in the same transaction.
+type RefreshIssue struct {
+	AccessToken AccessToken
+	// Rotate, when non-nil, marks the presented token consumed and stores
+	// this one in its place.
+	Rotate *RefreshToken
+}
+
+type Clients interface {
+	CreateClient(ctx context.Context, c Client) error
+	GetClient(ctx context.Context, id string) (Client, error)
+	ListClients(ctx context.Context) ([]Client, error)
+	// DeleteClient removes the client and revokes every grant and token
+	// issued to it.
+	DeleteClient(ctx context.Context, id string) error
+}
+
+type Users interface {
+	CreateUser(ctx context.Context, u User) error // ErrAlreadyExists on username/email clash
+	GetUser(ctx context.Context, id string) (User, error)
+	// GetUserByLogin finds a user by canonical username or canonical email.
+	GetUserByLogin(ctx context.Context, login string) (User, error)
+	ListUsers(ctx context.Context) ([]User, error)
+	// UpdateUser runs fn on the current row inside a transaction and stores
+	// its result (compare-and-swap without leaking transactions).
+	UpdateUser(ctx context.Context, id string, fn func(User) (User, error)) (User, error)
+	// DeleteUser removes the user, their sessions, grants and tokens.
+	DeleteUser(ctx context.Context, id string) error
+}
+
+type Resources interface {
+	CreateResource(ctx context.Context, r Resource) error // ErrAlreadyExists on indicator clash
+	GetResourceByIndicator(ctx context.Context, indicator string) (Resource, error)
+	ListResources(ctx context.Context) ([]Resource, error)
+	DeleteResource(ctx context.Context, id string) error
+}
+
+type Keys interface {
+	CreateKey(ctx context.Context, k SigningKey) error
+	// ListKeys returns every stored key, oldest first.
+	ListKeys(ctx context.Context) ([]SigningKey, error)
+	// RetireKeys sets RetiredAt=now and ExpiresAt=expires on every key that
+	// is not retired and whose ID is not keep.
+	RetireKeys(ctx context.Context, keep string, now, expires time.Time) error
+}
+
+type AuthRequests interface {
+	CreateAuthRequest(ctx context.Context, a AuthRequest) error
+	GetAuthRequest(ctx context.Context, id string) (AuthRequest, error) // expired → ErrNotFound
+	UpdateAuthRequest(ctx context.Context, id string, fn func(AuthRequest) (AuthRequest, error)) (AuthRequest, error)
+	DeleteAuthRequest(ctx context.Context, id string) error
+}
+
+type Sessions interface {
+	CreateSession(ctx context.Context, s Session) error
+	GetSession(ctx context.Context, idHash []byte) (Session, error) // expired → ErrNotFound
+	// DeleteSession removes the session and revokes the grants issued from
+	// it that do not outlive it (those without offline_access).
+	DeleteSession(ctx context.Context, idHash []byte) error
+	DeleteUserSessions(ctx context.Context, userID string) error
+}
+
+type Grants interface {
+	CreateGrant(ctx context.Context, g Grant) error
+	GetGrant(ctx context.Context, id string) (Grant, error)
+	// RevokeGrant marks the grant revoked and revokes its codes, refresh
+	// tokens and access tokens. Revoking twice is not an error.
+	RevokeGrant(ctx context.Context, id string, now time.Time) error
+}
+
+type Codes interface {
+	CreateCode(ctx context.Context, c AuthCode) error
+	// RedeemCode consumes the code with one conditional write. If the code was
+	// already consumed it revokes the code's grant and returns ErrReplayed.
+	// Otherwise it calls fn with the (now consumed) code; if fn returns an
+	// error the consumption still commits (a code is burned by any attempt)
+	// and that error is returned; if fn succeeds the issue is written in the
+	// same transaction. Expired codes → ErrNotFound.
+	RedeemCode(ctx context.Context, hash []byte, now time.Time, fn func(AuthCode) (CodeIssue, error)) (AuthCode, error)
+}
+
+type RefreshTokens interface {
+	// UseRefreshToken loads the token and, in one transaction: if it was
+	// consumed, revokes its grant and returns ErrReplayed; if it, or its
+	// grant, is expired or revoked returns ErrNotFound; otherwise calls fn
+	// and writes the issue (rotating atomically when asked: of many
+	// concurrent rotations exactly one succeeds, the others get ErrReplayed).
+	UseRefreshToken(ctx context.Context, hash []byte, now time.Time, fn func(RefreshToken, Grant) (RefreshIssue, error)) (RefreshToken, error)
+	GetRefreshToken(ctx context.Context, hash []byte) (RefreshToken, error)
+}
+
+type AccessTokens interface {
+	CreateAccessToken(ctx context.Context, t AccessToken) error
+	// GetAccessToken returns the token if it exists, is unexpired, not
+	// revoked, and its grant (if any) is not revoked; else ErrNotFound.
+	GetAccessToken(ctx context.Context, hash []byte, now time.Time) (AccessToken, error)
+	RevokeAccessToken(ctx context.Context, hash []byte, now time.Time) error
+}
+
+type Consents interface {
+	GetConsent(ctx context.Context, userID, clientID string) (Consent, error)
+	PutConsent(ctx context.Context, c Consent) error
+}
+
+// Throttle counts failed sign-in attempts per key ("user:<id>", "ip:<addr>")
+// in fixed windows, in the database so that limits hold across replicas.
+type Throttle interface {
+	// ReserveAttempt atomically takes one attempt slot for key in the window
+	// that contains now. It returns ok=false and the time the window ends
+	// when limit attempts were already taken. Of N concurrent calls at most
+	// limit-taken succeed.
+	ReserveAttempt(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (ok bool, retryAt time.Time, err error)
+	// ResetAttempts clears the key (after a successful sign-in).
+	ResetAttempts(ctx context.Context, key string) error
+}
+
+// Store is everything Sesame persists.
+type Store interface {
+	Clients
+	Users
+	Resources
+	Keys
+	AuthRequests
+	Sessions
+	Grants
+	Codes
+	RefreshTokens
+	AccessTokens
+	Consents
+	Throttle
+	// GarbageCollect deletes expired rows and reports how many.
+	GarbageCollect(ctx context.Context, now time.Time) (int64, error)
+	// Ping checks the database is reachable (readiness).
+	Ping(ctx context.Context) error
+	Close() error
+}

@@ -1,0 +1,3 @@
+module github.com/sesameauth/sesame/sdk
+
+go 1.26
