@@ -1,0 +1,13 @@
+// Command sesame is the Sesame identity server and its admin CLI.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/sesameauth/sesame/internal/cli"
+)
+
+func main() {
+	os.Exit(cli.Main(context.Background(), os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr}))
+}

@@ -1,0 +1,209 @@
+// Package app is Sesame's composition root: it builds every component from
+// the configuration and is the one place that lists every endpoint family
+// mounted on the server.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/experience"
+	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/oidc/authorize"
+	"github.com/sesameauth/sesame/internal/oidc/discovery"
+	"github.com/sesameauth/sesame/internal/oidc/endsession"
+	"github.com/sesameauth/sesame/internal/oidc/introspection"
+	"github.com/sesameauth/sesame/internal/oidc/keys"
+	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/oidc/revocation"
+	"github.com/sesameauth/sesame/internal/oidc/token"
+	"github.com/sesameauth/sesame/internal/oidc/userinfo"
+	"github.com/sesameauth/sesame/internal/password"
+	"github.com/sesameauth/sesame/internal/secret"
+	"github.com/sesameauth/sesame/internal/session"
+	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/ui"
+	"github.com/sesameauth/sesame/web"
+)
+
+// Options tune a Server beyond Config (tests and benchmarks use them).
+type Options struct {
+	Web            fs.FS            // templates and static files; default web.FS()
+	Now            func() time.Time // clock; default time.Now
+	PasswordParams password.Params  // default password.Default
+	Throttle       experience.Throttle
+	GCInterval     time.Duration // default 10m
+}
+
+// Server is a configured Sesame.
+type Server struct {
+	cfg     config.Config
+	store   store.Store
+	log     *slog.Logger
+	keys    *keys.Manager
+	handler http.Handler
+	gcEvery time.Duration
+}
+
+// New builds the server over st. cfg must be validated.
+func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logger, opts Options) (*Server, error) {
+	master, err := cfg.MasterSecret()
+	if err != nil {
+		return nil, err
+	}
+	if opts.Web == nil {
+		opts.Web = web.FS()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.GCInterval == 0 {
+		opts.GCInterval = 10 * time.Minute
+	}
+	renderer, err := ui.New(opts.Web)
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	km := keys.New(st, master, keys.Options{Alg: cfg.SigningAlg, PublishDelay: cfg.KeyPublishDelay, Now: opts.Now})
+	if err := km.Ensure(ctx); err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	proxies, err := cfg.Proxies()
+	if err != nil {
+		return nil, err
+	}
+	p := &provider.Provider{Issuer: cfg.Issuer(), Endpoint: cfg.Endpoint, Store: st, Keys: km, Log: log, Now: opts.Now}
+	sessions := &session.Manager{Store: st, Secure: cfg.Secure(), TTL: provider.SessionTTL, Now: opts.Now}
+	csrf := &httpx.CSRF{Key: secret.Derive(master, "csrf"), Secure: cfg.Secure()}
+	origin := http.NewCrossOriginProtection()
+	if err := origin.AddTrustedOrigin(originOf(cfg.Endpoint)); err != nil {
+		return nil, err
+	}
+	origin.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		authorize.ErrorPage(renderer, w, r, http.StatusForbidden, "Request blocked",
+			"This form was submitted from another site, so Sesame ignored it.", "cross-origin request")
+	}))
+	responder := &authorize.Responder{UI: renderer, Issuer: p.Issuer, Log: log}
+
+	mux := http.NewServeMux()
+	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval}
+	// Every endpoint family, in one list.
+	for _, h := range []httpx.Mounter{
+		&discovery.Handler{P: p},
+		&authorize.Handler{P: p, Sessions: sessions, UI: renderer, Responder: responder},
+		&token.Handler{P: p},
+		&userinfo.Handler{P: p},
+		&endsession.Handler{P: p, Sessions: sessions, UI: renderer, CSRF: csrf, Origin: origin},
+		&revocation.Handler{P: p},
+		&introspection.Handler{P: p},
+		&experience.Handler{P: p, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
+			Origin: origin, Responder: responder, AllowRegistration: cfg.AllowRegistration,
+			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams},
+	} {
+		h.Mount(mux)
+	}
+	mux.Handle("GET "+ui.StaticPrefix, http.StripPrefix(ui.StaticPrefix, renderer.Static()))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		renderer.Home(w, http.StatusOK, ui.HomePage{Base: ui.Base{Title: "Sesame", Nonce: httpx.Nonce(r.Context())},
+			Issuer: p.Issuer, DiscoveryURL: p.Issuer + "/.well-known/openid-configuration"})
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		authorize.ErrorPage(renderer, w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "")
+	})
+	s.handler = httpx.Chain(mux, httpx.Recover(log), httpx.Log(log), httpx.Secure(cfg.Secure()), httpx.Limit)
+	return s, nil
+}
+
+func originOf(endpoint string) string { return authorize.Origin(endpoint) }
+
+// Handler is the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Keys is the signing key manager.
+func (s *Server) Keys() *keys.Manager { return s.keys }
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+// Run serves on cfg.Addr until ctx is cancelled, then shuts down
+// gracefully. It also collects expired rows in the background.
+func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	gcDone := make(chan struct{})
+	gcCtx, stopGC := context.WithCancel(ctx)
+	go func() {
+		defer close(gcDone)
+		s.gcLoop(gcCtx)
+	}()
+	select {
+	case err := <-errc:
+		stopGC()
+		<-gcDone
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	stopGC()
+	<-gcDone
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func (s *Server) gcLoop(ctx context.Context) {
+	t := time.NewTicker(s.gcEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := s.store.GarbageCollect(ctx, time.Now())
+			if err != nil {
+				s.log.Warn("garbage collection failed", "err", err)
+			} else if n > 0 {
+				s.log.Debug("garbage collected", "rows", n)
+			}
+		}
+	}
+}

@@ -1,0 +1,552 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/experience"
+	"github.com/sesameauth/sesame/internal/oidc/keys"
+	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/oidc/redirecturi"
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+func sub(ctx context.Context, env Env, group string, args []string, subs map[string]func(context.Context, Env, []string) error) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		names := make([]string, 0, len(subs))
+		for n := range subs {
+			names = append(names, n)
+		}
+		if len(args) == 0 {
+			return usagef("usage: sesame %s <%s> [flags]", group, strings.Join(sorted(names), "|"))
+		}
+		fmt.Fprintf(env.Stdout, "Usage: sesame %s <%s> [flags]\n", group, strings.Join(sorted(names), "|"))
+		return nil
+	}
+	f, ok := subs[args[0]]
+	if !ok {
+		return usagef("unknown command %q for %s", args[0], group)
+	}
+	return f(ctx, env, args[1:])
+}
+
+func sorted(s []string) []string {
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+	return s
+}
+
+const alnum = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+// randomString draws n characters uniformly from alphabet.
+func randomString(n int, alphabet string) string {
+	out := make([]byte, n)
+	buf := make([]byte, 1)
+	limit := 256 - 256%len(alphabet)
+	for i := 0; i < n; {
+		rand.Read(buf)
+		if int(buf[0]) >= limit {
+			continue
+		}
+		out[i] = alphabet[int(buf[0])%len(alphabet)]
+		i++
+	}
+	return string(out)
+}
+
+// NewAppID returns a Logto-shaped app id: 21 characters of [0-9a-z].
+func NewAppID() string { return randomString(21, alnum[:36]) }
+
+// NewSecret returns a 32-character alphanumeric secret (Logto's shape, so a
+// Basic header needs no form-encoding).
+func NewSecret() string { return randomString(32, alnum) }
+
+// ---- apps ----
+
+type appJSON struct {
+	ID                     string   `json:"id"`
+	Name                   string   `json:"name"`
+	Type                   string   `json:"type"`
+	Secret                 string   `json:"secret"`
+	RedirectURIs           []string `json:"redirect_uris"`
+	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris"`
+	ThirdParty             bool     `json:"third_party"`
+	CreatedAt              string   `json:"created_at"`
+}
+
+func toAppJSON(c store.Client, secret string) appJSON {
+	return appJSON{ID: c.ID, Name: c.Name, Type: string(c.Type), Secret: secret, RedirectURIs: nonNil(c.RedirectURIs),
+		PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs), ThirdParty: c.ThirdParty, CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339)}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func apps(ctx context.Context, env Env, args []string) error {
+	return sub(ctx, env, "apps", args, map[string]func(context.Context, Env, []string) error{
+		"create": appsCreate, "list": appsList, "delete": appsDelete,
+	})
+}
+
+func appsCreate(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var name, typ string
+	var redirects, logouts multiFlag
+	var asJSON, thirdParty bool
+	fs := newFlags(env, "apps create", "apps create --name NAME --type traditional|spa|native|m2m [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--json]")
+	cfg.StoreFlags(fs)
+	fs.StringVar(&name, "name", "", "display name shown on the sign-in page (required)")
+	fs.StringVar(&typ, "type", "", "traditional (server web app), spa, native or m2m (required)")
+	fs.Var(&redirects, "redirect-uri", "allowed redirect URI, exact match (repeatable)")
+	fs.Var(&logouts, "post-logout-redirect-uri", "allowed post-sign-out redirect URI (repeatable)")
+	fs.BoolVar(&thirdParty, "third-party", false, "show a consent screen to users of this app")
+	fs.BoolVar(&asJSON, "json", false, "print the app as one JSON object")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 256 {
+		return usagef("--name is required (at most 256 characters)")
+	}
+	t := store.AppType(strings.ToLower(typ))
+	if !t.Valid() {
+		return usagef("--type must be traditional, spa, native or m2m")
+	}
+	if t == store.AppM2M && (len(redirects) > 0 || len(logouts) > 0) {
+		return usagef("m2m apps have no redirect URIs")
+	}
+	if len(redirects) > 100 || len(logouts) > 100 {
+		return usagef("at most 100 redirect URIs")
+	}
+	for _, u := range redirects {
+		if err := redirecturi.Validate(u, t == store.AppNative); err != nil {
+			return usagef("--redirect-uri %q: %v", u, err)
+		}
+	}
+	for _, u := range logouts {
+		if err := redirecturi.Validate(u, t == store.AppNative); err != nil {
+			return usagef("--post-logout-redirect-uri %q: %v", u, err)
+		}
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	c := store.Client{ID: NewAppID(), Name: name, Type: t, RedirectURIs: redirects, PostLogoutRedirectURIs: logouts,
+		ThirdParty: thirdParty, CreatedAt: time.Now().UTC()}
+	secret := ""
+	if t.Confidential() {
+		secret = NewSecret()
+		c.SecretHash = provider.HashSecret(secret)
+	}
+	if err := st.CreateClient(ctx, c); err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(env.Stdout, toAppJSON(c, secret))
+	}
+	fmt.Fprintf(env.Stdout, "Created %s app %q\n  App ID:     %s\n", t, name, c.ID)
+	if secret != "" {
+		fmt.Fprintf(env.Stdout, "  App secret: %s\n  (Store the secret now: Sesame keeps only a hash of it.)\n", secret)
+	}
+	return nil
+}
+
+func appsList(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var asJSON bool
+	fs := newFlags(env, "apps list", "apps list [--json]")
+	cfg.StoreFlags(fs)
+	fs.BoolVar(&asJSON, "json", false, "print a JSON array")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cs, err := st.ListClients(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		out := make([]appJSON, 0, len(cs))
+		for _, c := range cs {
+			out = append(out, toAppJSON(c, ""))
+		}
+		return writeJSON(env.Stdout, out)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTYPE\tNAME\tREDIRECT URIS")
+	for _, c := range cs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Type, c.Name, strings.Join(c.RedirectURIs, " "))
+	}
+	return tw.Flush()
+}
+
+func appsDelete(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	fs := newFlags(env, "apps delete", "apps delete ID")
+	cfg.StoreFlags(fs)
+	id, rest := splitID(args)
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	if id == "" {
+		return usagef("usage: sesame apps delete ID")
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.DeleteClient(ctx, id); errors.Is(err, store.ErrNotFound) {
+		return usagef("no app with id %q", id)
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Deleted app %s and revoked its tokens\n", id)
+	return nil
+}
+
+// splitID takes the first non-flag argument as an id, wherever it stands.
+func splitID(args []string) (string, []string) {
+	var rest []string
+	id := ""
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") && id == "" {
+			id = a
+			continue
+		}
+		rest = append(rest, a)
+		if (a == "--data" || a == "-data" || a == "--database-url" || a == "-database-url") && i+1 < len(args) {
+			i++
+			rest = append(rest, args[i])
+		}
+	}
+	return id, rest
+}
+
+// ---- users ----
+
+type userJSON struct {
+	ID        string `json:"id"`
+	Username  string `json:"username"`
+	Email     string `json:"email"`
+	Name      string `json:"name"`
+	Suspended bool   `json:"suspended"`
+	CreatedAt string `json:"created_at"`
+}
+
+func users(ctx context.Context, env Env, args []string) error {
+	return sub(ctx, env, "users", args, map[string]func(context.Context, Env, []string) error{
+		"create": usersCreate, "list": usersList,
+	})
+}
+
+func usersCreate(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var username, pw, email, name string
+	var asJSON bool
+	fs := newFlags(env, "users create", "users create --username U --password P [--email E] [--name N] [--json]")
+	cfg.StoreFlags(fs)
+	fs.StringVar(&username, "username", "", "username (required)")
+	fs.StringVar(&pw, "password", "", "password, at least 8 characters (required)")
+	fs.StringVar(&email, "email", "", "email address")
+	fs.StringVar(&name, "name", "", "display name")
+	fs.BoolVar(&asJSON, "json", false, "print the user as one JSON object")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	username = experience.Canonical(username)
+	if err := experience.ValidateUsername(username); err != nil {
+		return usagef("--username: %v", err)
+	}
+	email = experience.Canonical(email)
+	if email != "" {
+		if err := experience.ValidateEmail(email); err != nil {
+			return usagef("--email: %v", err)
+		}
+	}
+	if err := experience.ValidatePassword(pw); err != nil {
+		return usagef("--password: %v", err)
+	}
+	if len(name) > 256 {
+		return usagef("--name is too long")
+	}
+	u, err := experience.NewUser(ctx, username, email, pw, passwordParams, time.Now().UTC())
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	u.Name = strings.TrimSpace(name)
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.CreateUser(ctx, u); errors.Is(err, store.ErrAlreadyExists) {
+		return usagef("a user with that username or email already exists")
+	} else if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(env.Stdout, userJSON{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name, CreatedAt: u.CreatedAt.Format(time.RFC3339)})
+	}
+	fmt.Fprintf(env.Stdout, "Created user %s (id %s)\n", u.Username, u.ID)
+	return nil
+}
+
+func usersList(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var asJSON bool
+	fs := newFlags(env, "users list", "users list [--json]")
+	cfg.StoreFlags(fs)
+	fs.BoolVar(&asJSON, "json", false, "print a JSON array")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	us, err := st.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		out := make([]userJSON, 0, len(us))
+		for _, u := range us {
+			out = append(out, userJSON{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name, Suspended: u.Suspended, CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339)})
+		}
+		return writeJSON(env.Stdout, out)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tUSERNAME\tEMAIL")
+	for _, u := range us {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", u.ID, u.Username, u.Email)
+	}
+	return tw.Flush()
+}
+
+// ---- resources ----
+
+type resourceJSON struct {
+	ID             string   `json:"id"`
+	Indicator      string   `json:"indicator"`
+	Name           string   `json:"name"`
+	Scopes         []string `json:"scopes"`
+	AccessTokenTTL int64    `json:"access_token_ttl"`
+}
+
+func resources(ctx context.Context, env Env, args []string) error {
+	return sub(ctx, env, "resources", args, map[string]func(context.Context, Env, []string) error{
+		"create": resourcesCreate, "list": resourcesList,
+	})
+}
+
+func resourcesCreate(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var indicator, name string
+	var scopes multiFlag
+	var ttl time.Duration
+	var asJSON bool
+	fs := newFlags(env, "resources create", "resources create --indicator URI --name NAME [--scope S]... [--json]")
+	cfg.StoreFlags(fs)
+	fs.StringVar(&indicator, "indicator", "", "the API's resource indicator, an absolute URI (required)")
+	fs.StringVar(&name, "name", "", "display name (required)")
+	fs.Var(&scopes, "scope", "a permission the API defines (repeatable)")
+	fs.DurationVar(&ttl, "access-token-ttl", time.Hour, "lifetime of access tokens for this API")
+	fs.BoolVar(&asJSON, "json", false, "print the resource as one JSON object")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	u, err := url.Parse(indicator)
+	if indicator == "" || err != nil || !u.IsAbs() || u.Fragment != "" || strings.ContainsAny(indicator, "#, ") || len(indicator) > 2000 {
+		return usagef("--indicator must be an absolute URI without a fragment, comma or space")
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 256 {
+		return usagef("--name is required (at most 256 characters)")
+	}
+	for _, s := range scopes {
+		if s == "" || strings.ContainsAny(s, " \"\\") || provider.IsOIDCScope(s) || len(s) > 256 {
+			return usagef("--scope %q is not a valid permission name", s)
+		}
+	}
+	if ttl < time.Minute || ttl > 24*time.Hour {
+		return usagef("--access-token-ttl must be between 1m and 24h")
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r := store.Resource{ID: provider.NewID(), Indicator: indicator, Name: name, Scopes: scopes, AccessTokenTTL: ttl, CreatedAt: time.Now().UTC()}
+	if err := st.CreateResource(ctx, r); errors.Is(err, store.ErrAlreadyExists) {
+		return usagef("a resource with indicator %q already exists", indicator)
+	} else if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(env.Stdout, resourceJSON{ID: r.ID, Indicator: r.Indicator, Name: r.Name, Scopes: nonNil(r.Scopes), AccessTokenTTL: int64(ttl.Seconds())})
+	}
+	fmt.Fprintf(env.Stdout, "Created API resource %s (id %s)\n", indicator, r.ID)
+	return nil
+}
+
+func resourcesList(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var asJSON bool
+	fs := newFlags(env, "resources list", "resources list [--json]")
+	cfg.StoreFlags(fs)
+	fs.BoolVar(&asJSON, "json", false, "print a JSON array")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rs, err := st.ListResources(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		out := make([]resourceJSON, 0, len(rs))
+		for _, r := range rs {
+			out = append(out, resourceJSON{ID: r.ID, Indicator: r.Indicator, Name: r.Name, Scopes: nonNil(r.Scopes), AccessTokenTTL: int64(r.AccessTokenTTL.Seconds())})
+		}
+		return writeJSON(env.Stdout, out)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tINDICATOR\tNAME\tSCOPES")
+	for _, r := range rs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Indicator, r.Name, strings.Join(r.Scopes, " "))
+	}
+	return tw.Flush()
+}
+
+// ---- keys ----
+
+func keysCmd(ctx context.Context, env Env, args []string) error {
+	return sub(ctx, env, "keys", args, map[string]func(context.Context, Env, []string) error{
+		"rotate": keysRotate, "list": keysList,
+	})
+}
+
+func keysRotate(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var alg string
+	fs := newFlags(env, "keys rotate", "keys rotate [--signing-alg ES384|ES256|RS256] [--key-publish-delay D]")
+	cfg.StoreFlags(fs)
+	cfg.SecretFlag(fs)
+	cfg.KeyFlags(fs)
+	fs.StringVar(&alg, "signing-alg", "ES384", "algorithm of the new key")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	if !keys.SupportedAlg(alg) {
+		return usagef("--signing-alg must be one of %s", strings.Join(keys.Supported, ", "))
+	}
+	if cfg.Secret != "" && len(cfg.Secret) < 32 {
+		return usagef("--secret must be at least 32 characters")
+	}
+	master, err := cfg.MasterSecret()
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	km := keys.New(st, master, keys.Options{Alg: alg, PublishDelay: cfg.KeyPublishDelay})
+	if err := km.Ensure(ctx); err != nil {
+		return err
+	}
+	k, err := km.Rotate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Added %s key %s: published now, signing from %s\n", k.Alg, k.ID, k.ActivatesAt.UTC().Format(time.RFC3339))
+	return nil
+}
+
+func keysList(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	fs := newFlags(env, "keys list", "keys list")
+	cfg.StoreFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ks, err := st.ListKeys(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KID\tALG\tSIGNS FROM\tRETIRED\tREMOVED AT")
+	for _, k := range ks {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Alg, k.ActivatesAt.UTC().Format(time.RFC3339), ts(k.RetiredAt), ts(k.ExpiresAt))
+	}
+	return tw.Flush()
+}
+
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,172 @@
+// Package cli implements the sesame command: serve, migrate, and the first
+// admin tasks (apps, users, resources, keys). Every command validates all
+// of its input before touching the database, answers bad input with one
+// line on stderr and exit status 2, and writes nothing in that case.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/password"
+	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/store/sqlstore"
+)
+
+// Exit statuses.
+const (
+	ExitOK      = 0
+	ExitFailure = 1 // the command was valid but failed (database down…)
+	ExitUsage   = 2 // bad input: nothing was written
+)
+
+// Version is set at build time with -ldflags "-X …/cli.Version=…".
+var Version = "dev"
+
+// usageError marks bad input.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+// Env is what a command runs against.
+type Env struct {
+	Stdout, Stderr io.Writer
+	// Log is used by serve; nil builds one from the flags.
+	Log *slog.Logger
+}
+
+type command struct {
+	name  string
+	short string
+	run   func(ctx context.Context, env Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "start the server", serve},
+		{"migrate", "apply database migrations and exit", migrate},
+		{"apps", "manage applications (create, list, delete)", apps},
+		{"users", "manage users (create, list)", users},
+		{"resources", "manage API resources (create, list)", resources},
+		{"keys", "manage signing keys (list, rotate)", keysCmd},
+		{"version", "print the version", func(_ context.Context, env Env, _ []string) error {
+			fmt.Fprintln(env.Stdout, "sesame", Version)
+			return nil
+		}},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Sesame is an OpenID Connect identity server.")
+	fmt.Fprintln(w, "\nUsage: sesame <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.short)
+	}
+	fmt.Fprintln(w, "\nRun 'sesame <command> --help' for a command's flags.")
+}
+
+// Main runs the command line and returns the exit status.
+func Main(ctx context.Context, args []string, env Env) int {
+	if len(args) == 0 {
+		usage(env.Stderr)
+		return ExitUsage
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(env.Stdout)
+		return ExitOK
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, env, args[1:])
+		var ue usageError
+		switch {
+		case err == nil:
+			return ExitOK
+		case errors.Is(err, flag.ErrHelp):
+			return ExitOK
+		case errors.As(err, &ue):
+			fmt.Fprintln(env.Stderr, "sesame: "+oneLine(ue.msg))
+			return ExitUsage
+		default:
+			fmt.Fprintln(env.Stderr, "sesame: "+oneLine(err.Error()))
+			return ExitFailure
+		}
+	}
+	fmt.Fprintf(env.Stderr, "sesame: unknown command %q (run 'sesame --help')\n", oneLine(args[0]))
+	return ExitUsage
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > 400 {
+		s = s[:400] + "…"
+	}
+	return s
+}
+
+// newFlags returns a FlagSet whose errors are usage errors and whose help
+// goes to stdout.
+func newFlags(env Env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fs.SetOutput(env.Stdout)
+		fmt.Fprintf(env.Stdout, "Usage: sesame %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parse parses flags; a parse error becomes a usage error, --help ErrHelp.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
+			return flag.ErrHelp
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// openStore opens the configured database (migrating it).
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store.Store, error) {
+	return sqlstore.Open(ctx, sqlstore.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+}
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// passwordParams is the argon2id cost for users created from the CLI.
+var passwordParams = password.Default

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/sesameauth/sesame/internal/app"
+	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/store/sqlstore"
+)
+
+func newLogger(cfg *config.Config) *slog.Logger {
+	var lvl slog.Level
+	lvl.UnmarshalText([]byte(cfg.LogLevel))
+	o := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, o))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, o))
+}
+
+func serve(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	fs := newFlags(env, "serve", "serve [flags]")
+	cfg.ServeFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	if cfg.Postgres() && cfg.Secret == "" {
+		return usagef("SESAME_SECRET (or --secret) is required with PostgreSQL: every replica must share it")
+	}
+	log := env.Log
+	if log == nil {
+		log = newLogger(&cfg)
+	}
+	ctx, stop := signalContext(ctx)
+	defer stop()
+	st, err := openStore(ctx, &cfg, log)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	defer st.Close()
+	srv, err := app.New(ctx, cfg, st, log, app.Options{})
+	if err != nil {
+		return err
+	}
+	where := "SQLite in " + cfg.DataDir
+	if cfg.Postgres() {
+		where = "PostgreSQL"
+	}
+	return srv.Run(ctx, func(addr string) {
+		log.Info("sesame is ready", "listen", addr, "database", where)
+		fmt.Fprintf(env.Stdout, "Sesame is running on http://%s (%s)\n", addr, where)
+		fmt.Fprintf(env.Stdout, "  Endpoint:   %s\n", cfg.Endpoint)
+		fmt.Fprintf(env.Stdout, "  Issuer:     %s\n", cfg.Issuer())
+		fmt.Fprintf(env.Stdout, "  Discovery:  %s/.well-known/openid-configuration\n", cfg.Issuer())
+		fmt.Fprintf(env.Stdout, "  Sign-in:    %s/sign-in\n", cfg.Endpoint)
+	})
+}
+
+func migrate(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	fs := newFlags(env, "migrate", "migrate [--data DIR | --database-url URL]")
+	cfg.StoreFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	if err := sqlstore.Migrate(ctx, sqlstore.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir}); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	fmt.Fprintln(env.Stdout, "database is up to date")
+	return nil
+}

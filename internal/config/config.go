@@ -1,0 +1,209 @@
+// Package config holds Sesame's settings: one flat struct filled from
+// command-line flags whose defaults come from SESAME_* environment
+// variables, validated apart from parsing.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/oidc/keys"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	Addr              string
+	Endpoint          string // public base URL, no trailing slash
+	DataDir           string
+	DatabaseURL       string
+	Secret            string // master secret; generated into DataDir for SQLite when empty
+	LogFormat         string // text or json
+	LogLevel          string // debug, info, warn, error
+	SigningAlg        string
+	AllowRegistration bool
+	TrustedProxies    string // comma-separated CIDRs whose X-Forwarded-For is believed
+	KeyPublishDelay   time.Duration
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string, def bool) bool {
+	if v, ok := os.LookupEnv(name); ok {
+		b, err := strconv.ParseBool(v)
+		if err == nil {
+			return b
+		}
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, ok := os.LookupEnv(name); ok {
+		d, err := time.ParseDuration(v)
+		if err == nil {
+			return d
+		}
+	}
+	return def
+}
+
+// StoreFlags registers the flags every command needs to reach the database.
+func (c *Config) StoreFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data", env("SESAME_DATA", "./sesame-data"), "directory of the embedded SQLite database (env SESAME_DATA)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("SESAME_DATABASE_URL", ""), "postgres://… URL to use PostgreSQL instead of SQLite (env SESAME_DATABASE_URL)")
+}
+
+// ServeFlags registers the server's flags.
+func (c *Config) ServeFlags(fs *flag.FlagSet) {
+	c.StoreFlags(fs)
+	c.SecretFlag(fs)
+	fs.StringVar(&c.Addr, "addr", env("SESAME_ADDR", "127.0.0.1:3001"), "listen address (env SESAME_ADDR)")
+	fs.StringVar(&c.Endpoint, "endpoint", env("SESAME_ENDPOINT", "http://localhost:3001"), "public base URL; the issuer is {endpoint}/oidc (env SESAME_ENDPOINT)")
+	fs.StringVar(&c.LogFormat, "log-format", env("SESAME_LOG_FORMAT", "text"), "log format: text or json (env SESAME_LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", env("SESAME_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env SESAME_LOG_LEVEL)")
+	fs.StringVar(&c.SigningAlg, "signing-alg", env("SESAME_SIGNING_ALG", "ES384"), "ID token signing algorithm: ES384, ES256 or RS256 (env SESAME_SIGNING_ALG)")
+	fs.BoolVar(&c.AllowRegistration, "registration", envBool("SESAME_REGISTRATION", true), "let users create accounts on the sign-in page (env SESAME_REGISTRATION)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("SESAME_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (env SESAME_TRUSTED_PROXIES)")
+	c.KeyFlags(fs)
+}
+
+// SecretFlag registers --secret.
+func (c *Config) SecretFlag(fs *flag.FlagSet) {
+	fs.StringVar(&c.Secret, "secret", env("SESAME_SECRET", ""), "master secret (32+ characters) that encrypts signing keys; required with PostgreSQL, generated in the data directory for SQLite (env SESAME_SECRET)")
+}
+
+// KeyFlags registers the key-rotation settings.
+func (c *Config) KeyFlags(fs *flag.FlagSet) {
+	fs.DurationVar(&c.KeyPublishDelay, "key-publish-delay", envDuration("SESAME_KEY_PUBLISH_DELAY", 2*time.Minute), "how long a rotated-in key is published before it signs (env SESAME_KEY_PUBLISH_DELAY)")
+}
+
+// Postgres reports whether the database is PostgreSQL.
+func (c *Config) Postgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// ValidateStore checks the database settings.
+func (c *Config) ValidateStore() error {
+	if c.DatabaseURL != "" && !c.Postgres() {
+		return errors.New("--database-url must start with postgres:// or postgresql://")
+	}
+	if c.DatabaseURL == "" && strings.TrimSpace(c.DataDir) == "" {
+		return errors.New("--data must not be empty")
+	}
+	return nil
+}
+
+// Validate checks the server's configuration and normalises Endpoint.
+func (c *Config) Validate() error {
+	if err := c.ValidateStore(); err != nil {
+		return err
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("--addr %q is not host:port", c.Addr)
+	}
+	u, err := url.Parse(c.Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("--endpoint %q must be an absolute http(s) URL without query or fragment", c.Endpoint)
+	}
+	c.Endpoint = strings.TrimRight(c.Endpoint, "/")
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("--log-format must be text or json")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("--log-level must be debug, info, warn or error")
+	}
+	if !keys.SupportedAlg(c.SigningAlg) {
+		return fmt.Errorf("--signing-alg must be one of %s", strings.Join(keys.Supported, ", "))
+	}
+	if _, err := c.Proxies(); err != nil {
+		return err
+	}
+	if c.Secret != "" && len(c.Secret) < 32 {
+		return errors.New("--secret must be at least 32 characters")
+	}
+	if c.KeyPublishDelay < 0 {
+		return errors.New("--key-publish-delay must not be negative")
+	}
+	return nil
+}
+
+// Proxies parses TrustedProxies.
+func (c *Config) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(c.TrustedProxies, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies: %q is not a CIDR", s)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Issuer is {endpoint}/oidc, exactly as Logto has it.
+func (c *Config) Issuer() string { return strings.TrimRight(c.Endpoint, "/") + "/oidc" }
+
+// Secure reports whether cookies must be Secure (https endpoint).
+func (c *Config) Secure() bool { return strings.HasPrefix(c.Endpoint, "https://") }
+
+// MasterSecret returns the master secret: the configured one, or for
+// SQLite one generated once into DataDir/secret.key (mode 0600). With
+// PostgreSQL it must be configured, since every replica needs the same.
+func (c *Config) MasterSecret() ([]byte, error) {
+	if c.Secret != "" {
+		return []byte(c.Secret), nil
+	}
+	if c.Postgres() {
+		return nil, errors.New("SESAME_SECRET (or --secret) is required with PostgreSQL: every replica must share it")
+	}
+	path := filepath.Join(c.DataDir, "secret.key")
+	if b, err := os.ReadFile(path); err == nil {
+		s := strings.TrimSpace(string(b))
+		if len(s) < 32 {
+			return nil, fmt.Errorf("%s is too short", path)
+		}
+		return []byte(s), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	s := hex.EncodeToString(b)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return c.MasterSecret() // another process won the race
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if _, err := f.WriteString(s + "\n"); err != nil {
+		return nil, err
+	}
+	return []byte(s), f.Sync()
+}

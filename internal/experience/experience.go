@@ -1,0 +1,448 @@
+package experience
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/oidc/authorize"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
+	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/password"
+	"github.com/sesameauth/sesame/internal/session"
+	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/ui"
+)
+
+// Throttle policy for failed sign-ins (fixed windows, in the database).
+type Throttle struct {
+	UserLimit int           // attempts per account per window; default 5
+	IPLimit   int           // attempts per client IP per window; default 50
+	Window    time.Duration // default 15m
+}
+
+// Handler serves the hosted pages.
+type Handler struct {
+	P                 *provider.Provider
+	Sessions          *session.Manager
+	UI                *ui.Renderer
+	CSRF              *httpx.CSRF
+	IP                httpx.ClientIP
+	Origin            *http.CrossOriginProtection
+	Responder         *authorize.Responder
+	AllowRegistration bool
+	Throttle          Throttle
+	PasswordParams    password.Params
+}
+
+// Mount registers the routes.
+func (h *Handler) Mount(m httpx.Mux) {
+	m.HandleFunc("GET "+authorize.SignInPath, h.signInPage)
+	m.Handle("POST "+authorize.SignInPath, h.Origin.Handler(http.HandlerFunc(h.signIn)))
+	m.HandleFunc("GET /register", h.registerPage)
+	m.Handle("POST /register", h.Origin.Handler(http.HandlerFunc(h.register)))
+	m.HandleFunc("GET "+authorize.ConsentPath, h.consentPage)
+	m.Handle("POST "+authorize.ConsentPath, h.Origin.Handler(http.HandlerFunc(h.consent)))
+}
+
+func (h *Handler) throttle() Throttle {
+	t := h.Throttle
+	if t.UserLimit == 0 {
+		t.UserLimit = 5
+	}
+	if t.IPLimit == 0 {
+		t.IPLimit = 50
+	}
+	if t.Window == 0 {
+		t.Window = 15 * time.Minute
+	}
+	return t
+}
+
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, heading, msg string) {
+	authorize.ErrorPage(h.UI, w, r, status, heading, msg, "")
+}
+
+func (h *Handler) failure(w http.ResponseWriter, r *http.Request, err error) {
+	e := oauth2err.From(err)
+	h.P.Log.ErrorContext(r.Context(), "experience: failure", "path", r.URL.Path, "err", err)
+	h.errorPage(w, r, e.Status, "Sign-in is unavailable", "Sesame could not complete this step. Please try again in a moment.")
+}
+
+// interaction loads the pending authorization request named in the URL and
+// checks it belongs to this browser. On failure it has answered already.
+func (h *Handler) interaction(w http.ResponseWriter, r *http.Request) (store.AuthRequest, store.Client, bool) {
+	id := r.URL.Query().Get("interaction")
+	if id == "" || len(id) > 128 {
+		h.errorPage(w, r, http.StatusBadRequest, "Start from your app",
+			"This page is part of signing in to an app. Go to the app and choose Sign in.")
+		return store.AuthRequest{}, store.Client{}, false
+	}
+	if !h.Sessions.OwnsInteraction(r, id) {
+		h.errorPage(w, r, http.StatusBadRequest, "This sign-in has expired",
+			"This sign-in was started in another browser or tab, or has already finished. Go back to the app and sign in again.")
+		return store.AuthRequest{}, store.Client{}, false
+	}
+	ar, err := h.P.Store.GetAuthRequest(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		h.errorPage(w, r, http.StatusBadRequest, "This sign-in has expired",
+			"Sign-in requests are valid for one hour and can be used once. Go back to the app and sign in again.")
+		return store.AuthRequest{}, store.Client{}, false
+	}
+	if err != nil {
+		h.failure(w, r, err)
+		return store.AuthRequest{}, store.Client{}, false
+	}
+	c, err := h.P.Store.GetClient(r.Context(), ar.ClientID)
+	if errors.Is(err, store.ErrNotFound) {
+		h.errorPage(w, r, http.StatusBadRequest, "Unknown app", "The app that started this sign-in is no longer registered.")
+		return store.AuthRequest{}, store.Client{}, false
+	}
+	if err != nil {
+		h.failure(w, r, err)
+		return store.AuthRequest{}, store.Client{}, false
+	}
+	return ar, c, true
+}
+
+func pageURL(path, id string) string { return path + "?interaction=" + url.QueryEscape(id) }
+
+func resumeURL(id string) string { return "/oidc/auth/" + url.PathEscape(id) }
+
+// allowRedirect lets this page's forms end, through our 303s, at the app:
+// Chromium applies form-action to the redirects that follow a submission.
+func allowRedirect(w http.ResponseWriter, r *http.Request, ar store.AuthRequest) {
+	httpx.AllowFormAction(w, r, authorize.Origin(ar.RedirectURI))
+}
+
+// checkForm parses the posted form and verifies its CSRF token.
+func (h *Handler) checkForm(w http.ResponseWriter, r *http.Request) bool {
+	if err := r.ParseForm(); err != nil {
+		h.errorPage(w, r, http.StatusBadRequest, "This form could not be read", "The submitted form is malformed or too large.")
+		return false
+	}
+	if !h.CSRF.Valid(r) {
+		h.errorPage(w, r, http.StatusForbidden, "This form has expired",
+			"Sesame could not verify that this form came from its own page. Go back to the app and sign in again.")
+		return false
+	}
+	return true
+}
+
+// ---- sign in ----
+
+func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
+	ar, c, ok := h.interaction(w, r)
+	if !ok {
+		return
+	}
+	h.renderSignIn(w, r, http.StatusOK, ar, c, ar.LoginHint, "")
+}
+
+func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, ar store.AuthRequest, c store.Client, ident, msg string) {
+	allowRedirect(w, r, ar)
+	p := ui.SignInPage{Base: ui.Base{Title: "Sign in", Nonce: httpx.Nonce(r.Context())},
+		Action: pageURL(authorize.SignInPath, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
+		Identifier: ident, Error: msg}
+	if h.AllowRegistration {
+		p.RegisterURL = pageURL("/register", ar.ID)
+	}
+	h.UI.SignIn(w, status, p)
+}
+
+const msgBadCredentials = "Incorrect username, email or password."
+
+func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
+	if !h.checkForm(w, r) {
+		return
+	}
+	ar, c, ok := h.interaction(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	ident := Canonical(r.PostFormValue("identifier"))
+	pw := r.PostFormValue("password")
+	if ident == "" || pw == "" || len(ident) > 320 {
+		h.renderSignIn(w, r, http.StatusBadRequest, ar, c, ident, "Enter your username or email and your password.")
+		return
+	}
+	t := h.throttle()
+	now := h.P.Time()
+	if ok, retry, err := h.P.Store.ReserveAttempt(ctx, "ip:"+h.IP.Of(r), t.IPLimit, t.Window, now); err != nil {
+		h.failure(w, r, err)
+		return
+	} else if !ok {
+		h.tooMany(w, r, ar, c, ident, retry, now, "Too many sign-in attempts from your network.")
+		return
+	}
+	user, err := h.P.Store.GetUserByLogin(ctx, ident)
+	key := "login:" + ident
+	if err == nil {
+		key = "user:" + user.ID
+	} else if !errors.Is(err, store.ErrNotFound) {
+		h.failure(w, r, err)
+		return
+	}
+	// Reserve before hashing: of N concurrent guesses at most UserLimit
+	// reach the password check (catalogue UI-06).
+	if ok, retry, err := h.P.Store.ReserveAttempt(ctx, key, t.UserLimit, t.Window, now); err != nil {
+		h.failure(w, r, err)
+		return
+	} else if !ok {
+		h.tooMany(w, r, ar, c, ident, retry, now, "Too many failed sign-in attempts for this account.")
+		return
+	}
+	if user.ID == "" {
+		password.VerifyDummy(ctx, pw)
+		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
+		return
+	}
+	if err := password.Verify(ctx, pw, user.PasswordHash); err != nil {
+		if !errors.Is(err, password.ErrMismatch) {
+			h.P.Log.ErrorContext(ctx, "password verification failed", "user", user.ID, "err", err)
+		}
+		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
+		return
+	}
+	if user.Suspended {
+		h.renderSignIn(w, r, http.StatusForbidden, ar, c, ident, "This account is suspended. Contact the administrator.")
+		return
+	}
+	if err := h.P.Store.ResetAttempts(ctx, key); err != nil {
+		h.P.Log.WarnContext(ctx, "cannot reset sign-in attempts", "err", err)
+	}
+	h.complete(w, r, ar, user)
+}
+
+func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, ident string, retry, now time.Time, what string) {
+	mins := int(math.Ceil(retry.Sub(now).Minutes()))
+	if mins < 1 {
+		mins = 1
+	}
+	w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(retry.Sub(now).Seconds()))))
+	h.renderSignIn(w, r, http.StatusTooManyRequests, ar, c, ident,
+		fmt.Sprintf("%s Try again in %d minute%s.", what, mins, map[bool]string{true: "", false: "s"}[mins == 1]))
+}
+
+// complete starts the SSO session and resumes the authorization request.
+func (h *Handler) complete(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, user store.User) {
+	ctx := r.Context()
+	if _, err := h.Sessions.Start(ctx, w, r, user.ID); err != nil {
+		h.failure(w, r, err)
+		return
+	}
+	now := h.P.Time()
+	if _, err := h.P.Store.UpdateUser(ctx, user.ID, func(u store.User) (store.User, error) {
+		u.LastSignInAt = now
+		return u, nil
+	}); err != nil {
+		h.P.Log.WarnContext(ctx, "cannot record sign-in time", "err", err)
+	}
+	if _, err := h.P.Store.UpdateAuthRequest(ctx, ar.ID, func(a store.AuthRequest) (store.AuthRequest, error) {
+		a.ForceLogin = false
+		return a, nil
+	}); err != nil {
+		h.failure(w, r, err)
+		return
+	}
+	allowRedirect(w, r, ar)
+	http.Redirect(w, r, resumeURL(ar.ID), http.StatusSeeOther)
+}
+
+// ---- create account ----
+
+func (h *Handler) registerPage(w http.ResponseWriter, r *http.Request) {
+	if !h.AllowRegistration {
+		h.errorPage(w, r, http.StatusNotFound, "Registration is closed", "This Sesame server does not allow creating accounts. Ask the administrator for one.")
+		return
+	}
+	ar, c, ok := h.interaction(w, r)
+	if !ok {
+		return
+	}
+	h.renderRegister(w, r, http.StatusOK, ar, c, "", "", "")
+}
+
+func (h *Handler) renderRegister(w http.ResponseWriter, r *http.Request, status int, ar store.AuthRequest, c store.Client, username, email, msg string) {
+	allowRedirect(w, r, ar)
+	h.UI.Register(w, status, ui.RegisterPage{Base: ui.Base{Title: "Create account", Nonce: httpx.Nonce(r.Context())},
+		Action: pageURL("/register", ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
+		Username: username, Email: email, Error: msg, SignInURL: pageURL(authorize.SignInPath, ar.ID),
+		PasswordHint: "At least 8 characters."})
+}
+
+func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
+	if !h.AllowRegistration {
+		h.errorPage(w, r, http.StatusNotFound, "Registration is closed", "This Sesame server does not allow creating accounts.")
+		return
+	}
+	if !h.checkForm(w, r) {
+		return
+	}
+	ar, c, ok := h.interaction(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	username := Canonical(r.PostFormValue("username"))
+	email := Canonical(r.PostFormValue("email"))
+	pw, confirm := r.PostFormValue("password"), r.PostFormValue("password_confirm")
+	bad := func(msg string) { h.renderRegister(w, r, http.StatusBadRequest, ar, c, username, email, msg) }
+	if err := ValidateUsername(username); err != nil {
+		bad(err.Error())
+		return
+	}
+	if email != "" {
+		if err := ValidateEmail(email); err != nil {
+			bad(err.Error())
+			return
+		}
+	}
+	if err := ValidatePassword(pw); err != nil {
+		bad(err.Error())
+		return
+	}
+	if pw != confirm {
+		bad("The two passwords do not match.")
+		return
+	}
+	t := h.throttle()
+	if ok, _, err := h.P.Store.ReserveAttempt(ctx, "register-ip:"+h.IP.Of(r), t.IPLimit, t.Window, h.P.Time()); err != nil {
+		h.failure(w, r, err)
+		return
+	} else if !ok {
+		h.renderRegister(w, r, http.StatusTooManyRequests, ar, c, username, email, "Too many accounts created from your network. Try again later.")
+		return
+	}
+	u, err := NewUser(ctx, username, email, pw, h.PasswordParams, h.P.Time())
+	if err != nil {
+		bad(err.Error())
+		return
+	}
+	if err := h.P.Store.CreateUser(ctx, u); errors.Is(err, store.ErrAlreadyExists) {
+		bad("That username or email is already registered. Sign in instead.")
+		return
+	} else if err != nil {
+		h.failure(w, r, err)
+		return
+	}
+	h.complete(w, r, ar, u)
+}
+
+// NewUser builds a user row with a fresh id and hashed password. Username
+// and email must already be canonical and valid.
+func NewUser(ctx context.Context, username, email, pw string, params password.Params, now time.Time) (store.User, error) {
+	if params.Memory == 0 {
+		params = password.Default
+	}
+	hash, err := password.Hash(ctx, pw, params)
+	if err != nil {
+		return store.User{}, errors.New("That password cannot be used.")
+	}
+	return store.User{ID: provider.NewID(), Username: username, Email: email, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}, nil
+}
+
+// ---- consent (third-party apps only) ----
+
+var scopeDescriptions = map[string]string{
+	provider.ScopeOpenID:        "Know who you are",
+	provider.ScopeProfile:       "See your name, username and picture",
+	provider.ScopeEmail:         "See your email address",
+	provider.ScopePhone:         "See your phone number",
+	provider.ScopeOfflineAccess: "Stay signed in when you are not using it",
+}
+
+func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
+	ar, c, ok := h.interaction(w, r)
+	if !ok {
+		return
+	}
+	_, user, signedIn, err := h.Sessions.Current(r.Context(), r)
+	if err != nil {
+		h.failure(w, r, err)
+		return
+	}
+	if !signedIn {
+		http.Redirect(w, r, pageURL(authorize.SignInPath, ar.ID), http.StatusSeeOther)
+		return
+	}
+	var items []ui.ScopeItem
+	for _, s := range ar.Scopes {
+		items = append(items, ui.ScopeItem{Name: s, Description: scopeDescriptions[s]})
+	}
+	name := user.Name
+	if name == "" {
+		name = user.Username
+	}
+	if name == "" {
+		name = user.Email
+	}
+	allowRedirect(w, r, ar)
+	h.UI.Consent(w, http.StatusOK, ui.ConsentPage{Base: ui.Base{Title: "Allow access", Nonce: httpx.Nonce(r.Context())},
+		Action: pageURL(authorize.ConsentPath, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name, UserName: name,
+		Scopes: items, Resources: ar.Resources})
+}
+
+func (h *Handler) consent(w http.ResponseWriter, r *http.Request) {
+	if !h.checkForm(w, r) {
+		return
+	}
+	ar, _, ok := h.interaction(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	_, user, signedIn, err := h.Sessions.Current(ctx, r)
+	if err != nil {
+		h.failure(w, r, err)
+		return
+	}
+	if !signedIn {
+		http.Redirect(w, r, pageURL(authorize.SignInPath, ar.ID), http.StatusSeeOther)
+		return
+	}
+	allowRedirect(w, r, ar)
+	t := authorize.Target{RedirectURI: ar.RedirectURI, ResponseMode: ar.ResponseMode, State: ar.State}
+	if r.PostFormValue("decision") != "allow" {
+		h.P.Store.DeleteAuthRequest(ctx, ar.ID)
+		h.Sessions.ClearInteraction(w)
+		h.Responder.Error(w, r, t, oauth2err.New(oauth2err.AccessDenied, "the user denied access"))
+		return
+	}
+	prev, err := h.P.Store.GetConsent(ctx, user.ID, ar.ClientID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		h.failure(w, r, err)
+		return
+	}
+	cs := store.Consent{UserID: user.ID, ClientID: ar.ClientID, CreatedAt: h.P.Time(),
+		Scopes: union(prev.Scopes, ar.Scopes), Resources: union(prev.Resources, ar.Resources)}
+	if err := h.P.Store.PutConsent(ctx, cs); err != nil {
+		h.failure(w, r, err)
+		return
+	}
+	if _, err := h.P.Store.UpdateAuthRequest(ctx, ar.ID, func(a store.AuthRequest) (store.AuthRequest, error) {
+		a.Prompt = slices.DeleteFunc(a.Prompt, func(p string) bool { return p == "consent" })
+		return a, nil
+	}); err != nil {
+		h.failure(w, r, err)
+		return
+	}
+	http.Redirect(w, r, resumeURL(ar.ID), http.StatusSeeOther)
+}
+
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, s := range b {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

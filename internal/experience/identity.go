@@ -1,0 +1,64 @@
+package experience
+
+import (
+	"errors"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Canonical is the form usernames and emails are stored, looked up and
+// throttled under: NFKC-normalised, trimmed, lower-cased. So "Alice",
+// "ALICE" and the full-width "ａｌｉｃｅ" are one account (catalogue IR-04).
+func Canonical(s string) string {
+	return strings.ToLower(strings.TrimSpace(norm.NFKC.String(s)))
+}
+
+// ValidateUsername checks a canonical username: 3–64 characters of a-z,
+// 0-9, '_', '.', '-', starting with a letter or digit.
+func ValidateUsername(u string) error {
+	if len(u) < 3 || len(u) > 64 {
+		return errors.New("Usernames are 3 to 64 characters long.")
+	}
+	for i, r := range u {
+		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || (i > 0 && (r == '_' || r == '.' || r == '-'))
+		if !ok {
+			return errors.New("Usernames may contain only letters a–z, digits, '.', '_' and '-', and start with a letter or digit.")
+		}
+	}
+	return nil
+}
+
+// ValidateEmail checks a canonical email address loosely (the mailbox is
+// proven by delivery, not by syntax): one '@', a dotted domain, no spaces,
+// at most 254 characters.
+func ValidateEmail(e string) error {
+	if len(e) > 254 {
+		return errors.New("That email address is too long.")
+	}
+	local, domain, ok := strings.Cut(e, "@")
+	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") || !strings.Contains(domain, ".") ||
+		strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.ContainsFunc(e, unicode.IsSpace) {
+		return errors.New("Enter a valid email address.")
+	}
+	return nil
+}
+
+// Password rules: long enough to matter, short enough not to burn CPU.
+const (
+	MinPassword = 8
+	MaxPassword = 256
+)
+
+// ValidatePassword checks a new password's length.
+func ValidatePassword(p string) error {
+	n := len([]rune(p))
+	if n < MinPassword {
+		return errors.New("Passwords must be at least 8 characters long.")
+	}
+	if len(p) > MaxPassword {
+		return errors.New("Passwords must be at most 256 bytes long.")
+	}
+	return nil
+}

@@ -1,0 +1,52 @@
+package httpx
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// ClientIP decides the address rate limits are keyed on. Forwarding headers
+// are believed only when the direct peer is one of trusted (a configured
+// proxy); otherwise anyone could pick their own throttle key (RFC 9700
+// §4.13).
+type ClientIP struct {
+	Trusted []netip.Prefix
+}
+
+// Of returns the client address of r.
+func (c ClientIP) Of(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if !c.trusted(peer) {
+		return peer.String()
+	}
+	// Walk X-Forwarded-For from the right, skipping trusted proxies.
+	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if !c.trusted(a) {
+			return a.String()
+		}
+	}
+	return peer.String()
+}
+
+func (c ClientIP) trusted(a netip.Addr) bool {
+	for _, p := range c.Trusted {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,6 @@
+// Package httpx is Sesame's thin HTTP layer: the Mux interface every
+// endpoint package mounts on, the middleware every response passes through
+// (security headers, CSP nonces, size caps, request ids, logging, panic
+// recovery), strict OAuth parameter parsing, CSRF tokens for first-party
+// forms, and the client-IP rule.
+package httpx

@@ -1,0 +1,100 @@
+// Package discovery serves the OpenID Provider metadata
+// ({issuer}/.well-known/openid-configuration, also as RFC 8414
+// oauth-authorization-server) and the JWKS (/oidc/jwks).
+package discovery
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
+	"github.com/sesameauth/sesame/internal/oidc/provider"
+)
+
+// Handler serves discovery and JWKS.
+type Handler struct {
+	P *provider.Provider
+}
+
+// Mount registers the routes.
+func (h *Handler) Mount(m httpx.Mux) {
+	m.Handle("GET /oidc/.well-known/openid-configuration", httpx.CORS(http.HandlerFunc(h.discovery)))
+	m.Handle("GET /oidc/.well-known/oauth-authorization-server", httpx.CORS(http.HandlerFunc(h.discovery)))
+	m.Handle("GET /oidc/jwks", httpx.CORS(http.HandlerFunc(h.jwks)))
+}
+
+// Metadata is the discovery document. Only what Sesame implements is
+// advertised.
+type Metadata struct {
+	Issuer                            string   `json:"issuer"`
+	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
+	JWKSURI                           string   `json:"jwks_uri"`
+	EndSessionEndpoint                string   `json:"end_session_endpoint"`
+	RevocationEndpoint                string   `json:"revocation_endpoint"`
+	IntrospectionEndpoint             string   `json:"introspection_endpoint"`
+	ScopesSupported                   []string `json:"scopes_supported"`
+	ResponseTypesSupported            []string `json:"response_types_supported"`
+	ResponseModesSupported            []string `json:"response_modes_supported"`
+	GrantTypesSupported               []string `json:"grant_types_supported"`
+	SubjectTypesSupported             []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
+	ClaimsSupported                   []string `json:"claims_supported"`
+	ClaimTypesSupported               []string `json:"claim_types_supported"`
+	PromptValuesSupported             []string `json:"prompt_values_supported"`
+	AuthorizationResponseISSSupported bool     `json:"authorization_response_iss_parameter_supported"`
+	ClaimsParameterSupported          bool     `json:"claims_parameter_supported"`
+	RequestParameterSupported         bool     `json:"request_parameter_supported"`
+	RequestURIParameterSupported      bool     `json:"request_uri_parameter_supported"`
+	BackchannelLogoutSupported        bool     `json:"backchannel_logout_supported"`
+	FrontchannelLogoutSupported       bool     `json:"frontchannel_logout_supported"`
+}
+
+// Document builds the metadata for p.
+func Document(p *provider.Provider) Metadata {
+	return Metadata{
+		Issuer:                            p.Issuer,
+		AuthorizationEndpoint:             p.Issuer + "/auth",
+		TokenEndpoint:                     p.Issuer + "/token",
+		UserinfoEndpoint:                  p.Issuer + "/me",
+		JWKSURI:                           p.Issuer + "/jwks",
+		EndSessionEndpoint:                p.Issuer + "/session/end",
+		RevocationEndpoint:                p.Issuer + "/token/revocation",
+		IntrospectionEndpoint:             p.Issuer + "/token/introspection",
+		ScopesSupported:                   provider.OIDCScopes,
+		ResponseTypesSupported:            []string{"code"},
+		ResponseModesSupported:            []string{"query", "form_post"},
+		GrantTypesSupported:               []string{"authorization_code", "refresh_token", "client_credentials"},
+		SubjectTypesSupported:             []string{"public"},
+		IDTokenSigningAlgValuesSupported:  []string{p.Keys.Alg()},
+		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
+		CodeChallengeMethodsSupported:     []string{"S256"},
+		ClaimsSupported:                   provider.ClaimsSupported,
+		ClaimTypesSupported:               []string{"normal"},
+		PromptValuesSupported:             []string{"none", "login", "consent", "select_account"},
+		AuthorizationResponseISSSupported: true,
+	}
+}
+
+func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	json.NewEncoder(w).Encode(Document(h.P))
+}
+
+func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) {
+	b, err := h.P.Keys.JWKS(r.Context())
+	if err != nil {
+		oauth2err.Write(w, r, h.P.Log, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	// Short: relying parties must see a rotation's new key quickly, and
+	// Logto's SDKs expect a 200 (never 304).
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	w.Write(b)
+}

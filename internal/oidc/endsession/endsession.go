@@ -1,0 +1,188 @@
+// Package endsession serves RP-initiated logout (GET and POST
+// /oidc/session/end, POST /oidc/session/end/confirm).
+//
+// With a client identified by client_id or a valid id_token_hint and a
+// registered post_logout_redirect_uri (compared normalised, as Logto does),
+// the SSO session ends and the browser goes straight back to the app with
+// state. An unregistered URI never receives a redirect. With no usable
+// client, a signed-in browser is asked to confirm (a CSRF-protected POST, so
+// a cross-site <img> cannot sign anyone out) and then sees the signed-out
+// page.
+package endsession
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/oidc/authorize"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
+	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/oidc/redirecturi"
+	"github.com/sesameauth/sesame/internal/session"
+	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/ui"
+)
+
+// Handler serves /oidc/session/end.
+type Handler struct {
+	P        *provider.Provider
+	Sessions *session.Manager
+	UI       *ui.Renderer
+	CSRF     *httpx.CSRF
+	// Origin guards the confirm POST against cross-site submission.
+	Origin *http.CrossOriginProtection
+}
+
+// Mount registers the routes.
+func (h *Handler) Mount(m httpx.Mux) {
+	m.HandleFunc("GET /oidc/session/end", h.end)
+	m.HandleFunc("POST /oidc/session/end", h.end)
+	m.Handle("POST /oidc/session/end/confirm", h.Origin.Handler(http.HandlerFunc(h.confirm)))
+	m.HandleFunc("GET /oidc/session/end/success", h.success)
+}
+
+func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, heading, msg, detail string) {
+	authorize.ErrorPage(h.UI, w, r, status, heading, msg, detail)
+}
+
+func (h *Handler) end(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q, err := httpx.Params(r)
+	if err != nil {
+		h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid", "The app sent a malformed sign-out request.", "invalid_request: "+err.Error())
+		return
+	}
+	clientID := q.Get("client_id")
+	if hint := q.Get("id_token_hint"); hint != "" {
+		aud, err := h.hintAudience(ctx, hint)
+		if err != nil {
+			h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid", "The app's sign-out request carries an ID token Sesame did not issue.", "invalid_request: id_token_hint is invalid")
+			return
+		}
+		if clientID != "" && clientID != aud {
+			h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid", "The sign-out request names two different apps.", "invalid_request: client_id does not match id_token_hint")
+			return
+		}
+		clientID = aud
+	}
+	var client *store.Client
+	if clientID != "" {
+		c, err := h.P.Store.GetClient(ctx, clientID)
+		if errors.Is(err, store.ErrNotFound) {
+			h.page(w, r, http.StatusBadRequest, "Unknown app", "The app that sent you here is not registered with this Sesame server.", "invalid_client: unknown client_id")
+			return
+		}
+		if err != nil {
+			h.failure(w, r, err)
+			return
+		}
+		client = &c
+	}
+	plru := q.Get("post_logout_redirect_uri")
+	if plru != "" && client != nil {
+		if !redirecturi.MatchPostLogout(client.PostLogoutRedirectURIs, plru) {
+			h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid",
+				"The address the app asked to return to after signing out is not registered for it, so Sesame will not send you there.",
+				"invalid_request: post_logout_redirect_uri is not registered for this app")
+			return
+		}
+		if err := h.Sessions.End(ctx, w, r); err != nil {
+			h.failure(w, r, err)
+			return
+		}
+		target := plru
+		if st := q.Get("state"); st != "" {
+			sep := "?"
+			if strings.Contains(target, "?") {
+				sep = "&"
+			}
+			target += sep + url.Values{"state": {st}}.Encode()
+		}
+		httpx.NoStore(w)
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return
+	}
+	if client != nil {
+		// A known app, nowhere registered to return to: sign out here.
+		if err := h.Sessions.End(ctx, w, r); err != nil {
+			h.failure(w, r, err)
+			return
+		}
+		h.signedOut(w, r)
+		return
+	}
+	// No app vouches for this request: ask before ending a live session.
+	_, _, ok, err := h.Sessions.Current(ctx, r)
+	if err != nil {
+		h.failure(w, r, err)
+		return
+	}
+	if !ok {
+		h.Sessions.End(ctx, w, r)
+		h.signedOut(w, r)
+		return
+	}
+	h.UI.LogoutConfirm(w, http.StatusOK, ui.LogoutConfirmPage{Base: ui.Base{Title: "Sign out", Nonce: httpx.Nonce(ctx)},
+		Action: "/oidc/session/end/confirm", CSRFToken: h.CSRF.Token(w, r)})
+}
+
+func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil || !h.CSRF.Valid(r) {
+		h.page(w, r, http.StatusForbidden, "This form has expired", "Sesame could not verify that this request came from its own page. Go back and try again.", "")
+		return
+	}
+	if r.PostFormValue("logout") == "yes" {
+		if err := h.Sessions.End(r.Context(), w, r); err != nil {
+			h.failure(w, r, err)
+			return
+		}
+	}
+	http.Redirect(w, r, "/oidc/session/end/success", http.StatusSeeOther)
+}
+
+func (h *Handler) success(w http.ResponseWriter, r *http.Request) {
+	h.signedOut(w, r)
+}
+
+func (h *Handler) signedOut(w http.ResponseWriter, r *http.Request) {
+	h.UI.SignedOut(w, http.StatusOK, ui.SignedOutPage{Base: ui.Base{Title: "Signed out", Nonce: httpx.Nonce(r.Context())},
+		Message: "You have signed out."})
+}
+
+func (h *Handler) failure(w http.ResponseWriter, r *http.Request, err error) {
+	e := oauth2err.From(err)
+	h.P.Log.ErrorContext(r.Context(), "end session failed", "err", err)
+	h.page(w, r, e.Status, "Sign-out is unavailable", "Sesame could not sign you out right now. Please try again in a moment.", "")
+}
+
+// hintAudience verifies an id_token_hint we signed (expired is fine) and
+// returns the client it was issued to.
+func (h *Handler) hintAudience(ctx context.Context, hint string) (string, error) {
+	payload, err := h.P.Keys.Verify(ctx, hint)
+	if err != nil {
+		return "", err
+	}
+	var c struct {
+		Iss string `json:"iss"`
+		Aud any    `json:"aud"`
+	}
+	if err := json.Unmarshal(payload, &c); err != nil || c.Iss != h.P.Issuer {
+		return "", errors.New("bad hint")
+	}
+	switch a := c.Aud.(type) {
+	case string:
+		return a, nil
+	case []any:
+		if len(a) == 1 {
+			if s, ok := a[0].(string); ok {
+				return s, nil
+			}
+		}
+	}
+	return "", errors.New("bad hint audience")
+}

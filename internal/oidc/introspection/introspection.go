@@ -1,0 +1,101 @@
+// Package introspection serves RFC 7662 token introspection
+// (POST /oidc/token/introspection). Callers must authenticate, and a client
+// learns only about its own tokens: anything else is {"active": false}.
+package introspection
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
+	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/oidc/revocation"
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+// Handler serves /oidc/token/introspection.
+type Handler struct {
+	P *provider.Provider
+}
+
+// Mount registers the route.
+func (h *Handler) Mount(m httpx.Mux) {
+	m.HandleFunc("POST /oidc/token/introspection", h.serve)
+}
+
+type response struct {
+	Active    bool   `json:"active"`
+	Scope     string `json:"scope,omitempty"`
+	ClientID  string `json:"client_id,omitempty"`
+	Sub       string `json:"sub,omitempty"`
+	Aud       string `json:"aud,omitempty"`
+	Iss       string `json:"iss,omitempty"`
+	Exp       int64  `json:"exp,omitempty"`
+	Iat       int64  `json:"iat,omitempty"`
+	TokenType string `json:"token_type,omitempty"`
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
+	resp, err := h.introspect(r)
+	if err != nil {
+		oauth2err.Write(w, r, h.P.Log, err)
+		return
+	}
+	httpx.NoStore(w)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	json.NewEncoder(w).Encode(resp)
+}
+
+func (h *Handler) introspect(r *http.Request) (response, error) {
+	ctx := r.Context()
+	form, err := httpx.Params(r)
+	if err != nil {
+		return response{}, oauth2err.New(oauth2err.InvalidRequest, err.Error())
+	}
+	c, err := h.P.AuthenticateClient(ctx, r, form)
+	if err != nil {
+		return response{}, err
+	}
+	tok := form.Get("token")
+	if tok == "" {
+		return response{}, oauth2err.New(oauth2err.InvalidRequest, "token is required")
+	}
+	now := h.P.Time()
+	rt, err := h.P.Store.GetRefreshToken(ctx, provider.Hash(tok))
+	if err == nil {
+		g, gerr := h.P.Store.GetGrant(ctx, rt.GrantID)
+		if gerr != nil && !errors.Is(gerr, store.ErrNotFound) {
+			return response{}, gerr
+		}
+		if gerr != nil || rt.ClientID != c.ID || !rt.ConsumedAt.IsZero() || !g.RevokedAt.IsZero() || !now.Before(rt.ExpiresAt) {
+			return response{Active: false}, nil
+		}
+		return response{Active: true, Scope: provider.JoinScope(rt.Scopes), ClientID: rt.ClientID, Sub: rt.UserID,
+			Iss: h.P.Issuer, Exp: rt.ExpiresAt.Unix(), Iat: rt.CreatedAt.Unix(), TokenType: "refresh_token"}, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return response{}, err
+	}
+	key := tok
+	if jti, ok := revocation.JTI(ctx, h.P, tok); ok {
+		key = jti
+	}
+	at, err := h.P.Store.GetAccessToken(ctx, provider.Hash(key), now)
+	if errors.Is(err, store.ErrNotFound) {
+		return response{Active: false}, nil
+	}
+	if err != nil {
+		return response{}, err
+	}
+	if at.ClientID != c.ID {
+		return response{Active: false}, nil
+	}
+	sub := at.UserID
+	if sub == "" {
+		sub = at.ClientID
+	}
+	return response{Active: true, Scope: provider.JoinScope(at.Scopes), ClientID: at.ClientID, Sub: sub, Aud: at.Audience,
+		Iss: h.P.Issuer, Exp: at.ExpiresAt.Unix(), Iat: at.CreatedAt.Unix(), TokenType: "Bearer"}, nil
+}

@@ -1,0 +1,340 @@
+package keys
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/sesameauth/sesame/internal/secret"
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+// Supported signing algorithms. ES384 is Logto's default.
+var Supported = []string{"ES384", "ES256", "RS256"}
+
+// SupportedAlg reports whether alg can be configured.
+func SupportedAlg(alg string) bool {
+	for _, a := range Supported {
+		if a == alg {
+			return true
+		}
+	}
+	return false
+}
+
+// Options configure a Manager. Zero values take the defaults.
+type Options struct {
+	Alg          string        // default ES384
+	PublishDelay time.Duration // default 2m
+	Retention    time.Duration // default 25h (longer than any token TTL)
+	Refresh      time.Duration // default 30s
+	Now          func() time.Time
+}
+
+// Manager is safe for concurrent use.
+type Manager struct {
+	st   store.Keys
+	box  *secret.Box
+	opts Options
+
+	ring       atomic.Pointer[keyring]
+	mu         sync.Mutex // serialises reloads
+	lastReload atomic.Int64
+}
+
+type key struct {
+	meta    store.SigningKey
+	public  jose.JSONWebKey
+	private crypto.Signer
+	signers map[string]jose.Signer // by JWT typ
+}
+
+type keyring struct {
+	loaded time.Time
+	keys   []*key // oldest activation first
+	byID   map[string]*key
+	jwks   []byte
+}
+
+// New returns a Manager over st; private keys are sealed under master.
+func New(st store.Keys, master []byte, opts Options) *Manager {
+	if opts.Alg == "" {
+		opts.Alg = "ES384"
+	}
+	if opts.PublishDelay == 0 {
+		opts.PublishDelay = 2 * time.Minute
+	}
+	if opts.Retention == 0 {
+		opts.Retention = 25 * time.Hour
+	}
+	if opts.Refresh == 0 {
+		opts.Refresh = 30 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Manager{st: st, box: secret.NewBox(master, "signing-keys"), opts: opts}
+}
+
+// Ensure makes sure an active key exists, creating the first one on a new
+// database (it signs at once: nothing can have cached an older set).
+func (m *Manager) Ensure(ctx context.Context) error {
+	r, err := m.reload(ctx)
+	if err != nil {
+		return err
+	}
+	if r.active(m.opts.Now()) != nil {
+		return nil
+	}
+	if _, err := m.create(ctx, m.opts.Now()); err != nil {
+		return err
+	}
+	_, err = m.reload(ctx)
+	return err
+}
+
+// Rotate adds a key that is published now and signs after PublishDelay, and
+// schedules every older key for removal Retention after that.
+func (m *Manager) Rotate(ctx context.Context) (store.SigningKey, error) {
+	now := m.opts.Now()
+	k, err := m.create(ctx, now.Add(m.opts.PublishDelay))
+	if err != nil {
+		return store.SigningKey{}, err
+	}
+	if err := m.st.RetireKeys(ctx, k.ID, now, now.Add(m.opts.PublishDelay+m.opts.Retention)); err != nil {
+		return store.SigningKey{}, err
+	}
+	_, err = m.reload(ctx)
+	return k, err
+}
+
+func (m *Manager) create(ctx context.Context, activates time.Time) (store.SigningKey, error) {
+	priv, err := generate(m.opts.Alg)
+	if err != nil {
+		return store.SigningKey{}, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return store.SigningKey{}, err
+	}
+	pub := jose.JSONWebKey{Key: priv.Public(), Algorithm: m.opts.Alg, Use: "sig"}
+	tp, err := pub.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return store.SigningKey{}, err
+	}
+	k := store.SigningKey{
+		ID:          base64.RawURLEncoding.EncodeToString(tp),
+		Alg:         m.opts.Alg,
+		PrivateKey:  m.box.Seal(der),
+		CreatedAt:   m.opts.Now(),
+		ActivatesAt: activates,
+	}
+	return k, m.st.CreateKey(ctx, k)
+}
+
+func generate(alg string) (crypto.Signer, error) {
+	switch alg {
+	case "ES384":
+		return ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	case "ES256":
+		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case "RS256":
+		return rsa.GenerateKey(rand.Reader, 2048)
+	}
+	return nil, fmt.Errorf("keys: unsupported algorithm %q", alg)
+}
+
+// reload reads the key set from the store and swaps it in.
+func (m *Manager) reload(ctx context.Context) (*keyring, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rows, err := m.st.ListKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := m.opts.Now()
+	r := &keyring{loaded: now, byID: map[string]*key{}}
+	old := m.ring.Load()
+	for _, row := range rows {
+		if !row.ExpiresAt.IsZero() && !now.Before(row.ExpiresAt) {
+			continue
+		}
+		if old != nil && old.byID[row.ID] != nil {
+			k := *old.byID[row.ID]
+			k.meta = row
+			r.keys = append(r.keys, &k)
+			continue
+		}
+		k, err := m.open(row)
+		if err != nil {
+			return nil, fmt.Errorf("keys: key %s: %w", row.ID, err)
+		}
+		r.keys = append(r.keys, k)
+	}
+	sort.SliceStable(r.keys, func(i, j int) bool { return r.keys[i].meta.ActivatesAt.Before(r.keys[j].meta.ActivatesAt) })
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{}}
+	for _, k := range r.keys {
+		r.byID[k.meta.ID] = k
+		set.Keys = append(set.Keys, k.public)
+	}
+	if r.jwks, err = json.Marshal(set); err != nil {
+		return nil, err
+	}
+	m.ring.Store(r)
+	m.lastReload.Store(now.UnixNano())
+	return r, nil
+}
+
+func (m *Manager) open(row store.SigningKey) (*key, error) {
+	der, err := m.box.Open(row.PrivateKey)
+	if err != nil {
+		return nil, errors.New("cannot decrypt private key: is SESAME_SECRET the one it was created with?")
+	}
+	p, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, err
+	}
+	signer, ok := p.(crypto.Signer)
+	if !ok {
+		return nil, errors.New("not a signing key")
+	}
+	k := &key{meta: row, private: signer, signers: map[string]jose.Signer{},
+		public: jose.JSONWebKey{Key: signer.Public(), KeyID: row.ID, Algorithm: row.Alg, Use: "sig"}}
+	for _, typ := range []string{"JWT", "at+jwt", "logout+jwt"} {
+		s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(row.Alg),
+			Key: jose.JSONWebKey{Key: signer, KeyID: row.ID}},
+			(&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
+		if err != nil {
+			return nil, err
+		}
+		k.signers[typ] = s
+	}
+	return k, nil
+}
+
+// active returns the key that signs at now: the newest already activated.
+func (r *keyring) active(now time.Time) *key {
+	var a *key
+	for _, k := range r.keys {
+		if !k.meta.ActivatesAt.After(now) {
+			a = k
+		}
+	}
+	return a
+}
+
+// current returns the key set, reloading it when older than Refresh.
+func (m *Manager) current(ctx context.Context) (*keyring, error) {
+	r := m.ring.Load()
+	if r != nil && m.opts.Now().Sub(r.loaded) < m.opts.Refresh {
+		return r, nil
+	}
+	nr, err := m.reload(ctx)
+	if err != nil {
+		if r != nil {
+			// Keep serving the last good set while the database is away;
+			// it is at most one refresh stale.
+			return r, nil
+		}
+		return nil, err
+	}
+	return nr, nil
+}
+
+// Alg is the configured signing algorithm.
+func (m *Manager) Alg() string { return m.opts.Alg }
+
+// Sign serialises claims as a compact JWS with the active key. typ is the
+// JOSE header typ: "JWT" for ID tokens, "at+jwt" for access tokens.
+func (m *Manager) Sign(ctx context.Context, typ string, claims any) (string, error) {
+	r, err := m.current(ctx)
+	if err != nil {
+		return "", err
+	}
+	k := r.active(m.opts.Now())
+	if k == nil {
+		return "", errors.New("keys: no active signing key")
+	}
+	s := k.signers[typ]
+	if s == nil {
+		return "", fmt.Errorf("keys: unsupported typ %q", typ)
+	}
+	return jwt.Signed(s).Claims(claims).Serialize()
+}
+
+// JWKS returns the public key set as JSON.
+func (m *Manager) JWKS(ctx context.Context) ([]byte, error) {
+	r, err := m.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.jwks, nil
+}
+
+var algs = []jose.SignatureAlgorithm{jose.ES384, jose.ES256, jose.RS256}
+
+// ErrInvalid means the token is not a JWS we signed.
+var ErrInvalid = errors.New("keys: invalid token signature")
+
+// Verify checks that token is a JWS signed by one of our published keys
+// and returns its payload. Claims (exp, aud…) are the caller's to check. No
+// header can make us fetch anything: jku, x5u and embedded jwk are ignored,
+// only our own kids are looked up.
+func (m *Manager) Verify(ctx context.Context, token string) ([]byte, error) {
+	jws, err := jose.ParseSigned(token, algs)
+	if err != nil || len(jws.Signatures) != 1 {
+		return nil, ErrInvalid
+	}
+	h := jws.Signatures[0].Header
+	r, err := m.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	k := r.byID[h.KeyID]
+	if k == nil && m.opts.Now().Sub(time.Unix(0, m.lastReload.Load())) > time.Second {
+		// A key another replica just created: reload at most once a second.
+		if r, err = m.reload(ctx); err == nil {
+			k = r.byID[h.KeyID]
+		}
+	}
+	if k == nil || h.Algorithm != k.meta.Alg {
+		return nil, ErrInvalid
+	}
+	payload, err := jws.Verify(k.public)
+	if err != nil {
+		return nil, ErrInvalid
+	}
+	return payload, nil
+}
+
+// HalfHash computes at_hash / c_hash: the left half of the hash of value
+// under the hash function of alg (OIDC Core §3.1.3.6).
+func HalfHash(alg, value string) string {
+	var sum []byte
+	switch alg {
+	case "ES384":
+		s := sha512.Sum384([]byte(value))
+		sum = s[:]
+	default:
+		s := sha256.Sum256([]byte(value))
+		sum = s[:]
+	}
+	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+}

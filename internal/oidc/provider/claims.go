@@ -1,0 +1,45 @@
+package provider
+
+import (
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+// UserClaims maps granted scopes to claims the way Logto does
+// (logto-compat §8.1): scope claims go into the ID token as well as
+// userinfo; name, picture and username are null when unset; the
+// *_verified flags are always booleans; created_at and updated_at are epoch
+// milliseconds (a Logto quirk kept for compatibility).
+func UserClaims(u store.User, scopes []string) map[string]any {
+	c := map[string]any{"sub": u.ID}
+	if Has(scopes, ScopeProfile) {
+		c["name"] = nullable(u.Name)
+		c["picture"] = nullable(u.Picture)
+		c["username"] = nullable(u.Username)
+		if u.Username != "" {
+			c["preferred_username"] = u.Username
+		}
+		c["created_at"] = u.CreatedAt.UnixMilli()
+		c["updated_at"] = u.UpdatedAt.UnixMilli()
+	}
+	if Has(scopes, ScopeEmail) {
+		c["email"] = nullable(u.Email)
+		c["email_verified"] = u.Email != ""
+	}
+	if Has(scopes, ScopePhone) {
+		c["phone_number"] = nullable(u.Phone)
+		c["phone_number_verified"] = u.Phone != ""
+	}
+	return c
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// ClaimsSupported is advertised in discovery.
+var ClaimsSupported = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid",
+	"name", "picture", "username", "preferred_username", "created_at", "updated_at",
+	"email", "email_verified", "phone_number", "phone_number_verified"}

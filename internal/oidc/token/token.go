@@ -1,0 +1,385 @@
+package token
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/oidc/authorize"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
+	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+// Handler serves /oidc/token.
+type Handler struct {
+	P *provider.Provider
+}
+
+// Mount registers the route.
+func (h *Handler) Mount(m httpx.Mux) {
+	m.Handle("POST /oidc/token", httpx.CORS(http.HandlerFunc(h.serve)))
+	m.Handle("OPTIONS /oidc/token", httpx.CORS(http.HandlerFunc(h.serve)))
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
+	resp, err := h.handle(r)
+	if err != nil {
+		oauth2err.Write(w, r, h.P.Log, err)
+		return
+	}
+	httpx.NoStore(w)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	json.NewEncoder(w).Encode(resp)
+}
+
+func (h *Handler) handle(r *http.Request) (*provider.TokenResponse, error) {
+	form, err := httpx.Params(r, "resource")
+	if err != nil {
+		return nil, oauth2err.New(oauth2err.InvalidRequest, err.Error())
+	}
+	c, err := h.P.AuthenticateClient(r.Context(), r, form)
+	if err != nil {
+		return nil, err
+	}
+	switch gt := form.Get("grant_type"); gt {
+	case "authorization_code":
+		return h.authorizationCode(r.Context(), c, form)
+	case "refresh_token":
+		return h.refreshToken(r.Context(), c, form)
+	case "client_credentials":
+		return h.clientCredentials(r.Context(), c, form)
+	case "":
+		return nil, oauth2err.New(oauth2err.InvalidRequest, "grant_type is required")
+	default:
+		return nil, oauth2err.New(oauth2err.UnsupportedGrantType, "unsupported grant_type")
+	}
+}
+
+var errBadCode = oauth2err.New(oauth2err.InvalidGrant, "the authorization code is invalid, expired or already used")
+
+func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form url.Values) (*provider.TokenResponse, error) {
+	if c.Type == store.AppM2M {
+		return nil, oauth2err.New(oauth2err.UnauthorizedClient, "this client may only use client_credentials")
+	}
+	code, verifier, redirectURI := form.Get("code"), form.Get("code_verifier"), form.Get("redirect_uri")
+	if code == "" {
+		return nil, oauth2err.New(oauth2err.InvalidRequest, "code is required")
+	}
+	resources, err := authorize.ParseResources(form["resource"])
+	if err != nil || len(resources) > 1 {
+		return nil, oauth2err.New(oauth2err.InvalidTarget, "at most one valid resource may be requested per token")
+	}
+	var (
+		pending  provider.PendingAccessToken
+		refresh  string
+		resource string
+		ttl      time.Duration
+	)
+	if len(resources) == 1 {
+		resource = resources[0]
+		res, err := h.P.Store.GetResourceByIndicator(ctx, resource)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, oauth2err.New(oauth2err.InvalidTarget, "resource is not registered")
+		} else if err != nil {
+			return nil, err
+		}
+		ttl = res.AccessTokenTTL
+	}
+	now := h.P.Time()
+	ac, err := h.P.Store.RedeemCode(ctx, provider.Hash(code), now, func(ac store.AuthCode) (store.CodeIssue, error) {
+		// Every check below runs after the code is consumed: a failed
+		// attempt burns the code (RFC 7636 §4.6, catalogue RP-12/TL-04).
+		if ac.ClientID != c.ID {
+			return store.CodeIssue{}, errBadCode
+		}
+		if redirectURI != ac.RedirectURI {
+			return store.CodeIssue{}, oauth2err.New(oauth2err.InvalidGrant, "redirect_uri does not match the authorization request")
+		}
+		if err := checkPKCE(ac.CodeChallenge, verifier); err != nil {
+			return store.CodeIssue{}, err
+		}
+		if resource != "" && !slices.Contains(ac.Resources, resource) {
+			return store.CodeIssue{}, oauth2err.New(oauth2err.InvalidTarget, "resource was not requested at authorization")
+		}
+		pending = h.P.PrepareAccessToken(provider.AccessTokenParams{GrantID: ac.GrantID, ClientID: c.ID,
+			Subject: ac.UserID, UserID: ac.UserID, Scopes: accessScopes(ac.Scopes, resource), Resource: resource, TTL: ttl})
+		issue := store.CodeIssue{AccessToken: pending.Row}
+		if provider.Has(ac.Scopes, provider.ScopeOfflineAccess) {
+			refresh = provider.NewToken()
+			issue.RefreshToken = &store.RefreshToken{Hash: provider.Hash(refresh), GrantID: ac.GrantID, ClientID: c.ID,
+				UserID: ac.UserID, Scopes: ac.Scopes, Resources: ac.Resources, CreatedAt: now, ExpiresAt: now.Add(provider.RefreshTokenTTL)}
+		}
+		return issue, nil
+	})
+	switch {
+	case errors.Is(err, store.ErrReplayed):
+		// The store has revoked everything the first redemption issued.
+		h.P.Log.WarnContext(ctx, "authorization code replayed; grant revoked", "client_id", c.ID)
+		return nil, errBadCode
+	case errors.Is(err, store.ErrNotFound):
+		return nil, errBadCode
+	case err != nil:
+		return nil, err
+	}
+	user, err := h.activeUser(ctx, ac.UserID, ac.GrantID)
+	if err != nil {
+		return nil, err
+	}
+	access, err := h.P.FinishAccessToken(ctx, pending)
+	if err != nil {
+		return nil, err
+	}
+	resp := &provider.TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: expiresIn(ttl),
+		Scope: provider.JoinScope(accessScopes(ac.Scopes, resource)), RefreshToken: refresh}
+	if provider.Has(ac.Scopes, provider.ScopeOpenID) {
+		resp.IDToken, err = h.P.IDToken(ctx, provider.IDTokenParams{User: user, ClientID: c.ID, Scopes: ac.Scopes,
+			Nonce: ac.Nonce, SID: ac.SID, AuthTime: ac.AuthTime, AccessToken: access})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return resp, nil
+}
+
+// accessScopes is the scope an access token carries: for a resource token
+// the resource's permissions that were granted, else the OIDC scopes.
+func accessScopes(granted []string, resource string) []string {
+	if resource == "" {
+		var out []string
+		for _, s := range granted {
+			if provider.IsOIDCScope(s) {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	var out []string
+	for _, s := range granted {
+		if !provider.IsOIDCScope(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func expiresIn(ttl time.Duration) int64 {
+	if ttl == 0 {
+		ttl = provider.AccessTokenTTL
+	}
+	return int64(ttl / time.Second)
+}
+
+// checkPKCE verifies S256 both ways: a challenge demands a matching
+// verifier, and a verifier without a challenge is a downgrade attempt.
+func checkPKCE(challenge, verifier string) error {
+	if challenge == "" {
+		if verifier != "" {
+			return oauth2err.New(oauth2err.InvalidGrant, "code_verifier sent but no code_challenge was used at authorization")
+		}
+		return nil
+	}
+	if verifier == "" {
+		return oauth2err.New(oauth2err.InvalidGrant, "code_verifier is required")
+	}
+	if !authorize.ValidVerifier(verifier) {
+		return oauth2err.New(oauth2err.InvalidGrant, "code_verifier is malformed")
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	if subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(challenge)) != 1 {
+		return oauth2err.New(oauth2err.InvalidGrant, "code_verifier does not match code_challenge")
+	}
+	return nil
+}
+
+// activeUser loads the grant's user; a deleted or suspended user revokes
+// the grant (catalogue TL-12).
+func (h *Handler) activeUser(ctx context.Context, userID, grantID string) (store.User, error) {
+	u, err := h.P.Store.GetUser(ctx, userID)
+	if err == nil && !u.Suspended {
+		return u, nil
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.User{}, err
+	}
+	if rerr := h.P.Store.RevokeGrant(ctx, grantID, h.P.Time()); rerr != nil {
+		return store.User{}, rerr
+	}
+	return store.User{}, oauth2err.New(oauth2err.InvalidGrant, "the user is no longer active")
+}
+
+var errBadRefresh = oauth2err.New(oauth2err.InvalidGrant, "the refresh token is invalid, expired or revoked")
+
+func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Values) (*provider.TokenResponse, error) {
+	if c.Type == store.AppM2M {
+		return nil, oauth2err.New(oauth2err.UnauthorizedClient, "this client may only use client_credentials")
+	}
+	presented := form.Get("refresh_token")
+	if presented == "" {
+		return nil, oauth2err.New(oauth2err.InvalidRequest, "refresh_token is required")
+	}
+	resources, err := authorize.ParseResources(form["resource"])
+	if err != nil || len(resources) > 1 {
+		return nil, oauth2err.New(oauth2err.InvalidTarget, "at most one valid resource may be requested per token")
+	}
+	if form.Has("organization_id") {
+		return nil, oauth2err.New(oauth2err.InvalidTarget, "organizations are not supported")
+	}
+	var resource string
+	var ttl time.Duration
+	if len(resources) == 1 {
+		resource = resources[0]
+		res, err := h.P.Store.GetResourceByIndicator(ctx, resource)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, oauth2err.New(oauth2err.InvalidTarget, "resource is not registered")
+		} else if err != nil {
+			return nil, err
+		}
+		ttl = res.AccessTokenTTL
+	}
+	requested := provider.SplitScope(form.Get("scope"))
+	now := h.P.Time()
+	var (
+		pending provider.PendingAccessToken
+		next    string
+		scopes  []string
+	)
+	rt, err := h.P.Store.UseRefreshToken(ctx, provider.Hash(presented), now, func(rt store.RefreshToken, g store.Grant) (store.RefreshIssue, error) {
+		if rt.ClientID != c.ID {
+			return store.RefreshIssue{}, errBadRefresh
+		}
+		scopes = rt.Scopes
+		if len(requested) > 0 {
+			for _, s := range requested {
+				if !slices.Contains(rt.Scopes, s) {
+					return store.RefreshIssue{}, oauth2err.New(oauth2err.InvalidScope, "scope exceeds what was granted")
+				}
+			}
+			scopes = requested
+		}
+		if resource != "" && !slices.Contains(rt.Resources, resource) {
+			return store.RefreshIssue{}, oauth2err.New(oauth2err.InvalidTarget, "resource was not granted")
+		}
+		pending = h.P.PrepareAccessToken(provider.AccessTokenParams{GrantID: rt.GrantID, ClientID: c.ID,
+			Subject: rt.UserID, UserID: rt.UserID, Scopes: accessScopes(scopes, resource), Resource: resource, TTL: ttl})
+		issue := store.RefreshIssue{AccessToken: pending.Row}
+		if nrt := rotation(c, rt, g, now); nrt != nil {
+			next = provider.NewToken()
+			nrt.Hash = provider.Hash(next)
+			issue.Rotate = nrt
+		}
+		return issue, nil
+	})
+	switch {
+	case errors.Is(err, store.ErrReplayed):
+		h.P.Log.WarnContext(ctx, "rotated refresh token reused; grant revoked", "client_id", c.ID)
+		return nil, oauth2err.New(oauth2err.InvalidGrant, "refresh token already used")
+	case errors.Is(err, store.ErrNotFound):
+		return nil, errBadRefresh
+	case err != nil:
+		return nil, err
+	}
+	if next == "" {
+		next = presented
+	}
+	user, err := h.activeUser(ctx, rt.UserID, rt.GrantID)
+	if err != nil {
+		return nil, err
+	}
+	access, err := h.P.FinishAccessToken(ctx, pending)
+	if err != nil {
+		return nil, err
+	}
+	resp := &provider.TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: expiresIn(ttl),
+		Scope: provider.JoinScope(accessScopes(scopes, resource)), RefreshToken: next}
+	if provider.Has(scopes, provider.ScopeOpenID) {
+		g, err := h.P.Store.GetGrant(ctx, rt.GrantID)
+		if err != nil {
+			return nil, err
+		}
+		resp.IDToken, err = h.P.IDToken(ctx, provider.IDTokenParams{User: user, ClientID: c.ID, Scopes: scopes,
+			SID: g.SID, AuthTime: g.AuthTime, AccessToken: access})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return resp, nil
+}
+
+// rotation applies Logto's policy (logto-compat §8.2): public clients rotate
+// on every use and the new token keeps the old expiry; confidential clients
+// rotate only after 70% of the token's lifetime, with a fresh lifetime,
+// because server-rendered apps (Next.js server components) cannot always
+// store a rotated token. Nothing rotates once the grant is a year old.
+func rotation(c store.Client, rt store.RefreshToken, g store.Grant, now time.Time) *store.RefreshToken {
+	if now.Sub(g.CreatedAt) >= provider.MaxRefreshLifetime {
+		return nil
+	}
+	next := &store.RefreshToken{GrantID: rt.GrantID, ClientID: rt.ClientID, UserID: rt.UserID, Scopes: rt.Scopes,
+		Resources: rt.Resources, CreatedAt: now}
+	if !c.Type.Confidential() {
+		next.ExpiresAt = rt.ExpiresAt
+		return next
+	}
+	life := rt.ExpiresAt.Sub(rt.CreatedAt)
+	if now.Sub(rt.CreatedAt)*10 < life*7 {
+		return nil
+	}
+	next.ExpiresAt = now.Add(provider.RefreshTokenTTL)
+	return next
+}
+
+func (h *Handler) clientCredentials(ctx context.Context, c store.Client, form url.Values) (*provider.TokenResponse, error) {
+	if c.Type != store.AppM2M {
+		return nil, oauth2err.New(oauth2err.UnauthorizedClient, "client_credentials is only for machine-to-machine apps")
+	}
+	resources, err := authorize.ParseResources(form["resource"])
+	if err != nil || len(resources) > 1 {
+		return nil, oauth2err.New(oauth2err.InvalidTarget, "at most one valid resource may be requested per token")
+	}
+	var (
+		resource string
+		allowed  []string
+		ttl      time.Duration
+	)
+	if len(resources) == 1 {
+		resource = resources[0]
+		res, err := h.P.Store.GetResourceByIndicator(ctx, resource)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, oauth2err.New(oauth2err.InvalidTarget, "resource is not registered")
+		} else if err != nil {
+			return nil, err
+		}
+		allowed, ttl = res.Scopes, res.AccessTokenTTL
+	}
+	var scopes []string
+	for _, s := range provider.SplitScope(form.Get("scope")) {
+		switch {
+		case provider.IsOIDCScope(s):
+			// No user, so no ID token, refresh token or user claims.
+		case slices.Contains(allowed, s):
+			scopes = append(scopes, s)
+		default:
+			return nil, oauth2err.New(oauth2err.InvalidScope, "scope "+s+" is not defined by the requested resource")
+		}
+	}
+	pending := h.P.PrepareAccessToken(provider.AccessTokenParams{ClientID: c.ID, Subject: c.ID,
+		Scopes: scopes, Resource: resource, TTL: ttl})
+	access, err := h.P.FinishAccessToken(ctx, pending)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.P.Store.CreateAccessToken(ctx, pending.Row); err != nil {
+		return nil, err
+	}
+	return &provider.TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: expiresIn(ttl),
+		Scope: provider.JoinScope(scopes)}, nil
+}

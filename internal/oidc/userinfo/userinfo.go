@@ -1,0 +1,94 @@
+// Package userinfo serves the UserInfo endpoint (GET and POST /oidc/me):
+// the claims of the granted scopes for an opaque access token. Tokens with
+// an audience (JWTs for an API resource) are refused, as Logto does.
+package userinfo
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
+	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+// Handler serves /oidc/me.
+type Handler struct {
+	P *provider.Provider
+}
+
+// Mount registers the routes.
+func (h *Handler) Mount(m httpx.Mux) {
+	hh := httpx.CORS(http.HandlerFunc(h.serve))
+	m.Handle("GET /oidc/me", hh)
+	m.Handle("POST /oidc/me", hh)
+	m.Handle("OPTIONS /oidc/me", hh)
+}
+
+var errToken = oauth2err.New(oauth2err.InvalidToken, "the access token is invalid or expired")
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	fail := func(err error) { oauth2err.WriteBearer(w, r, h.P.Log, err) }
+	if r.URL.Query().Has("access_token") {
+		// Tokens in URLs leak through logs and Referer (OAuth 2.1 §5.2).
+		fail(oauth2err.New(oauth2err.InvalidRequest, "access tokens are not accepted in the query string"))
+		return
+	}
+	tok := ""
+	if a := r.Header.Get("Authorization"); a != "" {
+		scheme, v, ok := strings.Cut(a, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || v == "" {
+			fail(errToken)
+			return
+		}
+		tok = strings.TrimSpace(v)
+	} else if r.Method == http.MethodPost {
+		form, err := httpx.Params(r)
+		if err != nil {
+			fail(oauth2err.New(oauth2err.InvalidRequest, err.Error()))
+			return
+		}
+		tok = form.Get("access_token")
+	}
+	if tok == "" || len(tok) > 4096 {
+		fail(errToken)
+		return
+	}
+	if strings.Count(tok, ".") == 2 {
+		fail(oauth2err.New(oauth2err.InvalidToken, "a token with an audience cannot be used at the userinfo endpoint"))
+		return
+	}
+	at, err := h.P.Store.GetAccessToken(ctx, provider.Hash(tok), h.P.Time())
+	if errors.Is(err, store.ErrNotFound) {
+		fail(errToken)
+		return
+	}
+	if err != nil {
+		fail(err)
+		return
+	}
+	if at.Audience != "" || at.UserID == "" {
+		fail(oauth2err.New(oauth2err.InvalidToken, "a token with an audience cannot be used at the userinfo endpoint"))
+		return
+	}
+	if !provider.Has(at.Scopes, provider.ScopeOpenID) {
+		fail(oauth2err.New(oauth2err.InsufficientScope, "the access token lacks the openid scope"))
+		return
+	}
+	u, err := h.P.Store.GetUser(ctx, at.UserID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Suspended) {
+		fail(errToken)
+		return
+	}
+	if err != nil {
+		fail(err)
+		return
+	}
+	httpx.NoStore(w)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	json.NewEncoder(w).Encode(provider.UserClaims(u, at.Scopes))
+}

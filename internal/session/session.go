@@ -1,0 +1,119 @@
+// Package session manages the browser's SSO session: one random cookie per
+// browser whose SHA-256 keys a session row, so every replica sees sign-ins
+// and sign-outs at once and a database leak yields no usable cookie. It also
+// binds pending authorization requests (interactions) to the browser that
+// started them.
+package session
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+const (
+	cookieName      = "sesame_session"
+	interactionName = "sesame_interaction"
+)
+
+// Manager reads and writes the session cookie.
+type Manager struct {
+	Store  store.Store
+	Secure bool // Secure cookies (https endpoint)
+	TTL    time.Duration
+	Now    func() time.Time
+}
+
+func (m *Manager) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+// Current returns the browser's live session and its user. A missing,
+// unknown, expired session or a suspended/deleted user all mean "no
+// session" (ok=false, err=nil); err is only for database failures.
+func (m *Manager) Current(ctx context.Context, r *http.Request) (store.Session, store.User, bool, error) {
+	c, err := r.Cookie(cookieName)
+	if err != nil || len(c.Value) < 32 || len(c.Value) > 64 {
+		return store.Session{}, store.User{}, false, nil
+	}
+	s, err := m.Store.GetSession(ctx, provider.Hash(c.Value))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Session{}, store.User{}, false, nil
+	}
+	if err != nil {
+		return store.Session{}, store.User{}, false, err
+	}
+	if !s.ExpiresAt.After(m.now()) {
+		return store.Session{}, store.User{}, false, nil
+	}
+	u, err := m.Store.GetUser(ctx, s.UserID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Suspended) {
+		return store.Session{}, store.User{}, false, nil
+	}
+	if err != nil {
+		return store.Session{}, store.User{}, false, err
+	}
+	return s, u, true, nil
+}
+
+// Start signs the browser in as userID with a brand-new session id (the old
+// session, if any, is ended first: no session fixation).
+func (m *Manager) Start(ctx context.Context, w http.ResponseWriter, r *http.Request, userID string) (store.Session, error) {
+	if c, err := r.Cookie(cookieName); err == nil && len(c.Value) >= 32 && len(c.Value) <= 64 {
+		if err := m.Store.DeleteSession(ctx, provider.Hash(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return store.Session{}, err
+		}
+	}
+	now := m.now()
+	tok := provider.NewToken()
+	s := store.Session{IDHash: provider.Hash(tok), SID: provider.NewID(), UserID: userID,
+		AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(m.TTL)}
+	if err := m.Store.CreateSession(ctx, s); err != nil {
+		return store.Session{}, err
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: tok, Path: "/", HttpOnly: true, Secure: m.Secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(m.TTL.Seconds())})
+	return s, nil
+}
+
+// End deletes the browser's session (revoking its non-offline grants) and
+// clears the cookie. Ending an absent session is not an error.
+func (m *Manager) End(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", HttpOnly: true, Secure: m.Secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	c, err := r.Cookie(cookieName)
+	if err != nil || len(c.Value) < 32 || len(c.Value) > 64 {
+		return nil
+	}
+	if err := m.Store.DeleteSession(ctx, provider.Hash(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// BindInteraction remembers in the browser that it started interaction id.
+func (m *Manager) BindInteraction(w http.ResponseWriter, id string) {
+	http.SetCookie(w, &http.Cookie{Name: interactionName, Value: id, Path: "/", HttpOnly: true, Secure: m.Secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(provider.AuthRequestTTL.Seconds())})
+}
+
+// OwnsInteraction reports whether this browser started interaction id, so a
+// pending request cannot be completed from another browser.
+func (m *Manager) OwnsInteraction(r *http.Request, id string) bool {
+	c, err := r.Cookie(interactionName)
+	return err == nil && id != "" && subtle.ConstantTimeCompare([]byte(c.Value), []byte(id)) == 1
+}
+
+// ClearInteraction forgets the interaction cookie.
+func (m *Manager) ClearInteraction(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: interactionName, Value: "", Path: "/", HttpOnly: true, Secure: m.Secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}

@@ -1,0 +1,276 @@
+package sqlstore
+
+// Clients, users, resources, signing keys and consents: the long-lived rows.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+// rowScanner is *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// getOne runs a single-row query and scans it with scan, mapping no rows to
+// store.ErrNotFound.
+func getOne[T any](ctx context.Context, s *Store, q querier, scan func(rowScanner) (T, error), query string, args ...any) (T, error) {
+	v, err := scan(q.QueryRowContext(ctx, s.d.q(query), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		var zero T
+		return zero, store.ErrNotFound
+	}
+	return v, s.d.mapErr(err)
+}
+
+// getAll runs a query and scans every row with scan.
+func getAll[T any](ctx context.Context, s *Store, q querier, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, s.d.q(query), args...)
+	if err != nil {
+		return nil, s.d.mapErr(err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, s.d.mapErr(err)
+		}
+		out = append(out, v)
+	}
+	return out, s.d.mapErr(rows.Err())
+}
+
+// deleteOne deletes by key and reports store.ErrNotFound when nothing was.
+func (s *Store) mustAffect(n int64, err error) error {
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// --- clients
+
+const clientCols = `id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris, third_party, created_at`
+
+func scanClient(r rowScanner) (store.Client, error) {
+	var c store.Client
+	err := r.Scan(&c.ID, &c.Name, &c.Type, bytesCol{&c.SecretHash}, listCol{&c.RedirectURIs},
+		listCol{&c.PostLogoutRedirectURIs}, &c.ThirdParty, timeCol{&c.CreatedAt})
+	return c, err
+}
+
+func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
+	_, err := s.exec(ctx, `INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		c.ID, c.Name, string(c.Type), blob(c.SecretHash), encList(c.RedirectURIs),
+		encList(c.PostLogoutRedirectURIs), c.ThirdParty, ns(c.CreatedAt))
+	return err
+}
+
+func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
+	return getOne(ctx, s, s.r, scanClient, `SELECT `+clientCols+` FROM clients WHERE id = $1`, id)
+}
+
+func (s *Store) ListClients(ctx context.Context) ([]store.Client, error) {
+	return getAll(ctx, s, s.r, scanClient, `SELECT `+clientCols+` FROM clients ORDER BY created_at, id`)
+}
+
+// DeleteClient deletes the client and, in the same transaction, every grant,
+// code, token, consent and pending auth request of it. Deleted tokens are
+// as unusable as revoked ones. A missing client is store.ErrNotFound.
+func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM auth_codes WHERE client_id = $1`,
+			`DELETE FROM refresh_tokens WHERE client_id = $1`,
+			`DELETE FROM access_tokens WHERE client_id = $1`,
+			`DELETE FROM grants WHERE client_id = $1`,
+			`DELETE FROM consents WHERE client_id = $1`,
+			`DELETE FROM auth_requests WHERE client_id = $1`,
+		} {
+			if _, err := s.txExec(ctx, tx, q, id); err != nil {
+				return err
+			}
+		}
+		return s.mustAffect(s.txExec(ctx, tx, `DELETE FROM clients WHERE id = $1`, id))
+	})
+}
+
+// --- users
+
+const userCols = `id, username, email, phone, name, picture, password_hash, suspended, created_at, updated_at, last_sign_in_at`
+
+func scanUser(r rowScanner) (store.User, error) {
+	var u store.User
+	err := r.Scan(&u.ID, &u.Username, &u.Email, &u.Phone, &u.Name, &u.Picture, &u.PasswordHash,
+		&u.Suspended, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, timeCol{&u.LastSignInAt})
+	return u, err
+}
+
+func userArgs(u store.User) []any {
+	return []any{u.ID, u.Username, u.Email, u.Phone, u.Name, u.Picture, u.PasswordHash,
+		u.Suspended, ns(u.CreatedAt), ns(u.UpdatedAt), ns(u.LastSignInAt)}
+}
+
+// CreateUser stores u. A clash on ID, or on a non-empty username or email,
+// is store.ErrAlreadyExists.
+func (s *Store) CreateUser(ctx context.Context, u store.User) error {
+	_, err := s.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		userArgs(u)...)
+	return err
+}
+
+func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
+	return getOne(ctx, s, s.r, scanUser, `SELECT `+userCols+` FROM users WHERE id = $1`, id)
+}
+
+// GetUserByLogin matches login exactly against usernames, then emails. An
+// empty login matches nobody.
+func (s *Store) GetUserByLogin(ctx context.Context, login string) (store.User, error) {
+	if login == "" {
+		return store.User{}, store.ErrNotFound
+	}
+	return getOne(ctx, s, s.r, scanUser, `SELECT `+userCols+` FROM users
+		WHERE username = $1 OR email = $1
+		ORDER BY CASE WHEN username = $1 THEN 0 ELSE 1 END LIMIT 1`, login)
+}
+
+func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
+	return getAll(ctx, s, s.r, scanUser, `SELECT `+userCols+` FROM users ORDER BY created_at, id`)
+}
+
+// UpdateUser reads the row (locked against concurrent updates), applies fn
+// and writes the result back in one transaction. fn must not call the store.
+// The ID cannot change.
+func (s *Store) UpdateUser(ctx context.Context, id string, fn func(store.User) (store.User, error)) (store.User, error) {
+	var out store.User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		u, err := getOne(ctx, s, tx, scanUser, `SELECT `+userCols+` FROM users WHERE id = $1`+s.d.forUpdate, id)
+		if err != nil {
+			return err
+		}
+		u, err = fn(u)
+		if err != nil {
+			return err
+		}
+		u.ID = id
+		_, err = s.txExec(ctx, tx, `UPDATE users SET username = $2, email = $3, phone = $4, name = $5,
+			picture = $6, password_hash = $7, suspended = $8, created_at = $9, updated_at = $10,
+			last_sign_in_at = $11 WHERE id = $1`, userArgs(u)...)
+		out = u
+		return err
+	})
+	if err != nil {
+		return store.User{}, err
+	}
+	return out, nil
+}
+
+// DeleteUser deletes the user and, in the same transaction, their sessions,
+// grants, codes, tokens and consents. A missing user is store.ErrNotFound.
+func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	if id == "" { // client_credentials rows have an empty user_id
+		return store.ErrNotFound
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM sessions WHERE user_id = $1`,
+			`DELETE FROM auth_codes WHERE user_id = $1`,
+			`DELETE FROM refresh_tokens WHERE user_id = $1`,
+			`DELETE FROM access_tokens WHERE user_id = $1`,
+			`DELETE FROM grants WHERE user_id = $1`,
+			`DELETE FROM consents WHERE user_id = $1`,
+		} {
+			if _, err := s.txExec(ctx, tx, q, id); err != nil {
+				return err
+			}
+		}
+		return s.mustAffect(s.txExec(ctx, tx, `DELETE FROM users WHERE id = $1`, id))
+	})
+}
+
+// --- resources
+
+const resourceCols = `id, indicator, name, scopes, access_token_ttl, created_at`
+
+func scanResource(r rowScanner) (store.Resource, error) {
+	var x store.Resource
+	var ttl int64
+	err := r.Scan(&x.ID, &x.Indicator, &x.Name, listCol{&x.Scopes}, &ttl, timeCol{&x.CreatedAt})
+	x.AccessTokenTTL = time.Duration(ttl)
+	return x, err
+}
+
+func (s *Store) CreateResource(ctx context.Context, r store.Resource) error {
+	_, err := s.exec(ctx, `INSERT INTO resources (`+resourceCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		r.ID, r.Indicator, r.Name, encList(r.Scopes), int64(r.AccessTokenTTL), ns(r.CreatedAt))
+	return err
+}
+
+func (s *Store) GetResourceByIndicator(ctx context.Context, indicator string) (store.Resource, error) {
+	return getOne(ctx, s, s.r, scanResource, `SELECT `+resourceCols+` FROM resources WHERE indicator = $1`, indicator)
+}
+
+func (s *Store) ListResources(ctx context.Context) ([]store.Resource, error) {
+	return getAll(ctx, s, s.r, scanResource, `SELECT `+resourceCols+` FROM resources ORDER BY created_at, id`)
+}
+
+func (s *Store) DeleteResource(ctx context.Context, id string) error {
+	return s.mustAffect(s.exec(ctx, `DELETE FROM resources WHERE id = $1`, id))
+}
+
+// --- signing keys
+
+const keyCols = `id, alg, private_key, created_at, activates_at, retired_at, expires_at`
+
+func scanKey(r rowScanner) (store.SigningKey, error) {
+	var k store.SigningKey
+	err := r.Scan(&k.ID, &k.Alg, bytesCol{&k.PrivateKey}, timeCol{&k.CreatedAt}, timeCol{&k.ActivatesAt},
+		timeCol{&k.RetiredAt}, timeCol{&k.ExpiresAt})
+	return k, err
+}
+
+func (s *Store) CreateKey(ctx context.Context, k store.SigningKey) error {
+	_, err := s.exec(ctx, `INSERT INTO signing_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		k.ID, k.Alg, blob(k.PrivateKey), ns(k.CreatedAt), ns(k.ActivatesAt), ns(k.RetiredAt), ns(k.ExpiresAt))
+	return err
+}
+
+func (s *Store) ListKeys(ctx context.Context) ([]store.SigningKey, error) {
+	return getAll(ctx, s, s.r, scanKey, `SELECT `+keyCols+` FROM signing_keys ORDER BY created_at, id`)
+}
+
+func (s *Store) RetireKeys(ctx context.Context, keep string, now, expires time.Time) error {
+	_, err := s.exec(ctx, `UPDATE signing_keys SET retired_at = $1, expires_at = $2
+		WHERE retired_at = 0 AND id <> $3`, ns(now), ns(expires), keep)
+	return err
+}
+
+// --- consents
+
+const consentCols = `user_id, client_id, scopes, resources, created_at`
+
+func scanConsent(r rowScanner) (store.Consent, error) {
+	var c store.Consent
+	err := r.Scan(&c.UserID, &c.ClientID, listCol{&c.Scopes}, listCol{&c.Resources}, timeCol{&c.CreatedAt})
+	return c, err
+}
+
+func (s *Store) GetConsent(ctx context.Context, userID, clientID string) (store.Consent, error) {
+	return getOne(ctx, s, s.r, scanConsent, `SELECT `+consentCols+` FROM consents WHERE user_id = $1 AND client_id = $2`,
+		userID, clientID)
+}
+
+// PutConsent creates or replaces the consent of (UserID, ClientID).
+func (s *Store) PutConsent(ctx context.Context, c store.Consent) error {
+	_, err := s.exec(ctx, `INSERT INTO consents (`+consentCols+`) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (user_id, client_id) DO UPDATE SET scopes = excluded.scopes,
+		resources = excluded.resources, created_at = excluded.created_at`,
+		c.UserID, c.ClientID, encList(c.Scopes), encList(c.Resources), ns(c.CreatedAt))
+	return err
+}

@@ -1,0 +1,347 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrationsFS embed.FS
+
+// Options configures Open and Migrate.
+type Options struct {
+	// DatabaseURL selects PostgreSQL when it starts with postgres:// or
+	// postgresql://. Otherwise the store is SQLite in DataDir/sesame.db.
+	DatabaseURL string
+	// DataDir holds the SQLite file; created with mode 0700 if missing.
+	DataDir string
+	// Logger receives migration progress. Nil discards it.
+	Logger *slog.Logger
+	// SkipMigrate makes Open use the schema as it is (for deployments that
+	// run `sesame migrate` as a separate step).
+	SkipMigrate bool
+	// MaxOpenConns caps PostgreSQL connections (default 20). SQLite ignores
+	// it: it always has one writer connection and a small reader pool.
+	MaxOpenConns int
+}
+
+// Store implements store.Store on database/sql.
+type Store struct {
+	d *dialect
+	w *sql.DB // writes and every transaction
+	r *sql.DB // reads outside transactions; == w on PostgreSQL
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database selected by opts, runs pending migrations
+// unless opts.SkipMigrate is set, and returns the store.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if !opts.SkipMigrate {
+		if err := Migrate(ctx, opts); err != nil {
+			return nil, err
+		}
+	}
+	if isPostgresURL(opts.DatabaseURL) {
+		db, err := sql.Open(postgresDriver, opts.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
+		}
+		n := opts.MaxOpenConns
+		if n <= 0 {
+			n = 20
+		}
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		s := &Store{d: postgresDialect, w: db, r: db}
+		if err := s.Ping(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
+		}
+		return s, nil
+	}
+
+	w, err := openSQLite(opts.DataDir, true)
+	if err != nil {
+		return nil, err
+	}
+	// One writer connection: writers queue in database/sql (honouring ctx)
+	// instead of spinning on SQLITE_BUSY inside SQLite.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil { // creates the file, sets WAL
+		w.Close()
+		return nil, fmt.Errorf("sqlstore: open sqlite: %w", sqliteDialect.mapErr(err))
+	}
+	r, err := openSQLite(opts.DataDir, false)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	s := &Store{d: sqliteDialect, w: w, r: r}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
+	}
+	return s, nil
+}
+
+func openSQLite(dataDir string, writer bool) (*sql.DB, error) {
+	if dataDir == "" {
+		return nil, errors.New("sqlstore: DataDir is required for SQLite")
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("sqlstore: create data dir: %w", err)
+	}
+	db, err := sql.Open(sqliteDriver, sqliteDSN(dataDir, writer))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
+	}
+	return db, nil
+}
+
+// Migrate applies pending migrations and returns. It is idempotent. On
+// PostgreSQL it holds a session advisory lock while migrating, so replicas
+// starting together migrate once and the others wait, then find nothing to
+// do.
+func Migrate(ctx context.Context, opts Options) error {
+	var (
+		d     *dialect
+		db    *sql.DB
+		err   error
+		extra []goose.ProviderOption
+	)
+	if isPostgresURL(opts.DatabaseURL) {
+		d = postgresDialect
+		db, err = sql.Open(postgresDriver, opts.DatabaseURL)
+		if err != nil {
+			return fmt.Errorf("sqlstore: migrate: %w", err)
+		}
+		// Poll the lock every second for up to 10 minutes.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 600))
+		if err != nil {
+			db.Close()
+			return fmt.Errorf("sqlstore: migrate: %w", err)
+		}
+		extra = append(extra, goose.WithSessionLocker(locker))
+	} else {
+		d = sqliteDialect
+		db, err = openSQLite(opts.DataDir, true)
+		if err != nil {
+			return err
+		}
+		db.SetMaxOpenConns(1)
+	}
+	defer db.Close()
+
+	fsys, err := fs.Sub(migrationsFS, d.dir)
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	popts := append([]goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}, extra...)
+	if opts.Logger != nil {
+		popts = append(popts, goose.WithSlog(opts.Logger))
+	} else {
+		popts = append(popts, goose.WithLogger(goose.NopLogger()))
+	}
+	p, err := goose.NewProvider(d.goose, db, fsys, popts...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("sqlstore: migrate: %w", d.mapErr(err))
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return s.d.mapErr(err)
+	}
+	if s.r != s.w {
+		if err := s.r.PingContext(ctx); err != nil {
+			return s.d.mapErr(err)
+		}
+	}
+	return nil
+}
+
+// Close closes the connection pools.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// commitThen is returned by a transaction body that wants its writes
+// committed and err returned to the caller anyway (a burned code, a
+// revoked grant on replay).
+type commitThen struct{ err error }
+
+func (c commitThen) Error() string { return c.err.Error() }
+
+// inTx runs fn in a transaction on the writer. It commits if fn returns nil
+// or commitThen, and rolls back otherwise.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return s.d.mapErr(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	err = fn(tx)
+	var ct commitThen
+	if err != nil && !errors.As(err, &ct) {
+		return s.d.mapErr(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.d.mapErr(err)
+	}
+	return ct.err
+}
+
+// exec runs one write statement outside a transaction.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := s.w.ExecContext(ctx, s.d.q(query), args...)
+	if err != nil {
+		return 0, s.d.mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	return n, s.d.mapErr(err)
+}
+
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
+	res, err := tx.ExecContext(ctx, s.d.q(query), args...)
+	if err != nil {
+		return 0, s.d.mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	return n, s.d.mapErr(err)
+}
+
+// Encoding helpers. Times are unix nanoseconds, 0 for the zero time; lists
+// are JSON arrays, nil and empty both stored as [] and read back as nil;
+// empty byte slices read back as nil.
+
+func ns(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNS(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func encList(l []string) string {
+	if len(l) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(l) // []string always marshals
+	return string(b)
+}
+
+// listCol scans a JSON list column.
+type listCol struct{ dst *[]string }
+
+func (c listCol) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	case nil:
+		*c.dst = nil
+		return nil
+	default:
+		return fmt.Errorf("sqlstore: list column: unexpected %T", src)
+	}
+	var l []string
+	if err := json.Unmarshal(b, &l); err != nil {
+		return fmt.Errorf("sqlstore: list column: %w", err)
+	}
+	if len(l) == 0 {
+		l = nil
+	}
+	*c.dst = l
+	return nil
+}
+
+// timeCol scans a unix-nanosecond column.
+type timeCol struct{ dst *time.Time }
+
+func (c timeCol) Scan(src any) error {
+	var n sql.NullInt64
+	if err := n.Scan(src); err != nil {
+		return err
+	}
+	*c.dst = fromNS(n.Int64)
+	return nil
+}
+
+// bytesCol scans a blob column, reading empty as nil.
+type bytesCol struct{ dst *[]byte }
+
+func (c bytesCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.dst = nil
+	case []byte:
+		if len(v) == 0 {
+			*c.dst = nil
+		} else {
+			*c.dst = append([]byte(nil), v...)
+		}
+	case string:
+		if v == "" {
+			*c.dst = nil
+		} else {
+			*c.dst = []byte(v)
+		}
+	default:
+		return fmt.Errorf("sqlstore: blob column: unexpected %T", src)
+	}
+	return nil
+}
+
+// blob makes nil byte slices bind as empty blobs (columns are NOT NULL).
+func blob(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}

@@ -1,0 +1,204 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+// race starts n goroutines that wait on one barrier, then run fn(i), and
+// waits for all of them under the deadlock watchdog. It returns the errors.
+func race(t *testing.T, n int, fn func(i int) error) []error {
+	t.Helper()
+	errs := make([]error, n)
+	watchdog(t, func() {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				errs[i] = fn(i)
+			})
+		}
+		close(start)
+		wg.Wait()
+	})
+	return errs
+}
+
+// tally counts nil errors and errors matching target; any other error
+// fails the test.
+func tally(t *testing.T, errs []error, target error) (ok, matched int) {
+	t.Helper()
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, target):
+			matched++
+		default:
+			t.Errorf("goroutine %d: unexpected error %v", i, err)
+		}
+	}
+	return ok, matched
+}
+
+func testConcurrentRedeem(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	f := newFixture(t, s)
+	code := f.code(n)
+	noErr(t, "CreateCode", s.CreateCode(ctx, code))
+	const N = 50
+	var calls atomic.Int32
+	ats := make([]store.AccessToken, N)
+	errs := race(t, N, func(i int) error {
+		ats[i] = f.access(n)
+		_, err := s.RedeemCode(ctx, code.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
+			calls.Add(1)
+			return store.CodeIssue{AccessToken: ats[i]}, nil
+		})
+		return err
+	})
+	ok, replayed := tally(t, errs, store.ErrReplayed)
+	if ok != 1 || replayed != N-1 {
+		t.Fatalf("%d goroutines redeemed one code: %d succeeded, %d replayed; want 1 and %d", N, ok, replayed, N-1)
+	}
+	if c := calls.Load(); c != 1 {
+		t.Fatalf("fn ran %d times, want 1", c)
+	}
+	g, err := s.GetGrant(ctx, f.grant.ID)
+	noErr(t, "GetGrant", err)
+	if g.RevokedAt.IsZero() {
+		t.Fatal("grant not revoked after concurrent replays")
+	}
+	for i, err := range errs {
+		if err == nil {
+			_, err := s.GetAccessToken(ctx, ats[i].Hash, n)
+			wantErr(t, "winner's access token after replay revoked the grant", err, store.ErrNotFound)
+		}
+	}
+}
+
+func testConcurrentRotate(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	f := newFixture(t, s)
+	rt := f.refresh(n)
+	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
+	const N = 20
+	next := make([]store.RefreshToken, N)
+	errs := race(t, N, func(i int) error {
+		next[i] = f.refresh(n)
+		at := f.access(n)
+		_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+			return store.RefreshIssue{AccessToken: at, Rotate: &next[i]}, nil
+		})
+		return err
+	})
+	ok, replayed := tally(t, errs, store.ErrReplayed)
+	if ok != 1 || replayed != N-1 {
+		t.Fatalf("%d concurrent rotations: %d succeeded, %d replayed; want 1 and %d", N, ok, replayed, N-1)
+	}
+	stored := 0
+	for i := range next {
+		if _, err := s.GetRefreshToken(ctx, next[i].Hash); err == nil {
+			stored++
+			if errs[i] != nil {
+				t.Errorf("goroutine %d failed (%v) but its rotated token was stored", i, errs[i])
+			}
+		}
+	}
+	if stored != 1 {
+		t.Fatalf("%d rotated-in tokens stored, want 1", stored)
+	}
+	old, err := s.GetRefreshToken(ctx, rt.Hash)
+	noErr(t, "GetRefreshToken", err)
+	if old.ConsumedAt.IsZero() {
+		t.Fatal("rotated token not consumed")
+	}
+}
+
+func testConcurrentRefreshNoRotate(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	f := newFixture(t, s)
+	rt := f.refresh(n)
+	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
+	const N = 20
+	ats := make([]store.AccessToken, N)
+	errs := race(t, N, func(i int) error {
+		ats[i] = f.access(n)
+		_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+			return store.RefreshIssue{AccessToken: ats[i]}, nil
+		})
+		return err
+	})
+	ok, _ := tally(t, errs, errors.New("none"))
+	if ok != N {
+		t.Fatalf("%d concurrent refreshes without rotation: %d succeeded, want all", N, ok)
+	}
+	for i := range ats {
+		_, err := s.GetAccessToken(ctx, ats[i].Hash, n)
+		noErr(t, fmt.Sprintf("access token %d", i), err)
+	}
+	g, err := s.GetGrant(ctx, f.grant.ID)
+	noErr(t, "GetGrant", err)
+	if !g.RevokedAt.IsZero() {
+		t.Fatal("grant revoked by concurrent non-rotating refreshes")
+	}
+}
+
+func testConcurrentReserve(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const N, limit = 50, 5
+	at := now()
+	var refused atomic.Int32
+	errs := race(t, N, func(int) error {
+		ok, retry, err := s.ReserveAttempt(ctx, "user:x", limit, time.Hour, at)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if !retry.After(at) {
+				return fmt.Errorf("refused with retryAt %v not after now %v", retry, at)
+			}
+			refused.Add(1)
+		}
+		return nil
+	})
+	ok, _ := tally(t, errs, errors.New("none"))
+	if ok != N {
+		t.Fatalf("%d of %d ReserveAttempt calls returned without error", ok, N)
+	}
+	if granted := N - int(refused.Load()); granted != limit {
+		t.Fatalf("%d concurrent ReserveAttempt with limit %d: %d granted", N, limit, granted)
+	}
+}
+
+func testConcurrentUpdateUser(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	noErr(t, "CreateUser", s.CreateUser(ctx, store.User{ID: "u", Username: "counter", CreatedAt: now()}))
+	const N = 20
+	errs := race(t, N, func(int) error {
+		_, err := s.UpdateUser(ctx, "u", func(u store.User) (store.User, error) {
+			u.Name += "x"
+			return u, nil
+		})
+		return err
+	})
+	ok, _ := tally(t, errs, errors.New("none"))
+	if ok != N {
+		t.Fatalf("%d of %d concurrent UpdateUser succeeded", ok, N)
+	}
+	u, err := s.GetUser(ctx, "u")
+	noErr(t, "GetUser", err)
+	if len(u.Name) != N {
+		t.Fatalf("after %d concurrent increments Name has %d chars: lost updates", N, len(u.Name))
+	}
+}

@@ -1,0 +1,186 @@
+// Package storetest is the conformance suite for store.Store. Every backend
+// runs it from a small test file:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) store.Store { ... fresh, empty store ... })
+//	}
+//
+// newStore must return an empty store and arrange for it to be closed and
+// removed in t.Cleanup. Each subtest gets its own store.
+//
+// Besides the contract in store.go, the suite pins these choices:
+//   - Zero time.Time and nil/empty lists round-trip (nil and empty are equal).
+//   - DeleteClient, DeleteUser, DeleteResource, RevokeGrant and
+//     RevokeAccessToken on a missing row return store.ErrNotFound;
+//     DeleteAuthRequest, DeleteSession, DeleteUserSessions and ResetAttempts
+//     are idempotent.
+//   - A code, refresh token or access token whose grant is missing, revoked
+//     or expired is unusable (ErrNotFound). Grant and refresh-token
+//     ExpiresAt zero means no expiry.
+//   - A refresh token that loses a concurrent rotation is a replay: it gets
+//     ErrReplayed and the grant is revoked.
+package storetest
+
+import (
+	"crypto/rand"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+// Run runs the whole suite. newStore is called once per subtest.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	t.Run("Clients", func(t *testing.T) { testClients(t, newStore(t)) })
+	t.Run("DeleteClientCascades", func(t *testing.T) { testDeleteClientCascades(t, newStore(t)) })
+	t.Run("Users", func(t *testing.T) { testUsers(t, newStore(t)) })
+	t.Run("UserUniqueness", func(t *testing.T) { testUserUniqueness(t, newStore(t)) })
+	t.Run("UpdateUser", func(t *testing.T) { testUpdateUser(t, newStore(t)) })
+	t.Run("DeleteUserCascades", func(t *testing.T) { testDeleteUserCascades(t, newStore(t)) })
+	t.Run("Resources", func(t *testing.T) { testResources(t, newStore(t)) })
+	t.Run("Keys", func(t *testing.T) { testKeys(t, newStore(t)) })
+	t.Run("Consents", func(t *testing.T) { testConsents(t, newStore(t)) })
+	t.Run("AuthRequests", func(t *testing.T) { testAuthRequests(t, newStore(t)) })
+	t.Run("Sessions", func(t *testing.T) { testSessions(t, newStore(t)) })
+	t.Run("DeleteSessionRevokesOnlineGrants", func(t *testing.T) { testDeleteSessionRevokes(t, newStore(t)) })
+	t.Run("DeleteUserSessions", func(t *testing.T) { testDeleteUserSessions(t, newStore(t)) })
+	t.Run("Grants", func(t *testing.T) { testGrants(t, newStore(t)) })
+	t.Run("RevokeGrantCascades", func(t *testing.T) { testRevokeGrantCascades(t, newStore(t)) })
+	t.Run("Codes", func(t *testing.T) { testCodes(t, newStore(t)) })
+	t.Run("CodeReplay", func(t *testing.T) { testCodeReplay(t, newStore(t)) })
+	t.Run("CodeCallbackError", func(t *testing.T) { testCodeCallbackError(t, newStore(t)) })
+	t.Run("CodeExpired", func(t *testing.T) { testCodeExpired(t, newStore(t)) })
+	t.Run("RefreshTokens", func(t *testing.T) { testRefreshTokens(t, newStore(t)) })
+	t.Run("RefreshRotationReplay", func(t *testing.T) { testRefreshReplay(t, newStore(t)) })
+	t.Run("RefreshCallbackError", func(t *testing.T) { testRefreshCallbackError(t, newStore(t)) })
+	t.Run("RefreshExpired", func(t *testing.T) { testRefreshExpired(t, newStore(t)) })
+	t.Run("AccessTokens", func(t *testing.T) { testAccessTokens(t, newStore(t)) })
+	t.Run("Throttle", func(t *testing.T) { testThrottle(t, newStore(t)) })
+	t.Run("GarbageCollect", func(t *testing.T) { testGarbageCollect(t, newStore(t)) })
+	t.Run("Ping", func(t *testing.T) {
+		if err := newStore(t).Ping(t.Context()); err != nil {
+			t.Fatalf("Ping: %v", err)
+		}
+	})
+	t.Run("Concurrency", func(t *testing.T) {
+		t.Run("RedeemCode50", func(t *testing.T) { testConcurrentRedeem(t, newStore(t)) })
+		t.Run("RotateRefresh20", func(t *testing.T) { testConcurrentRotate(t, newStore(t)) })
+		t.Run("RefreshNoRotation20", func(t *testing.T) { testConcurrentRefreshNoRotate(t, newStore(t)) })
+		t.Run("ReserveAttempt50", func(t *testing.T) { testConcurrentReserve(t, newStore(t)) })
+		t.Run("UpdateUser20", func(t *testing.T) { testConcurrentUpdateUser(t, newStore(t)) })
+	})
+}
+
+// --- helpers
+
+var cmpOpts = []cmp.Option{cmpopts.EquateEmpty()}
+
+// diff fails the test when got differs from want. time.Time compares with
+// Equal (location and monotonic reading are ignored); nil equals empty.
+func diff(t *testing.T, what string, want, got any) {
+	t.Helper()
+	if d := cmp.Diff(want, got, cmpOpts...); d != "" {
+		t.Fatalf("%s mismatch (-want +got):\n%s", what, d)
+	}
+}
+
+func wantErr(t *testing.T, what string, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Fatalf("%s: got error %v, want %v", what, err, target)
+	}
+}
+
+func noErr(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// now is a millisecond-truncated current time, so backends that store less
+// than nanosecond precision still round-trip it.
+func now() time.Time { return time.Now().Truncate(time.Millisecond) }
+
+func id() string { return rand.Text() }
+
+func hash() []byte {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return b
+}
+
+// watchdog runs fn and fails the test if it does not return within 60s,
+// dumping every goroutine's stack to show where it is stuck.
+func watchdog(t *testing.T, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		buf := make([]byte, 1<<20)
+		n := runtime.Stack(buf, true)
+		t.Fatalf("deadlock: not finished after 60s\n%s", buf[:n])
+	}
+}
+
+// fixture is a client, a user, a session and a live grant for the user.
+type fixture struct {
+	client  store.Client
+	user    store.User
+	session store.Session
+	grant   store.Grant
+}
+
+func newFixture(t *testing.T, s store.Store, scopes ...string) fixture {
+	t.Helper()
+	ctx := t.Context()
+	n := now()
+	f := fixture{
+		client: store.Client{ID: id(), Name: "app", Type: store.AppTraditional, SecretHash: hash(),
+			RedirectURIs: []string{"https://app.example/cb"}, CreatedAt: n},
+		user: store.User{ID: id(), Username: "u-" + id(), CreatedAt: n, UpdatedAt: n},
+	}
+	f.session = store.Session{IDHash: hash(), SID: id(), UserID: f.user.ID, AuthTime: n, CreatedAt: n, ExpiresAt: n.Add(time.Hour)}
+	if len(scopes) == 0 {
+		scopes = []string{"openid", "offline_access"}
+	}
+	f.grant = newGrant(f, scopes, n)
+	noErr(t, "CreateClient", s.CreateClient(ctx, f.client))
+	noErr(t, "CreateUser", s.CreateUser(ctx, f.user))
+	noErr(t, "CreateSession", s.CreateSession(ctx, f.session))
+	noErr(t, "CreateGrant", s.CreateGrant(ctx, f.grant))
+	return f
+}
+
+func newGrant(f fixture, scopes []string, n time.Time) store.Grant {
+	return store.Grant{ID: id(), ClientID: f.client.ID, UserID: f.user.ID, SID: f.session.SID,
+		Scopes: scopes, Resources: []string{"https://api.example"}, AuthTime: n, CreatedAt: n,
+		ExpiresAt: n.Add(30 * 24 * time.Hour)}
+}
+
+func (f fixture) code(n time.Time) store.AuthCode {
+	return store.AuthCode{Hash: hash(), GrantID: f.grant.ID, ClientID: f.client.ID, UserID: f.user.ID,
+		SID: f.session.SID, RedirectURI: "https://app.example/cb", Scopes: f.grant.Scopes,
+		Resources: f.grant.Resources, Nonce: "n-0S6_WzA2Mj", CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+		CodeChallengeMethod: "S256", AuthTime: n, CreatedAt: n, ExpiresAt: n.Add(time.Minute)}
+}
+
+func (f fixture) refresh(n time.Time) store.RefreshToken {
+	return store.RefreshToken{Hash: hash(), GrantID: f.grant.ID, ClientID: f.client.ID, UserID: f.user.ID,
+		Scopes: f.grant.Scopes, Resources: f.grant.Resources, CreatedAt: n, ExpiresAt: n.Add(14 * 24 * time.Hour)}
+}
+
+func (f fixture) access(n time.Time) store.AccessToken {
+	return store.AccessToken{Hash: hash(), GrantID: f.grant.ID, ClientID: f.client.ID, UserID: f.user.ID,
+		Scopes: f.grant.Scopes, Audience: "https://api.example", CreatedAt: n, ExpiresAt: n.Add(time.Hour)}
+}

@@ -1,0 +1,546 @@
+package ui
+
+import (
+	"bytes"
+	"flag"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/sesameauth/sesame/web"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func newRenderer(t *testing.T) *Renderer {
+	t.Helper()
+	r, err := New(web.FS())
+	if err != nil {
+		t.Fatalf("New(web.FS()): %v", err)
+	}
+	return r
+}
+
+func TestWebFS(t *testing.T) {
+	if err := fstest.TestFS(web.FS(),
+		"templates/layout.html",
+		"templates/icons.html",
+		"templates/signin.html",
+		"templates/register.html",
+		"templates/consent.html",
+		"templates/error.html",
+		"templates/signed_out.html",
+		"templates/logout_confirm.html",
+		"templates/form_post.html",
+		"templates/home.html",
+		"static/sesame.css",
+		"static/favicon.svg",
+	); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// page is one renderable page with its data.
+type page struct {
+	name   string
+	data   any // pointer to the page struct, so tests can modify it
+	render func(r *Renderer, w http.ResponseWriter, data any) error
+}
+
+// samplePages returns every page with representative data.
+func samplePages() []page {
+	return []page{
+		{"signin", &SignInPage{
+			Base: Base{Title: "Sign in"}, Action: "/login?req=abc", CSRFToken: "tok-123",
+			AppName: "Acme Notes", Identifier: "ada@example.com",
+			Error: "That username or password is not right.", RegisterURL: "/register?req=abc",
+		}, func(r *Renderer, w http.ResponseWriter, d any) error {
+			return r.SignIn(w, http.StatusOK, *d.(*SignInPage))
+		}},
+		{"register", &RegisterPage{
+			Base: Base{Title: "Create account"}, Action: "/register?req=abc", CSRFToken: "tok-123",
+			AppName: "Acme Notes", Username: "ada", Email: "ada@example.com",
+			Error: "The passwords do not match.", SignInURL: "/login?req=abc",
+			PasswordHint: "At least 12 characters.",
+		}, func(r *Renderer, w http.ResponseWriter, d any) error {
+			return r.Register(w, http.StatusOK, *d.(*RegisterPage))
+		}},
+		{"consent", &ConsentPage{
+			Base: Base{Title: "Allow access"}, Action: "/consent?req=abc", CSRFToken: "tok-123",
+			AppName: "Acme Notes", UserName: "ada",
+			Scopes: []ScopeItem{
+				{"openid", "Sign you in"},
+				{"profile", "See your name and profile picture"},
+				{"offline_access", ""},
+			},
+			Resources: []string{"https://api.acme.example/notes"},
+		}, func(r *Renderer, w http.ResponseWriter, d any) error {
+			return r.Consent(w, http.StatusOK, *d.(*ConsentPage))
+		}},
+		{"error", &ErrorPage{
+			Base: Base{Title: "Error"}, Heading: "This sign-in link is not valid",
+			Message:   "The app sent you here with a link Sesame cannot accept.",
+			Detail:    "invalid_request: redirect_uri is not registered for this app",
+			RequestID: "req_01HZX3",
+		}, func(r *Renderer, w http.ResponseWriter, d any) error {
+			return r.Error(w, http.StatusBadRequest, *d.(*ErrorPage))
+		}},
+		{"signed_out", &SignedOutPage{Base: Base{Title: "Signed out"}, Message: "You have signed out."},
+			func(r *Renderer, w http.ResponseWriter, d any) error {
+				return r.SignedOut(w, http.StatusOK, *d.(*SignedOutPage))
+			}},
+		{"logout_confirm", &LogoutConfirmPage{Base: Base{Title: "Sign out"}, Action: "/logout", CSRFToken: "tok-123"},
+			func(r *Renderer, w http.ResponseWriter, d any) error {
+				return r.LogoutConfirm(w, http.StatusOK, *d.(*LogoutConfirmPage))
+			}},
+		{"form_post", &FormPostPage{
+			Base: Base{Title: "Continue", Nonce: "n0nce-Abc123"}, Action: "https://app.example/callback",
+			Fields: []FormField{{"code", "c0de"}, {"state", "st&te"}, {"iss", "https://id.example"}},
+		}, func(r *Renderer, w http.ResponseWriter, d any) error {
+			return r.FormPost(w, http.StatusOK, *d.(*FormPostPage))
+		}},
+		{"home", &HomePage{Issuer: "https://id.example", DiscoveryURL: "https://id.example/.well-known/openid-configuration"},
+			func(r *Renderer, w http.ResponseWriter, d any) error { return r.Home(w, http.StatusOK, *d.(*HomePage)) }},
+	}
+}
+
+func renderPage(t *testing.T, r *Renderer, p page) *httptest.ResponseRecorder {
+	t.Helper()
+	w := httptest.NewRecorder()
+	if err := p.render(r, w, p.data); err != nil {
+		t.Fatalf("%s: %v", p.name, err)
+	}
+	return w
+}
+
+func TestRenderAll(t *testing.T) {
+	r := newRenderer(t)
+	wantStatus := map[string]int{"error": http.StatusBadRequest}
+	wantText := map[string][]string{
+		"signin":         {"Sign in", "to continue to <strong>Acme Notes</strong>", `value="ada@example.com"`, "That username or password is not right.", `href="/register?req=abc"`, "Create account", `name="password"`, `autocomplete="current-password"`, `autocomplete="username"`},
+		"register":       {"Create your account", `name="username"`, `name="email"`, `name="password"`, `name="password_confirm"`, `autocomplete="new-password"`, `autocomplete="email"`, `value="ada"`, `href="/login?req=abc"`, "Already have an account?", "At least 12 characters."},
+		"consent":        {"Acme Notes wants to access your account", "Signed in as <strong>ada</strong>", "See your name and profile picture", "offline_access", "https://api.acme.example/notes", `name="decision" value="allow"`, `name="decision" value="deny"`},
+		"error":          {"This sign-in link is not valid", "The app sent you here", "invalid_request: redirect_uri is not registered for this app", "req_01HZX3"},
+		"signed_out":     {"You have signed out."},
+		"logout_confirm": {"Sign out of Sesame?", `name="logout" value="yes"`, "Sign out</button>"},
+		"form_post":      {`action="https://app.example/callback"`, `name="code" value="c0de"`, `name="state" value="st&amp;te"`, "Continue</button>", `<script nonce="n0nce-Abc123">`},
+		"home":           {"Sesame is running", "https://id.example", `href="https://id.example/.well-known/openid-configuration"`},
+	}
+	for _, p := range samplePages() {
+		t.Run(p.name, func(t *testing.T) {
+			w := renderPage(t, r, p)
+			status := wantStatus[p.name]
+			if status == 0 {
+				status = http.StatusOK
+			}
+			if w.Code != status {
+				t.Errorf("status = %d, want %d", w.Code, status)
+			}
+			if got := w.Header().Get("Content-Type"); got != "text/html; charset=utf-8" {
+				t.Errorf("Content-Type = %q", got)
+			}
+			if got := w.Header().Get("Cache-Control"); got != "no-store" {
+				t.Errorf("Cache-Control = %q", got)
+			}
+			body := w.Body.String()
+			if !strings.HasPrefix(body, "<!doctype html>\n<html lang=\"en\">") {
+				t.Errorf("page does not start with doctype and lang=en:\n%.80s", body)
+			}
+			if !strings.Contains(body, `<link rel="stylesheet" href="/static/sesame.css?v=`) {
+				t.Error("stylesheet link missing")
+			}
+			for _, s := range wantText[p.name] {
+				if !strings.Contains(body, s) {
+					t.Errorf("missing %q", s)
+				}
+			}
+			checkHTML(t, p.name, body, nonceOf(p.data))
+		})
+	}
+}
+
+func nonceOf(data any) string {
+	return reflect.ValueOf(data).Elem().FieldByName("Base").FieldByName("Nonce").String()
+}
+
+func TestTitleAndLang(t *testing.T) {
+	r := newRenderer(t)
+	w := httptest.NewRecorder()
+	if err := r.SignIn(w, http.StatusOK, SignInPage{Base: Base{Title: "Sign in", Lang: "de"}}); err != nil {
+		t.Fatal(err)
+	}
+	body := w.Body.String()
+	for _, s := range []string{`<html lang="de">`, "<title>Sign in · Sesame</title>", "with your Sesame account"} {
+		if !strings.Contains(body, s) {
+			t.Errorf("missing %q", s)
+		}
+	}
+	w = httptest.NewRecorder()
+	if err := r.Home(w, http.StatusOK, HomePage{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(w.Body.String(), "<title>Sesame</title>") {
+		t.Error("empty Title should render just Sesame")
+	}
+}
+
+func TestSignInWithoutError(t *testing.T) {
+	r := newRenderer(t)
+	w := httptest.NewRecorder()
+	if err := r.SignIn(w, http.StatusOK, SignInPage{Action: "/login", CSRFToken: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	body := w.Body.String()
+	for _, s := range []string{`role="alert"`, "aria-invalid", "aria-describedby", "Create account"} {
+		if strings.Contains(body, s) {
+			t.Errorf("page without Error/RegisterURL contains %q", s)
+		}
+	}
+	checkHTML(t, "signin", body, "")
+}
+
+var (
+	tagRE    = regexp.MustCompile(`<([a-zA-Z][a-zA-Z0-9-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>`)
+	attrRE   = regexp.MustCompile(`([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+))?`)
+	scriptRE = regexp.MustCompile(`(?i)<script`)
+	formRE   = regexp.MustCompile(`(?s)<form\b.*?</form>`)
+)
+
+type tag struct {
+	name  string
+	attrs map[string]string // unescaped values
+}
+
+func parseTags(body string) []tag {
+	var tags []tag
+	for _, m := range tagRE.FindAllStringSubmatch(body, -1) {
+		tg := tag{name: strings.ToLower(m[1]), attrs: map[string]string{}}
+		for _, a := range attrRE.FindAllStringSubmatch(m[2], -1) {
+			v := strings.Trim(a[2], `"'`)
+			tg.attrs[strings.ToLower(a[1])] = html.UnescapeString(v)
+		}
+		tags = append(tags, tg)
+	}
+	return tags
+}
+
+// checkHTML asserts the CSP, accessibility and form rules on one page.
+func checkHTML(t *testing.T, name, body, nonce string) {
+	t.Helper()
+	if strings.Contains(strings.ToLower(body), "<style") {
+		t.Errorf("%s: contains a <style> element", name)
+	}
+	tags := parseTags(body)
+	ids := map[string]bool{}
+	labelFor := map[string]bool{}
+	var scripts int
+	for _, tg := range tags {
+		for a, v := range tg.attrs {
+			if a == "style" {
+				t.Errorf("%s: <%s> has an inline style attribute", name, tg.name)
+			}
+			if strings.HasPrefix(a, "on") {
+				t.Errorf("%s: <%s> has an event-handler attribute %s", name, tg.name, a)
+			}
+			switch a {
+			case "href", "src", "action", "formaction", "xlink:href":
+				if strings.HasPrefix(strings.ToLower(strings.TrimSpace(v)), "javascript:") {
+					t.Errorf("%s: <%s %s=%q> is a javascript: URL", name, tg.name, a, v)
+				}
+			}
+		}
+		if id, ok := tg.attrs["id"]; ok {
+			if ids[id] {
+				t.Errorf("%s: duplicate id %q", name, id)
+			}
+			ids[id] = true
+		}
+		switch tg.name {
+		case "label":
+			labelFor[tg.attrs["for"]] = true
+		case "script":
+			scripts++
+			if name != "form_post" {
+				t.Errorf("%s: has a <script>", name)
+			} else if got := tg.attrs["nonce"]; got == "" || got != nonce {
+				t.Errorf("%s: script nonce = %q, want %q", name, got, nonce)
+			}
+		}
+	}
+	if n := len(scriptRE.FindAllString(body, -1)); n != scripts {
+		t.Errorf("%s: %d <script substrings but %d script tags", name, n, scripts)
+	}
+	if name == "form_post" && scripts != 1 {
+		t.Errorf("%s: %d scripts, want 1", name, scripts)
+	}
+	for _, tg := range tags {
+		if tg.name == "html" && tg.attrs["lang"] == "" {
+			t.Errorf("%s: <html> without lang", name)
+		}
+		if tg.name == "input" {
+			switch tg.attrs["type"] {
+			case "hidden", "submit":
+				continue
+			}
+			id := tg.attrs["id"]
+			if id == "" || !labelFor[id] {
+				t.Errorf("%s: input %q has no <label for>", name, tg.attrs["name"])
+			}
+		}
+		if tg.name == "label" && !ids[tg.attrs["for"]] {
+			t.Errorf("%s: <label for=%q> points at no element", name, tg.attrs["for"])
+		}
+		if ref, ok := tg.attrs["aria-describedby"]; ok {
+			for _, id := range strings.Fields(ref) {
+				if !ids[id] {
+					t.Errorf("%s: aria-describedby=%q names no element", name, id)
+				}
+			}
+		}
+		if ref, ok := tg.attrs["aria-labelledby"]; ok && !ids[ref] {
+			t.Errorf("%s: aria-labelledby=%q names no element", name, ref)
+		}
+	}
+	// Every form other than form_post carries the CSRF token.
+	forms := formRE.FindAllString(body, -1)
+	if name != "form_post" {
+		for _, f := range forms {
+			if !strings.Contains(f, `<input type="hidden" name="csrf_token" value="`) {
+				t.Errorf("%s: form without csrf_token input:\n%s", name, f)
+			}
+		}
+	}
+	switch name {
+	case "signin", "register", "consent", "logout_confirm", "form_post":
+		if len(forms) != 1 {
+			t.Errorf("%s: %d forms, want 1", name, len(forms))
+		}
+	default:
+		if len(forms) != 0 {
+			t.Errorf("%s: %d forms, want 0", name, len(forms))
+		}
+	}
+	// The error alert is announced and tied to the inputs.
+	if strings.Contains(body, `class="alert"`) && !strings.Contains(body, `role="alert"`) {
+		t.Errorf("%s: alert without role=alert", name)
+	}
+}
+
+// fill sets every string in v (fields, slices, nested structs) to s.
+func fill(v reflect.Value, s string) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		fill(v.Elem(), s)
+	case reflect.String:
+		v.SetString(s)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			fill(v.Field(i), s)
+		}
+	case reflect.Slice:
+		if v.Len() == 0 {
+			v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+		}
+		for i := range v.Len() {
+			fill(v.Index(i), s)
+		}
+	}
+}
+
+var payloads = []string{
+	`"><svg/onload=alert(1)>`,
+	`javascript:alert(1)`,
+	`</script><script>alert(1)</script>`,
+	`'><img src=x onerror=alert(1)>`,
+}
+
+func TestXSS(t *testing.T) {
+	r := newRenderer(t)
+	for _, payload := range payloads {
+		for _, p := range samplePages() {
+			t.Run(p.name, func(t *testing.T) {
+				fill(reflect.ValueOf(p.data), payload)
+				if p.name == "form_post" {
+					// A payload Action is refused outright; a real URL that
+					// carries the payload must be escaped.
+					w := httptest.NewRecorder()
+					if err := p.render(r, w, p.data); err == nil {
+						t.Errorf("FormPost with Action %q: no error", payload)
+					}
+					if w.Code != http.StatusInternalServerError || w.Body.String() != "internal error\n" {
+						t.Errorf("FormPost with Action %q: %d %q", payload, w.Code, w.Body.String())
+					}
+					p.data.(*FormPostPage).Action = "https://app.example/cb?x=" + payload
+				}
+				body := renderPage(t, r, p).Body.String()
+				if payload != "javascript:alert(1)" && strings.Contains(body, payload) {
+					t.Errorf("raw payload %q in output", payload)
+				}
+				for _, bad := range []string{"<svg/onload", "<script>alert", "<img src=x", "onerror=alert(1)>"} {
+					if strings.Contains(body, bad) {
+						t.Errorf("%q in output", bad)
+					}
+				}
+				checkHTML(t, p.name, body, nonceOf(p.data))
+			})
+		}
+	}
+}
+
+func TestFormPostRejectsBadAction(t *testing.T) {
+	r := newRenderer(t)
+	for _, action := range []string{"", "/relative", "javascript:alert(1)", "data:text/html,x", "com.example.app:/cb", "https://"} {
+		w := httptest.NewRecorder()
+		err := r.FormPost(w, http.StatusOK, FormPostPage{Action: action, Fields: []FormField{{"code", "secret-code"}}})
+		if err == nil {
+			t.Errorf("Action %q: no error", action)
+		}
+		if w.Code != http.StatusInternalServerError || strings.Contains(w.Body.String(), "secret-code") {
+			t.Errorf("Action %q: %d %q", action, w.Code, w.Body.String())
+		}
+	}
+}
+
+var versionRE = regexp.MustCompile(`\?v=[0-9a-f]+`)
+
+func TestGolden(t *testing.T) {
+	r := newRenderer(t)
+	for _, p := range samplePages() {
+		if p.name != "signin" && p.name != "error" {
+			continue
+		}
+		t.Run(p.name, func(t *testing.T) {
+			got := versionRE.ReplaceAll(renderPage(t, r, p).Body.Bytes(), []byte("?v=VERSION"))
+			file := filepath.Join("testdata", p.name+".golden.html")
+			if *update {
+				if err := os.WriteFile(file, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from the rendered page (run go test -update if the change is intended)\n--- got ---\n%s", file, got)
+			}
+		})
+	}
+}
+
+// testFS returns a minimal valid template tree with one page replaced.
+func testFS(overrides map[string]string) fstest.MapFS {
+	m := fstest.MapFS{
+		"templates/layout.html": {Data: []byte(`{{define "layout"}}<html lang="{{.Lang}}">{{template "content" .}}</html>{{end}}`)},
+		"static/sesame.css":     {Data: []byte(`body{}`)},
+	}
+	for name := range pages {
+		m["templates/"+name+".html"] = &fstest.MapFile{Data: []byte(`{{define "content"}}ok{{end}}`)}
+	}
+	for k, v := range overrides {
+		if v == "" {
+			delete(m, k)
+		} else {
+			m[k] = &fstest.MapFile{Data: []byte(v)}
+		}
+	}
+	return m
+}
+
+func TestNewFailsFast(t *testing.T) {
+	if _, err := New(testFS(nil)); err != nil {
+		t.Fatalf("minimal tree: %v", err)
+	}
+	for name, o := range map[string]map[string]string{
+		"missing page":      {"templates/consent.html": ""},
+		"missing layout":    {"templates/layout.html": ""},
+		"missing css":       {"static/sesame.css": ""},
+		"parse error":       {"templates/signin.html": `{{define "content"}}{{if}}{{end}}`},
+		"no content":        {"templates/home.html": `{{define "other"}}{{end}}`},
+		"unknown field":     {"templates/error.html": `{{define "content"}}{{.NoSuchField}}{{end}}`},
+		"unknown func":      {"templates/error.html": `{{define "content"}}{{nosuchfunc}}{{end}}`},
+		"unknown static":    {"templates/layout.html": `{{define "layout"}}{{static "nope.css"}}{{template "content" .}}{{end}}`},
+		"no layout defined": {"templates/layout.html": `{{define "shell"}}{{end}}`},
+	} {
+		if _, err := New(testFS(o)); err == nil {
+			t.Errorf("%s: New succeeded", name)
+		}
+	}
+}
+
+func TestRenderErrorIs500(t *testing.T) {
+	// Fails only when Error is set, so the trial render in New passes.
+	r, err := New(testFS(map[string]string{
+		"templates/signin.html": `{{define "content"}}{{if .Error}}{{index .Identifier 99}}{{end}}{{end}}`,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	if err := r.SignIn(w, http.StatusOK, SignInPage{Error: "x", Identifier: "short"}); err == nil {
+		t.Fatal("no error from a failing template")
+	}
+	if w.Code != http.StatusInternalServerError || w.Body.String() != "internal error\n" {
+		t.Errorf("got %d %q, want 500 internal error", w.Code, w.Body.String())
+	}
+	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Errorf("Content-Type = %q", ct)
+	}
+}
+
+func TestStatic(t *testing.T) {
+	r := newRenderer(t)
+	srv := http.StripPrefix("/static/", r.Static())
+	for _, tc := range []struct {
+		path, method string
+		status       int
+		ctype        string
+	}{
+		{"/static/sesame.css?v=123", http.MethodGet, 200, "text/css; charset=utf-8"},
+		{"/static/favicon.svg", http.MethodGet, 200, "image/svg+xml"},
+		{"/static/favicon.svg", http.MethodHead, 200, "image/svg+xml"},
+		{"/static/nope.css", http.MethodGet, 404, ""},
+		{"/static/", http.MethodGet, 404, ""},
+		{"/static/../templates/layout.html", http.MethodGet, 404, ""},
+		{"/static/sesame.css", http.MethodPost, 405, ""},
+	} {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest(tc.method, tc.path, nil))
+		if w.Code != tc.status {
+			t.Errorf("%s %s: status %d, want %d", tc.method, tc.path, w.Code, tc.status)
+			continue
+		}
+		cc := w.Header().Get("Cache-Control")
+		if tc.status == 200 {
+			if cc != "public, max-age=86400" {
+				t.Errorf("%s: Cache-Control = %q", tc.path, cc)
+			}
+			if got := w.Header().Get("Content-Type"); got != tc.ctype {
+				t.Errorf("%s: Content-Type = %q, want %q", tc.path, got, tc.ctype)
+			}
+		} else if strings.Contains(cc, "public") {
+			t.Errorf("%s: error response is publicly cacheable", tc.path)
+		}
+	}
+	// The page links the stylesheet at the versioned URL the handler serves.
+	w := httptest.NewRecorder()
+	if err := r.Home(w, http.StatusOK, HomePage{}); err != nil {
+		t.Fatal(err)
+	}
+	href := regexp.MustCompile(`href="(/static/sesame\.css\?v=[0-9a-f]+)"`).FindStringSubmatch(w.Body.String())
+	if href == nil {
+		t.Fatal("no versioned stylesheet link")
+	}
+	w = httptest.NewRecorder()
+	srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, href[1], nil))
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "prefers-color-scheme") {
+		t.Errorf("GET %s: %d", href[1], w.Code)
+	}
+}

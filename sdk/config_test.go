@@ -1,0 +1,67 @@
+package sesame
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestConfigValidation(t *testing.T) {
+	valid := Config{
+		Endpoint: "http://localhost:3001", AppID: "app", BaseURL: "http://localhost:3000",
+		CookieSecret: "0123456789abcdef0123456789abcdef",
+	}
+	cases := []struct {
+		name  string
+		edit  func(*Config)
+		field string
+	}{
+		{"valid", func(*Config) {}, ""},
+		{"short secret", func(c *Config) { c.CookieSecret = "0123456789abcdef0123456789abcde" }, "CookieSecret"},
+		{"no secret", func(c *Config) { c.CookieSecret = "" }, "CookieSecret"},
+		{"no secret but a store", func(c *Config) { c.CookieSecret = ""; c.Store = &memoryStore{} }, ""},
+		{"empty endpoint", func(c *Config) { c.Endpoint = "" }, "Endpoint"},
+		{"relative endpoint", func(c *Config) { c.Endpoint = "localhost:3001" }, "Endpoint"},
+		{"ftp endpoint", func(c *Config) { c.Endpoint = "ftp://localhost" }, "Endpoint"},
+		{"endpoint without host", func(c *Config) { c.Endpoint = "http:///x" }, "Endpoint"},
+		{"empty app id", func(c *Config) { c.AppID = " " }, "AppID"},
+		{"relative base", func(c *Config) { c.BaseURL = "/app" }, "BaseURL"},
+		{"bad base", func(c *Config) { c.BaseURL = "http://a b" }, "BaseURL"},
+		{"bad redirect", func(c *Config) { c.RedirectURI = "callback" }, "RedirectURI"},
+		{"bad post sign-in", func(c *Config) { c.PostSignInRedirect = "//evil" }, "PostSignInRedirect"},
+		{"empty resource", func(c *Config) { c.Resources = []string{""} }, "Resources"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := valid
+			tc.edit(&cfg)
+			_, err := New(cfg)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				return
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Field != tc.field {
+				t.Fatalf("New error = %v, want a ConfigError for %s", err, tc.field)
+			}
+		})
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := New(Config{Endpoint: "https://id.example.com/tenant/", AppID: "a", BaseURL: "https://app.example.com/",
+		CookieSecret: "0123456789abcdef0123456789abcdef", Scopes: []string{"email", "openid", ScopeOrganizations}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer() != "https://id.example.com/tenant/oidc" || c.RedirectURI() != "https://app.example.com/callback" {
+		t.Errorf("issuer %q redirect %q", c.Issuer(), c.RedirectURI())
+	}
+	if got := c.cfg.scopes(); len(got) != 5 || got[3] != "email" || got[4] != ScopeOrganizations {
+		t.Errorf("scopes %v", got)
+	}
+	if got := c.cfg.resources(); len(got) != 1 || got[0] != ResourceOrganizations {
+		t.Errorf("resources %v", got)
+	}
+}
