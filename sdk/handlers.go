@@ -23,13 +23,14 @@ func (c *Client) SignInHandler() http.Handler {
 	}))
 }
 
-// CallbackHandler returns the handler for the redirect URI (GET). It calls
+// CallbackHandler returns the handler for the redirect URI (GET only). It calls
 // [Client.HandleCallback] and redirects with 303 See Other to the path the
 // sign-in asked for, or Config.PostSignInRedirect ("/").
 func (c *Client) CallbackHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
+		// Not HEAD: a link prefetcher must not spend the one-time code.
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", http.MethodGet)
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}

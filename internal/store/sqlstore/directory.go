@@ -86,9 +86,12 @@ func (s *Store) ListClients(ctx context.Context) ([]store.Client, error) {
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{
-			`DELETE FROM auth_codes WHERE client_id = $1`,
-			`DELETE FROM refresh_tokens WHERE client_id = $1`,
-			`DELETE FROM access_tokens WHERE client_id = $1`,
+			`DELETE FROM auth_codes WHERE grant_id IN (SELECT id FROM grants WHERE client_id = $1)`,
+			`DELETE FROM auth_codes WHERE grant_id = '' AND client_id = $1`,
+			`DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE client_id = $1)`,
+			`DELETE FROM refresh_tokens WHERE grant_id = '' AND client_id = $1`,
+			`DELETE FROM access_tokens WHERE grant_id IN (SELECT id FROM grants WHERE client_id = $1)`,
+			`DELETE FROM access_tokens WHERE grant_id = '' AND client_id = $1`,
 			`DELETE FROM grants WHERE client_id = $1`,
 			`DELETE FROM consents WHERE client_id = $1`,
 			`DELETE FROM auth_requests WHERE client_id = $1`,
@@ -180,9 +183,12 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{
 			`DELETE FROM sessions WHERE user_id = $1`,
-			`DELETE FROM auth_codes WHERE user_id = $1`,
-			`DELETE FROM refresh_tokens WHERE user_id = $1`,
-			`DELETE FROM access_tokens WHERE user_id = $1`,
+			`DELETE FROM auth_codes WHERE grant_id IN (SELECT id FROM grants WHERE user_id = $1)`,
+			`DELETE FROM auth_codes WHERE grant_id = '' AND user_id = $1`,
+			`DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE user_id = $1)`,
+			`DELETE FROM refresh_tokens WHERE grant_id = '' AND user_id = $1`,
+			`DELETE FROM access_tokens WHERE grant_id IN (SELECT id FROM grants WHERE user_id = $1)`,
+			`DELETE FROM access_tokens WHERE grant_id = '' AND user_id = $1`,
 			`DELETE FROM grants WHERE user_id = $1`,
 			`DELETE FROM consents WHERE user_id = $1`,
 		} {

@@ -477,7 +477,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit int, windo
 			count = CASE WHEN throttle.window_start < excluded.window_start THEN 1 ELSE throttle.count + 1 END,
 			window_end = CASE WHEN throttle.window_start < excluded.window_start THEN excluded.window_end ELSE throttle.window_end END,
 			window_start = CASE WHEN throttle.window_start < excluded.window_start THEN excluded.window_start ELSE throttle.window_start END
-		WHERE throttle.window_start < excluded.window_start OR throttle.count < $4 + 1000
+		WHERE throttle.window_start < excluded.window_start OR throttle.count < $4
 		RETURNING count`), key, start, end, int64(limit)).Scan(&count)
 	if err == nil {
 		return true, time.Time{}, nil

@@ -31,6 +31,32 @@ func race(t *testing.T, n int, fn func(i int) error) []error {
 	return errs
 }
 
+// gate holds callers until n have arrived or d has passed since each
+// arrived. Placed inside a store callback it widens the race window: on a
+// backend that runs callbacks concurrently every racer has read its row
+// before any of them writes; on one that serialises writers (SQLite) the
+// first caller just waits d.
+type gate struct {
+	n       int32
+	d       time.Duration
+	arrived atomic.Int32
+	open    chan struct{}
+}
+
+func newGate(n int, d time.Duration) *gate {
+	return &gate{n: int32(n), d: d, open: make(chan struct{})}
+}
+
+func (g *gate) wait() {
+	if g.arrived.Add(1) == g.n {
+		close(g.open)
+	}
+	select {
+	case <-g.open:
+	case <-time.After(g.d):
+	}
+}
+
 // tally counts nil errors and errors matching target; any other error
 // fails the test.
 func tally(t *testing.T, errs []error, target error) (ok, matched int) {
@@ -93,10 +119,12 @@ func testConcurrentRotate(t *testing.T, s store.Store) {
 	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
 	const N = 20
 	next := make([]store.RefreshToken, N)
+	gt := newGate(N, 200*time.Millisecond)
 	errs := race(t, N, func(i int) error {
 		next[i] = f.refresh(n)
 		at := f.access(n)
 		_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+			gt.wait()
 			return store.RefreshIssue{AccessToken: at, Rotate: &next[i]}, nil
 		})
 		return err
@@ -132,9 +160,11 @@ func testConcurrentRefreshNoRotate(t *testing.T, s store.Store) {
 	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
 	const N = 20
 	ats := make([]store.AccessToken, N)
+	gt := newGate(N, 50*time.Millisecond)
 	errs := race(t, N, func(i int) error {
 		ats[i] = f.access(n)
 		_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+			gt.wait()
 			return store.RefreshIssue{AccessToken: ats[i]}, nil
 		})
 		return err

@@ -63,15 +63,23 @@ func testDeleteClientCascades(t *testing.T, s store.Store) {
 	noErr(t, "PutConsent", s.PutConsent(ctx, store.Consent{UserID: f.user.ID, ClientID: f.client.ID, Scopes: []string{"openid"}, CreatedAt: n}))
 	oat := other.access(n)
 	noErr(t, "CreateAccessToken other", s.CreateAccessToken(ctx, oat))
+	cc := store.AccessToken{Hash: hash(), ClientID: f.client.ID, Scopes: []string{"read:x"}, CreatedAt: n, ExpiresAt: n.Add(time.Hour)}
+	noErr(t, "CreateAccessToken client_credentials", s.CreateAccessToken(ctx, cc))
+	occ := store.AccessToken{Hash: hash(), ClientID: other.client.ID, Scopes: []string{"read:x"}, CreatedAt: n, ExpiresAt: n.Add(time.Hour)}
+	noErr(t, "CreateAccessToken other client_credentials", s.CreateAccessToken(ctx, occ))
 
 	noErr(t, "DeleteClient", s.DeleteClient(ctx, f.client.ID))
+	_, err := s.GetAccessToken(ctx, cc.Hash, n)
+	wantErr(t, "client_credentials token of deleted client", err, store.ErrNotFound)
+	_, err = s.GetAccessToken(ctx, occ.Hash, n)
+	noErr(t, "client_credentials token of other client", err)
 
 	if g, err := s.GetGrant(ctx, f.grant.ID); err == nil && g.RevokedAt.IsZero() {
 		t.Fatalf("grant of deleted client still live: %+v", g)
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("GetGrant: %v", err)
 	}
-	_, err := s.GetAccessToken(ctx, at.Hash, n)
+	_, err = s.GetAccessToken(ctx, at.Hash, n)
 	wantErr(t, "GetAccessToken of deleted client", err, store.ErrNotFound)
 	_, err = s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
 		t.Fatal("fn called for a token of a deleted client")

@@ -510,11 +510,30 @@ func testAccessTokens(t *testing.T, s store.Store) {
 	_, err = s.GetAccessToken(ctx, cc.Hash, n)
 	noErr(t, "other token unaffected", err)
 
-	// Revoking the client_credentials token must not touch grant tokens and
-	// vice versa; revoking a grant must not touch grant-less tokens.
+	// Revoking a grant must not touch grant-less tokens.
 	noErr(t, "RevokeGrant", s.RevokeGrant(ctx, f.grant.ID, n))
 	_, err = s.GetAccessToken(ctx, cc.Hash, n)
 	noErr(t, "client_credentials token after RevokeGrant", err)
+
+	// A token written after its grant was revoked (an issue racing a
+	// revocation) is still unusable, as is one of an expired or unknown grant.
+	late := f.access(n)
+	noErr(t, "CreateAccessToken for revoked grant", s.CreateAccessToken(ctx, late))
+	_, err = s.GetAccessToken(ctx, late.Hash, n)
+	wantErr(t, "token of a revoked grant", err, store.ErrNotFound)
+	eg := newGrant(f, []string{"openid"}, n.Add(-2*time.Hour))
+	eg.ExpiresAt = n.Add(-time.Hour)
+	noErr(t, "CreateGrant expired", s.CreateGrant(ctx, eg))
+	et := f.access(n)
+	et.GrantID = eg.ID
+	noErr(t, "CreateAccessToken for expired grant", s.CreateAccessToken(ctx, et))
+	_, err = s.GetAccessToken(ctx, et.Hash, n)
+	wantErr(t, "token of an expired grant", err, store.ErrNotFound)
+	ut := f.access(n)
+	ut.GrantID = "no-such-grant"
+	noErr(t, "CreateAccessToken for unknown grant", s.CreateAccessToken(ctx, ut))
+	_, err = s.GetAccessToken(ctx, ut.Hash, n)
+	wantErr(t, "token of an unknown grant", err, store.ErrNotFound)
 }
 
 func testThrottle(t *testing.T, s store.Store) {

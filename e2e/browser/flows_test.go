@@ -1,0 +1,479 @@
+//go:build e2e
+
+package browser
+
+import (
+	"context"
+	"net/http"
+	"net/http/cookiejar"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+const (
+	alicePassword = "correct horse battery staple"
+	bobPassword   = "tr0ub4dor&3-but-longer"
+)
+
+// world is what every subtest shares: one Sesame, two RPs, one Chromium.
+type world struct {
+	sesame   *sesame
+	rp1, rp2 *relyingParty
+	alice    string // alice's sub
+	chrome   *chrome
+}
+
+func TestBrowser(t *testing.T) {
+	start := time.Now()
+	w := &world{sesame: startSesame(t)}
+	w.rp1 = newRelyingParty(t, "rp1")
+	w.rp2 = newRelyingParty(t, "rp2")
+	w.sesame.registerRP(t, w.rp1, "RP One")
+	w.sesame.registerRP(t, w.rp2, "RP Two")
+	w.alice = w.sesame.createUser(t, "alice", "alice@example.com", alicePassword)
+	w.chrome = startChrome(t)
+	t.Logf("setup took %s (Sesame %s, RP1 %s, RP2 %s)", time.Since(start).Round(time.Millisecond), w.sesame.URL, w.rp1.URL, w.rp2.URL)
+
+	t.Run("Session", w.testSession)
+	t.Run("WrongPasswordAndRegistration", w.testWrongPasswordAndRegistration)
+	t.Run("SecurityHeadersAndFraming", w.testSecurity)
+	t.Run("Accessibility", w.testAccessibility)
+}
+
+// testSession walks one browser through sign-in, SSO, prompt=none,
+// prompt=login and sign-out. Each step depends on the one before, so the
+// first failure stops the walk.
+func (w *world) testSession(t *testing.T) {
+	s, rp1, rp2 := w.sesame, w.rp1, w.rp2
+	shared := w.chrome.newTab(t)
+	var authTime1 int64
+
+	steps := []struct {
+		name string
+		run  func(t *testing.T, b *tab)
+	}{
+		{"1_SignIn", func(t *testing.T, b *tab) {
+			m := b.mark()
+			b.navigate(rp1.URL + "/login")
+			b.waitSignInForm(s)
+			loc := b.location()
+			if loc.Host != strings.TrimPrefix(s.URL, "http://") || loc.Path != "/sign-in" {
+				t.Fatalf("after RP1 /login the browser is at %s, want Sesame's /sign-in", loc)
+			}
+			if title, err := eval[string](b, `document.title`); err != nil || !strings.Contains(title, "Sign in") {
+				t.Errorf("sign-in page title = %q (%v), want it to contain \"Sign in\"", title, err)
+			}
+			if app := b.text(".subtitle"); !strings.Contains(app, "RP One") {
+				t.Errorf("sign-in page subtitle = %q, want it to name the app \"RP One\"", app)
+			}
+			// The navigation recorder must see the hosted page, or the SSO
+			// assertion below ("no /sign-in request") would prove nothing.
+			if !requested(b.requestedURLs(m), s.URL+"/sign-in") {
+				t.Fatalf("navigation recorder missed the sign-in page; saw %q", b.requestedURLs(m))
+			}
+			b.submitSignIn("alice", alicePassword)
+			sub, at := signedInAs(t, b.waitCallback(rp1))
+			if sub != w.alice {
+				t.Fatalf("RP1 shows sub %q, want alice's %q", sub, w.alice)
+			}
+			if now := time.Now().Unix(); at < now-60 || at > now+1 {
+				t.Fatalf("auth_time %d is not about now (%d)", at, now)
+			}
+			authTime1 = at
+		}},
+		{"2_SSO", func(t *testing.T, b *tab) {
+			m := b.mark()
+			b.navigate(rp2.URL + "/login")
+			sub, _ := signedInAs(t, b.waitCallback(rp2))
+			if sub != w.alice {
+				t.Fatalf("RP2 shows sub %q, want alice's %q", sub, w.alice)
+			}
+			urls := b.requestedURLs(m)
+			if !requested(urls, s.Issuer+"/auth?") {
+				t.Fatalf("RP2's sign-in did not go through Sesame's authorization endpoint: %q", urls)
+			}
+			if requested(urls, s.URL+"/sign-in") {
+				t.Fatalf("SSO showed the sign-in page again; navigations: %q", urls)
+			}
+		}},
+		{"3_PromptNone", func(t *testing.T, b *tab) {
+			m := b.mark()
+			b.navigate(rp2.URL + "/login?prompt=none")
+			sub, _ := signedInAs(t, b.waitCallback(rp2))
+			if sub != w.alice {
+				t.Fatalf("prompt=none: RP2 shows sub %q, want %q", sub, w.alice)
+			}
+			if urls := b.requestedURLs(m); requested(urls, s.URL+"/sign-in") {
+				t.Fatalf("prompt=none showed the sign-in page: %q", urls)
+			}
+
+			// A browser that never signed in: new process, new user-data-dir.
+			fresh := startChrome(t).newTab(t)
+			m = fresh.mark()
+			fresh.navigate(rp2.URL + "/login?prompt=none")
+			if got := fresh.waitCallback(rp2); got != "Error: login_required" {
+				t.Fatalf("prompt=none in a fresh browser: RP2 shows %q, want \"Error: login_required\"", got)
+			}
+			if urls := fresh.requestedURLs(m); requested(urls, s.URL+"/sign-in") {
+				t.Fatalf("prompt=none showed the sign-in page: %q", urls)
+			}
+		}},
+		{"4_PromptLogin", func(t *testing.T, b *tab) {
+			time.Sleep(1100 * time.Millisecond) // auth_time has one-second resolution
+			b.navigate(rp1.URL + "/login?prompt=login")
+			b.waitSignInForm(s) // shown although the browser has an SSO session
+			b.submitSignIn("alice", alicePassword)
+			sub, at := signedInAs(t, b.waitCallback(rp1))
+			if sub != w.alice {
+				t.Fatalf("RP1 shows sub %q, want %q", sub, w.alice)
+			}
+			if at <= authTime1 {
+				t.Fatalf("auth_time after prompt=login = %d, want > %d (the first sign-in)", at, authTime1)
+			}
+		}},
+		{"5_SignOut", func(t *testing.T, b *tab) {
+			m := b.mark()
+			b.navigate(rp1.URL + "/logout")
+			b.waitFor("RP1's home page after sign-out", onPage(rp1.URL+"/")+` && document.querySelector('#home')`)
+			loc := b.location()
+			if loc.Path != "/" {
+				t.Fatalf("after sign-out the browser is at %s, want RP1's /", loc)
+			}
+			if want := rp1.lastLogoutState(); want == "" || loc.Query().Get("state") != want {
+				t.Fatalf("post-logout redirect state = %q, want the RP's %q", loc.Query().Get("state"), want)
+			}
+			if got := b.text("#logout"); got != "Signed out, state ok" {
+				t.Fatalf("RP1 home shows %q, want \"Signed out, state ok\"", got)
+			}
+			if urls := b.requestedURLs(m); !requested(urls, s.Issuer+"/session/end?") {
+				t.Fatalf("sign-out did not go through Sesame's end_session_endpoint: %q", urls)
+			}
+
+			b.navigate(rp2.URL + "/login?prompt=none")
+			if got := b.waitCallback(rp2); got != "Error: login_required" {
+				t.Fatalf("prompt=none after sign-out: RP2 shows %q, want \"Error: login_required\"", got)
+			}
+			b.navigate(rp1.URL + "/login")
+			b.waitSignInForm(s)
+		}},
+	}
+	for _, st := range steps {
+		if !t.Run(st.name, func(t *testing.T) { st.run(t, shared.in(t)) }) {
+			t.Fatalf("step %s failed; skipping the rest of the session walk", st.name)
+		}
+	}
+}
+
+// requested reports whether one of urls starts with prefix.
+func requested(urls []string, prefix string) bool {
+	return slices.ContainsFunc(urls, func(u string) bool { return strings.HasPrefix(u, prefix) })
+}
+
+// testWrongPasswordAndRegistration: a wrong password keeps the user on the
+// sign-in page with an alert; the "Create account" link leads to a working
+// registration that signs the new user in.
+func (w *world) testWrongPasswordAndRegistration(t *testing.T) {
+	s, rp1, rp2 := w.sesame, w.rp1, w.rp2
+	b := w.chrome.newTab(t)
+	b.navigate(rp1.URL + "/login")
+	b.waitSignInForm(s)
+	signInURL := b.location().String()
+
+	b.submitSignIn("alice", "not the password")
+	b.waitFor("an alert on the sign-in page", onPage(s.URL+"/sign-in?")+` && document.querySelector('[role=alert]')`)
+	if got := b.text("[role=alert]"); !strings.Contains(got, "Incorrect username, email or password") {
+		t.Errorf("alert says %q, want it to explain the credentials are wrong", got)
+	}
+	if loc := b.location(); loc.Path != "/sign-in" || loc.String() != signInURL {
+		t.Errorf("after a wrong password the browser is at %s, want to stay on %s", loc, signInURL)
+	}
+	if got, _ := eval[bool](b, `!!document.querySelector('form #password') && document.querySelector('#password').value === ''`); !got {
+		t.Errorf("the password field is missing or not emptied after a wrong password\n%s", b.state())
+	}
+	if got, _ := eval[string](b, `document.querySelector('#identifier').value`); got != "alice" {
+		t.Errorf("identifier field = %q after a wrong password, want it kept (\"alice\")", got)
+	}
+	if got, _ := eval[string](b, `document.querySelector('#password').getAttribute('aria-describedby') || ''`); got != "signin-error" {
+		t.Errorf("password field aria-describedby = %q, want it to point at the alert (signin-error)", got)
+	}
+
+	// The registration link.
+	if err := b.do(chromedp.Click(`//a[normalize-space()='Create account']`)); err != nil {
+		t.Fatalf("click \"Create account\": %v\n%s", err, b.state())
+	}
+	b.waitFor("the registration form", onPage(s.URL+"/register?")+
+		` && document.querySelector('form #username') && document.querySelector('form #password_confirm')`)
+	if title, _ := eval[string](b, `document.title`); !strings.Contains(title, "Create account") {
+		t.Errorf("registration page title = %q, want it to contain \"Create account\"", title)
+	}
+	if err := b.do(
+		chromedp.SendKeys(chromedp.ID("username"), "bob"),
+		chromedp.SendKeys(chromedp.ID("email"), "bob@example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), bobPassword),
+		chromedp.SendKeys(chromedp.ID("password_confirm"), bobPassword),
+		chromedp.Click(chromedp.CSS("form [type=submit]")),
+	); err != nil {
+		t.Fatalf("fill in the registration form: %v\n%s", err, b.state())
+	}
+	sub, _ := signedInAs(t, b.waitCallback(rp1))
+	bob, err := s.Store.GetUserByLogin(context.Background(), "bob")
+	if err != nil {
+		t.Fatalf("the new account is not in the store: %v", err)
+	}
+	if sub != bob.ID || sub == w.alice {
+		t.Fatalf("after registration RP1 shows sub %q, want bob's %q", sub, bob.ID)
+	}
+	if bob.Email != "bob@example.com" {
+		t.Errorf("bob's email = %q", bob.Email)
+	}
+	// Registration started an SSO session for bob.
+	b.navigate(rp2.URL + "/login?prompt=none")
+	if sub2, _ := signedInAs(t, b.waitCallback(rp2)); sub2 != bob.ID {
+		t.Fatalf("SSO after registration: RP2 shows sub %q, want bob's %q", sub2, bob.ID)
+	}
+}
+
+// directives splits a CSP header into directive name → value.
+func directives(csp string) map[string]string {
+	out := map[string]string{}
+	for _, d := range strings.Split(csp, ";") {
+		f := strings.Fields(d)
+		if len(f) > 0 {
+			out[strings.ToLower(f[0])] = strings.Join(f[1:], " ")
+		}
+	}
+	return out
+}
+
+// testSecurity: the sign-in page forbids framing (CSP frame-ancestors and
+// X-Frame-Options), and Chromium indeed refuses to render it in an iframe of
+// another origin while it renders an unprotected page in the same spot.
+func (w *world) testSecurity(t *testing.T) {
+	s, rp1, rp2 := w.sesame, w.rp1, w.rp2
+
+	t.Run("HeadersInBrowser", func(t *testing.T) {
+		b := w.chrome.newTab(t)
+		m := b.mark()
+		b.navigate(rp1.URL + "/login")
+		b.waitSignInForm(s)
+		var resp *docEvent
+		for _, d := range b.since(m) {
+			if d.Response && d.Main && strings.HasPrefix(d.URL, s.URL+"/sign-in?") {
+				resp = &d
+			}
+		}
+		if resp == nil {
+			t.Fatalf("no response for the sign-in page was captured: %+v", b.since(m))
+		}
+		checkFramingHeaders(t, resp.Status, header(resp.Headers, "Content-Security-Policy"), header(resp.Headers, "X-Frame-Options"))
+	})
+
+	t.Run("HeadersPlainHTTP", func(t *testing.T) {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+		resp, err := c.Get(rp1.URL + "/login") // follows RP → /oidc/auth → /sign-in
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Request.URL.Path != "/sign-in" {
+			t.Fatalf("plain GET of RP1 /login ended at %s, want /sign-in", resp.Request.URL)
+		}
+		checkFramingHeaders(t, int64(resp.StatusCode), resp.Header.Get("Content-Security-Policy"), resp.Header.Get("X-Frame-Options"))
+	})
+
+	t.Run("NotRenderedInCrossOriginIframe", func(t *testing.T) {
+		b := w.chrome.newTab(t)
+		// RP2's page frames RP1's /login (which lands on Sesame's sign-in
+		// page) and, as a control, RP1's unprotected home page.
+		rp2.frameSrc, rp2.controlSrc = rp1.URL+"/login", rp1.URL+"/"
+		m := b.mark()
+		b.navigate(rp2.URL + "/frame")
+		var sesameFrame, controlFrame *cdp.Frame
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			tree, err := frameTree(b)
+			if err != nil {
+				t.Fatalf("frame tree: %v", err)
+			}
+			sesameFrame, controlFrame = nil, nil
+			for _, c := range tree.ChildFrames {
+				switch {
+				case strings.HasPrefix(c.Frame.URL, rp1.URL+"/") && !strings.Contains(c.Frame.URL, "login"):
+					controlFrame = c.Frame
+				default:
+					sesameFrame = c.Frame
+				}
+			}
+			signInAnswered := slices.ContainsFunc(b.since(m), func(d docEvent) bool {
+				return d.Response && !d.Main && strings.HasPrefix(d.URL, s.URL+"/sign-in?")
+			})
+			if controlFrame != nil && sesameFrame != nil && signInAnswered && sesameFrame.URL != rp1.URL+"/login" && !strings.HasPrefix(sesameFrame.URL, s.Issuer) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("frames did not settle: control=%+v sesame=%+v sign-in answered=%v events=%+v", controlFrame, sesameFrame, signInAnswered, b.since(m))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("control frame: url=%s; framed sign-in: url=%s unreachable=%s", controlFrame.URL, sesameFrame.URL, sesameFrame.UnreachableURL)
+		if strings.HasPrefix(sesameFrame.URL, s.URL+"/sign-in") {
+			t.Fatalf("the sign-in page rendered inside a cross-origin iframe (frame url %s)", sesameFrame.URL)
+		}
+		// The DOM of every frame (pierce): the control page's content is
+		// there, Sesame's password field is not.
+		home, password, err := frameContent(b)
+		if err != nil {
+			t.Fatalf("inspect frames: %v", err)
+		}
+		if !home {
+			t.Fatalf("the control frame's content (#home) is not in the DOM, so the check below proves nothing")
+		}
+		if password {
+			t.Fatalf("a password field is rendered in the framing page")
+		}
+	})
+}
+
+// frameContent walks the DOM of the page and its frames and reports whether
+// it holds an element with id "home" and a password input.
+func frameContent(b *tab) (home, password bool, err error) {
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	root, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) (*cdp.Node, error) {
+		depth, pierce := int64(-1), true
+		res, err := cdp.Call(ctx, tg, dom.GetDocument, dom.GetDocumentParams{Depth: &depth, Pierce: &pierce})
+		if err != nil {
+			return nil, err
+		}
+		return res.Root, nil
+	})
+	if err != nil {
+		return false, false, err
+	}
+	var walk func(n *cdp.Node)
+	walk = func(n *cdp.Node) {
+		if n == nil {
+			return
+		}
+		for i := 0; i+1 < len(n.Attributes); i += 2 {
+			k, v := n.Attributes[i], n.Attributes[i+1]
+			if k == "id" && v == "home" {
+				home = true
+			}
+			if n.LocalName == "input" && k == "type" && v == "password" {
+				password = true
+			}
+		}
+		for _, c := range n.Children {
+			walk(c)
+		}
+		walk(n.ContentDocument)
+		for _, c := range n.ShadowRoots {
+			walk(c)
+		}
+	}
+	walk(root)
+	return home, password, nil
+}
+
+func checkFramingHeaders(t *testing.T, status int64, csp, xfo string) {
+	t.Helper()
+	if status != 200 {
+		t.Errorf("sign-in page status = %d, want 200", status)
+	}
+	d := directives(csp)
+	if got, ok := d["frame-ancestors"]; !ok || got != "'none'" {
+		t.Errorf("Content-Security-Policy = %q: frame-ancestors is %q, want 'none'", csp, got)
+	}
+	if !strings.EqualFold(xfo, "DENY") {
+		t.Errorf("X-Frame-Options = %q, want DENY", xfo)
+	}
+}
+
+func frameTree(b *tab) (*page.FrameTree, error) {
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	return chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) (*page.FrameTree, error) {
+		res, err := cdp.Call(ctx, tg, page.GetFrameTree, cdp.Empty{})
+		if err != nil {
+			return nil, err
+		}
+		return res.FrameTree, nil
+	})
+}
+
+// testAccessibility: keyboard order and labels on the hosted pages.
+func (w *world) testAccessibility(t *testing.T) {
+	s, rp1 := w.sesame, w.rp1
+	b := w.chrome.newTab(t)
+	b.navigate(rp1.URL + "/login")
+	b.waitSignInForm(s)
+
+	active := `(() => { const a = document.activeElement; if (!a) return ''; ` +
+		`if (a.matches('form [type=submit]')) return 'submit'; return a.id || a.tagName; })()`
+	focus := func() string {
+		t.Helper()
+		got, err := eval[string](b, active)
+		if err != nil {
+			t.Fatalf("read activeElement: %v", err)
+		}
+		return got
+	}
+	// autofocus puts the caret in the identifier field; focus it anyway so
+	// the Tab order is what is under test.
+	if err := b.do(chromedp.Focus(chromedp.ID("identifier"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := focus(); got != "identifier" {
+		t.Fatalf("focus is on %q, want identifier", got)
+	}
+	for _, want := range []string{"password", "submit"} {
+		if err := b.do(chromedp.KeyEvent(kb.Tab)); err != nil {
+			t.Fatal(err)
+		}
+		if got := focus(); got != want {
+			t.Fatalf("after Tab the focus is on %q, want %s", got, want)
+		}
+	}
+
+	checkLabels(t, b, "sign-in page")
+	if err := b.do(chromedp.Click(`//a[normalize-space()='Create account']`)); err != nil {
+		t.Fatalf("click \"Create account\": %v", err)
+	}
+	b.waitFor("the registration form", onPage(s.URL+"/register?")+` && document.querySelector('form #username')`)
+	checkLabels(t, b, "registration page")
+}
+
+// checkLabels asserts that every visible form control has a non-empty
+// accessible label (a <label> or aria-label/aria-labelledby).
+func checkLabels(t *testing.T, b *tab, where string) {
+	t.Helper()
+	unlabeled, err := eval[[]string](b, `[...document.querySelectorAll('input, select, textarea')]
+		.filter(el => el.type !== 'hidden')
+		.filter(el => {
+			const text = [...(el.labels || [])].map(l => l.textContent.trim()).join('') ||
+				(el.getAttribute('aria-label') || '').trim() ||
+				(el.getAttribute('aria-labelledby') || '').split(/\s+/).map(id => (document.getElementById(id) || {textContent: ''}).textContent.trim()).join('');
+			return text === '';
+		})
+		.map(el => el.id || el.name || el.outerHTML)`)
+	if err != nil {
+		t.Fatalf("%s: inspect labels: %v", where, err)
+	}
+	if len(unlabeled) > 0 {
+		t.Errorf("%s: inputs without a label: %q", where, unlabeled)
+	}
+	n, err := eval[int](b, `document.querySelectorAll('input:not([type=hidden])').length`)
+	if err != nil || n < 2 {
+		t.Fatalf("%s: found %d visible inputs (%v), the label check inspected nothing", where, n, err)
+	}
+}

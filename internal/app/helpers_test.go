@@ -1,0 +1,288 @@
+package app_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/app"
+	"github.com/sesameauth/sesame/internal/cli"
+	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/experience"
+	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/password"
+	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/store/sqlstore"
+)
+
+// fastHash keeps tests quick; production uses password.Default.
+var fastHash = password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+type env struct {
+	t      *testing.T
+	URL    string // endpoint
+	Issuer string
+	Store  store.Store
+	Server *app.Server
+}
+
+type envOption func(*config.Config, *app.Options)
+
+func newEnv(t testing.TB, opts ...envOption) *env {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ts := httptest.NewUnstartedServer(nil)
+	endpoint := "http://" + ts.Listener.Addr().String()
+	cfg := config.Config{Addr: "127.0.0.1:0", Endpoint: endpoint, DataDir: t.TempDir(), LogFormat: "text", LogLevel: "info",
+		SigningAlg: "ES384", AllowRegistration: true, KeyPublishDelay: time.Minute}
+	o := app.Options{PasswordParams: fastHash}
+	for _, f := range opts {
+		f(&cfg, &o)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := app.New(ctx, cfg, st, log, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = srv.Handler()
+	ts.Start()
+	t.Cleanup(ts.Close)
+	e := &env{URL: endpoint, Issuer: endpoint + "/oidc", Store: st, Server: srv}
+	if tt, ok := t.(*testing.T); ok {
+		e.t = tt
+	}
+	return e
+}
+
+// app registers a client and returns its id and secret.
+func (e *env) app(t testing.TB, typ store.AppType, redirects, logouts []string) (string, string) {
+	t.Helper()
+	c := store.Client{ID: cli.NewAppID(), Name: "Test " + string(typ), Type: typ, RedirectURIs: redirects,
+		PostLogoutRedirectURIs: logouts, CreatedAt: time.Now()}
+	secret := ""
+	if typ.Confidential() {
+		secret = cli.NewSecret()
+		c.SecretHash = provider.HashSecret(secret)
+	}
+	if err := e.Store.CreateClient(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	return c.ID, secret
+}
+
+func (e *env) user(t testing.TB, username, pw string) store.User {
+	t.Helper()
+	u, err := experience.NewUser(context.Background(), username, username+"@example.com", pw, fastHash, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Name = "User " + username
+	if err := e.Store.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func (e *env) resource(t testing.TB, indicator string, scopes ...string) {
+	t.Helper()
+	if err := e.Store.CreateResource(context.Background(), store.Resource{ID: provider.NewID(), Indicator: indicator,
+		Name: indicator, Scopes: scopes, AccessTokenTTL: time.Hour, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// browser is a cookie-keeping HTTP client that follows redirects within
+// Sesame and stops at the first redirect elsewhere (the app's callback).
+type browser struct {
+	e      *env
+	c      *http.Client
+	origin string
+}
+
+func (e *env) browser(t testing.TB) *browser {
+	jar, _ := cookiejar.New(nil)
+	b := &browser{e: e, origin: e.URL}
+	b.c = &http.Client{Jar: jar, Timeout: 20 * time.Second, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if !strings.HasPrefix(req.URL.String(), e.URL) {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	return b
+}
+
+// get fetches u, following redirects inside Sesame.
+func (b *browser) get(t testing.TB, u string) *http.Response {
+	t.Helper()
+	resp, err := b.c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+var actionRe = regexp.MustCompile(`<form[^>]+action="([^"]+)"`)
+
+// page reads an HTML response, returning body, form action and CSRF token.
+func page(t testing.TB, resp *http.Response) (body, action, csrf string) {
+	t.Helper()
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	body = string(b)
+	if m := actionRe.FindStringSubmatch(body); m != nil {
+		action = strings.ReplaceAll(m[1], "&amp;", "&")
+	}
+	if m := csrfRe.FindStringSubmatch(body); m != nil {
+		csrf = m[1]
+	}
+	return
+}
+
+// post submits a form as the Sesame page would (same-origin).
+func (b *browser) post(t testing.TB, action string, form url.Values) *http.Response {
+	t.Helper()
+	u := action
+	if strings.HasPrefix(u, "/") {
+		u = b.e.URL + u
+	}
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.origin)
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// login answers the sign-in page in resp and returns the final response
+// (normally a redirect to the app).
+func (b *browser) login(t testing.TB, resp *http.Response, ident, pw string) *http.Response {
+	t.Helper()
+	if !strings.HasPrefix(resp.Request.URL.Path, "/sign-in") {
+		t.Fatalf("expected the sign-in page, got %s (status %d)", resp.Request.URL, resp.StatusCode)
+	}
+	_, action, csrf := page(t, resp)
+	if action == "" || csrf == "" {
+		t.Fatalf("sign-in page has no form (action %q, csrf %q)", action, csrf)
+	}
+	return b.post(t, action, url.Values{"identifier": {ident}, "password": {pw}, "csrf_token": {csrf}})
+}
+
+// callback asserts resp redirects to the app and returns the redirect URL.
+func callback(t testing.TB, resp *http.Response, prefix string) *url.URL {
+	t.Helper()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("expected a redirect to %s, got %d %s: %.300s", prefix, resp.StatusCode, loc, b)
+	}
+	resp.Body.Close()
+	if !strings.HasPrefix(loc, prefix) {
+		t.Fatalf("redirect to %q, want prefix %q", loc, prefix)
+	}
+	u, _ := url.Parse(loc)
+	return u
+}
+
+func pkce() (verifier, challenge string) {
+	verifier = provider.NewToken() + "abc"
+	s := sha256.Sum256([]byte(verifier))
+	return verifier, base64.RawURLEncoding.EncodeToString(s[:])
+}
+
+// authURL builds an authorization request.
+func (e *env) authURL(clientID, redirect string, extra url.Values) string {
+	v := url.Values{"client_id": {clientID}, "redirect_uri": {redirect}, "response_type": {"code"},
+		"scope": {"openid offline_access profile email"}, "state": {"st-" + provider.NewID()}}
+	for k, vs := range extra {
+		v[k] = vs
+	}
+	return e.Issuer + "/auth?" + v.Encode()
+}
+
+// postForm calls a back-channel endpoint.
+func (e *env) postForm(t testing.TB, path string, form url.Values, basicID, basicSecret string) (int, map[string]any, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if basicID != "" {
+		req.SetBasicAuth(basicID, basicSecret)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s: non-JSON body %q", path, b)
+		}
+	}
+	return resp.StatusCode, m, resp.Header
+}
+
+// flow runs authorize → sign in → code and returns the code and verifier.
+func (e *env) flow(t testing.TB, b *browser, clientID, redirect string, login bool, user, pw string, extra url.Values) (code, verifier string, cb *url.URL) {
+	t.Helper()
+	verifier, challenge := pkce()
+	if extra == nil {
+		extra = url.Values{}
+	}
+	extra.Set("code_challenge", challenge)
+	extra.Set("code_challenge_method", "S256")
+	resp := b.get(t, e.authURL(clientID, redirect, extra))
+	if login {
+		resp = b.login(t, resp, user, pw)
+	}
+	cb = callback(t, resp, redirect)
+	if cb.Query().Get("error") != "" {
+		t.Fatalf("authorization error: %s", cb.RawQuery)
+	}
+	return cb.Query().Get("code"), verifier, cb
+}
+
+func (e *env) exchange(t testing.TB, clientID, secret, code, verifier, redirect string) (int, map[string]any) {
+	t.Helper()
+	basic := clientID
+	if secret == "" {
+		basic = "" // public client: client_id in the body only
+	}
+	st, body, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"authorization_code"}, "code": {code},
+		"code_verifier": {verifier}, "redirect_uri": {redirect}, "client_id": {clientID}}, basic, secret)
+	return st, body
+}
+
+func userinfo(t testing.TB, e *env, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.Issuer+"/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
