@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -371,6 +370,19 @@ func (tb *tab) waitSignInForm(s *sesame) {
 		` && document.querySelector('form #identifier') && document.querySelector('form #password') && document.querySelector('form [type=submit]')`)
 }
 
+// waitSignInFormNotRP is waitSignInForm after a navigation to rp that must
+// show the form: it fails at once if the browser reaches rp's callback
+// instead (an SSO session was used where it must not be).
+func (tb *tab) waitSignInFormNotRP(s *sesame, rp *relyingParty) {
+	tb.t.Helper()
+	tb.waitFor("Sesame's sign-in form (or, wrongly, "+rp.name+"'s callback)",
+		`(`+onPage(s.URL+"/sign-in?")+` && document.querySelector('form #password')) || (`+onPage(rp.URL+"/callback")+`)`)
+	if loc := tb.location(); loc.Path == "/callback" {
+		tb.t.Fatalf("the browser went straight to %s (%s) without the sign-in form\n%s", rp.name, loc, tb.state())
+	}
+	tb.waitSignInForm(s)
+}
+
 // submitSignIn fills in and submits the sign-in form that is on screen.
 func (tb *tab) submitSignIn(ident, pw string) {
 	tb.t.Helper()
@@ -395,6 +407,20 @@ func (tb *tab) waitCallback(rp *relyingParty) string {
 	return tb.text("#error")
 }
 
+// waitCallbackDirect is waitCallback for a navigation that must reach the
+// RP without user interaction: it fails at once if Sesame's sign-in page
+// shows up instead.
+func (tb *tab) waitCallbackDirect(rp *relyingParty, s *sesame) string {
+	tb.t.Helper()
+	tb.waitFor(rp.name+"'s callback page (or, wrongly, the sign-in page)",
+		`(`+onPage(rp.URL+"/callback")+` && (document.querySelector('#result') || document.querySelector('#error'))) || (`+
+			onPage(s.URL+"/sign-in?")+`)`)
+	if loc := tb.location(); loc.Path == "/sign-in" {
+		tb.t.Fatalf("the browser shows Sesame's sign-in page (%s), want it to return to %s's callback without interaction", loc, rp.name)
+	}
+	return tb.waitCallback(rp)
+}
+
 // signedInAs parses "Signed in as <sub> auth_time=<n>".
 func signedInAs(t testing.TB, shown string) (sub string, authTime int64) {
 	t.Helper()
@@ -413,16 +439,4 @@ func header(h network.Headers, name string) string {
 		}
 	}
 	return ""
-}
-
-// plainGet fetches u without a browser.
-func plainGet(t testing.TB, u string) *http.Response {
-	t.Helper()
-	c := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Get(u)
-	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-	resp.Body.Close()
-	return resp
 }

@@ -104,21 +104,41 @@ func (b *browser) state() string {
 	return fmt.Sprintf("location: %s\npage:\n%s", loc, html)
 }
 
-// waitFor evaluates the JavaScript predicate until it is true. It survives
-// navigations (evaluation errors while a page loads are retried).
-func (b *browser) waitFor(what string, timeout time.Duration, predicate string) {
-	b.t.Helper()
+// stepTimeout bounds each browser step; generous for loaded CI machines.
+const stepTimeout = 60 * time.Second
+
+// poll evaluates the JavaScript predicate until it is true or the timeout
+// passes. It survives navigations (evaluation errors while a page loads are
+// retried).
+func (b *browser) poll(timeout time.Duration, predicate string) bool {
+	ok, _ := b.pollErr(timeout, predicate)
+	return ok
+}
+
+func (b *browser) pollErr(timeout time.Duration, predicate string) (bool, error) {
 	deadline := time.Now().Add(timeout)
 	var lastErr error
-	for time.Now().Before(deadline) {
+	for {
 		ok, err := eval[bool](b, 2*time.Second, "(() => { try { return !!("+predicate+"); } catch (e) { return false; } })()")
 		if err == nil && ok {
-			return
+			return true, nil
 		}
 		lastErr = err
+		if time.Now().After(deadline) {
+			return false, lastErr
+		}
 		time.Sleep(150 * time.Millisecond)
 	}
-	b.t.Fatalf("timed out after %s waiting for %s (last error: %v)\n%s", timeout, what, lastErr, b.state())
+}
+
+// waitFor is poll that fails the test with the page state on timeout.
+func (b *browser) waitFor(what string, timeout time.Duration, predicate string) {
+	b.t.Helper()
+	start := time.Now()
+	if ok, lastErr := b.pollErr(timeout, predicate); !ok {
+		b.t.Fatalf("timed out after %s waiting for %s (last error: %v)\n%s", timeout, what, lastErr, b.state())
+	}
+	b.t.Logf("%s (%s)", what, time.Since(start).Round(time.Millisecond))
 }
 
 func (b *browser) navigate(url string) {
@@ -171,18 +191,32 @@ func buttonHydrated(label string) string {
 }
 
 // clickButton waits for the hydrated button and clicks it with the mouse.
-func (b *browser) clickButton(label string) {
+// If `after` (a JavaScript predicate) does not become true within 15 s while
+// the button is still on the page, the click is retried (at most 3 clicks):
+// under heavy load a click can land before React has wired up the server
+// action.
+func (b *browser) clickButton(label, after string) {
 	b.t.Helper()
-	b.waitFor("hydrated button "+label, 30*time.Second, buttonHydrated(label))
-	if err := b.do(15*time.Second, chromedp.Click(buttonXPath(label))); err != nil {
-		b.t.Fatalf("click %q: %v\n%s", label, err, b.state())
+	deadline := time.Now().Add(stepTimeout)
+	for attempt := 1; ; attempt++ {
+		b.waitFor("hydrated button "+label, time.Until(deadline), buttonHydrated(label))
+		if err := b.do(15*time.Second, chromedp.Click(buttonXPath(label))); err != nil {
+			b.t.Fatalf("click %q: %v\n%s", label, err, b.state())
+		}
+		if attempt == 3 || b.poll(15*time.Second, after) {
+			break
+		}
+		if ok, _ := eval[bool](b, 2*time.Second, buttonHydrated(label)); !ok {
+			break // the page moved on; let the caller wait
+		}
+		b.t.Logf("click on %q had no effect after 15s; clicking again (attempt %d)", label, attempt+1)
 	}
 }
 
 // signInOnSesame expects Sesame's hosted sign-in page and submits it.
 func (b *browser) signInOnSesame(endpoint, username, password string) {
 	b.t.Helper()
-	b.waitFor("Sesame's sign-in form at "+endpoint, 30*time.Second,
+	b.waitFor("Sesame's sign-in form at "+endpoint, stepTimeout,
 		fmt.Sprintf(`location.href.startsWith(%s) && document.querySelector('form #identifier') && document.querySelector('form #password') && document.querySelector('form [type=submit]')`, jsString(endpoint+"/")))
 	if err := b.do(15*time.Second,
 		chromedp.SendKeys(chromedp.ID("identifier"), username),

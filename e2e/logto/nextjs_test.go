@@ -22,6 +22,7 @@ import (
 const (
 	testPassword = "correct-Horse-battery-42"
 	apiResource  = "https://api.example.com"
+	cookieSecret = "e2eCookieSecret0123456789abcdefXYZ"
 )
 
 // nextPort is the port of the Next.js app; the guide uses 3000.
@@ -82,7 +83,7 @@ func startNext(t testing.TB, s *sesame, a app, port int, extraEnv ...string) str
 		"LOGTO_APP_ID", a.ID,
 		"LOGTO_APP_SECRET", a.Secret,
 		"LOGTO_BASE_URL", baseURL,
-		"LOGTO_COOKIE_SECRET", "e2eCookieSecret0123456789abcdefXYZ",
+		"LOGTO_COOKIE_SECRET", cookieSecret,
 	)...)
 	cmd.Env = append(cmd.Env, extraEnv...)
 	p := startProcess(t, "next start", cmd)
@@ -98,11 +99,11 @@ func startNext(t testing.TB, s *sesame, a app, port int, extraEnv ...string) str
 
 // setupNext starts Sesame, registers the guide's app and a user, and starts
 // the guide's Next.js app.
-func setupNext(t *testing.T, withResource bool) (s *sesame, userID, baseURL string) {
+func setupNext(t *testing.T, withResource bool) (s *sesame, a app, userID, baseURL string) {
 	port := nextPort(t)
 	base := fmt.Sprintf("http://localhost:%d", port)
 	s = startSesame(t)
-	a := s.createApp(t, "next", base+"/callback", base+"/")
+	a = s.createApp(t, "next", base+"/callback", base+"/")
 	userID = s.createUser(t, "alice", testPassword)
 	var extra []string
 	if withResource {
@@ -110,7 +111,12 @@ func setupNext(t *testing.T, withResource bool) (s *sesame, userID, baseURL stri
 		extra = append(extra, "LOGTO_RESOURCES="+apiResource)
 	}
 	baseURL = startNext(t, s, a, port, extra...)
-	return s, userID, baseURL
+	return s, a, userID, baseURL
+}
+
+// leftApp is a predicate: the browser is no longer on the app.
+func leftApp(baseURL string) string {
+	return fmt.Sprintf(`!location.href.startsWith(%s)`, jsString(baseURL))
 }
 
 // browserSignIn goes from the signed-out home page through Sesame's sign-in
@@ -118,50 +124,50 @@ func setupNext(t *testing.T, withResource bool) (s *sesame, userID, baseURL stri
 func browserSignIn(t *testing.T, b *browser, s *sesame, baseURL, userID string) {
 	t.Helper()
 	b.navigate(baseURL + "/")
-	b.waitFor("the Sign In button", 30*time.Second, buttonHydrated("Sign In"))
-	b.clickButton("Sign In")
+	b.waitFor("the Sign In button", stepTimeout, buttonHydrated("Sign In"))
+	b.clickButton("Sign In", leftApp(baseURL))
 	b.signInOnSesame(s.endpoint, "alice", testPassword)
 	hello := fmt.Sprintf("Hello, %s,", userID)
-	b.waitFor("the signed-in home page", 30*time.Second,
+	b.waitFor("the signed-in home page", stepTimeout,
 		fmt.Sprintf(`location.href === %s && document.body.innerText.includes(%s)`, jsString(baseURL+"/"), jsString(hello)))
 }
 
 // TestNextjsGuideCheckpoint is the guide's "Checkpoint: Test your application"
 // in a real browser.
 func TestNextjsGuideCheckpoint(t *testing.T) {
-	s, userID, baseURL := setupNext(t, false)
+	s, _, userID, baseURL := setupNext(t, false)
 	b := newBrowser(t)
 
 	// 1. Run the app: the sign-in button is shown.
 	b.navigate(baseURL + "/")
-	b.waitFor("the Sign In button", 30*time.Second, buttonHydrated("Sign In"))
+	b.waitFor("the Sign In button", stepTimeout, buttonHydrated("Sign In"))
 	if text := b.bodyText(); strings.Contains(text, "Hello,") {
 		t.Fatalf("signed-out home page greets someone: %q", text)
 	}
 
 	// 2. Click it: the SDK redirects to Sesame's sign-in page.
-	b.clickButton("Sign In")
+	b.clickButton("Sign In", leftApp(baseURL))
 	b.signInOnSesame(s.endpoint, "alice", testPassword)
 
 	// 3. Signed in: back on the app with "Hello, <sub>," and a Sign Out button.
 	hello := fmt.Sprintf("Hello, %s,", userID)
-	b.waitFor("the signed-in home page", 30*time.Second,
+	b.waitFor("the signed-in home page", stepTimeout,
 		fmt.Sprintf(`location.href === %s && document.body.innerText.includes(%s)`, jsString(baseURL+"/"), jsString(hello)))
-	b.waitFor("the Sign Out button", 10*time.Second, buttonHydrated("Sign Out"))
+	b.waitFor("the Sign Out button", stepTimeout, buttonHydrated("Sign Out"))
 
 	// The session survives a reload (the cookie holds the tokens).
 	b.navigate(baseURL + "/")
-	b.waitFor("the signed-in home page after a reload", 15*time.Second,
+	b.waitFor("the signed-in home page after a reload", stepTimeout,
 		fmt.Sprintf(`document.body.innerText.includes(%s)`, jsString(hello)))
 
 	// 4. Sign out: back on the signed-out home page.
-	b.clickButton("Sign Out")
-	b.waitFor("the signed-out home page", 30*time.Second,
+	b.clickButton("Sign Out", fmt.Sprintf(`!location.href.startsWith(%s) || !document.body.innerText.includes("Hello,")`, jsString(baseURL)))
+	b.waitFor("the signed-out home page", stepTimeout,
 		fmt.Sprintf(`location.href.startsWith(%s) && !document.body.innerText.includes('Hello,') && [...document.querySelectorAll('button')].some(b => b.textContent.trim() === 'Sign In')`, jsString(baseURL)))
 
 	// 5. Signing in again asks for the password again: Sesame's session ended.
-	b.clickButton("Sign In")
-	b.waitFor("Sesame's sign-in form (again)", 30*time.Second,
+	b.clickButton("Sign In", leftApp(baseURL))
+	b.waitFor("Sesame's sign-in form (again)", stepTimeout,
 		fmt.Sprintf(`location.href.startsWith(%s) && !!document.querySelector('form #password')`, jsString(s.endpoint+"/")))
 	time.Sleep(time.Second)
 	if loc := b.location(); !strings.HasPrefix(loc, s.endpoint+"/") {
@@ -169,7 +175,7 @@ func TestNextjsGuideCheckpoint(t *testing.T) {
 	}
 	// And the second sign-in works too.
 	b.signInOnSesame(s.endpoint, "alice", testPassword)
-	b.waitFor("the signed-in home page (second sign-in)", 30*time.Second,
+	b.waitFor("the signed-in home page (second sign-in)", stepTimeout,
 		fmt.Sprintf(`location.href === %s && document.body.innerText.includes(%s)`, jsString(baseURL+"/"), jsString(hello)))
 }
 
@@ -177,14 +183,27 @@ func TestNextjsGuideCheckpoint(t *testing.T) {
 // reads /api/token (getLogtoContext with fetchUserInfo + getAccessToken for
 // the resource) in the same browser.
 func TestNextjsUserInfoAndResourceToken(t *testing.T) {
-	s, userID, baseURL := setupNext(t, true)
+	s, a, userID, baseURL := setupNext(t, true)
 	b := newBrowser(t)
 	browserSignIn(t, b, s, baseURL, userID)
 
 	// The server component page shows userinfo too.
+	tokensPage := fmt.Sprintf(`document.body.innerText.includes(%s) && document.querySelector('#userinfo').innerText.includes(%s)`,
+		jsString("Signed in as "+userID+"."), jsString(userID))
 	b.navigate(baseURL + "/tokens")
-	b.waitFor("the /tokens page", 15*time.Second,
-		fmt.Sprintf(`document.body.innerText.includes(%s)`, jsString("Signed in as "+userID+".")))
+	b.waitFor("the /tokens page", stepTimeout, tokensPage)
+
+	// Force the refresh path in a server component: getLogtoContext with
+	// fetchUserInfo refreshes the expired access token but cannot persist
+	// the result, so the same refresh token is presented twice (§11.1).
+	refreshBefore := b.expireAccessTokens(baseURL, a.ID, cookieSecret)
+	if refreshBefore == "" {
+		t.Fatal("the session cookie holds no refresh token")
+	}
+	for i := 1; i <= 2; i++ {
+		b.navigate(baseURL + "/tokens")
+		b.waitFor(fmt.Sprintf("the /tokens page after expiring the access token (refresh %d)", i), stepTimeout, tokensPage)
+	}
 
 	var got struct {
 		Resource    string         `json:"resource"`
@@ -204,6 +223,11 @@ func TestNextjsUserInfoAndResourceToken(t *testing.T) {
 			t.Fatalf("/api/token: %s\n%s", got.Error, raw)
 		}
 	}
+	_, session := b.sessionCookie(baseURL, a.ID, cookieSecret)
+	if refreshAfter, _ := session["refreshToken"].(string); refreshAfter != refreshBefore {
+		t.Logf("refresh token rotated during the test (was %.8s…, now %.8s…)", refreshBefore, refreshAfter)
+	}
+
 	if got.Resource != apiResource {
 		t.Errorf("resource = %q, want %q", got.Resource, apiResource)
 	}

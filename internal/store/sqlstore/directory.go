@@ -43,7 +43,7 @@ func getAll[T any](ctx context.Context, s *Store, q querier, scan func(rowScanne
 	return out, s.d.mapErr(rows.Err())
 }
 
-// deleteOne deletes by key and reports store.ErrNotFound when nothing was.
+// mustAffect turns "no row affected" into store.ErrNotFound.
 func (s *Store) mustAffect(n int64, err error) error {
 	if err != nil {
 		return err
@@ -133,23 +133,26 @@ func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
 }
 
 // GetUserByLogin matches login exactly against usernames, then emails. An
-// empty login matches nobody.
+// empty login matches nobody. The non-empty terms let SQLite use the partial
+// unique indexes (it cannot prove a bound parameter non-empty).
 func (s *Store) GetUserByLogin(ctx context.Context, login string) (store.User, error) {
 	if login == "" {
 		return store.User{}, store.ErrNotFound
 	}
-	return getOne(ctx, s, s.r, scanUser, `SELECT `+userCols+` FROM users
-		WHERE username = $1 OR email = $1
-		ORDER BY CASE WHEN username = $1 THEN 0 ELSE 1 END LIMIT 1`, login)
+	return getOne(ctx, s, s.r, scanUser, userByLoginQuery, login)
 }
+
+const userByLoginQuery = `SELECT ` + userCols + ` FROM users
+	WHERE (username = $1 AND username <> '') OR (email = $1 AND email <> '')
+	ORDER BY CASE WHEN username = $1 THEN 0 ELSE 1 END LIMIT 1`
 
 func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 	return getAll(ctx, s, s.r, scanUser, `SELECT `+userCols+` FROM users ORDER BY created_at, id`)
 }
 
 // UpdateUser reads the row (locked against concurrent updates), applies fn
-// and writes the result back in one transaction. fn must not call the store.
-// The ID cannot change.
+// and writes the result back in one transaction. fn may read through the
+// store but must not write through it. The ID cannot change.
 func (s *Store) UpdateUser(ctx context.Context, id string, fn func(store.User) (store.User, error)) (store.User, error) {
 	var out store.User
 	err := s.inTx(ctx, func(tx *sql.Tx) error {

@@ -47,7 +47,8 @@ func (s *Store) GetAuthRequest(ctx context.Context, id string) (store.AuthReques
 }
 
 // UpdateAuthRequest applies fn to the unexpired request in one transaction.
-// fn must not call the store. The ID cannot change.
+// fn may read through the store but must not write through it. The ID
+// cannot change.
 func (s *Store) UpdateAuthRequest(ctx context.Context, id string, fn func(store.AuthRequest) (store.AuthRequest, error)) (store.AuthRequest, error) {
 	var out store.AuthRequest
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -122,7 +123,7 @@ func (s *Store) endSessions(ctx context.Context, tx *sql.Tx, where string, arg a
 	sids, err := getAll(ctx, s, tx, func(r rowScanner) (string, error) {
 		var sid string
 		return sid, r.Scan(&sid)
-	}, `SELECT sid FROM sessions `+where, arg)
+	}, `SELECT sid FROM sessions `+where+` ORDER BY sid`, arg)
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func (s *Store) endSessions(ctx context.Context, tx *sql.Tx, where string, arg a
 		grants, err := getAll(ctx, s, tx, func(r rowScanner) (grantScopes, error) {
 			var g grantScopes
 			return g, r.Scan(&g.id, listCol{&g.scopes})
-		}, `SELECT id, scopes FROM grants WHERE sid = $1 AND revoked_at = 0`, sid)
+		}, `SELECT id, scopes FROM grants WHERE sid = $1 AND revoked_at = 0 ORDER BY id`, sid)
 		if err != nil {
 			return err
 		}
@@ -346,8 +347,8 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash []byte) (store.Refresh
 //     the grant is revoked and ErrReplayed returned, as the contract says;
 //  6. the access token (and rotated refresh token) are inserted.
 //
-// fn runs while the transaction holds the SQLite write lock (or, on
-// PostgreSQL, nothing yet), so it must be quick and must not call the store.
+// fn runs inside the transaction (on SQLite, while holding the database
+// write lock), so it must be quick and must not write through the store.
 func (s *Store) UseRefreshToken(ctx context.Context, hash []byte, now time.Time, fn func(store.RefreshToken, store.Grant) (store.RefreshIssue, error)) (store.RefreshToken, error) {
 	var tok store.RefreshToken
 	err := s.inTx(ctx, func(tx *sql.Tx) error {

@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"errors"
+	"io"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -106,6 +108,33 @@ func TestPostgresConcurrentMigrate(t *testing.T) {
 	if _, err := s.GetClient(t.Context(), "c"); err != nil {
 		t.Fatal(err)
 	}
+
+	// Same tables, columns, types and indexes as a schema migrated once.
+	ref := pgSchema(t)
+	if err := Migrate(t.Context(), Options{DatabaseURL: ref}); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := pgShape(t, s.w), pgShape(t, openPostgresT(t, ref).w); a != b || a == "" {
+		t.Fatalf("concurrently migrated schema differs from reference:\n%s\n---\n%s", a, b)
+	}
+}
+
+// pgShape describes the current schema: columns with types and nullability,
+// then index definitions with the schema name removed.
+func pgShape(t *testing.T, db *sql.DB) string {
+	t.Helper()
+	var shape string
+	err := db.QueryRowContext(t.Context(), `SELECT
+		(SELECT string_agg(table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable, E'\n'
+			ORDER BY table_name, column_name)
+		 FROM information_schema.columns WHERE table_schema = current_schema())
+		|| E'\n' ||
+		(SELECT string_agg(replace(indexdef, current_schema() || '.', ''), E'\n' ORDER BY indexname)
+		 FROM pg_indexes WHERE schemaname = current_schema())`).Scan(&shape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shape
 }
 
 func TestPostgresUnavailable(t *testing.T) {
@@ -120,11 +149,144 @@ func TestPostgresUnavailable(t *testing.T) {
 	}
 }
 
-func TestPostgresStoppedDatabase(t *testing.T) {
-	s := openPostgresT(t, pgSchema(t))
-	s.Close() // a closed pool behaves like a lost database to callers
-	_, err := s.GetClient(t.Context(), "x")
-	if err == nil {
-		t.Fatal("query on a closed store succeeded")
+// When the server drops the store's connections, queries either succeed on
+// a fresh connection or fail with ErrUnavailable, never with a raw driver
+// error, and the store recovers.
+func TestPostgresConnectionsKilled(t *testing.T) {
+	dsn := pgSchema(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := "sesame_kill_" + strings.ToLower(rand.Text()[:8])
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	s := openPostgresT(t, u.String())
+	ctx := t.Context()
+	// Hold several pooled connections.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() { s.w.ExecContext(ctx, "SELECT pg_sleep(0.05)") })
+	}
+	wg.Wait()
+
+	admin, err := sql.Open(postgresDriver, os.Getenv("SESAME_TEST_POSTGRES_DSN"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var killed int
+	if err := admin.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = $1`, app).Scan(&killed); err != nil {
+		t.Fatal(err)
+	}
+	if killed == 0 {
+		t.Fatal("no connections to kill")
+	}
+	var failures int
+	for i := range 10 {
+		_, err := s.GetClient(ctx, "x")
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, store.ErrUnavailable):
+			failures++
+		default:
+			t.Fatalf("query %d after killing %d connections: %v (want ErrNotFound or ErrUnavailable)", i, killed, err)
+		}
+	}
+	t.Logf("killed %d connections; %d of 10 queries failed with ErrUnavailable", killed, failures)
+	if failures == 10 {
+		t.Fatal("store did not recover after its connections were killed")
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping after recovery: %v", err)
+	}
+}
+
+// tcpProxy forwards connections to target until cut is called, after which
+// existing connections are closed and new ones refused.
+type tcpProxy struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func startProxy(t *testing.T, target string) *tcpProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &tcpProxy{ln: ln}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { io.Copy(up, c); up.Close() }()
+			go func() { io.Copy(c, up); c.Close() }()
+		}
+	}()
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *tcpProxy) cut() {
+	p.ln.Close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// When the database becomes unreachable, every operation fails with an
+// error wrapping store.ErrUnavailable (the HTTP layer answers 503).
+func TestPostgresDatabaseGone(t *testing.T) {
+	dsn := pgSchema(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startProxy(t, u.Host)
+	u.Host = proxy.ln.Addr().String()
+	q := u.Query()
+	q.Set("connect_timeout", "2")
+	u.RawQuery = q.Encode()
+	s := openPostgresT(t, u.String())
+	ctx := t.Context()
+	if _, err := s.GetClient(ctx, "x"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("through the proxy: %v", err)
+	}
+	proxy.cut()
+	n := time.Now()
+	checks := map[string]error{
+		"Ping":      s.Ping(ctx),
+		"GetClient": func() error { _, err := s.GetClient(ctx, "x"); return err }(),
+		"CreateAccessToken": s.CreateAccessToken(ctx, store.AccessToken{Hash: benchHash(), ClientID: "c",
+			CreatedAt: n, ExpiresAt: n.Add(time.Hour)}),
+		"RedeemCode": func() error {
+			_, err := s.RedeemCode(ctx, benchHash(), n, func(store.AuthCode) (store.CodeIssue, error) {
+				return store.CodeIssue{}, nil
+			})
+			return err
+		}(),
+		"ReserveAttempt": func() error { _, _, err := s.ReserveAttempt(ctx, "k", 5, time.Minute, n); return err }(),
+		"Migrate":        Migrate(ctx, Options{DatabaseURL: u.String()}),
+	}
+	for name, err := range checks {
+		if !errors.Is(err, store.ErrUnavailable) {
+			t.Errorf("%s with the database gone: %v, want ErrUnavailable", name, err)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,6 +61,13 @@ func TestSQLiteReopen(t *testing.T) {
 	if err := Migrate(t.Context(), Options{DataDir: dir}); err != nil {
 		t.Fatalf("Migrate on migrated db: %v", err)
 	}
+	var versions int
+	if err := s.w.QueryRowContext(t.Context(), "SELECT count(*) FROM goose_db_version").Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if versions != 2 { // goose's version-0 row plus migration 1
+		t.Fatalf("goose_db_version has %d rows after three migrations of one version, want 2", versions)
+	}
 	var mode string
 	if err := s.w.QueryRowContext(t.Context(), "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		t.Fatalf("journal_mode = %q (%v), want wal", mode, err)
@@ -87,5 +95,29 @@ func TestSQLiteSkipMigrate(t *testing.T) {
 func TestOpenRequiresDataDir(t *testing.T) {
 	if _, err := Open(t.Context(), Options{}); err == nil {
 		t.Fatal("Open without DatabaseURL or DataDir succeeded")
+	}
+}
+
+// GetUserByLogin runs on every sign-in: it must use the unique indexes.
+func TestSQLiteLoginUsesIndex(t *testing.T) {
+	s := openSQLiteT(t, t.TempDir())
+	rows, err := s.r.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+s.d.q(userByLoginQuery), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	for _, step := range plan {
+		if strings.HasPrefix(step, "SCAN users") {
+			t.Fatalf("login lookup scans the users table: %q", plan)
+		}
 	}
 }

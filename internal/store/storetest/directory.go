@@ -12,7 +12,7 @@ func testClients(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := now()
 	web := store.Client{ID: "c1", Name: "Web", Type: store.AppTraditional, SecretHash: hash(),
-		RedirectURIs: []string{"https://a.example/cb", "https://a.example/cb2"},
+		RedirectURIs:           []string{"https://a.example/cb", "https://a.example/cb2"},
 		PostLogoutRedirectURIs: []string{"https://a.example/"}, ThirdParty: true, CreatedAt: n}
 	spa := store.Client{ID: "c2", Name: "SPA", Type: store.AppSPA, RedirectURIs: []string{"http://localhost:3000/cb"},
 		CreatedAt: n.Add(time.Second)}

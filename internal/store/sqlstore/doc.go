@@ -1,0 +1,71 @@
+// Package sqlstore implements store.Store on database/sql for SQLite
+// (modernc.org/sqlite, no cgo) and PostgreSQL (pgx through its stdlib
+// adapter). One set of queries serves both. The few differences live in a
+// small dialect value: placeholder spelling, SELECT ... FOR UPDATE, and
+// error classification. Queries are written with $1, $2 placeholders, and
+// SQLite gets the same numbering as ?1, ?2. Only sqlite.go and postgres.go
+// import a driver.
+//
+// # Schema
+//
+// Migrations are numbered, embedded SQL files per dialect, run by goose:
+// migrations/sqlite and migrations/postgres. The two schemas have the same
+// tables, columns and indexes. Both dialects store times as BIGINT unix
+// nanoseconds in UTC, with 0 for the zero time.Time, so the backends behave
+// the same (no timestamptz microsecond rounding, no time zones). Lists are
+// JSON text, hashes are BLOB/BYTEA, durations are nanoseconds. Users'
+// username and email are unique through partial indexes that skip empty values,
+// so many users may leave either empty. There are no foreign keys. Cascades
+// are explicit transactions (DeleteClient, DeleteUser, DeleteSession), and a
+// code or token is usable only while its grant exists, is unrevoked and is
+// unexpired.
+//
+// Migrate is idempotent. On PostgreSQL it holds goose's session advisory
+// lock, so replicas that start together migrate once. SQLite has no
+// migration lock: it is a single-node database.
+//
+// # One-time artifacts
+//
+// Codes, rotated refresh tokens and throttle slots are taken by one
+// conditional write whose RowsAffected decides the winner: UPDATE ... SET
+// consumed_at = now WHERE ... AND consumed_at = 0. For throttle slots it is
+// INSERT ... ON CONFLICT DO UPDATE ... WHERE count < limit RETURNING.
+// Replays revoke the grant in the same transaction. See RedeemCode and
+// UseRefreshToken for the exact order of checks.
+//
+// # Concurrency
+//
+// PostgreSQL uses one pool (MaxOpenConns, default 20) at READ COMMITTED.
+// Conditional writes serialise racing transactions on the row lock, and
+// compare-and-swap updates (UpdateUser, UpdateAuthRequest) read the row FOR
+// UPDATE.
+//
+// SQLite uses two pools on one WAL file:
+//   - A writer pool of exactly one connection carries every write and every
+//     transaction. Transactions begin IMMEDIATE (_txlock=immediate).
+//     Writers in this process queue in database/sql, which honours ctx,
+//     instead of contending for SQLite's lock. So callers never see
+//     SQLITE_BUSY, and a transaction never fails halfway on lock upgrade.
+//     busy_timeout(5000) covers other processes, such as `sesame migrate`
+//     against a running server.
+//   - A reader pool of max(4, GOMAXPROCS) query_only connections serves
+//     reads outside transactions. Under WAL, reads run concurrently with the
+//     writer and see every committed write.
+//
+// Why not SetMaxOpenConns(1) for everything: the split keeps reads from
+// queueing behind writes. It also lets a callback that runs inside a
+// transaction (the fn of RedeemCode, UseRefreshToken and UpdateUser) read
+// through the store without deadlocking on the one connection. The
+// trade-off was measured with BenchmarkSQLiteMixedParallel (90% reads, 10%
+// writes, parallel). Callbacks must still not write through the store.
+// Doing so deadlocks on SQLite's single writer and may block on PostgreSQL
+// row locks. They should also be quick, because on SQLite they run while
+// holding the database write lock.
+//
+// Driver errors are mapped as follows. Unique violations become
+// store.ErrAlreadyExists. Connection-level failures wrap
+// store.ErrUnavailable: refused, reset or bad connections, pgconn connect
+// errors including connect timeouts, PostgreSQL class 08/57P0x/53300, and
+// SQLite BUSY/LOCKED/CANTOPEN/IOERR/FULL/READONLY/NOTADB. The caller's own
+// context cancellation or deadline is returned as is.
+package sqlstore
