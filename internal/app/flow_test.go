@@ -537,3 +537,17 @@ func TestRevocationOfRefreshToken(t *testing.T) {
 		t.Error("access token of a revoked grant still works")
 	}
 }
+
+// TestTwoTabsSignIn: two sign-ins started in one browser both complete.
+func TestTwoTabsSignIn(t *testing.T) {
+	e := newEnv(t)
+	r1, r2 := "https://one.example/cb", "https://two.example/cb"
+	id1, _ := e.app(t, store.AppTraditional, []string{r1}, nil)
+	id2, _ := e.app(t, store.AppTraditional, []string{r2}, nil)
+	e.user(t, "tab", "password-tab")
+	b := e.browser(t)
+	first := b.get(t, e.authURL(id1, r1, nil))
+	second := b.get(t, e.authURL(id2, r2, nil))
+	callback(t, b.login(t, first, "tab", "password-tab"), r1)
+	callback(t, b.login(t, second, "tab", "password-tab"), r2)
+}

@@ -412,7 +412,7 @@ func (h *Handler) consent(w http.ResponseWriter, r *http.Request) {
 	t := authorize.Target{RedirectURI: ar.RedirectURI, ResponseMode: ar.ResponseMode, State: ar.State}
 	if r.PostFormValue("decision") != "allow" {
 		h.P.Store.DeleteAuthRequest(ctx, ar.ID)
-		h.Sessions.ClearInteraction(w)
+		h.Sessions.ClearInteraction(w, ar.ID)
 		h.Responder.Error(w, r, t, oauth2err.New(oauth2err.AccessDenied, "the user denied access"))
 		return
 	}

@@ -99,21 +99,33 @@ func (m *Manager) End(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	return nil
 }
 
+// interactionCookie names the cookie of one interaction. Each pending
+// sign-in has its own cookie, so several tabs can sign in at once.
+func interactionCookie(id string) string {
+	if len(id) > 16 {
+		id = id[:16]
+	}
+	return interactionName + "_" + id
+}
+
 // BindInteraction remembers in the browser that it started interaction id.
 func (m *Manager) BindInteraction(w http.ResponseWriter, id string) {
-	http.SetCookie(w, &http.Cookie{Name: interactionName, Value: id, Path: "/", HttpOnly: true, Secure: m.Secure,
+	http.SetCookie(w, &http.Cookie{Name: interactionCookie(id), Value: id, Path: "/", HttpOnly: true, Secure: m.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(provider.AuthRequestTTL.Seconds())})
 }
 
 // OwnsInteraction reports whether this browser started interaction id, so a
 // pending request cannot be completed from another browser.
 func (m *Manager) OwnsInteraction(r *http.Request, id string) bool {
-	c, err := r.Cookie(interactionName)
-	return err == nil && id != "" && subtle.ConstantTimeCompare([]byte(c.Value), []byte(id)) == 1
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	c, err := r.Cookie(interactionCookie(id))
+	return err == nil && subtle.ConstantTimeCompare([]byte(c.Value), []byte(id)) == 1
 }
 
-// ClearInteraction forgets the interaction cookie.
-func (m *Manager) ClearInteraction(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: interactionName, Value: "", Path: "/", HttpOnly: true, Secure: m.Secure,
+// ClearInteraction forgets interaction id.
+func (m *Manager) ClearInteraction(w http.ResponseWriter, id string) {
+	http.SetCookie(w, &http.Cookie{Name: interactionCookie(id), Value: "", Path: "/", HttpOnly: true, Secure: m.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }

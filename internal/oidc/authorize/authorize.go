@@ -324,7 +324,7 @@ func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, c store.Client
 		if err := h.P.Store.DeleteAuthRequest(ctx, ar.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 			h.P.Log.WarnContext(ctx, "authorization: cannot delete finished request", "err", err)
 		}
-		h.Sessions.ClearInteraction(w)
+		h.Sessions.ClearInteraction(w, ar.ID)
 	}
 	h.Responder.Success(w, r, t, code)
 }

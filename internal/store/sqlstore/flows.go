@@ -254,7 +254,8 @@ func (s *Store) CreateCode(ctx context.Context, c store.AuthCode) error {
 
 // RedeemCode implements store.Codes. In one transaction it:
 //
-//  1. consumes the code: UPDATE ... WHERE consumed_at = 0 AND unexpired;
+//  1. consumes the code: UPDATE ... WHERE consumed_at = 0 AND unexpired
+//     RETURNING the row;
 //  2. if that touched no row: a missing or expired code is ErrNotFound
 //     (whether or not it was consumed, so the answer does not depend on when
 //     GarbageCollect ran); a consumed one revokes its grant, commits and
@@ -266,16 +267,14 @@ func (s *Store) CreateCode(ctx context.Context, c store.AuthCode) error {
 func (s *Store) RedeemCode(ctx context.Context, hash []byte, now time.Time, fn func(store.AuthCode) (store.CodeIssue, error)) (store.AuthCode, error) {
 	var code store.AuthCode
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		n, err := s.txExec(ctx, tx, `UPDATE auth_codes SET consumed_at = $2
-			WHERE hash = $1 AND consumed_at = 0 AND expires_at > $2`, blob(hash), ns(now))
-		if err != nil {
-			return err
-		}
-		code, err = getOne(ctx, s, tx, scanCode, `SELECT `+codeCols+` FROM auth_codes WHERE hash = $1`, blob(hash))
-		if err != nil {
-			return err
-		}
-		if n == 0 {
+		var err error
+		code, err = getOne(ctx, s, tx, scanCode, `UPDATE auth_codes SET consumed_at = $2
+			WHERE hash = $1 AND consumed_at = 0 AND expires_at > $2 RETURNING `+codeCols, blob(hash), ns(now))
+		if errors.Is(err, store.ErrNotFound) { // lost, replayed, expired or missing
+			code, err = getOne(ctx, s, tx, scanCode, `SELECT `+codeCols+` FROM auth_codes WHERE hash = $1`, blob(hash))
+			if err != nil {
+				return err
+			}
 			if expired(code.ExpiresAt, now, false) || code.ConsumedAt.IsZero() {
 				code = store.AuthCode{}
 				return store.ErrNotFound
@@ -284,6 +283,9 @@ func (s *Store) RedeemCode(ctx context.Context, hash []byte, now time.Time, fn f
 				return err
 			}
 			return commitThen{store.ErrReplayed}
+		}
+		if err != nil {
+			return err
 		}
 		if _, err := s.liveGrant(ctx, tx, code.GrantID, now); err != nil {
 			return commitThen{err}

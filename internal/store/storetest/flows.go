@@ -323,6 +323,31 @@ func testCodeCallbackError(t *testing.T, s store.Store) {
 		return store.CodeIssue{}, nil
 	})
 	wantErr(t, "RedeemCode after fn error", err, store.ErrReplayed)
+
+	// An issue that cannot be written (a duplicate token hash) fails the
+	// redemption but still burns the code, and writes nothing.
+	f2 := newFixture(t, s)
+	taken := f2.access(n)
+	noErr(t, "CreateAccessToken", s.CreateAccessToken(ctx, taken))
+	code2 := f2.code(n)
+	noErr(t, "CreateCode", s.CreateCode(ctx, code2))
+	rt := f2.refresh(n)
+	dup := taken
+	dup.ExpiresAt = n.Add(2 * time.Hour)
+	_, err = s.RedeemCode(ctx, code2.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
+		return store.CodeIssue{AccessToken: dup, RefreshToken: &rt}, nil
+	})
+	wantErr(t, "RedeemCode with a duplicate access token", err, store.ErrAlreadyExists)
+	_, err = s.GetRefreshToken(ctx, rt.Hash)
+	wantErr(t, "refresh token of a failed issue", err, store.ErrNotFound)
+	got, err := s.GetAccessToken(ctx, taken.Hash, n)
+	noErr(t, "GetAccessToken", err)
+	diff(t, "existing access token untouched", taken, got)
+	_, err = s.RedeemCode(ctx, code2.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
+		t.Fatal("fn called for a burned code")
+		return store.CodeIssue{}, nil
+	})
+	wantErr(t, "RedeemCode after failed issue", err, store.ErrReplayed)
 }
 
 func testCodeExpired(t *testing.T, s store.Store) {
