@@ -227,12 +227,18 @@ func waitHTTP(t testing.TB, p *process, url string, timeout time.Duration, ok fu
 }
 
 // run runs a command to completion and returns its stdout; stderr and stdout
-// go to the failure message.
+// go to the failure message. env is added to the test's environment.
 func run(t testing.TB, dir string, env []string, name string, args ...string) string {
+	t.Helper()
+	return runEnv(t, dir, append(os.Environ(), env...), name, args...)
+}
+
+// runEnv is run with exactly the environment env.
+func runEnv(t testing.TB, dir string, env []string, name string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
@@ -264,9 +270,31 @@ func startSesame(t testing.TB) *sesame {
 		"--endpoint", s.endpoint,
 		"--data", s.dataDir)
 	cmd.Dir = s.dataDir
+	cmd.Env = sesameEnv()
 	s.proc = startProcess(t, "sesame serve", cmd)
 	waitHTTP(t, s.proc, s.endpoint+"/healthz", 30*time.Second, func(code int) bool { return code == http.StatusOK })
 	return s
+}
+
+// sesameEnv is the test's environment without SESAME_* settings (other than
+// SESAME_E2E_*), so that e.g. SESAME_DATABASE_URL or SESAME_SECRET in the
+// developer's shell cannot point the server at another database.
+func sesameEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "SESAME_") && !strings.HasPrefix(kv, "SESAME_E2E_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// requests counts the server's access-log lines for method, path and status
+// (Sesame logs "msg=http method=… path=… status=…").
+func (s *sesame) requests(method, path string, status int) int {
+	needle := fmt.Sprintf("msg=http method=%s path=%s status=%d ", method, path, status)
+	return strings.Count(s.proc.output.String(), needle)
 }
 
 // issuer is the OIDC issuer Logto uses: <endpoint>/oidc.
@@ -277,7 +305,7 @@ func (s *sesame) issuer() string { return s.endpoint + "/oidc" }
 func (s *sesame) cli(t testing.TB, args ...string) map[string]any {
 	t.Helper()
 	args = append(args, "--data", s.dataDir, "--json")
-	out := run(t, s.dataDir, nil, s.bin, args...)
+	out := runEnv(t, s.dataDir, sesameEnv(), s.bin, args...)
 	var v map[string]any
 	dec := json.NewDecoder(strings.NewReader(out))
 	if err := dec.Decode(&v); err != nil {

@@ -201,8 +201,17 @@ func TestNextjsUserInfoAndResourceToken(t *testing.T) {
 		t.Fatal("the session cookie holds no refresh token")
 	}
 	for i := 1; i <= 2; i++ {
+		before := s.requests("POST", "/oidc/token", 200)
 		b.navigate(baseURL + "/tokens")
 		b.waitFor(fmt.Sprintf("the /tokens page after expiring the access token (refresh %d)", i), stepTimeout, tokensPage)
+		after := s.requests("POST", "/oidc/token", 200)
+		for wait := 0; after <= before && wait < 20; wait++ { // the access log line may trail the response
+			time.Sleep(100 * time.Millisecond)
+			after = s.requests("POST", "/oidc/token", 200)
+		}
+		if after <= before {
+			t.Errorf("loading /tokens with an expired access token made no successful token request (Sesame access log: %d before, %d after)", before, after)
+		}
 	}
 
 	var got struct {

@@ -325,24 +325,25 @@ func testCodeCallbackError(t *testing.T, s store.Store) {
 	wantErr(t, "RedeemCode after fn error", err, store.ErrReplayed)
 
 	// An issue that cannot be written (a duplicate token hash) fails the
-	// redemption but still burns the code, and writes nothing.
+	// redemption, writes nothing (the access token written before the
+	// failing refresh token is rolled back) and still burns the code.
 	f2 := newFixture(t, s)
-	taken := f2.access(n)
-	noErr(t, "CreateAccessToken", s.CreateAccessToken(ctx, taken))
+	takenRT := f2.refresh(n)
+	noErr(t, "redeem", redeem(t, s, f2.code(n), n, f2.access(n), &takenRT))
 	code2 := f2.code(n)
 	noErr(t, "CreateCode", s.CreateCode(ctx, code2))
-	rt := f2.refresh(n)
-	dup := taken
-	dup.ExpiresAt = n.Add(2 * time.Hour)
+	fresh := f2.access(n)
+	dup := takenRT
+	dup.ExpiresAt = n.Add(time.Hour)
 	_, err = s.RedeemCode(ctx, code2.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
-		return store.CodeIssue{AccessToken: dup, RefreshToken: &rt}, nil
+		return store.CodeIssue{AccessToken: fresh, RefreshToken: &dup}, nil
 	})
-	wantErr(t, "RedeemCode with a duplicate access token", err, store.ErrAlreadyExists)
-	_, err = s.GetRefreshToken(ctx, rt.Hash)
-	wantErr(t, "refresh token of a failed issue", err, store.ErrNotFound)
-	got, err := s.GetAccessToken(ctx, taken.Hash, n)
-	noErr(t, "GetAccessToken", err)
-	diff(t, "existing access token untouched", taken, got)
+	wantErr(t, "RedeemCode with a duplicate refresh token", err, store.ErrAlreadyExists)
+	_, err = s.GetAccessToken(ctx, fresh.Hash, n)
+	wantErr(t, "access token of a failed issue", err, store.ErrNotFound)
+	got, err := s.GetRefreshToken(ctx, takenRT.Hash)
+	noErr(t, "GetRefreshToken", err)
+	diff(t, "existing refresh token untouched", takenRT, got)
 	_, err = s.RedeemCode(ctx, code2.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
 		t.Fatal("fn called for a burned code")
 		return store.CodeIssue{}, nil

@@ -1,0 +1,128 @@
+package httpx
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestParams(t *testing.T) {
+	get := func(q string) (url.Values, error) {
+		r := httptest.NewRequest(http.MethodGet, "/x", nil)
+		r.URL.RawQuery = q
+		return Params(r, "resource")
+	}
+	if v, err := get("a=1&resource=x&resource=y"); err != nil || len(v["resource"]) != 2 {
+		t.Fatalf("repeatable: %v %v", v, err)
+	}
+	for _, q := range []string{"a=1&a=2", "a=%zz", "a=%00", "a=%0d%0a", "a=%ff", "a=" + strings.Repeat("b", MaxParamBytes+1)} {
+		if _, err := get(q); err == nil {
+			t.Errorf("%.40q accepted", q)
+		}
+	}
+	post := func(ct, body string) error {
+		r := httptest.NewRequest(http.MethodPost, "/x", strings.NewReader(body))
+		r.Header.Set("Content-Type", ct)
+		_, err := Params(r)
+		return err
+	}
+	if err := post("application/x-www-form-urlencoded; charset=utf-8", "a=1"); err != nil {
+		t.Errorf("form: %v", err)
+	}
+	if err := post("application/json", `{"a":1}`); err == nil {
+		t.Error("JSON body accepted")
+	}
+	// The query of a POST does not leak into its parameters.
+	r := httptest.NewRequest(http.MethodPost, "/x?code=q", strings.NewReader("a=1"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if v, _ := Params(r); v.Has("code") {
+		t.Error("POST parameters include the query string")
+	}
+}
+
+func FuzzParams(f *testing.F) {
+	for _, s := range []string{"a=1&b=2", "a=1&a=2", "%zz", "a=%ff%fe", "resource=a&resource=b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		r := httptest.NewRequest(http.MethodGet, "/x", nil)
+		r.URL.RawQuery = q
+		v, err := Params(r, "resource")
+		if err != nil {
+			return
+		}
+		for k, vals := range v {
+			if len(vals) > 1 && k != "resource" {
+				t.Fatalf("duplicate %q accepted", k)
+			}
+			for _, s := range vals {
+				if !utf8.ValidString(s) || strings.ContainsAny(s, "\x00\r\n") || len(s) > MaxParamBytes {
+					t.Fatalf("bad value accepted: %q", s)
+				}
+			}
+		}
+	})
+}
+
+func TestClientIP(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.RemoteAddr = "203.0.113.5:1234"
+	r.Header.Set("X-Forwarded-For", "1.2.3.4")
+	if got := (ClientIP{}).Of(r); got != "203.0.113.5" {
+		t.Errorf("untrusted peer's X-Forwarded-For believed: %s", got)
+	}
+	trusted := ClientIP{Trusted: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")}}
+	r.Header.Set("X-Forwarded-For", "9.9.9.9, 1.2.3.4, 203.0.113.7")
+	if got := trusted.Of(r); got != "1.2.3.4" {
+		t.Errorf("trusted proxy chain: %s", got)
+	}
+}
+
+func TestCSRF(t *testing.T) {
+	c := &CSRF{Key: []byte("k")}
+	rec := httptest.NewRecorder()
+	tok := c.Token(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	cookie := rec.Result().Cookies()[0]
+	if !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode {
+		t.Errorf("cookie %+v", cookie)
+	}
+	req := func(form string, withCookie bool) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(form))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if withCookie {
+			r.AddCookie(cookie)
+		}
+		return r
+	}
+	if !c.Valid(req("csrf_token="+tok, true)) {
+		t.Error("valid token refused")
+	}
+	if c.Valid(req("csrf_token="+tok, false)) || c.Valid(req("csrf_token=x", true)) || c.Valid(req("", true)) {
+		t.Error("invalid token accepted")
+	}
+	if (&CSRF{Key: []byte("other")}).Valid(req("csrf_token="+tok, true)) {
+		t.Error("token valid under another key")
+	}
+}
+
+func TestSecureHeaders(t *testing.T) {
+	h := Secure(true)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if Nonce(r.Context()) == "" {
+			t.Error("no nonce in context")
+		}
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	hd := rec.Header()
+	if !strings.Contains(hd.Get("Content-Security-Policy"), "frame-ancestors 'none'") || hd.Get("X-Frame-Options") != "DENY" ||
+		hd.Get("Strict-Transport-Security") == "" || hd.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("headers %v", hd)
+	}
+	if got := CSP("n", "https://a.example", "x'; script-src *"); strings.Contains(got, "script-src *") {
+		t.Errorf("CSP injection: %s", got)
+	}
+}
