@@ -232,7 +232,11 @@ func TestNextjsUserInfoAndResourceToken(t *testing.T) {
 			t.Fatalf("/api/token: %s\n%s", got.Error, raw)
 		}
 	}
-	_, session := b.sessionCookie(baseURL, a.ID, cookieSecret)
+	cookie, session := b.sessionCookie(baseURL, a.ID, cookieSecret)
+	t.Logf("session cookie %s: %d bytes", cookie.Name, cookie.Size)
+	if cookie.Size > 4096 { // no chunking in @logto/next (§7.4); browsers drop larger cookies
+		t.Errorf("session cookie is %d bytes, over the 4096-byte browser limit", cookie.Size)
+	}
 	if refreshAfter, _ := session["refreshToken"].(string); refreshAfter != refreshBefore {
 		t.Logf("refresh token rotated during the test (was %.8s…, now %.8s…)", refreshBefore, refreshAfter)
 	}

@@ -16,6 +16,7 @@ import {
   RequestRecorder,
   browserRequest,
   env,
+  follow,
   signInThroughSesame,
   signOutThroughSesame,
   skipReason,
@@ -133,6 +134,21 @@ test('@logto/express against Sesame', { skip }, async (t) => {
     await browserRequest(jar, callbackUrl);
     assert.equal((await getJson('/')).isAuthenticated, true);
   });
+
+  // @logto/express's /logto/sign-up sends first_screen=register; Logto then
+  // opens its registration screen. Marked todo until Sesame honours it (a
+  // failing todo does not fail the run, but shows up in the TAP output).
+  await t.test(
+    '/logto/sign-up opens the registration page',
+    { todo: 'Sesame ignores first_screen=register and shows the sign-in page' },
+    async () => {
+      const start = await browserRequest(new CookieJar(), `${baseUrl}/logto/sign-up`);
+      assert.equal(new URL(start.location).searchParams.get('first_screen'), 'register');
+      const { page } = await follow(new CookieJar(), start.location, `${baseUrl}/logto/sign-in-callback`, []);
+      assert.ok(page, 'a page, not a redirect back');
+      assert.match(page.url, /\/register\b/, `first page is ${page.url}`);
+    }
+  );
 
   assert.deepEqual(errors, [], 'no errors in the express app');
   t.diagnostic('SDK HTTP requests:');

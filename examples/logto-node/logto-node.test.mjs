@@ -137,6 +137,9 @@ test('@logto/node LogtoClient against Sesame', { skip }, async (t) => {
   await t.test('getAccessToken() is served from the code exchange, then refreshed twice', async () => {
     const first = await client.getAccessToken();
     assert.ok(first);
+    // Like Logto: with openid in scope, the default access token is opaque
+    // (no audience), the one userinfo accepts.
+    assert.ok(!first.includes('.'), `default access token is opaque: ${first}`);
     assert.equal(tokenRequests().length, 1, 'no refresh for a fresh token');
     const refreshBefore = await client.getRefreshToken();
 
@@ -179,6 +182,7 @@ test('@logto/node LogtoClient against Sesame', { skip }, async (t) => {
     assert.equal(token.split('.').length, 3, `resource access token is a JWT: ${token}`);
     const header = decodeProtectedHeader(token);
     assert.ok(header.kid, 'access token header has a kid');
+    assert.equal(header.typ, 'at+jwt', 'access token header typ (RFC 9068, as Logto)');
     const { payload } = await jwtVerify(token, jwks, { issuer: issuer(), audience: env.resource });
     assert.equal(payload.aud, env.resource, 'aud is the resource indicator (a string)');
     assert.equal(payload.sub, env.userId);

@@ -571,3 +571,31 @@ func TestHealth(t *testing.T) {
 		t.Errorf("unknown path: %d", rec.Code)
 	}
 }
+
+func TestIPThrottleCountsFailuresOnly(t *testing.T) {
+	e := newEnv(t, func(_ *config.Config, o *app.Options) {
+		o.Throttle = experience.Throttle{UserLimit: 100, IPLimit: 3}
+	})
+	r := "https://app.example/cb"
+	id, _ := e.app(t, store.AppTraditional, []string{r}, nil)
+	e.user(t, "rita", "password-rita")
+	// Many successful sign-ins from one address are never throttled.
+	for range 5 {
+		b := e.browser(t)
+		callback(t, b.login(t, b.get(t, e.authURL(id, r, nil)), "rita", "password-rita"), r)
+	}
+	b := e.browser(t)
+	_, action, csrf := page(t, b.get(t, e.authURL(id, r, nil)))
+	for i, who := range []string{"x1", "x2", "rita"} {
+		resp := b.post(t, action, url.Values{"identifier": {who}, "password": {"wrong"}, "csrf_token": {csrf}})
+		resp.Body.Close()
+		if resp.StatusCode != 401 {
+			t.Fatalf("failure %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	resp := b.post(t, action, url.Values{"identifier": {"rita"}, "password": {"password-rita"}, "csrf_token": {csrf}})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("after 3 failures from one IP: %d (Retry-After %q)", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}

@@ -175,7 +175,10 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	t := h.throttle()
 	now := h.P.Time()
-	if ok, retry, err := h.P.Store.ReserveAttempt(ctx, "ip:"+h.IP.Of(r), t.IPLimit, t.Window, now); err != nil {
+	ipKey := "ip:" + h.IP.Of(r)
+	// The per-IP limit counts failures only, so a busy office behind one
+	// NAT is not locked out by its own successful sign-ins.
+	if ok, retry, err := h.P.Store.CheckAttempts(ctx, ipKey, t.IPLimit, t.Window, now); err != nil {
 		h.failure(w, r, err)
 		return
 	} else if !ok {
@@ -199,16 +202,22 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.tooMany(w, r, ar, c, ident, retry, now, "Too many failed sign-in attempts for this account.")
 		return
 	}
+	failed := func() {
+		if _, _, err := h.P.Store.ReserveAttempt(ctx, ipKey, t.IPLimit, t.Window, now); err != nil {
+			h.P.Log.WarnContext(ctx, "cannot record failed sign-in", "err", err)
+		}
+		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
+	}
 	if user.ID == "" {
 		password.VerifyDummy(ctx, pw)
-		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
+		failed()
 		return
 	}
 	if err := password.Verify(ctx, pw, user.PasswordHash); err != nil {
 		if !errors.Is(err, password.ErrMismatch) {
 			h.P.Log.ErrorContext(ctx, "password verification failed", "user", user.ID, "err", err)
 		}
-		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
+		failed()
 		return
 	}
 	if user.Suspended {

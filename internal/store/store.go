@@ -326,6 +326,11 @@ type Throttle interface {
 	// when limit attempts were already taken. Of N concurrent calls at most
 	// limit-taken succeed.
 	ReserveAttempt(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (ok bool, retryAt time.Time, err error)
+	// CheckAttempts reports, without taking a slot, whether key is below
+	// limit in now's window, and if not when the window ends. It guards
+	// limits that count failures only (recorded with ReserveAttempt after
+	// the failure), such as the per-IP sign-in limit.
+	CheckAttempts(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (ok bool, retryAt time.Time, err error)
 	// ResetAttempts clears the key (after a successful sign-in).
 	ResetAttempts(ctx context.Context, key string) error
 }

@@ -498,6 +498,30 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit int, windo
 	return false, fromNS(wend), nil
 }
 
+// CheckAttempts implements store.Throttle with one read.
+func (s *Store) CheckAttempts(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, time.Time, error) {
+	if window <= 0 {
+		window = time.Nanosecond
+	}
+	t := now.UnixNano()
+	start := t - t%int64(window)
+	if t < 0 && t%int64(window) != 0 {
+		start -= int64(window)
+	}
+	var wstart, wend, count int64
+	err := s.r.QueryRowContext(ctx, s.d.q(`SELECT window_start, window_end, count FROM throttle WHERE key = $1`), key).Scan(&wstart, &wend, &count)
+	if errors.Is(err, sql.ErrNoRows) {
+		return limit > 0, time.Time{}, nil
+	}
+	if err != nil {
+		return false, time.Time{}, s.d.mapErr(err)
+	}
+	if wstart < start || count < int64(limit) {
+		return true, time.Time{}, nil
+	}
+	return false, fromNS(wend), nil
+}
+
 // ResetAttempts is idempotent.
 func (s *Store) ResetAttempts(ctx context.Context, key string) error {
 	_, err := s.exec(ctx, `DELETE FROM throttle WHERE key = $1`, key)

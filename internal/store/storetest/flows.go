@@ -583,6 +583,21 @@ func testThrottle(t *testing.T, s store.Store) {
 	if !retry.Equal(end) {
 		t.Fatalf("retryAt = %v, want end of window %v", retry, end)
 	}
+	// CheckAttempts reads the same state without taking a slot.
+	if ok, retry, err := s.CheckAttempts(ctx, "user:1", 3, window, base.Add(11*time.Second)); err != nil || ok || !retry.Equal(end) {
+		t.Fatalf("CheckAttempts at the limit = %v, %v, %v; want false, %v", ok, retry, err, end)
+	}
+	if ok, _, err := s.CheckAttempts(ctx, "user:1", 4, window, base.Add(11*time.Second)); err != nil || !ok {
+		t.Fatalf("CheckAttempts under a higher limit = %v, %v", ok, err)
+	}
+	if ok, _, err := s.CheckAttempts(ctx, "user:1", 3, window, end); err != nil || !ok {
+		t.Fatalf("CheckAttempts in the next window = %v, %v", ok, err)
+	}
+	for range 5 {
+		if ok, _, err := s.CheckAttempts(ctx, "ip:192.0.2.9", 1, window, base); err != nil || !ok {
+			t.Fatalf("CheckAttempts on an unknown key = %v, %v", ok, err)
+		}
+	}
 	ok, _, err = s.ReserveAttempt(ctx, "ip:192.0.2.1", 3, window, base.Add(10*time.Second))
 	noErr(t, "ReserveAttempt other key", err)
 	if !ok {
