@@ -214,6 +214,12 @@ func TestGuideCheckpoint(t *testing.T) {
 		if r, ok := b.lastResponse(m); !ok || r.Status != 200 {
 			t.Errorf("home page after Sign Out: last document response %+v (seen: %v), want 200", r, ok)
 		}
+		// The SDK revokes the refresh token at sign-out; its only trace is
+		// Sesame's access log (the SDK logs a failure, which checkLogsClean
+		// would catch).
+		if log := e.sesame.log.String(); !strings.Contains(log, "method=POST path=/oidc/token/revocation status=200") {
+			t.Errorf("Sign Out: Sesame's log shows no POST /oidc/token/revocation with status 200 (refresh token revocation)")
+		}
 		all := b.allCookies()
 		for _, name := range []string{appCookie, "sesame_session"} {
 			if c := findCookie(all, name); c != nil {

@@ -260,15 +260,16 @@ type sesame struct {
 }
 
 // startSesame builds and starts a Sesame server on a free port with a fresh
-// data directory, and waits for /healthz.
-func startSesame(t testing.TB) *sesame {
+// data directory, and waits for /healthz. extraArgs go to `sesame serve`.
+func startSesame(t testing.TB, extraArgs ...string) *sesame {
 	t.Helper()
 	s := &sesame{bin: sesameBinary(t), dataDir: t.TempDir(), port: freePort(t)}
 	s.endpoint = fmt.Sprintf("http://localhost:%d", s.port)
-	cmd := exec.Command(s.bin, "serve",
+	args := append([]string{"serve",
 		"--addr", fmt.Sprintf("127.0.0.1:%d", s.port),
 		"--endpoint", s.endpoint,
-		"--data", s.dataDir)
+		"--data", s.dataDir}, extraArgs...)
+	cmd := exec.Command(s.bin, args...)
 	cmd.Dir = s.dataDir
 	cmd.Env = sesameEnv()
 	s.proc = startProcess(t, "sesame serve", cmd)

@@ -48,9 +48,16 @@ func runNodeTest(t *testing.T, file string, env []string) {
 	}
 }
 
-// TestLogtoNodeSDK drives @logto/node's LogtoClient (examples/logto-node/logto-node.test.mjs).
+// TestLogtoNodeSDK drives @logto/node's LogtoClient (examples/logto-node/logto-node.test.mjs),
+// once per signing algorithm Sesame offers (ES384 is Logto's default).
 func TestLogtoNodeSDK(t *testing.T) {
-	s := startSesame(t)
+	for _, alg := range []string{"ES384", "ES256", "RS256"} {
+		t.Run(alg, func(t *testing.T) { testLogtoNodeSDK(t, "--signing-alg", alg) })
+	}
+}
+
+func testLogtoNodeSDK(t *testing.T, serveArgs ...string) {
+	s := startSesame(t, serveArgs...)
 	const redirect, postLogout = "http://localhost:4000/callback", "http://localhost:4000/"
 	a := s.createApp(t, "node-sdk", redirect, postLogout)
 	userID := s.createUser(t, "alice", testPassword)

@@ -257,6 +257,16 @@ func TestClientAuthentication(t *testing.T) {
 		}
 		return v
 	}
+	// flip changes one byte of the secret, whatever it was.
+	flip := func(s string, i int) string {
+		b := []byte(s)
+		if b[i] == 'x' {
+			b[i] = 'y'
+		} else {
+			b[i] = 'x'
+		}
+		return string(b)
+	}
 	for name, tc := range map[string]struct {
 		form         url.Values
 		user, pass   string
@@ -264,8 +274,8 @@ func TestClientAuthentication(t *testing.T) {
 		wantError    string
 		wantAuthHead bool
 	}{
-		"wrong secret basic":        {form(nil), id, secret[:31] + "x", 401, "invalid_client", true},
-		"wrong secret first byte":   {form(nil), id, "x" + secret[1:], 401, "invalid_client", true},
+		"wrong secret basic":        {form(nil), id, flip(secret, 31), 401, "invalid_client", true},
+		"wrong secret first byte":   {form(nil), id, flip(secret, 0), 401, "invalid_client", true},
 		"no secret":                 {form(url.Values{"client_id": {id}}), "", "", 401, "invalid_client", false},
 		"basic and body mismatch":   {form(url.Values{"client_id": {pub}}), id, secret, 401, "invalid_client", true},
 		"basic and body secret":     {form(url.Values{"client_secret": {secret}}), id, secret, 401, "invalid_client", true},
