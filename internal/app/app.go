@@ -97,7 +97,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	// Every endpoint family, in one list.
 	for _, h := range []httpx.Mounter{
 		&discovery.Handler{P: p},
-		&authorize.Handler{P: p, Sessions: sessions, UI: renderer, Responder: responder},
+		&authorize.Handler{P: p, Sessions: sessions, UI: renderer, Responder: responder, RegisterPath: registerPath(cfg)},
 		&token.Handler{P: p},
 		&userinfo.Handler{P: p},
 		&endsession.Handler{P: p, Sessions: sessions, UI: renderer, CSRF: csrf, Origin: origin},
@@ -121,6 +121,13 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	})
 	s.handler = httpx.Chain(mux, httpx.Recover(log), httpx.Log(log), httpx.Secure(cfg.Secure()), httpx.Limit)
 	return s, nil
+}
+
+func registerPath(cfg config.Config) string {
+	if cfg.AllowRegistration {
+		return "/register"
+	}
+	return ""
 }
 
 func originOf(endpoint string) string { return authorize.Origin(endpoint) }

@@ -485,6 +485,9 @@ func TestResourceTokenThroughRefresh(t *testing.T) {
 	if body["scope"] != "read" {
 		t.Errorf("response scope %v", body["scope"])
 	}
+	if body["id_token"] == nil || body["refresh_token"] != rt {
+		t.Errorf("refresh with a resource must also return a fresh id_token and the refresh token: %v", body)
+	}
 	// A resource not requested at /auth.
 	st, body, _ = e.postForm(t, "/oidc/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt},
 		"resource": {"https://api2.example.com"}}, id, secret)

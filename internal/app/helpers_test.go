@@ -40,6 +40,10 @@ type env struct {
 type envOption func(*config.Config, *app.Options)
 
 func newEnv(t testing.TB, opts ...envOption) *env {
+	return newEnvWithLog(t, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...)
+}
+
+func newEnvWithLog(t testing.TB, log *slog.Logger, opts ...envOption) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
@@ -58,7 +62,6 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := app.New(ctx, cfg, st, log, o)
 	if err != nil {
 		t.Fatal(err)

@@ -557,6 +557,15 @@ func TestRegistration(t *testing.T) {
 	if cb.Query().Get("code") == "" {
 		t.Fatalf("registration did not complete the sign-in: %s", cb)
 	}
+	// Logto's first_screen=register (and interaction_mode=signUp) open the
+	// create-account page directly.
+	for _, q := range []url.Values{{"first_screen": {"register"}}, {"interaction_mode": {"signUp"}}} {
+		resp := e.browser(t).get(t, e.authURL(id, r, q))
+		resp.Body.Close()
+		if resp.Request.URL.Path != "/register" {
+			t.Errorf("%v opened %s", q, resp.Request.URL.Path)
+		}
+	}
 	u, err := e.Store.GetUserByLogin(t.Context(), experience.Canonical("NEWBIE"))
 	if err != nil || u.Email != "new@example.com" {
 		t.Errorf("registered user %+v %v", u, err)

@@ -39,6 +39,9 @@ type Handler struct {
 	Sessions  *session.Manager
 	UI        *ui.Renderer
 	Responder *Responder
+	// RegisterPath, when registration is open, is where first_screen=register
+	// (or Logto's older interaction_mode=signUp) starts instead of sign-in.
+	RegisterPath string
 }
 
 // Mount registers the routes.
@@ -221,7 +224,12 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	ar.ForceLogin = slices.Contains(prompt, "login") ||
 		(ok && maxAge >= 0 && now.Sub(sess.AuthTime) > time.Duration(maxAge)*time.Second) ||
 		(ok && hintSub != "" && hintSub != user.ID)
-	h.proceed(w, r, c, ar, t, false)
+	first := SignInPath
+	if fs := q.Get("first_screen"); h.RegisterPath != "" && (fs == "register" || fs == "identifier:register" ||
+		(fs == "" && q.Get("interaction_mode") == "signUp")) {
+		first = h.RegisterPath
+	}
+	h.proceed(w, r, c, ar, t, false, first)
 }
 
 // hintSubject verifies an id_token_hint we issued (expired ones are fine:
@@ -268,12 +276,13 @@ func (h *Handler) resume(w http.ResponseWriter, r *http.Request) {
 		h.storeFailure(w, r, err)
 		return
 	}
-	h.proceed(w, r, c, ar, Target{RedirectURI: ar.RedirectURI, ResponseMode: ar.ResponseMode, State: ar.State}, true)
+	h.proceed(w, r, c, ar, Target{RedirectURI: ar.RedirectURI, ResponseMode: ar.ResponseMode, State: ar.State}, true, SignInPath)
 }
 
-// proceed sends the user to sign in or consent when needed, else issues the
-// code. stored says whether ar is already in the database (a resumption).
-func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, c store.Client, ar store.AuthRequest, t Target, stored bool) {
+// proceed sends the user to sign in (at firstScreen) or consent when needed,
+// else issues the code. stored says whether ar is already in the database
+// (a resumption).
+func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, c store.Client, ar store.AuthRequest, t Target, stored bool, firstScreen string) {
 	ctx := r.Context()
 	sess, user, ok, err := h.Sessions.Current(ctx, r)
 	if err != nil {
@@ -297,7 +306,7 @@ func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, c store.Client
 			h.Responder.Error(w, r, t, oauth2err.New(oauth2err.LoginRequired, "no signed-in session"))
 			return
 		}
-		interact(SignInPath)
+		interact(firstScreen)
 		return
 	}
 	if c.ThirdParty {
