@@ -135,12 +135,10 @@ test('@logto/express against Sesame', { skip }, async (t) => {
     assert.equal((await getJson('/')).isAuthenticated, true);
   });
 
-  // @logto/express's /logto/sign-up sends first_screen=register; Logto then
-  // opens its registration screen. Marked todo until Sesame honours it (a
-  // failing todo does not fail the run, but shows up in the TAP output).
+  // @logto/express's /logto/sign-up sends first_screen=register; like Logto,
+  // Sesame then opens its create-account page.
   await t.test(
     '/logto/sign-up opens the registration page',
-    { todo: 'Sesame ignores first_screen=register and shows the sign-in page' },
     async () => {
       const start = await browserRequest(new CookieJar(), `${baseUrl}/logto/sign-up`);
       assert.equal(new URL(start.location).searchParams.get('first_screen'), 'register');
