@@ -80,7 +80,7 @@ func usage(w io.Writer) {
 // Main runs the command line and returns the exit status.
 func Main(ctx context.Context, args []string, env Env) int {
 	if len(args) == 0 {
-		usage(env.Stderr)
+		fmt.Fprintln(env.Stderr, "sesame: no command given (run 'sesame --help'; 'sesame serve' starts the server)")
 		return ExitUsage
 	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {

@@ -1,0 +1,166 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), args, Env{Stdout: &out, Stderr: &errb})
+	return code, out.String(), errb.String()
+}
+
+func TestAppsCreateJSON(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := run(t, "apps", "create", "--name", "Guide", "--type", "traditional",
+		"--redirect-uri", "http://localhost:3000/callback", "--post-logout-redirect-uri", "http://localhost:3000/", "--data", dir, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var app map[string]any
+	dec := json.NewDecoder(strings.NewReader(out))
+	if err := dec.Decode(&app); err != nil || dec.More() {
+		t.Fatalf("--json must print exactly one JSON object: %q", out)
+	}
+	id, _ := app["id"].(string)
+	secret, _ := app["secret"].(string)
+	if len(id) != 21 || len(secret) != 32 || strings.Trim(secret, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		t.Errorf("id %q secret %q", id, secret)
+	}
+	// Public apps have an empty secret.
+	_, out, _ = run(t, "apps", "create", "--name", "SPA", "--type", "spa", "--redirect-uri", "https://spa.example/cb", "--data", dir, "--json")
+	json.Unmarshal([]byte(out), &app)
+	if app["secret"] != "" {
+		t.Errorf("spa secret %v", app["secret"])
+	}
+	// The secret is stored hashed only.
+	db, _ := os.ReadFile(filepath.Join(dir, "sesame.db"))
+	wal, _ := os.ReadFile(filepath.Join(dir, "sesame.db-wal"))
+	if bytes.Contains(db, []byte(secret)) || bytes.Contains(wal, []byte(secret)) {
+		t.Error("the client secret is stored in plain text")
+	}
+	// List and delete.
+	code, out, _ = run(t, "apps", "list", "--data", dir, "--json")
+	var list []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 2 || list[0]["secret"] != "" {
+		t.Fatalf("list: %d %s", code, out)
+	}
+	if code, _, errs := run(t, "apps", "delete", id, "--data", dir); code != 0 {
+		t.Fatalf("delete: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "apps", "delete", id, "--data", dir); code != 2 || !strings.Contains(errs, "no app") {
+		t.Fatalf("delete missing: %d %q", code, errs)
+	}
+}
+
+func TestUsersAndResources(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := run(t, "users", "create", "--username", "Alice", "--password", "correct horse", "--email", "Alice@Example.com", "--data", dir, "--json")
+	if code != 0 {
+		t.Fatalf("%d %s", code, errs)
+	}
+	var u map[string]any
+	json.Unmarshal([]byte(out), &u)
+	if u["id"] == "" || u["username"] != "alice" || u["email"] != "alice@example.com" {
+		t.Errorf("user %v", u)
+	}
+	if code, _, errs := run(t, "users", "create", "--username", "ALICE", "--password", "another one", "--data", dir); code != 2 || !strings.Contains(errs, "exists") {
+		t.Errorf("duplicate user: %d %q", code, errs)
+	}
+	if code, out, _ := run(t, "users", "list", "--data", dir, "--json"); code != 0 || strings.Contains(out, "argon2") || !strings.Contains(out, "alice") {
+		t.Errorf("users list: %d %s", code, out)
+	}
+	code, out, errs = run(t, "resources", "create", "--indicator", "https://api.example.com", "--name", "API", "--scope", "read", "--data", dir, "--json")
+	if code != 0 || !strings.Contains(out, `"indicator": "https://api.example.com"`) {
+		t.Fatalf("resource: %d %s %s", code, out, errs)
+	}
+	if code, _, _ := run(t, "resources", "create", "--indicator", "https://api.example.com", "--name", "again", "--data", dir); code != 2 {
+		t.Errorf("duplicate resource: %d", code)
+	}
+	if code, out, _ := run(t, "resources", "list", "--data", dir); code != 0 || !strings.Contains(out, "https://api.example.com") {
+		t.Errorf("resources list: %d %s", code, out)
+	}
+}
+
+// TestBadInputWritesNothing: every malformed command exits 2 with one line
+// on stderr and leaves no database behind.
+func TestBadInputWritesNothing(t *testing.T) {
+	for _, args := range [][]string{
+		{"nope"},
+		{},
+		{"apps"},
+		{"apps", "frobnicate"},
+		{"apps", "create", "--type", "traditional"},
+		{"apps", "create", "--name", "x", "--type", "desktop"},
+		{"apps", "create", "--name", "x", "--type", "spa", "--redirect-uri", "http://evil.example/cb"},
+		{"apps", "create", "--name", "x", "--type", "spa", "--redirect-uri", "https://a.example/cb#frag"},
+		{"apps", "create", "--name", "x", "--type", "spa", "--redirect-uri", "javascript:alert(1)"},
+		{"apps", "create", "--name", "x", "--type", "m2m", "--redirect-uri", "https://a.example/cb"},
+		{"apps", "create", "--name", "x", "--type", "spa", "--unknown-flag"},
+		{"apps", "create", "--name", "x", "--type", "spa", "--database-url", "mysql://x"},
+		{"apps", "delete"},
+		{"users", "create", "--username", "a", "--password", "long enough"},
+		{"users", "create", "--username", "bob", "--password", "short"},
+		{"users", "create", "--username", "bob", "--password", "long enough", "--email", "nope"},
+		{"resources", "create", "--indicator", "not a uri", "--name", "x"},
+		{"resources", "create", "--indicator", "https://a.example", "--name", ""},
+		{"resources", "create", "--indicator", "https://a.example", "--name", "x", "--scope", "openid"},
+		{"serve", "--endpoint", "ftp://x"},
+		{"serve", "--addr", "nonsense"},
+		{"serve", "--signing-alg", "HS256"},
+		{"serve", "--secret", "short"},
+		{"keys", "rotate", "--signing-alg", "none"},
+		{"apps", "list", "extra-arg"},
+	} {
+		dir := filepath.Join(t.TempDir(), "data")
+		full := append(append([]string{}, args...), "--data", dir)
+		if len(args) == 0 || args[0] == "nope" || len(args) == 1 || (len(args) == 2 && args[1] == "frobnicate") {
+			full = args
+		}
+		code, _, errs := run(t, full...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+		if lines := strings.Count(strings.TrimRight(errs, "\n"), "\n"); lines != 0 || errs == "" || strings.Contains(errs, "goroutine") {
+			t.Errorf("%v: stderr must be one line, got %q", args, errs)
+		}
+		if _, err := os.Stat(dir); err == nil {
+			t.Errorf("%v: bad input created %s", args, dir)
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"apps", "create", "--help"}, {"users", "create", "-h"},
+		{"resources", "create", "--help"}, {"keys", "rotate", "--help"}, {"migrate", "--help"}, {"apps", "--help"}} {
+		code, out, errs := run(t, args...)
+		if code != 0 || !strings.Contains(out, "Usage") || errs != "" {
+			t.Errorf("%v: %d %q %q", args, code, out, errs)
+		}
+	}
+}
+
+func TestKeysRotateAndMigrate(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := run(t, "migrate", "--data", dir); code != 0 {
+		t.Fatalf("migrate: %s", errs)
+	}
+	if code, _, errs := run(t, "migrate", "--data", dir); code != 0 {
+		t.Fatalf("second migrate: %s", errs)
+	}
+	code, out, errs := run(t, "keys", "rotate", "--data", dir)
+	if code != 0 || !strings.Contains(out, "published now") {
+		t.Fatalf("rotate: %d %s %s", code, out, errs)
+	}
+	code, out, _ = run(t, "keys", "list", "--data", dir)
+	if code != 0 || strings.Count(out, "ES384") != 2 {
+		t.Errorf("after one rotation on a fresh database, 2 keys expected:\n%s", out)
+	}
+}
