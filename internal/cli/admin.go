@@ -172,42 +172,6 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-func appsList(ctx context.Context, env Env, args []string) error {
-	var cfg config.Config
-	var asJSON bool
-	fs := newFlags(env, "apps list", "apps list [--json]")
-	cfg.StoreFlags(fs)
-	fs.BoolVar(&asJSON, "json", false, "print a JSON array")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := cfg.ValidateStore(); err != nil {
-		return usageError{err.Error()}
-	}
-	st, err := openStore(ctx, &cfg, nil)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	cs, err := st.ListClients(ctx)
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		out := make([]appJSON, 0, len(cs))
-		for _, c := range cs {
-			out = append(out, toAppJSON(c, ""))
-		}
-		return writeJSON(env.Stdout, out)
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTYPE\tNAME\tREDIRECT URIS")
-	for _, c := range cs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Type, c.Name, strings.Join(c.RedirectURIs, " "))
-	}
-	return tw.Flush()
-}
-
 func appsDelete(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
 	fs := newFlags(env, "apps delete", "apps delete ID")
@@ -327,42 +291,6 @@ func usersCreate(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-func usersList(ctx context.Context, env Env, args []string) error {
-	var cfg config.Config
-	var asJSON bool
-	fs := newFlags(env, "users list", "users list [--json]")
-	cfg.StoreFlags(fs)
-	fs.BoolVar(&asJSON, "json", false, "print a JSON array")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := cfg.ValidateStore(); err != nil {
-		return usageError{err.Error()}
-	}
-	st, err := openStore(ctx, &cfg, nil)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	us, err := st.ListUsers(ctx)
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		out := make([]userJSON, 0, len(us))
-		for _, u := range us {
-			out = append(out, userJSON{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name, Suspended: u.Suspended, CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339)})
-		}
-		return writeJSON(env.Stdout, out)
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tUSERNAME\tEMAIL")
-	for _, u := range us {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", u.ID, u.Username, u.Email)
-	}
-	return tw.Flush()
-}
-
 // ---- resources ----
 
 type resourceJSON struct {
@@ -430,42 +358,6 @@ func resourcesCreate(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "Created API resource %s (id %s)\n", indicator, r.ID)
 	return nil
-}
-
-func resourcesList(ctx context.Context, env Env, args []string) error {
-	var cfg config.Config
-	var asJSON bool
-	fs := newFlags(env, "resources list", "resources list [--json]")
-	cfg.StoreFlags(fs)
-	fs.BoolVar(&asJSON, "json", false, "print a JSON array")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := cfg.ValidateStore(); err != nil {
-		return usageError{err.Error()}
-	}
-	st, err := openStore(ctx, &cfg, nil)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	rs, err := st.ListResources(ctx)
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		out := make([]resourceJSON, 0, len(rs))
-		for _, r := range rs {
-			out = append(out, resourceJSON{ID: r.ID, Indicator: r.Indicator, Name: r.Name, Scopes: nonNil(r.Scopes), AccessTokenTTL: int64(r.AccessTokenTTL.Seconds())})
-		}
-		return writeJSON(env.Stdout, out)
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tINDICATOR\tNAME\tSCOPES")
-	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Indicator, r.Name, strings.Join(r.Scopes, " "))
-	}
-	return tw.Flush()
 }
 
 // ---- keys ----
@@ -549,4 +441,74 @@ func ts(t time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// list is the shape every "… list" command shares: flags, open the store,
+// print a table or (with --json) a JSON array.
+func list[T any](ctx context.Context, env Env, args []string, name string, fetch func(store.Store, context.Context) ([]T, error),
+	asJSONRow func(T) any, header string, row func(T) string) error {
+	var cfg config.Config
+	var asJSON bool
+	fs := newFlags(env, name, name+" [--json]")
+	cfg.StoreFlags(fs)
+	fs.BoolVar(&asJSON, "json", false, "print a JSON array")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	items, err := fetch(st, ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		out := make([]any, 0, len(items))
+		for _, it := range items {
+			out = append(out, asJSONRow(it))
+		}
+		return writeJSON(env.Stdout, out)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, it := range items {
+		fmt.Fprintln(tw, row(it))
+	}
+	return tw.Flush()
+}
+
+func appsList(ctx context.Context, env Env, args []string) error {
+	return list(ctx, env, args, "apps list", store.Store.ListClients,
+		func(c store.Client) any { return toAppJSON(c, "") },
+		"ID\tTYPE\tNAME\tREDIRECT URIS",
+		func(c store.Client) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s", c.ID, c.Type, c.Name, strings.Join(c.RedirectURIs, " "))
+		})
+}
+
+func usersList(ctx context.Context, env Env, args []string) error {
+	return list(ctx, env, args, "users list", store.Store.ListUsers,
+		func(u store.User) any {
+			return userJSON{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name, Suspended: u.Suspended,
+				CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339)}
+		},
+		"ID\tUSERNAME\tEMAIL",
+		func(u store.User) string { return fmt.Sprintf("%s\t%s\t%s", u.ID, u.Username, u.Email) })
+}
+
+func resourcesList(ctx context.Context, env Env, args []string) error {
+	return list(ctx, env, args, "resources list", store.Store.ListResources,
+		func(r store.Resource) any {
+			return resourceJSON{ID: r.ID, Indicator: r.Indicator, Name: r.Name, Scopes: nonNil(r.Scopes),
+				AccessTokenTTL: int64(r.AccessTokenTTL.Seconds())}
+		},
+		"ID\tINDICATOR\tNAME\tSCOPES",
+		func(r store.Resource) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s", r.ID, r.Indicator, r.Name, strings.Join(r.Scopes, " "))
+		})
 }
