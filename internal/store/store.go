@@ -253,6 +253,10 @@ type Resources interface {
 
 type Keys interface {
 	CreateKey(ctx context.Context, k SigningKey) error
+	// CreateFirstKey stores k only if no key exists at all, atomically
+	// across replicas, and reports whether it did. Replicas starting on an
+	// empty database at the same instant thus agree on one first key.
+	CreateFirstKey(ctx context.Context, k SigningKey) (bool, error)
 	// ListKeys returns every stored key, oldest first.
 	ListKeys(ctx context.Context) ([]SigningKey, error)
 	// RetireKeys sets RetiredAt=now and ExpiresAt=expires on every key that

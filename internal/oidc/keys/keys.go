@@ -86,6 +86,10 @@ func New(st store.Keys, master []byte, opts Options) *Manager {
 	}
 	if opts.Refresh == 0 {
 		opts.Refresh = 30 * time.Second
+		// Every replica must load a rotated-in key well before it signs.
+		if q := opts.PublishDelay / 4; q < opts.Refresh {
+			opts.Refresh = max(q, 500*time.Millisecond)
+		}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -103,7 +107,18 @@ func (m *Manager) Ensure(ctx context.Context) error {
 	if r.active(m.opts.Now()) != nil {
 		return nil
 	}
-	if _, err := m.create(ctx, m.opts.Now()); err != nil {
+	if len(r.keys) == 0 {
+		// A new database: the first key signs at once (nothing can have
+		// cached an older set), and only one replica may create it.
+		k, err := m.newKey(m.opts.Now())
+		if err != nil {
+			return err
+		}
+		if _, err := m.st.CreateFirstKey(ctx, k); err != nil {
+			return err
+		}
+	} else if _, err := m.create(ctx, m.opts.Now()); err != nil {
+		// Keys exist but none signs yet (all pending): make one that does.
 		return err
 	}
 	_, err = m.reload(ctx)
@@ -126,6 +141,15 @@ func (m *Manager) Rotate(ctx context.Context) (store.SigningKey, error) {
 }
 
 func (m *Manager) create(ctx context.Context, activates time.Time) (store.SigningKey, error) {
+	k, err := m.newKey(activates)
+	if err != nil {
+		return store.SigningKey{}, err
+	}
+	return k, m.st.CreateKey(ctx, k)
+}
+
+// newKey generates a key that signs from activates, sealed for storage.
+func (m *Manager) newKey(activates time.Time) (store.SigningKey, error) {
 	priv, err := generate(m.opts.Alg)
 	if err != nil {
 		return store.SigningKey{}, err
@@ -146,7 +170,7 @@ func (m *Manager) create(ctx context.Context, activates time.Time) (store.Signin
 		CreatedAt:   m.opts.Now(),
 		ActivatesAt: activates,
 	}
-	return k, m.st.CreateKey(ctx, k)
+	return k, nil
 }
 
 func generate(alg string) (crypto.Signer, error) {

@@ -192,3 +192,26 @@ func TestHalfHash(t *testing.T) {
 		t.Errorf("ES384 at_hash length %d", len(got))
 	}
 }
+
+// TestReplicasBootstrapOneKey: managers starting together on an empty
+// store end up with one key, and every one of them signs with it.
+func TestReplicasBootstrapOneKey(t *testing.T) {
+	st := newStore(t)
+	ms := make([]*keys.Manager, 4)
+	var wg sync.WaitGroup
+	for i := range ms {
+		ms[i] = keys.New(st, master, keys.Options{})
+		wg.Go(func() {
+			if err := ms[i].Ensure(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	_, want := signedKid(t, ms[0])
+	for i, m := range ms {
+		if got := kids(t, m); len(got) != 1 || got[0] != want {
+			t.Fatalf("replica %d publishes %v, want only %s", i, got, want)
+		}
+	}
+}

@@ -232,3 +232,36 @@ func testConcurrentUpdateUser(t *testing.T, s store.Store) {
 		t.Fatalf("after %d concurrent increments Name has %d chars: lost updates", N, len(u.Name))
 	}
 }
+
+// testConcurrentFirstKey: replicas starting together on an empty database
+// create exactly one first key.
+func testConcurrentFirstKey(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const N = 10
+	var created atomic.Int32
+	var wg sync.WaitGroup
+	for i := range N {
+		wg.Go(func() {
+			k := store.SigningKey{ID: fmt.Sprintf("first-%d", i), Alg: "ES384", PrivateKey: []byte{1, 2, 3},
+				CreatedAt: time.Unix(1_800_000_000, 0), ActivatesAt: time.Unix(1_800_000_000, 0)}
+			ok, err := s.CreateFirstKey(ctx, k)
+			if err != nil {
+				t.Errorf("CreateFirstKey: %v", err)
+			}
+			if ok {
+				created.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	keys, err := s.ListKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.Load() != 1 || len(keys) != 1 {
+		t.Fatalf("%d concurrent CreateFirstKey: %d reported created, %d stored; want 1 and 1", N, created.Load(), len(keys))
+	}
+	if ok, err := s.CreateFirstKey(ctx, store.SigningKey{ID: "late", Alg: "ES384"}); ok || err != nil {
+		t.Fatalf("CreateFirstKey on a non-empty set = %v, %v", ok, err)
+	}
+}

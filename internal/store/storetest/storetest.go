@@ -73,6 +73,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		t.Run("RefreshNoRotation20", func(t *testing.T) { testConcurrentRefreshNoRotate(t, newStore(t)) })
 		t.Run("ReserveAttempt50", func(t *testing.T) { testConcurrentReserve(t, newStore(t)) })
 		t.Run("UpdateUser20", func(t *testing.T) { testConcurrentUpdateUser(t, newStore(t)) })
+		t.Run("CreateFirstKey10", func(t *testing.T) { testConcurrentFirstKey(t, newStore(t)) })
 	})
 }
 
