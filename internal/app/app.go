@@ -49,6 +49,7 @@ type Server struct {
 	log     *slog.Logger
 	keys    *keys.Manager
 	handler http.Handler
+	metrics *httpx.Metrics
 	gcEvery time.Duration
 }
 
@@ -119,7 +120,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		authorize.ErrorPage(renderer, w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "")
 	})
-	s.handler = httpx.Chain(mux, httpx.Recover(log), httpx.Log(log), httpx.Secure(cfg.Secure()), httpx.Limit)
+	s.metrics = httpx.NewMetrics()
+	s.handler = httpx.Chain(mux, httpx.Recover(log), httpx.Log(log), httpx.Secure(cfg.Secure()), httpx.Limit, s.metrics.Middleware)
 	return s, nil
 }
 
@@ -134,6 +136,10 @@ func originOf(endpoint string) string { return authorize.Origin(endpoint) }
 
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// MetricsHandler serves Prometheus metrics; Run serves it on
+// cfg.MetricsAddr, apart from the public port.
+func (s *Server) MetricsHandler() http.Handler { return s.metrics.Handler() }
 
 // Keys is the signing key manager.
 func (s *Server) Keys() *keys.Manager { return s.keys }
@@ -164,6 +170,20 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	var metricsSrv *http.Server
+	if s.cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", s.metrics.Handler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go metricsSrv.Serve(mln)
+		defer metricsSrv.Close()
+		s.log.Info("metrics", "listen", mln.Addr().String())
 	}
 	if ready != nil {
 		ready(ln.Addr().String())

@@ -618,3 +618,16 @@ func TestIPThrottleCountsFailuresOnly(t *testing.T) {
 		t.Fatalf("after 3 failures from one IP: %d (Retry-After %q)", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 }
+
+func TestMetrics(t *testing.T) {
+	e := newEnv(t)
+	http.Get(e.Issuer + "/jwks")
+	http.Get(e.URL + "/no/such/page?secret=abc")
+	rec := httptest.NewRecorder()
+	e.Server.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := rec.Body.String()
+	if !strings.Contains(body, `sesame_http_requests_total{code="200",route="GET /oidc/jwks"} 1`) ||
+		!strings.Contains(body, `route="unmatched"`) || strings.Contains(body, "secret=abc") || strings.Contains(body, "/no/such") {
+		t.Errorf("metrics:\n%s", body)
+	}
+}

@@ -34,6 +34,7 @@ type Config struct {
 	AllowRegistration bool
 	TrustedProxies    string // comma-separated CIDRs whose X-Forwarded-For is believed
 	KeyPublishDelay   time.Duration
+	MetricsAddr       string // Prometheus /metrics listener; empty: off
 }
 
 func env(name, def string) string {
@@ -80,6 +81,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SigningAlg, "signing-alg", env("SESAME_SIGNING_ALG", "ES384"), "ID token signing algorithm: ES384, ES256 or RS256 (env SESAME_SIGNING_ALG)")
 	fs.BoolVar(&c.AllowRegistration, "registration", envBool("SESAME_REGISTRATION", true), "let users create accounts on the sign-in page (env SESAME_REGISTRATION)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("SESAME_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (env SESAME_TRUSTED_PROXIES)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SESAME_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, apart from the public port; empty: off (env SESAME_METRICS_ADDR)")
 	c.KeyFlags(fs)
 }
 
@@ -138,6 +140,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Secret != "" && len(c.Secret) < 32 {
 		return errors.New("--secret must be at least 32 characters")
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr %q is not host:port", c.MetricsAddr)
+		}
 	}
 	if c.KeyPublishDelay < 0 {
 		return errors.New("--key-publish-delay must not be negative")
