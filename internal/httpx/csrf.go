@@ -17,7 +17,13 @@ type CSRF struct {
 	Secure bool   // Secure cookie (https endpoint)
 }
 
-const csrfCookie = "sesame_csrf"
+// cookieName is __Host- prefixed on https, like the session cookie.
+func (c *CSRF) cookieName() string {
+	if c.Secure {
+		return "__Host-sesame_csrf"
+	}
+	return "sesame_csrf"
+}
 
 // FieldName is the hidden form input that carries the token.
 const FieldName = "csrf_token"
@@ -25,13 +31,13 @@ const FieldName = "csrf_token"
 // Token returns the form token for this browser, setting the cookie first
 // when the browser has none.
 func (c *CSRF) Token(w http.ResponseWriter, r *http.Request) string {
-	ck, err := r.Cookie(csrfCookie)
+	ck, err := r.Cookie(c.cookieName())
 	val := ""
 	if err == nil && len(ck.Value) >= 32 && len(ck.Value) <= 64 {
 		val = ck.Value
 	} else {
 		val = randomToken(32)
-		http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: val, Path: "/", HttpOnly: true,
+		http.SetCookie(w, &http.Cookie{Name: c.cookieName(), Value: val, Path: "/", HttpOnly: true,
 			Secure: c.Secure, SameSite: http.SameSiteLaxMode})
 	}
 	return c.mac(val)
@@ -39,7 +45,7 @@ func (c *CSRF) Token(w http.ResponseWriter, r *http.Request) string {
 
 // Valid reports whether the submitted form token matches the cookie.
 func (c *CSRF) Valid(r *http.Request) bool {
-	ck, err := r.Cookie(csrfCookie)
+	ck, err := r.Cookie(c.cookieName())
 	if err != nil || ck.Value == "" {
 		return false
 	}

@@ -21,6 +21,16 @@ const (
 	interactionName = "sesame_interaction"
 )
 
+// name prefixes cookie names with __Host- on https endpoints: the browser
+// then refuses them unless Secure, host-only and Path=/, so no subdomain
+// can set or overwrite them (session fixation, catalogue SS-07).
+func (m *Manager) name(n string) string {
+	if m.Secure {
+		return "__Host-" + n
+	}
+	return n
+}
+
 // Manager reads and writes the session cookie.
 type Manager struct {
 	Store  store.Store
@@ -40,7 +50,7 @@ func (m *Manager) now() time.Time {
 // unknown, expired session or a suspended/deleted user all mean "no
 // session" (ok=false, err=nil); err is only for database failures.
 func (m *Manager) Current(ctx context.Context, r *http.Request) (store.Session, store.User, bool, error) {
-	c, err := r.Cookie(cookieName)
+	c, err := r.Cookie(m.name(cookieName))
 	if err != nil || len(c.Value) < 32 || len(c.Value) > 64 {
 		return store.Session{}, store.User{}, false, nil
 	}
@@ -67,7 +77,7 @@ func (m *Manager) Current(ctx context.Context, r *http.Request) (store.Session, 
 // Start signs the browser in as userID with a brand-new session id (the old
 // session, if any, is ended first: no session fixation).
 func (m *Manager) Start(ctx context.Context, w http.ResponseWriter, r *http.Request, userID string) (store.Session, error) {
-	if c, err := r.Cookie(cookieName); err == nil && len(c.Value) >= 32 && len(c.Value) <= 64 {
+	if c, err := r.Cookie(m.name(cookieName)); err == nil && len(c.Value) >= 32 && len(c.Value) <= 64 {
 		if err := m.Store.DeleteSession(ctx, provider.Hash(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return store.Session{}, err
 		}
@@ -79,7 +89,7 @@ func (m *Manager) Start(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if err := m.Store.CreateSession(ctx, s); err != nil {
 		return store.Session{}, err
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: tok, Path: "/", HttpOnly: true, Secure: m.Secure,
+	http.SetCookie(w, &http.Cookie{Name: m.name(cookieName), Value: tok, Path: "/", HttpOnly: true, Secure: m.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(m.TTL.Seconds())})
 	return s, nil
 }
@@ -87,9 +97,9 @@ func (m *Manager) Start(ctx context.Context, w http.ResponseWriter, r *http.Requ
 // End deletes the browser's session (revoking its non-offline grants) and
 // clears the cookie. Ending an absent session is not an error.
 func (m *Manager) End(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", HttpOnly: true, Secure: m.Secure,
+	http.SetCookie(w, &http.Cookie{Name: m.name(cookieName), Value: "", Path: "/", HttpOnly: true, Secure: m.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
-	c, err := r.Cookie(cookieName)
+	c, err := r.Cookie(m.name(cookieName))
 	if err != nil || len(c.Value) < 32 || len(c.Value) > 64 {
 		return nil
 	}
@@ -101,16 +111,16 @@ func (m *Manager) End(ctx context.Context, w http.ResponseWriter, r *http.Reques
 
 // interactionCookie names the cookie of one interaction. Each pending
 // sign-in has its own cookie, so several tabs can sign in at once.
-func interactionCookie(id string) string {
+func (m *Manager) interactionCookie(id string) string {
 	if len(id) > 16 {
 		id = id[:16]
 	}
-	return interactionName + "_" + id
+	return m.name(interactionName + "_" + id)
 }
 
 // BindInteraction remembers in the browser that it started interaction id.
 func (m *Manager) BindInteraction(w http.ResponseWriter, id string) {
-	http.SetCookie(w, &http.Cookie{Name: interactionCookie(id), Value: id, Path: "/", HttpOnly: true, Secure: m.Secure,
+	http.SetCookie(w, &http.Cookie{Name: m.interactionCookie(id), Value: id, Path: "/", HttpOnly: true, Secure: m.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(provider.AuthRequestTTL.Seconds())})
 }
 
@@ -120,12 +130,12 @@ func (m *Manager) OwnsInteraction(r *http.Request, id string) bool {
 	if id == "" || len(id) > 128 {
 		return false
 	}
-	c, err := r.Cookie(interactionCookie(id))
+	c, err := r.Cookie(m.interactionCookie(id))
 	return err == nil && subtle.ConstantTimeCompare([]byte(c.Value), []byte(id)) == 1
 }
 
 // ClearInteraction forgets interaction id.
 func (m *Manager) ClearInteraction(w http.ResponseWriter, id string) {
-	http.SetCookie(w, &http.Cookie{Name: interactionCookie(id), Value: "", Path: "/", HttpOnly: true, Secure: m.Secure,
+	http.SetCookie(w, &http.Cookie{Name: m.interactionCookie(id), Value: "", Path: "/", HttpOnly: true, Secure: m.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }

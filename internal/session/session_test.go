@@ -1,0 +1,56 @@
+package session
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/store/sqlstore"
+)
+
+func TestSecureCookiesAndRotation(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.CreateUser(ctx, store.User{ID: "u1", Username: "u1", CreatedAt: time.Now(), UpdatedAt: time.Now()})
+	m := &Manager{Store: st, Secure: true, TTL: time.Hour}
+	rec := httptest.NewRecorder()
+	if _, err := m.Start(ctx, rec, httptest.NewRequest(http.MethodPost, "/", nil), "u1"); err != nil {
+		t.Fatal(err)
+	}
+	c := rec.Result().Cookies()[0]
+	if c.Name != "__Host-sesame_session" || !c.Secure || !c.HttpOnly || c.Path != "/" || c.Domain != "" || c.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("https session cookie %+v", c)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.AddCookie(c)
+	if _, u, ok, err := m.Current(ctx, req); !ok || err != nil || u.ID != "u1" {
+		t.Fatalf("Current = %v %v", ok, err)
+	}
+	// Signing in again replaces the session: the old cookie stops working.
+	rec = httptest.NewRecorder()
+	m.Start(ctx, rec, req, "u1")
+	if _, _, ok, _ := m.Current(ctx, req); ok {
+		t.Fatal("the pre-sign-in session id still works (session fixation)")
+	}
+	// The plain name is ignored on https (a subdomain could have set it).
+	plain := httptest.NewRequest(http.MethodGet, "/", nil)
+	plain.AddCookie(&http.Cookie{Name: "sesame_session", Value: rec.Result().Cookies()[0].Value})
+	if _, _, ok, _ := m.Current(ctx, plain); ok {
+		t.Fatal("unprefixed cookie accepted on https")
+	}
+	// Forged values mean no session.
+	for _, v := range []string{"", "short", "x" + c.Value[1:], c.Value + c.Value} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.AddCookie(&http.Cookie{Name: "__Host-sesame_session", Value: v})
+		if _, _, ok, err := m.Current(ctx, r); ok || err != nil {
+			t.Errorf("forged %q: ok=%v err=%v", v, ok, err)
+		}
+	}
+}
