@@ -1,4 +1,3 @@
-// Command sesame is the Sesame identity server and its admin CLI.
 package main
 
 import (

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 	"syscall"
 
@@ -27,6 +29,28 @@ var postgresDialect = &dialect{
 }
 
 const postgresDriver = "pgx"
+
+// DefaultConnectTimeout bounds each PostgreSQL connection attempt when the
+// URL sets no connect_timeout. Without it pgx waits for the operating
+// system's TCP timeout (minutes) when the database host is unreachable, and
+// requests hang instead of answering 503 (catalogue FT-04).
+const DefaultConnectTimeout = 3 // seconds
+
+// postgresDSN adds connect_timeout=DefaultConnectTimeout to a postgres://
+// URL that has none.
+func postgresDSN(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return s // pgx reports the parse error
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") != "" {
+		return s
+	}
+	q.Set("connect_timeout", fmt.Sprint(DefaultConnectTimeout))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
 
 func isPostgresURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")

@@ -57,7 +57,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		}
 	}
 	if isPostgresURL(opts.DatabaseURL) {
-		db, err := sql.Open(postgresDriver, opts.DatabaseURL)
+		db, err := sql.Open(postgresDriver, postgresDSN(opts.DatabaseURL))
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
 		}
@@ -133,7 +133,7 @@ func Migrate(ctx context.Context, opts Options) error {
 	)
 	if isPostgresURL(opts.DatabaseURL) {
 		d = postgresDialect
-		db, err = sql.Open(postgresDriver, opts.DatabaseURL)
+		db, err = sql.Open(postgresDriver, postgresDSN(opts.DatabaseURL))
 		if err != nil {
 			return fmt.Errorf("sqlstore: migrate: %w", err)
 		}

@@ -1,0 +1,2 @@
+// Command sesame is the Sesame identity server and its admin CLI.
+package main
