@@ -232,7 +232,9 @@ type userJSON struct {
 
 func users(ctx context.Context, env Env, args []string) error {
 	return sub(ctx, env, "users", args, map[string]func(context.Context, Env, []string) error{
-		"create": usersCreate, "list": usersList,
+		"create": usersCreate, "list": usersList, "delete": usersDelete,
+		"suspend": func(ctx context.Context, env Env, args []string) error { return usersSuspend(ctx, env, args, true) },
+		"unsuspend": func(ctx context.Context, env Env, args []string) error { return usersSuspend(ctx, env, args, false) },
 	})
 }
 
@@ -288,6 +290,81 @@ func usersCreate(ctx context.Context, env Env, args []string) error {
 		return writeJSON(env.Stdout, userJSON{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name, CreatedAt: u.CreatedAt.Format(time.RFC3339)})
 	}
 	fmt.Fprintf(env.Stdout, "Created user %s (id %s)\n", u.Username, u.ID)
+	return nil
+}
+
+// userTarget parses "users <verb> ID|USERNAME|EMAIL", opens the store and
+// finds the user.
+func userTarget(ctx context.Context, env Env, verb string, args []string) (store.Store, store.User, error) {
+	var cfg config.Config
+	fs := newFlags(env, "users "+verb, "users "+verb+" ID|USERNAME|EMAIL")
+	cfg.StoreFlags(fs)
+	who, rest := splitID(args)
+	if err := parse(fs, rest); err != nil {
+		return nil, store.User{}, err
+	}
+	if who == "" {
+		return nil, store.User{}, usagef("usage: sesame users %s ID|USERNAME|EMAIL", verb)
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return nil, store.User{}, usageError{err.Error()}
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return nil, store.User{}, err
+	}
+	u, err := st.GetUser(ctx, who)
+	if errors.Is(err, store.ErrNotFound) {
+		u, err = st.GetUserByLogin(ctx, experience.Canonical(who))
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		st.Close()
+		return nil, store.User{}, usagef("no user %q", who)
+	}
+	if err != nil {
+		st.Close()
+		return nil, store.User{}, err
+	}
+	return st, u, nil
+}
+
+// usersDelete removes a user with their sessions, grants and tokens.
+func usersDelete(ctx context.Context, env Env, args []string) error {
+	st, u, err := userTarget(ctx, env, "delete", args)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.DeleteUser(ctx, u.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Deleted user %s (id %s), their sessions and tokens\n", u.Username, u.ID)
+	return nil
+}
+
+// usersSuspend blocks (or unblocks) a user. Suspending also ends their SSO
+// sessions; their refresh and access tokens stop working at once because
+// every use checks the user.
+func usersSuspend(ctx context.Context, env Env, args []string, suspend bool) error {
+	verb := map[bool]string{true: "suspend", false: "unsuspend"}[suspend]
+	st, u, err := userTarget(ctx, env, verb, args)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.UpdateUser(ctx, u.ID, func(x store.User) (store.User, error) {
+		x.Suspended = suspend
+		x.UpdatedAt = time.Now().UTC()
+		return x, nil
+	}); err != nil {
+		return err
+	}
+	if suspend {
+		if err := st.DeleteUserSessions(ctx, u.ID); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(env.Stdout, "User %s (id %s) %sed\n", u.Username, u.ID, verb)
 	return nil
 }
 

@@ -164,3 +164,23 @@ func TestKeysRotateAndMigrate(t *testing.T) {
 		t.Errorf("after one rotation on a fresh database, 2 keys expected:\n%s", out)
 	}
 }
+
+func TestUsersSuspendDelete(t *testing.T) {
+	dir := t.TempDir()
+	run(t, "users", "create", "--username", "zed", "--password", "long enough", "--data", dir)
+	if code, out, errs := run(t, "users", "suspend", "zed", "--data", dir); code != 0 || !strings.Contains(out, "suspended") {
+		t.Fatalf("suspend: %d %s %s", code, out, errs)
+	}
+	if _, out, _ := run(t, "users", "list", "--json", "--data", dir); !strings.Contains(out, `"suspended": true`) {
+		t.Errorf("list after suspend: %s", out)
+	}
+	if code, _, _ := run(t, "users", "unsuspend", "zed", "--data", dir); code != 0 {
+		t.Fatal("unsuspend failed")
+	}
+	if code, _, _ := run(t, "users", "delete", "zed", "--data", dir); code != 0 {
+		t.Fatal("delete failed")
+	}
+	if code, _, errs := run(t, "users", "delete", "zed", "--data", dir); code != 2 || !strings.Contains(errs, "no user") {
+		t.Errorf("delete missing: %d %q", code, errs)
+	}
+}

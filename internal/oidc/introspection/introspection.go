@@ -1,6 +1,7 @@
 package introspection
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -69,6 +70,9 @@ func (h *Handler) introspect(r *http.Request) (response, error) {
 		if gerr != nil || rt.ClientID != c.ID || !rt.ConsumedAt.IsZero() || !g.RevokedAt.IsZero() || !now.Before(rt.ExpiresAt) {
 			return response{Active: false}, nil
 		}
+		if ok, err := h.activeUser(ctx, rt.UserID); err != nil || !ok {
+			return response{Active: false}, err
+		}
 		return response{Active: true, Scope: provider.JoinScope(rt.Scopes), ClientID: rt.ClientID, Sub: rt.UserID,
 			Iss: h.P.Issuer, Exp: rt.ExpiresAt.Unix(), Iat: rt.CreatedAt.Unix(), TokenType: "refresh_token"}, nil
 	}
@@ -89,10 +93,28 @@ func (h *Handler) introspect(r *http.Request) (response, error) {
 	if at.ClientID != c.ID {
 		return response{Active: false}, nil
 	}
+	if at.UserID != "" {
+		if ok, err := h.activeUser(ctx, at.UserID); err != nil || !ok {
+			return response{Active: false}, err
+		}
+	}
 	sub := at.UserID
 	if sub == "" {
 		sub = at.ClientID
 	}
 	return response{Active: true, Scope: provider.JoinScope(at.Scopes), ClientID: at.ClientID, Sub: sub, Aud: at.Audience,
 		Iss: h.P.Issuer, Exp: at.ExpiresAt.Unix(), Iat: at.CreatedAt.Unix(), TokenType: "Bearer"}, nil
+}
+
+// activeUser reports whether the token's user still exists and is not
+// suspended: a suspended user's tokens are inactive at once.
+func (h *Handler) activeUser(ctx context.Context, id string) (bool, error) {
+	u, err := h.P.Store.GetUser(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !u.Suspended, nil
 }

@@ -1,0 +1,272 @@
+package sqlstore
+
+import (
+	"bytes"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+// Migration fixtures (catalogue FT-03, Hydra "migratest" style): for every
+// testdata/fixtures/<N>.sql, a fresh database is migrated to version N and
+// the fixture, written as version N stored its rows, is loaded; then the
+// database is migrated to the latest version and every fixture row must
+// read back through the store API. checks[N] holds the expectations for
+// fixture N. With migration N+1, add fixtures/<N+1>.sql and checks[N+1];
+// never edit an older fixture.
+var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001}
+
+var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
+var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
+
+func fixtureVersions(t *testing.T) []int64 {
+	ents, err := os.ReadDir("testdata/fixtures")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vs []int64
+	for _, e := range ents {
+		if m := fixtureName.FindStringSubmatch(e.Name()); m != nil {
+			v, _ := strconv.ParseInt(m[1], 10, 64)
+			vs = append(vs, v)
+		}
+	}
+	sort.Slice(vs, func(i, j int) bool { return vs[i] < vs[j] })
+	return vs
+}
+
+// loadFixture runs fixture v against db in the dialect's blob syntax.
+func loadFixture(t *testing.T, d *dialect, db *sql.DB, v int64) {
+	b, err := os.ReadFile(filepath.Join("testdata/fixtures", fmt.Sprintf("%05d.sql", v)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := hexLiteral.ReplaceAllStringFunc(string(b), func(m string) string {
+		h := hexLiteral.FindStringSubmatch(m)[1]
+		if d.name == "sqlite" {
+			return "X'" + h + "'"
+		}
+		return `'\x` + h + `'::bytea`
+	})
+	if _, err := db.Exec(q); err != nil {
+		t.Fatalf("load fixture %05d.sql (%s): %v", v, d.name, err)
+	}
+}
+
+func gooseProvider(t *testing.T, d *dialect, db *sql.DB) *goose.Provider {
+	fsys, err := fs.Sub(migrationsFS, d.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(d.goose, db, fsys, goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func runFixtures(t *testing.T, d *dialect, db *sql.DB, open func() *Store) {
+	versions := fixtureVersions(t)
+	if len(versions) == 0 {
+		t.Fatal("no fixtures")
+	}
+	p := gooseProvider(t, d, db)
+	sources := p.ListSources()
+	latest := sources[len(sources)-1].Version
+	for _, v := range versions {
+		if fixtureChecks[v] == nil {
+			t.Fatalf("fixture %05d.sql has no entry in fixtureChecks", v)
+		}
+		if _, err := p.UpTo(t.Context(), v); err != nil {
+			t.Fatalf("migrate to %d: %v", v, err)
+		}
+		loadFixture(t, d, db, v)
+	}
+	if _, err := p.Up(t.Context()); err != nil {
+		t.Fatalf("migrate to latest (%d): %v", latest, err)
+	}
+	s := open()
+	for _, v := range versions {
+		t.Run(fmt.Sprintf("fixture %05d read at version %d", v, latest), func(t *testing.T) { fixtureChecks[v](t, s) })
+	}
+	// Migrating an up-to-date database is a no-op.
+	var before, after int
+	db.QueryRow(`SELECT count(*) FROM goose_db_version`).Scan(&before)
+	if _, err := p.Up(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	db.QueryRow(`SELECT count(*) FROM goose_db_version`).Scan(&after)
+	if before != after {
+		t.Errorf("second migration changed goose_db_version: %d → %d rows", before, after)
+	}
+}
+
+func TestMigrationFixturesSQLite(t *testing.T) {
+	dir := t.TempDir()
+	db, err := openSQLite(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	defer db.Close()
+	runFixtures(t, sqliteDialect, db, func() *Store { return openSQLiteT(t, dir) })
+}
+
+func TestMigrationFixturesPostgres(t *testing.T) {
+	dsn := pgSchema(t)
+	db, err := sql.Open(postgresDriver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	runFixtures(t, postgresDialect, db, func() *Store { return openPostgresT(t, dsn) })
+}
+
+func ts(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+var (
+	fxCreated = ts(1700000000000000000)
+	fxNever   = ts(4102444800000000000)
+)
+
+func checkFixture00001(t *testing.T, s *Store) {
+	ctx := t.Context()
+	now := time.Now()
+	eq := func(what string, got, want any) {
+		t.Helper()
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s = %v, want %v", what, got, want)
+		}
+	}
+
+	c, err := s.GetClient(ctx, "fixture-client")
+	if err != nil {
+		t.Fatalf("GetClient: %v", err)
+	}
+	eq("client", []any{c.Name, c.Type, len(c.SecretHash), c.RedirectURIs, c.PostLogoutRedirectURIs, c.ThirdParty, c.CreatedAt},
+		[]any{"Fixture app", store.AppTraditional, 32, []string{"https://app.example/cb"}, []string{"https://app.example/"}, false, fxCreated})
+	spa, err := s.GetClient(ctx, "fixture-spa")
+	if err != nil {
+		t.Fatalf("GetClient spa: %v", err)
+	}
+	if spa.SecretHash != nil || spa.PostLogoutRedirectURIs != nil || !spa.ThirdParty || spa.Type != store.AppSPA {
+		t.Errorf("spa client = %+v", spa)
+	}
+
+	u, err := s.GetUserByLogin(ctx, "alice")
+	if err != nil {
+		t.Fatalf("GetUserByLogin: %v", err)
+	}
+	eq("user", []any{u.ID, u.Email, u.Name, u.Suspended, u.CreatedAt, u.UpdatedAt, u.LastSignInAt.IsZero(), strings.HasPrefix(u.PasswordHash, "$argon2id$")},
+		[]any{"fixture-user", "alice@example.com", "Alice", false, fxCreated, ts(1700000000000000005), true, true})
+	u2, err := s.GetUserByLogin(ctx, "bob@example.com")
+	if err != nil {
+		t.Fatalf("GetUserByLogin bob: %v", err)
+	}
+	eq("user 2", []any{u2.ID, u2.Username, u2.Phone, u2.Picture, u2.Suspended, u2.LastSignInAt},
+		[]any{"fixture-user-2", "", "+15550100", "https://pic.example/b.png", true, ts(1700000000000000009)})
+
+	r, err := s.GetResourceByIndicator(ctx, "https://api.example")
+	if err != nil {
+		t.Fatalf("GetResourceByIndicator: %v", err)
+	}
+	eq("resource", []any{r.ID, r.Name, r.Scopes, r.AccessTokenTTL}, []any{"fixture-res", "API", []string{"read", "write"}, time.Hour})
+
+	ks, err := s.ListKeys(ctx)
+	if err != nil || len(ks) != 1 {
+		t.Fatalf("ListKeys: %v %v", ks, err)
+	}
+	eq("key", []any{ks[0].ID, ks[0].Alg, bytes.Equal(ks[0].PrivateKey, []byte{0xde, 0xad, 0xbe, 0xef}), ks[0].ActivatesAt, ks[0].RetiredAt.IsZero(), ks[0].ExpiresAt.IsZero()},
+		[]any{"fixture-kid", "ES384", true, fxCreated, true, true})
+
+	ar, err := s.GetAuthRequest(ctx, "fixture-ar")
+	if err != nil {
+		t.Fatalf("GetAuthRequest: %v", err)
+	}
+	eq("auth request", []any{ar.ClientID, ar.RedirectURI, ar.Scopes, ar.Resources, ar.State, ar.Nonce, ar.CodeChallenge, ar.CodeChallengeMethod,
+		ar.ResponseMode, ar.Prompt, ar.MaxAge, ar.LoginHint, ar.UILocales, ar.ForceLogin, ar.ExpiresAt},
+		[]any{"fixture-client", "https://app.example/cb", []string{"openid", "profile"}, []string{"https://api.example"}, "st", "n0", "challenge", "S256",
+			"query", []string{"login"}, -1, "alice", "fr", true, fxNever})
+
+	sess, err := s.GetSession(ctx, []byte{10, 10, 10, 10})
+	if err != nil {
+		t.Fatalf("GetSession: %v", err)
+	}
+	eq("session", []any{sess.SID, sess.UserID, sess.AuthTime, sess.ExpiresAt}, []any{"fixture-sid", "fixture-user", fxCreated, fxNever})
+
+	g, err := s.GetGrant(ctx, "fixture-grant")
+	if err != nil {
+		t.Fatalf("GetGrant: %v", err)
+	}
+	eq("grant", []any{g.ClientID, g.UserID, g.SID, g.Scopes, g.Resources, g.ExpiresAt, g.RevokedAt.IsZero()},
+		[]any{"fixture-client", "fixture-user", "fixture-sid", []string{"openid", "offline_access"}, []string{"https://api.example"}, fxNever, true})
+
+	rt, err := s.GetRefreshToken(ctx, []byte{12, 12, 12, 12})
+	if err != nil {
+		t.Fatalf("GetRefreshToken: %v", err)
+	}
+	eq("refresh token", []any{rt.GrantID, rt.Scopes, rt.Resources, rt.ConsumedAt.IsZero()},
+		[]any{"fixture-grant", []string{"openid", "offline_access"}, []string{"https://api.example"}, true})
+
+	at, err := s.GetAccessToken(ctx, []byte{13, 13, 13, 13}, now)
+	if err != nil {
+		t.Fatalf("GetAccessToken: %v", err)
+	}
+	eq("access token", []any{at.GrantID, at.UserID, at.Scopes, at.Audience}, []any{"fixture-grant", "fixture-user", []string{"openid"}, ""})
+	cc, err := s.GetAccessToken(ctx, []byte{14, 14, 14, 14}, now)
+	if err != nil {
+		t.Fatalf("GetAccessToken (client_credentials): %v", err)
+	}
+	eq("client_credentials token", []any{cc.GrantID, cc.Audience, cc.Scopes}, []any{"", "https://api.example", []string{"read"}})
+
+	con, err := s.GetConsent(ctx, "fixture-user", "fixture-spa")
+	if err != nil {
+		t.Fatalf("GetConsent: %v", err)
+	}
+	eq("consent", []any{con.Scopes, con.Resources == nil}, []any{[]string{"openid", "profile"}, true})
+
+	// The code is redeemable once, with every field intact, and its grant
+	// still live.
+	var got store.AuthCode
+	if _, err := s.RedeemCode(ctx, []byte{11, 11, 11, 11}, now, func(c store.AuthCode) (store.CodeIssue, error) {
+		got = c
+		return store.CodeIssue{AccessToken: store.AccessToken{Hash: []byte("fixture-issued"), GrantID: c.GrantID, ClientID: c.ClientID,
+			UserID: c.UserID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}}, nil
+	}); err != nil {
+		t.Fatalf("RedeemCode: %v", err)
+	}
+	eq("code", []any{got.GrantID, got.SID, got.RedirectURI, got.Scopes, got.Nonce, got.CodeChallenge, got.CodeChallengeMethod, got.AuthTime},
+		[]any{"fixture-grant", "fixture-sid", "https://app.example/cb", []string{"openid", "offline_access"}, "n0", "challenge", "S256", fxCreated})
+	if _, err := s.RedeemCode(ctx, []byte{11, 11, 11, 11}, now, nil); err != store.ErrReplayed {
+		t.Errorf("second redemption of the fixture code: %v, want ErrReplayed", err)
+	}
+
+	// The throttle row is readable under its key.
+	if _, _, err := s.CheckAttempts(ctx, "user:fixture-user", 2, time.Hour, now); err != nil {
+		t.Fatalf("CheckAttempts: %v", err)
+	}
+}
+
+func TestPostgresDSNConnectTimeout(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u@h:5432/db?sslmode=disable": "connect_timeout=3",
+		"postgres://u@h/db?connect_timeout=10":   "connect_timeout=10",
+		"postgresql://u@h/db":                    "connect_timeout=3",
+	} {
+		if got := postgresDSN(in); !strings.Contains(got, want) {
+			t.Errorf("postgresDSN(%q) = %q, want it to contain %q", in, got, want)
+		}
+	}
+}
