@@ -233,7 +233,7 @@ type userJSON struct {
 func users(ctx context.Context, env Env, args []string) error {
 	return sub(ctx, env, "users", args, map[string]func(context.Context, Env, []string) error{
 		"create": usersCreate, "list": usersList, "delete": usersDelete,
-		"suspend": func(ctx context.Context, env Env, args []string) error { return usersSuspend(ctx, env, args, true) },
+		"suspend":   func(ctx context.Context, env Env, args []string) error { return usersSuspend(ctx, env, args, true) },
 		"unsuspend": func(ctx context.Context, env Env, args []string) error { return usersSuspend(ctx, env, args, false) },
 	})
 }
