@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sesameauth/sesame/internal/app"
+	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -89,17 +91,22 @@ func BenchmarkTokenRefresh(b *testing.B) {
 	}
 }
 
-// BenchmarkTokenClientCredentials: client auth, an ES384 JWT, one insert.
+// BenchmarkTokenClientCredentials: client auth, a JWT signed with each
+// supported algorithm, one insert.
 func BenchmarkTokenClientCredentials(b *testing.B) {
-	e := newEnv(b)
-	id, secret := e.app(b, store.AppM2M, nil, nil)
-	e.resource(b, "https://api.example.com", "read")
-	h := e.Server.Handler()
-	form := url.Values{"grant_type": {"client_credentials"}, "resource": {"https://api.example.com"}, "scope": {"read"}}
-	for b.Loop() {
-		if rec := serve(h, formReq("/oidc/token", form, id, secret)); rec.Code != 200 {
-			b.Fatal(rec.Code, rec.Body.String())
-		}
+	for _, alg := range []string{"ES384", "ES256", "RS256"} {
+		b.Run(alg, func(b *testing.B) {
+			e := newEnv(b, func(c *config.Config, _ *app.Options) { c.SigningAlg = alg })
+			id, secret := e.app(b, store.AppM2M, nil, nil)
+			e.resource(b, "https://api.example.com", "read")
+			h := e.Server.Handler()
+			form := url.Values{"grant_type": {"client_credentials"}, "resource": {"https://api.example.com"}, "scope": {"read"}}
+			for b.Loop() {
+				if rec := serve(h, formReq("/oidc/token", form, id, secret)); rec.Code != 200 {
+					b.Fatal(rec.Code, rec.Body.String())
+				}
+			}
+		})
 	}
 }
 

@@ -229,7 +229,14 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		(fs == "" && q.Get("interaction_mode") == "signUp")) {
 		first = h.RegisterPath
 	}
-	h.proceed(w, r, c, ar, t, false, first)
+	h.proceed(w, r, c, ar, t, false, first, browserSession{sess, user, ok})
+}
+
+// browserSession is the SSO session of the request, looked up once.
+type browserSession struct {
+	sess store.Session
+	user store.User
+	ok   bool
 }
 
 // hintSubject verifies an id_token_hint we issued (expired ones are fine:
@@ -276,19 +283,22 @@ func (h *Handler) resume(w http.ResponseWriter, r *http.Request) {
 		h.storeFailure(w, r, err)
 		return
 	}
-	h.proceed(w, r, c, ar, Target{RedirectURI: ar.RedirectURI, ResponseMode: ar.ResponseMode, State: ar.State}, true, SignInPath)
-}
-
-// proceed sends the user to sign in (at firstScreen) or consent when needed,
-// else issues the code. stored says whether ar is already in the database
-// (a resumption).
-func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, c store.Client, ar store.AuthRequest, t Target, stored bool, firstScreen string) {
-	ctx := r.Context()
 	sess, user, ok, err := h.Sessions.Current(ctx, r)
 	if err != nil {
 		h.storeFailure(w, r, err)
 		return
 	}
+	h.proceed(w, r, c, ar, Target{RedirectURI: ar.RedirectURI, ResponseMode: ar.ResponseMode, State: ar.State}, true, SignInPath,
+		browserSession{sess, user, ok})
+}
+
+// proceed sends the user to sign in (at firstScreen) or consent when needed,
+// else issues the code. stored says whether ar is already in the database
+// (a resumption).
+func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, c store.Client, ar store.AuthRequest, t Target, stored bool,
+	firstScreen string, bs browserSession) {
+	ctx := r.Context()
+	sess, user, ok := bs.sess, bs.user, bs.ok
 	promptNone := slices.Contains(ar.Prompt, "none")
 	interact := func(path string) {
 		if !stored {
