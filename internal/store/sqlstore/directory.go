@@ -73,11 +73,11 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 }
 
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
-	return getOne(ctx, s, s.r, scanClient, `SELECT `+clientCols+` FROM clients WHERE id = $1`, id)
+	return getOne(ctx, s, s.rq, scanClient, `SELECT `+clientCols+` FROM clients WHERE id = $1`, id)
 }
 
 func (s *Store) ListClients(ctx context.Context) ([]store.Client, error) {
-	return getAll(ctx, s, s.r, scanClient, `SELECT `+clientCols+` FROM clients ORDER BY created_at, id`)
+	return getAll(ctx, s, s.rq, scanClient, `SELECT `+clientCols+` FROM clients ORDER BY created_at, id`)
 }
 
 // DeleteClient deletes the client and, in the same transaction, every grant,
@@ -129,7 +129,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 }
 
 func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
-	return getOne(ctx, s, s.r, scanUser, `SELECT `+userCols+` FROM users WHERE id = $1`, id)
+	return getOne(ctx, s, s.rq, scanUser, `SELECT `+userCols+` FROM users WHERE id = $1`, id)
 }
 
 // GetUserByLogin matches login exactly against usernames, then emails. An
@@ -139,7 +139,7 @@ func (s *Store) GetUserByLogin(ctx context.Context, login string) (store.User, e
 	if login == "" {
 		return store.User{}, store.ErrNotFound
 	}
-	return getOne(ctx, s, s.r, scanUser, userByLoginQuery, login)
+	return getOne(ctx, s, s.rq, scanUser, userByLoginQuery, login)
 }
 
 const userByLoginQuery = `SELECT ` + userCols + ` FROM users
@@ -147,7 +147,7 @@ const userByLoginQuery = `SELECT ` + userCols + ` FROM users
 	ORDER BY CASE WHEN username = $1 THEN 0 ELSE 1 END LIMIT 1`
 
 func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
-	return getAll(ctx, s, s.r, scanUser, `SELECT `+userCols+` FROM users ORDER BY created_at, id`)
+	return getAll(ctx, s, s.rq, scanUser, `SELECT `+userCols+` FROM users ORDER BY created_at, id`)
 }
 
 // UpdateUser reads the row (locked against concurrent updates), applies fn
@@ -222,11 +222,11 @@ func (s *Store) CreateResource(ctx context.Context, r store.Resource) error {
 }
 
 func (s *Store) GetResourceByIndicator(ctx context.Context, indicator string) (store.Resource, error) {
-	return getOne(ctx, s, s.r, scanResource, `SELECT `+resourceCols+` FROM resources WHERE indicator = $1`, indicator)
+	return getOne(ctx, s, s.rq, scanResource, `SELECT `+resourceCols+` FROM resources WHERE indicator = $1`, indicator)
 }
 
 func (s *Store) ListResources(ctx context.Context) ([]store.Resource, error) {
-	return getAll(ctx, s, s.r, scanResource, `SELECT `+resourceCols+` FROM resources ORDER BY created_at, id`)
+	return getAll(ctx, s, s.rq, scanResource, `SELECT `+resourceCols+` FROM resources ORDER BY created_at, id`)
 }
 
 func (s *Store) DeleteResource(ctx context.Context, id string) error {
@@ -251,7 +251,7 @@ func (s *Store) CreateKey(ctx context.Context, k store.SigningKey) error {
 }
 
 func (s *Store) ListKeys(ctx context.Context) ([]store.SigningKey, error) {
-	return getAll(ctx, s, s.r, scanKey, `SELECT `+keyCols+` FROM signing_keys ORDER BY created_at, id`)
+	return getAll(ctx, s, s.rq, scanKey, `SELECT `+keyCols+` FROM signing_keys ORDER BY created_at, id`)
 }
 
 func (s *Store) RetireKeys(ctx context.Context, keep string, now, expires time.Time) error {
@@ -271,7 +271,7 @@ func scanConsent(r rowScanner) (store.Consent, error) {
 }
 
 func (s *Store) GetConsent(ctx context.Context, userID, clientID string) (store.Consent, error) {
-	return getOne(ctx, s, s.r, scanConsent, `SELECT `+consentCols+` FROM consents WHERE user_id = $1 AND client_id = $2`,
+	return getOne(ctx, s, s.rq, scanConsent, `SELECT `+consentCols+` FROM consents WHERE user_id = $1 AND client_id = $2`,
 		userID, clientID)
 }
 

@@ -42,7 +42,7 @@ func (s *Store) CreateAuthRequest(ctx context.Context, a store.AuthRequest) erro
 // GetAuthRequest returns the request unless it is missing or expired
 // (ExpiresAt at or before the current time).
 func (s *Store) GetAuthRequest(ctx context.Context, id string) (store.AuthRequest, error) {
-	return getOne(ctx, s, s.r, scanAuthRequest, `SELECT `+authRequestCols+` FROM auth_requests
+	return getOne(ctx, s, s.rq, scanAuthRequest, `SELECT `+authRequestCols+` FROM auth_requests
 		WHERE id = $1 AND expires_at > $2`, id, ns(time.Now()))
 }
 
@@ -98,7 +98,7 @@ func (s *Store) CreateSession(ctx context.Context, x store.Session) error {
 
 // GetSession returns the session unless it is missing or expired.
 func (s *Store) GetSession(ctx context.Context, idHash []byte) (store.Session, error) {
-	return getOne(ctx, s, s.r, scanSession, `SELECT `+sessionCols+` FROM sessions
+	return getOne(ctx, s, s.rq, scanSession, `SELECT `+sessionCols+` FROM sessions
 		WHERE id_hash = $1 AND expires_at > $2`, blob(idHash), ns(time.Now()))
 }
 
@@ -176,7 +176,7 @@ func (s *Store) CreateGrant(ctx context.Context, g store.Grant) error {
 
 // GetGrant returns the grant as stored, revoked or expired included.
 func (s *Store) GetGrant(ctx context.Context, id string) (store.Grant, error) {
-	return getOne(ctx, s, s.r, scanGrant, `SELECT `+grantCols+` FROM grants WHERE id = $1`, id)
+	return getOne(ctx, s, s.rq, scanGrant, `SELECT `+grantCols+` FROM grants WHERE id = $1`, id)
 }
 
 // RevokeGrant revokes the grant and its access tokens. Its codes and refresh
@@ -335,7 +335,7 @@ func (s *Store) insertRefreshToken(ctx context.Context, q querier, t store.Refre
 
 // GetRefreshToken returns the token as stored, consumed or expired included.
 func (s *Store) GetRefreshToken(ctx context.Context, hash []byte) (store.RefreshToken, error) {
-	return getOne(ctx, s, s.r, scanRefresh, `SELECT `+refreshCols+` FROM refresh_tokens WHERE hash = $1`, blob(hash))
+	return getOne(ctx, s, s.rq, scanRefresh, `SELECT `+refreshCols+` FROM refresh_tokens WHERE hash = $1`, blob(hash))
 }
 
 // UseRefreshToken implements store.RefreshTokens. In one transaction:
@@ -422,13 +422,13 @@ func (s *Store) insertAccessToken(ctx context.Context, q querier, t store.Access
 }
 
 func (s *Store) CreateAccessToken(ctx context.Context, t store.AccessToken) error {
-	return s.insertAccessToken(ctx, s.w, t)
+	return s.insertAccessToken(ctx, s.wq, t)
 }
 
 // GetAccessToken returns the token if it is unexpired and unrevoked and, when
 // it has a grant, the grant exists, is unrevoked and is unexpired.
 func (s *Store) GetAccessToken(ctx context.Context, hash []byte, now time.Time) (store.AccessToken, error) {
-	return getOne(ctx, s, s.r, scanAccess, `SELECT a.hash, a.grant_id, a.client_id, a.user_id, a.scopes,
+	return getOne(ctx, s, s.rq, scanAccess, `SELECT a.hash, a.grant_id, a.client_id, a.user_id, a.scopes,
 		a.audience, a.created_at, a.expires_at, a.revoked_at
 		FROM access_tokens a LEFT JOIN grants g ON g.id = a.grant_id
 		WHERE a.hash = $1 AND a.expires_at > $2 AND a.revoked_at = 0
@@ -474,7 +474,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit int, windo
 		return false, fromNS(end), nil
 	}
 	var count int64
-	err := s.w.QueryRowContext(ctx, s.d.q(`INSERT INTO throttle (key, window_start, window_end, count)
+	err := s.wq.QueryRowContext(ctx, s.d.q(`INSERT INTO throttle (key, window_start, window_end, count)
 		VALUES ($1, $2, $3, 1)
 		ON CONFLICT (key) DO UPDATE SET
 			count = CASE WHEN throttle.window_start < excluded.window_start THEN 1 ELSE throttle.count + 1 END,
@@ -489,7 +489,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit int, windo
 		return false, time.Time{}, s.d.mapErr(err)
 	}
 	var wend int64
-	err = s.r.QueryRowContext(ctx, s.d.q(`SELECT window_end FROM throttle WHERE key = $1`), key).Scan(&wend)
+	err = s.rq.QueryRowContext(ctx, s.d.q(`SELECT window_end FROM throttle WHERE key = $1`), key).Scan(&wend)
 	if errors.Is(err, sql.ErrNoRows) { // reset meanwhile; report now's window
 		wend = end
 	} else if err != nil {
@@ -509,7 +509,7 @@ func (s *Store) CheckAttempts(ctx context.Context, key string, limit int, window
 		start -= int64(window)
 	}
 	var wstart, wend, count int64
-	err := s.r.QueryRowContext(ctx, s.d.q(`SELECT window_start, window_end, count FROM throttle WHERE key = $1`), key).Scan(&wstart, &wend, &count)
+	err := s.rq.QueryRowContext(ctx, s.d.q(`SELECT window_start, window_end, count FROM throttle WHERE key = $1`), key).Scan(&wstart, &wend, &count)
 	if errors.Is(err, sql.ErrNoRows) {
 		return limit > 0, time.Time{}, nil
 	}

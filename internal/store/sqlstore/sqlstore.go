@@ -44,6 +44,10 @@ type Store struct {
 	d *dialect
 	w *sql.DB // writes and every transaction
 	r *sql.DB // reads outside transactions; == w on PostgreSQL
+	// wq and rq run single statements on w and r. On SQLite they reuse
+	// prepared statements (stmtCache); pgx caches its own.
+	wq, rq querier
+	caches []*stmtCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -68,7 +72,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db.SetMaxOpenConns(n)
 		db.SetMaxIdleConns(n)
 		db.SetConnMaxIdleTime(5 * time.Minute)
-		s := &Store{d: postgresDialect, w: db, r: db}
+		s := &Store{d: postgresDialect, w: db, r: db, wq: db, rq: db}
 		if err := s.Ping(ctx); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
@@ -98,7 +102,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s := &Store{d: sqliteDialect, w: w, r: r}
+	wc, rc := &stmtCache{db: w}, &stmtCache{db: r}
+	s := &Store{d: sqliteDialect, w: w, r: r, wq: wc, rq: rc, caches: []*stmtCache{wc, rc}}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
@@ -189,6 +194,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
+	for _, c := range s.caches {
+		c.close()
+	}
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -231,7 +239,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // exec runs one write statement outside a transaction.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := s.w.ExecContext(ctx, s.d.q(query), args...)
+	res, err := s.wq.ExecContext(ctx, s.d.q(query), args...)
 	if err != nil {
 		return 0, s.d.mapErr(err)
 	}
