@@ -59,7 +59,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "  Endpoint:   %s\n", cfg.Endpoint)
 		fmt.Fprintf(env.Stdout, "  Issuer:     %s\n", cfg.Issuer())
 		fmt.Fprintf(env.Stdout, "  Discovery:  %s/.well-known/openid-configuration\n", cfg.Issuer())
-		fmt.Fprintf(env.Stdout, "  Sign-in:    %s/sign-in\n", cfg.Endpoint)
+		fmt.Fprintf(env.Stdout, "  Home:       %s/\n", cfg.Endpoint)
 	})
 }
 
