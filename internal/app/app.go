@@ -69,7 +69,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	km := keys.New(st, master, keys.Options{Alg: cfg.SigningAlg, PublishDelay: cfg.KeyPublishDelay, Now: opts.Now})
+	km := keys.New(st, master, keys.Options{Alg: cfg.SigningAlg, PublishDelay: cfg.KeyPublishDelay, Refresh: cfg.KeyRefresh, Now: opts.Now})
 	if err := km.Ensure(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
@@ -118,9 +118,13 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		authorize.ErrorPage(renderer, w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "")
 	})
 	s.metrics = httpx.NewMetrics()
-	s.handler = httpx.Chain(mux, httpx.Recover(log), httpx.Log(log), httpx.Secure(cfg.Secure()), httpx.Limit, s.metrics.Middleware)
+	s.handler = httpx.Chain(mux, httpx.Recover(log), httpx.Log(log), httpx.Secure(cfg.Secure()), httpx.Limit,
+		httpx.Deadline(requestDeadline), s.metrics.Middleware)
 	return s, nil
 }
+
+// requestDeadline bounds a request's database and hashing work.
+const requestDeadline = 15 * time.Second
 
 func registerPath(cfg config.Config) string {
 	if cfg.AllowRegistration {

@@ -483,6 +483,9 @@ func keysRotate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Added %s key %s: published now, signing from %s\n", k.Alg, k.ID, k.ActivatesAt.UTC().Format(time.RFC3339))
+	if cfg.KeyPublishDelay < 90*time.Second {
+		fmt.Fprintf(env.Stderr, "sesame: warning: a publish delay under 90s can outrun relying parties that cache the JWKS (60s) and do not refetch on an unknown key\n")
+	}
 	return nil
 }
 

@@ -31,7 +31,8 @@ type Config struct {
 	AllowRegistration bool
 	TrustedProxies    string // comma-separated CIDRs whose X-Forwarded-For is believed
 	KeyPublishDelay   time.Duration
-	MetricsAddr       string // Prometheus /metrics listener; empty: off
+	KeyRefresh        time.Duration // how often each replica reloads the key set
+	MetricsAddr       string        // Prometheus /metrics listener; empty: off
 }
 
 func env(name, def string) string {
@@ -90,6 +91,7 @@ func (c *Config) SecretFlag(fs *flag.FlagSet) {
 // KeyFlags registers the key-rotation settings.
 func (c *Config) KeyFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.KeyPublishDelay, "key-publish-delay", envDuration("SESAME_KEY_PUBLISH_DELAY", 2*time.Minute), "how long a rotated-in key is published before it signs (env SESAME_KEY_PUBLISH_DELAY)")
+	fs.DurationVar(&c.KeyRefresh, "key-refresh", envDuration("SESAME_KEY_REFRESH", 0), "how often each replica reloads the signing keys; 0: the smaller of 30s and a quarter of the publish delay (env SESAME_KEY_REFRESH)")
 }
 
 // Postgres reports whether the database is PostgreSQL.
@@ -142,6 +144,9 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			return fmt.Errorf("--metrics-addr %q is not host:port", c.MetricsAddr)
 		}
+	}
+	if c.KeyRefresh < 0 || (c.KeyRefresh > 0 && c.KeyRefresh < 100*time.Millisecond) {
+		return errors.New("--key-refresh must be 0 (automatic) or at least 100ms")
 	}
 	if c.KeyPublishDelay < 0 {
 		return errors.New("--key-publish-delay must not be negative")

@@ -87,6 +87,19 @@ func Secure(https bool) func(http.Handler) http.Handler {
 	}
 }
 
+// Deadline bounds how long one request may wait on the database (or the
+// password-hash limiter): a connection that goes silent then yields a 503,
+// not a request that hangs for minutes.
+func Deadline(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
+
 // Limit rejects oversized query strings and caps request bodies.
 func Limit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

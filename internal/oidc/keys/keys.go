@@ -104,7 +104,7 @@ func (m *Manager) Ensure(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if r.active(m.opts.Now()) != nil {
+	if r.active(m.opts.Now(), m.opts.Refresh) != nil {
 		return nil
 	}
 	if len(r.keys) == 0 {
@@ -253,13 +253,18 @@ func (m *Manager) open(row store.SigningKey) (*key, error) {
 	return k, nil
 }
 
-// active returns the key that signs at now: the newest already activated.
-func (r *keyring) active(now time.Time) *key {
+// active returns the key that signs at now: the newest already activated
+// that has also been stored for at least one refresh interval, so every
+// replica (each reloads at least that often) publishes it before anyone
+// signs with it, whatever publish delay the rotation asked for. A key set's
+// first key is exempt: no replica can have published an older set.
+func (r *keyring) active(now time.Time, refresh time.Duration) *key {
 	var a *key
-	for _, k := range r.keys {
-		if !k.meta.ActivatesAt.After(now) {
-			a = k
+	for i, k := range r.keys {
+		if k.meta.ActivatesAt.After(now) || (i > 0 && now.Sub(k.meta.CreatedAt) < refresh) {
+			continue
 		}
+		a = k
 	}
 	return a
 }
@@ -292,7 +297,7 @@ func (m *Manager) Sign(ctx context.Context, typ string, claims any) (string, err
 	if err != nil {
 		return "", err
 	}
-	k := r.active(m.opts.Now())
+	k := r.active(m.opts.Now(), m.opts.Refresh)
 	if k == nil {
 		return "", errors.New("keys: no active signing key")
 	}

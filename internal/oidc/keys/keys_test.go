@@ -215,3 +215,25 @@ func TestReplicasBootstrapOneKey(t *testing.T) {
 		}
 	}
 }
+
+// TestNoSigningBeforeEveryReplicaReloaded: even a rotation with no publish
+// delay (keys rotate --key-publish-delay 0) does not sign with the new key
+// until it has been stored for one refresh interval, the longest any
+// replica can go without loading it.
+func TestNoSigningBeforeEveryReplicaReloaded(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	clk := &clock{t: time.Now()}
+	m := keys.New(st, master, keys.Options{PublishDelay: time.Nanosecond, Refresh: 10 * time.Second, Now: clk.Now})
+	m.Ensure(ctx)
+	_, old := signedKid(t, m)
+	m.Rotate(ctx)
+	clk.Add(5 * time.Second)
+	if _, k := signedKid(t, m); k != old {
+		t.Fatal("signed with a key younger than the refresh interval")
+	}
+	clk.Add(6 * time.Second)
+	if _, k := signedKid(t, m); k == old {
+		t.Fatal("new key never took over")
+	}
+}

@@ -1,6 +1,7 @@
 package oauth2err
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -64,7 +65,7 @@ func From(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	if errors.Is(err, store.ErrUnavailable) {
+	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
 		return New(TemporarilyUnavailable, "the service is temporarily unavailable, retry shortly")
 	}
 	return New(ServerError, "an internal error occurred")

@@ -1,0 +1,950 @@
+//go:build e2e
+
+// Package scale proves Sesame's "scale out" promise with real processes:
+// several stateless replicas of the sesame binary on one PostgreSQL behind a
+// round-robin proxy, key rotation under load, kill -9 crash safety (SQLite
+// and PostgreSQL), database outages, and migrations.
+//
+// Run from the repository root (PostgreSQL on 127.0.0.1:5432, trust auth,
+// Chromium at /usr/bin/chromium):
+//
+//	go test -tags e2e -v ./e2e/scale/
+//
+// SESAME_SCALE_PG overrides the admin DSN (default
+// postgres://postgres@127.0.0.1:5432/test?sslmode=disable). Every test
+// creates its own database sesame_scale_<random> and drops it afterwards.
+package scale
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+var bins struct{ sesame string }
+
+func TestMain(m *testing.M) { os.Exit(runMain(m)) }
+
+func runMain(m *testing.M) int {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "sesame-scale-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "scale e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	root, err := repoRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "scale e2e:", err)
+		return 1
+	}
+	bins.sesame = filepath.Join(dir, "sesame")
+	cmd := exec.Command("go", "build", "-o", bins.sesame, "./cmd/sesame")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "scale e2e: go build: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+func repoRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.work")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no go.work above %s", wd)
+		}
+	}
+}
+
+// testSecret is the shared SESAME_SECRET of every replica.
+const testSecret = "scale-test-secret-0123456789abcdef-0123456789"
+
+// ---- small helpers ----
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// ---- PostgreSQL ----
+
+func adminDSN() string {
+	if s := os.Getenv("SESAME_SCALE_PG"); s != "" {
+		return s
+	}
+	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+}
+
+// dsnFor returns the admin DSN with its database and host:port replaced.
+func dsnFor(db, hostport string) string {
+	u, _ := url.Parse(adminDSN())
+	u.Path = "/" + db
+	if hostport != "" {
+		u.Host = hostport
+	}
+	return u.String()
+}
+
+func pgHostPort() string {
+	u, _ := url.Parse(adminDSN())
+	return u.Host
+}
+
+// newDatabase creates an empty database and returns its name and DSN; it
+// is dropped when the test ends.
+func newDatabase(t testing.TB) (name, dsn string) {
+	t.Helper()
+	admin, err := sql.Open("pgx", adminDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	name = "sesame_scale_" + randomHex(6)
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("create database (is PostgreSQL running on %s?): %v", pgHostPort(), err)
+	}
+	t.Cleanup(func() {
+		a, err := sql.Open("pgx", adminDSN())
+		if err != nil {
+			return
+		}
+		defer a.Close()
+		if _, err := a.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			t.Logf("drop database %s: %v", name, err)
+		}
+	})
+	return name, dsnFor(name, "")
+}
+
+func openDB(t testing.TB, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// ---- processes ----
+
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	log  *syncBuffer
+	done chan struct{}
+	err  error
+}
+
+func startProcess(t testing.TB, name string, log *syncBuffer, env []string, args ...string) *process {
+	t.Helper()
+	p := &process{name: name, log: log, done: make(chan struct{})}
+	p.cmd = exec.Command(bins.sesame, args...)
+	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.Stdout = log
+	p.cmd.Stderr = log
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	return p
+}
+
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// kill sends SIGKILL and waits for the exit.
+func (p *process) kill() {
+	if !p.exited() {
+		_ = syscall.Kill(p.cmd.Process.Pid, syscall.SIGKILL)
+	}
+	<-p.done
+}
+
+// stop sends SIGTERM, then SIGKILL after 5 s.
+func (p *process) stop() {
+	if !p.exited() {
+		_ = syscall.Kill(p.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+			p.kill()
+		}
+	}
+}
+
+// replica is one `sesame serve` on a fixed port; it can be killed and
+// restarted on the same port.
+type replica struct {
+	t        testing.TB
+	name     string
+	port     int
+	URL      string // http://127.0.0.1:<port>
+	endpoint string
+	store    []string // --database-url … or --data …
+	env      []string
+	extra    []string
+	log      *syncBuffer
+	mu       sync.Mutex
+	proc     *process
+}
+
+func newReplica(t testing.TB, name, endpoint string, storeArgs, env []string, extra ...string) *replica {
+	t.Helper()
+	port := freePort(t)
+	r := &replica{t: t, name: name, port: port, URL: "http://127.0.0.1:" + strconv.Itoa(port), endpoint: endpoint,
+		store: storeArgs, env: env, extra: extra, log: &syncBuffer{}}
+	t.Cleanup(func() {
+		r.stop()
+		if t.Failed() || os.Getenv("SESAME_SCALE_LOGS") != "" {
+			s := r.log.String()
+			if len(s) > 20000 {
+				s = "…" + s[len(s)-20000:]
+			}
+			t.Logf("---- %s log ----\n%s---- end of %s log ----", name, s, name)
+		}
+	})
+	return r
+}
+
+// start launches the process (without waiting).
+func (r *replica) start() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	args := append([]string{"serve", "--addr", "127.0.0.1:" + strconv.Itoa(r.port), "--endpoint", r.endpoint,
+		"--secret", testSecret, "--log-level", "warn"}, r.store...)
+	args = append(args, r.extra...)
+	fmt.Fprintf(r.log, "[scale] %s start\n", time.Now().Format("15:04:05.000"))
+	r.proc = startProcess(r.t, r.name, r.log, r.env, args...)
+}
+
+func (r *replica) process() *process {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.proc
+}
+
+// waitReady polls /readyz until 200.
+func (r *replica) waitReady(t testing.TB) {
+	t.Helper()
+	c := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		if p := r.process(); p.exited() {
+			t.Fatalf("%s exited while starting: %v\n%s", r.name, p.err, r.log.String())
+		}
+		resp, err := c.Get(r.URL + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+			last = resp.Status
+		} else {
+			last = err.Error()
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	t.Fatalf("%s not ready within 30s (last: %s)\n%s", r.name, last, r.log.String())
+}
+
+func (r *replica) kill() {
+	if p := r.process(); p != nil {
+		fmt.Fprintf(r.log, "[scale] %s SIGKILL\n", time.Now().Format("15:04:05.000"))
+		p.kill()
+	}
+}
+
+func (r *replica) stop() {
+	if p := r.process(); p != nil {
+		p.stop()
+	}
+}
+
+// sesameCLI runs a sesame command and returns stdout.
+func sesameCLI(t testing.TB, args ...string) []byte {
+	t.Helper()
+	out, err := sesameCLIErr(args...)
+	if err != nil {
+		t.Fatalf("sesame %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+func sesameCLIErr(args ...string) ([]byte, error) {
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bins.sesame, args...)
+	cmd.Env = append(os.Environ(), "SESAME_SECRET="+testSecret)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.Bytes(), fmt.Errorf("%w\nstdout: %s\nstderr: %s", err, stdout.String(), stderr.String())
+	}
+	return stdout.Bytes(), nil
+}
+
+type appInfo struct {
+	ID     string `json:"id"`
+	Secret string `json:"secret"`
+}
+
+func createApp(t testing.TB, storeArgs []string, typ string, redirects ...string) appInfo {
+	t.Helper()
+	args := append([]string{"apps", "create", "--name", "Scale " + typ, "--type", typ, "--json"}, storeArgs...)
+	for _, r := range redirects {
+		args = append(args, "--redirect-uri", r, "--post-logout-redirect-uri", strings.TrimSuffix(r, "/callback")+"/")
+	}
+	var a appInfo
+	if err := json.Unmarshal(sesameCLI(t, args...), &a); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func createUser(t testing.TB, storeArgs []string, username, pw string) string {
+	t.Helper()
+	var u struct {
+		ID string `json:"id"`
+	}
+	out := sesameCLI(t, append([]string{"users", "create", "--username", username, "--password", pw, "--email", username + "@example.com", "--json"}, storeArgs...)...)
+	if err := json.Unmarshal(out, &u); err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
+
+func createResource(t testing.TB, storeArgs []string, indicator string) {
+	t.Helper()
+	sesameCLI(t, append([]string{"resources", "create", "--indicator", indicator, "--name", "API", "--scope", "read", "--json"}, storeArgs...)...)
+}
+
+// ---- load balancer ----
+
+// backendHeader pins a request to one backend (index) of the lb; the lb
+// removes it before forwarding. Browsers never send it.
+const backendHeader = "X-Scale-Backend"
+
+// lb is a reverse proxy over the replicas. Unpinned requests go round-robin
+// per request class (method + path shape), so consecutive requests of one
+// flow step alternate replicas. A backend that refuses connections is
+// skipped (the request is retried on the next one).
+type lb struct {
+	URL      string
+	backends []*replica
+	proxy    *httputil.ReverseProxy
+	srv      *http.Server
+
+	mu      sync.Mutex
+	next    map[string]int
+	served  map[string]map[int]int // class → backend → count
+	skipped atomic.Int64           // connection failures skipped over
+	log     []served               // non-static requests in order
+}
+
+type served struct {
+	class   string
+	backend int
+}
+
+// order returns the non-static requests since the last call.
+func (l *lb) order() []served {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	o := l.log
+	l.log = nil
+	return o
+}
+
+type backendKey struct{}
+
+func newLB(t testing.TB, port int) *lb {
+	t.Helper()
+	l := &lb{next: map[string]int{}, served: map[string]map[int]int{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.URL = "http://" + ln.Addr().String()
+	l.proxy = &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.Out.Header.Del(backendHeader)
+			pr.Out.URL.Scheme = "http"
+			pr.Out.URL.Host = "backend.invalid" // chosen in RoundTrip
+			pr.Out.Host = pr.In.Host
+		},
+		Transport: l,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, "lb: "+err.Error(), http.StatusBadGateway)
+		},
+	}
+	// The pin header is read here, before Rewrite strips it.
+	l.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := r.Header.Get(backendHeader); v != "" {
+			if n, err := strconv.Atoi(v); err == nil {
+				r = r.WithContext(context.WithValue(r.Context(), backendKey{}, n))
+			}
+		}
+		l.proxy.ServeHTTP(w, r)
+	})}
+	go l.srv.Serve(ln)
+	t.Cleanup(func() { l.srv.Close() })
+	return l
+}
+
+var idSegment = regexp.MustCompile(`/[A-Za-z0-9_-]{16,}$`)
+
+func requestClass(r *http.Request) string {
+	return r.Method + " " + idSegment.ReplaceAllString(r.URL.Path, "/{id}")
+}
+
+var lbTransport = &http.Transport{MaxIdleConnsPerHost: 64, DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext}
+
+// RoundTrip picks the backend and retries on connection failure.
+func (l *lb) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+		req.Body.Close()
+	}
+	class := requestClass(req)
+	pinned := -1
+	if v, ok := req.Context().Value(backendKey{}).(int); ok {
+		pinned = v
+	}
+	// One alternation for everything but static files, so each hop of a
+	// redirect chain goes to the other replica than the hop before.
+	counter := "main"
+	if strings.HasPrefix(req.URL.Path, "/static/") || req.URL.Path == "/favicon.ico" {
+		counter = "static"
+	}
+	l.mu.Lock()
+	start := l.next[counter]
+	l.next[counter] = start + 1
+	l.mu.Unlock()
+	var lastErr error
+	for i := 0; i < len(l.backends); i++ {
+		idx := (start + i) % len(l.backends)
+		if pinned >= 0 {
+			if i > 0 {
+				break
+			}
+			idx = pinned
+		}
+		out := req.Clone(req.Context())
+		u, _ := url.Parse(l.backends[idx].URL)
+		out.URL.Host = u.Host
+		out.Body = io.NopCloser(bytes.NewReader(body))
+		out.ContentLength = int64(len(body))
+		resp, err := lbTransport.RoundTrip(out)
+		if err != nil {
+			lastErr = err
+			var op *net.OpError
+			if errors.As(err, &op) && op.Op == "dial" {
+				l.skipped.Add(1)
+				continue // nothing was sent: safe to try the next backend
+			}
+			return nil, err
+		}
+		l.mu.Lock()
+		if l.served[class] == nil {
+			l.served[class] = map[int]int{}
+		}
+		l.served[class][idx]++
+		if counter == "main" {
+			l.log = append(l.log, served{class, idx})
+		}
+		l.mu.Unlock()
+		resp.Header.Set("X-Scale-Served-By", strconv.Itoa(idx))
+		return resp, nil
+	}
+	return nil, lastErr
+}
+
+// snapshot returns a copy of the served counters and resets them.
+func (l *lb) snapshot() map[string]map[int]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.served
+	l.served = map[string]map[int]int{}
+	return s
+}
+
+// ---- TCP proxy in front of PostgreSQL ----
+
+// tcpProxy forwards to PostgreSQL. cut() drops every open connection and
+// blackholes new ones (accepted, never answered: the worst case for a
+// client without a connect timeout); restore() forwards again. It also
+// counts the client's protocol round trips (Sync and simple Query
+// messages) for the benchmark.
+type tcpProxy struct {
+	Addr   string
+	target string
+	ln     net.Listener
+
+	mu     sync.Mutex
+	down   bool
+	conns  map[net.Conn]struct{}
+	trips  atomic.Int64
+	closed bool
+}
+
+func newTCPProxy(t testing.TB, target string) *tcpProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &tcpProxy{Addr: ln.Addr().String(), target: target, ln: ln, conns: map[net.Conn]struct{}{}}
+	go p.serve()
+	t.Cleanup(p.close)
+	return p
+}
+
+func (p *tcpProxy) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.ln.Close()
+	p.dropAll()
+}
+
+func (p *tcpProxy) track(c net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		c.Close()
+		return false
+	}
+	p.conns[c] = struct{}{}
+	return true
+}
+
+func (p *tcpProxy) dropAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		c.Close()
+	}
+	p.conns = map[net.Conn]struct{}{}
+}
+
+func (p *tcpProxy) cut() {
+	p.mu.Lock()
+	p.down = true
+	p.mu.Unlock()
+	p.dropAll()
+}
+
+func (p *tcpProxy) restore() {
+	p.mu.Lock()
+	p.down = false
+	p.mu.Unlock()
+	p.dropAll() // blackholed connections are closed; clients redial
+}
+
+func (p *tcpProxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		if !p.track(c) {
+			continue
+		}
+		p.mu.Lock()
+		down := p.down
+		p.mu.Unlock()
+		if down {
+			continue // blackhole: hold the connection open, send nothing
+		}
+		go p.pipe(c)
+	}
+}
+
+func (p *tcpProxy) pipe(c net.Conn) {
+	s, err := net.DialTimeout("tcp", p.target, 2*time.Second)
+	if err != nil {
+		c.Close()
+		return
+	}
+	if !p.track(s) {
+		c.Close()
+		return
+	}
+	go func() {
+		io.Copy(c, s)
+		c.Close()
+	}()
+	p.countFrontend(io.TeeReader(c, s))
+	s.Close()
+}
+
+// countFrontend parses the client side of the PostgreSQL protocol: an
+// untyped startup message (and possibly SSLRequest), then typed messages.
+func (p *tcpProxy) countFrontend(r io.Reader) {
+	var hdr [4]byte
+	// Startup (or SSLRequest followed by startup). sslmode=disable: one.
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return
+	}
+	n := int(hdr[0])<<24 | int(hdr[1])<<16 | int(hdr[2])<<8 | int(hdr[3])
+	if _, err := io.CopyN(io.Discard, r, int64(n-4)); err != nil {
+		return
+	}
+	var typ [5]byte
+	for {
+		if _, err := io.ReadFull(r, typ[:]); err != nil {
+			return
+		}
+		n := int(typ[1])<<24 | int(typ[2])<<16 | int(typ[3])<<8 | int(typ[4])
+		if typ[0] == 'S' || typ[0] == 'Q' {
+			p.trips.Add(1)
+		}
+		if _, err := io.CopyN(io.Discard, r, int64(n-4)); err != nil {
+			return
+		}
+	}
+}
+
+// ---- HTTP clients ----
+
+var apiClient = &http.Client{Timeout: 20 * time.Second}
+
+type tokenResp struct {
+	Status       int
+	Error        string `json:"error"`
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	IDToken      string `json:"id_token"`
+	RetryAfter   string
+	ServedBy     string // lb backend index
+}
+
+// postToken calls {base}/oidc/token with Basic auth; pin ≥ 0 pins the lb.
+func postToken(ctx context.Context, base string, pin int, id, secret string, form url.Values) (tokenResp, error) {
+	return postJSON(ctx, base+"/oidc/token", pin, id, secret, form)
+}
+
+func postJSON(ctx context.Context, u string, pin int, id, secret string, form url.Values) (tokenResp, error) {
+	if id != "" && secret == "" { // public client: client_id in the body
+		form = cloneValues(form)
+		form.Set("client_id", id)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if id != "" && secret != "" {
+		req.SetBasicAuth(id, secret)
+	}
+	if pin >= 0 {
+		req.Header.Set(backendHeader, strconv.Itoa(pin))
+	}
+	resp, err := apiClient.Do(req)
+	if err != nil {
+		return tokenResp{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return tokenResp{}, err
+	}
+	var tr tokenResp
+	json.Unmarshal(b, &tr)
+	tr.Status = resp.StatusCode
+	tr.RetryAfter = resp.Header.Get("Retry-After")
+	tr.ServedBy = resp.Header.Get("X-Scale-Served-By")
+	return tr, nil
+}
+
+// introspect reports whether a token is active.
+func introspect(ctx context.Context, base string, pin int, id, secret, token string) (bool, int, error) {
+	form := url.Values{"token": {token}}
+	if secret == "" {
+		form.Set("client_id", id)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/oidc/token/introspection", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if secret != "" {
+		req.SetBasicAuth(id, secret)
+	}
+	if pin >= 0 {
+		req.Header.Set(backendHeader, strconv.Itoa(pin))
+	}
+	resp, err := apiClient.Do(req)
+	if err != nil {
+		return false, 0, err
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Active bool `json:"active"`
+	}
+	json.NewDecoder(resp.Body).Decode(&v)
+	return v.Active, resp.StatusCode, nil
+}
+
+func userinfoStatus(t testing.TB, base string, pin int, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/oidc/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if pin >= 0 {
+		req.Header.Set(backendHeader, strconv.Itoa(pin))
+	}
+	resp, err := apiClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// browser is a cookie-keeping HTTP client. It follows redirects that stay
+// on Sesame (base) and stops at the first redirect elsewhere. Every request
+// it makes can be pinned to one lb backend with pin(n).
+type browser struct {
+	base string
+	c    *http.Client
+	pinN atomic.Int64 // -1: round-robin
+	xff  string
+}
+
+func newBrowser(base string) *browser {
+	jar, _ := cookiejar.New(nil)
+	b := &browser{base: base}
+	b.pinN.Store(-1)
+	b.c = &http.Client{Jar: jar, Timeout: 20 * time.Second, Transport: b,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if !strings.HasPrefix(req.URL.String(), base) {
+				return http.ErrUseLastResponse
+			}
+			return nil
+		}}
+	return b
+}
+
+var browserTransport = &http.Transport{MaxIdleConnsPerHost: 16}
+
+func (b *browser) RoundTrip(r *http.Request) (*http.Response, error) {
+	if n := b.pinN.Load(); n >= 0 {
+		r.Header.Set(backendHeader, strconv.Itoa(int(n)))
+	}
+	if b.xff != "" {
+		r.Header.Set("X-Forwarded-For", b.xff)
+	}
+	return browserTransport.RoundTrip(r)
+}
+
+func (b *browser) pin(n int) { b.pinN.Store(int64(n)) }
+
+func (b *browser) get(u string) (*http.Response, error) { return b.c.Get(u) }
+
+func (b *browser) post(action string, form url.Values) (*http.Response, error) {
+	u := action
+	if strings.HasPrefix(u, "/") {
+		u = b.base + u
+	}
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.base)
+	return b.c.Do(req)
+}
+
+var (
+	csrfRe   = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+	actionRe = regexp.MustCompile(`<form[^>]+action="([^"]+)"`)
+	regRe    = regexp.MustCompile(`href="(/register\?[^"]+)"`)
+)
+
+func readPage(resp *http.Response) (body, action, csrf string) {
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	body = string(b)
+	if m := actionRe.FindStringSubmatch(body); m != nil {
+		action = strings.ReplaceAll(m[1], "&amp;", "&")
+	}
+	if m := csrfRe.FindStringSubmatch(body); m != nil {
+		csrf = m[1]
+	}
+	return
+}
+
+func pkce() (verifier, challenge string) {
+	verifier = randomHex(32)
+	s := sha256.Sum256([]byte(verifier))
+	return verifier, base64.RawURLEncoding.EncodeToString(s[:])
+}
+
+type authParams struct {
+	clientID, redirect, verifier, state string
+}
+
+func authURL(base, clientID, redirect string, extra url.Values) (string, authParams) {
+	verifier, challenge := pkce()
+	state := "st-" + randomHex(8)
+	v := url.Values{"client_id": {clientID}, "redirect_uri": {redirect}, "response_type": {"code"},
+		"scope": {"openid offline_access profile"}, "state": {state},
+		"code_challenge": {challenge}, "code_challenge_method": {"S256"}}
+	for k, vs := range extra {
+		v[k] = vs
+	}
+	return base + "/oidc/auth?" + v.Encode(), authParams{clientID, redirect, verifier, state}
+}
+
+// redirectTo checks resp is a redirect to prefix and returns the URL.
+func redirectTo(resp *http.Response, prefix string) (*url.URL, error) {
+	defer resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
+		b, _ := io.ReadAll(resp.Body)
+		return nil, fmt.Errorf("status %d at %s, want a redirect to %s: %.300s", resp.StatusCode, resp.Request.URL, prefix, b)
+	}
+	if !strings.HasPrefix(loc, prefix) {
+		return nil, fmt.Errorf("redirect to %q, want %s", loc, prefix)
+	}
+	return url.Parse(loc)
+}
+
+// signIn runs authorize → sign-in → callback and returns the code.
+func (b *browser) signIn(clientID, redirect, user, pw string, extra url.Values) (string, authParams, error) {
+	u, ap := authURL(b.base, clientID, redirect, extra)
+	resp, err := b.get(u)
+	if err != nil {
+		return "", ap, err
+	}
+	if resp.Request.URL.Path == "/sign-in" {
+		_, action, csrf := readPage(resp)
+		if action == "" || csrf == "" {
+			return "", ap, fmt.Errorf("sign-in page without form")
+		}
+		resp, err = b.post(action, url.Values{"identifier": {user}, "password": {pw}, "csrf_token": {csrf}})
+		if err != nil {
+			return "", ap, err
+		}
+	}
+	cb, err := redirectTo(resp, redirect)
+	if err != nil {
+		return "", ap, err
+	}
+	if e := cb.Query().Get("error"); e != "" {
+		return "", ap, fmt.Errorf("authorization error %s", e)
+	}
+	if cb.Query().Get("state") != ap.state {
+		return "", ap, fmt.Errorf("state mismatch")
+	}
+	return cb.Query().Get("code"), ap, nil
+}
+
+// register creates an account on the hosted pages and returns the code.
+func (b *browser) register(clientID, redirect, username, pw string) (string, authParams, error) {
+	u, ap := authURL(b.base, clientID, redirect, nil)
+	resp, err := b.get(u)
+	if err != nil {
+		return "", ap, err
+	}
+	body, _, _ := readPage(resp)
+	m := regRe.FindStringSubmatch(body)
+	if m == nil {
+		return "", ap, fmt.Errorf("no register link on %s", resp.Request.URL)
+	}
+	resp, err = b.get(b.base + strings.ReplaceAll(m[1], "&amp;", "&"))
+	if err != nil {
+		return "", ap, err
+	}
+	_, action, csrf := readPage(resp)
+	if action == "" || csrf == "" {
+		return "", ap, fmt.Errorf("register page without form (status %d)", resp.StatusCode)
+	}
+	resp, err = b.post(action, url.Values{"username": {username}, "password": {pw}, "password_confirm": {pw}, "csrf_token": {csrf}})
+	if err != nil {
+		return "", ap, err
+	}
+	cb, err := redirectTo(resp, redirect)
+	if err != nil {
+		return "", ap, err
+	}
+	return cb.Query().Get("code"), ap, nil
+}
+
+func exchangeForm(code string, ap authParams) url.Values {
+	return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {ap.verifier}, "redirect_uri": {ap.redirect}}
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
