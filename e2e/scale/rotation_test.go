@@ -10,7 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-		"regexp"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
