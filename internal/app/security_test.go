@@ -631,3 +631,15 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("metrics:\n%s", body)
 	}
 }
+
+func TestFormPostNeedsWebRedirect(t *testing.T) {
+	e := newEnv(t)
+	r := "com.example.app:/cb"
+	id, _ := e.app(t, store.AppNative, []string{r}, nil)
+	_, challenge := pkce()
+	cb := callback(t, e.browser(t).get(t, e.authURL(id, r, url.Values{"response_mode": {"form_post"},
+		"code_challenge": {challenge}, "code_challenge_method": {"S256"}})), r)
+	if cb.Query().Get("error") != "invalid_request" {
+		t.Fatalf("form_post to a custom scheme: %s", cb.RawQuery)
+	}
+}

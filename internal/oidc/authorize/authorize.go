@@ -98,7 +98,14 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	t := Target{RedirectURI: redirectURI, State: q.Get("state"), ResponseMode: q.Get("response_mode")}
 	fail := func(code, desc string) { h.Responder.Error(w, r, t, oauth2err.New(code, desc)) }
 	switch t.ResponseMode {
-	case "", "query", "form_post":
+	case "", "query":
+	case "form_post":
+		if !strings.HasPrefix(redirectURI, "https://") && !strings.HasPrefix(redirectURI, "http://") {
+			// A browser can only POST a form to a web address.
+			t.ResponseMode = "query"
+			fail(oauth2err.InvalidRequest, "response_mode=form_post needs an http(s) redirect_uri")
+			return
+		}
 	default:
 		t.ResponseMode = "query"
 		fail(oauth2err.InvalidRequest, "unsupported response_mode")
