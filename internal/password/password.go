@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Params are the argon2id cost parameters.
@@ -54,6 +55,7 @@ func Hash(ctx context.Context, pw string, p Params) (string, error) {
 	if len(pw) > MaxLength {
 		return "", ErrTooLong
 	}
+	pw = norm.NFKC.String(pw)
 	salt := make([]byte, p.SaltLen)
 	rand.Read(salt)
 	if err := acquire(ctx); err != nil {
@@ -76,6 +78,7 @@ func Verify(ctx context.Context, pw, encoded string) error {
 	if err != nil {
 		return err
 	}
+	pw = norm.NFKC.String(pw)
 	if err := acquire(ctx); err != nil {
 		return err
 	}

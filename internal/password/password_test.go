@@ -54,3 +54,14 @@ func BenchmarkVerify(b *testing.B) {
 		Verify(context.Background(), "pw", h)
 	}
 }
+
+func TestUnicodeNormalised(t *testing.T) {
+	ctx := context.Background()
+	h, _ := Hash(ctx, "caf\u00e9-pass", Default) // é composed
+	if err := Verify(ctx, "cafe\u0301-pass", h); err != nil { // e + combining acute
+		t.Fatalf("NFD form of the password rejected: %v", err)
+	}
+	if err := Verify(ctx, "cafe-pass", h); err == nil {
+		t.Fatal("a different password accepted")
+	}
+}
