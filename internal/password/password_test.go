@@ -57,7 +57,7 @@ func BenchmarkVerify(b *testing.B) {
 
 func TestUnicodeNormalised(t *testing.T) {
 	ctx := context.Background()
-	h, _ := Hash(ctx, "caf\u00e9-pass", Default) // é composed
+	h, _ := Hash(ctx, "caf\u00e9-pass", Default)              // é composed
 	if err := Verify(ctx, "cafe\u0301-pass", h); err != nil { // e + combining acute
 		t.Fatalf("NFD form of the password rejected: %v", err)
 	}
