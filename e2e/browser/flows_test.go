@@ -16,6 +16,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/sesameauth/sesame/e2e/internal/e2etest"
 )
 
 const (
@@ -26,20 +28,20 @@ const (
 // world is what every subtest shares: one Sesame, two RPs, one Chromium.
 type world struct {
 	sesame   *sesame
-	rp1, rp2 *relyingParty
+	rp1, rp2 *e2etest.RelyingParty
 	alice    string // alice's sub
-	chrome   *chrome
+	chrome   *e2etest.Chrome
 }
 
 func TestBrowser(t *testing.T) {
 	start := time.Now()
 	w := &world{sesame: startSesame(t)}
-	w.rp1 = newRelyingParty(t, "rp1")
-	w.rp2 = newRelyingParty(t, "rp2")
+	w.rp1 = e2etest.NewRelyingParty(t, "rp1")
+	w.rp2 = e2etest.NewRelyingParty(t, "rp2")
 	w.sesame.registerRP(t, w.rp1, "RP One")
 	w.sesame.registerRP(t, w.rp2, "RP Two")
 	w.alice = w.sesame.createUser(t, "alice", "alice@example.com", alicePassword)
-	w.chrome = startChrome(t)
+	w.chrome = e2etest.StartChrome(t)
 	t.Logf("setup took %s (Sesame %s, RP1 %s, RP2 %s)", time.Since(start).Round(time.Millisecond), w.sesame.URL, w.rp1.URL, w.rp2.URL)
 
 	t.Run("Session", w.testSession)
@@ -53,34 +55,34 @@ func TestBrowser(t *testing.T) {
 // first failure stops the walk.
 func (w *world) testSession(t *testing.T) {
 	s, rp1, rp2 := w.sesame, w.rp1, w.rp2
-	shared := w.chrome.newTab(t)
+	shared := w.chrome.NewTab(t)
 	var authTime1 int64
 
 	steps := []struct {
 		name string
-		run  func(t *testing.T, b *tab)
+		run  func(t *testing.T, b *e2etest.Tab)
 	}{
-		{"1_SignIn", func(t *testing.T, b *tab) {
-			m := b.mark()
-			b.navigate(rp1.URL + "/login")
-			b.waitSignInForm(s)
-			loc := b.location()
+		{"1_SignIn", func(t *testing.T, b *e2etest.Tab) {
+			m := b.Mark()
+			b.Navigate(rp1.URL + "/login")
+			b.WaitSignInForm(s.URL)
+			loc := b.Location()
 			if loc.Host != strings.TrimPrefix(s.URL, "http://") || loc.Path != "/sign-in" {
 				t.Fatalf("after RP1 /login the browser is at %s, want Sesame's /sign-in", loc)
 			}
-			if title, err := eval[string](b, `document.title`); err != nil || !strings.Contains(title, "Sign in") {
+			if title, err := e2etest.Eval[string](b, `document.title`); err != nil || !strings.Contains(title, "Sign in") {
 				t.Errorf("sign-in page title = %q (%v), want it to contain \"Sign in\"", title, err)
 			}
-			if app := b.text(".subtitle"); !strings.Contains(app, "RP One") {
+			if app := b.Text(".subtitle"); !strings.Contains(app, "RP One") {
 				t.Errorf("sign-in page subtitle = %q, want it to name the app \"RP One\"", app)
 			}
 			// The navigation recorder must see the hosted page, or the SSO
 			// assertion below ("no /sign-in request") would prove nothing.
-			if !requested(b.requestedURLs(m), s.URL+"/sign-in") {
-				t.Fatalf("navigation recorder missed the sign-in page; saw %q", b.requestedURLs(m))
+			if !requested(b.RequestedURLs(m), s.URL+"/sign-in") {
+				t.Fatalf("navigation recorder missed the sign-in page; saw %q", b.RequestedURLs(m))
 			}
-			b.submitSignIn("alice", alicePassword)
-			sub, at := signedInAs(t, b.waitCallback(rp1))
+			b.SubmitSignIn("alice", alicePassword)
+			sub, at := e2etest.SignedInAs(t, b.WaitCallback(rp1))
 			if sub != w.alice {
 				t.Fatalf("RP1 shows sub %q, want alice's %q", sub, w.alice)
 			}
@@ -89,14 +91,14 @@ func (w *world) testSession(t *testing.T) {
 			}
 			authTime1 = at
 		}},
-		{"2_SSO", func(t *testing.T, b *tab) {
-			m := b.mark()
-			b.navigate(rp2.URL + "/login")
-			sub, _ := signedInAs(t, b.waitCallbackDirect(rp2, s))
+		{"2_SSO", func(t *testing.T, b *e2etest.Tab) {
+			m := b.Mark()
+			b.Navigate(rp2.URL + "/login")
+			sub, _ := e2etest.SignedInAs(t, b.WaitCallbackDirect(rp2, s.URL))
 			if sub != w.alice {
 				t.Fatalf("RP2 shows sub %q, want alice's %q", sub, w.alice)
 			}
-			urls := b.requestedURLs(m)
+			urls := b.RequestedURLs(m)
 			if !requested(urls, s.Issuer+"/auth?") {
 				t.Fatalf("RP2's sign-in did not go through Sesame's authorization endpoint: %q", urls)
 			}
@@ -104,34 +106,34 @@ func (w *world) testSession(t *testing.T) {
 				t.Fatalf("SSO showed the sign-in page again; navigations: %q", urls)
 			}
 		}},
-		{"3_PromptNone", func(t *testing.T, b *tab) {
-			m := b.mark()
-			b.navigate(rp2.URL + "/login?prompt=none")
-			sub, _ := signedInAs(t, b.waitCallbackDirect(rp2, s))
+		{"3_PromptNone", func(t *testing.T, b *e2etest.Tab) {
+			m := b.Mark()
+			b.Navigate(rp2.URL + "/login?prompt=none")
+			sub, _ := e2etest.SignedInAs(t, b.WaitCallbackDirect(rp2, s.URL))
 			if sub != w.alice {
 				t.Fatalf("prompt=none: RP2 shows sub %q, want %q", sub, w.alice)
 			}
-			if urls := b.requestedURLs(m); requested(urls, s.URL+"/sign-in") {
+			if urls := b.RequestedURLs(m); requested(urls, s.URL+"/sign-in") {
 				t.Fatalf("prompt=none showed the sign-in page: %q", urls)
 			}
 
 			// A browser that never signed in: new process, new user-data-dir.
-			fresh := startChrome(t).newTab(t)
-			m = fresh.mark()
-			fresh.navigate(rp2.URL + "/login?prompt=none")
-			if got := fresh.waitCallbackDirect(rp2, s); got != "Error: login_required" {
+			fresh := e2etest.StartChrome(t).NewTab(t)
+			m = fresh.Mark()
+			fresh.Navigate(rp2.URL + "/login?prompt=none")
+			if got := fresh.WaitCallbackDirect(rp2, s.URL); got != "Error: login_required" {
 				t.Fatalf("prompt=none in a fresh browser: RP2 shows %q, want \"Error: login_required\"", got)
 			}
-			if urls := fresh.requestedURLs(m); requested(urls, s.URL+"/sign-in") {
+			if urls := fresh.RequestedURLs(m); requested(urls, s.URL+"/sign-in") {
 				t.Fatalf("prompt=none showed the sign-in page: %q", urls)
 			}
 		}},
-		{"4_PromptLogin", func(t *testing.T, b *tab) {
+		{"4_PromptLogin", func(t *testing.T, b *e2etest.Tab) {
 			time.Sleep(1100 * time.Millisecond) // auth_time has one-second resolution
-			b.navigate(rp1.URL + "/login?prompt=login")
-			b.waitSignInFormNotRP(s, rp1) // shown although the browser has an SSO session
-			b.submitSignIn("alice", alicePassword)
-			sub, at := signedInAs(t, b.waitCallback(rp1))
+			b.Navigate(rp1.URL + "/login?prompt=login")
+			b.WaitSignInFormNotRP(s.URL, rp1) // shown although the browser has an SSO session
+			b.SubmitSignIn("alice", alicePassword)
+			sub, at := e2etest.SignedInAs(t, b.WaitCallback(rp1))
 			if sub != w.alice {
 				t.Fatalf("RP1 shows sub %q, want %q", sub, w.alice)
 			}
@@ -139,34 +141,34 @@ func (w *world) testSession(t *testing.T) {
 				t.Fatalf("auth_time after prompt=login = %d, want > %d (the first sign-in)", at, authTime1)
 			}
 		}},
-		{"5_SignOut", func(t *testing.T, b *tab) {
-			m := b.mark()
-			b.navigate(rp1.URL + "/logout")
-			b.waitFor("RP1's home page after sign-out", onPage(rp1.URL+"/")+` && document.querySelector('#home')`)
-			loc := b.location()
+		{"5_SignOut", func(t *testing.T, b *e2etest.Tab) {
+			m := b.Mark()
+			b.Navigate(rp1.URL + "/logout")
+			b.WaitFor("RP1's home page after sign-out", e2etest.OnPage(rp1.URL+"/")+` && document.querySelector('#home')`)
+			loc := b.Location()
 			if loc.Path != "/" {
 				t.Fatalf("after sign-out the browser is at %s, want RP1's /", loc)
 			}
-			if want := rp1.lastLogoutState(); want == "" || loc.Query().Get("state") != want {
+			if want := rp1.LastLogoutState(); want == "" || loc.Query().Get("state") != want {
 				t.Fatalf("post-logout redirect state = %q, want the RP's %q", loc.Query().Get("state"), want)
 			}
-			if got := b.text("#logout"); got != "Signed out, state ok" {
+			if got := b.Text("#logout"); got != "Signed out, state ok" {
 				t.Fatalf("RP1 home shows %q, want \"Signed out, state ok\"", got)
 			}
-			if urls := b.requestedURLs(m); !requested(urls, s.Issuer+"/session/end?") {
+			if urls := b.RequestedURLs(m); !requested(urls, s.Issuer+"/session/end?") {
 				t.Fatalf("sign-out did not go through Sesame's end_session_endpoint: %q", urls)
 			}
 
-			b.navigate(rp2.URL + "/login?prompt=none")
-			if got := b.waitCallbackDirect(rp2, s); got != "Error: login_required" {
+			b.Navigate(rp2.URL + "/login?prompt=none")
+			if got := b.WaitCallbackDirect(rp2, s.URL); got != "Error: login_required" {
 				t.Fatalf("prompt=none after sign-out: RP2 shows %q, want \"Error: login_required\"", got)
 			}
-			b.navigate(rp1.URL + "/login")
-			b.waitSignInFormNotRP(s, rp1)
+			b.Navigate(rp1.URL + "/login")
+			b.WaitSignInFormNotRP(s.URL, rp1)
 		}},
 	}
 	for _, st := range steps {
-		if !t.Run(st.name, func(t *testing.T) { st.run(t, shared.in(t)) }) {
+		if !t.Run(st.name, func(t *testing.T) { st.run(t, shared.In(t)) }) {
 			t.Fatalf("step %s failed; skipping the rest of the session walk", st.name)
 		}
 	}
@@ -182,48 +184,48 @@ func requested(urls []string, prefix string) bool {
 // registration that signs the new user in.
 func (w *world) testWrongPasswordAndRegistration(t *testing.T) {
 	s, rp1, rp2 := w.sesame, w.rp1, w.rp2
-	b := w.chrome.newTab(t)
-	b.navigate(rp1.URL + "/login")
-	b.waitSignInForm(s)
-	signInURL := b.location().String()
+	b := w.chrome.NewTab(t)
+	b.Navigate(rp1.URL + "/login")
+	b.WaitSignInForm(s.URL)
+	signInURL := b.Location().String()
 
-	b.submitSignIn("alice", "not the password")
-	b.waitFor("an alert on the sign-in page", onPage(s.URL+"/sign-in?")+` && document.querySelector('[role=alert]')`)
-	if got := b.text("[role=alert]"); !strings.Contains(got, "Incorrect username, email or password") {
+	b.SubmitSignIn("alice", "not the password")
+	b.WaitFor("an alert on the sign-in page", e2etest.OnPage(s.URL+"/sign-in?")+` && document.querySelector('[role=alert]')`)
+	if got := b.Text("[role=alert]"); !strings.Contains(got, "Incorrect username, email or password") {
 		t.Errorf("alert says %q, want it to explain the credentials are wrong", got)
 	}
-	if loc := b.location(); loc.Path != "/sign-in" || loc.String() != signInURL {
+	if loc := b.Location(); loc.Path != "/sign-in" || loc.String() != signInURL {
 		t.Errorf("after a wrong password the browser is at %s, want to stay on %s", loc, signInURL)
 	}
-	if got, _ := eval[bool](b, `!!document.querySelector('form #password') && document.querySelector('#password').value === ''`); !got {
-		t.Errorf("the password field is missing or not emptied after a wrong password\n%s", b.state())
+	if got, _ := e2etest.Eval[bool](b, `!!document.querySelector('form #password') && document.querySelector('#password').value === ''`); !got {
+		t.Errorf("the password field is missing or not emptied after a wrong password\n%s", b.State())
 	}
-	if got, _ := eval[string](b, `document.querySelector('#identifier').value`); got != "alice" {
+	if got, _ := e2etest.Eval[string](b, `document.querySelector('#identifier').value`); got != "alice" {
 		t.Errorf("identifier field = %q after a wrong password, want it kept (\"alice\")", got)
 	}
-	if got, _ := eval[string](b, `document.querySelector('#password').getAttribute('aria-describedby') || ''`); got != "signin-error" {
+	if got, _ := e2etest.Eval[string](b, `document.querySelector('#password').getAttribute('aria-describedby') || ''`); got != "signin-error" {
 		t.Errorf("password field aria-describedby = %q, want it to point at the alert (signin-error)", got)
 	}
 
 	// The registration link.
-	if err := b.do(chromedp.Click(`//a[normalize-space()='Create account']`)); err != nil {
-		t.Fatalf("click \"Create account\": %v\n%s", err, b.state())
+	if err := b.Do(chromedp.Click(`//a[normalize-space()='Create account']`)); err != nil {
+		t.Fatalf("click \"Create account\": %v\n%s", err, b.State())
 	}
-	b.waitFor("the registration form", onPage(s.URL+"/register?")+
+	b.WaitFor("the registration form", e2etest.OnPage(s.URL+"/register?")+
 		` && document.querySelector('form #username') && document.querySelector('form #password_confirm')`)
-	if title, _ := eval[string](b, `document.title`); !strings.Contains(title, "Create account") {
+	if title, _ := e2etest.Eval[string](b, `document.title`); !strings.Contains(title, "Create account") {
 		t.Errorf("registration page title = %q, want it to contain \"Create account\"", title)
 	}
-	if err := b.do(
+	if err := b.Do(
 		chromedp.SendKeys(chromedp.ID("username"), "bob"),
 		chromedp.SendKeys(chromedp.ID("email"), "bob@example.com"),
 		chromedp.SendKeys(chromedp.ID("password"), bobPassword),
 		chromedp.SendKeys(chromedp.ID("password_confirm"), bobPassword),
 		chromedp.Click(chromedp.CSS("form [type=submit]")),
 	); err != nil {
-		t.Fatalf("fill in the registration form: %v\n%s", err, b.state())
+		t.Fatalf("fill in the registration form: %v\n%s", err, b.State())
 	}
-	sub, _ := signedInAs(t, b.waitCallback(rp1))
+	sub, _ := e2etest.SignedInAs(t, b.WaitCallback(rp1))
 	bob, err := s.Store.GetUserByLogin(context.Background(), "bob")
 	if err != nil {
 		t.Fatalf("the new account is not in the store: %v", err)
@@ -235,8 +237,8 @@ func (w *world) testWrongPasswordAndRegistration(t *testing.T) {
 		t.Errorf("bob's email = %q", bob.Email)
 	}
 	// Registration started an SSO session for bob.
-	b.navigate(rp2.URL + "/login?prompt=none")
-	if sub2, _ := signedInAs(t, b.waitCallbackDirect(rp2, s)); sub2 != bob.ID {
+	b.Navigate(rp2.URL + "/login?prompt=none")
+	if sub2, _ := e2etest.SignedInAs(t, b.WaitCallbackDirect(rp2, s.URL)); sub2 != bob.ID {
 		t.Fatalf("SSO after registration: RP2 shows sub %q, want bob's %q", sub2, bob.ID)
 	}
 }
@@ -260,20 +262,20 @@ func (w *world) testSecurity(t *testing.T) {
 	s, rp1, rp2 := w.sesame, w.rp1, w.rp2
 
 	t.Run("HeadersInBrowser", func(t *testing.T) {
-		b := w.chrome.newTab(t)
-		m := b.mark()
-		b.navigate(rp1.URL + "/login")
-		b.waitSignInForm(s)
-		var resp *docEvent
-		for _, d := range b.since(m) {
+		b := w.chrome.NewTab(t)
+		m := b.Mark()
+		b.Navigate(rp1.URL + "/login")
+		b.WaitSignInForm(s.URL)
+		var resp *e2etest.DocEvent
+		for _, d := range b.Since(m) {
 			if d.Response && d.Main && strings.HasPrefix(d.URL, s.URL+"/sign-in?") {
 				resp = &d
 			}
 		}
 		if resp == nil {
-			t.Fatalf("no response for the sign-in page was captured: %+v", b.since(m))
+			t.Fatalf("no response for the sign-in page was captured: %+v", b.Since(m))
 		}
-		checkFramingHeaders(t, resp.Status, header(resp.Headers, "Content-Security-Policy"), header(resp.Headers, "X-Frame-Options"))
+		checkFramingHeaders(t, resp.Status, resp.Header("Content-Security-Policy"), resp.Header("X-Frame-Options"))
 	})
 
 	t.Run("HeadersPlainHTTP", func(t *testing.T) {
@@ -291,11 +293,11 @@ func (w *world) testSecurity(t *testing.T) {
 	})
 
 	t.Run("NotRenderedInCrossOriginIframe", func(t *testing.T) {
-		b := w.chrome.newTab(t)
+		b := w.chrome.NewTab(t)
 		// RP2's page frames RP1's /login (which lands on Sesame's sign-in
 		// page) and, as a control, RP1's unprotected home page.
-		rp2.frameSrc, rp2.controlSrc = rp1.URL+"/login", rp1.URL+"/"
-		b.navigate(rp2.URL + "/frame")
+		rp2.SetFrame(rp1.URL+"/login", rp1.URL+"/")
+		b.Navigate(rp2.URL + "/frame")
 
 		// Poll until both frames have settled: the control page's content is
 		// in the DOM, and the Sesame frame has committed either the sign-in
@@ -339,8 +341,8 @@ func (w *world) testSecurity(t *testing.T) {
 
 // frameContent walks the DOM of the page and its frames and reports whether
 // it holds an element with id "home" and a password input.
-func frameContent(b *tab) (home, password bool, err error) {
-	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+func frameContent(b *e2etest.Tab) (home, password bool, err error) {
+	ctx, cancel := context.WithTimeout(b.Context(), 5*time.Second)
 	defer cancel()
 	root, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) (*cdp.Node, error) {
 		depth, pierce := int64(-1), true
@@ -393,8 +395,8 @@ func checkFramingHeaders(t *testing.T, status int64, csp, xfo string) {
 	}
 }
 
-func frameTree(b *tab) (*page.FrameTree, error) {
-	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+func frameTree(b *e2etest.Tab) (*page.FrameTree, error) {
+	ctx, cancel := context.WithTimeout(b.Context(), 5*time.Second)
 	defer cancel()
 	return chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) (*page.FrameTree, error) {
 		res, err := cdp.Call(ctx, tg, page.GetFrameTree, cdp.Empty{})
@@ -408,15 +410,15 @@ func frameTree(b *tab) (*page.FrameTree, error) {
 // testAccessibility: keyboard order and labels on the hosted pages.
 func (w *world) testAccessibility(t *testing.T) {
 	s, rp1 := w.sesame, w.rp1
-	b := w.chrome.newTab(t)
-	b.navigate(rp1.URL + "/login")
-	b.waitSignInForm(s)
+	b := w.chrome.NewTab(t)
+	b.Navigate(rp1.URL + "/login")
+	b.WaitSignInForm(s.URL)
 
 	active := `(() => { const a = document.activeElement; if (!a) return ''; ` +
 		`if (a.matches('form [type=submit]')) return 'submit'; return a.id || a.tagName; })()`
 	focus := func() string {
 		t.Helper()
-		got, err := eval[string](b, active)
+		got, err := e2etest.Eval[string](b, active)
 		if err != nil {
 			t.Fatalf("read activeElement: %v", err)
 		}
@@ -424,14 +426,14 @@ func (w *world) testAccessibility(t *testing.T) {
 	}
 	// autofocus puts the caret in the identifier field; focus it anyway so
 	// the Tab order is what is under test.
-	if err := b.do(chromedp.Focus(chromedp.ID("identifier"))); err != nil {
+	if err := b.Do(chromedp.Focus(chromedp.ID("identifier"))); err != nil {
 		t.Fatal(err)
 	}
 	if got := focus(); got != "identifier" {
 		t.Fatalf("focus is on %q, want identifier", got)
 	}
 	for _, want := range []string{"password", "submit"} {
-		if err := b.do(chromedp.KeyEvent(kb.Tab)); err != nil {
+		if err := b.Do(chromedp.KeyEvent(kb.Tab)); err != nil {
 			t.Fatal(err)
 		}
 		if got := focus(); got != want {
@@ -440,18 +442,18 @@ func (w *world) testAccessibility(t *testing.T) {
 	}
 
 	checkLabels(t, b, "sign-in page")
-	if err := b.do(chromedp.Click(`//a[normalize-space()='Create account']`)); err != nil {
+	if err := b.Do(chromedp.Click(`//a[normalize-space()='Create account']`)); err != nil {
 		t.Fatalf("click \"Create account\": %v", err)
 	}
-	b.waitFor("the registration form", onPage(s.URL+"/register?")+` && document.querySelector('form #username')`)
+	b.WaitFor("the registration form", e2etest.OnPage(s.URL+"/register?")+` && document.querySelector('form #username')`)
 	checkLabels(t, b, "registration page")
 }
 
 // checkLabels asserts that every visible form control has a non-empty
 // accessible label (a <label> or aria-label/aria-labelledby).
-func checkLabels(t *testing.T, b *tab, where string) {
+func checkLabels(t *testing.T, b *e2etest.Tab, where string) {
 	t.Helper()
-	unlabeled, err := eval[[]string](b, `[...document.querySelectorAll('input, select, textarea')]
+	unlabeled, err := e2etest.Eval[[]string](b, `[...document.querySelectorAll('input, select, textarea')]
 		.filter(el => el.type !== 'hidden')
 		.filter(el => {
 			const text = [...(el.labels || [])].map(l => l.textContent.trim()).join('') ||
@@ -466,7 +468,7 @@ func checkLabels(t *testing.T, b *tab, where string) {
 	if len(unlabeled) > 0 {
 		t.Errorf("%s: inputs without a label: %q", where, unlabeled)
 	}
-	n, err := eval[int](b, `document.querySelectorAll('input:not([type=hidden])').length`)
+	n, err := e2etest.Eval[int](b, `document.querySelectorAll('input:not([type=hidden])').length`)
 	if err != nil || n < 2 {
 		t.Fatalf("%s: found %d visible inputs (%v), the label check inspected nothing", where, n, err)
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/sesameauth/sesame/e2e/internal/e2etest"
 )
 
 // step runs one named part of a walk and logs how long it took. Each step
@@ -25,28 +27,28 @@ func step(t *testing.T, name string, f func()) {
 
 // signedOutPred: the app's home page in the signed-out state.
 func signedOutPred(e *env) string {
-	return onPage(e.AppURL+"/") + ` && ` + button("/sign-in", "Sign In") +
+	return e2etest.OnPage(e.AppURL+"/") + ` && ` + button("/sign-in", "Sign In") +
 		` && !document.body.innerText.includes('Hello,') && !document.querySelector('form[action="/sign-out"]')`
 }
 
 // signedInPred: the app's home page in the signed-in state.
 func signedInPred(e *env) string {
-	return onPage(e.AppURL+"/") + ` && ` + button("/sign-out", "Sign Out") + ` && document.body.innerText.includes('Hello,')`
+	return e2etest.OnPage(e.AppURL+"/") + ` && ` + button("/sign-out", "Sign Out") + ` && document.body.innerText.includes('Hello,')`
 }
 
 // sesameFormPred: Sesame's sign-in page showing the password form.
 func sesameFormPred(e *env) string {
-	return onPage(e.SesameURL+"/sign-in") +
+	return e2etest.OnPage(e.SesameURL+"/sign-in") +
 		` && document.querySelector('form #identifier') && document.querySelector('form #password') && document.querySelector('form [type=submit]')`
 }
 
 // openSignedOutHome opens the app's home page and checks the signed-out state.
-func openSignedOutHome(t *testing.T, b *browser, e *env) {
+func openSignedOutHome(t *testing.T, b *e2etest.Tab, e *env) {
 	t.Helper()
-	m := b.mark()
-	b.navigate(e.AppURL + "/")
-	b.waitFor("the app's signed-out home page with a Sign In button", signedOutPred(e))
-	if r, ok := b.lastResponse(m); !ok || r.Status != 200 {
+	m := b.Mark()
+	b.Navigate(e.AppURL + "/")
+	b.WaitFor("the app's signed-out home page with a Sign In button", signedOutPred(e))
+	if r, ok := b.LastMainResponse(m); !ok || r.Status != 200 {
 		t.Fatalf("GET %s/: last document response %+v (seen: %v), want 200", e.AppURL, r, ok)
 	}
 }
@@ -54,18 +56,18 @@ func openSignedOutHome(t *testing.T, b *browser, e *env) {
 // clickSignInToSesame clicks Sign In on the app and waits for Sesame's
 // password form. It fails at once if the browser comes back signed in to the
 // app instead (an SSO session that should not exist).
-func clickSignInToSesame(t *testing.T, b *browser, e *env) {
+func clickSignInToSesame(t *testing.T, b *e2etest.Tab, e *env) {
 	t.Helper()
-	m := b.mark()
-	b.click(buttonSel("/sign-in"))
-	b.waitFor("Sesame's sign-in form (or, wrongly, the app signed in without a password)",
-		`(`+sesameFormPred(e)+`) || (`+onPage(e.AppURL+"/callback")+`) || (`+signedInPred(e)+`)`)
-	reqs := b.requested(m)
-	if containsAny(reqs, e.AppURL+"/callback") || b.location().Host != hostOf(e.SesameURL) {
-		t.Fatalf("Sign In went back to the app without showing Sesame's password form; requests: %q\n%s", reqs, b.state())
+	m := b.Mark()
+	b.Click(buttonSel("/sign-in"))
+	b.WaitFor("Sesame's sign-in form (or, wrongly, the app signed in without a password)",
+		`(`+sesameFormPred(e)+`) || (`+e2etest.OnPage(e.AppURL+"/callback")+`) || (`+signedInPred(e)+`)`)
+	reqs := b.MainRequestedURLs(m)
+	if containsAny(reqs, e.AppURL+"/callback") || b.Location().Host != hostOf(e.SesameURL) {
+		t.Fatalf("Sign In went back to the app without showing Sesame's password form; requests: %q\n%s", reqs, b.State())
 	}
-	b.waitFor("Sesame's sign-in form", sesameFormPred(e))
-	loc := b.location()
+	b.WaitFor("Sesame's sign-in form", sesameFormPred(e))
+	loc := b.Location()
 	if loc.Scheme != "http" || loc.Host != hostOf(e.SesameURL) || loc.Path != "/sign-in" {
 		t.Fatalf("after Sign In the browser is at %s, want %s/sign-in", loc, e.SesameURL)
 	}
@@ -76,29 +78,29 @@ func clickSignInToSesame(t *testing.T, b *browser, e *env) {
 
 // submitPassword fills in Sesame's form and waits for the app's signed-in
 // home page, then checks that it greets the user by id.
-func submitPassword(t *testing.T, b *browser, e *env) {
+func submitPassword(t *testing.T, b *e2etest.Tab, e *env) {
 	t.Helper()
-	m := b.mark()
-	if err := b.do(
+	m := b.Mark()
+	if err := b.Do(
 		chromedp.Clear(chromedp.ID("identifier")),
 		chromedp.SendKeys(chromedp.ID("identifier"), e.Username),
 		chromedp.SendKeys(chromedp.ID("password"), e.Password),
 		chromedp.Click(chromedp.CSS("form [type=submit]")),
 	); err != nil {
-		t.Fatalf("fill in the sign-in form: %v\n%s", err, b.state())
+		t.Fatalf("fill in the sign-in form: %v\n%s", err, b.State())
 	}
-	b.waitFor("the app's signed-in home page with a Sign Out button", signedInPred(e))
-	if loc := b.location(); loc.String() != e.AppURL+"/" {
+	b.WaitFor("the app's signed-in home page with a Sign Out button", signedInPred(e))
+	if loc := b.Location(); loc.String() != e.AppURL+"/" {
 		t.Errorf("after signing in the browser is at %s, want %s/", loc, e.AppURL)
 	}
-	reqs := b.requested(m)
+	reqs := b.MainRequestedURLs(m)
 	if !containsAny(reqs, e.AppURL+"/callback?") {
 		t.Errorf("signing in: document requests %q, want one to %s/callback?…", reqs, e.AppURL)
 	}
-	if r, ok := b.lastResponse(m); !ok || r.Status != 200 {
+	if r, ok := b.LastMainResponse(m); !ok || r.Status != 200 {
 		t.Errorf("signed-in home page: last document response %+v (seen: %v), want 200", r, ok)
 	}
-	if body, want := b.bodyText(), "Hello, "+e.UserID+","; !strings.Contains(body, want) {
+	if body, want := b.BodyText(), "Hello, "+e.UserID+","; !strings.Contains(body, want) {
 		t.Fatalf("the signed-in home page says %q, want it to contain %q", body, want)
 	}
 }
@@ -147,8 +149,8 @@ func checkNoPlainTokens(t *testing.T, e *env, cs []*network.Cookie) {
 func TestGuideCheckpoint(t *testing.T) {
 	total := time.Now()
 	e := startEnv(t)
-	var b *browser
-	step(t, "start Chromium", func() { b = startBrowser(t) })
+	var b *e2etest.Tab
+	step(t, "start Chromium", func() { b = e2etest.StartChrome(t).FirstTab(t) })
 	appCookie := "sesame_" + e.AppID // the SDK's CookieName; app ids are [0-9a-z]
 
 	step(t, "1 home page (signed out)", func() { openSignedOutHome(t, b, e) })
@@ -156,20 +158,20 @@ func TestGuideCheckpoint(t *testing.T) {
 	step(t, "3 password -> Hello, <id>,", func() { submitPassword(t, b, e) })
 
 	step(t, "4 cookies hold no plain tokens", func() {
-		all := b.allCookies()
-		sent := b.cookiesFor(e.AppURL+"/", e.SesameURL+"/")
-		t.Logf("cookies: %q", cookieNames(all))
+		all := b.AllCookies()
+		sent := b.CookiesFor(e.AppURL+"/", e.SesameURL+"/")
+		t.Logf("cookies: %q", e2etest.CookieNames(all))
 		checkNoPlainTokens(t, e, all)
 		checkNoPlainTokens(t, e, sent)
-		ac := findCookie(all, appCookie)
+		ac := e2etest.FindCookie(all, appCookie)
 		if ac == nil {
-			t.Fatalf("no %s cookie after signing in; cookies: %q", appCookie, cookieNames(all))
+			t.Fatalf("no %s cookie after signing in; cookies: %q", appCookie, e2etest.CookieNames(all))
 		}
 		if !ac.HTTPOnly || ac.SameSite != network.CookieSameSiteLax || ac.Path != "/" {
 			t.Errorf("%s: HttpOnly=%v SameSite=%q Path=%q, want HttpOnly, Lax, /", appCookie, ac.HTTPOnly, ac.SameSite, ac.Path)
 		}
-		if ss := findCookie(all, "sesame_session"); ss == nil {
-			t.Errorf("no sesame_session cookie (Sesame's SSO session) after signing in; cookies: %q", cookieNames(all))
+		if ss := e2etest.FindCookie(all, "sesame_session"); ss == nil {
+			t.Errorf("no sesame_session cookie (Sesame's SSO session) after signing in; cookies: %q", e2etest.CookieNames(all))
 		} else if !ss.HTTPOnly {
 			t.Errorf("sesame_session is not HttpOnly")
 		}
@@ -179,50 +181,50 @@ func TestGuideCheckpoint(t *testing.T) {
 	// without the password form (SSO), so step 6 seeing the form proves that
 	// Sign Out ended Sesame's session, not that the form always shows.
 	step(t, "4b control: SSO while Sesame's session lives", func() {
-		b.deleteCookie(appCookie, e.AppURL+"/")
-		if c := findCookie(b.allCookies(), appCookie); c != nil {
+		b.DeleteCookie(appCookie, e.AppURL+"/")
+		if c := e2etest.FindCookie(b.AllCookies(), appCookie); c != nil {
 			t.Fatalf("Network.deleteCookies left %s in place", appCookie)
 		}
 		openSignedOutHome(t, b, e)
-		m := b.mark()
-		b.click(buttonSel("/sign-in"))
-		b.waitFor("the app signed in again through SSO (or, wrongly, Sesame's form)",
+		m := b.Mark()
+		b.Click(buttonSel("/sign-in"))
+		b.WaitFor("the app signed in again through SSO (or, wrongly, Sesame's form)",
 			`(`+signedInPred(e)+`) || (`+sesameFormPred(e)+`)`)
-		reqs := b.requested(m)
+		reqs := b.MainRequestedURLs(m)
 		if containsAny(reqs, e.SesameURL+"/sign-in") {
-			t.Fatalf("with Sesame's session alive, Sign In showed Sesame's sign-in page; requests: %q\n%s", reqs, b.state())
+			t.Fatalf("with Sesame's session alive, Sign In showed Sesame's sign-in page; requests: %q\n%s", reqs, b.State())
 		}
 		if !containsAny(reqs, e.SesameURL+"/oidc/auth") || !containsAny(reqs, e.AppURL+"/callback?") {
 			t.Errorf("SSO: document requests %q, want %s/oidc/auth… then %s/callback?…", reqs, e.SesameURL, e.AppURL)
 		}
-		if body, want := b.bodyText(), "Hello, "+e.UserID+","; !strings.Contains(body, want) {
+		if body, want := b.BodyText(), "Hello, "+e.UserID+","; !strings.Contains(body, want) {
 			t.Fatalf("after SSO the page says %q, want it to contain %q", body, want)
 		}
 	})
 
 	step(t, "5 Sign Out -> signed-out home", func() {
-		m := b.mark()
-		b.click(buttonSel("/sign-out"))
-		b.waitFor("the app's signed-out home page after Sign Out", signedOutPred(e))
-		if loc := b.location(); loc.String() != e.AppURL+"/" {
+		m := b.Mark()
+		b.Click(buttonSel("/sign-out"))
+		b.WaitFor("the app's signed-out home page after Sign Out", signedOutPred(e))
+		if loc := b.Location(); loc.String() != e.AppURL+"/" {
 			t.Errorf("after Sign Out the browser is at %s, want %s/", loc, e.AppURL)
 		}
-		reqs := b.requested(m)
+		reqs := b.MainRequestedURLs(m)
 		if !containsAny(reqs, e.SesameURL+"/oidc/session/end?") {
 			t.Errorf("Sign Out: document requests %q, want one to %s/oidc/session/end?…", reqs, e.SesameURL)
 		}
-		if r, ok := b.lastResponse(m); !ok || r.Status != 200 {
+		if r, ok := b.LastMainResponse(m); !ok || r.Status != 200 {
 			t.Errorf("home page after Sign Out: last document response %+v (seen: %v), want 200", r, ok)
 		}
 		// The SDK revokes the refresh token at sign-out; its only trace is
 		// Sesame's access log (the SDK logs a failure, which checkLogsClean
 		// would catch).
-		if log := e.sesame.log.String(); !strings.Contains(log, "method=POST path=/oidc/token/revocation status=200") {
+		if log := e.sesame.Log.String(); !strings.Contains(log, "method=POST path=/oidc/token/revocation status=200") {
 			t.Errorf("Sign Out: Sesame's log shows no POST /oidc/token/revocation with status 200 (refresh token revocation)")
 		}
-		all := b.allCookies()
+		all := b.AllCookies()
 		for _, name := range []string{appCookie, "sesame_session"} {
-			if c := findCookie(all, name); c != nil {
+			if c := e2etest.FindCookie(all, name); c != nil {
 				t.Errorf("cookie %s is still set after Sign Out (%d bytes)", name, len(c.Value))
 			}
 		}
@@ -241,8 +243,8 @@ func TestGuideCheckpoint(t *testing.T) {
 func TestTamperedSessionCookie(t *testing.T) {
 	total := time.Now()
 	e := startEnv(t)
-	var b *browser
-	step(t, "start Chromium", func() { b = startBrowser(t) })
+	var b *e2etest.Tab
+	step(t, "start Chromium", func() { b = e2etest.StartChrome(t).FirstTab(t) })
 	appCookie := "sesame_" + e.AppID
 
 	step(t, "sign in", func() {
@@ -250,9 +252,9 @@ func TestTamperedSessionCookie(t *testing.T) {
 		clickSignInToSesame(t, b, e)
 		submitPassword(t, b, e)
 	})
-	orig := findCookie(b.cookiesFor(e.AppURL+"/"), appCookie)
+	orig := e2etest.FindCookie(b.CookiesFor(e.AppURL+"/"), appCookie)
 	if orig == nil {
-		t.Fatalf("no %s cookie after signing in; cookies: %q", appCookie, cookieNames(b.allCookies()))
+		t.Fatalf("no %s cookie after signing in; cookies: %q", appCookie, e2etest.CookieNames(b.AllCookies()))
 	}
 	if len(orig.Value) < 4 {
 		t.Fatalf("%s is only %d bytes", appCookie, len(orig.Value))
@@ -260,13 +262,13 @@ func TestTamperedSessionCookie(t *testing.T) {
 
 	// set replaces the app's cookie (host-only, as the app set it) with value.
 	set := func(value string) {
-		b.setCookie(network.SetCookieParams{
+		b.SetCookie(network.SetCookieParams{
 			Name: appCookie, Value: value, URL: e.AppURL + "/", Path: "/",
 			HTTPOnly: &orig.HTTPOnly, Secure: &orig.Secure, SameSite: orig.SameSite,
 			Expires: cdp.TimeSinceEpoch(orig.Expires),
 		})
 		var got []string
-		for _, c := range b.cookiesFor(e.AppURL + "/") {
+		for _, c := range b.CookiesFor(e.AppURL + "/") {
 			if c.Name == appCookie {
 				got = append(got, c.Value)
 			}
@@ -291,16 +293,16 @@ func TestTamperedSessionCookie(t *testing.T) {
 			}
 			tampered := v[:pos.i] + string(repl) + v[pos.i+1:]
 			set(tampered)
-			m := b.mark()
-			b.navigate(e.AppURL + "/")
-			b.waitFor("the app's home page after tampering", onPage(e.AppURL+"/"))
-			r, ok := b.lastResponse(m)
+			m := b.Mark()
+			b.Navigate(e.AppURL + "/")
+			b.WaitFor("the app's home page after tampering", e2etest.OnPage(e.AppURL+"/"))
+			r, ok := b.LastMainResponse(m)
 			if !ok || r.Status != 200 {
 				t.Errorf("GET / with a tampered cookie (char %d %q->%q): document response %+v (seen: %v), want 200\n%s",
-					pos.i, v[pos.i], repl, r, ok, b.state())
+					pos.i, v[pos.i], repl, r, ok, b.State())
 			}
-			b.waitFor("the signed-out home page (Sign In) with a tampered cookie", signedOutPred(e))
-			if body := b.bodyText(); strings.Contains(body, e.UserID) {
+			b.WaitFor("the signed-out home page (Sign In) with a tampered cookie", signedOutPred(e))
+			if body := b.BodyText(); strings.Contains(body, e.UserID) {
 				t.Errorf("the page shows the user id with a tampered cookie: %q", body)
 			}
 		})
@@ -308,9 +310,9 @@ func TestTamperedSessionCookie(t *testing.T) {
 
 	step(t, "restore the cookie -> signed in", func() {
 		set(v)
-		b.navigate(e.AppURL + "/")
-		b.waitFor("the signed-in home page with the original cookie", signedInPred(e))
-		if body, want := b.bodyText(), "Hello, "+e.UserID+","; !strings.Contains(body, want) {
+		b.Navigate(e.AppURL + "/")
+		b.WaitFor("the signed-in home page with the original cookie", signedInPred(e))
+		if body, want := b.BodyText(), "Hello, "+e.UserID+","; !strings.Contains(body, want) {
 			t.Errorf("with the original cookie the page says %q, want %q", body, want)
 		}
 	})

@@ -3,7 +3,6 @@
 package logto
 
 import (
-	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/chromedp"
 )
 
 // The @logto/next session cookie is "logto_<appId>": AES-256-GCM with the
@@ -79,38 +77,31 @@ func wrapSession(session map[string]any, secret string) string {
 
 // sessionCookie reads and decrypts the logto_<appId> cookie from the browser.
 func (b *browser) sessionCookie(baseURL, appID, secret string) (*network.Cookie, map[string]any) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
-	defer cancel()
-	res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{baseURL + "/"}})
-	if err != nil {
-		b.t.Fatalf("read cookies: %v", err)
-	}
-	for _, c := range res.Cookies {
+	b.T().Helper()
+	cookies := b.CookiesFor(baseURL + "/")
+	for _, c := range cookies {
 		if c.Name == "logto_"+appID {
 			session, err := unwrapSession(c.Value, secret)
 			if err != nil {
-				b.t.Fatalf("open the %s cookie: %v", c.Name, err)
+				b.T().Fatalf("open the %s cookie: %v", c.Name, err)
 			}
 			return c, session
 		}
 	}
 	names := []string{}
-	for _, c := range res.Cookies {
+	for _, c := range cookies {
 		names = append(names, c.Name)
 	}
-	b.t.Fatalf("no logto_%s cookie for %s (cookies: %v)", appID, baseURL, names)
+	b.T().Fatalf("no logto_%s cookie for %s (cookies: %v)", appID, baseURL, names)
 	return nil, nil
 }
 
 // setSessionCookie encrypts the session and stores it in the browser with
 // the attributes of the original cookie.
 func (b *browser) setSessionCookie(baseURL string, orig *network.Cookie, session map[string]any, secret string) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
-	defer cancel()
+	b.T().Helper()
 	httpOnly, secure := orig.HTTPOnly, orig.Secure
-	_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{
+	b.SetCookie(network.SetCookieParams{
 		Name:     orig.Name,
 		Value:    wrapSession(session, secret),
 		URL:      baseURL + "/",
@@ -120,24 +111,21 @@ func (b *browser) setSessionCookie(baseURL string, orig *network.Cookie, session
 		SameSite: orig.SameSite,
 		Expires:  0,
 	})
-	if err != nil {
-		b.t.Fatalf("set the %s cookie: %v", orig.Name, err)
-	}
 }
 
 // expireAccessTokens sets expiresAt of every cached access token in the
 // session cookie to the past and returns the session's refresh token.
 func (b *browser) expireAccessTokens(baseURL, appID, secret string) string {
-	b.t.Helper()
+	b.T().Helper()
 	cookie, session := b.sessionCookie(baseURL, appID, secret)
 	rawMap, _ := session["accessToken"].(string)
 	var tokens map[string]map[string]any
 	if err := json.Unmarshal([]byte(rawMap), &tokens); err != nil || len(tokens) == 0 {
-		b.t.Fatalf("session has no access token map: %v (%q)", err, rawMap)
+		b.T().Fatalf("session has no access token map: %v (%q)", err, rawMap)
 	}
 	for key, tok := range tokens {
 		if _, ok := tok["scope"].(string); !ok {
-			b.t.Errorf("cached access token %q has no string scope (token response scope): %v", key, tok)
+			b.T().Errorf("cached access token %q has no string scope (token response scope): %v", key, tok)
 		}
 		tok["expiresAt"] = time.Now().Add(-time.Minute).Unix()
 	}

@@ -17,6 +17,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/sesameauth/sesame/e2e/internal/e2etest"
 )
 
 const (
@@ -71,7 +73,7 @@ func buildNext(t testing.TB) string {
 func startNext(t testing.TB, s *sesame, a app, port int, extraEnv ...string) string {
 	t.Helper()
 	dir := buildNext(t)
-	if !portFree(port) {
+	if !e2etest.PortFree(port) {
 		t.Fatalf("port %d is in use; stop whatever listens there or set SESAME_E2E_NEXT_PORT", port)
 	}
 	baseURL := fmt.Sprintf("http://localhost:%d", port)
@@ -79,18 +81,18 @@ func startNext(t testing.TB, s *sesame, a app, port int, extraEnv ...string) str
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), envList(
 		"NEXT_TELEMETRY_DISABLED", "1",
-		"LOGTO_ENDPOINT", s.endpoint+"/",
+		"LOGTO_ENDPOINT", s.URL+"/",
 		"LOGTO_APP_ID", a.ID,
 		"LOGTO_APP_SECRET", a.Secret,
 		"LOGTO_BASE_URL", baseURL,
 		"LOGTO_COOKIE_SECRET", cookieSecret,
 	)...)
 	cmd.Env = append(cmd.Env, extraEnv...)
-	p := startProcess(t, "next start", cmd)
-	waitHTTP(t, p, baseURL+"/", 60*time.Second, func(code int) bool { return code == http.StatusOK })
+	p := e2etest.Start(t, "next start", cmd)
+	p.WaitHTTP(t, baseURL+"/", 60*time.Second)
 	t.Cleanup(func() {
 		// Wait until the port is released for the next test.
-		for i := 0; i < 50 && !portFree(port); i++ {
+		for i := 0; i < 50 && !e2etest.PortFree(port); i++ {
 			time.Sleep(100 * time.Millisecond)
 		}
 	})
@@ -116,20 +118,20 @@ func setupNext(t *testing.T, withResource bool) (s *sesame, a app, userID, baseU
 
 // leftApp is a predicate: the browser is no longer on the app.
 func leftApp(baseURL string) string {
-	return fmt.Sprintf(`!location.href.startsWith(%s)`, jsString(baseURL))
+	return fmt.Sprintf(`!location.href.startsWith(%s)`, e2etest.JSString(baseURL))
 }
 
 // browserSignIn goes from the signed-out home page through Sesame's sign-in
 // page and back to the signed-in home page.
 func browserSignIn(t *testing.T, b *browser, s *sesame, baseURL, userID string) {
 	t.Helper()
-	b.navigate(baseURL + "/")
+	b.Navigate(baseURL + "/")
 	b.waitFor("the Sign In button", stepTimeout, buttonHydrated("Sign In"))
 	b.clickButton("Sign In", leftApp(baseURL))
-	b.signInOnSesame(s.endpoint, "alice", testPassword)
+	b.signInOnSesame(s.URL, "alice", testPassword)
 	hello := fmt.Sprintf("Hello, %s,", userID)
 	b.waitFor("the signed-in home page", stepTimeout,
-		fmt.Sprintf(`location.href === %s && document.body.innerText.includes(%s)`, jsString(baseURL+"/"), jsString(hello)))
+		fmt.Sprintf(`location.href === %s && document.body.innerText.includes(%s)`, e2etest.JSString(baseURL+"/"), e2etest.JSString(hello)))
 }
 
 // TestNextjsGuideCheckpoint is the guide's "Checkpoint: Test your application"
@@ -139,44 +141,44 @@ func TestNextjsGuideCheckpoint(t *testing.T) {
 	b := newBrowser(t)
 
 	// 1. Run the app: the sign-in button is shown.
-	b.navigate(baseURL + "/")
+	b.Navigate(baseURL + "/")
 	b.waitFor("the Sign In button", stepTimeout, buttonHydrated("Sign In"))
-	if text := b.bodyText(); strings.Contains(text, "Hello,") {
+	if text := b.BodyText(); strings.Contains(text, "Hello,") {
 		t.Fatalf("signed-out home page greets someone: %q", text)
 	}
 
 	// 2. Click it: the SDK redirects to Sesame's sign-in page.
 	b.clickButton("Sign In", leftApp(baseURL))
-	b.signInOnSesame(s.endpoint, "alice", testPassword)
+	b.signInOnSesame(s.URL, "alice", testPassword)
 
 	// 3. Signed in: back on the app with "Hello, <sub>," and a Sign Out button.
 	hello := fmt.Sprintf("Hello, %s,", userID)
 	b.waitFor("the signed-in home page", stepTimeout,
-		fmt.Sprintf(`location.href === %s && document.body.innerText.includes(%s)`, jsString(baseURL+"/"), jsString(hello)))
+		fmt.Sprintf(`location.href === %s && document.body.innerText.includes(%s)`, e2etest.JSString(baseURL+"/"), e2etest.JSString(hello)))
 	b.waitFor("the Sign Out button", stepTimeout, buttonHydrated("Sign Out"))
 
 	// The session survives a reload (the cookie holds the tokens).
-	b.navigate(baseURL + "/")
+	b.Navigate(baseURL + "/")
 	b.waitFor("the signed-in home page after a reload", stepTimeout,
-		fmt.Sprintf(`document.body.innerText.includes(%s)`, jsString(hello)))
+		fmt.Sprintf(`document.body.innerText.includes(%s)`, e2etest.JSString(hello)))
 
 	// 4. Sign out: back on the signed-out home page.
-	b.clickButton("Sign Out", fmt.Sprintf(`!location.href.startsWith(%s) || !document.body.innerText.includes("Hello,")`, jsString(baseURL)))
+	b.clickButton("Sign Out", fmt.Sprintf(`!location.href.startsWith(%s) || !document.body.innerText.includes("Hello,")`, e2etest.JSString(baseURL)))
 	b.waitFor("the signed-out home page", stepTimeout,
-		fmt.Sprintf(`location.href.startsWith(%s) && !document.body.innerText.includes('Hello,') && [...document.querySelectorAll('button')].some(b => b.textContent.trim() === 'Sign In')`, jsString(baseURL)))
+		fmt.Sprintf(`location.href.startsWith(%s) && !document.body.innerText.includes('Hello,') && [...document.querySelectorAll('button')].some(b => b.textContent.trim() === 'Sign In')`, e2etest.JSString(baseURL)))
 
 	// 5. Signing in again asks for the password again: Sesame's session ended.
 	b.clickButton("Sign In", leftApp(baseURL))
 	b.waitFor("Sesame's sign-in form (again)", stepTimeout,
-		fmt.Sprintf(`location.href.startsWith(%s) && !!document.querySelector('form #password')`, jsString(s.endpoint+"/")))
+		fmt.Sprintf(`location.href.startsWith(%s) && !!document.querySelector('form #password')`, e2etest.JSString(s.URL+"/")))
 	time.Sleep(time.Second)
-	if loc := b.location(); !strings.HasPrefix(loc, s.endpoint+"/") {
+	if loc := b.Location().String(); !strings.HasPrefix(loc, s.URL+"/") {
 		t.Fatalf("after sign-out, Sign In left Sesame's sign-in page on its own (instant redirect?): now at %s", loc)
 	}
 	// And the second sign-in works too.
-	b.signInOnSesame(s.endpoint, "alice", testPassword)
+	b.signInOnSesame(s.URL, "alice", testPassword)
 	b.waitFor("the signed-in home page (second sign-in)", stepTimeout,
-		fmt.Sprintf(`location.href === %s && document.body.innerText.includes(%s)`, jsString(baseURL+"/"), jsString(hello)))
+		fmt.Sprintf(`location.href === %s && document.body.innerText.includes(%s)`, e2etest.JSString(baseURL+"/"), e2etest.JSString(hello)))
 }
 
 // TestNextjsUserInfoAndResourceToken signs in with LOGTO_RESOURCES set and
@@ -189,8 +191,8 @@ func TestNextjsUserInfoAndResourceToken(t *testing.T) {
 
 	// The server component page shows userinfo too.
 	tokensPage := fmt.Sprintf(`document.body.innerText.includes(%s) && document.querySelector('#userinfo').innerText.includes(%s)`,
-		jsString("Signed in as "+userID+"."), jsString(userID))
-	b.navigate(baseURL + "/tokens")
+		e2etest.JSString("Signed in as "+userID+"."), e2etest.JSString(userID))
+	b.Navigate(baseURL + "/tokens")
 	b.waitFor("the /tokens page", stepTimeout, tokensPage)
 
 	// Force the refresh path in a server component: getLogtoContext with
@@ -202,7 +204,7 @@ func TestNextjsUserInfoAndResourceToken(t *testing.T) {
 	}
 	for i := 1; i <= 2; i++ {
 		before := s.requests("POST", "/oidc/token", 200)
-		b.navigate(baseURL + "/tokens")
+		b.Navigate(baseURL + "/tokens")
 		b.waitFor(fmt.Sprintf("the /tokens page after expiring the access token (refresh %d)", i), stepTimeout, tokensPage)
 		after := s.requests("POST", "/oidc/token", 200)
 		for wait := 0; after <= before && wait < 20; wait++ { // the access log line may trail the response
@@ -223,10 +225,10 @@ func TestNextjsUserInfoAndResourceToken(t *testing.T) {
 	}
 	// Twice: the second call must be served from the persisted cookie.
 	for i := 0; i < 2; i++ {
-		b.navigate(baseURL + "/api/token")
-		raw := b.bodyText()
+		b.Navigate(baseURL + "/api/token")
+		raw := b.BodyText()
 		if err := json.Unmarshal([]byte(raw), &got); err != nil {
-			t.Fatalf("/api/token did not return JSON: %v\n%s", err, b.state())
+			t.Fatalf("/api/token did not return JSON: %v\n%s", err, b.State())
 		}
 		if got.Error != "" {
 			t.Fatalf("/api/token: %s\n%s", got.Error, raw)

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/sesameauth/sesame/e2e/internal/e2etest"
 )
 
 // runNodeTest runs `node --test <file>` in examples/logto-node with env and
@@ -64,7 +66,7 @@ func testLogtoNodeSDK(t *testing.T, serveArgs ...string) {
 	s.createResource(t, apiResource, "api")
 
 	runNodeTest(t, "logto-node.test.mjs", envList(
-		"SESAME_ENDPOINT", s.endpoint,
+		"SESAME_ENDPOINT", s.URL,
 		"SESAME_APP_ID", a.ID,
 		"SESAME_APP_SECRET", a.Secret,
 		"SESAME_REDIRECT_URI", redirect,
@@ -80,13 +82,13 @@ func testLogtoNodeSDK(t *testing.T, serveArgs ...string) {
 // (examples/logto-node/logto-express.test.mjs).
 func TestLogtoExpress(t *testing.T) {
 	s := startSesame(t)
-	port := freePort(t)
+	port := e2etest.FreePort(t)
 	base := fmt.Sprintf("http://localhost:%d", port)
 	a := s.createApp(t, "express", base+"/logto/sign-in-callback", base+"/")
 	userID := s.createUser(t, "alice", testPassword)
 
 	runNodeTest(t, "logto-express.test.mjs", envList(
-		"SESAME_ENDPOINT", s.endpoint,
+		"SESAME_ENDPOINT", s.URL,
 		"SESAME_EXPRESS_APP_ID", a.ID,
 		"SESAME_EXPRESS_APP_SECRET", a.Secret,
 		"SESAME_EXPRESS_PORT", fmt.Sprint(port),

@@ -92,7 +92,7 @@ func TestDatabaseDown(t *testing.T) {
 	if s, _ := get(0, "/readyz"); s != 200 {
 		t.Errorf("/readyz after recovery: %d", s)
 	}
-	if a.process().exited() {
+	if a.process().Exited() {
 		t.Errorf("replica A exited")
 	}
 }

@@ -18,14 +18,11 @@ package scale
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -34,99 +31,25 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/sesameauth/sesame/e2e/internal/e2etest"
 )
 
-var bins struct{ sesame string }
-
-func TestMain(m *testing.M) { os.Exit(runMain(m)) }
-
-func runMain(m *testing.M) int {
-	flag.Parse()
-	dir, err := os.MkdirTemp("", "sesame-scale-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "scale e2e:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	root, err := repoRoot()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "scale e2e:", err)
-		return 1
-	}
-	bins.sesame = filepath.Join(dir, "sesame")
-	cmd := exec.Command("go", "build", "-o", bins.sesame, "./cmd/sesame")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "scale e2e: go build: %v\n%s", err, out)
-		return 1
-	}
-	return m.Run()
-}
-
-func repoRoot() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.work")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.work above %s", wd)
-		}
-	}
-}
+func TestMain(m *testing.M) { e2etest.Main(m) }
 
 // testSecret is the shared SESAME_SECRET of every replica.
 const testSecret = "scale-test-secret-0123456789abcdef-0123456789"
 
-// ---- small helpers ----
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+var randomHex = e2etest.RandomHex
 
 // ---- PostgreSQL ----
 
@@ -190,61 +113,6 @@ func openDB(t testing.TB, dsn string) *sql.DB {
 
 // ---- processes ----
 
-type process struct {
-	name string
-	cmd  *exec.Cmd
-	log  *syncBuffer
-	done chan struct{}
-	err  error
-}
-
-func startProcess(t testing.TB, name string, log *syncBuffer, env []string, args ...string) *process {
-	t.Helper()
-	p := &process{name: name, log: log, done: make(chan struct{})}
-	p.cmd = exec.Command(bins.sesame, args...)
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stdout = log
-	p.cmd.Stderr = log
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	go func() {
-		p.err = p.cmd.Wait()
-		close(p.done)
-	}()
-	return p
-}
-
-func (p *process) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// kill sends SIGKILL and waits for the exit.
-func (p *process) kill() {
-	if !p.exited() {
-		_ = syscall.Kill(p.cmd.Process.Pid, syscall.SIGKILL)
-	}
-	<-p.done
-}
-
-// stop sends SIGTERM, then SIGKILL after 5 s.
-func (p *process) stop() {
-	if !p.exited() {
-		_ = syscall.Kill(p.cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(5 * time.Second):
-			p.kill()
-		}
-	}
-}
-
 // replica is one `sesame serve` on a fixed port; it can be killed and
 // restarted on the same port.
 type replica struct {
@@ -256,16 +124,17 @@ type replica struct {
 	store    []string // --database-url … or --data …
 	env      []string
 	extra    []string
-	log      *syncBuffer
+	bin      string
+	log      *e2etest.SyncBuffer
 	mu       sync.Mutex
-	proc     *process
+	proc     *e2etest.Process
 }
 
 func newReplica(t testing.TB, name, endpoint string, storeArgs, env []string, extra ...string) *replica {
 	t.Helper()
-	port := freePort(t)
+	port := e2etest.FreePort(t)
 	r := &replica{t: t, name: name, port: port, URL: "http://127.0.0.1:" + strconv.Itoa(port), endpoint: endpoint,
-		store: storeArgs, env: env, extra: extra, log: &syncBuffer{}}
+		store: storeArgs, env: env, extra: extra, bin: e2etest.SesameBinary(t), log: &e2etest.SyncBuffer{}}
 	t.Cleanup(func() {
 		r.stop()
 		if t.Failed() || os.Getenv("SESAME_SCALE_LOGS") != "" {
@@ -287,10 +156,10 @@ func (r *replica) start() {
 		"--secret", testSecret, "--log-level", "warn"}, r.store...)
 	args = append(args, r.extra...)
 	fmt.Fprintf(r.log, "[scale] %s start\n", time.Now().Format("15:04:05.000"))
-	r.proc = startProcess(r.t, r.name, r.log, r.env, args...)
+	r.proc = e2etest.StartWithLog(r.t, r.name, e2etest.Command(r.bin, r.env, args...), r.log)
 }
 
-func (r *replica) process() *process {
+func (r *replica) process() *e2etest.Process {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.proc
@@ -299,97 +168,55 @@ func (r *replica) process() *process {
 // waitReady polls /readyz until 200.
 func (r *replica) waitReady(t testing.TB) {
 	t.Helper()
-	c := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	var last string
-	for time.Now().Before(deadline) {
-		if p := r.process(); p.exited() {
-			t.Fatalf("%s exited while starting: %v\n%s", r.name, p.err, r.log.String())
-		}
-		resp, err := c.Get(r.URL + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-			last = resp.Status
-		} else {
-			last = err.Error()
-		}
-		time.Sleep(30 * time.Millisecond)
-	}
-	t.Fatalf("%s not ready within 30s (last: %s)\n%s", r.name, last, r.log.String())
+	r.process().WaitHTTP(t, r.URL+"/readyz", 30*time.Second)
 }
 
 func (r *replica) kill() {
 	if p := r.process(); p != nil {
 		fmt.Fprintf(r.log, "[scale] %s SIGKILL\n", time.Now().Format("15:04:05.000"))
-		p.kill()
+		p.Kill()
 	}
 }
 
 func (r *replica) stop() {
 	if p := r.process(); p != nil {
-		p.stop()
+		p.Stop()
 	}
+}
+
+// scaleCLI runs sesame commands with the replicas' shared secret on the
+// store storeArgs.
+func scaleCLI(t testing.TB, storeArgs []string) *e2etest.CLI {
+	return &e2etest.CLI{Bin: e2etest.SesameBinary(t), Env: []string{"SESAME_SECRET=" + testSecret}, Store: storeArgs}
 }
 
 // sesameCLI runs a sesame command and returns stdout.
 func sesameCLI(t testing.TB, args ...string) []byte {
 	t.Helper()
-	out, err := sesameCLIErr(args...)
-	if err != nil {
-		t.Fatalf("sesame %s: %v", strings.Join(args, " "), err)
-	}
-	return out
+	return scaleCLI(t, nil).Run(t, args...)
 }
 
-func sesameCLIErr(args ...string) ([]byte, error) {
-	var stdout, stderr bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bins.sesame, args...)
-	cmd.Env = append(os.Environ(), "SESAME_SECRET="+testSecret)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return stdout.Bytes(), fmt.Errorf("%w\nstdout: %s\nstderr: %s", err, stdout.String(), stderr.String())
-	}
-	return stdout.Bytes(), nil
-}
+type appInfo = e2etest.App
 
-type appInfo struct {
-	ID     string `json:"id"`
-	Secret string `json:"secret"`
-}
-
+// createApp registers an app "Scale <typ>"; each redirect URI <base>/callback
+// comes with the post-logout redirect URI <base>/.
 func createApp(t testing.TB, storeArgs []string, typ string, redirects ...string) appInfo {
 	t.Helper()
-	args := append([]string{"apps", "create", "--name", "Scale " + typ, "--type", typ, "--json"}, storeArgs...)
+	spec := e2etest.AppSpec{Name: "Scale " + typ, Type: typ, RedirectURIs: redirects}
 	for _, r := range redirects {
-		args = append(args, "--redirect-uri", r, "--post-logout-redirect-uri", strings.TrimSuffix(r, "/callback")+"/")
+		spec.PostLogoutRedirectURIs = append(spec.PostLogoutRedirectURIs, strings.TrimSuffix(r, "/callback")+"/")
 	}
-	var a appInfo
-	if err := json.Unmarshal(sesameCLI(t, args...), &a); err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return scaleCLI(t, storeArgs).CreateApp(t, spec)
 }
 
 func createUser(t testing.TB, storeArgs []string, username, pw string) string {
 	t.Helper()
-	var u struct {
-		ID string `json:"id"`
-	}
-	out := sesameCLI(t, append([]string{"users", "create", "--username", username, "--password", pw, "--email", username + "@example.com", "--json"}, storeArgs...)...)
-	if err := json.Unmarshal(out, &u); err != nil {
-		t.Fatal(err)
-	}
-	return u.ID
+	return scaleCLI(t, storeArgs).CreateUser(t, username, pw, username+"@example.com")
 }
 
 func createResource(t testing.TB, storeArgs []string, indicator string) {
 	t.Helper()
-	sesameCLI(t, append([]string{"resources", "create", "--indicator", indicator, "--name", "API", "--scope", "read", "--json"}, storeArgs...)...)
+	scaleCLI(t, storeArgs).CreateResource(t, indicator, "API", "read")
 }
 
 // ---- load balancer ----

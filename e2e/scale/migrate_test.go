@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sesameauth/sesame/e2e/internal/e2etest"
 )
 
 // TestMigrateKilled runs `sesame migrate` on a fresh database and kills it
@@ -27,17 +29,17 @@ func TestMigrateKilled(t *testing.T) {
 				} else {
 					st = []string{"--data", filepath.Join(t.TempDir(), "data")}
 				}
-				log := &syncBuffer{}
-				p := startProcess(t, "migrate", log, nil, append([]string{"migrate"}, st...)...)
+				cli := scaleCLI(t, nil)
+				p := e2etest.Start(t, "migrate", e2etest.Command(cli.Bin, cli.Env, append([]string{"migrate"}, st...)...))
 				time.Sleep(time.Duration(rand.IntN(150)) * time.Millisecond)
-				if p.exited() {
+				if p.Exited() {
 					outcomes["finished before the kill"]++
 				} else {
-					p.kill()
+					p.Kill()
 					outcomes["killed"]++
 				}
 				ch := make(chan error, 1)
-				go func() { _, err := sesameCLIErr(append([]string{"migrate"}, st...)...); ch <- err }()
+				go func() { _, err := cli.RunErr(append([]string{"migrate"}, st...)...); ch <- err }()
 				select {
 				case err := <-ch:
 					if err != nil {

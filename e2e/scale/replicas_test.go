@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sesameauth/sesame/e2e/internal/e2etest"
 )
 
 // cluster is N replicas of sesame on one fresh PostgreSQL database, behind
@@ -100,8 +102,8 @@ func TestConcurrentStartFreshDatabase(t *testing.T) {
 // TestReplicas: two replicas, every request alternating between them.
 func TestReplicas(t *testing.T) {
 	ctx := context.Background()
-	rp1 := newRelyingParty(t, "rp1")
-	rp2 := newRelyingParty(t, "rp2")
+	rp1 := e2etest.NewRelyingParty(t, "rp1")
+	rp2 := e2etest.NewRelyingParty(t, "rp2")
 	c := newCluster(t, 2, nil)
 	st := c.storeArgs
 	// migrate again: a no-op on an up-to-date database.
@@ -119,10 +121,10 @@ func TestReplicas(t *testing.T) {
 	web := createApp(t, st, "traditional", "http://127.0.0.1:9/callback")
 	m2m := createApp(t, st, "m2m")
 	createResource(t, st, "https://api.example/scale")
-	for _, rp := range []*relyingParty{rp1, rp2} {
+	for _, rp := range []*e2etest.RelyingParty{rp1, rp2} {
 		a := createApp(t, st, "traditional", rp.URL+"/callback")
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if err := rp.connect(cctx, c.lb.URL+"/oidc", a.ID, a.Secret); err != nil {
+		if err := rp.Connect(cctx, c.lb.URL+"/oidc", a.ID, a.Secret); err != nil {
 			t.Fatal(err)
 		}
 		cancel()
@@ -130,19 +132,19 @@ func TestReplicas(t *testing.T) {
 	c.lb.snapshot()
 
 	t.Run("chromium sign-in and SSO alternate replicas", func(t *testing.T) {
-		ch := startChrome(t)
-		tab := ch.newTab(t)
+		ch := e2etest.StartChrome(t)
+		tab := ch.NewTab(t)
 		c.lb.order()
-		tab.navigate(rp1.URL + "/login")
-		tab.waitFor("Sesame's sign-in form", onPage(c.lb.URL+"/sign-in?")+` && document.querySelector('form #password')`)
-		tab.submitSignIn("alice", pw)
-		got, _ := signedInAs(t, tab.waitCallback(rp1))
+		tab.Navigate(rp1.URL + "/login")
+		tab.WaitFor("Sesame's sign-in form", e2etest.OnPage(c.lb.URL+"/sign-in?")+` && document.querySelector('form #password')`)
+		tab.SubmitSignIn("alice", pw)
+		got, _ := e2etest.SignedInAs(t, tab.WaitCallback(rp1))
 		if got != sub {
 			t.Fatalf("rp1 signed in as %s, want %s", got, sub)
 		}
 		checkAlternation(t, "sign-in", c.lb.order())
-		tab.navigate(rp2.URL + "/login")
-		got2, _ := signedInAs(t, tab.waitCallback(rp2))
+		tab.Navigate(rp2.URL + "/login")
+		got2, _ := e2etest.SignedInAs(t, tab.WaitCallback(rp2))
 		if got2 != sub {
 			t.Fatalf("rp2 (SSO) signed in as %s, want %s", got2, sub)
 		}

@@ -1,11 +1,9 @@
 //go:build e2e
 
-package browser
+package e2etest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html"
@@ -21,7 +19,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// relyingParty is a minimal server-side OIDC web app built with go-oidc and
+// RelyingParty is a minimal server-side OIDC web app built with go-oidc and
 // x/oauth2, as a third-party developer would write it. It registers with
 // Sesame as a traditional (confidential) app.
 //
@@ -31,49 +29,53 @@ import (
 //	GET /logout            → RP-initiated logout with client_id, post_logout_redirect_uri=<rp>/ and state
 //	GET /                  → home; after logout shows whether the echoed state matched
 //	GET /frame             → a page embedding Sesame (and a control page) in iframes
-type relyingParty struct {
-	name     string // cookie prefix, e.g. "rp1"
+type RelyingParty struct {
+	Name     string // cookie prefix and page title, e.g. "rp1"
 	URL      string // http://127.0.0.1:<port>
 	ClientID string
-	secret   string
-	issuer   string
 
-	srv      *httptest.Server
-	provider *oidc.Provider
+	issuer   string
 	verifier *oidc.IDTokenVerifier
 	oauth    *oauth2.Config
 	endSess  string
 
-	// frameSrc is what /frame embeds; set by the test.
-	frameSrc, controlSrc string
-
-	mu          sync.Mutex
-	logoutState string // the state of the last /logout
+	mu                   sync.Mutex
+	frameSrc, controlSrc string // what /frame embeds; see SetFrame
+	logoutState          string // the state of the last /logout
 }
 
-// lastLogoutState is the state the RP sent with its last logout request.
-func (rp *relyingParty) lastLogoutState() string {
+// LastLogoutState is the state the RP sent with its last logout request.
+func (rp *RelyingParty) LastLogoutState() string {
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
 	return rp.logoutState
 }
 
-// newRelyingParty starts the RP's server; connect must be called once the
-// client is registered.
-func newRelyingParty(t testing.TB, name string) *relyingParty {
+// SetFrame sets what /frame embeds: src in the iframe #sesame and control
+// in the iframe #control.
+func (rp *RelyingParty) SetFrame(src, control string) {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	rp.frameSrc, rp.controlSrc = src, control
+}
+
+// NewRelyingParty starts the RP's server on 127.0.0.1; Connect must be
+// called once its client is registered (redirect URI <URL>/callback,
+// post-logout redirect URI <URL>/).
+func NewRelyingParty(t testing.TB, name string) *RelyingParty {
 	t.Helper()
-	rp := &relyingParty{name: name}
-	rp.srv = httptest.NewServer(http.HandlerFunc(rp.serve))
-	t.Cleanup(rp.srv.Close)
-	rp.URL = rp.srv.URL
+	rp := &RelyingParty{Name: name}
+	srv := httptest.NewServer(http.HandlerFunc(rp.serve))
+	t.Cleanup(srv.Close)
+	rp.URL = srv.URL
 	if !strings.HasPrefix(rp.URL, "http://127.0.0.1:") {
 		t.Fatalf("RP listens on %s, want 127.0.0.1", rp.URL)
 	}
 	return rp
 }
 
-// connect discovers Sesame and configures the OAuth client.
-func (rp *relyingParty) connect(ctx context.Context, issuer, clientID, secret string) error {
+// Connect discovers the issuer and configures the OAuth client.
+func (rp *RelyingParty) Connect(ctx context.Context, issuer, clientID, secret string) error {
 	p, err := oidc.NewProvider(ctx, issuer)
 	if err != nil {
 		return fmt.Errorf("discovery: %w", err)
@@ -87,7 +89,7 @@ func (rp *relyingParty) connect(ctx context.Context, issuer, clientID, secret st
 	if meta.EndSession == "" {
 		return errors.New("discovery has no end_session_endpoint")
 	}
-	rp.issuer, rp.ClientID, rp.secret, rp.provider, rp.endSess = issuer, clientID, secret, p, meta.EndSession
+	rp.issuer, rp.ClientID, rp.endSess = issuer, clientID, meta.EndSession
 	rp.verifier = p.Verifier(&oidc.Config{ClientID: clientID})
 	rp.oauth = &oauth2.Config{
 		ClientID: clientID, ClientSecret: secret, Endpoint: p.Endpoint(),
@@ -96,22 +98,16 @@ func (rp *relyingParty) connect(ctx context.Context, issuer, clientID, secret st
 	return nil
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func (rp *RelyingParty) cookie(suffix string) string { return rp.Name + "_" + suffix }
 
-func (rp *relyingParty) cookie(suffix string) string { return rp.name + "_" + suffix }
-
-func (rp *relyingParty) page(w http.ResponseWriter, status int, body string) {
+func (rp *RelyingParty) page(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	fmt.Fprintf(w, "<!doctype html><html><head><title>%s</title></head><body>%s</body></html>", html.EscapeString(rp.name), body)
+	fmt.Fprintf(w, "<!doctype html><html><head><title>%s</title></head><body>%s</body></html>", html.EscapeString(rp.Name), body)
 }
 
-func (rp *relyingParty) serve(w http.ResponseWriter, r *http.Request) {
+func (rp *RelyingParty) serve(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/":
 		rp.home(w, r)
@@ -122,17 +118,20 @@ func (rp *relyingParty) serve(w http.ResponseWriter, r *http.Request) {
 	case "/logout":
 		rp.logout(w, r)
 	case "/frame":
+		rp.mu.Lock()
+		src, control := rp.frameSrc, rp.controlSrc
+		rp.mu.Unlock()
 		rp.page(w, http.StatusOK, fmt.Sprintf(`<h1>%s embeds Sesame</h1>`+
 			`<iframe id="sesame" title="sesame" src="%s" width="600" height="400"></iframe>`+
 			`<iframe id="control" title="control" src="%s" width="600" height="200"></iframe>`,
-			html.EscapeString(rp.name), html.EscapeString(rp.frameSrc), html.EscapeString(rp.controlSrc)))
+			html.EscapeString(rp.Name), html.EscapeString(src), html.EscapeString(control)))
 	default:
 		http.NotFound(w, r)
 	}
 }
 
-func (rp *relyingParty) home(w http.ResponseWriter, r *http.Request) {
-	body := fmt.Sprintf(`<h1 id="home">%s home</h1>`, html.EscapeString(rp.name))
+func (rp *RelyingParty) home(w http.ResponseWriter, r *http.Request) {
+	body := fmt.Sprintf(`<h1 id="home">%s home</h1>`, html.EscapeString(rp.Name))
 	if st := r.URL.Query().Get("state"); st != "" {
 		want := ""
 		if c, err := r.Cookie(rp.cookie("logout")); err == nil {
@@ -148,8 +147,8 @@ func (rp *relyingParty) home(w http.ResponseWriter, r *http.Request) {
 	rp.page(w, http.StatusOK, body)
 }
 
-func (rp *relyingParty) login(w http.ResponseWriter, r *http.Request) {
-	state, nonce, verifier := randomHex(16), randomHex(16), oauth2.GenerateVerifier()
+func (rp *RelyingParty) login(w http.ResponseWriter, r *http.Request) {
+	state, nonce, verifier := RandomHex(16), RandomHex(16), oauth2.GenerateVerifier()
 	http.SetCookie(w, &http.Cookie{Name: rp.cookie("flow"), Value: state + "." + nonce + "." + verifier,
 		Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 600})
 	opts := []oauth2.AuthCodeOption{oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)}
@@ -159,11 +158,11 @@ func (rp *relyingParty) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, rp.oauth.AuthCodeURL(state, opts...), http.StatusFound)
 }
 
-func (rp *relyingParty) fail(w http.ResponseWriter, format string, args ...any) {
+func (rp *RelyingParty) fail(w http.ResponseWriter, format string, args ...any) {
 	rp.page(w, http.StatusBadRequest, `<p id="error">RP failure: `+html.EscapeString(fmt.Sprintf(format, args...))+`</p>`)
 }
 
-func (rp *relyingParty) callback(w http.ResponseWriter, r *http.Request) {
+func (rp *RelyingParty) callback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	c, err := r.Cookie(rp.cookie("flow"))
 	if err != nil {
@@ -227,8 +226,8 @@ func (rp *relyingParty) callback(w http.ResponseWriter, r *http.Request) {
 		html.EscapeString(idt.Subject), claims.AuthTime))
 }
 
-func (rp *relyingParty) logout(w http.ResponseWriter, r *http.Request) {
-	state := randomHex(12)
+func (rp *RelyingParty) logout(w http.ResponseWriter, r *http.Request) {
+	state := RandomHex(12)
 	rp.mu.Lock()
 	rp.logoutState = state
 	rp.mu.Unlock()
