@@ -64,6 +64,23 @@ func (h *Handler) handle(r *http.Request) (*provider.TokenResponse, error) {
 	}
 }
 
+// resource resolves the request's RFC 8707 resource indicator (at most one
+// per token). No resource gives the zero Resource: an opaque token.
+func (h *Handler) resource(ctx context.Context, form url.Values) (store.Resource, error) {
+	resources, err := authorize.ParseResources(form["resource"])
+	if err != nil || len(resources) > 1 {
+		return store.Resource{}, oauth2err.New(oauth2err.InvalidTarget, "at most one valid resource may be requested per token")
+	}
+	if len(resources) == 0 {
+		return store.Resource{}, nil
+	}
+	res, err := h.P.Store.GetResourceByIndicator(ctx, resources[0])
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Resource{}, oauth2err.New(oauth2err.InvalidTarget, "resource is not registered")
+	}
+	return res, err
+}
+
 var errBadCode = oauth2err.New(oauth2err.InvalidGrant, "the authorization code is invalid, expired or already used")
 
 func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form url.Values) (*provider.TokenResponse, error) {
@@ -74,26 +91,15 @@ func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form ur
 	if code == "" {
 		return nil, oauth2err.New(oauth2err.InvalidRequest, "code is required")
 	}
-	resources, err := authorize.ParseResources(form["resource"])
-	if err != nil || len(resources) > 1 {
-		return nil, oauth2err.New(oauth2err.InvalidTarget, "at most one valid resource may be requested per token")
+	res, err := h.resource(ctx, form)
+	if err != nil {
+		return nil, err
 	}
+	resource, ttl := res.Indicator, res.AccessTokenTTL
 	var (
-		pending  provider.PendingAccessToken
-		refresh  string
-		resource string
-		ttl      time.Duration
+		pending provider.PendingAccessToken
+		refresh string
 	)
-	if len(resources) == 1 {
-		resource = resources[0]
-		res, err := h.P.Store.GetResourceByIndicator(ctx, resource)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, oauth2err.New(oauth2err.InvalidTarget, "resource is not registered")
-		} else if err != nil {
-			return nil, err
-		}
-		ttl = res.AccessTokenTTL
-	}
 	now := h.P.Time()
 	ac, err := h.P.Store.RedeemCode(ctx, provider.Hash(code), now, func(ac store.AuthCode) (store.CodeIssue, error) {
 		// Every check below runs after the code is consumed: a failed
@@ -226,25 +232,14 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 	if presented == "" {
 		return nil, oauth2err.New(oauth2err.InvalidRequest, "refresh_token is required")
 	}
-	resources, err := authorize.ParseResources(form["resource"])
-	if err != nil || len(resources) > 1 {
-		return nil, oauth2err.New(oauth2err.InvalidTarget, "at most one valid resource may be requested per token")
-	}
 	if form.Has("organization_id") {
 		return nil, oauth2err.New(oauth2err.InvalidTarget, "organizations are not supported")
 	}
-	var resource string
-	var ttl time.Duration
-	if len(resources) == 1 {
-		resource = resources[0]
-		res, err := h.P.Store.GetResourceByIndicator(ctx, resource)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, oauth2err.New(oauth2err.InvalidTarget, "resource is not registered")
-		} else if err != nil {
-			return nil, err
-		}
-		ttl = res.AccessTokenTTL
+	res, err := h.resource(ctx, form)
+	if err != nil {
+		return nil, err
 	}
+	resource, ttl := res.Indicator, res.AccessTokenTTL
 	requested := provider.SplitScope(form.Get("scope"))
 	now := h.P.Time()
 	var (
@@ -341,25 +336,11 @@ func (h *Handler) clientCredentials(ctx context.Context, c store.Client, form ur
 	if c.Type != store.AppM2M {
 		return nil, oauth2err.New(oauth2err.UnauthorizedClient, "client_credentials is only for machine-to-machine apps")
 	}
-	resources, err := authorize.ParseResources(form["resource"])
-	if err != nil || len(resources) > 1 {
-		return nil, oauth2err.New(oauth2err.InvalidTarget, "at most one valid resource may be requested per token")
+	res, err := h.resource(ctx, form)
+	if err != nil {
+		return nil, err
 	}
-	var (
-		resource string
-		allowed  []string
-		ttl      time.Duration
-	)
-	if len(resources) == 1 {
-		resource = resources[0]
-		res, err := h.P.Store.GetResourceByIndicator(ctx, resource)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, oauth2err.New(oauth2err.InvalidTarget, "resource is not registered")
-		} else if err != nil {
-			return nil, err
-		}
-		allowed, ttl = res.Scopes, res.AccessTokenTTL
-	}
+	resource, allowed, ttl := res.Indicator, res.Scopes, res.AccessTokenTTL
 	var scopes []string
 	for _, s := range provider.SplitScope(form.Get("scope")) {
 		switch {

@@ -455,12 +455,9 @@ func (s *Store) RevokeAccessToken(ctx context.Context, hash []byte, now time.Tim
 
 // --- throttle
 
-// ReserveAttempt implements store.Throttle with one upsert. Windows are
-// aligned to multiples of window since the Unix epoch, so every replica
-// computes the same window for the same instant. A stored window later than
-// now's (clock skew between replicas) is treated as current rather than
-// reset.
-func (s *Store) ReserveAttempt(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, time.Time, error) {
+// throttleWindow returns the (positive) window and the start, in Unix
+// nanoseconds, of the window that contains now.
+func throttleWindow(now time.Time, window time.Duration) (time.Duration, int64) {
 	if window <= 0 {
 		window = time.Nanosecond
 	}
@@ -469,6 +466,16 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit int, windo
 	if t < 0 && t%int64(window) != 0 {
 		start -= int64(window)
 	}
+	return window, start
+}
+
+// ReserveAttempt implements store.Throttle with one upsert. Windows are
+// aligned to multiples of window since the Unix epoch, so every replica
+// computes the same window for the same instant. A stored window later than
+// now's (clock skew between replicas) is treated as current rather than
+// reset.
+func (s *Store) ReserveAttempt(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, time.Time, error) {
+	window, start := throttleWindow(now, window)
 	end := start + int64(window)
 	if limit <= 0 {
 		return false, fromNS(end), nil
@@ -500,14 +507,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit int, windo
 
 // CheckAttempts implements store.Throttle with one read.
 func (s *Store) CheckAttempts(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, time.Time, error) {
-	if window <= 0 {
-		window = time.Nanosecond
-	}
-	t := now.UnixNano()
-	start := t - t%int64(window)
-	if t < 0 && t%int64(window) != 0 {
-		start -= int64(window)
-	}
+	window, start := throttleWindow(now, window)
 	var wstart, wend, count int64
 	err := s.rq.QueryRowContext(ctx, s.d.q(`SELECT window_start, window_end, count FROM throttle WHERE key = $1`), key).Scan(&wstart, &wend, &count)
 	if errors.Is(err, sql.ErrNoRows) {
