@@ -3,6 +3,7 @@ package discovery
 import (
 	"encoding/json"
 	"net/http"
+	"sync"
 
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
@@ -12,6 +13,9 @@ import (
 // Handler serves discovery and JWKS.
 type Handler struct {
 	P *provider.Provider
+
+	once sync.Once
+	doc  []byte // the discovery document never changes while the server runs
 }
 
 // Mount registers the routes.
@@ -78,9 +82,13 @@ func Document(p *provider.Provider) Metadata {
 }
 
 func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
+	h.once.Do(func() {
+		h.doc, _ = json.Marshal(Document(h.P)) // plain strings and slices: cannot fail
+		h.doc = append(h.doc, '\n')
+	})
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	json.NewEncoder(w).Encode(Document(h.P))
+	w.Write(h.doc)
 }
 
 func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) {
