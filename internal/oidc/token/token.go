@@ -136,7 +136,17 @@ func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form ur
 	case err != nil:
 		return nil, err
 	}
-	user, err := h.activeUser(ctx, ac.UserID, ac.GrantID)
+	return h.respond(ctx, ac.GrantID, pending, refresh, ttl, resource, provider.IDTokenParams{ClientID: c.ID,
+		Scopes: ac.Scopes, Nonce: ac.Nonce, SID: ac.SID, AuthTime: ac.AuthTime})
+}
+
+// respond finishes a user grant after its transaction committed: it checks
+// the user is still active, signs what needs signing (outside any
+// transaction) and builds the response, with a fresh ID token when openid
+// was granted. The user is the one pending's row was issued to.
+func (h *Handler) respond(ctx context.Context, grantID string, pending provider.PendingAccessToken, refresh string,
+	ttl time.Duration, resource string, idt provider.IDTokenParams) (*provider.TokenResponse, error) {
+	user, err := h.activeUser(ctx, pending.Row.UserID, grantID)
 	if err != nil {
 		return nil, err
 	}
@@ -145,11 +155,10 @@ func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form ur
 		return nil, err
 	}
 	resp := &provider.TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: expiresIn(ttl),
-		Scope: provider.JoinScope(accessScopes(ac.Scopes, resource)), RefreshToken: refresh}
-	if provider.Has(ac.Scopes, provider.ScopeOpenID) {
-		resp.IDToken, err = h.P.IDToken(ctx, provider.IDTokenParams{User: user, ClientID: c.ID, Scopes: ac.Scopes,
-			Nonce: ac.Nonce, SID: ac.SID, AuthTime: ac.AuthTime, AccessToken: access})
-		if err != nil {
+		Scope: provider.JoinScope(accessScopes(idt.Scopes, resource)), RefreshToken: refresh}
+	if provider.Has(idt.Scopes, provider.ScopeOpenID) {
+		idt.User, idt.AccessToken = user, access
+		if resp.IDToken, err = h.P.IDToken(ctx, idt); err != nil {
 			return nil, err
 		}
 	}
@@ -247,7 +256,9 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 		next    string
 		scopes  []string
 	)
+	var grant store.Grant // the transaction already read it: no second lookup
 	rt, err := h.P.Store.UseRefreshToken(ctx, provider.Hash(presented), now, func(rt store.RefreshToken, g store.Grant) (store.RefreshIssue, error) {
+		grant = g
 		if rt.ClientID != c.ID {
 			return store.RefreshIssue{}, errBadRefresh
 		}
@@ -285,28 +296,8 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 	if next == "" {
 		next = presented
 	}
-	user, err := h.activeUser(ctx, rt.UserID, rt.GrantID)
-	if err != nil {
-		return nil, err
-	}
-	access, err := h.P.FinishAccessToken(ctx, pending)
-	if err != nil {
-		return nil, err
-	}
-	resp := &provider.TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: expiresIn(ttl),
-		Scope: provider.JoinScope(accessScopes(scopes, resource)), RefreshToken: next}
-	if provider.Has(scopes, provider.ScopeOpenID) {
-		g, err := h.P.Store.GetGrant(ctx, rt.GrantID)
-		if err != nil {
-			return nil, err
-		}
-		resp.IDToken, err = h.P.IDToken(ctx, provider.IDTokenParams{User: user, ClientID: c.ID, Scopes: scopes,
-			SID: g.SID, AuthTime: g.AuthTime, AccessToken: access})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return resp, nil
+	return h.respond(ctx, rt.GrantID, pending, next, ttl, resource, provider.IDTokenParams{ClientID: c.ID,
+		Scopes: scopes, SID: grant.SID, AuthTime: grant.AuthTime})
 }
 
 // rotation applies Logto's policy (logto-compat §8.2): public clients rotate
