@@ -78,7 +78,11 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		return nil, err
 	}
 	p := &provider.Provider{Issuer: cfg.Issuer(), Endpoint: cfg.Endpoint, Store: st, Keys: km, Log: log, Now: opts.Now}
-	sessions := &session.Manager{Store: st, Secure: cfg.Secure(), TTL: provider.SessionTTL, Now: opts.Now}
+	sessionTTL := cfg.SessionLifetime
+	if sessionTTL == 0 {
+		sessionTTL = provider.SessionTTL
+	}
+	sessions := &session.Manager{Store: st, Secure: cfg.Secure(), TTL: sessionTTL, IdleTimeout: cfg.SessionIdleTimeout, Now: opts.Now}
 	csrf := &httpx.CSRF{Key: secret.Derive(master, "csrf"), Secure: cfg.Secure()}
 	origin := http.NewCrossOriginProtection()
 	if err := origin.AddTrustedOrigin(originOf(cfg.Endpoint)); err != nil {

@@ -116,6 +116,9 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"serve", "--addr", "nonsense"},
 		{"serve", "--signing-alg", "HS256"},
 		{"serve", "--secret", "short"},
+		{"serve", "--session-idle-timeout", "10s"},
+		{"serve", "--session-lifetime", "-1h"},
+		{"serve", "--session-lifetime", "3days"},
 		{"keys", "rotate", "--signing-alg", "none"},
 		{"apps", "list", "extra-arg"},
 	} {
@@ -134,6 +137,32 @@ func TestBadInputWritesNothing(t *testing.T) {
 		if _, err := os.Stat(dir); err == nil {
 			t.Errorf("%v: bad input created %s", args, dir)
 		}
+	}
+}
+
+// TestBadEnvironment: a SESAME_* value that does not parse is a one-line
+// error naming the variable, not a silent fallback to the default.
+func TestBadEnvironment(t *testing.T) {
+	for _, c := range []struct {
+		name, value string
+		args        []string
+	}{
+		{"SESAME_SESSION_IDLE_TIMEOUT", "3days", []string{"serve"}},
+		{"SESAME_SESSION_LIFETIME", "forever", []string{"serve"}},
+		{"SESAME_REGISTRATION", "maybe", []string{"serve"}},
+		{"SESAME_KEY_PUBLISH_DELAY", "soon", []string{"keys", "rotate"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(c.name, c.value)
+			dir := filepath.Join(t.TempDir(), "data")
+			code, _, errs := run(t, append(c.args, "--data", dir)...)
+			if code != 2 || !strings.Contains(errs, c.name) || strings.Count(strings.TrimRight(errs, "\n"), "\n") != 0 {
+				t.Errorf("%s=%s: exit %d, stderr %q; want 2 and one line naming the variable", c.name, c.value, code, errs)
+			}
+			if _, err := os.Stat(dir); err == nil {
+				t.Errorf("bad environment created %s", dir)
+			}
+		})
 	}
 }
 

@@ -33,6 +33,13 @@ type Config struct {
 	KeyPublishDelay   time.Duration
 	KeyRefresh        time.Duration // how often each replica reloads the key set
 	MetricsAddr       string        // Prometheus /metrics listener; empty: off
+	// SessionLifetime ends an SSO session this long after sign-in, however
+	// active (0: 14 days); SessionIdleTimeout ends it after this long
+	// unused (0: never).
+	SessionLifetime    time.Duration
+	SessionIdleTimeout time.Duration
+
+	envErrs []error // SESAME_* values that did not parse; see ValidateStore
 }
 
 func env(name, def string) string {
@@ -42,22 +49,27 @@ func env(name, def string) string {
 	return def
 }
 
-func envBool(name string, def bool) bool {
+// envBool and envDuration read typed defaults from the environment. A value
+// that does not parse is remembered and reported by ValidateStore, so a
+// typo in SESAME_* is an error rather than a silent fallback.
+func (c *Config) envBool(name string, def bool) bool {
 	if v, ok := os.LookupEnv(name); ok {
 		b, err := strconv.ParseBool(v)
 		if err == nil {
 			return b
 		}
+		c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q is not a boolean (true or false)", name, v))
 	}
 	return def
 }
 
-func envDuration(name string, def time.Duration) time.Duration {
+func (c *Config) envDuration(name string, def time.Duration) time.Duration {
 	if v, ok := os.LookupEnv(name); ok {
 		d, err := time.ParseDuration(v)
 		if err == nil {
 			return d
 		}
+		c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q is not a duration (like 90s, 15m or 72h)", name, v))
 	}
 	return def
 }
@@ -77,9 +89,11 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", env("SESAME_LOG_FORMAT", "text"), "log format: text or json (env SESAME_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SESAME_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env SESAME_LOG_LEVEL)")
 	fs.StringVar(&c.SigningAlg, "signing-alg", env("SESAME_SIGNING_ALG", "ES384"), "ID token signing algorithm: ES384, ES256 or RS256 (env SESAME_SIGNING_ALG)")
-	fs.BoolVar(&c.AllowRegistration, "registration", envBool("SESAME_REGISTRATION", true), "let users create accounts on the sign-in page (env SESAME_REGISTRATION)")
+	fs.BoolVar(&c.AllowRegistration, "registration", c.envBool("SESAME_REGISTRATION", true), "let users create accounts on the sign-in page (env SESAME_REGISTRATION)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("SESAME_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (env SESAME_TRUSTED_PROXIES)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SESAME_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, apart from the public port; empty: off (env SESAME_METRICS_ADDR)")
+	fs.DurationVar(&c.SessionLifetime, "session-lifetime", c.envDuration("SESAME_SESSION_LIFETIME", 14*24*time.Hour), "how long an SSO session lasts after sign-in, however active; 0: 14 days (env SESAME_SESSION_LIFETIME)")
+	fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", c.envDuration("SESAME_SESSION_IDLE_TIMEOUT", 72*time.Hour), "end an SSO session unused for this long; 0: only the lifetime ends it (env SESAME_SESSION_IDLE_TIMEOUT)")
 	c.KeyFlags(fs)
 }
 
@@ -90,8 +104,8 @@ func (c *Config) SecretFlag(fs *flag.FlagSet) {
 
 // KeyFlags registers the key-rotation settings.
 func (c *Config) KeyFlags(fs *flag.FlagSet) {
-	fs.DurationVar(&c.KeyPublishDelay, "key-publish-delay", envDuration("SESAME_KEY_PUBLISH_DELAY", 2*time.Minute), "how long a rotated-in key is published before it signs (env SESAME_KEY_PUBLISH_DELAY)")
-	fs.DurationVar(&c.KeyRefresh, "key-refresh", envDuration("SESAME_KEY_REFRESH", 0), "how often each replica reloads the signing keys; 0: the smaller of 30s and a quarter of the publish delay (env SESAME_KEY_REFRESH)")
+	fs.DurationVar(&c.KeyPublishDelay, "key-publish-delay", c.envDuration("SESAME_KEY_PUBLISH_DELAY", 2*time.Minute), "how long a rotated-in key is published before it signs (env SESAME_KEY_PUBLISH_DELAY)")
+	fs.DurationVar(&c.KeyRefresh, "key-refresh", c.envDuration("SESAME_KEY_REFRESH", 0), "how often each replica reloads the signing keys; 0: the smaller of 30s and a quarter of the publish delay (env SESAME_KEY_REFRESH)")
 }
 
 // Postgres reports whether the database is PostgreSQL.
@@ -101,6 +115,9 @@ func (c *Config) Postgres() bool {
 
 // ValidateStore checks the database settings.
 func (c *Config) ValidateStore() error {
+	if len(c.envErrs) > 0 {
+		return c.envErrs[0]
+	}
 	if c.DatabaseURL != "" && !c.Postgres() {
 		return errors.New("--database-url must start with postgres:// or postgresql://")
 	}
@@ -150,6 +167,12 @@ func (c *Config) Validate() error {
 	}
 	if c.KeyPublishDelay < 0 {
 		return errors.New("--key-publish-delay must not be negative")
+	}
+	if c.SessionLifetime < 0 || (c.SessionLifetime > 0 && c.SessionLifetime < time.Minute) {
+		return errors.New("--session-lifetime must be 0 (14 days) or at least 1m")
+	}
+	if c.SessionIdleTimeout != 0 && c.SessionIdleTimeout < time.Minute {
+		return errors.New("--session-idle-timeout must be 0 (off) or at least 1m")
 	}
 	return nil
 }

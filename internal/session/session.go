@@ -29,9 +29,19 @@ func (m *Manager) name(n string) string {
 // Manager reads and writes the session cookie.
 type Manager struct {
 	Store  store.Store
-	Secure bool // Secure cookies (https endpoint)
-	TTL    time.Duration
-	Now    func() time.Time
+	Secure bool          // Secure cookies (https endpoint)
+	TTL    time.Duration // absolute lifetime from sign-in
+	// IdleTimeout ends a session the browser has not used for this long;
+	// 0 disables it. Use is recorded at most once per touchInterval, so
+	// the timeout is exact to within that interval.
+	IdleTimeout time.Duration
+	Now         func() time.Time
+}
+
+// touchInterval bounds how often a session's last use is written: a write
+// per SSO hop would make every authorize request a database write.
+func (m *Manager) touchInterval() time.Duration {
+	return min(time.Minute, m.IdleTimeout/10)
 }
 
 func (m *Manager) now() time.Time {
@@ -56,7 +66,16 @@ func (m *Manager) Current(ctx context.Context, r *http.Request) (store.Session, 
 	if err != nil {
 		return store.Session{}, store.User{}, false, err
 	}
-	if !s.ExpiresAt.After(m.now()) {
+	now := m.now()
+	if !s.ExpiresAt.After(now) {
+		return store.Session{}, store.User{}, false, nil
+	}
+	if s.LastSeenAt.Before(s.CreatedAt) {
+		// Written by a version without last_seen_at (a rolling upgrade runs
+		// both): the column's default 0 means "not seen since sign-in".
+		s.LastSeenAt = s.CreatedAt
+	}
+	if m.IdleTimeout > 0 && now.Sub(s.LastSeenAt) >= m.IdleTimeout {
 		return store.Session{}, store.User{}, false, nil
 	}
 	u, err := m.Store.GetUser(ctx, s.UserID)
@@ -65,6 +84,12 @@ func (m *Manager) Current(ctx context.Context, r *http.Request) (store.Session, 
 	}
 	if err != nil {
 		return store.Session{}, store.User{}, false, err
+	}
+	if m.IdleTimeout > 0 && now.Sub(s.LastSeenAt) >= m.touchInterval() {
+		if err := m.Store.TouchSession(ctx, s.IDHash, now); err != nil {
+			return store.Session{}, store.User{}, false, err
+		}
+		s.LastSeenAt = now
 	}
 	return s, u, true, nil
 }
@@ -80,7 +105,7 @@ func (m *Manager) Start(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	now := m.now()
 	tok := provider.NewToken()
 	s := store.Session{IDHash: provider.Hash(tok), SID: provider.NewID(), UserID: userID,
-		AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(m.TTL)}
+		AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(m.TTL), LastSeenAt: now}
 	if err := m.Store.CreateSession(ctx, s); err != nil {
 		return store.Session{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/store/sqlstore"
 )
@@ -52,5 +53,42 @@ func TestSecureCookiesAndRotation(t *testing.T) {
 		if _, _, ok, err := m.Current(ctx, r); ok || err != nil {
 			t.Errorf("forged %q: ok=%v err=%v", v, ok, err)
 		}
+	}
+}
+
+// TestIdleTimeoutAcrossVersions: a session row written by a replica of the
+// previous version (no last_seen_at, so 0) counts as last seen at creation,
+// so a rolling upgrade does not sign users out.
+func TestIdleTimeoutAcrossVersions(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n := time.Now()
+	st.CreateUser(ctx, store.User{ID: "u1", Username: "u1", CreatedAt: n, UpdatedAt: n})
+	tok := "0123456789abcdef0123456789abcdef"
+	st.CreateSession(ctx, store.Session{IDHash: provider.Hash(tok), SID: "s", UserID: "u1", AuthTime: n.Add(-30 * time.Minute),
+		CreatedAt: n.Add(-30 * time.Minute), ExpiresAt: n.Add(10 * time.Hour)}) // LastSeenAt zero
+	clock := n
+	m := &Manager{Store: st, TTL: 2 * time.Hour, IdleTimeout: time.Hour, Now: func() time.Time { return clock }}
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.AddCookie(&http.Cookie{Name: "sesame_session", Value: tok})
+	s, _, ok, err := m.Current(ctx, req)
+	if !ok || err != nil {
+		t.Fatalf("old-version session 30 min after sign-in: ok=%v err=%v", ok, err)
+	}
+	if !s.LastSeenAt.Equal(clock) {
+		t.Errorf("LastSeenAt = %v, want the use just now (%v)", s.LastSeenAt, clock)
+	}
+	// The use was recorded: 59 minutes later it is still live, 61 not.
+	clock = n.Add(59 * time.Minute)
+	if _, _, ok, _ := m.Current(ctx, req); !ok {
+		t.Error("session ended 59 min after its last use")
+	}
+	clock = clock.Add(61 * time.Minute)
+	if _, _, ok, _ := m.Current(ctx, req); ok {
+		t.Error("session live 61 min after its last use")
 	}
 }

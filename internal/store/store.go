@@ -133,6 +133,9 @@ type Session struct {
 	AuthTime  time.Time
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// LastSeenAt is when the browser last used the session (coarse: see
+	// TouchSession); it drives the idle timeout.
+	LastSeenAt time.Time
 }
 
 // Grant ties together everything issued to one client for one user from one
@@ -278,6 +281,10 @@ type Sessions interface {
 	// it that do not outlive it (those without offline_access).
 	DeleteSession(ctx context.Context, idHash []byte) error
 	DeleteUserSessions(ctx context.Context, userID string) error
+	// TouchSession moves the session's LastSeenAt forward to at; it never
+	// moves it back, so racing replicas cannot shorten a session. Touching
+	// a missing session is not an error.
+	TouchSession(ctx context.Context, idHash []byte, at time.Time) error
 }
 
 type Grants interface {

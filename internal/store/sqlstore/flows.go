@@ -82,17 +82,23 @@ func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
 
 // --- sessions
 
-const sessionCols = `id_hash, sid, user_id, auth_time, created_at, expires_at`
+const sessionCols = `id_hash, sid, user_id, auth_time, created_at, expires_at, last_seen_at`
 
 func scanSession(r rowScanner) (store.Session, error) {
 	var x store.Session
-	err := r.Scan(bytesCol{&x.IDHash}, &x.SID, &x.UserID, timeCol{&x.AuthTime}, timeCol{&x.CreatedAt}, timeCol{&x.ExpiresAt})
+	err := r.Scan(bytesCol{&x.IDHash}, &x.SID, &x.UserID, timeCol{&x.AuthTime}, timeCol{&x.CreatedAt}, timeCol{&x.ExpiresAt}, timeCol{&x.LastSeenAt})
 	return x, err
 }
 
 func (s *Store) CreateSession(ctx context.Context, x store.Session) error {
-	_, err := s.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		blob(x.IDHash), x.SID, x.UserID, ns(x.AuthTime), ns(x.CreatedAt), ns(x.ExpiresAt))
+	_, err := s.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		blob(x.IDHash), x.SID, x.UserID, ns(x.AuthTime), ns(x.CreatedAt), ns(x.ExpiresAt), ns(x.LastSeenAt))
+	return err
+}
+
+// TouchSession is one conditional UPDATE: last_seen_at only moves forward.
+func (s *Store) TouchSession(ctx context.Context, idHash []byte, at time.Time) error {
+	_, err := s.exec(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1 AND last_seen_at < $2`, blob(idHash), ns(at))
 	return err
 }
 

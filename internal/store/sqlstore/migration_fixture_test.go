@@ -26,7 +26,7 @@ import (
 // read back through the store API. checks[N] holds the expectations for
 // fixture N. With migration N+1, add fixtures/<N+1>.sql and checks[N+1];
 // never edit an older fixture.
-var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001}
+var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -75,6 +75,24 @@ func gooseProvider(t *testing.T, d *dialect, db *sql.DB) *goose.Provider {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// migrationCount is how many migrations the dialect embeds.
+func migrationCount(t *testing.T, d *dialect) int {
+	ents, err := fs.ReadDir(migrationsFS, d.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatalf("no migrations under %s", d.dir)
+	}
+	return n
 }
 
 func runFixtures(t *testing.T, d *dialect, db *sql.DB, open func() *Store) {
@@ -141,6 +159,16 @@ var (
 	fxNever   = ts(4102444800000000000)
 )
 
+func checkFixture00002(t *testing.T, s *Store) {
+	sess, err := s.GetSession(t.Context(), []byte{0x1a, 0x1a, 0x1a, 0x1a})
+	if err != nil {
+		t.Fatalf("GetSession: %v", err)
+	}
+	if sess.SID != "fixture-sid-2" || !sess.LastSeenAt.Equal(ts(1700000000000000042)) || !sess.CreatedAt.Equal(fxCreated) {
+		t.Errorf("session = %+v", sess)
+	}
+}
+
 func checkFixture00001(t *testing.T, s *Store) {
 	ctx := t.Context()
 	now := time.Now()
@@ -204,7 +232,9 @@ func checkFixture00001(t *testing.T, s *Store) {
 	if err != nil {
 		t.Fatalf("GetSession: %v", err)
 	}
-	eq("session", []any{sess.SID, sess.UserID, sess.AuthTime, sess.ExpiresAt}, []any{"fixture-sid", "fixture-user", fxCreated, fxNever})
+	// Version 2 added last_seen_at; a version-1 session was last seen when
+	// it was created.
+	eq("session", []any{sess.SID, sess.UserID, sess.AuthTime, sess.ExpiresAt, sess.LastSeenAt}, []any{"fixture-sid", "fixture-user", fxCreated, fxNever, fxCreated})
 
 	g, err := s.GetGrant(ctx, "fixture-grant")
 	if err != nil {

@@ -71,7 +71,7 @@ func testAuthRequests(t *testing.T, s store.Store) {
 func testSessions(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := now()
-	x := store.Session{IDHash: hash(), SID: "sid1", UserID: "u1", AuthTime: n.Add(-time.Minute), CreatedAt: n, ExpiresAt: n.Add(time.Hour)}
+	x := store.Session{IDHash: hash(), SID: "sid1", UserID: "u1", AuthTime: n.Add(-time.Minute), CreatedAt: n, ExpiresAt: n.Add(time.Hour), LastSeenAt: n}
 	_, err := s.GetSession(ctx, x.IDHash)
 	wantErr(t, "GetSession before create", err, store.ErrNotFound)
 	noErr(t, "CreateSession", s.CreateSession(ctx, x))
@@ -79,6 +79,16 @@ func testSessions(t *testing.T, s store.Store) {
 	got, err := s.GetSession(ctx, x.IDHash)
 	noErr(t, "GetSession", err)
 	diff(t, "session", x, got)
+
+	// TouchSession moves LastSeenAt forward only: a replica that read the
+	// session earlier cannot shorten it.
+	noErr(t, "TouchSession", s.TouchSession(ctx, x.IDHash, n.Add(2*time.Minute)))
+	noErr(t, "TouchSession backwards", s.TouchSession(ctx, x.IDHash, n.Add(time.Minute)))
+	got, err = s.GetSession(ctx, x.IDHash)
+	noErr(t, "GetSession after touch", err)
+	x.LastSeenAt = n.Add(2 * time.Minute)
+	diff(t, "touched session", x, got)
+	noErr(t, "TouchSession missing", s.TouchSession(ctx, hash(), n))
 
 	expired := store.Session{IDHash: hash(), SID: "sid2", UserID: "u1", AuthTime: n, CreatedAt: n.Add(-2 * time.Hour), ExpiresAt: n.Add(-time.Second)}
 	noErr(t, "CreateSession expired", s.CreateSession(ctx, expired))
