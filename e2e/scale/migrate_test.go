@@ -3,9 +3,12 @@
 package scale
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,5 +62,35 @@ func TestMigrateKilled(t *testing.T) {
 			}
 			t.Logf("%v", outcomes)
 		})
+	}
+}
+
+// TestSQLiteCommandsTogether starts four sesame processes at once on a
+// fresh SQLite data directory (a script creating users in parallel, or
+// `migrate` beside a starting `serve`): the migration lock in the data
+// directory lets one migrate while the others wait, so all succeed.
+func TestSQLiteCommandsTogether(t *testing.T) {
+	bin := e2etest.SesameBinary(t)
+	for round := range 3 {
+		dir := filepath.Join(t.TempDir(), "data")
+		outs := make([][]byte, 4)
+		errs := make([]error, 4)
+		var wg sync.WaitGroup
+		for i := range outs {
+			wg.Go(func() {
+				outs[i], errs[i] = exec.Command(bin, "users", "create", "--data", dir,
+					"--username", fmt.Sprintf("together%d", i), "--password", "long enough password").CombinedOutput()
+			})
+		}
+		wg.Wait()
+		for i := range outs {
+			if errs[i] != nil {
+				t.Errorf("round %d, process %d: %v: %s", round, i, errs[i], outs[i])
+			}
+		}
+		list, err := exec.Command(bin, "users", "list", "--data", dir).CombinedOutput()
+		if err != nil || strings.Count(string(list), "together") != 4 {
+			t.Fatalf("round %d: users list (%v): %s", round, err, list)
+		}
 	}
 }

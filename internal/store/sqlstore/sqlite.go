@@ -1,8 +1,11 @@
 package sqlstore
 
 import (
+	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"net/url"
 	"path/filepath"
 
@@ -42,6 +45,37 @@ func sqliteDSN(dataDir string, writer bool) string {
 		v.Add("_pragma", "query_only(1)")
 	}
 	return filepath.Join(dataDir, "sesame.db") + "?" + v.Encode()
+}
+
+// lockSQLiteMigrations serialises migrations of one data directory across
+// processes and goroutines (a `sesame migrate` beside a starting `serve`,
+// or two CLI commands on a fresh directory): without it both read version
+// 0 and the second fails on "table already exists". SQLite has no advisory
+// lock, so an exclusive transaction on a separate lock database stands in
+// for one; the OS drops it if the process dies. It waits up to 10 minutes,
+// as the PostgreSQL advisory lock does.
+func lockSQLiteMigrations(ctx context.Context, dataDir string) (unlock func(), err error) {
+	db, err := sql.Open(sqliteDriver, filepath.Join(dataDir, "migrate.lock")+"?_pragma=busy_timeout(600000)")
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: migration lock: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "BEGIN EXCLUSIVE")
+		if err != nil {
+			conn.Close()
+		}
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: migration lock: %w", err)
+	}
+	return func() {
+		conn.ExecContext(context.Background(), "ROLLBACK") //nolint:errcheck // closing drops the lock anyway
+		conn.Close()
+		db.Close()
+	}, nil
 }
 
 func sqliteCode(err error) (int, bool) {

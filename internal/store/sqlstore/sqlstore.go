@@ -125,8 +125,9 @@ func openSQLite(dataDir string, writer bool) (*sql.DB, error) {
 	return db, nil
 }
 
-// Migrate applies pending migrations and returns. It is idempotent. On
-// PostgreSQL it holds a session advisory lock while migrating, so replicas
+// Migrate applies pending migrations and returns. It is idempotent. It
+// holds a lock while migrating (a session advisory lock on PostgreSQL, a
+// lock file in the data directory on SQLite), so replicas or commands
 // starting together migrate once and the others wait, then find nothing to
 // do.
 func Migrate(ctx context.Context, opts Options) error {
@@ -156,6 +157,12 @@ func Migrate(ctx context.Context, opts Options) error {
 			return err
 		}
 		db.SetMaxOpenConns(1)
+		unlock, err := lockSQLiteMigrations(ctx, opts.DataDir)
+		if err != nil {
+			db.Close()
+			return err
+		}
+		defer unlock()
 	}
 	defer db.Close()
 
