@@ -99,6 +99,7 @@ func (e *env) user(t testing.TB, username, pw string) store.User {
 		t.Fatal(err)
 	}
 	u.Name = "User " + username
+	u.EmailVerified = true // as `users create --email-verified` does
 	if err := e.Store.CreateUser(context.Background(), u); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
 	"github.com/sesameauth/sesame/internal/app"
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/experience"
@@ -523,7 +526,7 @@ func TestMalformedInputNeverFails(t *testing.T) {
 func TestRegistration(t *testing.T) {
 	e := newEnv(t)
 	r := "https://app.example/cb"
-	id, _ := e.app(t, store.AppTraditional, []string{r}, nil)
+	id, secret := e.app(t, store.AppTraditional, []string{r}, nil)
 	e.user(t, "taken", "password-taken")
 	b := e.browser(t)
 	resp := b.get(t, e.authURL(id, r, nil))
@@ -556,6 +559,34 @@ func TestRegistration(t *testing.T) {
 	}(), r)
 	if cb.Query().Get("code") == "" {
 		t.Fatalf("registration did not complete the sign-in: %s", cb)
+	}
+	// Sesame sent no verification mail, so it must not claim the address is
+	// verified (an RP linking accounts by verified email would be taken
+	// over by whoever registered a victim's address first).
+	st, body := e.exchange(t, id, secret, cb.Query().Get("code"), "", r)
+	if st != 200 {
+		t.Fatalf("exchange %d %v", st, body)
+	}
+	parsed, err := jwt.ParseSigned(body["id_token"].(string), []jose.SignatureAlgorithm{jose.ES384})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	parsed.UnsafeClaimsWithoutVerification(&claims)
+	if claims["email"] != "new@example.com" || claims["email_verified"] != false {
+		t.Errorf("self-registered user's ID token: email %v email_verified %v, want the address and false", claims["email"], claims["email_verified"])
+	}
+	req, _ := http.NewRequest(http.MethodGet, e.Issuer+"/me", nil)
+	req.Header.Set("Authorization", "Bearer "+body["access_token"].(string))
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		var info map[string]any
+		json.NewDecoder(resp.Body).Decode(&info)
+		resp.Body.Close()
+		if info["email_verified"] != false {
+			t.Errorf("self-registered user's userinfo: email_verified %v, want false", info["email_verified"])
+		}
 	}
 	// Logto's first_screen=register (and interaction_mode=signUp) open the
 	// create-account page directly.

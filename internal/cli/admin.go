@@ -222,12 +222,13 @@ func splitID(args []string) (string, []string) {
 // ---- users ----
 
 type userJSON struct {
-	ID        string `json:"id"`
-	Username  string `json:"username"`
-	Email     string `json:"email"`
-	Name      string `json:"name"`
-	Suspended bool   `json:"suspended"`
-	CreatedAt string `json:"created_at"`
+	ID            string `json:"id"`
+	Username      string `json:"username"`
+	Email         string `json:"email"`
+	EmailVerified bool   `json:"email_verified"`
+	Name          string `json:"name"`
+	Suspended     bool   `json:"suspended"`
+	CreatedAt     string `json:"created_at"`
 }
 
 func users(ctx context.Context, env Env, args []string) error {
@@ -241,12 +242,13 @@ func users(ctx context.Context, env Env, args []string) error {
 func usersCreate(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
 	var username, pw, email, name string
-	var asJSON bool
-	fs := newFlags(env, "users create", "users create --username U --password P [--email E] [--name N] [--json]")
+	var asJSON, emailVerified bool
+	fs := newFlags(env, "users create", "users create --username U --password P [--email E [--email-verified]] [--name N] [--json]")
 	cfg.StoreFlags(fs)
 	fs.StringVar(&username, "username", "", "username (required)")
 	fs.StringVar(&pw, "password", "", "password, at least 8 characters (required)")
 	fs.StringVar(&email, "email", "", "email address")
+	fs.BoolVar(&emailVerified, "email-verified", false, "vouch that the email address belongs to the user (email_verified: true); Sesame does not check it")
 	fs.StringVar(&name, "name", "", "display name")
 	fs.BoolVar(&asJSON, "json", false, "print the user as one JSON object")
 	if err := parse(fs, args); err != nil {
@@ -264,6 +266,8 @@ func usersCreate(ctx context.Context, env Env, args []string) error {
 		if err := experience.ValidateEmail(email); err != nil {
 			return usagef("--email: %v", err)
 		}
+	} else if emailVerified {
+		return usagef("--email-verified needs --email")
 	}
 	if err := experience.ValidatePassword(pw); err != nil {
 		return usagef("--password: %v", err)
@@ -276,6 +280,7 @@ func usersCreate(ctx context.Context, env Env, args []string) error {
 		return usageError{err.Error()}
 	}
 	u.Name = strings.TrimSpace(name)
+	u.EmailVerified = emailVerified
 	st, err := openStore(ctx, &cfg, nil)
 	if err != nil {
 		return err
@@ -287,7 +292,8 @@ func usersCreate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if asJSON {
-		return writeJSON(env.Stdout, userJSON{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name, CreatedAt: u.CreatedAt.Format(time.RFC3339)})
+		return writeJSON(env.Stdout, userJSON{ID: u.ID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name,
+			CreatedAt: u.CreatedAt.Format(time.RFC3339)})
 	}
 	fmt.Fprintf(env.Stdout, "Created user %s (id %s)\n", u.Username, u.ID)
 	return nil
@@ -574,7 +580,7 @@ func appsList(ctx context.Context, env Env, args []string) error {
 func usersList(ctx context.Context, env Env, args []string) error {
 	return list(ctx, env, args, "users list", store.Store.ListUsers,
 		func(u store.User) any {
-			return userJSON{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name, Suspended: u.Suspended,
+			return userJSON{ID: u.ID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name, Suspended: u.Suspended,
 				CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339)}
 		},
 		"ID\tUSERNAME\tEMAIL",

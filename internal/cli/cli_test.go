@@ -68,8 +68,14 @@ func TestUsersAndResources(t *testing.T) {
 	}
 	var u map[string]any
 	json.Unmarshal([]byte(out), &u)
-	if u["id"] == "" || u["username"] != "alice" || u["email"] != "alice@example.com" {
+	if u["id"] == "" || u["username"] != "alice" || u["email"] != "alice@example.com" || u["email_verified"] != false {
 		t.Errorf("user %v", u)
+	}
+	// --email-verified is the admin vouching for the address.
+	code, out, errs = run(t, "users", "create", "--username", "vera", "--password", "correct horse", "--email", "vera@example.com", "--email-verified", "--data", dir, "--json")
+	json.Unmarshal([]byte(out), &u)
+	if code != 0 || u["email_verified"] != true {
+		t.Errorf("--email-verified: %d %v %s", code, u, errs)
 	}
 	if code, _, errs := run(t, "users", "create", "--username", "ALICE", "--password", "another one", "--data", dir); code != 2 || !strings.Contains(errs, "exists") {
 		t.Errorf("duplicate user: %d %q", code, errs)
@@ -109,6 +115,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"users", "create", "--username", "a", "--password", "long enough"},
 		{"users", "create", "--username", "bob", "--password", "short"},
 		{"users", "create", "--username", "bob", "--password", "long enough", "--email", "nope"},
+		{"users", "create", "--username", "bob", "--password", "long enough", "--email-verified"},
 		{"resources", "create", "--indicator", "not a uri", "--name", "x"},
 		{"resources", "create", "--indicator", "https://a.example", "--name", ""},
 		{"resources", "create", "--indicator", "https://a.example", "--name", "x", "--scope", "openid"},

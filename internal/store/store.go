@@ -63,16 +63,23 @@ type User struct {
 	// Username and Email are stored canonical (see package identity rules in
 	// the experience package): lower-cased, NFKC-normalised. Either may be
 	// empty, not both.
-	Username     string
-	Email        string
-	Phone        string
-	Name         string
-	Picture      string
-	PasswordHash string // PHC string, argon2id
-	Suspended    bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	LastSignInAt time.Time // zero when never
+	Username string
+	Email    string
+	Phone    string
+	// EmailVerified and PhoneVerified are the *_verified claims: true only
+	// when someone vouched for the address (an admin with `users create
+	// --email-verified`). Self-service registration never sets them, since
+	// Sesame sends no verification messages yet: relying parties that link
+	// accounts by verified email must not be told an unproven one is.
+	EmailVerified bool
+	PhoneVerified bool
+	Name          string
+	Picture       string
+	PasswordHash  string // PHC string, argon2id
+	Suspended     bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	LastSignInAt  time.Time // zero when never
 }
 
 // Resource is an API resource addressed by an RFC 8707 indicator.

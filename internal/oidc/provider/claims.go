@@ -7,7 +7,8 @@ import (
 // UserClaims maps granted scopes to claims the way Logto does
 // (logto-compat §8.1): scope claims go into the ID token as well as
 // userinfo; name, picture and username are null when unset; the
-// *_verified flags are always booleans; created_at and updated_at are epoch
+// *_verified flags are always booleans, true only for addresses someone
+// vouched for (store.User.EmailVerified); created_at and updated_at are epoch
 // milliseconds (a Logto quirk kept for compatibility).
 func UserClaims(u store.User, scopes []string) map[string]any {
 	c := map[string]any{"sub": u.ID}
@@ -23,11 +24,11 @@ func UserClaims(u store.User, scopes []string) map[string]any {
 	}
 	if Has(scopes, ScopeEmail) {
 		c["email"] = nullable(u.Email)
-		c["email_verified"] = u.Email != ""
+		c["email_verified"] = u.Email != "" && u.EmailVerified
 	}
 	if Has(scopes, ScopePhone) {
 		c["phone_number"] = nullable(u.Phone)
-		c["phone_number_verified"] = u.Phone != ""
+		c["phone_number_verified"] = u.Phone != "" && u.PhoneVerified
 	}
 	return c
 }

@@ -106,24 +106,26 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 
 // --- users
 
-const userCols = `id, username, email, phone, name, picture, password_hash, suspended, created_at, updated_at, last_sign_in_at`
+const userCols = `id, username, email, phone, name, picture, password_hash, suspended, created_at, updated_at, last_sign_in_at,
+	email_verified, phone_verified`
 
 func scanUser(r rowScanner) (store.User, error) {
 	var u store.User
 	err := r.Scan(&u.ID, &u.Username, &u.Email, &u.Phone, &u.Name, &u.Picture, &u.PasswordHash,
-		&u.Suspended, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, timeCol{&u.LastSignInAt})
+		&u.Suspended, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, timeCol{&u.LastSignInAt},
+		&u.EmailVerified, &u.PhoneVerified)
 	return u, err
 }
 
 func userArgs(u store.User) []any {
 	return []any{u.ID, u.Username, u.Email, u.Phone, u.Name, u.Picture, u.PasswordHash,
-		u.Suspended, ns(u.CreatedAt), ns(u.UpdatedAt), ns(u.LastSignInAt)}
+		u.Suspended, ns(u.CreatedAt), ns(u.UpdatedAt), ns(u.LastSignInAt), u.EmailVerified, u.PhoneVerified}
 }
 
 // CreateUser stores u. A clash on ID, or on a non-empty username or email,
 // is store.ErrAlreadyExists.
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
-	_, err := s.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err := s.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		userArgs(u)...)
 	return err
 }
@@ -167,7 +169,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(store.User) (
 		u.ID = id
 		_, err = s.txExec(ctx, tx, `UPDATE users SET username = $2, email = $3, phone = $4, name = $5,
 			picture = $6, password_hash = $7, suspended = $8, created_at = $9, updated_at = $10,
-			last_sign_in_at = $11 WHERE id = $1`, userArgs(u)...)
+			last_sign_in_at = $11, email_verified = $12, phone_verified = $13 WHERE id = $1`, userArgs(u)...)
 		out = u
 		return err
 	})

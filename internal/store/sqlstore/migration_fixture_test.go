@@ -26,7 +26,7 @@ import (
 // read back through the store API. checks[N] holds the expectations for
 // fixture N. With migration N+1, add fixtures/<N+1>.sql and checks[N+1];
 // never edit an older fixture.
-var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002}
+var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -159,6 +159,16 @@ var (
 	fxNever   = ts(4102444800000000000)
 )
 
+func checkFixture00003(t *testing.T, s *Store) {
+	u, err := s.GetUserByLogin(t.Context(), "carol@example.com")
+	if err != nil {
+		t.Fatalf("GetUserByLogin: %v", err)
+	}
+	if u.ID != "fixture-user-3" || !u.EmailVerified || !u.PhoneVerified || u.Phone != "+15550103" {
+		t.Errorf("user = %+v", u)
+	}
+}
+
 func checkFixture00002(t *testing.T, s *Store) {
 	sess, err := s.GetSession(t.Context(), []byte{0x1a, 0x1a, 0x1a, 0x1a})
 	if err != nil {
@@ -197,8 +207,9 @@ func checkFixture00001(t *testing.T, s *Store) {
 	if err != nil {
 		t.Fatalf("GetUserByLogin: %v", err)
 	}
-	eq("user", []any{u.ID, u.Email, u.Name, u.Suspended, u.CreatedAt, u.UpdatedAt, u.LastSignInAt.IsZero(), strings.HasPrefix(u.PasswordHash, "$argon2id$")},
-		[]any{"fixture-user", "alice@example.com", "Alice", false, fxCreated, ts(1700000000000000005), true, true})
+	// Version 3 added email_verified: addresses from before are unverified.
+	eq("user", []any{u.ID, u.Email, u.Name, u.Suspended, u.CreatedAt, u.UpdatedAt, u.LastSignInAt.IsZero(), strings.HasPrefix(u.PasswordHash, "$argon2id$"), u.EmailVerified},
+		[]any{"fixture-user", "alice@example.com", "Alice", false, fxCreated, ts(1700000000000000005), true, true, false})
 	u2, err := s.GetUserByLogin(ctx, "bob@example.com")
 	if err != nil {
 		t.Fatalf("GetUserByLogin bob: %v", err)

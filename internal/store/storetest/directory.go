@@ -117,7 +117,7 @@ func testUsers(t *testing.T, s store.Store) {
 	n := now()
 	alice := store.User{ID: "u1", Username: "alice", Email: "alice@example.com", Phone: "+15550100",
 		Name: "Alice", Picture: "https://img.example/a.png", PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
-		CreatedAt: n, UpdatedAt: n, LastSignInAt: n.Add(time.Minute)}
+		CreatedAt: n, UpdatedAt: n, LastSignInAt: n.Add(time.Minute), EmailVerified: true, PhoneVerified: true}
 	bob := store.User{ID: "u2", Email: "bob@example.com", Suspended: true, CreatedAt: n.Add(time.Second), UpdatedAt: n}
 
 	_, err := s.GetUser(ctx, "u1")
@@ -185,12 +185,13 @@ func testUpdateUser(t *testing.T, s store.Store) {
 		old.Suspended = true
 		old.UpdatedAt = later
 		old.LastSignInAt = later
+		old.EmailVerified = true
 		old.ID = "ignored" // the ID cannot change
 		return old, nil
 	})
 	noErr(t, "UpdateUser", err)
 	want := u
-	want.Name, want.Suspended, want.UpdatedAt, want.LastSignInAt = "Alice A.", true, later, later
+	want.Name, want.Suspended, want.UpdatedAt, want.LastSignInAt, want.EmailVerified = "Alice A.", true, later, later, true
 	diff(t, "UpdateUser result", want, got)
 	got, err = s.GetUser(ctx, "u1")
 	noErr(t, "GetUser", err)
