@@ -3,7 +3,9 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -647,6 +649,37 @@ func TestIPThrottleCountsFailuresOnly(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("after 3 failures from one IP: %d (Retry-After %q)", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
+
+// TestRegistrationIPLimit (catalogue UI-08): accounts created from one
+// address are limited; the refusal says when to retry and creates nothing.
+func TestRegistrationIPLimit(t *testing.T) {
+	e := newEnv(t, func(_ *config.Config, o *app.Options) {
+		o.Throttle = experience.Throttle{UserLimit: 100, IPLimit: 2}
+	})
+	r := "https://app.example/cb"
+	id, _ := e.app(t, store.AppTraditional, []string{r}, nil)
+	for i := range 3 {
+		b := e.browser(t)
+		resp := b.get(t, e.authURL(id, r, url.Values{"first_screen": {"register"}}))
+		_, action, csrf := page(t, resp)
+		name := fmt.Sprintf("signup%d", i)
+		resp = b.post(t, action, url.Values{"username": {name}, "password": {"password-1"}, "password_confirm": {"password-1"}, "csrf_token": {csrf}})
+		resp.Body.Close()
+		_, err := e.Store.GetUserByLogin(t.Context(), name)
+		if i < 2 {
+			if resp.StatusCode != http.StatusSeeOther || err != nil {
+				t.Fatalf("sign-up %d: %d, user: %v", i+1, resp.StatusCode, err)
+			}
+			continue
+		}
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("sign-up over the limit: %d (Retry-After %q)", resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("sign-up over the limit created the user (%v)", err)
+		}
 	}
 }
 

@@ -230,12 +230,17 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	h.complete(w, r, ar, user)
 }
 
+// retryAfter is the Retry-After value, in whole seconds, at least 1.
+func retryAfter(retry, now time.Time) string {
+	return fmt.Sprint(max(1, int(math.Ceil(retry.Sub(now).Seconds()))))
+}
+
 func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, ident string, retry, now time.Time, what string) {
 	mins := int(math.Ceil(retry.Sub(now).Minutes()))
 	if mins < 1 {
 		mins = 1
 	}
-	w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(retry.Sub(now).Seconds()))))
+	w.Header().Set("Retry-After", retryAfter(retry, now))
 	h.renderSignIn(w, r, http.StatusTooManyRequests, ar, c, ident,
 		fmt.Sprintf("%s Try again in %d minute%s.", what, mins, map[bool]string{true: "", false: "s"}[mins == 1]))
 }
@@ -323,10 +328,12 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := h.throttle()
-	if ok, _, err := h.P.Store.ReserveAttempt(ctx, "register-ip:"+h.IP.Of(r), t.IPLimit, t.Window, h.P.Time()); err != nil {
+	now := h.P.Time()
+	if ok, retry, err := h.P.Store.ReserveAttempt(ctx, "register-ip:"+h.IP.Of(r), t.IPLimit, t.Window, now); err != nil {
 		h.failure(w, r, err)
 		return
 	} else if !ok {
+		w.Header().Set("Retry-After", retryAfter(retry, now))
 		h.renderRegister(w, r, http.StatusTooManyRequests, ar, c, username, email, "Too many accounts created from your network. Try again later.")
 		return
 	}
