@@ -351,6 +351,27 @@ func usersDelete(ctx context.Context, env Env, args []string) error {
 // usersSuspend blocks (or unblocks) a user. Suspending also ends their SSO
 // sessions; their refresh and access tokens stop working at once because
 // every use checks the user.
+// SuspendUser suspends or unsuspends a user. Suspending ends the user's
+// sessions and revokes every grant, offline ones included (as Logto does),
+// so unsuspending revives none of the tokens issued before: a stolen
+// refresh token stays dead.
+func SuspendUser(ctx context.Context, st store.Store, userID string, suspend bool, now time.Time) error {
+	if _, err := st.UpdateUser(ctx, userID, func(x store.User) (store.User, error) {
+		x.Suspended = suspend
+		x.UpdatedAt = now
+		return x, nil
+	}); err != nil {
+		return err
+	}
+	if !suspend {
+		return nil
+	}
+	if err := st.DeleteUserSessions(ctx, userID); err != nil {
+		return err
+	}
+	return st.RevokeUserGrants(ctx, userID, now)
+}
+
 func usersSuspend(ctx context.Context, env Env, args []string, suspend bool) error {
 	verb := map[bool]string{true: "suspend", false: "unsuspend"}[suspend]
 	st, u, err := userTarget(ctx, env, verb, args)
@@ -358,17 +379,8 @@ func usersSuspend(ctx context.Context, env Env, args []string, suspend bool) err
 		return err
 	}
 	defer st.Close()
-	if _, err := st.UpdateUser(ctx, u.ID, func(x store.User) (store.User, error) {
-		x.Suspended = suspend
-		x.UpdatedAt = time.Now().UTC()
-		return x, nil
-	}); err != nil {
+	if err := SuspendUser(ctx, st, u.ID, suspend, time.Now().UTC()); err != nil {
 		return err
-	}
-	if suspend {
-		if err := st.DeleteUserSessions(ctx, u.ID); err != nil {
-			return err
-		}
 	}
 	fmt.Fprintf(env.Stdout, "User %s (id %s) %sed\n", u.Username, u.ID, verb)
 	return nil

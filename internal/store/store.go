@@ -300,6 +300,10 @@ type Grants interface {
 	// RevokeGrant marks the grant revoked and revokes its codes, refresh
 	// tokens and access tokens. Revoking twice is not an error.
 	RevokeGrant(ctx context.Context, id string, now time.Time) error
+	// RevokeUserGrants revokes every grant of the user, offline ones
+	// included, with their tokens, as RevokeGrant does for one. An empty
+	// userID revokes nothing.
+	RevokeUserGrants(ctx context.Context, userID string, now time.Time) error
 }
 
 type Codes interface {

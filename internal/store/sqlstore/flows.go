@@ -214,6 +214,21 @@ func (s *Store) revokeGrant(ctx context.Context, tx *sql.Tx, id string, now time
 	return err
 }
 
+// RevokeUserGrants implements store.Grants in one transaction.
+func (s *Store) RevokeUserGrants(ctx context.Context, userID string, now time.Time) error {
+	if userID == "" { // client_credentials rows have an empty user_id
+		return nil
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.txExec(ctx, tx, `UPDATE access_tokens SET revoked_at = $2
+			WHERE grant_id IN (SELECT id FROM grants WHERE user_id = $1) AND revoked_at = 0`, userID, ns(now)); err != nil {
+			return err
+		}
+		_, err := s.txExec(ctx, tx, `UPDATE grants SET revoked_at = $2 WHERE user_id = $1 AND revoked_at = 0`, userID, ns(now))
+		return err
+	})
+}
+
 // liveGrant loads the grant for a code or refresh token: it must exist, be
 // unrevoked and unexpired (ExpiresAt zero = no expiry). Else ErrNotFound.
 func (s *Store) liveGrant(ctx context.Context, q querier, id string, now time.Time) (store.Grant, error) {

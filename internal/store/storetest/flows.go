@@ -234,6 +234,53 @@ func testRevokeGrantCascades(t *testing.T, s store.Store) {
 	noErr(t, "sibling grant's token", err)
 }
 
+func testRevokeUserGrants(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	f := newFixture(t, s) // offline grant
+	online := newGrant(f, []string{"openid"}, n)
+	noErr(t, "CreateGrant online", s.CreateGrant(ctx, online))
+	rt, at := f.refresh(n), f.access(n)
+	noErr(t, "redeem", redeem(t, s, f.code(n), n, at, &rt))
+	oat := f.access(n)
+	oat.GrantID = online.ID
+	noErr(t, "CreateAccessToken online", s.CreateAccessToken(ctx, oat))
+	pending := f.code(n)
+	noErr(t, "CreateCode pending", s.CreateCode(ctx, pending))
+	other := newFixture(t, s)
+	ort, oat2 := other.refresh(n), other.access(n)
+	noErr(t, "redeem other user", redeem(t, s, other.code(n), n, oat2, &ort))
+	cc := store.AccessToken{Hash: hash(), ClientID: f.client.ID, Scopes: []string{"read"}, Audience: "https://api.example",
+		CreatedAt: n, ExpiresAt: n.Add(time.Hour)}
+	noErr(t, "CreateAccessToken client_credentials", s.CreateAccessToken(ctx, cc))
+
+	noErr(t, "RevokeUserGrants", s.RevokeUserGrants(ctx, f.user.ID, n))
+	noErr(t, "RevokeUserGrants twice", s.RevokeUserGrants(ctx, f.user.ID, n))
+	noErr(t, "RevokeUserGrants empty user", s.RevokeUserGrants(ctx, "", n))
+
+	for name, h := range map[string][]byte{"offline grant's token": at.Hash, "online grant's token": oat.Hash} {
+		_, err := s.GetAccessToken(ctx, h, n)
+		wantErr(t, name, err, store.ErrNotFound)
+	}
+	_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		t.Fatal("fn called for a revoked user's refresh token")
+		return store.RefreshIssue{}, nil
+	})
+	wantErr(t, "UseRefreshToken after RevokeUserGrants", err, store.ErrNotFound)
+	_, err = s.RedeemCode(ctx, pending.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
+		t.Fatal("fn called for a revoked user's code")
+		return store.CodeIssue{}, nil
+	})
+	if err == nil {
+		t.Fatal("a pending code survived RevokeUserGrants")
+	}
+	// Nobody else's tokens, and no client_credentials token, are touched.
+	_, err = s.GetAccessToken(ctx, oat2.Hash, n)
+	noErr(t, "other user's token", err)
+	_, err = s.GetAccessToken(ctx, cc.Hash, n)
+	noErr(t, "client_credentials token", err)
+}
+
 func testCodes(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := now()

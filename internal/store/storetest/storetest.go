@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("DeleteUserSessions", func(t *testing.T) { testDeleteUserSessions(t, newStore(t)) })
 	t.Run("Grants", func(t *testing.T) { testGrants(t, newStore(t)) })
 	t.Run("RevokeGrantCascades", func(t *testing.T) { testRevokeGrantCascades(t, newStore(t)) })
+	t.Run("RevokeUserGrants", func(t *testing.T) { testRevokeUserGrants(t, newStore(t)) })
 	t.Run("Codes", func(t *testing.T) { testCodes(t, newStore(t)) })
 	t.Run("CodeReplay", func(t *testing.T) { testCodeReplay(t, newStore(t)) })
 	t.Run("CodeCallbackError", func(t *testing.T) { testCodeCallbackError(t, newStore(t)) })

@@ -1,0 +1,104 @@
+package app_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/cli"
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+// TestSuspendAndDeleteUser (catalogue TL-12, UI-07, SS-09): suspending a
+// user ends everything they hold at once: SSO session, access tokens,
+// refresh tokens (offline ones too), and new sign-ins; unsuspending lets
+// them sign in again but revives no old token. Deleting does the same.
+func TestSuspendAndDeleteUser(t *testing.T) {
+	e := newEnv(t)
+	r := "https://app.example/cb"
+	id, secret := e.app(t, store.AppTraditional, []string{r}, nil)
+	u := e.user(t, "sue", "password-sue")
+	b := e.browser(t)
+
+	signIn := func(b *browser) (at, rt string) {
+		t.Helper()
+		code, v, _ := e.flow(t, b, id, r, true, "sue", "password-sue", nil)
+		st, body := e.exchange(t, id, secret, code, v, r)
+		if st != 200 || body["refresh_token"] == nil {
+			t.Fatalf("exchange %d %v", st, body)
+		}
+		return body["access_token"].(string), body["refresh_token"].(string)
+	}
+	refresh := func(rt string) (int, map[string]any) {
+		st, body, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, id, secret)
+		return st, body
+	}
+	active := func(token string) bool {
+		t.Helper()
+		st, body, _ := e.postForm(t, "/oidc/token/introspection", url.Values{"token": {token}}, id, secret)
+		if st != 200 {
+			t.Fatalf("introspection %d %v", st, body)
+		}
+		return body["active"] == true
+	}
+	silent := func() string {
+		t.Helper()
+		_, challenge := pkce()
+		cb := callback(t, b.get(t, e.authURL(id, r, url.Values{"prompt": {"none"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}})), r)
+		return cb.Query().Get("error")
+	}
+	assertDead := func(step, at, rt string) {
+		t.Helper()
+		if st := userinfo(t, e, at); st != http.StatusUnauthorized {
+			t.Errorf("%s: userinfo with the old access token %d, want 401", step, st)
+		}
+		if active(at) || active(rt) {
+			t.Errorf("%s: introspection still says active (at %v, rt %v)", step, active(at), active(rt))
+		}
+		if st, body := refresh(rt); st != 400 || body["error"] != "invalid_grant" {
+			t.Errorf("%s: refresh %d %v, want invalid_grant", step, st, body)
+		}
+	}
+
+	at, rt := signIn(b)
+	// A second grant whose tokens are not presented while suspended: using
+	// a token of a suspended user revokes its grant by itself, so only
+	// these show that suspending revoked them.
+	atUnused, rtUnused := signIn(e.browser(t))
+	if !active(at) || !active(rt) || silent() != "" {
+		t.Fatal("fresh sign-in is not live")
+	}
+	if err := cli.SuspendUser(t.Context(), e.Store, u.ID, true, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	assertDead("suspended", at, rt)
+	if got := silent(); got != "login_required" {
+		t.Errorf("suspended: prompt=none → %q, want login_required", got)
+	}
+	// The right password does not sign a suspended user in.
+	resp := b.login(t, b.get(t, e.authURL(id, r, nil)), "sue", "password-sue")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("suspended user's sign-in: %d, want 403", resp.StatusCode)
+	}
+
+	// Unsuspended: a new sign-in works, the old tokens stay dead.
+	if err := cli.SuspendUser(t.Context(), e.Store, u.ID, false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	assertDead("unsuspended", at, rt)
+	assertDead("unsuspended, tokens unused while suspended", atUnused, rtUnused)
+	at2, rt2 := signIn(b)
+	if userinfo(t, e, at2) != 200 {
+		t.Fatal("sign-in after unsuspend does not work")
+	}
+
+	if err := e.Store.DeleteUser(t.Context(), u.ID); err != nil {
+		t.Fatal(err)
+	}
+	assertDead("deleted", at2, rt2)
+	if got := silent(); got != "login_required" {
+		t.Errorf("deleted: prompt=none → %q, want login_required", got)
+	}
+}
