@@ -93,8 +93,8 @@ func main() {
 	}
 	var app, m2m struct{ ID, Secret string }
 	mustJSON(cli(append([]string{"apps", "create", "--name", "bench", "--type", "traditional", "--redirect-uri", "http://127.0.0.1:9/cb", "--json"}, storeArgs...)...), &app)
-	mustJSON(cli(append([]string{"apps", "create", "--name", "bench-m2m", "--type", "m2m", "--json"}, storeArgs...)...), &m2m)
 	cli(append([]string{"resources", "create", "--indicator", "https://api.bench", "--name", "API", "--scope", "read"}, storeArgs...)...)
+	mustJSON(cli(append([]string{"apps", "create", "--name", "bench-m2m", "--type", "m2m", "--permission", "https://api.bench=read", "--json"}, storeArgs...)...), &m2m)
 	cli(append([]string{"users", "create", "--username", "bench", "--password", "correct horse battery"}, storeArgs...)...)
 
 	// Proxy first (its URL is the endpoint), then the replicas.

@@ -23,6 +23,7 @@ func TestDatabaseDown(t *testing.T) {
 	m2m := createApp(t, st, "m2m")
 	const api = "https://api.example/dbdown"
 	createResource(t, st, api)
+	permit(t, st, m2m.ID, api)
 
 	proxy := newTCPProxy(t, pgHostPort())
 	l := newLB(t, 0)

@@ -219,6 +219,12 @@ func createResource(t testing.TB, storeArgs []string, indicator string) {
 	scaleCLI(t, storeArgs).CreateResource(t, indicator, "API", "read")
 }
 
+// permit lets an M2M app get tokens for the resource, with its read scope.
+func permit(t testing.TB, storeArgs []string, appID, indicator string) {
+	t.Helper()
+	scaleCLI(t, storeArgs).Run(t, "apps", "permit", appID, "--resource", indicator, "--scope", "read")
+}
+
 // ---- load balancer ----
 
 // backendHeader pins a request to one backend (index) of the lb; the lb

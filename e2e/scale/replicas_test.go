@@ -84,6 +84,7 @@ func TestConcurrentStartFreshDatabase(t *testing.T) {
 	st := []string{"--database-url", dsn}
 	m2m := createApp(t, st, "m2m")
 	createResource(t, st, "https://api.example/fresh")
+	permit(t, st, m2m.ID, "https://api.example/fresh")
 	ctx := context.Background()
 	for i := range rs {
 		tr, err := postToken(ctx, l.URL, i, m2m.ID, m2m.Secret, url.Values{"grant_type": {"client_credentials"}, "resource": {"https://api.example/fresh"}})
@@ -121,6 +122,7 @@ func TestReplicas(t *testing.T) {
 	web := createApp(t, st, "traditional", "http://127.0.0.1:9/callback")
 	m2m := createApp(t, st, "m2m")
 	createResource(t, st, "https://api.example/scale")
+	permit(t, st, m2m.ID, "https://api.example/scale")
 	for _, rp := range []*e2etest.RelyingParty{rp1, rp2} {
 		a := createApp(t, st, "traditional", rp.URL+"/callback")
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)

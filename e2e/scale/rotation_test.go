@@ -95,6 +95,7 @@ func runRotation(t *testing.T, delay, maxWait time.Duration, env []string) (fail
 	createUser(t, st, "rotor", pw)
 	const api = "https://api.example/rotation"
 	createResource(t, st, api)
+	permit(t, st, m2m.ID, api)
 	issuer := c.lb.URL + "/oidc"
 	keySet := oidc.NewRemoteKeySet(ctx, c.lb.URL+"/oidc/jwks")
 	atVerifier := oidc.NewVerifier(issuer, keySet, &oidc.Config{SkipClientIDCheck: true, SupportedSigningAlgs: []string{"ES384"}})

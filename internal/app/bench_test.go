@@ -99,6 +99,7 @@ func BenchmarkTokenClientCredentials(b *testing.B) {
 			e := newEnv(b, func(c *config.Config, _ *app.Options) { c.SigningAlg = alg })
 			id, secret := e.app(b, store.AppM2M, nil, nil)
 			e.resource(b, "https://api.example.com", "read")
+			e.permit(b, id, map[string][]string{"https://api.example.com": {"read"}})
 			h := e.Server.Handler()
 			form := url.Values{"grant_type": {"client_credentials"}, "resource": {"https://api.example.com"}, "scope": {"read"}}
 			for b.Loop() {

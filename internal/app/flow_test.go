@@ -409,6 +409,8 @@ func TestClientCredentialsResourceJWT(t *testing.T) {
 	ctx := context.Background()
 	m2m, secret := e.app(t, store.AppM2M, nil, nil)
 	e.resource(t, "https://api.example.com", "read:things", "write:things")
+	e.resource(t, "https://billing.example.com", "charge")
+	e.permit(t, m2m, map[string][]string{"https://api.example.com": {"read:things"}})
 	st, body, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"client_credentials"}, "resource": {"https://api.example.com"},
 		"scope": {"read:things openid"}}, m2m, secret)
 	if st != 200 {
@@ -437,6 +439,16 @@ func TestClientCredentialsResourceJWT(t *testing.T) {
 		"scope": {"admin"}}, m2m, secret); st != 400 || body["error"] != "invalid_scope" {
 		t.Errorf("undefined scope: %d %v", st, body)
 	}
+	// Catalogue TL-17: a scope the resource defines but the app was not
+	// permitted, and a registered resource the app has no permission for.
+	if st, body, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"client_credentials"}, "resource": {"https://api.example.com"},
+		"scope": {"read:things write:things"}}, m2m, secret); st != 400 || body["error"] != "invalid_scope" {
+		t.Errorf("unpermitted scope: %d %v", st, body)
+	}
+	if st, body, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"client_credentials"}, "resource": {"https://billing.example.com"}},
+		m2m, secret); st != 400 || body["error"] != "invalid_target" {
+		t.Errorf("unpermitted resource: %d %v", st, body)
+	}
 	if st, body, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"client_credentials"}, "resource": {"https://other.example"}},
 		m2m, secret); st != 400 || body["error"] != "invalid_target" {
 		t.Errorf("unknown resource: %d %v", st, body)
@@ -451,6 +463,17 @@ func TestClientCredentialsResourceJWT(t *testing.T) {
 	}
 	if _, ib, _ = e.postForm(t, "/oidc/token/introspection", url.Values{"token": {raw}}, m2m, secret); ib["active"] != false {
 		t.Errorf("revoked token still active: %v", ib)
+	}
+	// Taking a permission away ends the app's tokens at once.
+	_, body, _ = e.postForm(t, "/oidc/token", url.Values{"grant_type": {"client_credentials"}, "resource": {"https://api.example.com"}}, m2m, secret)
+	raw = body["access_token"].(string)
+	e.permit(t, m2m, nil)
+	if _, ib, _ = e.postForm(t, "/oidc/token/introspection", url.Values{"token": {raw}}, m2m, secret); ib["active"] != false {
+		t.Errorf("token outlived the app's permission: %v", ib)
+	}
+	if st, body, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"client_credentials"}, "resource": {"https://api.example.com"}},
+		m2m, secret); st != 400 || body["error"] != "invalid_target" {
+		t.Errorf("after the permission was taken away: %d %v", st, body)
 	}
 }
 

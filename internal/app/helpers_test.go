@@ -92,6 +92,14 @@ func (e *env) app(t testing.TB, typ store.AppType, redirects, logouts []string) 
 	return c.ID, secret
 }
 
+// permit sets an M2M app's resource permissions, as `apps permit` does.
+func (e *env) permit(t testing.TB, clientID string, perms map[string][]string) {
+	t.Helper()
+	if err := e.Store.SetClientPermissions(context.Background(), clientID, perms, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (e *env) user(t testing.TB, username, pw string) store.User {
 	t.Helper()
 	u, err := experience.NewUser(context.Background(), username, username+"@example.com", pw, fastHash, time.Now())

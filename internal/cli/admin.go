@@ -5,7 +5,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -83,12 +88,67 @@ type appJSON struct {
 	RedirectURIs           []string `json:"redirect_uris"`
 	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris"`
 	ThirdParty             bool     `json:"third_party"`
-	CreatedAt              string   `json:"created_at"`
+	// Permissions: M2M apps only, resource indicator → scopes.
+	Permissions map[string][]string `json:"permissions,omitempty"`
+	CreatedAt   string              `json:"created_at"`
 }
 
 func toAppJSON(c store.Client, secret string) appJSON {
-	return appJSON{ID: c.ID, Name: c.Name, Type: string(c.Type), Secret: secret, RedirectURIs: nonNil(c.RedirectURIs),
+	j := appJSON{ID: c.ID, Name: c.Name, Type: string(c.Type), Secret: secret, RedirectURIs: nonNil(c.RedirectURIs),
 		PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs), ThirdParty: c.ThirdParty, CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339)}
+	if c.Type == store.AppM2M {
+		j.Permissions = map[string][]string{}
+		for res, scopes := range c.Permissions {
+			j.Permissions[res] = nonNil(scopes)
+		}
+	}
+	return j
+}
+
+// parsePermission reads RESOURCE or RESOURCE=SCOPE[,SCOPE...].
+func parsePermission(s string) (string, []string, error) {
+	res, list, _ := strings.Cut(s, "=")
+	var scopes []string
+	for sc := range strings.SplitSeq(list, ",") {
+		if sc = strings.TrimSpace(sc); sc != "" && !slices.Contains(scopes, sc) {
+			scopes = append(scopes, sc)
+		}
+	}
+	if res == "" {
+		return "", nil, fmt.Errorf("--permission %q: want RESOURCE or RESOURCE=SCOPE,SCOPE", s)
+	}
+	return res, scopes, nil
+}
+
+// checkPermissions verifies that every resource is registered and defines
+// every scope, so a typo is an error rather than a permission that never
+// matches.
+func checkPermissions(ctx context.Context, st store.Store, perms map[string][]string) error {
+	for res, scopes := range perms {
+		r, err := st.GetResourceByIndicator(ctx, res)
+		if errors.Is(err, store.ErrNotFound) {
+			return usagef("no API resource %q (create it with `sesame resources create`)", res)
+		} else if err != nil {
+			return err
+		}
+		for _, s := range scopes {
+			if !slices.Contains(r.Scopes, s) {
+				return usagef("API resource %q defines no scope %q", res, s)
+			}
+		}
+	}
+	return nil
+}
+
+// dbMissing reports whether the SQLite database has not been created yet
+// (so it holds no resources, and a command that needs one can fail before
+// writing anything).
+func dbMissing(cfg *config.Config) bool {
+	if cfg.DatabaseURL != "" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(cfg.DataDir, "sesame.db"))
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 func nonNil(s []string) []string {
@@ -100,22 +160,23 @@ func nonNil(s []string) []string {
 
 func apps(ctx context.Context, env Env, args []string) error {
 	return sub(ctx, env, "apps", args, map[string]func(context.Context, Env, []string) error{
-		"create": appsCreate, "list": appsList, "delete": appsDelete,
+		"create": appsCreate, "list": appsList, "delete": appsDelete, "permit": appsPermit,
 	})
 }
 
 func appsCreate(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
 	var name, typ string
-	var redirects, logouts multiFlag
+	var redirects, logouts, permissions multiFlag
 	var asJSON, thirdParty bool
-	fs := newFlags(env, "apps create", "apps create --name NAME --type traditional|spa|native|m2m [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--json]")
+	fs := newFlags(env, "apps create", "apps create --name NAME --type traditional|spa|native|m2m [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--permission RESOURCE=SCOPE,...]... [--json]")
 	cfg.StoreFlags(fs)
 	fs.StringVar(&name, "name", "", "display name shown on the sign-in page (required)")
 	fs.StringVar(&typ, "type", "", "traditional (server web app), spa, native or m2m (required)")
 	fs.Var(&redirects, "redirect-uri", "allowed redirect URI, exact match (repeatable)")
 	fs.Var(&logouts, "post-logout-redirect-uri", "allowed post-sign-out redirect URI (repeatable)")
 	fs.BoolVar(&thirdParty, "third-party", false, "show a consent screen to users of this app")
+	fs.Var(&permissions, "permission", "m2m apps: an API resource the app may get tokens for, with the scopes it may ask for, as RESOURCE=SCOPE,SCOPE (repeatable)")
 	fs.BoolVar(&asJSON, "json", false, "print the app as one JSON object")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -133,6 +194,24 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 	}
 	if t == store.AppM2M && (len(redirects) > 0 || len(logouts) > 0) {
 		return usagef("m2m apps have no redirect URIs")
+	}
+	if t != store.AppM2M && len(permissions) > 0 {
+		return usagef("--permission is for m2m apps (users' apps ask for scopes at sign-in)")
+	}
+	var perms map[string][]string
+	first := ""
+	for _, p := range permissions {
+		res, scopes, err := parsePermission(p)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		if perms == nil {
+			perms, first = map[string][]string{}, res
+		}
+		perms[res] = scopes
+	}
+	if len(perms) > 0 && dbMissing(&cfg) {
+		return usagef("no API resource %q (create it with `sesame resources create`)", first)
 	}
 	if len(redirects) > 100 || len(logouts) > 100 {
 		return usagef("at most 100 redirect URIs")
@@ -152,8 +231,11 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if err := checkPermissions(ctx, st, perms); err != nil {
+		return err
+	}
 	c := store.Client{ID: NewAppID(), Name: name, Type: t, RedirectURIs: redirects, PostLogoutRedirectURIs: logouts,
-		ThirdParty: thirdParty, CreatedAt: time.Now().UTC()}
+		ThirdParty: thirdParty, Permissions: perms, CreatedAt: time.Now().UTC()}
 	secret := ""
 	if t.Confidential() {
 		secret = NewSecret()
@@ -169,6 +251,87 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 	if secret != "" {
 		fmt.Fprintf(env.Stdout, "  App secret: %s\n  (Store the secret now: Sesame keeps only a hash of it.)\n", secret)
 	}
+	printPermissions(env, c)
+	if t == store.AppM2M && len(perms) == 0 {
+		fmt.Fprintf(env.Stdout, "  No API permissions yet: grant some with `sesame apps permit %s --resource URI --scope S`.\n", c.ID)
+	}
+	return nil
+}
+
+func printPermissions(env Env, c store.Client) {
+	res := slices.Sorted(maps.Keys(c.Permissions))
+	for _, r := range res {
+		fmt.Fprintf(env.Stdout, "  Permission: %s %s\n", r, strings.Join(c.Permissions[r], " "))
+	}
+}
+
+// appsPermit sets (or with --remove takes away) an M2M app's permission on
+// one API resource. Any change revokes the app's current tokens, so a
+// narrowed permission holds at once.
+func appsPermit(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var resource string
+	var scopes multiFlag
+	var remove bool
+	fs := newFlags(env, "apps permit", "apps permit ID --resource URI [--scope S]... | apps permit ID --resource URI --remove")
+	cfg.StoreFlags(fs)
+	fs.StringVar(&resource, "resource", "", "the API resource indicator (required)")
+	fs.Var(&scopes, "scope", "a scope of that resource the app may ask for (repeatable); none: tokens for the resource carry no scope")
+	fs.BoolVar(&remove, "remove", false, "take the app's permission on the resource away")
+	id, rest := splitID(args)
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	if id == "" || resource == "" {
+		return usagef("usage: sesame apps permit ID --resource URI [--scope S]...")
+	}
+	if remove && len(scopes) > 0 {
+		return usagef("--remove takes no --scope")
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	if dbMissing(&cfg) {
+		return usagef("no app with id %q", id)
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	c, err := st.GetClient(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return usagef("no app with id %q", id)
+	} else if err != nil {
+		return err
+	}
+	if c.Type != store.AppM2M {
+		return usagef("app %s is a %s app; permissions are for m2m apps", id, c.Type)
+	}
+	perms := maps.Clone(c.Permissions)
+	if perms == nil {
+		perms = map[string][]string{}
+	}
+	if remove {
+		delete(perms, resource)
+	} else {
+		var list []string
+		for _, s := range scopes {
+			if !slices.Contains(list, s) {
+				list = append(list, s)
+			}
+		}
+		if err := checkPermissions(ctx, st, map[string][]string{resource: list}); err != nil {
+			return err
+		}
+		perms[resource] = list
+	}
+	if err := st.SetClientPermissions(ctx, id, perms, time.Now().UTC()); err != nil {
+		return err
+	}
+	c.Permissions = perms
+	fmt.Fprintf(env.Stdout, "Updated the permissions of app %s (its current tokens are revoked)\n", id)
+	printPermissions(env, c)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,6 +129,11 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"serve", "--session-lifetime", "3days"},
 		{"keys", "rotate", "--signing-alg", "none"},
 		{"apps", "list", "extra-arg"},
+		{"apps", "create", "--name", "x", "--type", "m2m", "--permission", "https://api.example=read"},
+		{"apps", "create", "--name", "x", "--type", "spa", "--redirect-uri", "https://a.example/cb", "--permission", "https://api.example"},
+		{"apps", "create", "--name", "x", "--type", "m2m", "--permission", "=read"},
+		{"apps", "permit", "someid", "--resource", "https://api.example"},
+		{"apps", "permit", "someid"},
 	} {
 		dir := filepath.Join(t.TempDir(), "data")
 		full := append(append([]string{}, args...), "--data", dir)
@@ -171,6 +177,55 @@ func TestBadEnvironment(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAppPermissions: M2M apps reach only the API resources and scopes
+// they were permitted; the CLI refuses permissions that name an unknown
+// resource or scope.
+func TestAppPermissions(t *testing.T) {
+	dir := t.TempDir()
+	mustRun := func(args ...string) string {
+		t.Helper()
+		code, out, errs := run(t, append(args, "--data", dir)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		return out
+	}
+	fails := func(want string, args ...string) {
+		t.Helper()
+		code, _, errs := run(t, append(args, "--data", dir)...)
+		if code != 2 || !strings.Contains(errs, want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", args, code, errs, want)
+		}
+	}
+	mustRun("resources", "create", "--indicator", "https://api.example", "--name", "API", "--scope", "read", "--scope", "write")
+	mustRun("resources", "create", "--indicator", "https://billing.example", "--name", "Billing", "--scope", "charge")
+	fails("no API resource", "apps", "create", "--name", "job", "--type", "m2m", "--permission", "https://nope.example=read")
+	fails("defines no scope", "apps", "create", "--name", "job", "--type", "m2m", "--permission", "https://api.example=admin")
+
+	var app map[string]any
+	json.Unmarshal([]byte(mustRun("apps", "create", "--name", "job", "--type", "m2m", "--permission", "https://api.example=read", "--json")), &app)
+	id, _ := app["id"].(string)
+	if got := fmt.Sprint(app["permissions"]); got != "map[https://api.example:[read]]" {
+		t.Fatalf("created with permissions %s", got)
+	}
+	mustRun("apps", "permit", id, "--resource", "https://billing.example", "--scope", "charge")
+	mustRun("apps", "permit", id, "--resource", "https://api.example", "--remove")
+	fails("defines no scope", "apps", "permit", id, "--resource", "https://billing.example", "--scope", "refund")
+	fails("--remove takes no --scope", "apps", "permit", id, "--resource", "https://billing.example", "--scope", "charge", "--remove")
+	var list []map[string]any
+	json.Unmarshal([]byte(mustRun("apps", "list", "--json")), &list)
+	if len(list) != 1 || fmt.Sprint(list[0]["permissions"]) != "map[https://billing.example:[charge]]" {
+		t.Errorf("apps list after permit and remove: %v", list)
+	}
+	app = nil
+	json.Unmarshal([]byte(mustRun("apps", "create", "--name", "web", "--type", "spa", "--redirect-uri", "https://a.example/cb", "--json")), &app)
+	if _, ok := app["permissions"]; ok {
+		t.Errorf("a spa app lists permissions: %v", app)
+	}
+	fails("permissions are for m2m apps", "apps", "permit", app["id"].(string), "--resource", "https://api.example")
+	fails("no app with id", "apps", "permit", "nope", "--resource", "https://api.example")
 }
 
 func TestHelp(t *testing.T) {

@@ -54,7 +54,12 @@ type Client struct {
 	PostLogoutRedirectURIs []string
 	// ThirdParty apps get a consent screen; first-party apps never do.
 	ThirdParty bool
-	CreatedAt  time.Time
+	// Permissions (machine-to-machine apps) maps each API resource
+	// indicator the app may get tokens for to the scopes it may ask for
+	// there; a resource not in the map is out of reach. Logto gets the
+	// same from the app's M2M roles.
+	Permissions map[string][]string
+	CreatedAt   time.Time
 }
 
 // User is an end user who signs in on the hosted pages.
@@ -239,6 +244,11 @@ type Clients interface {
 	// DeleteClient removes the client and revokes every grant and token
 	// issued to it.
 	DeleteClient(ctx context.Context, id string) error
+	// SetClientPermissions replaces the client's Permissions and revokes
+	// its client_credentials access tokens, so a narrowed permission takes
+	// effect at once (for tokens checked by introspection). A missing
+	// client is ErrNotFound.
+	SetClientPermissions(ctx context.Context, id string, perms map[string][]string, now time.Time) error
 }
 
 type Users interface {

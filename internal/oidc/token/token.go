@@ -331,16 +331,24 @@ func (h *Handler) clientCredentials(ctx context.Context, c store.Client, form ur
 	if err != nil {
 		return nil, err
 	}
-	resource, allowed, ttl := res.Indicator, res.Scopes, res.AccessTokenTTL
+	resource, ttl := res.Indicator, res.AccessTokenTTL
+	// The app reaches only the resources it was permitted (catalogue
+	// TL-17): a leaked M2M secret must not open every API.
+	permitted, ok := c.Permissions[resource]
+	if resource != "" && !ok {
+		return nil, oauth2err.New(oauth2err.InvalidTarget, "this app has no permission for the requested resource")
+	}
 	var scopes []string
 	for _, s := range provider.SplitScope(form.Get("scope")) {
 		switch {
 		case provider.IsOIDCScope(s):
 			// No user, so no ID token, refresh token or user claims.
-		case slices.Contains(allowed, s):
-			scopes = append(scopes, s)
-		default:
+		case !slices.Contains(res.Scopes, s):
 			return nil, oauth2err.New(oauth2err.InvalidScope, "scope "+s+" is not defined by the requested resource")
+		case !slices.Contains(permitted, s):
+			return nil, oauth2err.New(oauth2err.InvalidScope, "this app has no permission for scope "+s)
+		default:
+			scopes = append(scopes, s)
 		}
 	}
 	pending := h.P.PrepareAccessToken(provider.AccessTokenParams{ClientID: c.ID, Subject: c.ID,

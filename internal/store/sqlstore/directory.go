@@ -56,20 +56,31 @@ func (s *Store) mustAffect(n int64, err error) error {
 
 // --- clients
 
-const clientCols = `id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris, third_party, created_at`
+const clientCols = `id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris, third_party, created_at, permissions`
 
 func scanClient(r rowScanner) (store.Client, error) {
 	var c store.Client
 	err := r.Scan(&c.ID, &c.Name, &c.Type, bytesCol{&c.SecretHash}, listCol{&c.RedirectURIs},
-		listCol{&c.PostLogoutRedirectURIs}, &c.ThirdParty, timeCol{&c.CreatedAt})
+		listCol{&c.PostLogoutRedirectURIs}, &c.ThirdParty, timeCol{&c.CreatedAt}, permissionsCol{&c.Permissions})
 	return c, err
 }
 
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
-	_, err := s.exec(ctx, `INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+	_, err := s.exec(ctx, `INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		c.ID, c.Name, string(c.Type), blob(c.SecretHash), encList(c.RedirectURIs),
-		encList(c.PostLogoutRedirectURIs), c.ThirdParty, ns(c.CreatedAt))
+		encList(c.PostLogoutRedirectURIs), c.ThirdParty, ns(c.CreatedAt), encPermissions(c.Permissions))
 	return err
+}
+
+// SetClientPermissions implements store.Clients in one transaction.
+func (s *Store) SetClientPermissions(ctx context.Context, id string, perms map[string][]string, now time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.mustAffect(s.txExec(ctx, tx, `UPDATE clients SET permissions = $2 WHERE id = $1`, id, encPermissions(perms))); err != nil {
+			return err
+		}
+		_, err := s.txExec(ctx, tx, `UPDATE access_tokens SET revoked_at = $2 WHERE client_id = $1 AND grant_id = '' AND revoked_at = 0`, id, ns(now))
+		return err
+	})
 }
 
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {

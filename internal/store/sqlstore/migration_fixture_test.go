@@ -26,7 +26,7 @@ import (
 // read back through the store API. checks[N] holds the expectations for
 // fixture N. With migration N+1, add fixtures/<N+1>.sql and checks[N+1];
 // never edit an older fixture.
-var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003}
+var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -159,6 +159,21 @@ var (
 	fxNever   = ts(4102444800000000000)
 )
 
+func checkFixture00004(t *testing.T, s *Store) {
+	for id, want := range map[string]map[string][]string{
+		"fixture-m2m-4":    {"https://api.example": {"read"}, "https://other.example": nil},
+		"fixture-m2m-none": nil,
+	} {
+		c, err := s.GetClient(t.Context(), id)
+		if err != nil {
+			t.Fatalf("GetClient %s: %v", id, err)
+		}
+		if fmt.Sprint(c.Permissions) != fmt.Sprint(want) || len(c.Permissions) != len(want) {
+			t.Errorf("%s permissions = %v, want %v", id, c.Permissions, want)
+		}
+	}
+}
+
 func checkFixture00003(t *testing.T, s *Store) {
 	u, err := s.GetUserByLogin(t.Context(), "carol@example.com")
 	if err != nil {
@@ -166,6 +181,15 @@ func checkFixture00003(t *testing.T, s *Store) {
 	}
 	if u.ID != "fixture-user-3" || !u.EmailVerified || !u.PhoneVerified || u.Phone != "+15550103" {
 		t.Errorf("user = %+v", u)
+	}
+	// Version 4 gave M2M apps that existed before it every scope of every
+	// resource that existed then (what they could get before).
+	m2m, err := s.GetClient(t.Context(), "fixture-m2m")
+	if err != nil {
+		t.Fatalf("GetClient fixture-m2m: %v", err)
+	}
+	if got := fmt.Sprint(m2m.Permissions); got != "map[https://api.example:[read write]]" {
+		t.Errorf("pre-version-4 M2M app permissions = %s, want every scope of fixture-res", got)
 	}
 }
 
@@ -198,6 +222,9 @@ func checkFixture00001(t *testing.T, s *Store) {
 	spa, err := s.GetClient(ctx, "fixture-spa")
 	if err != nil {
 		t.Fatalf("GetClient spa: %v", err)
+	}
+	if c.Permissions != nil || spa.Permissions != nil {
+		t.Errorf("apps other than M2M got permissions: %v, %v", c.Permissions, spa.Permissions)
 	}
 	if spa.SecretHash != nil || spa.PostLogoutRedirectURIs != nil || !spa.ThirdParty || spa.Type != store.AppSPA {
 		t.Errorf("spa client = %+v", spa)

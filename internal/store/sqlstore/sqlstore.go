@@ -289,6 +289,53 @@ func encList(l []string) string {
 	return string(b)
 }
 
+// encPermissions stores a resource → scopes map as a JSON object; scope
+// lists are never null, so an entry with no scopes survives the round trip.
+func encPermissions(m map[string][]string) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	out := make(map[string][]string, len(m))
+	for k, v := range m {
+		if v == nil {
+			v = []string{}
+		}
+		out[k] = v
+	}
+	b, _ := json.Marshal(out) // map[string][]string always marshals
+	return string(b)
+}
+
+// permissionsCol scans a JSON object column into a resource → scopes map
+// (nil when empty; an entry with no scopes has a nil list).
+type permissionsCol struct{ dst *map[string][]string }
+
+func (c permissionsCol) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("sqlstore: permissions column: unexpected %T", src)
+	}
+	var m map[string][]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("sqlstore: permissions column: %w", err)
+	}
+	if len(m) == 0 {
+		m = nil
+	}
+	for k, v := range m {
+		if len(v) == 0 {
+			m[k] = nil
+		}
+	}
+	*c.dst = m
+	return nil
+}
+
 // listCol scans a JSON list column.
 type listCol struct{ dst *[]string }
 
