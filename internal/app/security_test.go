@@ -451,17 +451,70 @@ func TestLogoutSafety(t *testing.T) {
 			t.Errorf("%s: %d %q", name, resp.StatusCode, resp.Header.Get("Location"))
 		}
 	}
-	// No app and a live session: a confirmation page, the session survives.
-	resp := noFollow(e.Issuer + "/session/end?post_logout_redirect_uri=" + url.QueryEscape("https://app.example/bye"))
-	pageBody, action, csrf := page(t, resp)
-	if resp.StatusCode != 200 || action != "/oidc/session/end/confirm" || csrf == "" || resp.Header.Get("Location") != "" {
-		t.Fatalf("bare logout: %d action %q", resp.StatusCode, action)
+	// Nothing that proves the app asked (no app, only state, or only the
+	// public client_id) and a live session: a confirmation page, and the
+	// session survives (catalogue SS-03, SS-04).
+	var action, csrf string
+	for name, u := range map[string]string{
+		"no app":         "/session/end?post_logout_redirect_uri=" + url.QueryEscape("https://app.example/bye"),
+		"bare":           "/session/end",
+		"only state":     "/session/end?state=s0",
+		"only client_id": "/session/end?client_id=" + id,
+	} {
+		resp := noFollow(e.Issuer + u)
+		_, action, csrf = page(t, resp)
+		if resp.StatusCode != 200 || action != "/oidc/session/end/confirm" || csrf == "" || resp.Header.Get("Location") != "" {
+			t.Fatalf("%s: %d action %q", name, resp.StatusCode, action)
+		}
+		code, v, _ = e.flow(t, b, id, r, false, "", "", url.Values{"prompt": {"none"}})
+		if st, _ := e.exchange(t, id, secret, code, v, r); st != 200 {
+			t.Fatalf("%s: session ended without confirmation", name)
+		}
 	}
-	_ = pageBody
+	// The confirmation form refuses a missing token and a cross-site POST
+	// (catalogue UI-01) and the session survives; confirming signs out with
+	// a 303 (RP-16).
+	for name, form := range map[string]url.Values{
+		"no token":      {"logout": {"yes"}},
+		"foreign token": {"logout": {"yes"}, "csrf_token": {"AAAA" + csrf[4:]}},
+	} {
+		resp := b.post(t, action, form)
+		resp.Body.Close()
+		if resp.StatusCode != 403 {
+			t.Errorf("confirm with %s: %d, want 403", name, resp.StatusCode)
+		}
+	}
+	b.origin = "https://evil.example"
+	resp := b.post(t, action, url.Values{"logout": {"yes"}, "csrf_token": {csrf}})
+	resp.Body.Close()
+	b.origin = e.URL
+	if resp.StatusCode != 403 {
+		t.Errorf("cross-site confirm: %d, want 403", resp.StatusCode)
+	}
 	code, v, _ = e.flow(t, b, id, r, false, "", "", url.Values{"prompt": {"none"}})
 	if st, _ := e.exchange(t, id, secret, code, v, r); st != 200 {
-		t.Fatal("session ended without confirmation")
+		t.Fatal("a rejected confirmation ended the session")
 	}
+	req, _ := http.NewRequest(http.MethodPost, e.URL+action, strings.NewReader(url.Values{"logout": {"yes"}, "csrf_token": {csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", e.URL)
+	stop := *b.c // same cookie jar, but see the redirect itself
+	stop.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := stop.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/oidc/session/end/success" {
+		t.Fatalf("confirmed sign-out: %d %q, want 303 to the signed-out page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if cb := callback(t, b.get(t, e.authURL(id, r, url.Values{"prompt": {"none"}})), r); cb.Query().Get("error") != "login_required" {
+		t.Fatalf("after a confirmed sign-out: %s", cb.RawQuery)
+	}
+	// Sign in again for the hinted logout below.
+	code, v, _ = e.flow(t, b, id, r, true, "quinn", "password-quinn", nil)
+	_, body = e.exchange(t, id, secret, code, v, r)
+	idToken = body["id_token"].(string)
 	// Valid id_token_hint + registered URI: straight back with state.
 	resp = noFollow(e.Issuer + "/session/end?id_token_hint=" + idToken + "&post_logout_redirect_uri=" + url.QueryEscape("https://app.example/bye") + "&state=s1")
 	resp.Body.Close()

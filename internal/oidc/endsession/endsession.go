@@ -97,8 +97,9 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, target, http.StatusSeeOther)
 		return
 	}
-	if client != nil {
-		// A known app, nowhere registered to return to: sign out here.
+	if client != nil && q.Get("id_token_hint") != "" {
+		// The app proved it holds the user's ID token and has nowhere
+		// registered to return to: sign out here.
 		if err := h.Sessions.End(ctx, w, r); err != nil {
 			h.failure(w, r, err)
 			return
@@ -106,7 +107,12 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request) {
 		h.signedOut(w, r)
 		return
 	}
-	// No app vouches for this request: ask before ending a live session.
+	// Nothing proves the app asked (a client_id alone is public, and a
+	// top-level cross-site navigation carries the Lax session cookie): ask
+	// before ending a live session (catalogue SS-04). With a registered
+	// return address above, Sesame signs out at once, as Logto does, since
+	// the worst a forged request can do there is sign the user out and
+	// land them on the app.
 	_, _, ok, err := h.Sessions.Current(ctx, r)
 	if err != nil {
 		h.failure(w, r, err)
