@@ -155,14 +155,31 @@ func TestSSOAndLogout(t *testing.T) {
 	e.user(t, "carol", "password-carol")
 	b := e.browser(t)
 	code, v, _ := e.flow(t, b, id1, r1, true, "carol", "password-carol", nil)
-	if st, body := e.exchange(t, id1, s1, code, v, r1); st != 200 {
+	st, body := e.exchange(t, id1, s1, code, v, r1)
+	if st != 200 {
 		t.Fatalf("exchange %d %v", st, body)
 	}
-	// SSO: the second app gets a code with no sign-in page.
+	idClaims := func(raw string) map[string]any {
+		parsed, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES384})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c map[string]any
+		parsed.UnsafeClaimsWithoutVerification(&c)
+		return c
+	}
+	first := idClaims(body["id_token"].(string))
+	// SSO: the second app gets a code with no sign-in page, for the same
+	// user and the same session (catalogue SS-06).
 	code2, v2, _ := e.flow(t, b, id2, r2, false, "", "", url.Values{"prompt": {"none"}, "scope": {"openid profile"}})
-	st, body := e.exchange(t, id2, "", code2, v2, r2)
+	st, body = e.exchange(t, id2, "", code2, v2, r2)
 	if st != 200 {
 		t.Fatalf("SSO exchange %d %v", st, body)
+	}
+	if second := idClaims(body["id_token"].(string)); second["sub"] != first["sub"] || second["sid"] != first["sid"] ||
+		second["auth_time"] != first["auth_time"] || first["sid"] == nil {
+		t.Errorf("SSO ID tokens differ: sub %v/%v sid %v/%v auth_time %v/%v", first["sub"], second["sub"],
+			first["sid"], second["sid"], first["auth_time"], second["auth_time"])
 	}
 	at2 := body["access_token"].(string)
 
