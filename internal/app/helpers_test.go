@@ -45,12 +45,23 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 
 func newEnvWithLog(t testing.TB, log *slog.Logger, opts ...envOption) *env {
 	t.Helper()
+	return newEnvWrapped(t, log, nil, opts...)
+}
+
+// newEnvWrapped is newEnv with the server's store wrapped by wrap (for
+// fault injection); env.Store stays the real store.
+func newEnvWrapped(t testing.TB, log *slog.Logger, wrap func(store.Store) store.Store, opts ...envOption) *env {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	var served store.Store = st
+	if wrap != nil {
+		served = wrap(st)
+	}
 	ts := httptest.NewUnstartedServer(nil)
 	endpoint := "http://" + ts.Listener.Addr().String()
 	cfg := config.Config{Addr: "127.0.0.1:0", Endpoint: endpoint, DataDir: t.TempDir(), LogFormat: "text", LogLevel: "info",
@@ -62,7 +73,7 @@ func newEnvWithLog(t testing.TB, log *slog.Logger, opts ...envOption) *env {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := app.New(ctx, cfg, st, log, o)
+	srv, err := app.New(ctx, cfg, served, log, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -203,8 +203,11 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	failed := func() {
+		// An uncounted failure would let guesses past the per-IP limit
+		// while the database misbehaves: fail closed.
 		if _, _, err := h.P.Store.ReserveAttempt(ctx, ipKey, t.IPLimit, t.Window, now); err != nil {
-			h.P.Log.WarnContext(ctx, "cannot record failed sign-in", "err", err)
+			h.failure(w, r, err)
+			return
 		}
 		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
 	}

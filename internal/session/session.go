@@ -115,17 +115,17 @@ func (m *Manager) Start(ctx context.Context, w http.ResponseWriter, r *http.Requ
 }
 
 // End deletes the browser's session (revoking its non-offline grants) and
-// clears the cookie. Ending an absent session is not an error.
+// clears the cookie. Ending an absent session is not an error. If the
+// delete fails the cookie stays, so the user is not shown as signed out
+// while the session and its tokens live on, and can try again.
 func (m *Manager) End(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(m.name(cookieName)); err == nil && len(c.Value) >= 32 && len(c.Value) <= 64 {
+		if err := m.Store.DeleteSession(ctx, provider.Hash(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
 	http.SetCookie(w, &http.Cookie{Name: m.name(cookieName), Value: "", Path: "/", HttpOnly: true, Secure: m.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
-	c, err := r.Cookie(m.name(cookieName))
-	if err != nil || len(c.Value) < 32 || len(c.Value) > 64 {
-		return nil
-	}
-	if err := m.Store.DeleteSession(ctx, provider.Hash(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
 	return nil
 }
 
