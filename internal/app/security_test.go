@@ -185,6 +185,7 @@ func TestRedirectedAuthorizeErrors(t *testing.T) {
 		"invalid_target":            {"resource": {"https://unknown.example"}, "state": {"s"}},
 		"login_required":            {"prompt": {"none"}, "state": {"s"}},
 		"request_not_supported":     {"request": {"eyJ.x.y"}, "state": {"s"}},
+		"request_uri_not_supported": {"request_uri": {"urn:example:req"}, "state": {"s"}},
 	} {
 		v := url.Values{"client_id": {id}, "redirect_uri": {r}, "response_type": {"code"}, "scope": {"openid"}}
 		for k, x := range q {

@@ -1,0 +1,171 @@
+package app_test
+
+import (
+	"crypto/rsa"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/sesameauth/sesame/internal/app"
+	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+// unsafeClaims decodes a JWT's claims without verifying it (the tests that
+// verify signatures are elsewhere).
+func unsafeClaims(t *testing.T, raw string, alg jose.SignatureAlgorithm) map[string]any {
+	t.Helper()
+	parsed, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{alg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c map[string]any
+	if err := parsed.UnsafeClaimsWithoutVerification(&c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestNonce (catalogue PC-03): a nonce comes back byte for byte; without
+// one the ID token has no nonce claim.
+func TestNonce(t *testing.T) {
+	e := newEnv(t)
+	r := "https://app.example/cb"
+	id, secret := e.app(t, store.AppTraditional, []string{r}, nil)
+	e.user(t, "nina", "password-nina")
+	b := e.browser(t)
+	nonce := strings.Repeat("n0-_.~", 10) + "AbCd" // 64 characters, mixed case
+	code, v, _ := e.flow(t, b, id, r, true, "nina", "password-nina", url.Values{"nonce": {nonce}})
+	_, body := e.exchange(t, id, secret, code, v, r)
+	if got := unsafeClaims(t, body["id_token"].(string), jose.ES384)["nonce"]; got != nonce {
+		t.Errorf("nonce %q, want %q", got, nonce)
+	}
+	code, v, _ = e.flow(t, b, id, r, false, "", "", nil)
+	_, body = e.exchange(t, id, secret, code, v, r)
+	if c := unsafeClaims(t, body["id_token"].(string), jose.ES384); c["nonce"] != nil {
+		t.Errorf("ID token without a requested nonce has nonce %v", c["nonce"])
+	}
+}
+
+// TestCodeRedemptionRules (catalogue RP-15, TL-04): a code needs the
+// redirect_uri it was issued for (omitting it fails and burns the code),
+// and an expired code is refused.
+func TestCodeRedemptionRules(t *testing.T) {
+	clock := &fakeClock{t: time.Now()}
+	e := newEnv(t, func(_ *config.Config, o *app.Options) { o.Now = clock.Now })
+	r := "https://app.example/cb"
+	id, secret := e.app(t, store.AppTraditional, []string{r}, nil)
+	e.user(t, "omar", "password-omar")
+	b := e.browser(t)
+	code, v, _ := e.flow(t, b, id, r, true, "omar", "password-omar", nil)
+	st, body, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {v}}, id, secret)
+	if st != 400 || body["error"] != "invalid_grant" {
+		t.Errorf("without redirect_uri: %d %v, want invalid_grant", st, body)
+	}
+	if st, body := e.exchange(t, id, secret, code, v, r); st != 400 || body["error"] != "invalid_grant" {
+		t.Errorf("the code survived a redemption without redirect_uri: %d %v", st, body)
+	}
+	code, v, _ = e.flow(t, b, id, r, false, "", "", nil)
+	clock.Advance(61 * time.Second)
+	if st, body := e.exchange(t, id, secret, code, v, r); st != 400 || body["error"] != "invalid_grant" {
+		t.Errorf("a code 61 s old: %d %v, want invalid_grant", st, body)
+	}
+}
+
+// TestRefreshResponse (catalogue PC-12, TL-09): a refresh answers with
+// Cache-Control: no-store, an ID token for the same user and session with
+// the original auth_time, and a narrower scope when one is asked for.
+func TestRefreshResponse(t *testing.T) {
+	e := newEnv(t)
+	r := "https://app.example/cb"
+	id, secret := e.app(t, store.AppTraditional, []string{r}, nil)
+	e.user(t, "rhea", "password-rhea")
+	code, v, _ := e.flow(t, e.browser(t), id, r, true, "rhea", "password-rhea", nil)
+	_, body := e.exchange(t, id, secret, code, v, r)
+	first := unsafeClaims(t, body["id_token"].(string), jose.ES384)
+	time.Sleep(1100 * time.Millisecond) // a later iat, so auth_time must not follow it
+	st, refreshed, h := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {body["refresh_token"].(string)},
+		"scope": {"openid profile"}}, id, secret)
+	if st != 200 || !strings.Contains(h.Get("Cache-Control"), "no-store") {
+		t.Fatalf("refresh: %d, Cache-Control %q", st, h.Get("Cache-Control"))
+	}
+	second := unsafeClaims(t, refreshed["id_token"].(string), jose.ES384)
+	for _, k := range []string{"sub", "sid", "auth_time", "aud"} {
+		if second[k] != first[k] {
+			t.Errorf("refreshed ID token %s = %v, want %v", k, second[k], first[k])
+		}
+	}
+	if second["iat"].(float64) <= first["iat"].(float64) {
+		t.Errorf("refreshed ID token iat %v not after %v", second["iat"], first["iat"])
+	}
+	if refreshed["scope"] != "openid profile" {
+		t.Errorf("narrowed refresh scope %v, want \"openid profile\"", refreshed["scope"])
+	}
+	_, ib, _ := e.postForm(t, "/oidc/token/introspection", url.Values{"token": {refreshed["access_token"].(string)}}, id, secret)
+	if ib["active"] != true || ib["scope"] != "openid profile" {
+		t.Errorf("narrowed access token introspects as %v", ib)
+	}
+}
+
+// TestTokenAsSessionCookie (catalogue SS-10): an access or refresh token,
+// which has the session cookie's shape, does not work as one.
+func TestTokenAsSessionCookie(t *testing.T) {
+	e := newEnv(t)
+	r := "https://app.example/cb"
+	id, secret := e.app(t, store.AppTraditional, []string{r}, nil)
+	e.user(t, "sid", "password-sid")
+	code, v, _ := e.flow(t, e.browser(t), id, r, true, "sid", "password-sid", nil)
+	_, body := e.exchange(t, id, secret, code, v, r)
+	for _, name := range []string{"access_token", "refresh_token"} {
+		b := e.browser(t)
+		u, _ := url.Parse(e.URL)
+		b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "sesame_session", Value: body[name].(string), Path: "/"}})
+		cb := callback(t, b.get(t, e.authURL(id, r, url.Values{"prompt": {"none"}})), r)
+		if cb.Query().Get("error") != "login_required" {
+			t.Errorf("%s as the session cookie: %s, want login_required", name, cb.RawQuery)
+		}
+	}
+}
+
+// TestJWKSNeverPrivate (catalogue PC-02): with RSA keys too, the JWKS
+// carries public members only, and RSA moduli are at least 2048 bits.
+func TestJWKSNeverPrivate(t *testing.T) {
+	e := newEnv(t, func(c *config.Config, _ *app.Options) { c.SigningAlg = "RS256" })
+	resp, err := http.Get(e.Issuer + "/jwks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var raw struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&raw); err != nil || len(raw.Keys) == 0 {
+		t.Fatalf("jwks: %v %v", raw, err)
+	}
+	for _, k := range raw.Keys {
+		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
+			if _, ok := k[private]; ok {
+				t.Errorf("JWKS key %v publishes private member %q", k["kid"], private)
+			}
+		}
+	}
+	b, _ := json.Marshal(raw)
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(b, &set); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range set.Keys {
+		if rk, ok := k.Key.(*rsa.PublicKey); ok && rk.N.BitLen() < 2048 {
+			t.Errorf("RSA key %s has %d bits", k.KeyID, rk.N.BitLen())
+		}
+		if !k.IsPublic() || k.Use != "sig" {
+			t.Errorf("key %s: public %v use %q", k.KeyID, k.IsPublic(), k.Use)
+		}
+	}
+}
