@@ -30,11 +30,12 @@ import (
 var fastHash = password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 type env struct {
-	t      *testing.T
-	URL    string // endpoint
-	Issuer string
-	Store  store.Store
-	Server *app.Server
+	t       *testing.T
+	URL     string // endpoint
+	Issuer  string
+	Store   store.Store
+	Server  *app.Server
+	DataDir string // the SQLite database's directory
 }
 
 type envOption func(*config.Config, *app.Options)
@@ -53,7 +54,8 @@ func newEnvWithLog(t testing.TB, log *slog.Logger, opts ...envOption) *env {
 func newEnvWrapped(t testing.TB, log *slog.Logger, wrap func(store.Store) store.Store, opts ...envOption) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
+	dataDir := t.TempDir()
+	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: dataDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +82,7 @@ func newEnvWrapped(t testing.TB, log *slog.Logger, wrap func(store.Store) store.
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
-	e := &env{URL: endpoint, Issuer: endpoint + "/oidc", Store: st, Server: srv}
+	e := &env{URL: endpoint, Issuer: endpoint + "/oidc", Store: st, Server: srv, DataDir: dataDir}
 	if tt, ok := t.(*testing.T); ok {
 		e.t = tt
 	}

@@ -1,10 +1,15 @@
 package app_test
 
 import (
+	"bytes"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +171,51 @@ func TestJWKSNeverPrivate(t *testing.T) {
 		}
 		if !k.IsPublic() || k.Use != "sig" {
 			t.Errorf("key %s: public %v use %q", k.KeyID, k.IsPublic(), k.Use)
+		}
+	}
+}
+
+// TestNoSecretsAtRest (catalogue MA-06): after a full flow, the database
+// files hold none of the raw secrets: not the password, the client
+// secret, the code, the access and refresh tokens or the session cookie,
+// only their hashes.
+func TestNoSecretsAtRest(t *testing.T) {
+	e := newEnv(t)
+	r := "https://app.example/cb"
+	id, secret := e.app(t, store.AppTraditional, []string{r}, nil)
+	const pw = "password-unique-7Qx2"
+	e.user(t, "vault", pw)
+	b := e.browser(t)
+	code, v, _ := e.flow(t, b, id, r, true, "vault", pw, nil)
+	_, body := e.exchange(t, id, secret, code, v, r)
+	_, refreshed, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {body["refresh_token"].(string)}}, id, secret)
+	u, _ := url.Parse(e.URL)
+	var session string
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == "sesame_session" {
+			session = c.Value
+		}
+	}
+	secrets := map[string]string{"password": pw, "client secret": secret, "code": code, "PKCE verifier": v,
+		"access token": body["access_token"].(string), "refresh token": body["refresh_token"].(string),
+		"refreshed access token": refreshed["access_token"].(string), "session cookie": session}
+	var files []byte
+	for _, name := range []string{"sesame.db", "sesame.db-wal"} {
+		b, err := os.ReadFile(filepath.Join(e.DataDir, name))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		files = append(files, b...)
+	}
+	if len(files) == 0 || session == "" {
+		t.Fatalf("nothing to scan (database %d bytes, session %q)", len(files), session)
+	}
+	for what, s := range secrets {
+		if s == "" {
+			t.Fatalf("%s is empty", what)
+		}
+		if bytes.Contains(files, []byte(s)) {
+			t.Errorf("the database holds the raw %s", what)
 		}
 	}
 }
