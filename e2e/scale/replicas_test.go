@@ -227,6 +227,79 @@ func TestReplicas(t *testing.T) {
 		}
 	})
 
+	t.Run("suspending a user and deleting an app hold on every replica at once", func(t *testing.T) {
+		// Catalogue SS-09 and FT-11: one user signed in through A and one
+		// through B; `users suspend` (run against the shared database,
+		// as an admin would) ends both at the next request on either.
+		victimPW := "correct horse " + randomHex(4)
+		createUser(t, st, "victim", victimPW)
+		temp := createApp(t, st, "traditional", "http://127.0.0.1:9/callback")
+		var browsers []*browser
+		var tokens []tokenResp
+		for i := range 2 {
+			b := newBrowser(c.lb.URL)
+			b.pin(i)
+			code, ap, err := b.signIn(temp.ID, "http://127.0.0.1:9/callback", "victim", victimPW, url.Values{"scope": {"openid offline_access"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := postToken(ctx, c.lb.URL, i, temp.ID, temp.Secret, exchangeForm(code, ap))
+			if err != nil || tr.Status != 200 || tr.RefreshToken == "" {
+				t.Fatalf("exchange on %d: %v %+v", i, err, tr)
+			}
+			browsers, tokens = append(browsers, b), append(tokens, tr)
+		}
+		sesameCLI(t, append([]string{"users", "suspend", "victim"}, st...)...)
+		for i, b := range browsers {
+			other := 1 - i
+			b.pin(other)
+			u, _ := authURL(c.lb.URL, temp.ID, "http://127.0.0.1:9/callback", url.Values{"prompt": {"none"}})
+			resp, err := b.get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cb, err := redirectTo(resp, "http://127.0.0.1:9/callback"); err != nil || cb.Query().Get("error") != "login_required" {
+				t.Errorf("session from replica %d after suspend, prompt=none on %d: %v %v", i, other, cb, err)
+			}
+			if s := userinfoStatus(t, c.lb.URL, other, tokens[i].AccessToken); s != 401 {
+				t.Errorf("access token from replica %d after suspend, userinfo on %d = %d, want 401", i, other, s)
+			}
+			if rt, err := postToken(ctx, c.lb.URL, other, temp.ID, temp.Secret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tokens[i].RefreshToken}}); err != nil || rt.Error != "invalid_grant" {
+				t.Errorf("offline refresh token from replica %d after suspend, refreshed on %d: %v %+v", i, other, err, rt)
+			}
+		}
+		sesameCLI(t, append([]string{"users", "unsuspend", "victim"}, st...)...)
+
+		// Deleting the app: its next authorization request is refused on
+		// both replicas, and a fresh token of it dies.
+		b := browsers[0]
+		b.pin(0)
+		code, ap, err := b.signIn(temp.ID, "http://127.0.0.1:9/callback", "victim", victimPW, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := postToken(ctx, c.lb.URL, 0, temp.ID, temp.Secret, exchangeForm(code, ap))
+		if err != nil || tr.Status != 200 {
+			t.Fatalf("exchange before delete: %v %+v", err, tr)
+		}
+		sesameCLI(t, append([]string{"apps", "delete", temp.ID}, st...)...)
+		for i := range 2 {
+			if s := userinfoStatus(t, c.lb.URL, i, tr.AccessToken); s != 401 {
+				t.Errorf("deleted app's access token, userinfo on %d = %d, want 401", i, s)
+			}
+			b.pin(i)
+			u, _ := authURL(c.lb.URL, temp.ID, "http://127.0.0.1:9/callback", nil)
+			resp, err := b.get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 400 || resp.Header.Get("Location") != "" {
+				t.Errorf("deleted app's authorization request on %d: %d %q, want a 400 page", i, resp.StatusCode, resp.Header.Get("Location"))
+			}
+		}
+	})
+
 	t.Run("SIGKILL one replica mid-run, restart, rejoin", func(t *testing.T) {
 		var ok, failed atomic.Int64
 		var mu sync.Mutex
