@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -32,14 +33,17 @@ func ValidateUsername(u string) error {
 
 // ValidateEmail checks a canonical email address loosely (the mailbox is
 // proven by delivery, not by syntax): one '@', a dotted domain, no spaces,
-// at most 254 characters.
+// at most 254 characters, and nothing invisible: a zero-width or control
+// character would let "admin\u200b@example.com" pass for another
+// account's address wherever it is displayed (catalogue IR-04).
 func ValidateEmail(e string) error {
 	if len(e) > 254 {
 		return errors.New("That email address is too long.")
 	}
 	local, domain, ok := strings.Cut(e, "@")
 	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") || !strings.Contains(domain, ".") ||
-		strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.ContainsFunc(e, unicode.IsSpace) {
+		strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.ContainsFunc(e, unicode.IsSpace) ||
+		strings.ContainsFunc(e, func(r rune) bool { return !unicode.IsGraphic(r) || r == utf8.RuneError }) {
 		return errors.New("Enter a valid email address.")
 	}
 	return nil
