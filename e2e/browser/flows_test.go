@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -276,6 +277,44 @@ func (w *world) testSecurity(t *testing.T) {
 			t.Fatalf("no response for the sign-in page was captured: %+v", b.Since(m))
 		}
 		checkFramingHeaders(t, resp.Status, resp.Header("Content-Security-Policy"), resp.Header("X-Frame-Options"))
+	})
+
+	// Catalogue UI-04: attacker-controlled values that Sesame renders
+	// (login_hint in the sign-in form, client_id and redirect_uri on error
+	// pages, state on the sign-out page, the interaction id) must reach
+	// the DOM as text. The payload would add an element with a data-xss
+	// attribute, or set window.__xss from a script or an event handler.
+	t.Run("ReflectedXSS", func(t *testing.T) {
+		const payload = `"'><b data-xss=1>x</b><script>window.__xss=1</script><img src=x onerror="window.__xss=1"><svg/onload=window.__xss=1>`
+		b := w.chrome.NewTab(t)
+		auth := func(extra url.Values) string {
+			v := url.Values{"client_id": {rp1.ClientID}, "redirect_uri": {rp1.URL + "/callback"}, "response_type": {"code"},
+				"scope": {"openid"}, "state": {"s"}}
+			for k, x := range extra {
+				v[k] = x
+			}
+			return s.Issuer + "/auth?" + v.Encode()
+		}
+		for name, u := range map[string]string{
+			"login_hint":           auth(url.Values{"login_hint": {payload}}),
+			"unknown client_id":    auth(url.Values{"client_id": {payload}}),
+			"bad redirect_uri":     auth(url.Values{"redirect_uri": {"https://evil.example/" + payload}}),
+			"sign-out state":       s.Issuer + "/session/end?state=" + url.QueryEscape(payload),
+			"interaction id":       s.URL + "/sign-in?interaction=" + url.QueryEscape(payload),
+			"javascript: redirect": auth(url.Values{"redirect_uri": {"javascript:window.__xss=1"}}),
+		} {
+			b.Navigate(u)
+			b.WaitFor(name+": the page", `document.readyState === "complete" && document.body && document.body.innerText.length > 0`)
+			time.Sleep(100 * time.Millisecond) // let any injected handler fire
+			if bad, err := e2etest.Eval[bool](b, `!!document.querySelector('[data-xss]') || window.__xss !== undefined`); err != nil || bad {
+				t.Errorf("%s: the payload became markup or ran (err %v)\n%s", name, err, b.State())
+			}
+			if name == "login_hint" {
+				if v, _ := e2etest.Eval[string](b, `(document.querySelector('input[name=identifier]') || {}).value || ""`); v != payload {
+					t.Errorf("login_hint: the identifier field holds %q, want the hint as text", v)
+				}
+			}
+		}
 	})
 
 	t.Run("HeadersPlainHTTP", func(t *testing.T) {
