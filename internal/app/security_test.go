@@ -424,6 +424,67 @@ func TestCookieAttributes(t *testing.T) {
 	}
 }
 
+// TestCookieAttributesHTTPS (catalogue SS-07): behind an https endpoint
+// every cookie Sesame sets (interaction, CSRF, session) is __Host-
+// prefixed, Secure, HttpOnly, SameSite=Lax, Path=/ and host-only, so no
+// subdomain can read, set or overwrite it.
+func TestCookieAttributesHTTPS(t *testing.T) {
+	const endpoint = "https://sesame.example"
+	e := newEnv(t, func(c *config.Config, _ *app.Options) { c.Endpoint = endpoint })
+	r := "https://app.example/cb"
+	id, _ := e.app(t, store.AppTraditional, []string{r}, nil)
+	e.user(t, "hugo", "password-hugo")
+	h := e.Server.Handler()
+	jar := map[string]*http.Cookie{}
+	seen := map[string]bool{}
+	do := func(req *http.Request) *httptest.ResponseRecorder {
+		t.Helper()
+		for _, c := range jar {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		for _, c := range (&http.Response{Header: rec.Header()}).Cookies() {
+			if c.MaxAge < 0 {
+				continue // a deletion
+			}
+			seen[c.Name] = true
+			if !strings.HasPrefix(c.Name, "__Host-") || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" {
+				t.Errorf("cookie %s: Secure=%v HttpOnly=%v SameSite=%v Path=%q Domain=%q", c.Name, c.Secure, c.HttpOnly, c.SameSite, c.Path, c.Domain)
+			}
+			jar[c.Name] = c
+		}
+		return rec
+	}
+	rec := do(httptest.NewRequest(http.MethodGet, endpoint+"/oidc/auth?"+url.Values{"client_id": {id}, "redirect_uri": {r},
+		"response_type": {"code"}, "scope": {"openid"}}.Encode(), nil))
+	signIn := rec.Header().Get("Location")
+	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(signIn, "/sign-in?") {
+		t.Fatalf("authorize: %d %q", rec.Code, signIn)
+	}
+	rec = do(httptest.NewRequest(http.MethodGet, endpoint+signIn, nil))
+	m := csrfRe.FindStringSubmatch(rec.Body.String())
+	if rec.Code != 200 || m == nil {
+		t.Fatalf("sign-in page: %d", rec.Code)
+	}
+	req := httptest.NewRequest(http.MethodPost, endpoint+signIn, strings.NewReader(url.Values{"identifier": {"hugo"},
+		"password": {"password-hugo"}, "csrf_token": {m[1]}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", endpoint)
+	if rec = do(req); rec.Code != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d %s", rec.Code, rec.Body)
+	}
+	var names []string
+	for n := range seen {
+		names = append(names, n)
+	}
+	for _, want := range []string{"__Host-sesame_session", "__Host-sesame_interaction_", "csrf"} {
+		if !strings.Contains(strings.Join(names, " "), want) {
+			t.Errorf("no %s cookie among %v", want, names)
+		}
+	}
+}
+
 func TestLogoutSafety(t *testing.T) {
 	e := newEnv(t)
 	r := "https://app.example/cb"
