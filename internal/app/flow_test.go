@@ -16,6 +16,8 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"golang.org/x/oauth2"
 
+	"github.com/sesameauth/sesame/internal/app"
+	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -405,19 +407,73 @@ func TestConcurrentRefreshRotation(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	ok := 0
+	var winner map[string]any
 	for range 20 {
 		wg.Go(func() {
-			st, _, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {id}}, "", "")
+			st, body, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {id}}, "", "")
 			mu.Lock()
-			if st == 200 {
+			defer mu.Unlock()
+			switch {
+			case st == 200:
 				ok++
+				winner = body
+			case st != 400 || body["error"] != "invalid_grant":
+				t.Errorf("a losing rotation: %d %v, want invalid_grant", st, body)
 			}
-			mu.Unlock()
 		})
 	}
 	wg.Wait()
 	if ok != 1 {
 		t.Fatalf("%d of 20 concurrent rotations succeeded, want exactly 1", ok)
+	}
+	// Catalogue TL-07, the documented policy (no grace window, as
+	// node-oidc-provider): a concurrent reuse counts as replay, so the
+	// grant is revoked and the winner's new tokens die with it.
+	st, body, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {winner["refresh_token"].(string)}, "client_id": {id}}, "", "")
+	if st != 400 || body["error"] != "invalid_grant" {
+		t.Errorf("the winner's refresh token after the race: %d %v, want invalid_grant", st, body)
+	}
+	if st := userinfo(t, e, winner["access_token"].(string)); st != 401 {
+		t.Errorf("the winner's access token after the race: %d, want 401", st)
+	}
+}
+
+// TestLateRotationReuse (catalogue TL-06): a confidential client's refresh
+// token rotates only after 70 % of its lifetime; reusing the rotated one
+// then revokes the grant: the new refresh token and every access token.
+func TestLateRotationReuse(t *testing.T) {
+	clock := &fakeClock{t: time.Now()}
+	e := newEnv(t, func(_ *config.Config, o *app.Options) { o.Now = clock.Now })
+	r := "https://app.example/cb"
+	id, secret := e.app(t, store.AppTraditional, []string{r}, nil)
+	e.user(t, "lena", "password-lena")
+	code, v, _ := e.flow(t, e.browser(t), id, r, true, "lena", "password-lena", nil)
+	_, body := e.exchange(t, id, secret, code, v, r)
+	rt1, at1 := body["refresh_token"].(string), body["access_token"].(string)
+	refresh := func(rt string) (int, map[string]any) {
+		st, b, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, id, secret)
+		return st, b
+	}
+	st, body := refresh(rt1)
+	if st != 200 || body["refresh_token"] != rt1 {
+		t.Fatalf("early refresh: %d, rotated=%v; want the same refresh token back", st, body["refresh_token"] != rt1)
+	}
+	clock.Advance(10 * 24 * time.Hour) // past 70 % of 14 days
+	st, body = refresh(rt1)
+	if st != 200 || body["refresh_token"] == rt1 || body["refresh_token"] == nil {
+		t.Fatalf("late refresh: %d %v; want a new refresh token", st, body)
+	}
+	rt2, at2 := body["refresh_token"].(string), body["access_token"].(string)
+	if st, body := refresh(rt1); st != 400 || body["error"] != "invalid_grant" {
+		t.Fatalf("reuse of the rotated token: %d %v", st, body)
+	}
+	if st, body := refresh(rt2); st != 400 || body["error"] != "invalid_grant" {
+		t.Errorf("the successor after reuse: %d %v, want invalid_grant", st, body)
+	}
+	for name, at := range map[string]string{"first": at1, "latest": at2} {
+		if _, ib, _ := e.postForm(t, "/oidc/token/introspection", url.Values{"token": {at}}, id, secret); ib["active"] != false {
+			t.Errorf("%s access token after reuse detection: %v", name, ib)
+		}
 	}
 }
 
