@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -299,6 +300,25 @@ func TestClientAuthentication(t *testing.T) {
 				t.Errorf("no WWW-Authenticate on 401")
 			}
 		})
+	}
+	// Malformed Basic headers (catalogue TL-15): never a success, never 5xx.
+	for _, auth := range []string{"Basic !!!", "Basic " + base64.StdEncoding.EncodeToString([]byte(id)),
+		"Basic " + base64.StdEncoding.EncodeToString([]byte(id + ":" + secret))[1:], "Basic", "Basic  ", "Bearer " + secret,
+		"Basic " + base64.StdEncoding.EncodeToString([]byte(id+"%zz:"+secret)),
+		"Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+secret+"\x00"))} {
+		req, _ := http.NewRequest(http.MethodPost, e.URL+"/oidc/token", strings.NewReader(form(url.Values{"client_id": {id}}).Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != 401 && resp.StatusCode != 400 || body["error"] == "invalid_grant" {
+			t.Errorf("Authorization %q: %d %v, want a 400/401 client error", auth, resp.StatusCode, body)
+		}
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 // Run runs the whole suite. newStore is called once per subtest.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Clients", func(t *testing.T) { testClients(t, newStore(t)) })
+	t.Run("HostileValues", func(t *testing.T) { testHostileValues(t, newStore(t)) })
 	t.Run("ClientPermissions", func(t *testing.T) { testClientPermissions(t, newStore(t)) })
 	t.Run("DeleteClientCascades", func(t *testing.T) { testDeleteClientCascades(t, newStore(t)) })
 	t.Run("Users", func(t *testing.T) { testUsers(t, newStore(t)) })
