@@ -13,7 +13,6 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 	"golang.org/x/oauth2"
 
 	"github.com/sesameauth/sesame/internal/app"
@@ -161,16 +160,7 @@ func TestSSOAndLogout(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("exchange %d %v", st, body)
 	}
-	idClaims := func(raw string) map[string]any {
-		parsed, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES384})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var c map[string]any
-		parsed.UnsafeClaimsWithoutVerification(&c)
-		return c
-	}
-	first := idClaims(body["id_token"].(string))
+	first := unsafeClaims(t, body["id_token"].(string), jose.ES384)
 	// SSO: the second app gets a code with no sign-in page, for the same
 	// user and the same session (catalogue SS-06).
 	code2, v2, _ := e.flow(t, b, id2, r2, false, "", "", url.Values{"prompt": {"none"}, "scope": {"openid profile"}})
@@ -178,7 +168,7 @@ func TestSSOAndLogout(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("SSO exchange %d %v", st, body)
 	}
-	if second := idClaims(body["id_token"].(string)); second["sub"] != first["sub"] || second["sid"] != first["sid"] ||
+	if second := unsafeClaims(t, body["id_token"].(string), jose.ES384); second["sub"] != first["sub"] || second["sid"] != first["sid"] ||
 		second["auth_time"] != first["auth_time"] || first["sid"] == nil {
 		t.Errorf("SSO ID tokens differ: sub %v/%v sid %v/%v auth_time %v/%v", first["sub"], second["sub"],
 			first["sid"], second["sid"], first["auth_time"], second["auth_time"])
@@ -224,10 +214,7 @@ func TestPromptLoginAndMaxAge(t *testing.T) {
 		if st != 200 {
 			t.Fatalf("exchange %d %v", st, body)
 		}
-		parsed, _ := jwt.ParseSigned(body["id_token"].(string), []jose.SignatureAlgorithm{jose.ES384})
-		var c map[string]any
-		parsed.UnsafeClaimsWithoutVerification(&c)
-		return c["auth_time"].(float64)
+		return unsafeClaims(t, body["id_token"].(string), jose.ES384)["auth_time"].(float64)
 	}
 	// Loopback redirect with a port the registration lacks (RFC 8252 §7.3).
 	rp := "http://127.0.0.1:51234/cb"

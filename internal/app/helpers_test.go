@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
 	"github.com/sesameauth/sesame/internal/app"
 	"github.com/sesameauth/sesame/internal/cli"
 	"github.com/sesameauth/sesame/internal/config"
@@ -25,6 +28,21 @@ import (
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/store/sqlstore"
 )
+
+// unsafeClaims decodes a JWT's claims without verifying it (the tests that
+// verify signatures are elsewhere).
+func unsafeClaims(t testing.TB, raw string, alg jose.SignatureAlgorithm) map[string]any {
+	t.Helper()
+	parsed, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{alg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c map[string]any
+	if err := parsed.UnsafeClaimsWithoutVerification(&c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
 
 // fastHash keeps tests quick; production uses password.Default.
 var fastHash = password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}

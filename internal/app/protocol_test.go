@@ -15,27 +15,11 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/sesameauth/sesame/internal/app"
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/store"
 )
-
-// unsafeClaims decodes a JWT's claims without verifying it (the tests that
-// verify signatures are elsewhere).
-func unsafeClaims(t *testing.T, raw string, alg jose.SignatureAlgorithm) map[string]any {
-	t.Helper()
-	parsed, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{alg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c map[string]any
-	if err := parsed.UnsafeClaimsWithoutVerification(&c); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 // TestNonce (catalogue PC-03): a nonce comes back byte for byte; without
 // one the ID token has no nonce claim.

@@ -306,23 +306,34 @@ func encPermissions(m map[string][]string) string {
 	return string(b)
 }
 
-// permissionsCol scans a JSON object column into a resource → scopes map
-// (nil when empty; an entry with no scopes has a nil list).
-type permissionsCol struct{ dst *map[string][]string }
-
-func (c permissionsCol) Scan(src any) error {
+// scanJSON decodes a JSON text column (TEXT comes back as string or
+// []byte depending on the driver); NULL leaves dst at its zero value.
+func scanJSON(src, dst any, what string) error {
 	var b []byte
 	switch v := src.(type) {
 	case string:
 		b = []byte(v)
 	case []byte:
 		b = v
+	case nil:
+		return nil
 	default:
-		return fmt.Errorf("sqlstore: permissions column: unexpected %T", src)
+		return fmt.Errorf("sqlstore: %s column: unexpected %T", what, src)
 	}
+	if err := json.Unmarshal(b, dst); err != nil {
+		return fmt.Errorf("sqlstore: %s column: %w", what, err)
+	}
+	return nil
+}
+
+// permissionsCol scans a JSON object column into a resource → scopes map
+// (nil when empty; an entry with no scopes has a nil list).
+type permissionsCol struct{ dst *map[string][]string }
+
+func (c permissionsCol) Scan(src any) error {
 	var m map[string][]string
-	if err := json.Unmarshal(b, &m); err != nil {
-		return fmt.Errorf("sqlstore: permissions column: %w", err)
+	if err := scanJSON(src, &m, "permissions"); err != nil {
+		return err
 	}
 	if len(m) == 0 {
 		m = nil
@@ -340,21 +351,9 @@ func (c permissionsCol) Scan(src any) error {
 type listCol struct{ dst *[]string }
 
 func (c listCol) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case string:
-		b = []byte(v)
-	case []byte:
-		b = v
-	case nil:
-		*c.dst = nil
-		return nil
-	default:
-		return fmt.Errorf("sqlstore: list column: unexpected %T", src)
-	}
 	var l []string
-	if err := json.Unmarshal(b, &l); err != nil {
-		return fmt.Errorf("sqlstore: list column: %w", err)
+	if err := scanJSON(src, &l, "list"); err != nil {
+		return err
 	}
 	if len(l) == 0 {
 		l = nil
