@@ -1,11 +1,15 @@
 package app_test
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -200,6 +204,50 @@ func TestNoSecretsAtRest(t *testing.T) {
 		}
 		if bytes.Contains(files, []byte(s)) {
 			t.Errorf("the database holds the raw %s", what)
+		}
+	}
+}
+
+// TestOddRequestTargets (catalogue IR-03): absolute-form targets naming
+// another host, dot segments, doubled and encoded slashes never produce a
+// 5xx or a redirect off Sesame's own host.
+func TestOddRequestTargets(t *testing.T) {
+	e := newEnv(t)
+	host := strings.TrimPrefix(e.URL, "http://")
+	for _, target := range []string{
+		"http://evil.example/oidc/auth?client_id=x",
+		"http://evil.example/sign-in",
+		"/oidc/../sign-in",
+		"//oidc/auth",
+		"//evil.example/oidc/auth",
+		"/%2e%2e/%2e%2e/etc/passwd",
+		"/oidc/%2F%2Fevil.example",
+		"/static/../../go.mod",
+		"/oidc/.well-known/../jwks",
+	} {
+		conn, err := net.Dial("tcp", host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", target, host)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			conn.Close()
+			t.Fatalf("%s: %v", target, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		conn.Close()
+		if resp.StatusCode >= 500 {
+			t.Errorf("%s → %d", target, resp.StatusCode)
+		}
+		if loc := resp.Header.Get("Location"); loc != "" {
+			if u, err := url.Parse(loc); err != nil || (u.Host != "" && u.Host != host) || strings.HasPrefix(loc, "//") {
+				t.Errorf("%s → redirect to %q, off Sesame's host", target, loc)
+			}
+		}
+		if bytes.Contains(body, []byte("module github.com")) || bytes.Contains(body, []byte("root:")) {
+			t.Errorf("%s served a file from outside the embedded assets", target)
 		}
 	}
 }
