@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/app"
 	"github.com/sesameauth/sesame/internal/cli"
+	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -100,5 +103,50 @@ func TestSuspendAndDeleteUser(t *testing.T) {
 	assertDead("deleted", at2, rt2)
 	if got := silent(); got != "login_required" {
 		t.Errorf("deleted: prompt=none → %q, want login_required", got)
+	}
+}
+
+// TestClientSecretRotation (catalogue TL-19): after a rotation both secrets
+// work during the grace period and only the new one after it; a second
+// rotation ends the first secret at once.
+func TestClientSecretRotation(t *testing.T) {
+	clock := &fakeClock{t: time.Now()}
+	e := newEnv(t, func(_ *config.Config, o *app.Options) { o.Now = clock.Now })
+	id, old := e.app(t, store.AppTraditional, []string{"https://app.example/cb"}, nil)
+	authenticates := func(secret string) bool {
+		t.Helper()
+		st, body, _ := e.postForm(t, "/oidc/token/introspection", url.Values{"token": {"unknown"}}, id, secret)
+		if st != 200 && st != 401 {
+			t.Fatalf("introspection: %d %v", st, body)
+		}
+		return st == 200
+	}
+	rotate := func(grace time.Duration) string {
+		t.Helper()
+		secret := cli.NewSecret()
+		if err := e.Store.RotateClientSecret(t.Context(), id, provider.HashSecret(secret), clock.Now().Add(grace)); err != nil {
+			t.Fatal(err)
+		}
+		return secret
+	}
+	second := rotate(time.Hour)
+	if !authenticates(old) || !authenticates(second) {
+		t.Fatalf("during the grace period: old %v, new %v; want both", authenticates(old), authenticates(second))
+	}
+	clock.Advance(time.Hour)
+	if authenticates(old) || !authenticates(second) {
+		t.Fatalf("after the grace period: old %v, new %v; want only the new", authenticates(old), authenticates(second))
+	}
+	third := rotate(time.Hour)
+	clock.Advance(time.Minute)
+	if authenticates(old) || !authenticates(second) || !authenticates(third) {
+		t.Errorf("after a second rotation: first %v, second %v, third %v; want the first dead", authenticates(old), authenticates(second), authenticates(third))
+	}
+	nearMiss := third[:31] + "x"
+	if nearMiss == third {
+		nearMiss = third[:31] + "y"
+	}
+	if authenticates(nearMiss) {
+		t.Error("a near-miss of the new secret authenticated")
 	}
 }

@@ -160,7 +160,7 @@ func nonNil(s []string) []string {
 
 func apps(ctx context.Context, env Env, args []string) error {
 	return sub(ctx, env, "apps", args, map[string]func(context.Context, Env, []string) error{
-		"create": appsCreate, "list": appsList, "delete": appsDelete, "permit": appsPermit,
+		"create": appsCreate, "list": appsList, "delete": appsDelete, "permit": appsPermit, "rotate-secret": appsRotateSecret,
 	})
 }
 
@@ -263,6 +263,63 @@ func printPermissions(env Env, c store.Client) {
 	for _, r := range res {
 		fmt.Fprintf(env.Stdout, "  Permission: %s %s\n", r, strings.Join(c.Permissions[r], " "))
 	}
+}
+
+// appsRotateSecret gives a confidential app a new secret; the old one keeps
+// working for --grace so the app can be redeployed without an outage.
+func appsRotateSecret(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var grace time.Duration
+	var asJSON bool
+	fs := newFlags(env, "apps rotate-secret", "apps rotate-secret ID [--grace 24h] [--json]")
+	cfg.StoreFlags(fs)
+	fs.DurationVar(&grace, "grace", 24*time.Hour, "how long the old secret keeps working; 0 ends it now")
+	fs.BoolVar(&asJSON, "json", false, "print the app, with its new secret, as one JSON object")
+	id, rest := splitID(args)
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	if id == "" {
+		return usagef("usage: sesame apps rotate-secret ID [--grace 24h]")
+	}
+	if grace < 0 || grace > 90*24*time.Hour {
+		return usagef("--grace must be between 0 and 2160h (90 days)")
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	if dbMissing(&cfg) {
+		return usagef("no app with id %q", id)
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	c, err := st.GetClient(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return usagef("no app with id %q", id)
+	} else if err != nil {
+		return err
+	}
+	if !c.Type.Confidential() {
+		return usagef("app %s is a %s app and has no secret", id, c.Type)
+	}
+	secret := NewSecret()
+	until := time.Now().UTC().Add(grace)
+	if err := st.RotateClientSecret(ctx, id, provider.HashSecret(secret), until); err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(env.Stdout, toAppJSON(c, secret))
+	}
+	fmt.Fprintf(env.Stdout, "New secret for app %s\n  App secret: %s\n  (Store the secret now: Sesame keeps only a hash of it.)\n", id, secret)
+	if grace > 0 {
+		fmt.Fprintf(env.Stdout, "  The old secret works until %s.\n", until.Format(time.RFC3339))
+	} else {
+		fmt.Fprintln(env.Stdout, "  The old secret no longer works.")
+	}
+	return nil
 }
 
 // appsPermit sets (or with --remove takes away) an M2M app's permission on

@@ -228,6 +228,42 @@ func TestAppPermissions(t *testing.T) {
 	fails("no app with id", "apps", "permit", "nope", "--resource", "https://api.example")
 }
 
+// TestAppsRotateSecret: a new secret is printed once; public apps, unknown
+// apps and a bad grace period are usage errors.
+func TestAppsRotateSecret(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := run(t, "apps", "create", "--name", "web", "--type", "traditional", "--redirect-uri", "https://a.example/cb", "--data", dir, "--json")
+	var app map[string]any
+	json.Unmarshal([]byte(out), &app)
+	if code != 0 {
+		t.Fatalf("create: %d %s", code, errs)
+	}
+	id := app["id"].(string)
+	code, out, errs = run(t, "apps", "rotate-secret", id, "--grace", "1h", "--data", dir, "--json")
+	var rotated map[string]any
+	json.Unmarshal([]byte(out), &rotated)
+	if code != 0 || rotated["id"] != id || rotated["secret"] == app["secret"] || len(rotated["secret"].(string)) != 32 {
+		t.Fatalf("rotate-secret: %d %v %s", code, rotated, errs)
+	}
+	_, out, _ = run(t, "apps", "rotate-secret", id, "--grace", "0", "--data", dir)
+	if !strings.Contains(out, "App secret: ") || !strings.Contains(out, "no longer works") {
+		t.Errorf("rotate-secret --grace 0 said %q", out)
+	}
+	_, out, _ = run(t, "apps", "create", "--name", "spa", "--type", "spa", "--redirect-uri", "https://a.example/cb", "--data", dir, "--json")
+	var spa map[string]any
+	json.Unmarshal([]byte(out), &spa)
+	for _, args := range [][]string{
+		{"apps", "rotate-secret", spa["id"].(string)},
+		{"apps", "rotate-secret", "nope"},
+		{"apps", "rotate-secret", id, "--grace", "-1h"},
+		{"apps", "rotate-secret"},
+	} {
+		if code, _, errs := run(t, append(args, "--data", dir)...); code != 2 || strings.Count(strings.TrimRight(errs, "\n"), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line", args, code, errs)
+		}
+	}
+}
+
 func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"apps", "create", "--help"}, {"users", "create", "-h"},
 		{"resources", "create", "--help"}, {"keys", "rotate", "--help"}, {"migrate", "--help"}, {"apps", "--help"}} {

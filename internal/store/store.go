@@ -49,9 +49,14 @@ type Client struct {
 	Type AppType
 	// SecretHash is the SHA-256 of the client secret; the secret itself is
 	// shown once at creation and never stored. Empty for public clients.
-	SecretHash             []byte
-	RedirectURIs           []string
-	PostLogoutRedirectURIs []string
+	SecretHash []byte
+	// PreviousSecretHash is the secret replaced by the last rotation; it
+	// keeps working until PreviousSecretExpiresAt, so apps can be
+	// redeployed with the new secret without an outage.
+	PreviousSecretHash      []byte
+	PreviousSecretExpiresAt time.Time
+	RedirectURIs            []string
+	PostLogoutRedirectURIs  []string
 	// ThirdParty apps get a consent screen; first-party apps never do.
 	ThirdParty bool
 	// Permissions (machine-to-machine apps) maps each API resource
@@ -249,6 +254,10 @@ type Clients interface {
 	// effect at once (for tokens checked by introspection). A missing
 	// client is ErrNotFound.
 	SetClientPermissions(ctx context.Context, id string, perms map[string][]string, now time.Time) error
+	// RotateClientSecret makes newHash the client's secret and keeps the
+	// current one valid until previousExpiresAt (a previous secret older
+	// than that is dropped). A missing client is ErrNotFound.
+	RotateClientSecret(ctx context.Context, id string, newHash []byte, previousExpiresAt time.Time) error
 }
 
 type Users interface {

@@ -67,7 +67,16 @@ func (p *Provider) AuthenticateClient(ctx context.Context, r *http.Request, form
 		}
 		return c, nil
 	}
-	if secret == "" || subtle.ConstantTimeCompare(HashSecret(secret), c.SecretHash) != 1 {
+	if secret == "" {
+		return store.Client{}, errAuth
+	}
+	// Both comparisons always run, so timing tells nothing about which
+	// secret (if any) matched. The previous secret counts only until its
+	// rotation grace period ends.
+	h := HashSecret(secret)
+	current := subtle.ConstantTimeCompare(h, c.SecretHash)
+	previous := subtle.ConstantTimeCompare(h, c.PreviousSecretHash)
+	if current != 1 && (previous != 1 || !p.Time().Before(c.PreviousSecretExpiresAt)) {
 		return store.Client{}, errAuth
 	}
 	return c, nil

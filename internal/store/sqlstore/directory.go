@@ -56,20 +56,30 @@ func (s *Store) mustAffect(n int64, err error) error {
 
 // --- clients
 
-const clientCols = `id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris, third_party, created_at, permissions`
+const clientCols = `id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris, third_party, created_at, permissions,
+	previous_secret_hash, previous_secret_expires_at`
 
 func scanClient(r rowScanner) (store.Client, error) {
 	var c store.Client
 	err := r.Scan(&c.ID, &c.Name, &c.Type, bytesCol{&c.SecretHash}, listCol{&c.RedirectURIs},
-		listCol{&c.PostLogoutRedirectURIs}, &c.ThirdParty, timeCol{&c.CreatedAt}, permissionsCol{&c.Permissions})
+		listCol{&c.PostLogoutRedirectURIs}, &c.ThirdParty, timeCol{&c.CreatedAt}, permissionsCol{&c.Permissions},
+		bytesCol{&c.PreviousSecretHash}, timeCol{&c.PreviousSecretExpiresAt})
 	return c, err
 }
 
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
-	_, err := s.exec(ctx, `INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	_, err := s.exec(ctx, `INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		c.ID, c.Name, string(c.Type), blob(c.SecretHash), encList(c.RedirectURIs),
-		encList(c.PostLogoutRedirectURIs), c.ThirdParty, ns(c.CreatedAt), encPermissions(c.Permissions))
+		encList(c.PostLogoutRedirectURIs), c.ThirdParty, ns(c.CreatedAt), encPermissions(c.Permissions),
+		blob(c.PreviousSecretHash), ns(c.PreviousSecretExpiresAt))
 	return err
+}
+
+// RotateClientSecret is one UPDATE: the current hash becomes the previous
+// one, so two rotations in a row never revive an older secret.
+func (s *Store) RotateClientSecret(ctx context.Context, id string, newHash []byte, previousExpiresAt time.Time) error {
+	return s.mustAffect(s.exec(ctx, `UPDATE clients SET previous_secret_hash = secret_hash, previous_secret_expires_at = $3,
+		secret_hash = $2 WHERE id = $1`, id, blob(newHash), ns(previousExpiresAt)))
 }
 
 // SetClientPermissions implements store.Clients in one transaction.

@@ -26,7 +26,7 @@ import (
 // read back through the store API. checks[N] holds the expectations for
 // fixture N. With migration N+1, add fixtures/<N+1>.sql and checks[N+1];
 // never edit an older fixture.
-var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004}
+var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004, 5: checkFixture00005}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -158,6 +158,25 @@ var (
 	fxCreated = ts(1700000000000000000)
 	fxNever   = ts(4102444800000000000)
 )
+
+func checkFixture00005(t *testing.T, s *Store) {
+	c, err := s.GetClient(t.Context(), "fixture-rotating")
+	if err != nil {
+		t.Fatalf("GetClient: %v", err)
+	}
+	if !bytes.Equal(c.SecretHash, bytes.Repeat([]byte{2}, 32)) || !bytes.Equal(c.PreviousSecretHash, bytes.Repeat([]byte{1}, 32)) ||
+		!c.PreviousSecretExpiresAt.Equal(fxNever) {
+		t.Errorf("rotating client = %+v", c)
+	}
+	// Clients from before version 5 have no previous secret.
+	old, err := s.GetClient(t.Context(), "fixture-client")
+	if err != nil {
+		t.Fatalf("GetClient fixture-client: %v", err)
+	}
+	if old.PreviousSecretHash != nil || !old.PreviousSecretExpiresAt.IsZero() {
+		t.Errorf("pre-version-5 client has a previous secret: %x until %v", old.PreviousSecretHash, old.PreviousSecretExpiresAt)
+	}
+}
 
 func checkFixture00004(t *testing.T, s *Store) {
 	for id, want := range map[string]map[string][]string{

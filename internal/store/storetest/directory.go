@@ -9,6 +9,26 @@ import (
 	"github.com/sesameauth/sesame/internal/store"
 )
 
+func testRotateClientSecret(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	first, second, third := hash(), hash(), hash()
+	c := store.Client{ID: "r1", Name: "Web", Type: store.AppTraditional, SecretHash: first, CreatedAt: n}
+	noErr(t, "CreateClient", s.CreateClient(ctx, c))
+	noErr(t, "RotateClientSecret", s.RotateClientSecret(ctx, "r1", second, n.Add(time.Hour)))
+	got, err := s.GetClient(ctx, "r1")
+	noErr(t, "GetClient", err)
+	c.SecretHash, c.PreviousSecretHash, c.PreviousSecretExpiresAt = second, first, n.Add(time.Hour)
+	diff(t, "after one rotation", c, got)
+	// A second rotation replaces the previous secret: the first is gone.
+	noErr(t, "RotateClientSecret again", s.RotateClientSecret(ctx, "r1", third, n.Add(2*time.Hour)))
+	got, err = s.GetClient(ctx, "r1")
+	noErr(t, "GetClient", err)
+	c.SecretHash, c.PreviousSecretHash, c.PreviousSecretExpiresAt = third, second, n.Add(2*time.Hour)
+	diff(t, "after two rotations", c, got)
+	wantErr(t, "RotateClientSecret unknown client", s.RotateClientSecret(ctx, "nope", third, n), store.ErrNotFound)
+}
+
 func testClientPermissions(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := now()
