@@ -10,6 +10,7 @@ import (
 	"github.com/sesameauth/sesame/internal/cli"
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -149,4 +150,42 @@ func TestClientSecretRotation(t *testing.T) {
 	if authenticates(nearMiss) {
 		t.Error("a near-miss of the new secret authenticated")
 	}
+}
+
+// TestPasswordChangeSignsOutEverywhere (catalogue UI-11, TL-12): after an
+// admin sets a new password, the old one fails, the new one works, and the
+// sessions and tokens from before (offline ones included) are dead.
+func TestPasswordChangeSignsOutEverywhere(t *testing.T) {
+	e := newEnv(t)
+	r := "https://app.example/cb"
+	id, secret := e.app(t, store.AppTraditional, []string{r}, nil)
+	u := e.user(t, "pat", "old password")
+	b := e.browser(t)
+	code, v, _ := e.flow(t, b, id, r, true, "pat", "old password", nil)
+	_, body := e.exchange(t, id, secret, code, v, r)
+	at, rt := body["access_token"].(string), body["refresh_token"].(string)
+
+	hash, err := password.Hash(t.Context(), "new password", fastHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.ChangePassword(t.Context(), e.Store, u.ID, hash, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if st := userinfo(t, e, at); st != http.StatusUnauthorized {
+		t.Errorf("access token from before the change: %d, want 401", st)
+	}
+	if st, body, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, id, secret); st != 400 || body["error"] != "invalid_grant" {
+		t.Errorf("offline refresh token from before the change: %d %v", st, body)
+	}
+	_, challenge := pkce()
+	if cb := callback(t, b.get(t, e.authURL(id, r, url.Values{"prompt": {"none"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}})), r); cb.Query().Get("error") != "login_required" {
+		t.Errorf("session from before the change: %s", cb.RawQuery)
+	}
+	resp := b.login(t, b.get(t, e.authURL(id, r, nil)), "pat", "old password")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("old password: %d, want 401", resp.StatusCode)
+	}
+	e.flow(t, e.browser(t), id, r, true, "pat", "new password", nil)
 }

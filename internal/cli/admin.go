@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -20,6 +22,7 @@ import (
 	"github.com/sesameauth/sesame/internal/oidc/keys"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/oidc/redirecturi"
+	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -453,7 +456,7 @@ type userJSON struct {
 
 func users(ctx context.Context, env Env, args []string) error {
 	return sub(ctx, env, "users", args, map[string]func(context.Context, Env, []string) error{
-		"create": usersCreate, "list": usersList, "delete": usersDelete,
+		"create": usersCreate, "list": usersList, "delete": usersDelete, "update": usersUpdate,
 		"suspend":   func(ctx context.Context, env Env, args []string) error { return usersSuspend(ctx, env, args, true) },
 		"unsuspend": func(ctx context.Context, env Env, args []string) error { return usersSuspend(ctx, env, args, false) },
 	})
@@ -535,7 +538,16 @@ func userTarget(ctx context.Context, env Env, verb string, args []string) (store
 	if err := cfg.ValidateStore(); err != nil {
 		return nil, store.User{}, usageError{err.Error()}
 	}
-	st, err := openStore(ctx, &cfg, nil)
+	return openUser(ctx, &cfg, who)
+}
+
+// openUser opens the store and finds the user by id, username or email.
+// On error the store is closed.
+func openUser(ctx context.Context, cfg *config.Config, who string) (store.Store, store.User, error) {
+	if dbMissing(cfg) {
+		return nil, store.User{}, usagef("no user %q", who)
+	}
+	st, err := openStore(ctx, cfg, nil)
 	if err != nil {
 		return nil, store.User{}, err
 	}
@@ -571,6 +583,119 @@ func usersDelete(ctx context.Context, env Env, args []string) error {
 // usersSuspend blocks (or unblocks) a user. Suspending also ends their SSO
 // sessions; their refresh and access tokens stop working at once because
 // every use checks the user.
+// ChangePassword sets a user's password hash and signs them out
+// everywhere: sessions end and every grant is revoked, so whoever knew the
+// old password keeps nothing (catalogue UI-11, TL-12).
+func ChangePassword(ctx context.Context, st store.Store, userID, hash string, now time.Time) error {
+	if _, err := st.UpdateUser(ctx, userID, func(x store.User) (store.User, error) {
+		x.PasswordHash = hash
+		x.UpdatedAt = now
+		return x, nil
+	}); err != nil {
+		return err
+	}
+	if err := st.DeleteUserSessions(ctx, userID); err != nil {
+		return err
+	}
+	return st.RevokeUserGrants(ctx, userID, now)
+}
+
+// usersUpdate changes a user's password, email, verification flag or name.
+func usersUpdate(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var pw, email, name string
+	var emailVerified, pwStdin bool
+	fs := newFlags(env, "users update", "users update ID|USERNAME|EMAIL [--password P | --password-stdin] [--email E] [--email-verified[=false]] [--name N]")
+	cfg.StoreFlags(fs)
+	fs.StringVar(&pw, "password", "", "new password, at least 8 characters; signs the user out everywhere")
+	fs.BoolVar(&pwStdin, "password-stdin", false, "read the new password from the first line of standard input")
+	fs.StringVar(&email, "email", "", "new email address (unverified unless --email-verified)")
+	fs.BoolVar(&emailVerified, "email-verified", false, "vouch that the email address belongs to the user")
+	fs.StringVar(&name, "name", "", "display name")
+	who, rest := splitID(args)
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if who == "" || !(set["password"] || set["password-stdin"] || set["email"] || set["email-verified"] || set["name"]) {
+		return usagef("usage: sesame users update ID|USERNAME|EMAIL [--password P | --password-stdin] [--email E] [--email-verified] [--name N]")
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	if set["password"] && pwStdin {
+		return usagef("use --password or --password-stdin, not both")
+	}
+	if pwStdin {
+		line, err := bufio.NewReader(env.stdin()).ReadString('\n')
+		if err != nil && line == "" {
+			return usagef("--password-stdin: no password on standard input")
+		}
+		pw, set["password"] = strings.TrimRight(line, "\r\n"), true
+	}
+	if set["password"] {
+		if err := experience.ValidatePassword(pw); err != nil {
+			return usagef("--password: %v", err)
+		}
+	}
+	if set["email"] {
+		if email = experience.Canonical(email); email != "" {
+			if err := experience.ValidateEmail(email); err != nil {
+				return usagef("--email: %v", err)
+			}
+		}
+	}
+	if len(name) > 256 {
+		return usagef("--name is too long")
+	}
+	st, u, err := openUser(ctx, &cfg, who)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	now := time.Now().UTC()
+	if set["email"] || set["email-verified"] || set["name"] {
+		_, err := st.UpdateUser(ctx, u.ID, func(x store.User) (store.User, error) {
+			if set["email"] && email != x.Email {
+				x.Email, x.EmailVerified = email, false // a new address is unproven
+			}
+			if set["email-verified"] {
+				if x.Email == "" && emailVerified {
+					return x, usagef("user %s has no email address to verify", u.ID)
+				}
+				x.EmailVerified = emailVerified
+			}
+			if set["name"] {
+				x.Name = strings.TrimSpace(name)
+			}
+			if x.Username == "" && x.Email == "" {
+				return x, usagef("a user needs a username or an email address")
+			}
+			x.UpdatedAt = now
+			return x, nil
+		})
+		if errors.Is(err, store.ErrAlreadyExists) {
+			return usagef("another user has that email address")
+		} else if err != nil {
+			return err
+		}
+	}
+	if set["password"] {
+		hash, err := password.Hash(ctx, pw, passwordParams)
+		if err != nil {
+			return err
+		}
+		if err := ChangePassword(ctx, st, u.ID, hash, now); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "Updated user %s (id %s); new password set, signed out everywhere\n", u.Username, u.ID)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "Updated user %s (id %s)\n", u.Username, u.ID)
+	return nil
+}
+
 // SuspendUser suspends or unsuspends a user. Suspending ends the user's
 // sessions and revokes every grant, offline ones included (as Logto does),
 // so unsuspending revives none of the tokens issued before: a stolen

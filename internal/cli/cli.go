@@ -39,8 +39,17 @@ func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(forma
 // Env is what a command runs against.
 type Env struct {
 	Stdout, Stderr io.Writer
+	// Stdin feeds --password-stdin; nil means os.Stdin.
+	Stdin io.Reader
 	// Log is used by serve; nil builds one from the flags.
 	Log *slog.Logger
+}
+
+func (e Env) stdin() io.Reader {
+	if e.Stdin == nil {
+		return os.Stdin
+	}
+	return e.Stdin
 }
 
 type command struct {

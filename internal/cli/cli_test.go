@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sesameauth/sesame/internal/password"
+	"github.com/sesameauth/sesame/internal/store/sqlstore"
 )
 
 func run(t *testing.T, args ...string) (int, string, string) {
@@ -261,6 +264,73 @@ func TestAppsRotateSecret(t *testing.T) {
 		if code, _, errs := run(t, append(args, "--data", dir)...); code != 2 || strings.Count(strings.TrimRight(errs, "\n"), "\n") != 0 {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and one line", args, code, errs)
 		}
+	}
+}
+
+// TestUsersUpdate: an admin sets a new password (which signs the user out
+// everywhere), vouches for an email, changes it (unverified again) and the
+// name; bad input writes nothing.
+func TestUsersUpdate(t *testing.T) {
+	dir := t.TempDir()
+	mustRun := func(args ...string) string {
+		t.Helper()
+		code, out, errs := run(t, append(args, "--data", dir)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		return out
+	}
+	user := func() map[string]any {
+		t.Helper()
+		var list []map[string]any
+		json.Unmarshal([]byte(mustRun("users", "list", "--json")), &list)
+		if len(list) != 1 {
+			t.Fatalf("users list: %v", list)
+		}
+		return list[0]
+	}
+	mustRun("users", "create", "--username", "ursula", "--password", "first password", "--email", "u@example.com")
+	mustRun("users", "update", "ursula", "--email-verified")
+	if u := user(); u["email_verified"] != true {
+		t.Errorf("after --email-verified: %v", u)
+	}
+	mustRun("users", "update", "u@example.com", "--email", "New@Example.com", "--name", "Ursula K.")
+	if u := user(); u["email"] != "new@example.com" || u["email_verified"] != false || u["name"] != "Ursula K." {
+		t.Errorf("a changed email must be unverified again: %v", u)
+	}
+	if out := mustRun("users", "update", "ursula", "--password", "second password"); !strings.Contains(out, "signed out everywhere") {
+		t.Errorf("password change said %q", out)
+	}
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"users", "update", "ursula", "--password-stdin", "--data", dir},
+		Env{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader("third password\n")})
+	if code != 0 {
+		t.Fatalf("--password-stdin: %d %s", code, errb.String())
+	}
+	st, err := sqlstore.Open(context.Background(), sqlstore.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.GetUserByLogin(context.Background(), "ursula")
+	st.Close()
+	if err != nil || password.Verify(context.Background(), "third password", u.PasswordHash) != nil {
+		t.Errorf("the password from standard input was not set (%v)", err)
+	}
+	for _, args := range [][]string{
+		{"users", "update", "ursula"},
+		{"users", "update", "nobody", "--name", "x"},
+		{"users", "update", "ursula", "--password", "short"},
+		{"users", "update", "ursula", "--email", "not-an-email"},
+		{"users", "update", "ursula", "--email", "admin\u200b@example.com"},
+		{"users", "update", "ursula", "--password", "long enough", "--password-stdin"},
+	} {
+		if code, _, errs := run(t, append(args, "--data", dir)...); code != 2 || strings.Count(strings.TrimRight(errs, "\n"), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line", args, code, errs)
+		}
+	}
+	mustRun("users", "create", "--username", "other", "--password", "other password", "--email", "taken@example.com")
+	if code, _, errs := run(t, "users", "update", "ursula", "--email", "taken@example.com", "--data", dir); code != 2 || !strings.Contains(errs, "another user") {
+		t.Errorf("email clash: %d %q", code, errs)
 	}
 }
 
