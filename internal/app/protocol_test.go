@@ -251,3 +251,30 @@ func TestOddRequestTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestRequirePKCE (catalogue RP-10): with --require-pkce a confidential
+// client's request without code_challenge is refused (redirected with
+// invalid_request, state and iss); by default, as Logto, it is allowed.
+func TestRequirePKCE(t *testing.T) {
+	for _, require := range []bool{false, true} {
+		e := newEnv(t, func(c *config.Config, _ *app.Options) { c.RequirePKCE = require })
+		r := "https://app.example/cb"
+		id, _ := e.app(t, store.AppTraditional, []string{r}, nil)
+		e.user(t, "kai", "password-kai")
+		b := e.browser(t)
+		resp := b.get(t, e.authURL(id, r, url.Values{"state": {"s1"}}))
+		if !require {
+			resp.Body.Close()
+			if resp.Request.URL.Path != "/sign-in" {
+				t.Errorf("default: a confidential client without PKCE got %s, want the sign-in page", resp.Request.URL)
+			}
+			continue
+		}
+		cb := callback(t, resp, r)
+		if cb.Query().Get("error") != "invalid_request" || cb.Query().Get("state") != "s1" || cb.Query().Get("iss") != e.Issuer {
+			t.Errorf("--require-pkce without code_challenge: %s", cb.RawQuery)
+		}
+		// With PKCE the flow works.
+		e.flow(t, b, id, r, true, "kai", "password-kai", nil)
+	}
+}

@@ -38,6 +38,8 @@ type Config struct {
 	// unused (0: never).
 	SessionLifetime    time.Duration
 	SessionIdleTimeout time.Duration
+	// RequirePKCE demands PKCE of every client, confidential ones too.
+	RequirePKCE bool
 
 	envErrs []error // SESAME_* values that did not parse; see ValidateStore
 }
@@ -92,6 +94,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.AllowRegistration, "registration", c.envBool("SESAME_REGISTRATION", true), "let users create accounts on the sign-in page (env SESAME_REGISTRATION)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("SESAME_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (env SESAME_TRUSTED_PROXIES)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SESAME_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, apart from the public port; empty: off (env SESAME_METRICS_ADDR)")
+	fs.BoolVar(&c.RequirePKCE, "require-pkce", c.envBool("SESAME_REQUIRE_PKCE", false), "require PKCE of confidential apps too (public apps always need it; Logto's and Sesame's SDKs always send it) (env SESAME_REQUIRE_PKCE)")
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", c.envDuration("SESAME_SESSION_LIFETIME", 14*24*time.Hour), "how long an SSO session lasts after sign-in, however active; 0: 14 days (env SESAME_SESSION_LIFETIME)")
 	fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", c.envDuration("SESAME_SESSION_IDLE_TIMEOUT", 72*time.Hour), "end an SSO session unused for this long; 0: only the lifetime ends it (env SESAME_SESSION_IDLE_TIMEOUT)")
 	c.KeyFlags(fs)

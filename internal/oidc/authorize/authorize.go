@@ -42,6 +42,9 @@ type Handler struct {
 	// RegisterPath, when registration is open, is where first_screen=register
 	// (or Logto's older interaction_mode=signUp) starts instead of sign-in.
 	RegisterPath string
+	// RequirePKCE demands PKCE of confidential clients too (RFC 9700
+	// §2.1.1); public clients always need it.
+	RequirePKCE bool
 }
 
 // Mount registers the routes.
@@ -176,6 +179,9 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		}
 	} else if !c.Type.Confidential() {
 		fail(oauth2err.InvalidRequest, "PKCE is required for public clients: send code_challenge with code_challenge_method=S256")
+		return
+	} else if h.RequirePKCE {
+		fail(oauth2err.InvalidRequest, "PKCE is required: send code_challenge with code_challenge_method=S256")
 		return
 	}
 
