@@ -268,6 +268,26 @@ func printPermissions(env Env, c store.Client) {
 	}
 }
 
+// openApp opens the store and loads the app; on error the store is closed.
+func openApp(ctx context.Context, cfg *config.Config, id string) (store.Store, store.Client, error) {
+	if dbMissing(cfg) {
+		return nil, store.Client{}, usagef("no app with id %q", id)
+	}
+	st, err := openStore(ctx, cfg, nil)
+	if err != nil {
+		return nil, store.Client{}, err
+	}
+	c, err := st.GetClient(ctx, id)
+	if err != nil {
+		st.Close()
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, store.Client{}, usagef("no app with id %q", id)
+		}
+		return nil, store.Client{}, err
+	}
+	return st, c, nil
+}
+
 // appsRotateSecret gives a confidential app a new secret; the old one keeps
 // working for --grace so the app can be redeployed without an outage.
 func appsRotateSecret(ctx context.Context, env Env, args []string) error {
@@ -291,20 +311,11 @@ func appsRotateSecret(ctx context.Context, env Env, args []string) error {
 	if err := cfg.ValidateStore(); err != nil {
 		return usageError{err.Error()}
 	}
-	if dbMissing(&cfg) {
-		return usagef("no app with id %q", id)
-	}
-	st, err := openStore(ctx, &cfg, nil)
+	st, c, err := openApp(ctx, &cfg, id)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	c, err := st.GetClient(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return usagef("no app with id %q", id)
-	} else if err != nil {
-		return err
-	}
 	if !c.Type.Confidential() {
 		return usagef("app %s is a %s app and has no secret", id, c.Type)
 	}
@@ -351,20 +362,11 @@ func appsPermit(ctx context.Context, env Env, args []string) error {
 	if err := cfg.ValidateStore(); err != nil {
 		return usageError{err.Error()}
 	}
-	if dbMissing(&cfg) {
-		return usagef("no app with id %q", id)
-	}
-	st, err := openStore(ctx, &cfg, nil)
+	st, c, err := openApp(ctx, &cfg, id)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	c, err := st.GetClient(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return usagef("no app with id %q", id)
-	} else if err != nil {
-		return err
-	}
 	if c.Type != store.AppM2M {
 		return usagef("app %s is a %s app; permissions are for m2m apps", id, c.Type)
 	}
