@@ -7,11 +7,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"maps"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -24,6 +21,7 @@ import (
 	"github.com/sesameauth/sesame/internal/oidc/redirecturi"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/store/sqlstore"
 )
 
 func sub(ctx context.Context, env Env, group string, args []string, subs map[string]func(context.Context, Env, []string) error) error {
@@ -147,11 +145,7 @@ func checkPermissions(ctx context.Context, st store.Store, perms map[string][]st
 // (so it holds no resources, and a command that needs one can fail before
 // writing anything).
 func dbMissing(cfg *config.Config) bool {
-	if cfg.DatabaseURL != "" {
-		return false
-	}
-	_, err := os.Stat(filepath.Join(cfg.DataDir, "sesame.db"))
-	return errors.Is(err, fs.ErrNotExist)
+	return sqlstore.Missing(sqlstore.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir})
 }
 
 func nonNil(s []string) []string {

@@ -6,7 +6,9 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 
 	"github.com/pressly/goose/v3"
@@ -44,7 +46,21 @@ func sqliteDSN(dataDir string, writer bool) string {
 	} else {
 		v.Add("_pragma", "query_only(1)")
 	}
-	return filepath.Join(dataDir, "sesame.db") + "?" + v.Encode()
+	return sqliteFile(dataDir) + "?" + v.Encode()
+}
+
+// sqliteFile is the database file in dataDir.
+func sqliteFile(dataDir string) string { return filepath.Join(dataDir, "sesame.db") }
+
+// Missing reports whether opts name a SQLite database that does not exist
+// yet, so a command that only reads can refuse before Open creates it.
+// PostgreSQL databases are never missing in this sense.
+func Missing(opts Options) bool {
+	if isPostgresURL(opts.DatabaseURL) {
+		return false
+	}
+	_, err := os.Stat(sqliteFile(opts.DataDir))
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // lockSQLiteMigrations serialises migrations of one data directory across
