@@ -59,12 +59,7 @@ type Client struct {
 	PostLogoutRedirectURIs  []string
 	// ThirdParty apps get a consent screen; first-party apps never do.
 	ThirdParty bool
-	// Permissions (machine-to-machine apps) maps each API resource
-	// indicator the app may get tokens for to the scopes it may ask for
-	// there; a resource not in the map is out of reach. Logto gets the
-	// same from the app's M2M roles.
-	Permissions map[string][]string
-	CreatedAt   time.Time
+	CreatedAt  time.Time
 }
 
 // User is an end user who signs in on the hosted pages.
@@ -102,6 +97,37 @@ type Resource struct {
 	CreatedAt      time.Time
 }
 
+// Permission is one scope of one API resource: the unit that roles grant,
+// that grants and consents record, and that a resource token carries
+// (docs/security.md, items 8.1 and 8.2). Scopes belong to their resource:
+// "admin" on one API says nothing about "admin" on another.
+type Permission struct {
+	Resource string `json:"resource"` // the resource's indicator
+	Scope    string `json:"scope"`
+}
+
+// RoleType says who a role can be assigned to.
+type RoleType string
+
+const (
+	RoleUser RoleType = "user" // assigned to users; governs their resource tokens
+	RoleM2M  RoleType = "m2m"  // assigned to machine-to-machine apps; governs client_credentials
+)
+
+// Valid reports whether t is a known role type.
+func (t RoleType) Valid() bool { return t == RoleUser || t == RoleM2M }
+
+// Role is a named set of permissions. Access to an API is denied by
+// default: a user or M2M app holds exactly the permissions of its roles.
+type Role struct {
+	ID          string
+	Name        string // unique
+	Description string
+	Type        RoleType
+	Permissions []Permission // sorted by resource, then scope
+	CreatedAt   time.Time
+}
+
 // SigningKey is one key of the provider's key set. A key is published in the
 // JWKS from CreatedAt, used for signing from ActivatesAt until a newer key
 // activates, and kept published until ExpiresAt (retired keys only).
@@ -119,10 +145,14 @@ type SigningKey struct {
 // waiting for the user to sign in (and consent). It lives in the database so
 // any replica can resume it.
 type AuthRequest struct {
-	ID                  string
-	ClientID            string
-	RedirectURI         string
+	ID          string
+	ClientID    string
+	RedirectURI string
+	// Scopes are the requested OpenID Connect scopes (openid, profile,
+	// offline_access, ...); Permissions the requested API scopes, each
+	// paired with a requested resource that defines it.
 	Scopes              []string
+	Permissions         []Permission
 	Resources           []string
 	State               string
 	Nonce               string
@@ -159,16 +189,21 @@ type Session struct {
 // authorization (code → tokens → refreshes). Revoking the grant revokes
 // every token in it.
 type Grant struct {
-	ID        string
-	ClientID  string
-	UserID    string // empty for client_credentials
-	SID       string // SSO session the grant came from, if any
-	Scopes    []string
-	Resources []string
-	AuthTime  time.Time
-	CreatedAt time.Time
-	ExpiresAt time.Time
-	RevokedAt time.Time // zero unless revoked
+	ID       string
+	ClientID string
+	UserID   string   // empty for client_credentials
+	SID      string   // SSO session the grant came from, if any
+	Scopes   []string // OpenID Connect scopes
+	// Permissions are the API scopes granted: requested, defined by the
+	// resource, and held through the user's roles when the code was
+	// issued. Every token issued later is narrowed again to the roles the
+	// user holds then.
+	Permissions []Permission
+	Resources   []string
+	AuthTime    time.Time
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	RevokedAt   time.Time // zero unless revoked
 }
 
 // AuthCode is an authorization code, keyed by the SHA-256 of the code.
@@ -179,7 +214,8 @@ type AuthCode struct {
 	UserID              string
 	SID                 string
 	RedirectURI         string
-	Scopes              []string
+	Scopes              []string     // OpenID Connect scopes
+	Permissions         []Permission // API scopes, as on the grant
 	Resources           []string
 	Nonce               string
 	CodeChallenge       string
@@ -192,15 +228,16 @@ type AuthCode struct {
 
 // RefreshToken is keyed by the SHA-256 of the token.
 type RefreshToken struct {
-	Hash       []byte
-	GrantID    string
-	ClientID   string
-	UserID     string
-	Scopes     []string
-	Resources  []string
-	CreatedAt  time.Time
-	ExpiresAt  time.Time
-	ConsumedAt time.Time // set when rotated away; presenting it again is a replay
+	Hash        []byte
+	GrantID     string
+	ClientID    string
+	UserID      string
+	Scopes      []string     // OpenID Connect scopes
+	Permissions []Permission // API scopes, as on the grant
+	Resources   []string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	ConsumedAt  time.Time // set when rotated away; presenting it again is a replay
 }
 
 // AccessToken records an issued access token (opaque tokens by SHA-256 of the
@@ -219,12 +256,15 @@ type AccessToken struct {
 }
 
 // Consent records what a user allowed a third-party client.
+// Consent to an API scope is per (resource, scope) pair: consenting to
+// "admin" on one API is no consent to "admin" on another.
 type Consent struct {
-	UserID    string
-	ClientID  string
-	Scopes    []string
-	Resources []string
-	CreatedAt time.Time
+	UserID      string
+	ClientID    string
+	Scopes      []string     // OpenID Connect scopes
+	Permissions []Permission // API scopes
+	Resources   []string
+	CreatedAt   time.Time
 }
 
 // CodeIssue is what a successful code redemption writes in the same
@@ -249,11 +289,6 @@ type Clients interface {
 	// DeleteClient removes the client and revokes every grant and token
 	// issued to it.
 	DeleteClient(ctx context.Context, id string) error
-	// SetClientPermissions replaces the client's Permissions and revokes
-	// its client_credentials access tokens, so a narrowed permission takes
-	// effect at once (for tokens checked by introspection). A missing
-	// client is ErrNotFound.
-	SetClientPermissions(ctx context.Context, id string, perms map[string][]string, now time.Time) error
 	// RotateClientSecret makes newHash the client's secret and keeps the
 	// current one valid until previousExpiresAt (a previous secret older
 	// than that is dropped). A missing client is ErrNotFound.
@@ -278,6 +313,41 @@ type Resources interface {
 	GetResourceByIndicator(ctx context.Context, indicator string) (Resource, error)
 	ListResources(ctx context.Context) ([]Resource, error)
 	DeleteResource(ctx context.Context, id string) error
+}
+
+// Roles holds roles, their permissions and their assignments. Changes that
+// narrow what a machine-to-machine app may hold (SetRolePermissions,
+// DeleteRole, UnassignClientRole) revoke, in the same transaction, the
+// client_credentials access tokens of every app that held the role, so
+// introspection sees the change at once. A user's change takes effect at
+// the next code exchange or refresh.
+type Roles interface {
+	// CreateRole stores r with its permissions. A name clash is
+	// ErrAlreadyExists; a permission on an unregistered resource is
+	// ErrNotFound (nothing is written).
+	CreateRole(ctx context.Context, r Role) error
+	GetRole(ctx context.Context, id string) (Role, error)
+	GetRoleByName(ctx context.Context, name string) (Role, error)
+	ListRoles(ctx context.Context) ([]Role, error) // by name
+	// DeleteRole removes the role and its assignments.
+	DeleteRole(ctx context.Context, id string, now time.Time) error
+	// SetRolePermissions replaces the role's permissions. A permission on
+	// an unregistered resource is ErrNotFound (nothing is written).
+	SetRolePermissions(ctx context.Context, id string, perms []Permission, now time.Time) error
+	// AssignUserRole and AssignClientRole are idempotent; a missing user,
+	// client or role is ErrNotFound. Whether the role's type fits is the
+	// caller's rule, not the store's.
+	AssignUserRole(ctx context.Context, userID, roleID string) error
+	UnassignUserRole(ctx context.Context, userID, roleID string) error // not assigned → ErrNotFound
+	AssignClientRole(ctx context.Context, clientID, roleID string) error
+	UnassignClientRole(ctx context.Context, clientID, roleID string, now time.Time) error // not assigned → ErrNotFound
+	ListUserRoles(ctx context.Context, userID string) ([]Role, error)                     // by name
+	ListClientRoles(ctx context.Context, clientID string) ([]Role, error)                 // by name
+	// UserPermissions and ClientPermissions are the union of the
+	// permissions of every role assigned, without duplicates, sorted; the
+	// token endpoints call them once per token, so each is one query.
+	UserPermissions(ctx context.Context, userID string) ([]Permission, error)
+	ClientPermissions(ctx context.Context, clientID string) ([]Permission, error)
 }
 
 type Keys interface {
@@ -381,6 +451,7 @@ type Store interface {
 	Clients
 	Users
 	Resources
+	Roles
 	Keys
 	AuthRequests
 	Sessions
