@@ -56,21 +56,24 @@ func (s *Store) mustAffect(n int64, err error) error {
 
 // --- clients
 
-const clientCols = `id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris, third_party, created_at, permissions,
+// clientCols leaves out clients.permissions: since migration 00006 an M2M
+// app's permissions come from its roles, and the column is kept only for
+// replicas of the previous version during a rolling upgrade.
+const clientCols = `id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris, third_party, created_at,
 	previous_secret_hash, previous_secret_expires_at`
 
 func scanClient(r rowScanner) (store.Client, error) {
 	var c store.Client
 	err := r.Scan(&c.ID, &c.Name, &c.Type, bytesCol{&c.SecretHash}, listCol{&c.RedirectURIs},
-		listCol{&c.PostLogoutRedirectURIs}, &c.ThirdParty, timeCol{&c.CreatedAt}, permissionsCol{&c.Permissions},
+		listCol{&c.PostLogoutRedirectURIs}, &c.ThirdParty, timeCol{&c.CreatedAt},
 		bytesCol{&c.PreviousSecretHash}, timeCol{&c.PreviousSecretExpiresAt})
 	return c, err
 }
 
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
-	_, err := s.exec(ctx, `INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err := s.exec(ctx, `INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		c.ID, c.Name, string(c.Type), blob(c.SecretHash), encList(c.RedirectURIs),
-		encList(c.PostLogoutRedirectURIs), c.ThirdParty, ns(c.CreatedAt), encPermissions(c.Permissions),
+		encList(c.PostLogoutRedirectURIs), c.ThirdParty, ns(c.CreatedAt),
 		blob(c.PreviousSecretHash), ns(c.PreviousSecretExpiresAt))
 	return err
 }
@@ -80,17 +83,6 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
 func (s *Store) RotateClientSecret(ctx context.Context, id string, newHash []byte, previousExpiresAt time.Time) error {
 	return s.mustAffect(s.exec(ctx, `UPDATE clients SET previous_secret_hash = secret_hash, previous_secret_expires_at = $3,
 		secret_hash = $2 WHERE id = $1`, id, blob(newHash), ns(previousExpiresAt)))
-}
-
-// SetClientPermissions implements store.Clients in one transaction.
-func (s *Store) SetClientPermissions(ctx context.Context, id string, perms map[string][]string, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.mustAffect(s.txExec(ctx, tx, `UPDATE clients SET permissions = $2 WHERE id = $1`, id, encPermissions(perms))); err != nil {
-			return err
-		}
-		_, err := s.txExec(ctx, tx, `UPDATE access_tokens SET revoked_at = $2 WHERE client_id = $1 AND grant_id = '' AND revoked_at = 0`, id, ns(now))
-		return err
-	})
 }
 
 func (s *Store) GetClient(ctx context.Context, id string) (store.Client, error) {
@@ -285,11 +277,11 @@ func (s *Store) RetireKeys(ctx context.Context, keep string, now, expires time.T
 
 // --- consents
 
-const consentCols = `user_id, client_id, scopes, resources, created_at`
+const consentCols = `user_id, client_id, scopes, resources, created_at, permissions`
 
 func scanConsent(r rowScanner) (store.Consent, error) {
 	var c store.Consent
-	err := r.Scan(&c.UserID, &c.ClientID, listCol{&c.Scopes}, listCol{&c.Resources}, timeCol{&c.CreatedAt})
+	err := r.Scan(&c.UserID, &c.ClientID, listCol{&c.Scopes}, listCol{&c.Resources}, timeCol{&c.CreatedAt}, permsCol{&c.Permissions})
 	return c, err
 }
 
@@ -300,9 +292,9 @@ func (s *Store) GetConsent(ctx context.Context, userID, clientID string) (store.
 
 // PutConsent creates or replaces the consent of (UserID, ClientID).
 func (s *Store) PutConsent(ctx context.Context, c store.Consent) error {
-	_, err := s.exec(ctx, `INSERT INTO consents (`+consentCols+`) VALUES ($1, $2, $3, $4, $5)
+	_, err := s.exec(ctx, `INSERT INTO consents (`+consentCols+`) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (user_id, client_id) DO UPDATE SET scopes = excluded.scopes,
-		resources = excluded.resources, created_at = excluded.created_at`,
-		c.UserID, c.ClientID, encList(c.Scopes), encList(c.Resources), ns(c.CreatedAt))
+		resources = excluded.resources, created_at = excluded.created_at, permissions = excluded.permissions`,
+		c.UserID, c.ClientID, encList(c.Scopes), encList(c.Resources), ns(c.CreatedAt), encPerms(c.Permissions))
 	return err
 }

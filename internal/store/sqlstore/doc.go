@@ -15,9 +15,12 @@
 // the same (no timestamptz microsecond rounding, no time zones). Lists are
 // JSON text, hashes are BLOB/BYTEA, durations are nanoseconds. Users'
 // username and email are unique through partial indexes that skip empty values,
-// so many users may leave either empty. There are no foreign keys. Cascades
-// are explicit transactions (DeleteClient, DeleteUser, DeleteSession), and a
-// code or token is usable only while its grant exists, is unrevoked and is
+// so many users may leave either empty. The only foreign keys are those of
+// the role tables (00006): role permissions and role assignments go with
+// their role, resource, user or client through ON DELETE CASCADE (SQLite
+// connections enable PRAGMA foreign_keys). Other cascades are explicit
+// transactions (DeleteClient, DeleteUser, DeleteSession), and a code or
+// token is usable only while its grant exists, is unrevoked and is
 // unexpired.
 //
 // Migrate is idempotent. On PostgreSQL it holds goose's session advisory

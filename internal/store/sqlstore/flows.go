@@ -16,25 +16,26 @@ import (
 // --- auth requests
 
 const authRequestCols = `id, client_id, redirect_uri, scopes, resources, state, nonce, code_challenge,
-	code_challenge_method, response_mode, prompt, max_age, login_hint, ui_locales, force_login, created_at, expires_at`
+	code_challenge_method, response_mode, prompt, max_age, login_hint, ui_locales, force_login, created_at, expires_at,
+	permissions`
 
 func scanAuthRequest(r rowScanner) (store.AuthRequest, error) {
 	var a store.AuthRequest
 	err := r.Scan(&a.ID, &a.ClientID, &a.RedirectURI, listCol{&a.Scopes}, listCol{&a.Resources}, &a.State,
 		&a.Nonce, &a.CodeChallenge, &a.CodeChallengeMethod, &a.ResponseMode, listCol{&a.Prompt}, &a.MaxAge,
-		&a.LoginHint, &a.UILocales, &a.ForceLogin, timeCol{&a.CreatedAt}, timeCol{&a.ExpiresAt})
+		&a.LoginHint, &a.UILocales, &a.ForceLogin, timeCol{&a.CreatedAt}, timeCol{&a.ExpiresAt}, permsCol{&a.Permissions})
 	return a, err
 }
 
 func authRequestArgs(a store.AuthRequest) []any {
 	return []any{a.ID, a.ClientID, a.RedirectURI, encList(a.Scopes), encList(a.Resources), a.State,
 		a.Nonce, a.CodeChallenge, a.CodeChallengeMethod, a.ResponseMode, encList(a.Prompt), a.MaxAge,
-		a.LoginHint, a.UILocales, a.ForceLogin, ns(a.CreatedAt), ns(a.ExpiresAt)}
+		a.LoginHint, a.UILocales, a.ForceLogin, ns(a.CreatedAt), ns(a.ExpiresAt), encPerms(a.Permissions)}
 }
 
 func (s *Store) CreateAuthRequest(ctx context.Context, a store.AuthRequest) error {
 	_, err := s.exec(ctx, `INSERT INTO auth_requests (`+authRequestCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		authRequestArgs(a)...)
 	return err
 }
@@ -64,7 +65,7 @@ func (s *Store) UpdateAuthRequest(ctx context.Context, id string, fn func(store.
 		_, err = s.txExec(ctx, tx, `UPDATE auth_requests SET client_id = $2, redirect_uri = $3, scopes = $4,
 			resources = $5, state = $6, nonce = $7, code_challenge = $8, code_challenge_method = $9,
 			response_mode = $10, prompt = $11, max_age = $12, login_hint = $13, ui_locales = $14,
-			force_login = $15, created_at = $16, expires_at = $17 WHERE id = $1`, authRequestArgs(a)...)
+			force_login = $15, created_at = $16, expires_at = $17, permissions = $18 WHERE id = $1`, authRequestArgs(a)...)
 		out = a
 		return err
 	})
@@ -164,19 +165,19 @@ func (s *Store) endSessions(ctx context.Context, tx *sql.Tx, where string, arg a
 
 // --- grants
 
-const grantCols = `id, client_id, user_id, sid, scopes, resources, auth_time, created_at, expires_at, revoked_at`
+const grantCols = `id, client_id, user_id, sid, scopes, resources, auth_time, created_at, expires_at, revoked_at, permissions`
 
 func scanGrant(r rowScanner) (store.Grant, error) {
 	var g store.Grant
 	err := r.Scan(&g.ID, &g.ClientID, &g.UserID, &g.SID, listCol{&g.Scopes}, listCol{&g.Resources},
-		timeCol{&g.AuthTime}, timeCol{&g.CreatedAt}, timeCol{&g.ExpiresAt}, timeCol{&g.RevokedAt})
+		timeCol{&g.AuthTime}, timeCol{&g.CreatedAt}, timeCol{&g.ExpiresAt}, timeCol{&g.RevokedAt}, permsCol{&g.Permissions})
 	return g, err
 }
 
 func (s *Store) CreateGrant(ctx context.Context, g store.Grant) error {
-	_, err := s.exec(ctx, `INSERT INTO grants (`+grantCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	_, err := s.exec(ctx, `INSERT INTO grants (`+grantCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		g.ID, g.ClientID, g.UserID, g.SID, encList(g.Scopes), encList(g.Resources), ns(g.AuthTime),
-		ns(g.CreatedAt), ns(g.ExpiresAt), ns(g.RevokedAt))
+		ns(g.CreatedAt), ns(g.ExpiresAt), ns(g.RevokedAt), encPerms(g.Permissions))
 	return err
 }
 
@@ -254,22 +255,22 @@ func expired(exp, now time.Time, zeroIsNever bool) bool {
 // --- authorization codes
 
 const codeCols = `hash, grant_id, client_id, user_id, sid, redirect_uri, scopes, resources, nonce,
-	code_challenge, code_challenge_method, auth_time, created_at, expires_at, consumed_at`
+	code_challenge, code_challenge_method, auth_time, created_at, expires_at, consumed_at, permissions`
 
 func scanCode(r rowScanner) (store.AuthCode, error) {
 	var c store.AuthCode
 	err := r.Scan(bytesCol{&c.Hash}, &c.GrantID, &c.ClientID, &c.UserID, &c.SID, &c.RedirectURI,
 		listCol{&c.Scopes}, listCol{&c.Resources}, &c.Nonce, &c.CodeChallenge, &c.CodeChallengeMethod,
-		timeCol{&c.AuthTime}, timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, timeCol{&c.ConsumedAt})
+		timeCol{&c.AuthTime}, timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, timeCol{&c.ConsumedAt}, permsCol{&c.Permissions})
 	return c, err
 }
 
 func (s *Store) CreateCode(ctx context.Context, c store.AuthCode) error {
 	_, err := s.exec(ctx, `INSERT INTO auth_codes (`+codeCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		blob(c.Hash), c.GrantID, c.ClientID, c.UserID, c.SID, c.RedirectURI, encList(c.Scopes),
 		encList(c.Resources), c.Nonce, c.CodeChallenge, c.CodeChallengeMethod, ns(c.AuthTime),
-		ns(c.CreatedAt), ns(c.ExpiresAt), ns(c.ConsumedAt))
+		ns(c.CreatedAt), ns(c.ExpiresAt), ns(c.ConsumedAt), encPerms(c.Permissions))
 	return err
 }
 
@@ -338,19 +339,19 @@ func (s *Store) RedeemCode(ctx context.Context, hash []byte, now time.Time, fn f
 
 // --- refresh tokens
 
-const refreshCols = `hash, grant_id, client_id, user_id, scopes, resources, created_at, expires_at, consumed_at`
+const refreshCols = `hash, grant_id, client_id, user_id, scopes, resources, created_at, expires_at, consumed_at, permissions`
 
 func scanRefresh(r rowScanner) (store.RefreshToken, error) {
 	var t store.RefreshToken
 	err := r.Scan(bytesCol{&t.Hash}, &t.GrantID, &t.ClientID, &t.UserID, listCol{&t.Scopes}, listCol{&t.Resources},
-		timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.ConsumedAt})
+		timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.ConsumedAt}, permsCol{&t.Permissions})
 	return t, err
 }
 
 func (s *Store) insertRefreshToken(ctx context.Context, q querier, t store.RefreshToken) error {
-	_, err := q.ExecContext(ctx, s.d.q(`INSERT INTO refresh_tokens (`+refreshCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
+	_, err := q.ExecContext(ctx, s.d.q(`INSERT INTO refresh_tokens (`+refreshCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`),
 		blob(t.Hash), t.GrantID, t.ClientID, t.UserID, encList(t.Scopes), encList(t.Resources),
-		ns(t.CreatedAt), ns(t.ExpiresAt), ns(t.ConsumedAt))
+		ns(t.CreatedAt), ns(t.ExpiresAt), ns(t.ConsumedAt), encPerms(t.Permissions))
 	return s.d.mapErr(err)
 }
 

@@ -26,7 +26,8 @@ import (
 // read back through the store API. checks[N] holds the expectations for
 // fixture N. With migration N+1, add fixtures/<N+1>.sql and checks[N+1];
 // never edit an older fixture.
-var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004, 5: checkFixture00005}
+var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004, 5: checkFixture00005,
+	6: checkFixture00006}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -178,18 +179,92 @@ func checkFixture00005(t *testing.T, s *Store) {
 	}
 }
 
+// perms is a readable form of permissions for fixture checks.
+func perms(ps []store.Permission) string {
+	var b strings.Builder
+	for _, p := range ps {
+		fmt.Fprintf(&b, "%s %s; ", p.Resource, p.Scope)
+	}
+	return b.String()
+}
+
+// clientRoles reads an app's roles and effective permissions.
+func clientRoles(t *testing.T, s *Store, id string) ([]store.Role, string) {
+	t.Helper()
+	roles, err := s.ListClientRoles(t.Context(), id)
+	if err != nil {
+		t.Fatalf("ListClientRoles %s: %v", id, err)
+	}
+	ps, err := s.ClientPermissions(t.Context(), id)
+	if err != nil {
+		t.Fatalf("ClientPermissions %s: %v", id, err)
+	}
+	return roles, perms(ps)
+}
+
+func checkFixture00006(t *testing.T, s *Store) {
+	ctx := t.Context()
+	clerk, err := s.GetRoleByName(ctx, "Billing clerk")
+	if err != nil {
+		t.Fatalf("GetRoleByName: %v", err)
+	}
+	if clerk.ID != "fixture-role-user" || clerk.Type != store.RoleUser || clerk.Description != "Charges customers" ||
+		!clerk.CreatedAt.Equal(fxCreated) || perms(clerk.Permissions) != "https://api.example read; https://billing.example charge; " {
+		t.Errorf("user role = %+v", clerk)
+	}
+	ps, err := s.UserPermissions(ctx, "fixture-user-3")
+	if err != nil || perms(ps) != "https://api.example read; https://billing.example charge; " {
+		t.Errorf("UserPermissions = %v, %v", ps, err)
+	}
+	// fixture-m2m holds its own role from the 00006 conversion and the
+	// refund role: the union.
+	roles, got := clientRoles(t, s, "fixture-m2m")
+	if len(roles) != 2 || got != "https://api.example read; https://api.example write; https://billing.example refund; " {
+		t.Errorf("fixture-m2m roles %+v, permissions %s", roles, got)
+	}
+
+	ar, err := s.GetAuthRequest(ctx, "fixture-ar-6")
+	if err != nil || perms(ar.Permissions) != "https://billing.example charge; " || fmt.Sprint(ar.Scopes) != "[openid]" {
+		t.Errorf("auth request = %+v, %v", ar, err)
+	}
+	g, err := s.GetGrant(ctx, "fixture-grant-6")
+	if err != nil || perms(g.Permissions) != "https://api.example read; https://billing.example charge; " {
+		t.Errorf("grant = %+v, %v", g, err)
+	}
+	rt, err := s.GetRefreshToken(ctx, []byte{6, 6, 6, 7})
+	if err != nil || perms(rt.Permissions) != "https://billing.example charge; " {
+		t.Errorf("refresh token = %+v, %v", rt, err)
+	}
+	con, err := s.GetConsent(ctx, "fixture-user-3", "fixture-spa")
+	if err != nil || perms(con.Permissions) != "https://billing.example charge; " || fmt.Sprint(con.Scopes) != "[openid]" {
+		t.Errorf("consent = %+v, %v", con, err)
+	}
+	now := time.Now()
+	code, err := s.RedeemCode(ctx, []byte{6, 6, 6, 6}, now, func(c store.AuthCode) (store.CodeIssue, error) {
+		return store.CodeIssue{AccessToken: store.AccessToken{Hash: []byte("fixture-issued-6"), GrantID: c.GrantID, ClientID: c.ClientID,
+			UserID: c.UserID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}}, nil
+	})
+	if err != nil || perms(code.Permissions) != "https://billing.example charge; " {
+		t.Errorf("code = %+v, %v", code, err)
+	}
+}
+
+// checkFixture00004: version 6 moved each app's clients.permissions into
+// the app's own m2m role "app:<id>": the scopes of resources that exist
+// (https://other.example was never registered and had no scope). An app
+// with no permissions got no role.
 func checkFixture00004(t *testing.T, s *Store) {
-	for id, want := range map[string]map[string][]string{
-		"fixture-m2m-4":    {"https://api.example": {"read"}, "https://other.example": nil},
-		"fixture-m2m-none": nil,
-	} {
-		c, err := s.GetClient(t.Context(), id)
-		if err != nil {
-			t.Fatalf("GetClient %s: %v", id, err)
-		}
-		if fmt.Sprint(c.Permissions) != fmt.Sprint(want) || len(c.Permissions) != len(want) {
-			t.Errorf("%s permissions = %v, want %v", id, c.Permissions, want)
-		}
+	roles, got := clientRoles(t, s, "fixture-m2m-4")
+	if got != "https://api.example read; " {
+		t.Errorf("fixture-m2m-4 permissions = %s", got)
+	}
+	if len(roles) != 1 || roles[0].ID != "app-fixture-m2m-4" || roles[0].Name != "app:fixture-m2m-4" ||
+		roles[0].Type != store.RoleM2M || roles[0].Description != "Permissions of app Fixture M2M 4" {
+		t.Errorf("fixture-m2m-4 roles = %+v", roles)
+	}
+	roles, got = clientRoles(t, s, "fixture-m2m-none")
+	if len(roles) != 0 || got != "" {
+		t.Errorf("fixture-m2m-none: roles %+v, permissions %s", roles, got)
 	}
 }
 
@@ -203,11 +278,12 @@ func checkFixture00003(t *testing.T, s *Store) {
 	}
 	// Version 4 gave M2M apps that existed before it every scope of every
 	// resource that existed then (what they could get before).
-	m2m, err := s.GetClient(t.Context(), "fixture-m2m")
+	// Version 6 moved them into the app's own role.
+	own, err := s.GetRole(t.Context(), "app-fixture-m2m")
 	if err != nil {
-		t.Fatalf("GetClient fixture-m2m: %v", err)
+		t.Fatalf("GetRole app-fixture-m2m: %v", err)
 	}
-	if got := fmt.Sprint(m2m.Permissions); got != "map[https://api.example:[read write]]" {
+	if got := perms(own.Permissions); got != "https://api.example read; https://api.example write; " {
 		t.Errorf("pre-version-4 M2M app permissions = %s, want every scope of fixture-res", got)
 	}
 }
@@ -242,8 +318,10 @@ func checkFixture00001(t *testing.T, s *Store) {
 	if err != nil {
 		t.Fatalf("GetClient spa: %v", err)
 	}
-	if c.Permissions != nil || spa.Permissions != nil {
-		t.Errorf("apps other than M2M got permissions: %v, %v", c.Permissions, spa.Permissions)
+	for _, id := range []string{"fixture-client", "fixture-spa"} {
+		if roles, got := clientRoles(t, s, id); len(roles) != 0 || got != "" {
+			t.Errorf("app %s other than M2M got roles %+v, permissions %s", id, roles, got)
+		}
 	}
 	if spa.SecretHash != nil || spa.PostLogoutRedirectURIs != nil || !spa.ThirdParty || spa.Type != store.AppSPA {
 		t.Errorf("spa client = %+v", spa)
@@ -297,6 +375,12 @@ func checkFixture00001(t *testing.T, s *Store) {
 	if err != nil {
 		t.Fatalf("GetGrant: %v", err)
 	}
+	// Version 6 added permissions: rows from before carry none, so a
+	// token refreshed after the upgrade has no API scope until a role
+	// grants it (docs/security.md, item 8.1).
+	if g.Permissions != nil || ar.Permissions != nil {
+		t.Errorf("pre-version-6 rows carry permissions: grant %v, auth request %v", g.Permissions, ar.Permissions)
+	}
 	eq("grant", []any{g.ClientID, g.UserID, g.SID, g.Scopes, g.Resources, g.ExpiresAt, g.RevokedAt.IsZero()},
 		[]any{"fixture-client", "fixture-user", "fixture-sid", []string{"openid", "offline_access"}, []string{"https://api.example"}, fxNever, true})
 
@@ -304,8 +388,8 @@ func checkFixture00001(t *testing.T, s *Store) {
 	if err != nil {
 		t.Fatalf("GetRefreshToken: %v", err)
 	}
-	eq("refresh token", []any{rt.GrantID, rt.Scopes, rt.Resources, rt.ConsumedAt.IsZero()},
-		[]any{"fixture-grant", []string{"openid", "offline_access"}, []string{"https://api.example"}, true})
+	eq("refresh token", []any{rt.GrantID, rt.Scopes, rt.Resources, rt.ConsumedAt.IsZero(), rt.Permissions == nil},
+		[]any{"fixture-grant", []string{"openid", "offline_access"}, []string{"https://api.example"}, true, true})
 
 	at, err := s.GetAccessToken(ctx, []byte{13, 13, 13, 13}, now)
 	if err != nil {
@@ -322,7 +406,7 @@ func checkFixture00001(t *testing.T, s *Store) {
 	if err != nil {
 		t.Fatalf("GetConsent: %v", err)
 	}
-	eq("consent", []any{con.Scopes, con.Resources == nil}, []any{[]string{"openid", "profile"}, true})
+	eq("consent", []any{con.Scopes, con.Resources == nil, con.Permissions == nil}, []any{[]string{"openid", "profile"}, true, true})
 
 	// The code is redeemable once, with every field intact, and its grant
 	// still live.
@@ -334,8 +418,8 @@ func checkFixture00001(t *testing.T, s *Store) {
 	}); err != nil {
 		t.Fatalf("RedeemCode: %v", err)
 	}
-	eq("code", []any{got.GrantID, got.SID, got.RedirectURI, got.Scopes, got.Nonce, got.CodeChallenge, got.CodeChallengeMethod, got.AuthTime},
-		[]any{"fixture-grant", "fixture-sid", "https://app.example/cb", []string{"openid", "offline_access"}, "n0", "challenge", "S256", fxCreated})
+	eq("code", []any{got.GrantID, got.SID, got.RedirectURI, got.Scopes, got.Nonce, got.CodeChallenge, got.CodeChallengeMethod, got.AuthTime, got.Permissions == nil},
+		[]any{"fixture-grant", "fixture-sid", "https://app.example/cb", []string{"openid", "offline_access"}, "n0", "challenge", "S256", fxCreated, true})
 	if _, err := s.RedeemCode(ctx, []byte{11, 11, 11, 11}, now, nil); err != store.ErrReplayed {
 		t.Errorf("second redemption of the fixture code: %v, want ErrReplayed", err)
 	}
@@ -356,4 +440,45 @@ func TestPostgresDSNConnectTimeout(t *testing.T) {
 			t.Errorf("postgresDSN(%q) = %q, want it to contain %q", in, got, want)
 		}
 	}
+}
+
+// TestMigrationDown00006: the down migration of 00006 drops what its up
+// added, on both dialects, so migrating up again works.
+func TestMigrationDown00006(t *testing.T) {
+	check := func(t *testing.T, d *dialect, db *sql.DB) {
+		p := gooseProvider(t, d, db)
+		if _, err := p.Up(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		loadFixture(t, d, db, 1)
+		if _, err := p.DownTo(t.Context(), 5); err != nil {
+			t.Fatalf("down to 5: %v", err)
+		}
+		if _, err := db.Exec(`SELECT 1 FROM roles`); err == nil {
+			t.Error("roles survived the down migration")
+		}
+		if _, err := db.Exec(`SELECT permissions FROM grants`); err == nil {
+			t.Error("grants.permissions survived the down migration")
+		}
+		if _, err := p.Up(t.Context()); err != nil {
+			t.Fatalf("up again: %v", err)
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		db, err := openSQLite(t.TempDir(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.SetMaxOpenConns(1)
+		defer db.Close()
+		check(t, sqliteDialect, db)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		db, err := sql.Open(postgresDriver, pgSchema(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		check(t, postgresDialect, db)
+	})
 }

@@ -289,20 +289,13 @@ func encList(l []string) string {
 	return string(b)
 }
 
-// encPermissions stores a resource → scopes map as a JSON object; scope
-// lists are never null, so an entry with no scopes survives the round trip.
-func encPermissions(m map[string][]string) string {
-	if len(m) == 0 {
-		return "{}"
+// encPerms stores permissions as a JSON array of {"resource","scope"}
+// objects; nil and empty are both [].
+func encPerms(l []store.Permission) string {
+	if len(l) == 0 {
+		return "[]"
 	}
-	out := make(map[string][]string, len(m))
-	for k, v := range m {
-		if v == nil {
-			v = []string{}
-		}
-		out[k] = v
-	}
-	b, _ := json.Marshal(out) // map[string][]string always marshals
+	b, _ := json.Marshal(l) // a slice of string pairs always marshals
 	return string(b)
 }
 
@@ -326,24 +319,18 @@ func scanJSON(src, dst any, what string) error {
 	return nil
 }
 
-// permissionsCol scans a JSON object column into a resource → scopes map
-// (nil when empty; an entry with no scopes has a nil list).
-type permissionsCol struct{ dst *map[string][]string }
+// permsCol scans a JSON permissions column (nil when empty).
+type permsCol struct{ dst *[]store.Permission }
 
-func (c permissionsCol) Scan(src any) error {
-	var m map[string][]string
-	if err := scanJSON(src, &m, "permissions"); err != nil {
+func (c permsCol) Scan(src any) error {
+	var l []store.Permission
+	if err := scanJSON(src, &l, "permissions"); err != nil {
 		return err
 	}
-	if len(m) == 0 {
-		m = nil
+	if len(l) == 0 {
+		l = nil
 	}
-	for k, v := range m {
-		if len(v) == 0 {
-			m[k] = nil
-		}
-	}
-	*c.dst = m
+	*c.dst = l
 	return nil
 }
 

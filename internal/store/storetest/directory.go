@@ -29,37 +29,6 @@ func testRotateClientSecret(t *testing.T, s store.Store) {
 	wantErr(t, "RotateClientSecret unknown client", s.RotateClientSecret(ctx, "nope", third, n), store.ErrNotFound)
 }
 
-func testClientPermissions(t *testing.T, s store.Store) {
-	ctx := t.Context()
-	n := now()
-	m2m := store.Client{ID: "m1", Name: "Job", Type: store.AppM2M, SecretHash: hash(), CreatedAt: n,
-		Permissions: map[string][]string{"https://a.example": {"read", "write"}, "https://b.example": nil}}
-	noErr(t, "CreateClient m2m", s.CreateClient(ctx, m2m))
-	got, err := s.GetClient(ctx, "m1")
-	noErr(t, "GetClient", err)
-	diff(t, "GetClient m2m (an entry with no scopes survives)", m2m, got)
-
-	tok := store.AccessToken{Hash: hash(), ClientID: "m1", Scopes: []string{"write"}, Audience: "https://a.example",
-		CreatedAt: n, ExpiresAt: n.Add(time.Hour)}
-	noErr(t, "CreateAccessToken", s.CreateAccessToken(ctx, tok))
-	narrowed := map[string][]string{"https://a.example": {"read"}}
-	noErr(t, "SetClientPermissions", s.SetClientPermissions(ctx, "m1", narrowed, n))
-	got, err = s.GetClient(ctx, "m1")
-	noErr(t, "GetClient after set", err)
-	m2m.Permissions = narrowed
-	diff(t, "GetClient after SetClientPermissions", m2m, got)
-	_, err = s.GetAccessToken(ctx, tok.Hash, n)
-	wantErr(t, "client_credentials token after a permission change", err, store.ErrNotFound)
-
-	noErr(t, "SetClientPermissions none", s.SetClientPermissions(ctx, "m1", nil, n))
-	got, err = s.GetClient(ctx, "m1")
-	noErr(t, "GetClient after clearing", err)
-	if got.Permissions != nil {
-		t.Fatalf("cleared permissions came back as %v", got.Permissions)
-	}
-	wantErr(t, "SetClientPermissions unknown client", s.SetClientPermissions(ctx, "nope", narrowed, n), store.ErrNotFound)
-}
-
 // testHostileValues (catalogue IR-05): SQL and LIKE metacharacters, quotes,
 // NUL-free control characters and non-ASCII text are data: every value
 // comes back byte for byte, and a wildcard matches nothing.

@@ -17,7 +17,6 @@ import (
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Clients", func(t *testing.T) { testClients(t, newStore(t)) })
 	t.Run("HostileValues", func(t *testing.T) { testHostileValues(t, newStore(t)) })
-	t.Run("ClientPermissions", func(t *testing.T) { testClientPermissions(t, newStore(t)) })
 	t.Run("RotateClientSecret", func(t *testing.T) { testRotateClientSecret(t, newStore(t)) })
 	t.Run("DeleteClientCascades", func(t *testing.T) { testDeleteClientCascades(t, newStore(t)) })
 	t.Run("Users", func(t *testing.T) { testUsers(t, newStore(t)) })
@@ -43,6 +42,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("RefreshCallbackError", func(t *testing.T) { testRefreshCallbackError(t, newStore(t)) })
 	t.Run("RefreshExpired", func(t *testing.T) { testRefreshExpired(t, newStore(t)) })
 	t.Run("AccessTokens", func(t *testing.T) { testAccessTokens(t, newStore(t)) })
+	t.Run("Roles", func(t *testing.T) { testRoles(t, newStore(t)) })
+	t.Run("SetRolePermissions", func(t *testing.T) { testSetRolePermissions(t, newStore(t)) })
+	t.Run("RoleAssignments", func(t *testing.T) { testRoleAssignments(t, newStore(t)) })
+	t.Run("RoleCascades", func(t *testing.T) { testRoleCascades(t, newStore(t)) })
+	t.Run("RoleChangesRevokeClientTokens", func(t *testing.T) { testRoleChangesRevokeClientTokens(t, newStore(t)) })
+	t.Run("PermissionsRoundTrip", func(t *testing.T) { testPermissionsRoundTrip(t, newStore(t)) })
 	t.Run("Throttle", func(t *testing.T) { testThrottle(t, newStore(t)) })
 	t.Run("GarbageCollect", func(t *testing.T) { testGarbageCollect(t, newStore(t)) })
 	t.Run("Ping", func(t *testing.T) {

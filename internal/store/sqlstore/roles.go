@@ -1,0 +1,260 @@
+package sqlstore
+
+// Roles, their permissions and their assignments (docs/security.md, items
+// 8.1 and 8.2). role_permissions names resources by id; reads join
+// resources for the indicator. Deleting a role, resource, user or client
+// removes its rows here through ON DELETE CASCADE foreign keys.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+const roleCols = `id, name, description, type, created_at`
+
+func scanRole(r rowScanner) (store.Role, error) {
+	var x store.Role
+	err := r.Scan(&x.ID, &x.Name, &x.Description, &x.Type, timeCol{&x.CreatedAt})
+	return x, err
+}
+
+// rolePerm is one permission of one role, as read by loadRoles.
+type rolePerm struct {
+	roleID string
+	perm   store.Permission
+}
+
+// loadRoles reads the roles matching where (a condition on roles.id, with
+// its arguments) and their permissions, sorted by name. Two queries: the
+// roles, then the permissions of the same roles.
+func (s *Store) loadRoles(ctx context.Context, q querier, where string, args ...any) ([]store.Role, error) {
+	roles, err := getAll(ctx, s, q, scanRole, `SELECT `+roleCols+` FROM roles WHERE `+where, args...)
+	if err != nil || len(roles) == 0 {
+		return nil, err
+	}
+	perms, err := getAll(ctx, s, q, func(r rowScanner) (rolePerm, error) {
+		var p rolePerm
+		return p, r.Scan(&p.roleID, &p.perm.Resource, &p.perm.Scope)
+	}, `SELECT rp.role_id, res.indicator, rp.scope FROM role_permissions rp
+		JOIN resources res ON res.id = rp.resource_id
+		WHERE rp.role_id IN (SELECT id FROM roles WHERE `+where+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]int, len(roles))
+	for i, r := range roles {
+		byID[r.ID] = i
+	}
+	for _, p := range perms {
+		if i, ok := byID[p.roleID]; ok {
+			roles[i].Permissions = append(roles[i].Permissions, p.perm)
+		}
+	}
+	for i := range roles {
+		sortPermissions(roles[i].Permissions)
+	}
+	// Sorted here, not by ORDER BY, so both dialects agree whatever the
+	// PostgreSQL collation.
+	slices.SortFunc(roles, func(a, b store.Role) int { return strings.Compare(a.Name, b.Name) })
+	return roles, nil
+}
+
+func sortPermissions(l []store.Permission) {
+	slices.SortFunc(l, func(a, b store.Permission) int {
+		if c := strings.Compare(a.Resource, b.Resource); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Scope, b.Scope)
+	})
+}
+
+func (s *Store) getRole(ctx context.Context, where string, arg string) (store.Role, error) {
+	roles, err := s.loadRoles(ctx, s.rq, where, arg)
+	if err != nil {
+		return store.Role{}, err
+	}
+	if len(roles) == 0 {
+		return store.Role{}, store.ErrNotFound
+	}
+	return roles[0], nil
+}
+
+func (s *Store) GetRole(ctx context.Context, id string) (store.Role, error) {
+	return s.getRole(ctx, `id = $1`, id)
+}
+
+func (s *Store) GetRoleByName(ctx context.Context, name string) (store.Role, error) {
+	return s.getRole(ctx, `name = $1`, name)
+}
+
+func (s *Store) ListRoles(ctx context.Context) ([]store.Role, error) {
+	return s.loadRoles(ctx, s.rq, `1 = 1`)
+}
+
+func (s *Store) ListUserRoles(ctx context.Context, userID string) ([]store.Role, error) {
+	return s.loadRoles(ctx, s.rq, `id IN (SELECT role_id FROM users_roles WHERE user_id = $1)`, userID)
+}
+
+func (s *Store) ListClientRoles(ctx context.Context, clientID string) ([]store.Role, error) {
+	return s.loadRoles(ctx, s.rq, `id IN (SELECT role_id FROM clients_roles WHERE client_id = $1)`, clientID)
+}
+
+// CreateRole implements store.Roles in one transaction.
+func (s *Store) CreateRole(ctx context.Context, r store.Role) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.txExec(ctx, tx, `INSERT INTO roles (`+roleCols+`) VALUES ($1, $2, $3, $4, $5)`,
+			r.ID, r.Name, r.Description, string(r.Type), ns(r.CreatedAt)); err != nil {
+			return err
+		}
+		return s.insertRolePermissions(ctx, tx, r.ID, r.Permissions)
+	})
+}
+
+// insertRolePermissions stores perms for the role, resolving each
+// indicator to its resource id. An unknown indicator is ErrNotFound (the
+// caller's transaction rolls back); duplicates are stored once.
+func (s *Store) insertRolePermissions(ctx context.Context, tx *sql.Tx, roleID string, perms []store.Permission) error {
+	ids := map[string]string{}
+	for _, p := range perms {
+		id, ok := ids[p.Resource]
+		if !ok {
+			err := tx.QueryRowContext(ctx, s.d.q(`SELECT id FROM resources WHERE indicator = $1`), p.Resource).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				return store.ErrNotFound
+			} else if err != nil {
+				return err
+			}
+			ids[p.Resource] = id
+		}
+		if _, err := s.txExec(ctx, tx, `INSERT INTO role_permissions (role_id, resource_id, scope) VALUES ($1, $2, $3)
+			ON CONFLICT DO NOTHING`, roleID, id, p.Scope); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// revokeRoleClientTokens revokes the client_credentials access tokens of
+// every client that holds the role, so a narrowed role takes effect at
+// once for tokens checked by introspection.
+func (s *Store) revokeRoleClientTokens(ctx context.Context, tx *sql.Tx, roleID string, now time.Time) error {
+	_, err := s.txExec(ctx, tx, `UPDATE access_tokens SET revoked_at = $2
+		WHERE grant_id = '' AND revoked_at = 0 AND client_id IN (SELECT client_id FROM clients_roles WHERE role_id = $1)`,
+		roleID, ns(now))
+	return err
+}
+
+// SetRolePermissions implements store.Roles in one transaction.
+func (s *Store) SetRolePermissions(ctx context.Context, id string, perms []store.Permission, now time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.mustExist(ctx, tx, `SELECT 1 FROM roles WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if _, err := s.txExec(ctx, tx, `DELETE FROM role_permissions WHERE role_id = $1`, id); err != nil {
+			return err
+		}
+		if err := s.insertRolePermissions(ctx, tx, id, perms); err != nil {
+			return err
+		}
+		return s.revokeRoleClientTokens(ctx, tx, id, now)
+	})
+}
+
+// DeleteRole implements store.Roles in one transaction; the foreign keys
+// delete the role's permissions and assignments.
+func (s *Store) DeleteRole(ctx context.Context, id string, now time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.revokeRoleClientTokens(ctx, tx, id, now); err != nil {
+			return err
+		}
+		return s.mustAffect(s.txExec(ctx, tx, `DELETE FROM roles WHERE id = $1`, id))
+	})
+}
+
+// mustExist runs a SELECT 1 query and maps no row to store.ErrNotFound.
+func (s *Store) mustExist(ctx context.Context, q querier, query string, args ...any) error {
+	var one int
+	err := q.QueryRowContext(ctx, s.d.q(query), args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return s.d.mapErr(err)
+}
+
+// assign inserts the (subject, role) row unless present; a missing subject
+// or role is ErrNotFound.
+func (s *Store) assign(ctx context.Context, subjectTable, assignTable, subjectCol, subjectID, roleID string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.mustExist(ctx, tx, `SELECT 1 FROM `+subjectTable+` WHERE id = $1`, subjectID); err != nil {
+			return err
+		}
+		if err := s.mustExist(ctx, tx, `SELECT 1 FROM roles WHERE id = $1`, roleID); err != nil {
+			return err
+		}
+		_, err := s.txExec(ctx, tx, `INSERT INTO `+assignTable+` (`+subjectCol+`, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+			subjectID, roleID)
+		return err
+	})
+}
+
+func (s *Store) AssignUserRole(ctx context.Context, userID, roleID string) error {
+	return s.assign(ctx, "users", "users_roles", "user_id", userID, roleID)
+}
+
+func (s *Store) AssignClientRole(ctx context.Context, clientID, roleID string) error {
+	return s.assign(ctx, "clients", "clients_roles", "client_id", clientID, roleID)
+}
+
+func (s *Store) UnassignUserRole(ctx context.Context, userID, roleID string) error {
+	return s.mustAffect(s.exec(ctx, `DELETE FROM users_roles WHERE user_id = $1 AND role_id = $2`, userID, roleID))
+}
+
+// UnassignClientRole implements store.Roles in one transaction.
+func (s *Store) UnassignClientRole(ctx context.Context, clientID, roleID string, now time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.mustAffect(s.txExec(ctx, tx, `DELETE FROM clients_roles WHERE client_id = $1 AND role_id = $2`,
+			clientID, roleID)); err != nil {
+			return err
+		}
+		_, err := s.txExec(ctx, tx, `UPDATE access_tokens SET revoked_at = $2
+			WHERE client_id = $1 AND grant_id = '' AND revoked_at = 0`, clientID, ns(now))
+		return err
+	})
+}
+
+// The token endpoints call UserPermissions and ClientPermissions once per
+// token: each is one constant query (prepared once on SQLite), walking the
+// assignment's primary key, role_permissions' primary key and resources'.
+
+const userPermissionsQuery = `SELECT DISTINCT res.indicator, rp.scope FROM users_roles ur
+	JOIN role_permissions rp ON rp.role_id = ur.role_id
+	JOIN resources res ON res.id = rp.resource_id
+	WHERE ur.user_id = $1`
+
+const clientPermissionsQuery = `SELECT DISTINCT res.indicator, rp.scope FROM clients_roles cr
+	JOIN role_permissions rp ON rp.role_id = cr.role_id
+	JOIN resources res ON res.id = rp.resource_id
+	WHERE cr.client_id = $1`
+
+func scanPermission(r rowScanner) (store.Permission, error) {
+	var p store.Permission
+	return p, r.Scan(&p.Resource, &p.Scope)
+}
+
+func (s *Store) UserPermissions(ctx context.Context, userID string) ([]store.Permission, error) {
+	l, err := getAll(ctx, s, s.rq, scanPermission, userPermissionsQuery, userID)
+	sortPermissions(l)
+	return l, err
+}
+
+func (s *Store) ClientPermissions(ctx context.Context, clientID string) ([]store.Permission, error) {
+	l, err := getAll(ctx, s, s.rq, scanPermission, clientPermissionsQuery, clientID)
+	sortPermissions(l)
+	return l, err
+}
