@@ -89,24 +89,28 @@ type appJSON struct {
 	RedirectURIs           []string `json:"redirect_uris"`
 	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris"`
 	ThirdParty             bool     `json:"third_party"`
-	// Permissions: M2M apps only, resource indicator → scopes.
+	// Permissions: M2M apps only, resource indicator → scopes: the union
+	// of the app's roles. Roles: M2M apps only, the names of its roles.
 	Permissions map[string][]string `json:"permissions,omitempty"`
+	Roles       []string            `json:"roles,omitempty"`
 	CreatedAt   string              `json:"created_at"`
 }
 
-func toAppJSON(c store.Client, secret string) appJSON {
+func toAppJSON(v appView, secret string) appJSON {
+	c := v.client
 	j := appJSON{ID: c.ID, Name: c.Name, Type: string(c.Type), Secret: secret, RedirectURIs: nonNil(c.RedirectURIs),
 		PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs), ThirdParty: c.ThirdParty, CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339)}
 	if c.Type == store.AppM2M {
-		j.Permissions = map[string][]string{}
-		for res, scopes := range c.Permissions {
-			j.Permissions[res] = nonNil(scopes)
+		j.Permissions = permissionMap(v.perms)
+		for _, r := range v.roles {
+			j.Roles = append(j.Roles, r.Name)
 		}
 	}
 	return j
 }
 
-// parsePermission reads RESOURCE or RESOURCE=SCOPE[,SCOPE...].
+// parsePermission reads RESOURCE or RESOURCE=SCOPE[,SCOPE...]; see
+// parsePermissions for the (resource, scope) pairs.
 func parsePermission(s string) (string, []string, error) {
 	res, list, _ := strings.Cut(s, "=")
 	var scopes []string
@@ -124,18 +128,22 @@ func parsePermission(s string) (string, []string, error) {
 // checkPermissions verifies that every resource is registered and defines
 // every scope, so a typo is an error rather than a permission that never
 // matches.
-func checkPermissions(ctx context.Context, st store.Store, perms map[string][]string) error {
-	for res, scopes := range perms {
-		r, err := st.GetResourceByIndicator(ctx, res)
-		if errors.Is(err, store.ErrNotFound) {
-			return usagef("no API resource %q (create it with `sesame resources create`)", res)
-		} else if err != nil {
-			return err
-		}
-		for _, s := range scopes {
-			if !slices.Contains(r.Scopes, s) {
-				return usagef("API resource %q defines no scope %q", res, s)
+func checkPermissions(ctx context.Context, st store.Store, perms []store.Permission) error {
+	resources := map[string]store.Resource{}
+	for _, p := range perms {
+		r, ok := resources[p.Resource]
+		if !ok {
+			var err error
+			r, err = st.GetResourceByIndicator(ctx, p.Resource)
+			if errors.Is(err, store.ErrNotFound) {
+				return usagef("no API resource %q (create it with `sesame resources create`)", p.Resource)
+			} else if err != nil {
+				return err
 			}
+			resources[p.Resource] = r
+		}
+		if !slices.Contains(r.Scopes, p.Scope) {
+			return usagef("API resource %q defines no scope %q", p.Resource, p.Scope)
 		}
 	}
 	return nil
@@ -158,6 +166,8 @@ func nonNil(s []string) []string {
 func apps(ctx context.Context, env Env, args []string) error {
 	return sub(ctx, env, "apps", args, map[string]func(context.Context, Env, []string) error{
 		"create": appsCreate, "list": appsList, "delete": appsDelete, "permit": appsPermit, "rotate-secret": appsRotateSecret,
+		"assign-role":   func(ctx context.Context, env Env, args []string) error { return appsAssignRole(ctx, env, args, true) },
+		"unassign-role": func(ctx context.Context, env Env, args []string) error { return appsAssignRole(ctx, env, args, false) },
 	})
 }
 
@@ -173,7 +183,7 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 	fs.Var(&redirects, "redirect-uri", "allowed redirect URI, exact match (repeatable)")
 	fs.Var(&logouts, "post-logout-redirect-uri", "allowed post-sign-out redirect URI (repeatable)")
 	fs.BoolVar(&thirdParty, "third-party", false, "show a consent screen to users of this app")
-	fs.Var(&permissions, "permission", "m2m apps: an API resource the app may get tokens for, with the scopes it may ask for, as RESOURCE=SCOPE,SCOPE (repeatable)")
+	fs.Var(&permissions, "permission", "m2m apps: an API resource the app may get tokens for, with the scopes it may ask for, as RESOURCE=SCOPE,SCOPE (repeatable); held by the app's own role \"app:<id>\"")
 	fs.BoolVar(&asJSON, "json", false, "print the app as one JSON object")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -195,20 +205,12 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 	if t != store.AppM2M && len(permissions) > 0 {
 		return usagef("--permission is for m2m apps (users' apps ask for scopes at sign-in)")
 	}
-	var perms map[string][]string
-	first := ""
-	for _, p := range permissions {
-		res, scopes, err := parsePermission(p)
-		if err != nil {
-			return usageError{err.Error()}
-		}
-		if perms == nil {
-			perms, first = map[string][]string{}, res
-		}
-		perms[res] = scopes
+	perms, err := parsePermissions(permissions, false)
+	if err != nil {
+		return err
 	}
 	if len(perms) > 0 && dbMissing(&cfg) {
-		return usagef("no API resource %q (create it with `sesame resources create`)", first)
+		return usagef("no API resource %q (create it with `sesame resources create`)", perms[0].Resource)
 	}
 	if len(redirects) > 100 || len(logouts) > 100 {
 		return usagef("at most 100 redirect URIs")
@@ -232,7 +234,7 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	c := store.Client{ID: NewAppID(), Name: name, Type: t, RedirectURIs: redirects, PostLogoutRedirectURIs: logouts,
-		ThirdParty: thirdParty, Permissions: perms, CreatedAt: time.Now().UTC()}
+		ThirdParty: thirdParty, CreatedAt: time.Now().UTC()}
 	secret := ""
 	if t.Confidential() {
 		secret = NewSecret()
@@ -241,24 +243,35 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 	if err := st.CreateClient(ctx, c); err != nil {
 		return err
 	}
+	if len(perms) > 0 {
+		// No transaction spans the app and its role: undo the app if the
+		// role cannot be made, so a failure leaves no half-made app.
+		if err := createAppRole(ctx, st, c, perms); err != nil {
+			return errors.Join(err, ignoreNotFound(st.DeleteClient(ctx, c.ID)))
+		}
+	}
+	v := appView{client: c, perms: perms}
+	if len(perms) > 0 {
+		v.roles = []store.Role{{Name: appRoleName(c.ID)}}
+	}
 	if asJSON {
-		return writeJSON(env.Stdout, toAppJSON(c, secret))
+		return writeJSON(env.Stdout, toAppJSON(v, secret))
 	}
 	fmt.Fprintf(env.Stdout, "Created %s app %q\n  App ID:     %s\n", t, name, c.ID)
 	if secret != "" {
 		fmt.Fprintf(env.Stdout, "  App secret: %s\n  (Store the secret now: Sesame keeps only a hash of it.)\n", secret)
 	}
-	printPermissions(env, c)
+	printPermissions(env, perms)
 	if t == store.AppM2M && len(perms) == 0 {
-		fmt.Fprintf(env.Stdout, "  No API permissions yet: grant some with `sesame apps permit %s --resource URI --scope S`.\n", c.ID)
+		fmt.Fprintf(env.Stdout, "  No API permissions yet: grant some with `sesame apps permit %s --resource URI --scope S` or `sesame apps assign-role %s ROLE`.\n", c.ID, c.ID)
 	}
 	return nil
 }
 
-func printPermissions(env Env, c store.Client) {
-	res := slices.Sorted(maps.Keys(c.Permissions))
-	for _, r := range res {
-		fmt.Fprintf(env.Stdout, "  Permission: %s %s\n", r, strings.Join(c.Permissions[r], " "))
+func printPermissions(env Env, perms []store.Permission) {
+	m := permissionMap(perms)
+	for _, r := range slices.Sorted(maps.Keys(m)) {
+		fmt.Fprintf(env.Stdout, "  Permission: %s %s\n", r, strings.Join(m[r], " "))
 	}
 }
 
@@ -319,7 +332,11 @@ func appsRotateSecret(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if asJSON {
-		return writeJSON(env.Stdout, toAppJSON(c, secret))
+		v, err := loadAppView(ctx, st, c)
+		if err != nil {
+			return err
+		}
+		return writeJSON(env.Stdout, toAppJSON(v, secret))
 	}
 	fmt.Fprintf(env.Stdout, "New secret for app %s\n  App secret: %s\n  (Store the secret now: Sesame keeps only a hash of it.)\n", id, secret)
 	if grace > 0 {
@@ -330,31 +347,48 @@ func appsRotateSecret(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// appsPermit sets (or with --remove takes away) an M2M app's permission on
-// one API resource. Any change revokes the app's current tokens, so a
-// narrowed permission holds at once.
+// appsPermit adds scopes to an M2M app's own role "app:<id>" (creating
+// and assigning it if missing), or with --remove takes a resource out of
+// it. Any change revokes the app's current tokens, so a narrowed
+// permission holds at once. Permissions the app holds through other roles
+// are managed with `sesame roles`.
 func appsPermit(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
 	var resource string
 	var scopes multiFlag
 	var remove bool
-	fs := newFlags(env, "apps permit", "apps permit ID --resource URI [--scope S]... | apps permit ID --resource URI --remove")
+	synopsis := "apps permit ID --resource URI --scope S [--scope S]... | apps permit ID RESOURCE=SCOPE,SCOPE... | apps permit ID --resource URI --remove"
+	fs := newFlags(env, "apps permit", synopsis)
 	cfg.StoreFlags(fs)
-	fs.StringVar(&resource, "resource", "", "the API resource indicator (required)")
-	fs.Var(&scopes, "scope", "a scope of that resource the app may ask for (repeatable); none: tokens for the resource carry no scope")
-	fs.BoolVar(&remove, "remove", false, "take the app's permission on the resource away")
-	id, rest := splitID(args)
-	if err := parse(fs, rest); err != nil {
+	fs.StringVar(&resource, "resource", "", "the API resource indicator")
+	fs.Var(&scopes, "scope", "a scope of that resource the app may ask for (repeatable)")
+	fs.BoolVar(&remove, "remove", false, "take the resource out of the app's own role")
+	pos, err := parseArgs(fs, &cfg, args, 1, 1000, "apps permit ID --resource URI --scope S...")
+	if err != nil {
 		return err
 	}
-	if id == "" || resource == "" {
-		return usagef("usage: sesame apps permit ID --resource URI [--scope S]...")
-	}
-	if remove && len(scopes) > 0 {
+	id := pos[0]
+	if remove && (len(scopes) > 0 || len(pos) > 1) {
 		return usagef("--remove takes no --scope")
 	}
-	if err := cfg.ValidateStore(); err != nil {
-		return usageError{err.Error()}
+	if remove && resource == "" {
+		return usagef("usage: sesame apps permit ID --resource URI --remove")
+	}
+	if resource != "" && !remove && len(scopes) == 0 {
+		return usagef("--resource needs at least one --scope (or --remove)")
+	}
+	args = pos[1:]
+	if resource != "" && !remove {
+		args = append(args, resource+"="+strings.Join(scopes, ","))
+	} else if len(scopes) > 0 {
+		return usagef("--scope needs --resource")
+	}
+	if len(args) == 0 && !remove {
+		return usagef("usage: sesame apps permit ID --resource URI --scope S...")
+	}
+	perms, err := parsePermissions(args, false)
+	if err != nil {
+		return err
 	}
 	st, c, err := openApp(ctx, &cfg, id)
 	if err != nil {
@@ -364,30 +398,33 @@ func appsPermit(ctx context.Context, env Env, args []string) error {
 	if c.Type != store.AppM2M {
 		return usagef("app %s is a %s app; permissions are for m2m apps", id, c.Type)
 	}
-	perms := maps.Clone(c.Permissions)
-	if perms == nil {
-		perms = map[string][]string{}
-	}
-	if remove {
-		delete(perms, resource)
-	} else {
-		var list []string
-		for _, s := range scopes {
-			if !slices.Contains(list, s) {
-				list = append(list, s)
-			}
-		}
-		if err := checkPermissions(ctx, st, map[string][]string{resource: list}); err != nil {
-			return err
-		}
-		perms[resource] = list
-	}
-	if err := st.SetClientPermissions(ctx, id, perms, time.Now().UTC()); err != nil {
+	if err := checkPermissions(ctx, st, perms); err != nil {
 		return err
 	}
-	c.Permissions = perms
+	now := time.Now().UTC()
+	own, err := st.GetRole(ctx, appRoleID(c.ID))
+	switch {
+	case errors.Is(err, store.ErrNotFound) && !remove:
+		err = createAppRole(ctx, st, c, perms)
+	case errors.Is(err, store.ErrNotFound): // nothing to remove
+		err = nil
+	case err != nil:
+	case remove:
+		err = st.SetRolePermissions(ctx, own.ID, slices.DeleteFunc(own.Permissions, func(p store.Permission) bool { return p.Resource == resource }), now)
+	default:
+		if err = st.SetRolePermissions(ctx, own.ID, unionPermissions(own.Permissions, perms), now); err == nil {
+			err = st.AssignClientRole(ctx, c.ID, own.ID)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	v, err := loadAppView(ctx, st, c)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(env.Stdout, "Updated the permissions of app %s (its current tokens are revoked)\n", id)
-	printPermissions(env, c)
+	printPermissions(env, v.perms)
 	return nil
 }
 
@@ -413,6 +450,10 @@ func appsDelete(ctx context.Context, env Env, args []string) error {
 	if err := st.DeleteClient(ctx, id); errors.Is(err, store.ErrNotFound) {
 		return usagef("no app with id %q", id)
 	} else if err != nil {
+		return err
+	}
+	// The app's own role (apps create --permission) goes with it.
+	if err := ignoreNotFound(st.DeleteRole(ctx, appRoleID(id), time.Now().UTC())); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Deleted app %s and revoked its tokens\n", id)
@@ -453,8 +494,10 @@ type userJSON struct {
 func users(ctx context.Context, env Env, args []string) error {
 	return sub(ctx, env, "users", args, map[string]func(context.Context, Env, []string) error{
 		"create": usersCreate, "list": usersList, "delete": usersDelete, "update": usersUpdate,
-		"suspend":   func(ctx context.Context, env Env, args []string) error { return usersSuspend(ctx, env, args, true) },
-		"unsuspend": func(ctx context.Context, env Env, args []string) error { return usersSuspend(ctx, env, args, false) },
+		"suspend":       func(ctx context.Context, env Env, args []string) error { return usersSuspend(ctx, env, args, true) },
+		"assign-role":   func(ctx context.Context, env Env, args []string) error { return usersAssignRole(ctx, env, args, true) },
+		"unassign-role": func(ctx context.Context, env Env, args []string) error { return usersAssignRole(ctx, env, args, false) },
+		"unsuspend":     func(ctx context.Context, env Env, args []string) error { return usersSuspend(ctx, env, args, false) },
 	})
 }
 
@@ -922,11 +965,29 @@ func list[T any](ctx context.Context, env Env, args []string, name string, fetch
 }
 
 func appsList(ctx context.Context, env Env, args []string) error {
-	return list(ctx, env, args, "apps list", store.Store.ListClients,
-		func(c store.Client) any { return toAppJSON(c, "") },
-		"ID\tTYPE\tNAME\tREDIRECT URIS",
-		func(c store.Client) string {
-			return fmt.Sprintf("%s\t%s\t%s\t%s", c.ID, c.Type, c.Name, strings.Join(c.RedirectURIs, " "))
+	return list(ctx, env, args, "apps list", func(st store.Store, ctx context.Context) ([]appView, error) {
+		cs, err := st.ListClients(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]appView, 0, len(cs))
+		for _, c := range cs {
+			v, err := loadAppView(ctx, st, c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	},
+		func(v appView) any { return toAppJSON(v, "") },
+		"ID\tTYPE\tNAME\tREDIRECT URIS / PERMISSIONS",
+		func(v appView) string {
+			c, more := v.client, strings.Join(v.client.RedirectURIs, " ")
+			if c.Type == store.AppM2M {
+				more = formatPermissions(v.perms)
+			}
+			return fmt.Sprintf("%s\t%s\t%s\t%s", c.ID, c.Type, c.Name, more)
 		})
 }
 

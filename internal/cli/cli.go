@@ -65,6 +65,7 @@ func commands() []command {
 		{"apps", "manage applications (create, list, delete)", apps},
 		{"users", "manage users (create, list)", users},
 		{"resources", "manage API resources (create, list)", resources},
+		{"roles", "manage roles: the API permissions of users and m2m apps", roles},
 		{"keys", "manage signing keys (list, rotate)", keysCmd},
 		{"version", "print the version", func(_ context.Context, env Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "sesame", Version)

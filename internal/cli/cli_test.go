@@ -137,6 +137,21 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"apps", "create", "--name", "x", "--type", "m2m", "--permission", "=read"},
 		{"apps", "permit", "someid", "--resource", "https://api.example"},
 		{"apps", "permit", "someid"},
+		{"roles"},
+		{"roles", "create", "--type", "user"},
+		{"roles", "create", "--name", "x", "--type", "admin"},
+		{"roles", "create", "--name", "x", "--type", "user", "--permission", "https://api.example=read"},
+		{"roles", "create", "--name", "x", "--type", "user", "--permission", "https://api.example"},
+		{"roles", "delete"},
+		{"roles", "delete", "x"},
+		{"roles", "permit", "x"},
+		{"roles", "permit", "x", "https://api.example=read"},
+		{"roles", "revoke", "x", "https://api.example"},
+		{"users", "assign-role", "alice"},
+		{"users", "assign-role", "alice", "reader"},
+		{"users", "unassign-role", "alice", "reader"},
+		{"apps", "assign-role", "someid", "job"},
+		{"apps", "unassign-role", "someid"},
 	} {
 		dir := filepath.Join(t.TempDir(), "data")
 		full := append(append([]string{}, args...), "--data", dir)
@@ -227,8 +242,10 @@ func TestAppPermissions(t *testing.T) {
 	if _, ok := app["permissions"]; ok {
 		t.Errorf("a spa app lists permissions: %v", app)
 	}
-	fails("permissions are for m2m apps", "apps", "permit", app["id"].(string), "--resource", "https://api.example")
-	fails("no app with id", "apps", "permit", "nope", "--resource", "https://api.example")
+	fails("permissions are for m2m apps", "apps", "permit", app["id"].(string), "--resource", "https://api.example", "--scope", "read")
+	fails("no app with id", "apps", "permit", "nope", "--resource", "https://api.example", "--scope", "read")
+	// A permission is a scope of a resource: a resource alone grants nothing.
+	fails("needs at least one --scope", "apps", "permit", id, "--resource", "https://api.example")
 }
 
 // TestAppsRotateSecret: a new secret is printed once; public apps, unknown
@@ -336,7 +353,11 @@ func TestUsersUpdate(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"apps", "create", "--help"}, {"users", "create", "-h"},
-		{"resources", "create", "--help"}, {"keys", "rotate", "--help"}, {"migrate", "--help"}, {"apps", "--help"}} {
+		{"resources", "create", "--help"}, {"keys", "rotate", "--help"}, {"migrate", "--help"}, {"apps", "--help"},
+		{"roles", "--help"}, {"roles", "create", "--help"}, {"roles", "list", "--help"}, {"roles", "delete", "--help"},
+		{"roles", "permit", "--help"}, {"roles", "revoke", "--help"}, {"users", "assign-role", "--help"},
+		{"users", "unassign-role", "--help"}, {"apps", "assign-role", "--help"}, {"apps", "unassign-role", "--help"},
+		{"apps", "permit", "--help"}} {
 		code, out, errs := run(t, args...)
 		if code != 0 || !strings.Contains(out, "Usage") || errs != "" {
 			t.Errorf("%v: %d %q %q", args, code, out, errs)
