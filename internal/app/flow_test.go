@@ -541,8 +541,9 @@ func TestResourceTokenThroughRefresh(t *testing.T) {
 	e := newEnv(t)
 	r := "https://app.example/cb"
 	id, secret := e.app(t, store.AppTraditional, []string{r}, nil)
-	e.user(t, "jack", "password-jack")
+	jack := e.user(t, "jack", "password-jack")
 	e.resource(t, "https://api.example.com", "read")
+	e.grantUser(t, jack.ID, map[string][]string{"https://api.example.com": {"read"}})
 	e.resource(t, "https://api2.example.com")
 	code, v, _ := e.flow(t, e.browser(t), id, r, true, "jack", "password-jack",
 		url.Values{"resource": {"https://api.example.com"}, "scope": {"openid offline_access read"}})

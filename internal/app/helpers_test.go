@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,12 +125,52 @@ func (e *env) app(t testing.TB, typ store.AppType, redirects, logouts []string) 
 	return c.ID, secret
 }
 
-// permit sets an M2M app's resource permissions, as `apps permit` does.
+// permit gives an M2M app the permissions (resource → scopes) through an
+// m2m role of its own, as `apps create --permission` does.
+// A second call replaces the permissions.
 func (e *env) permit(t testing.TB, clientID string, perms map[string][]string) {
 	t.Helper()
-	if err := e.Store.SetClientPermissions(context.Background(), clientID, perms, time.Now()); err != nil {
+	ctx := context.Background()
+	if r, err := e.Store.GetRoleByName(ctx, "app:"+clientID); err == nil {
+		if err := e.Store.SetRolePermissions(ctx, r.ID, permissions(perms), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	r := e.role(t, "app:"+clientID, store.RoleM2M, perms)
+	if err := e.Store.AssignClientRole(ctx, clientID, r.ID); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// role creates a role holding perms (resource → scopes).
+func (e *env) role(t testing.TB, name string, typ store.RoleType, perms map[string][]string) store.Role {
+	t.Helper()
+	r := store.Role{ID: provider.NewID(), Name: name, Type: typ, Permissions: permissions(perms), CreatedAt: time.Now()}
+	if err := e.Store.CreateRole(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// grantUser gives the user a new user role holding perms.
+func (e *env) grantUser(t testing.TB, userID string, perms map[string][]string) store.Role {
+	t.Helper()
+	r := e.role(t, "role-"+provider.NewID(), store.RoleUser, perms)
+	if err := e.Store.AssignUserRole(context.Background(), userID, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func permissions(perms map[string][]string) []store.Permission {
+	var out []store.Permission
+	for _, res := range slices.Sorted(maps.Keys(perms)) {
+		for _, s := range perms[res] {
+			out = append(out, store.Permission{Resource: res, Scope: s})
+		}
+	}
+	return out
 }
 
 func (e *env) user(t testing.TB, username, pw string) store.User {

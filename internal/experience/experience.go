@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/authz"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/oidc/authorize"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
@@ -396,6 +397,24 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 	for _, s := range ar.Scopes {
 		items = append(items, ui.ScopeItem{Name: s, Description: scopeDescriptions[s]})
 	}
+	// Only what the user's roles grant is asked for (docs/security.md,
+	// item 8.1), per API (item 8.2).
+	granted, err := authz.Grantable(r.Context(), h.P.Store, user.ID, ar.Permissions)
+	if err != nil {
+		h.failure(w, r, err)
+		return
+	}
+	groups := authz.Group(granted)
+	var apis []ui.APIAccess
+	for _, ind := range ar.Resources {
+		api := ui.APIAccess{Resource: ind}
+		for _, g := range groups {
+			if g.Resource == ind {
+				api.Scopes = g.Scopes
+			}
+		}
+		apis = append(apis, api)
+	}
 	name := user.Name
 	if name == "" {
 		name = user.Username
@@ -406,7 +425,7 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 	allowRedirect(w, r, ar)
 	h.UI.Consent(w, http.StatusOK, ui.ConsentPage{Base: ui.Base{Title: "Allow access", Nonce: httpx.Nonce(r.Context())},
 		Action: pageURL(authorize.ConsentPath, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name, UserName: name,
-		Scopes: items, Resources: ar.Resources})
+		Scopes: items, APIs: apis})
 }
 
 func (h *Handler) consent(w http.ResponseWriter, r *http.Request) {
@@ -440,8 +459,16 @@ func (h *Handler) consent(w http.ResponseWriter, r *http.Request) {
 		h.failure(w, r, err)
 		return
 	}
+	// Consent covers the (resource, scope) pairs the user was shown: those
+	// their roles grant now (docs/security.md, items 8.1 and 8.2).
+	granted, err := authz.Grantable(ctx, h.P.Store, user.ID, ar.Permissions)
+	if err != nil {
+		h.failure(w, r, err)
+		return
+	}
 	cs := store.Consent{UserID: user.ID, ClientID: ar.ClientID, CreatedAt: h.P.Time(),
-		Scopes: union(prev.Scopes, ar.Scopes), Resources: union(prev.Resources, ar.Resources)}
+		Scopes: union(prev.Scopes, ar.Scopes), Permissions: authz.Union(prev.Permissions, granted),
+		Resources: union(prev.Resources, ar.Resources)}
 	if err := h.P.Store.PutConsent(ctx, cs); err != nil {
 		h.failure(w, r, err)
 		return

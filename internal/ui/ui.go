@@ -59,7 +59,16 @@ type ConsentPage struct {
 	Base
 	Action, CSRFToken, AppName, UserName string
 	Scopes                               []ScopeItem
-	Resources                            []string // API resource indicators requested
+	// APIs are the requested API resources, each with the scopes the user
+	// can grant there: a scope belongs to its API, so they are shown per
+	// API (docs/security.md, item 8.2).
+	APIs []APIAccess
+}
+
+// APIAccess is one API resource on the consent page.
+type APIAccess struct {
+	Resource string   // the indicator
+	Scopes   []string // empty: the app may call the API with no permission
 }
 
 // ErrorPage explains a failure that cannot be sent back to the app. It

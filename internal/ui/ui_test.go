@@ -80,7 +80,8 @@ func samplePages() []page {
 				{"profile", "See your name and profile picture"},
 				{"offline_access", ""},
 			},
-			Resources: []string{"https://api.acme.example/notes"},
+			APIs: []APIAccess{{Resource: "https://api.acme.example/notes", Scopes: []string{"read:notes", "write:notes"}},
+				{Resource: "https://api.acme.example/admin"}},
 		}, func(r *Renderer, w http.ResponseWriter, d any) error {
 			return r.Consent(w, http.StatusOK, *d.(*ConsentPage))
 		}},
@@ -126,7 +127,7 @@ func TestRenderAll(t *testing.T) {
 	wantText := map[string][]string{
 		"signin":         {"Sign in", "to continue to <strong>Acme Notes</strong>", `value="ada@example.com"`, "That username or password is not right.", `href="/register?req=abc"`, "Create account", `name="password"`, `autocomplete="current-password"`, `autocomplete="username"`},
 		"register":       {"Create your account", `name="username"`, `name="email"`, `name="password"`, `name="password_confirm"`, `autocomplete="new-password"`, `autocomplete="email"`, `value="ada"`, `href="/login?req=abc"`, "Already have an account?", "At least 12 characters."},
-		"consent":        {"Acme Notes wants to access your account", "Signed in as <strong>ada</strong>", "See your name and profile picture", "offline_access", "https://api.acme.example/notes", `name="decision" value="allow"`, `name="decision" value="deny"`},
+		"consent":        {"Acme Notes wants to access your account", "Signed in as <strong>ada</strong>", "See your name and profile picture", "offline_access", "https://api.acme.example/notes", "read:notes", "write:notes", "https://api.acme.example/admin", "No permissions", `name="decision" value="allow"`, `name="decision" value="deny"`},
 		"error":          {"This sign-in link is not valid", "The app sent you here", "invalid_request: redirect_uri is not registered for this app", "req_01HZX3"},
 		"signed_out":     {"You have signed out."},
 		"logout_confirm": {"Sign out of Sesame?", `name="logout" value="yes"`, "Sign out</button>"},

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/authz"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
@@ -146,7 +147,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		fail(oauth2err.InvalidTarget, err.Error())
 		return
 	}
-	var resourceScopes []string
+	var resolved []store.Resource
 	for _, ind := range resources {
 		res, err := h.P.Store.GetResourceByIndicator(ctx, ind)
 		if errors.Is(err, store.ErrNotFound) {
@@ -157,15 +158,14 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 			h.storeFailure(w, r, err)
 			return
 		}
-		resourceScopes = append(resourceScopes, res.Scopes...)
+		resolved = append(resolved, res)
 	}
-	// Unknown scopes are ignored (OIDC Core §3.1.2.1); known ones kept in order.
-	var scopes []string
-	for _, s := range provider.SplitScope(q.Get("scope")) {
-		if provider.IsOIDCScope(s) || slices.Contains(resourceScopes, s) {
-			scopes = append(scopes, s)
-		}
-	}
+	// Unknown scopes are ignored (OIDC Core §3.1.2.1); known ones kept in
+	// order. API scopes are kept as (resource, scope) pairs: a scope
+	// belongs to the resource that defines it (docs/security.md, item 8.2).
+	requested := provider.SplitScope(q.Get("scope"))
+	scopes := slices.DeleteFunc(slices.Clone(requested), func(s string) bool { return !provider.IsOIDCScope(s) })
+	perms := authz.Requested(requested, resolved, provider.IsOIDCScope)
 
 	challenge, method := q.Get("code_challenge"), q.Get("code_challenge_method")
 	if challenge != "" || method != "" {
@@ -224,7 +224,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 
 	now := h.P.Time()
 	ar := store.AuthRequest{
-		ID: provider.NewToken(), ClientID: c.ID, RedirectURI: redirectURI, Scopes: scopes, Resources: resources,
+		ID: provider.NewToken(), ClientID: c.ID, RedirectURI: redirectURI, Scopes: scopes, Permissions: perms, Resources: resources,
 		State: t.State, Nonce: nonce, CodeChallenge: challenge, CodeChallengeMethod: method,
 		ResponseMode: t.ResponseMode, Prompt: prompt, MaxAge: maxAge, LoginHint: loginHint,
 		UILocales: q.Get("ui_locales"), CreatedAt: now, ExpiresAt: now.Add(provider.AuthRequestTTL),
@@ -332,8 +332,15 @@ func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, c store.Client
 		interact(firstScreen)
 		return
 	}
+	// The user gets only the requested API scopes their roles grant
+	// (docs/security.md, item 8.1); consent and the code cover exactly those.
+	granted, err := authz.Grantable(ctx, h.P.Store, user.ID, ar.Permissions)
+	if err != nil {
+		h.storeFailure(w, r, err)
+		return
+	}
 	if c.ThirdParty {
-		consented, err := h.consented(ctx, user.ID, c.ID, ar)
+		consented, err := h.consented(ctx, user.ID, c.ID, ar, granted)
 		if err != nil {
 			h.storeFailure(w, r, err)
 			return
@@ -347,7 +354,7 @@ func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, c store.Client
 			return
 		}
 	}
-	code, err := h.issueCode(ctx, ar, sess, user)
+	code, err := h.issueCode(ctx, ar, granted, sess, user)
 	if err != nil {
 		h.Responder.Error(w, r, t, err)
 		return
@@ -361,7 +368,10 @@ func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, c store.Client
 	h.Responder.Success(w, r, t, code)
 }
 
-func (h *Handler) consented(ctx context.Context, userID, clientID string, ar store.AuthRequest) (bool, error) {
+// consented reports whether the user's consent covers every requested
+// OpenID Connect scope and resource and every granted (resource, scope)
+// pair: consent to a scope on one API is no consent on another.
+func (h *Handler) consented(ctx context.Context, userID, clientID string, ar store.AuthRequest, granted []store.Permission) (bool, error) {
 	cs, err := h.P.Store.GetConsent(ctx, userID, clientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
@@ -379,20 +389,20 @@ func (h *Handler) consented(ctx context.Context, userID, clientID string, ar sto
 			return false, nil
 		}
 	}
-	return true, nil
+	return authz.Covers(cs.Permissions, granted), nil
 }
 
-func (h *Handler) issueCode(ctx context.Context, ar store.AuthRequest, sess store.Session, user store.User) (string, error) {
+func (h *Handler) issueCode(ctx context.Context, ar store.AuthRequest, granted []store.Permission, sess store.Session, user store.User) (string, error) {
 	now := h.P.Time()
 	g := store.Grant{ID: provider.NewID(), ClientID: ar.ClientID, UserID: user.ID, SID: sess.SID, Scopes: ar.Scopes,
-		Resources: ar.Resources, AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: now.Add(provider.GrantTTL)}
+		Permissions: granted, Resources: ar.Resources, AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: now.Add(provider.GrantTTL)}
 	if err := h.P.Store.CreateGrant(ctx, g); err != nil {
 		return "", err
 	}
 	code := provider.NewToken()
 	err := h.P.Store.CreateCode(ctx, store.AuthCode{
 		Hash: provider.Hash(code), GrantID: g.ID, ClientID: ar.ClientID, UserID: user.ID, SID: sess.SID,
-		RedirectURI: ar.RedirectURI, Scopes: ar.Scopes, Resources: ar.Resources, Nonce: ar.Nonce,
+		RedirectURI: ar.RedirectURI, Scopes: ar.Scopes, Permissions: granted, Resources: ar.Resources, Nonce: ar.Nonce,
 		CodeChallenge: ar.CodeChallenge, CodeChallengeMethod: ar.CodeChallengeMethod, AuthTime: sess.AuthTime,
 		CreatedAt: now, ExpiresAt: now.Add(provider.CodeTTL),
 	})

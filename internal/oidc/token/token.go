@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/authz"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/oidc/authorize"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
@@ -117,12 +118,13 @@ func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form ur
 			return store.CodeIssue{}, oauth2err.New(oauth2err.InvalidTarget, "resource was not requested at authorization")
 		}
 		pending = h.P.PrepareAccessToken(provider.AccessTokenParams{GrantID: ac.GrantID, ClientID: c.ID,
-			Subject: ac.UserID, UserID: ac.UserID, Scopes: accessScopes(ac.Scopes, resource), Resource: resource, TTL: ttl})
+			Subject: ac.UserID, UserID: ac.UserID, Scopes: accessScopes(ac.Scopes, ac.Permissions, res), Resource: resource, TTL: ttl})
 		issue := store.CodeIssue{AccessToken: pending.Row}
 		if provider.Has(ac.Scopes, provider.ScopeOfflineAccess) {
 			refresh = provider.NewToken()
 			issue.RefreshToken = &store.RefreshToken{Hash: provider.Hash(refresh), GrantID: ac.GrantID, ClientID: c.ID,
-				UserID: ac.UserID, Scopes: ac.Scopes, Resources: ac.Resources, CreatedAt: now, ExpiresAt: now.Add(provider.RefreshTokenTTL)}
+				UserID: ac.UserID, Scopes: ac.Scopes, Permissions: ac.Permissions, Resources: ac.Resources,
+				CreatedAt: now, ExpiresAt: now.Add(provider.RefreshTokenTTL)}
 		}
 		return issue, nil
 	})
@@ -136,7 +138,7 @@ func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form ur
 	case err != nil:
 		return nil, err
 	}
-	return h.respond(ctx, ac.GrantID, pending, refresh, ttl, resource, provider.IDTokenParams{ClientID: c.ID,
+	return h.respond(ctx, ac.GrantID, pending, refresh, res, provider.IDTokenParams{ClientID: c.ID,
 		Scopes: ac.Scopes, Nonce: ac.Nonce, SID: ac.SID, AuthTime: ac.AuthTime})
 }
 
@@ -145,17 +147,22 @@ func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form ur
 // transaction) and builds the response, with a fresh ID token when openid
 // was granted. The user is the one pending's row was issued to.
 func (h *Handler) respond(ctx context.Context, grantID string, pending provider.PendingAccessToken, refresh string,
-	ttl time.Duration, resource string, idt provider.IDTokenParams) (*provider.TokenResponse, error) {
+	res store.Resource, idt provider.IDTokenParams) (*provider.TokenResponse, error) {
 	user, err := h.activeUser(ctx, pending.Row.UserID, grantID)
 	if err != nil {
 		return nil, err
+	}
+	if res.Indicator != "" {
+		if pending, err = h.narrow(ctx, pending, res); err != nil {
+			return nil, err
+		}
 	}
 	access, err := h.P.FinishAccessToken(ctx, pending)
 	if err != nil {
 		return nil, err
 	}
-	resp := &provider.TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: expiresIn(ttl),
-		Scope: provider.JoinScope(accessScopes(idt.Scopes, resource)), RefreshToken: refresh}
+	resp := &provider.TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: expiresIn(res.AccessTokenTTL),
+		Scope: provider.JoinScope(pending.Row.Scopes), RefreshToken: refresh}
 	if provider.Has(idt.Scopes, provider.ScopeOpenID) {
 		idt.User, idt.AccessToken = user, access
 		if resp.IDToken, err = h.P.IDToken(ctx, idt); err != nil {
@@ -166,24 +173,36 @@ func (h *Handler) respond(ctx context.Context, grantID string, pending provider.
 }
 
 // accessScopes is the scope an access token carries: for a resource token
-// the resource's permissions that were granted, else the OIDC scopes.
-func accessScopes(granted []string, resource string) []string {
-	if resource == "" {
-		var out []string
-		for _, s := range granted {
-			if provider.IsOIDCScope(s) {
-				out = append(out, s)
-			}
-		}
-		return out
+// the granted permissions on that resource (the resource's own scopes only:
+// docs/security.md, item 8.2), else the OpenID Connect scopes.
+func accessScopes(oidc []string, perms []store.Permission, res store.Resource) []string {
+	if res.Indicator == "" {
+		return oidc
 	}
-	var out []string
-	for _, s := range granted {
-		if !provider.IsOIDCScope(s) {
-			out = append(out, s)
-		}
+	return authz.ScopesOf(perms, res)
+}
+
+// narrow checks a resource token against the roles its user holds now,
+// after the transaction that wrote its row committed (docs/security.md,
+// item 8.1): a role taken away since the grant shrinks the token. In the
+// rare case it must shrink, the row is replaced by a narrower one before
+// anything is signed; otherwise this is one read.
+func (h *Handler) narrow(ctx context.Context, pending provider.PendingAccessToken, res store.Resource) (provider.PendingAccessToken, error) {
+	row := pending.Row
+	want := make([]store.Permission, len(row.Scopes))
+	for i, s := range row.Scopes {
+		want[i] = store.Permission{Resource: res.Indicator, Scope: s}
 	}
-	return out
+	held, err := authz.Grantable(ctx, h.P.Store, row.UserID, want)
+	if err != nil || len(held) == len(want) {
+		return pending, err
+	}
+	if err := h.P.Store.RevokeAccessToken(ctx, row.Hash, h.P.Time()); err != nil {
+		return pending, err
+	}
+	narrowed := h.P.PrepareAccessToken(provider.AccessTokenParams{GrantID: row.GrantID, ClientID: row.ClientID,
+		Subject: row.UserID, UserID: row.UserID, Scopes: authz.ScopesOf(held, res), Resource: res.Indicator, TTL: res.AccessTokenTTL})
+	return narrowed, h.P.Store.CreateAccessToken(ctx, narrowed.Row)
 }
 
 func expiresIn(ttl time.Duration) int64 {
@@ -255,6 +274,7 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 		pending provider.PendingAccessToken
 		next    string
 		scopes  []string
+		perms   []store.Permission
 	)
 	var grant store.Grant // the transaction already read it: no second lookup
 	rt, err := h.P.Store.UseRefreshToken(ctx, provider.Hash(presented), now, func(rt store.RefreshToken, g store.Grant) (store.RefreshIssue, error) {
@@ -262,20 +282,15 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 		if rt.ClientID != c.ID {
 			return store.RefreshIssue{}, errBadRefresh
 		}
-		scopes = rt.Scopes
-		if len(requested) > 0 {
-			for _, s := range requested {
-				if !slices.Contains(rt.Scopes, s) {
-					return store.RefreshIssue{}, oauth2err.New(oauth2err.InvalidScope, "scope exceeds what was granted")
-				}
-			}
-			scopes = requested
+		var err error
+		if scopes, perms, err = narrowScope(rt, requested); err != nil {
+			return store.RefreshIssue{}, err
 		}
 		if resource != "" && !slices.Contains(rt.Resources, resource) {
 			return store.RefreshIssue{}, oauth2err.New(oauth2err.InvalidTarget, "resource was not granted")
 		}
 		pending = h.P.PrepareAccessToken(provider.AccessTokenParams{GrantID: rt.GrantID, ClientID: c.ID,
-			Subject: rt.UserID, UserID: rt.UserID, Scopes: accessScopes(scopes, resource), Resource: resource, TTL: ttl})
+			Subject: rt.UserID, UserID: rt.UserID, Scopes: accessScopes(scopes, perms, res), Resource: resource, TTL: ttl})
 		issue := store.RefreshIssue{AccessToken: pending.Row}
 		if nrt := rotation(c, rt, g, now); nrt != nil {
 			next = provider.NewToken()
@@ -296,8 +311,34 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 	if next == "" {
 		next = presented
 	}
-	return h.respond(ctx, rt.GrantID, pending, next, ttl, resource, provider.IDTokenParams{ClientID: c.ID,
+	return h.respond(ctx, rt.GrantID, pending, next, res, provider.IDTokenParams{ClientID: c.ID,
 		Scopes: scopes, SID: grant.SID, AuthTime: grant.AuthTime})
+}
+
+// narrowScope applies a refresh request's optional scope parameter: every
+// requested scope must have been granted (as an OpenID Connect scope or on
+// some resource), and the token then carries only those.
+func narrowScope(rt store.RefreshToken, requested []string) ([]string, []store.Permission, error) {
+	if len(requested) == 0 {
+		return rt.Scopes, rt.Permissions, nil
+	}
+	var scopes []string
+	var perms []store.Permission
+	for _, s := range requested {
+		granted := false
+		if slices.Contains(rt.Scopes, s) {
+			scopes, granted = append(scopes, s), true
+		}
+		for _, p := range rt.Permissions {
+			if p.Scope == s {
+				perms, granted = append(perms, p), true
+			}
+		}
+		if !granted {
+			return nil, nil, oauth2err.New(oauth2err.InvalidScope, "scope exceeds what was granted")
+		}
+	}
+	return scopes, perms, nil
 }
 
 // rotation applies Logto's policy (logto-compat §8.2): public clients rotate
@@ -310,7 +351,7 @@ func rotation(c store.Client, rt store.RefreshToken, g store.Grant, now time.Tim
 		return nil
 	}
 	next := &store.RefreshToken{GrantID: rt.GrantID, ClientID: rt.ClientID, UserID: rt.UserID, Scopes: rt.Scopes,
-		Resources: rt.Resources, CreatedAt: now}
+		Permissions: rt.Permissions, Resources: rt.Resources, CreatedAt: now}
 	if !c.Type.Confidential() {
 		next.ExpiresAt = rt.ExpiresAt
 		return next
@@ -332,11 +373,18 @@ func (h *Handler) clientCredentials(ctx context.Context, c store.Client, form ur
 		return nil, err
 	}
 	resource, ttl := res.Indicator, res.AccessTokenTTL
-	// The app reaches only the resources it was permitted (catalogue
-	// TL-17): a leaked M2M secret must not open every API.
-	permitted, ok := c.Permissions[resource]
-	if resource != "" && !ok {
-		return nil, oauth2err.New(oauth2err.InvalidTarget, "this app has no permission for the requested resource")
+	// The app reaches only what its roles permit (docs/security.md, items
+	// 8.1 and TL-17): a leaked M2M secret must not open every API.
+	var permitted []string
+	if resource != "" {
+		held, err := h.P.Store.ClientPermissions(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !authz.HasResource(held, resource) {
+			return nil, oauth2err.New(oauth2err.InvalidTarget, "this app has no permission for the requested resource")
+		}
+		permitted = authz.ScopesOf(held, res)
 	}
 	var scopes []string
 	for _, s := range provider.SplitScope(form.Get("scope")) {
