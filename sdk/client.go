@@ -60,6 +60,7 @@ func New(cfg Config) (*Client, error) {
 	if c.cfg.Prompt == "" {
 		c.cfg.Prompt = PromptConsent
 	}
+	c.cfg.PostSignInRedirect, _ = localRedirect(c.cfg.PostSignInRedirect) // checked by Validate
 	if c.cfg.PostSignInRedirect == "" {
 		c.cfg.PostSignInRedirect = "/"
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -584,6 +585,52 @@ func TestErrorBodyParsing(t *testing.T) {
 		e := parseErrorBody(502, []byte(tc.body))
 		if e.Code != tc.code || e.Description != tc.desc || e.DetailCode != tc.dcode || e.StatusCode != 502 {
 			t.Errorf("%s: %+v", tc.body, e)
+		}
+	}
+}
+
+// TestPostSignInRedirectStaysLocal runs hostile return_to values through the
+// sign-in, the provider and the callback, and checks where the callback sends
+// the browser (docs/security.md, item 13).
+func TestPostSignInRedirectStaysLocal(t *testing.T) {
+	a := newTestApp(t)
+	hostile := []string{
+		`/./\evil.example`, `/\evil.example`, `/\/evil.example`, `//evil.example`, `///evil.example`,
+		`/%5Cevil.example`, `/%5cevil.example`, `/.%5Cevil.example`, `/%2F%2Fevil.example`, "/%09/evil.example",
+		"\t/evil.example", "/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "/\x00/evil.example",
+		"/\x7f/evil.example", "/%0A/evil.example", `/.//evil.example`, `/./../..//evil.example`,
+		`/a/../..//evil.example`, `https://evil.example`, `http:evil.example`, `//user@evil.example`,
+		`/@evil.example`, `javascript:alert(1)`, ` /evil`, `\\evil.example`, "/a?x=1#\\evil",
+		`/＼evil.example`, `/%E3%80%80/evil.example`,
+	}
+	app, _ := url.Parse(a.srv.URL)
+	for _, rt := range hostile {
+		req, _ := http.NewRequest("POST", a.srv.URL+"/sign-in", strings.NewReader(url.Values{"return_to": {rt}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		c := &http.Client{Jar: a.jar, CheckRedirect: func(r *http.Request, _ []*http.Request) error {
+			if r.URL.Host == app.Host && r.URL.Path != "/callback" {
+				return http.ErrUseLastResponse
+			}
+			return nil
+		}}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("return_to %q: %v", rt, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || resp.Request.URL.Path != "/callback" {
+			t.Fatalf("return_to %q: ended at %s with %d", rt, resp.Request.URL, resp.StatusCode)
+		}
+		loc := resp.Header.Get("Location")
+		u, err := url.Parse(loc)
+		bad := err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+			len(loc) == 0 || loc[0] != '/' || (len(loc) > 1 && (loc[1] == '/' || loc[1] == '\\')) ||
+			strings.ContainsFunc(loc, func(r rune) bool { return r == '\\' || r <= ' ' || r == 0x7f || r > 0x7e })
+		if bad {
+			t.Errorf("return_to %q: callback redirected to %q", rt, loc)
+		}
+		if auth, _ := a.home(); !auth {
+			t.Fatalf("return_to %q: not signed in", rt)
 		}
 	}
 }

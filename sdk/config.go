@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -125,8 +126,8 @@ func (c *Config) Validate() error {
 			return err
 		}
 	}
-	if c.PostSignInRedirect != "" && !isLocalPath(c.PostSignInRedirect) {
-		return &ConfigError{Field: "PostSignInRedirect", Reason: "must be a path starting with /"}
+	if _, ok := localRedirect(c.PostSignInRedirect); c.PostSignInRedirect != "" && !ok {
+		return &ConfigError{Field: "PostSignInRedirect", Reason: "must be a path starting with a single /, without backslashes or control characters"}
 	}
 	for _, r := range c.Resources {
 		if r == "" {
@@ -156,16 +157,35 @@ func checkHTTPURL(field, s string) error {
 	return nil
 }
 
-// isLocalPath reports whether s is a same-origin path ("/x", not "//host" or
-// "/\host"), safe as a redirect target.
-func isLocalPath(s string) bool {
-	if s == "" || s[0] != '/' {
-		return false
+// localRedirect returns s as a same-origin redirect target, or false when s
+// is not a plain local path (docs/security.md, item 13). It refuses
+// backslashes and control characters, raw or percent-encoded (browsers read
+// "/\host" as "//host" and drop tabs and newlines), anything with a scheme,
+// host or user, and paths that do not start with exactly one slash after
+// path.Clean. The result is rebuilt from the cleaned path and the query only,
+// so that http.Redirect's own cleaning cannot turn it into "//host" either.
+func localRedirect(s string) (string, bool) {
+	if s == "" || s[0] != '/' || strings.HasPrefix(s, "//") || strings.ContainsFunc(s, isUnsafeInPath) {
+		return "", false
 	}
-	if len(s) > 1 && (s[1] == '/' || s[1] == '\\') {
-		return false
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		strings.ContainsFunc(u.Path, isUnsafeInPath) {
+		return "", false
 	}
-	return !strings.ContainsAny(s, "\r\n\t")
+	p := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && p != "/" {
+		p += "/" // keep a trailing slash, as http.Redirect does
+	}
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return "", false
+	}
+	return (&url.URL{Path: p, RawQuery: u.RawQuery}).String(), true
+}
+
+// isUnsafeInPath reports a backslash or an ASCII control character.
+func isUnsafeInPath(r rune) bool {
+	return r == '\\' || r < 0x20 || r == 0x7f
 }
 
 // scopes returns the scopes to request: the reserved ones, then Config.Scopes,

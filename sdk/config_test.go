@@ -65,3 +65,14 @@ func TestConfigDefaults(t *testing.T) {
 		t.Errorf("resources %v", got)
 	}
 }
+
+func TestConfigPostSignInRedirectHostile(t *testing.T) {
+	for _, p := range []string{`/./\evil`, `/\evil`, `//evil`, "/\tx", `/%5Cevil`, "https://evil"} {
+		_, err := New(Config{Endpoint: "http://localhost:3001", AppID: "app", BaseURL: "http://localhost:3000",
+			CookieSecret: "0123456789abcdef0123456789abcdef", PostSignInRedirect: p})
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Field != "PostSignInRedirect" {
+			t.Errorf("PostSignInRedirect %q: New error = %v", p, err)
+		}
+	}
+}

@@ -62,8 +62,8 @@ func (c *Client) SignIn(w http.ResponseWriter, r *http.Request, opts *SignInOpti
 		CodeVerifier: oauth2.GenerateVerifier(),
 		State:        randomString(32),
 	}
-	if isLocalPath(opts.ReturnTo) {
-		si.PostRedirectURI = opts.ReturnTo
+	if p, ok := localRedirect(opts.ReturnTo); ok {
+		si.PostRedirectURI = p
 	}
 	authURL := c.authCodeURL(d, si, opts)
 	if err := c.saveSession(ctx, w, r, &sessionData{SignIn: si}); err != nil {
@@ -183,8 +183,8 @@ func (c *Client) HandleCallback(w http.ResponseWriter, r *http.Request) (returnT
 	if err := c.saveSession(ctx, w, r, next); err != nil {
 		return "", err
 	}
-	if si.PostRedirectURI != "" {
-		return si.PostRedirectURI, nil
+	if p, ok := localRedirect(si.PostRedirectURI); ok {
+		return p, nil
 	}
 	return c.cfg.PostSignInRedirect, nil
 }
