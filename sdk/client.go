@@ -123,6 +123,7 @@ type discovered struct {
 	userInfoURL   string
 	endSessionURL string
 	revocationURL string
+	issParameter  bool // authorization_response_iss_parameter_supported (RFC 9207)
 	fetched       time.Time
 }
 
@@ -206,6 +207,7 @@ func (c *Client) fetchDiscovery(ctx context.Context) (*discovered, error) {
 		UserInfo   string `json:"userinfo_endpoint"`
 		EndSession string `json:"end_session_endpoint"`
 		Revocation string `json:"revocation_endpoint"`
+		ISSParam   bool   `json:"authorization_response_iss_parameter_supported"`
 	}
 	if err := p.Claims(&meta); err != nil {
 		return nil, fmt.Errorf("sesame: discovery document: %w", err)
@@ -220,6 +222,7 @@ func (c *Client) fetchDiscovery(ctx context.Context) (*discovered, error) {
 		userInfoURL:   meta.UserInfo,
 		endSessionURL: meta.EndSession,
 		revocationURL: meta.Revocation,
+		issParameter:  meta.ISSParam,
 		fetched:       c.now(),
 		oauth: oauth2.Config{
 			ClientID:     c.cfg.AppID,

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -632,5 +633,94 @@ func TestPostSignInRedirectStaysLocal(t *testing.T) {
 		if auth, _ := a.home(); !auth {
 			t.Fatalf("return_to %q: not signed in", rt)
 		}
+	}
+}
+
+// TestCrossSiteErrorCallbackKeepsSignIn: an error callback without the
+// sign-in's state (a link from another site) must not cancel the pending
+// sign-in (docs/security.md, item 14).
+func TestCrossSiteErrorCallbackKeepsSignIn(t *testing.T) {
+	a := newTestApp(t)
+	cb := a.authorize(a.startSignIn())
+	for _, q := range []string{
+		"error=access_denied",
+		"error=access_denied&state=forged",
+		"error=access_denied&error_description=x&state=&iss=" + url.QueryEscape(a.op.issuer),
+	} {
+		_, err := a.client.HandleCallback(httptest.NewRecorder(), a.request("GET", "/callback?"+q))
+		wantErr(t, err, ErrStateMismatch)
+		resp := a.noRedirect("GET", "/callback?"+q, nil)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: handler status %d, want 400", q, resp.StatusCode)
+		}
+		for _, c := range resp.Cookies() {
+			if c.MaxAge < 0 {
+				t.Errorf("%s: cookie %s deleted", q, c.Name)
+			}
+		}
+	}
+	// The real callback still completes the sign-in.
+	resp := a.noRedirect("GET", cb.RequestURI(), nil)
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/" {
+		t.Fatalf("real callback: %d to %q", resp.StatusCode, loc)
+	}
+	if auth, sub := a.home(); !auth || sub != "user-1" {
+		t.Fatalf("after the real callback: %v %q", auth, sub)
+	}
+}
+
+// TestCallbackIssuerParameter: RFC 9207 iss in the callback (docs/security.md,
+// item 15). When discovery advertises authorization_response_iss_parameter_supported
+// the callback must carry iss and it must be the issuer; otherwise a missing iss
+// is accepted but a wrong one is not.
+func TestCallbackIssuerParameter(t *testing.T) {
+	const absent, right = "(absent)", "(the issuer)"
+	cases := []struct {
+		advertised bool
+		iss        string
+		ok         bool
+	}{
+		{true, absent, false},
+		{true, "", false},
+		{true, "https://evil.example/oidc", false},
+		{true, right + "/", false},
+		{true, right, true},
+		{false, absent, true},
+		{false, "https://evil.example/oidc", false},
+		{false, right, true},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("advertised=%v iss=%q", tc.advertised, tc.iss), func(t *testing.T) {
+			a := newTestApp(t)
+			a.op.set(func(op *testOP) { op.issParam = tc.advertised })
+			cb := a.authorize(a.startSignIn())
+			q := cb.Query()
+			q.Del("iss")
+			if tc.iss != absent {
+				q.Set("iss", strings.ReplaceAll(tc.iss, right, a.op.issuer))
+			}
+			cb.RawQuery = q.Encode()
+			_, err := a.client.HandleCallback(httptest.NewRecorder(), a.request("GET", cb.RequestURI()))
+			if tc.ok {
+				if err != nil {
+					t.Fatalf("HandleCallback: %v", err)
+				}
+				return
+			}
+			wantErr(t, err, ErrIssuerMismatch)
+			if a.op.lastToken != nil {
+				t.Error("the code was exchanged despite the issuer mismatch")
+			}
+			// The handler refuses it too, and the sign-in can still be completed
+			// with the right iss.
+			if resp := a.noRedirect("GET", cb.RequestURI(), nil); resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("handler status %d, want 400", resp.StatusCode)
+			}
+			q.Set("iss", a.op.issuer)
+			cb.RawQuery = q.Encode()
+			if resp := a.noRedirect("GET", cb.RequestURI(), nil); resp.StatusCode != http.StatusSeeOther {
+				t.Errorf("callback with the right iss: %d", resp.StatusCode)
+			}
+		})
 	}
 }
