@@ -724,3 +724,37 @@ func TestCallbackIssuerParameter(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshedIDTokenForAnotherUser: a refreshed ID token must name the same
+// issuer and subject as the one from the sign-in (OpenID Connect Core 12.2);
+// otherwise the session ends (docs/security.md, item 17).
+func TestRefreshedIDTokenForAnotherUser(t *testing.T) {
+	a := newTestApp(t)
+	a.signIn()
+	a.op.set(func(op *testOP) { op.mutateID = func(c map[string]any) { c["sub"] = "user-2" } })
+	a.clock.Advance(2 * time.Hour) // the access token has expired: the next call refreshes
+
+	w := httptest.NewRecorder()
+	x, _ := a.client.GetContext(w, a.request("GET", "/"))
+	_, err := x.AccessToken(t.Context(), "")
+	wantErr(t, err, ErrIDTokenMismatch)
+	if x.IsAuthenticated || x.Claims.Subject != "" {
+		t.Errorf("the Context is still signed in as %q", x.Claims.Subject)
+	}
+	var cleared bool
+	for _, c := range w.Result().Cookies() {
+		cleared = cleared || (c.Name == "sesame_app123" && c.MaxAge < 0)
+	}
+	if !cleared {
+		t.Error("the session cookie was not deleted")
+	}
+
+	// Through the app: the API call fails and the browser is signed out.
+	var tr struct{ Token, Error string }
+	if st := a.getJSON("/api/token", &tr); st != 500 || !strings.Contains(tr.Error, ErrIDTokenMismatch.Error()) {
+		t.Errorf("api/token: %d %q", st, tr.Error)
+	}
+	if auth, sub := a.home(); auth {
+		t.Errorf("still signed in, as %q", sub)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -81,7 +82,9 @@ func (c *Client) GetContext(w http.ResponseWriter, r *http.Request) (*Context, e
 //
 // Errors: ErrNotAuthenticated, ErrUnknownResource, ErrNoRefreshToken, an
 // *OAuthError from the token endpoint (e.g. invalid_grant once the grant is
-// revoked), or ErrInvalidIDToken when the refreshed ID token fails to verify.
+// revoked), ErrInvalidIDToken when the refreshed ID token fails to verify, or
+// ErrIDTokenMismatch when it names another issuer or subject (the session is
+// then cleared and the Context is no longer authenticated).
 func (x *Context) AccessToken(ctx context.Context, resource string) (string, error) {
 	if resource != "" && !slices.Contains(x.client.cfg.resources(), resource) {
 		return "", fmt.Errorf("%w: %q", ErrUnknownResource, resource)
@@ -122,7 +125,7 @@ func (x *Context) token(ctx context.Context, resource, orgID string) (string, er
 		x.mu.Unlock()
 		return st.Token, nil
 	}
-	rt := x.sess.RefreshToken
+	rt, iss, sub := x.sess.RefreshToken, x.Claims.Issuer, x.Claims.Subject
 	x.mu.Unlock()
 	if rt == "" {
 		return "", ErrNoRefreshToken
@@ -130,14 +133,22 @@ func (x *Context) token(ctx context.Context, resource, orgID string) (string, er
 
 	sum := sha256.Sum256([]byte(rt))
 	res, err := c.refresh.do(ctx, hex.EncodeToString(sum[:])+key, func(ctx context.Context) (*tokenResult, error) {
-		return c.refreshGrant(ctx, rt, resource, orgID)
+		return c.refreshGrant(ctx, rt, resource, orgID, iss, sub)
 	})
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if errors.Is(err, ErrIDTokenMismatch) {
+		// Someone else's tokens: sign this browser out (docs/security.md, item 17).
+		x.sess, x.IsAuthenticated, x.Claims = &sessionData{}, false, Claims{}
+		if x.w != nil {
+			if derr := c.store.Delete(ctx, x.w, x.r); derr != nil {
+				c.logger.WarnContext(ctx, "sesame: could not delete the session", "err", derr)
+			}
+		}
+	}
 	if err != nil {
 		return "", err
 	}
-
-	x.mu.Lock()
-	defer x.mu.Unlock()
 	if x.sess.AccessTokens == nil {
 		x.sess.AccessTokens = map[string]storedToken{}
 	}
@@ -156,8 +167,9 @@ func (x *Context) token(ctx context.Context, resource, orgID string) (string, er
 	return res.access.Token, nil
 }
 
-// refreshGrant runs grant_type=refresh_token at the token endpoint.
-func (c *Client) refreshGrant(ctx context.Context, refreshToken, resource, orgID string) (*tokenResult, error) {
+// refreshGrant runs grant_type=refresh_token at the token endpoint. A new ID
+// token must name the issuer and subject of the session's one (iss, sub).
+func (c *Client) refreshGrant(ctx context.Context, refreshToken, resource, orgID, iss, sub string) (*tokenResult, error) {
 	d, err := c.discovery(ctx)
 	if err != nil {
 		return nil, err
@@ -186,8 +198,13 @@ func (c *Client) refreshGrant(ctx context.Context, refreshToken, resource, orgID
 		res.refreshToken = tok.RefreshToken
 	}
 	if raw, _ := tok.Extra("id_token").(string); raw != "" {
-		if _, err := c.verifyIDToken(ctx, d, raw); err != nil {
+		tok, err := c.verifyIDToken(ctx, d, raw) // checks aud too
+		if err != nil {
 			return nil, err
+		}
+		// OpenID Connect Core section 12.2.
+		if tok.Issuer != iss || tok.Subject != sub {
+			return nil, fmt.Errorf("%w: iss %q sub %q, signed in as iss %q sub %q", ErrIDTokenMismatch, tok.Issuer, tok.Subject, iss, sub)
 		}
 		res.idToken = raw
 	}
