@@ -76,6 +76,12 @@ func New(cfg Config) (*Client, error) {
 	if c.cfg.ClockSkew == 0 {
 		c.cfg.ClockSkew = time.Minute
 	}
+	if c.cfg.SessionLifetime == 0 {
+		c.cfg.SessionLifetime = DefaultSessionLifetime
+	}
+	if c.cfg.SessionIdleTimeout == 0 {
+		c.cfg.SessionIdleTimeout = DefaultSessionIdleTimeout
+	}
 	c.httpClient = cfg.HTTPClient
 	if c.httpClient == nil {
 		c.httpClient = &http.Client{Timeout: 30 * time.Second}
@@ -86,10 +92,18 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.store = cfg.Store
 	if c.store == nil {
-		s, err := NewCookieStore(CookieName(cfg.AppID), cfg.CookieSecret, cfg.CookieSecure)
+		// On https the cookie is Secure and __Host- (no Domain, Path=/), so
+		// neither plain http nor a sibling subdomain can set or read it
+		// (docs/security.md, item 16).
+		name, secure := CookieName(cfg.AppID), cfg.CookieSecure
+		if strings.HasPrefix(strings.ToLower(cfg.BaseURL), "https:") {
+			name, secure = "__Host-"+name, true
+		}
+		s, err := NewCookieStore(name, cfg.CookieSecret, secure)
 		if err != nil {
 			return nil, err
 		}
+		s.maxAge = c.cfg.SessionLifetime
 		c.store = s
 	}
 	return c, nil

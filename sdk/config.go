@@ -34,6 +34,13 @@ const (
 // MinCookieSecretLength is the minimum length of Config.CookieSecret.
 const MinCookieSecretLength = 32
 
+// Default session lifetimes (Config.SessionLifetime, Config.SessionIdleTimeout),
+// the same as Sesame's defaults for its own sign-in sessions.
+const (
+	DefaultSessionLifetime    = 14 * 24 * time.Hour
+	DefaultSessionIdleTimeout = 3 * 24 * time.Hour
+)
+
 // Config configures a [Client]. The first six fields mirror the guide's
 // logtoConfig; the rest are optional and have working zero values.
 type Config struct {
@@ -52,9 +59,17 @@ type Config struct {
 	// CookieSecret keys the session cookie encryption. At least
 	// MinCookieSecretLength characters. Required unless Store is set.
 	CookieSecret string
-	// CookieSecure sets the Secure attribute on the session cookies. Turn it
-	// on in production (HTTPS).
+	// CookieSecure sets the Secure attribute on the session cookies. It is on
+	// anyway when BaseURL is https, and the cookie name then gets the
+	// __Host- prefix; set it for an http BaseURL only if browsers reach the
+	// app over https all the same.
 	CookieSecure bool
+	// SessionLifetime is how long a session lasts after sign-in, however
+	// active it is. Default 14 days, like Sesame's own sign-in sessions.
+	SessionLifetime time.Duration
+	// SessionIdleTimeout ends a session that no request has used for this
+	// long. Default 3 days, like Sesame's; a negative value turns it off.
+	SessionIdleTimeout time.Duration
 
 	// Scopes are requested in addition to "openid offline_access profile".
 	Scopes []string
@@ -133,6 +148,12 @@ func (c *Config) Validate() error {
 		if r == "" {
 			return &ConfigError{Field: "Resources", Reason: "must not contain empty strings"}
 		}
+	}
+	if c.SessionLifetime < 0 {
+		return &ConfigError{Field: "SessionLifetime", Reason: "must not be negative"}
+	}
+	if c.SessionIdleTimeout > 0 && c.SessionIdleTimeout < time.Minute {
+		return &ConfigError{Field: "SessionIdleTimeout", Reason: "must be at least a minute (or negative: off)"}
 	}
 	if c.DiscoveryTTL < 0 || c.RefreshBefore < 0 || c.ClockSkew < 0 {
 		return &ConfigError{Field: "DiscoveryTTL/RefreshBefore/ClockSkew", Reason: "must not be negative"}

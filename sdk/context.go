@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -21,7 +22,9 @@ import (
 //
 // IsAuthenticated and Claims come from the ID token stored in the session and
 // cost no network call; like Logto's SDKs, the ID token's expiry is not
-// re-checked (the session lasts as long as its cookie). AccessToken,
+// re-checked: the session lasts until Config.SessionLifetime or
+// Config.SessionIdleTimeout ends it (see "Sessions" in the package
+// documentation). AccessToken,
 // OrganizationToken and UserInfo call the server when needed. A Context may be
 // used from several goroutines.
 type Context struct {
@@ -49,11 +52,14 @@ func FromContext(ctx context.Context) *Context {
 
 // GetContext reads the session of r. It never returns nil; the error is
 // non-nil only when a custom SessionStore fails (an unreadable cookie is
-// simply "not authenticated").
+// simply "not authenticated", and so is an expired session).
 //
 // w is where refreshed tokens are saved when AccessToken or UserInfo refresh
-// them, so call those before writing the response header. w may be nil for a
-// read-only context: refreshes then work but are not persisted.
+// them, so call those before writing the response header. GetContext itself
+// writes to w, so call it before the header too: it deletes an expired
+// session, and renews the last-use time of a signed-in one (at most once a
+// minute) for Config.SessionIdleTimeout. w may be nil for a read-only
+// context: refreshes then work but are not persisted, and nothing is renewed.
 func (c *Client) GetContext(w http.ResponseWriter, r *http.Request) (*Context, error) {
 	if x := FromContext(r.Context()); x != nil && x.client == c {
 		return x, nil
@@ -68,6 +74,24 @@ func (c *Client) GetContext(w http.ResponseWriter, r *http.Request) (*Context, e
 		claims, err := decodeJWTClaims(sess.IDToken)
 		if err == nil && claims.Subject != "" {
 			x.IsAuthenticated, x.Claims = true, claims
+		}
+	}
+	if w == nil {
+		return x, nil
+	}
+	ctx := r.Context()
+	switch {
+	case sess.expired:
+		if err := c.store.Delete(ctx, w, r); err != nil {
+			c.logger.WarnContext(ctx, "sesame: could not delete an expired session", "err", err)
+		}
+	case x.IsAuthenticated && c.touchInterval() > 0 &&
+		c.now().Sub(time.Unix(sess.LastSeen, 0)) >= c.touchInterval() && !c.refreshing(sess.RefreshToken):
+		// Renew LastSeen for the idle timeout, at most once a touchInterval.
+		// Not while a refresh of this session's refresh token runs or has
+		// just run: this older copy would overwrite the rotated token.
+		if err := c.saveSession(ctx, w, r, sess); err != nil {
+			c.logger.WarnContext(ctx, "sesame: could not renew the session", "err", err)
 		}
 	}
 	return x, nil
@@ -131,8 +155,7 @@ func (x *Context) token(ctx context.Context, resource, orgID string) (string, er
 		return "", ErrNoRefreshToken
 	}
 
-	sum := sha256.Sum256([]byte(rt))
-	res, err := c.refresh.do(ctx, hex.EncodeToString(sum[:])+key, func(ctx context.Context) (*tokenResult, error) {
+	res, err := c.refresh.do(ctx, refreshKey(rt)+key, func(ctx context.Context) (*tokenResult, error) {
 		return c.refreshGrant(ctx, rt, resource, orgID, iss, sub)
 	})
 	x.mu.Lock()
@@ -165,6 +188,18 @@ func (x *Context) token(ctx context.Context, resource, orgID string) (string, er
 		}
 	}
 	return res.access.Token, nil
+}
+
+// refreshKey is the flight group key prefix for refreshes of a refresh token.
+func refreshKey(refreshToken string) string {
+	sum := sha256.Sum256([]byte(refreshToken))
+	return hex.EncodeToString(sum[:])
+}
+
+// refreshing reports whether a refresh of refreshToken is running or has
+// finished within the flight group's retention time.
+func (c *Client) refreshing(refreshToken string) bool {
+	return refreshToken != "" && c.refresh.active(refreshKey(refreshToken))
 }
 
 // refreshGrant runs grant_type=refresh_token at the token endpoint. A new ID
