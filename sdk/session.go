@@ -298,7 +298,8 @@ type sessionData struct {
 	IssuedAt int64 `json:"issuedAt,omitempty"`
 	LastSeen int64 `json:"lastSeen,omitempty"`
 
-	expired bool // loadSession dropped an expired or invalid session
+	expired      bool   // loadSession dropped an expired or invalid session
+	expiredToken string // and this was its refresh token, for SignOut to revoke
 }
 
 // storedToken is one cached access token. Keys in sessionData.AccessTokens
@@ -348,7 +349,7 @@ func (c *Client) loadSession(ctx context.Context, r *http.Request) (*sessionData
 		s = &sessionData{}
 	}
 	if !s.empty() && !c.live(s) {
-		return &sessionData{expired: true}, nil
+		return &sessionData{expired: true, expiredToken: s.RefreshToken}, nil
 	}
 	return s, nil
 }

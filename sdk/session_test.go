@@ -278,6 +278,12 @@ func TestSessionAbsoluteLifetime(t *testing.T) {
 	if auth, _ := a.home(); auth {
 		t.Fatal("a copy of the sign-in cookie still works after 14 days")
 	}
+	// Signing out of the expired session still revokes its refresh token.
+	a.setCookies(copied)
+	a.noRedirect("POST", "/sign-out", nil)
+	if len(a.op.revoked) != 1 || !strings.HasPrefix(a.op.revoked[0], "rt-") {
+		t.Errorf("revoked %v at sign-out of an expired session", a.op.revoked)
+	}
 }
 
 // The cookie session ends after SessionIdleTimeout without use, and a cookie
