@@ -194,14 +194,26 @@ func localRedirect(s string) (string, bool) {
 		strings.ContainsFunc(u.Path, isUnsafeInPath) {
 		return "", false
 	}
-	p := path.Clean(u.Path)
-	if strings.HasSuffix(u.Path, "/") && p != "/" {
-		p += "/" // keep a trailing slash, as http.Redirect does
+	out := &url.URL{Path: cleanPath(u.Path), RawQuery: u.RawQuery}
+	if u.RawPath != "" {
+		// Keeps escapes such as %2F; String uses it only while it still
+		// encodes Path.
+		out.RawPath = cleanPath(u.RawPath)
 	}
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+	loc := out.String()
+	if !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") {
 		return "", false
 	}
-	return (&url.URL{Path: p, RawQuery: u.RawQuery}).String(), true
+	return loc, true
+}
+
+// cleanPath is path.Clean keeping a trailing slash, as http.Redirect does.
+func cleanPath(p string) string {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
 }
 
 // isUnsafeInPath reports a backslash or an ASCII control character.

@@ -105,3 +105,14 @@ func TestConfigSessionLifetimes(t *testing.T) {
 		t.Errorf("idle timeout off: %v", err)
 	}
 }
+
+func TestLocalRedirectKeepsLocalPaths(t *testing.T) {
+	for in, want := range map[string]string{
+		"/": "/", "/account?tab=1&x=%2F": "/account?tab=1&x=%2F", "/files/a%2Fb": "/files/a%2Fb",
+		"/docs/": "/docs/", "/a/./b/../c": "/a/c", "/a b": "/a%20b", "/a:b": "/a:b",
+	} {
+		if got, ok := localRedirect(in); !ok || got != want {
+			t.Errorf("localRedirect(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
