@@ -60,6 +60,7 @@ func New(cfg Config) (*Client, error) {
 	if c.cfg.Prompt == "" {
 		c.cfg.Prompt = PromptConsent
 	}
+	c.cfg.PostSignInRedirect, _ = localRedirect(c.cfg.PostSignInRedirect) // checked by Validate
 	if c.cfg.PostSignInRedirect == "" {
 		c.cfg.PostSignInRedirect = "/"
 	}
@@ -75,6 +76,12 @@ func New(cfg Config) (*Client, error) {
 	if c.cfg.ClockSkew == 0 {
 		c.cfg.ClockSkew = time.Minute
 	}
+	if c.cfg.SessionLifetime == 0 {
+		c.cfg.SessionLifetime = DefaultSessionLifetime
+	}
+	if c.cfg.SessionIdleTimeout == 0 {
+		c.cfg.SessionIdleTimeout = DefaultSessionIdleTimeout
+	}
 	c.httpClient = cfg.HTTPClient
 	if c.httpClient == nil {
 		c.httpClient = &http.Client{Timeout: 30 * time.Second}
@@ -85,10 +92,18 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.store = cfg.Store
 	if c.store == nil {
-		s, err := NewCookieStore(CookieName(cfg.AppID), cfg.CookieSecret, cfg.CookieSecure)
+		// On https the cookie is Secure and __Host- (no Domain, Path=/), so
+		// neither plain http nor a sibling subdomain can set or read it
+		// (docs/security.md, item 16).
+		name, secure := CookieName(cfg.AppID), cfg.CookieSecure
+		if strings.HasPrefix(strings.ToLower(cfg.BaseURL), "https:") {
+			name, secure = "__Host-"+name, true
+		}
+		s, err := NewCookieStore(name, cfg.CookieSecret, secure)
 		if err != nil {
 			return nil, err
 		}
+		s.maxAge = c.cfg.SessionLifetime
 		c.store = s
 	}
 	return c, nil
@@ -122,6 +137,7 @@ type discovered struct {
 	userInfoURL   string
 	endSessionURL string
 	revocationURL string
+	issParameter  bool // authorization_response_iss_parameter_supported (RFC 9207)
 	fetched       time.Time
 }
 
@@ -205,6 +221,7 @@ func (c *Client) fetchDiscovery(ctx context.Context) (*discovered, error) {
 		UserInfo   string `json:"userinfo_endpoint"`
 		EndSession string `json:"end_session_endpoint"`
 		Revocation string `json:"revocation_endpoint"`
+		ISSParam   bool   `json:"authorization_response_iss_parameter_supported"`
 	}
 	if err := p.Claims(&meta); err != nil {
 		return nil, fmt.Errorf("sesame: discovery document: %w", err)
@@ -219,6 +236,7 @@ func (c *Client) fetchDiscovery(ctx context.Context) (*discovered, error) {
 		userInfoURL:   meta.UserInfo,
 		endSessionURL: meta.EndSession,
 		revocationURL: meta.Revocation,
+		issParameter:  meta.ISSParam,
 		fetched:       c.now(),
 		oauth: oauth2.Config{
 			ClientID:     c.cfg.AppID,

@@ -4,8 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -585,5 +587,174 @@ func TestErrorBodyParsing(t *testing.T) {
 		if e.Code != tc.code || e.Description != tc.desc || e.DetailCode != tc.dcode || e.StatusCode != 502 {
 			t.Errorf("%s: %+v", tc.body, e)
 		}
+	}
+}
+
+// TestPostSignInRedirectStaysLocal runs hostile return_to values through the
+// sign-in, the provider and the callback, and checks where the callback sends
+// the browser (docs/security.md, item 13).
+func TestPostSignInRedirectStaysLocal(t *testing.T) {
+	a := newTestApp(t)
+	hostile := []string{
+		`/./\evil.example`, `/\evil.example`, `/\/evil.example`, `//evil.example`, `///evil.example`,
+		`/%5Cevil.example`, `/%5cevil.example`, `/.%5Cevil.example`, `/%2F%2Fevil.example`, "/%09/evil.example",
+		"\t/evil.example", "/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "/\x00/evil.example",
+		"/\x7f/evil.example", "/%0A/evil.example", `/.//evil.example`, `/./../..//evil.example`,
+		`/a/../..//evil.example`, `https://evil.example`, `http:evil.example`, `//user@evil.example`,
+		`/@evil.example`, `javascript:alert(1)`, ` /evil`, `\\evil.example`, "/a?x=1#\\evil",
+		`/＼evil.example`, `/%E3%80%80/evil.example`,
+	}
+	app, _ := url.Parse(a.srv.URL)
+	for _, rt := range hostile {
+		req, _ := http.NewRequest("POST", a.srv.URL+"/sign-in", strings.NewReader(url.Values{"return_to": {rt}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		c := &http.Client{Jar: a.jar, CheckRedirect: func(r *http.Request, _ []*http.Request) error {
+			if r.URL.Host == app.Host && r.URL.Path != "/callback" {
+				return http.ErrUseLastResponse
+			}
+			return nil
+		}}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("return_to %q: %v", rt, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || resp.Request.URL.Path != "/callback" {
+			t.Fatalf("return_to %q: ended at %s with %d", rt, resp.Request.URL, resp.StatusCode)
+		}
+		loc := resp.Header.Get("Location")
+		u, err := url.Parse(loc)
+		bad := err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+			len(loc) == 0 || loc[0] != '/' || (len(loc) > 1 && (loc[1] == '/' || loc[1] == '\\')) ||
+			strings.ContainsFunc(loc, func(r rune) bool { return r == '\\' || r <= ' ' || r == 0x7f || r > 0x7e })
+		if bad {
+			t.Errorf("return_to %q: callback redirected to %q", rt, loc)
+		}
+		if auth, _ := a.home(); !auth {
+			t.Fatalf("return_to %q: not signed in", rt)
+		}
+	}
+}
+
+// TestCrossSiteErrorCallbackKeepsSignIn: an error callback without the
+// sign-in's state (a link from another site) must not cancel the pending
+// sign-in (docs/security.md, item 14).
+func TestCrossSiteErrorCallbackKeepsSignIn(t *testing.T) {
+	a := newTestApp(t)
+	cb := a.authorize(a.startSignIn())
+	for _, q := range []string{
+		"error=access_denied",
+		"error=access_denied&state=forged",
+		"error=access_denied&error_description=x&state=&iss=" + url.QueryEscape(a.op.issuer),
+	} {
+		_, err := a.client.HandleCallback(httptest.NewRecorder(), a.request("GET", "/callback?"+q))
+		wantErr(t, err, ErrStateMismatch)
+		resp := a.noRedirect("GET", "/callback?"+q, nil)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: handler status %d, want 400", q, resp.StatusCode)
+		}
+		for _, c := range resp.Cookies() {
+			if c.MaxAge < 0 {
+				t.Errorf("%s: cookie %s deleted", q, c.Name)
+			}
+		}
+	}
+	// The real callback still completes the sign-in.
+	resp := a.noRedirect("GET", cb.RequestURI(), nil)
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/" {
+		t.Fatalf("real callback: %d to %q", resp.StatusCode, loc)
+	}
+	if auth, sub := a.home(); !auth || sub != "user-1" {
+		t.Fatalf("after the real callback: %v %q", auth, sub)
+	}
+}
+
+// TestCallbackIssuerParameter: RFC 9207 iss in the callback (docs/security.md,
+// item 15). When discovery advertises authorization_response_iss_parameter_supported
+// the callback must carry iss and it must be the issuer; otherwise a missing iss
+// is accepted but a wrong one is not.
+func TestCallbackIssuerParameter(t *testing.T) {
+	const absent, right = "(absent)", "(the issuer)"
+	cases := []struct {
+		advertised bool
+		iss        string
+		ok         bool
+	}{
+		{true, absent, false},
+		{true, "", false},
+		{true, "https://evil.example/oidc", false},
+		{true, right + "/", false},
+		{true, right, true},
+		{false, absent, true},
+		{false, "https://evil.example/oidc", false},
+		{false, right, true},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("advertised=%v iss=%q", tc.advertised, tc.iss), func(t *testing.T) {
+			a := newTestApp(t)
+			a.op.set(func(op *testOP) { op.issParam = tc.advertised })
+			cb := a.authorize(a.startSignIn())
+			q := cb.Query()
+			q.Del("iss")
+			if tc.iss != absent {
+				q.Set("iss", strings.ReplaceAll(tc.iss, right, a.op.issuer))
+			}
+			cb.RawQuery = q.Encode()
+			_, err := a.client.HandleCallback(httptest.NewRecorder(), a.request("GET", cb.RequestURI()))
+			if tc.ok {
+				if err != nil {
+					t.Fatalf("HandleCallback: %v", err)
+				}
+				return
+			}
+			wantErr(t, err, ErrIssuerMismatch)
+			if a.op.lastToken != nil {
+				t.Error("the code was exchanged despite the issuer mismatch")
+			}
+			// The handler refuses it too, and the sign-in can still be completed
+			// with the right iss.
+			if resp := a.noRedirect("GET", cb.RequestURI(), nil); resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("handler status %d, want 400", resp.StatusCode)
+			}
+			q.Set("iss", a.op.issuer)
+			cb.RawQuery = q.Encode()
+			if resp := a.noRedirect("GET", cb.RequestURI(), nil); resp.StatusCode != http.StatusSeeOther {
+				t.Errorf("callback with the right iss: %d", resp.StatusCode)
+			}
+		})
+	}
+}
+
+// TestRefreshedIDTokenForAnotherUser: a refreshed ID token must name the same
+// issuer and subject as the one from the sign-in (OpenID Connect Core 12.2);
+// otherwise the session ends (docs/security.md, item 17).
+func TestRefreshedIDTokenForAnotherUser(t *testing.T) {
+	a := newTestApp(t)
+	a.signIn()
+	a.op.set(func(op *testOP) { op.mutateID = func(c map[string]any) { c["sub"] = "user-2" } })
+	a.clock.Advance(2 * time.Hour) // the access token has expired: the next call refreshes
+
+	w := httptest.NewRecorder()
+	x, _ := a.client.GetContext(w, a.request("GET", "/"))
+	_, err := x.AccessToken(t.Context(), "")
+	wantErr(t, err, ErrIDTokenMismatch)
+	if x.IsAuthenticated || x.Claims.Subject != "" {
+		t.Errorf("the Context is still signed in as %q", x.Claims.Subject)
+	}
+	var cleared bool
+	for _, c := range w.Result().Cookies() {
+		cleared = cleared || (c.Name == "sesame_app123" && c.MaxAge < 0)
+	}
+	if !cleared {
+		t.Error("the session cookie was not deleted")
+	}
+
+	// Through the app: the API call fails and the browser is signed out.
+	var tr struct{ Token, Error string }
+	if st := a.getJSON("/api/token", &tr); st != 500 || !strings.Contains(tr.Error, ErrIDTokenMismatch.Error()) {
+		t.Errorf("api/token: %d %q", st, tr.Error)
+	}
+	if auth, sub := a.home(); auth {
+		t.Errorf("still signed in, as %q", sub)
 	}
 }

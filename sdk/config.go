@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -33,6 +34,13 @@ const (
 // MinCookieSecretLength is the minimum length of Config.CookieSecret.
 const MinCookieSecretLength = 32
 
+// Default session lifetimes (Config.SessionLifetime, Config.SessionIdleTimeout),
+// the same as Sesame's defaults for its own sign-in sessions.
+const (
+	DefaultSessionLifetime    = 14 * 24 * time.Hour
+	DefaultSessionIdleTimeout = 3 * 24 * time.Hour
+)
+
 // Config configures a [Client]. The first six fields mirror the guide's
 // logtoConfig; the rest are optional and have working zero values.
 type Config struct {
@@ -51,9 +59,17 @@ type Config struct {
 	// CookieSecret keys the session cookie encryption. At least
 	// MinCookieSecretLength characters. Required unless Store is set.
 	CookieSecret string
-	// CookieSecure sets the Secure attribute on the session cookies. Turn it
-	// on in production (HTTPS).
+	// CookieSecure sets the Secure attribute on the session cookies. It is on
+	// anyway when BaseURL is https, and the cookie name then gets the
+	// __Host- prefix; set it for an http BaseURL only if browsers reach the
+	// app over https all the same.
 	CookieSecure bool
+	// SessionLifetime is how long a session lasts after sign-in, however
+	// active it is. Default 14 days, like Sesame's own sign-in sessions.
+	SessionLifetime time.Duration
+	// SessionIdleTimeout ends a session that no request has used for this
+	// long. Default 3 days, like Sesame's; a negative value turns it off.
+	SessionIdleTimeout time.Duration
 
 	// Scopes are requested in addition to "openid offline_access profile".
 	Scopes []string
@@ -125,13 +141,19 @@ func (c *Config) Validate() error {
 			return err
 		}
 	}
-	if c.PostSignInRedirect != "" && !isLocalPath(c.PostSignInRedirect) {
-		return &ConfigError{Field: "PostSignInRedirect", Reason: "must be a path starting with /"}
+	if _, ok := localRedirect(c.PostSignInRedirect); c.PostSignInRedirect != "" && !ok {
+		return &ConfigError{Field: "PostSignInRedirect", Reason: "must be a path starting with a single /, without backslashes or control characters"}
 	}
 	for _, r := range c.Resources {
 		if r == "" {
 			return &ConfigError{Field: "Resources", Reason: "must not contain empty strings"}
 		}
+	}
+	if c.SessionLifetime < 0 {
+		return &ConfigError{Field: "SessionLifetime", Reason: "must not be negative"}
+	}
+	if c.SessionIdleTimeout > 0 && c.SessionIdleTimeout < time.Minute {
+		return &ConfigError{Field: "SessionIdleTimeout", Reason: "must be at least a minute (or negative: off)"}
 	}
 	if c.DiscoveryTTL < 0 || c.RefreshBefore < 0 || c.ClockSkew < 0 {
 		return &ConfigError{Field: "DiscoveryTTL/RefreshBefore/ClockSkew", Reason: "must not be negative"}
@@ -156,16 +178,47 @@ func checkHTTPURL(field, s string) error {
 	return nil
 }
 
-// isLocalPath reports whether s is a same-origin path ("/x", not "//host" or
-// "/\host"), safe as a redirect target.
-func isLocalPath(s string) bool {
-	if s == "" || s[0] != '/' {
-		return false
+// localRedirect returns s as a same-origin redirect target, or false when s
+// is not a plain local path (docs/security.md, item 13). It refuses
+// backslashes and control characters, raw or percent-encoded (browsers read
+// "/\host" as "//host" and drop tabs and newlines), anything with a scheme,
+// host or user, and paths that do not start with exactly one slash after
+// path.Clean. The result is rebuilt from the cleaned path and the query only,
+// so that http.Redirect's own cleaning cannot turn it into "//host" either.
+func localRedirect(s string) (string, bool) {
+	if s == "" || s[0] != '/' || strings.HasPrefix(s, "//") || strings.ContainsFunc(s, isUnsafeInPath) {
+		return "", false
 	}
-	if len(s) > 1 && (s[1] == '/' || s[1] == '\\') {
-		return false
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		strings.ContainsFunc(u.Path, isUnsafeInPath) {
+		return "", false
 	}
-	return !strings.ContainsAny(s, "\r\n\t")
+	out := &url.URL{Path: cleanPath(u.Path), RawQuery: u.RawQuery}
+	if u.RawPath != "" {
+		// Keeps escapes such as %2F; String uses it only while it still
+		// encodes Path.
+		out.RawPath = cleanPath(u.RawPath)
+	}
+	loc := out.String()
+	if !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") {
+		return "", false
+	}
+	return loc, true
+}
+
+// cleanPath is path.Clean keeping a trailing slash, as http.Redirect does.
+func cleanPath(p string) string {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
+}
+
+// isUnsafeInPath reports a backslash or an ASCII control character.
+func isUnsafeInPath(r rune) bool {
+	return r == '\\' || r < 0x20 || r == 0x7f
 }
 
 // scopes returns the scopes to request: the reserved ones, then Config.Scopes,

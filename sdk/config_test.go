@@ -2,7 +2,9 @@ package sesame
 
 import (
 	"errors"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestConfigValidation(t *testing.T) {
@@ -63,5 +65,54 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if got := c.cfg.resources(); len(got) != 1 || got[0] != ResourceOrganizations {
 		t.Errorf("resources %v", got)
+	}
+}
+
+func TestConfigPostSignInRedirectHostile(t *testing.T) {
+	for _, p := range []string{`/./\evil`, `/\evil`, `//evil`, "/\tx", `/%5Cevil`, "https://evil"} {
+		_, err := New(Config{Endpoint: "http://localhost:3001", AppID: "app", BaseURL: "http://localhost:3000",
+			CookieSecret: "0123456789abcdef0123456789abcdef", PostSignInRedirect: p})
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Field != "PostSignInRedirect" {
+			t.Errorf("PostSignInRedirect %q: New error = %v", p, err)
+		}
+	}
+}
+
+func TestConfigSessionLifetimes(t *testing.T) {
+	base := Config{Endpoint: "http://localhost:3001", AppID: "app", BaseURL: "http://localhost:3000",
+		CookieSecret: "0123456789abcdef0123456789abcdef"}
+	c, err := New(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.cfg.SessionLifetime != 14*24*time.Hour || c.cfg.SessionIdleTimeout != 3*24*time.Hour {
+		t.Errorf("defaults: lifetime %v, idle %v", c.cfg.SessionLifetime, c.cfg.SessionIdleTimeout)
+	}
+	for _, edit := range []func(*Config){
+		func(c *Config) { c.SessionLifetime = -time.Hour },
+		func(c *Config) { c.SessionIdleTimeout = 30 * time.Second },
+	} {
+		cfg := base
+		edit(&cfg)
+		var ce *ConfigError
+		if _, err := New(cfg); !errors.As(err, &ce) || !strings.HasPrefix(ce.Field, "Session") {
+			t.Errorf("New(%+v) error = %v", cfg, err)
+		}
+	}
+	base.SessionIdleTimeout = -1
+	if _, err := New(base); err != nil {
+		t.Errorf("idle timeout off: %v", err)
+	}
+}
+
+func TestLocalRedirectKeepsLocalPaths(t *testing.T) {
+	for in, want := range map[string]string{
+		"/": "/", "/account?tab=1&x=%2F": "/account?tab=1&x=%2F", "/files/a%2Fb": "/files/a%2Fb",
+		"/docs/": "/docs/", "/a/./b/../c": "/a/c", "/a b": "/a%20b", "/a:b": "/a:b",
+	} {
+		if got, ok := localRedirect(in); !ok || got != want {
+			t.Errorf("localRedirect(%q) = %q, %v; want %q", in, got, ok, want)
+		}
 	}
 }

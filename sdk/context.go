@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"sync"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -20,7 +22,9 @@ import (
 //
 // IsAuthenticated and Claims come from the ID token stored in the session and
 // cost no network call; like Logto's SDKs, the ID token's expiry is not
-// re-checked (the session lasts as long as its cookie). AccessToken,
+// re-checked: the session lasts until Config.SessionLifetime or
+// Config.SessionIdleTimeout ends it (see "Sessions" in the package
+// documentation). AccessToken,
 // OrganizationToken and UserInfo call the server when needed. A Context may be
 // used from several goroutines.
 type Context struct {
@@ -48,11 +52,14 @@ func FromContext(ctx context.Context) *Context {
 
 // GetContext reads the session of r. It never returns nil; the error is
 // non-nil only when a custom SessionStore fails (an unreadable cookie is
-// simply "not authenticated").
+// simply "not authenticated", and so is an expired session).
 //
 // w is where refreshed tokens are saved when AccessToken or UserInfo refresh
-// them, so call those before writing the response header. w may be nil for a
-// read-only context: refreshes then work but are not persisted.
+// them, so call those before writing the response header. GetContext itself
+// writes to w, so call it before the header too: it deletes an expired
+// session, and renews the last-use time of a signed-in one (at most once a
+// minute) for Config.SessionIdleTimeout. w may be nil for a read-only
+// context: refreshes then work but are not persisted, and nothing is renewed.
 func (c *Client) GetContext(w http.ResponseWriter, r *http.Request) (*Context, error) {
 	if x := FromContext(r.Context()); x != nil && x.client == c {
 		return x, nil
@@ -69,6 +76,24 @@ func (c *Client) GetContext(w http.ResponseWriter, r *http.Request) (*Context, e
 			x.IsAuthenticated, x.Claims = true, claims
 		}
 	}
+	if w == nil {
+		return x, nil
+	}
+	ctx := r.Context()
+	switch {
+	case sess.expired:
+		if err := c.store.Delete(ctx, w, r); err != nil {
+			c.logger.WarnContext(ctx, "sesame: could not delete an expired session", "err", err)
+		}
+	case x.IsAuthenticated && c.touchInterval() > 0 &&
+		c.now().Sub(time.Unix(sess.LastSeen, 0)) >= c.touchInterval() && !c.refreshing(sess.RefreshToken):
+		// Renew LastSeen for the idle timeout, at most once a touchInterval.
+		// Not while a refresh of this session's refresh token runs or has
+		// just run: this older copy would overwrite the rotated token.
+		if err := c.saveSession(ctx, w, r, sess); err != nil {
+			c.logger.WarnContext(ctx, "sesame: could not renew the session", "err", err)
+		}
+	}
 	return x, nil
 }
 
@@ -81,7 +106,9 @@ func (c *Client) GetContext(w http.ResponseWriter, r *http.Request) (*Context, e
 //
 // Errors: ErrNotAuthenticated, ErrUnknownResource, ErrNoRefreshToken, an
 // *OAuthError from the token endpoint (e.g. invalid_grant once the grant is
-// revoked), or ErrInvalidIDToken when the refreshed ID token fails to verify.
+// revoked), ErrInvalidIDToken when the refreshed ID token fails to verify, or
+// ErrIDTokenMismatch when it names another issuer or subject (the session is
+// then cleared and the Context is no longer authenticated).
 func (x *Context) AccessToken(ctx context.Context, resource string) (string, error) {
 	if resource != "" && !slices.Contains(x.client.cfg.resources(), resource) {
 		return "", fmt.Errorf("%w: %q", ErrUnknownResource, resource)
@@ -122,22 +149,29 @@ func (x *Context) token(ctx context.Context, resource, orgID string) (string, er
 		x.mu.Unlock()
 		return st.Token, nil
 	}
-	rt := x.sess.RefreshToken
+	rt, iss, sub := x.sess.RefreshToken, x.Claims.Issuer, x.Claims.Subject
 	x.mu.Unlock()
 	if rt == "" {
 		return "", ErrNoRefreshToken
 	}
 
-	sum := sha256.Sum256([]byte(rt))
-	res, err := c.refresh.do(ctx, hex.EncodeToString(sum[:])+key, func(ctx context.Context) (*tokenResult, error) {
-		return c.refreshGrant(ctx, rt, resource, orgID)
+	res, err := c.refresh.do(ctx, refreshKey(rt)+key, func(ctx context.Context) (*tokenResult, error) {
+		return c.refreshGrant(ctx, rt, resource, orgID, iss, sub)
 	})
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if errors.Is(err, ErrIDTokenMismatch) {
+		// Someone else's tokens: sign this browser out (docs/security.md, item 17).
+		x.sess, x.IsAuthenticated, x.Claims = &sessionData{}, false, Claims{}
+		if x.w != nil {
+			if derr := c.store.Delete(ctx, x.w, x.r); derr != nil {
+				c.logger.WarnContext(ctx, "sesame: could not delete the session", "err", derr)
+			}
+		}
+	}
 	if err != nil {
 		return "", err
 	}
-
-	x.mu.Lock()
-	defer x.mu.Unlock()
 	if x.sess.AccessTokens == nil {
 		x.sess.AccessTokens = map[string]storedToken{}
 	}
@@ -156,8 +190,21 @@ func (x *Context) token(ctx context.Context, resource, orgID string) (string, er
 	return res.access.Token, nil
 }
 
-// refreshGrant runs grant_type=refresh_token at the token endpoint.
-func (c *Client) refreshGrant(ctx context.Context, refreshToken, resource, orgID string) (*tokenResult, error) {
+// refreshKey is the flight group key prefix for refreshes of a refresh token.
+func refreshKey(refreshToken string) string {
+	sum := sha256.Sum256([]byte(refreshToken))
+	return hex.EncodeToString(sum[:])
+}
+
+// refreshing reports whether a refresh of refreshToken is running or has
+// finished within the flight group's retention time.
+func (c *Client) refreshing(refreshToken string) bool {
+	return refreshToken != "" && c.refresh.active(refreshKey(refreshToken))
+}
+
+// refreshGrant runs grant_type=refresh_token at the token endpoint. A new ID
+// token must name the issuer and subject of the session's one (iss, sub).
+func (c *Client) refreshGrant(ctx context.Context, refreshToken, resource, orgID, iss, sub string) (*tokenResult, error) {
 	d, err := c.discovery(ctx)
 	if err != nil {
 		return nil, err
@@ -186,8 +233,13 @@ func (c *Client) refreshGrant(ctx context.Context, refreshToken, resource, orgID
 		res.refreshToken = tok.RefreshToken
 	}
 	if raw, _ := tok.Extra("id_token").(string); raw != "" {
-		if _, err := c.verifyIDToken(ctx, d, raw); err != nil {
+		tok, err := c.verifyIDToken(ctx, d, raw) // checks aud too
+		if err != nil {
 			return nil, err
+		}
+		// OpenID Connect Core section 12.2.
+		if tok.Issuer != iss || tok.Subject != sub {
+			return nil, fmt.Errorf("%w: iss %q sub %q, signed in as iss %q sub %q", ErrIDTokenMismatch, tok.Issuer, tok.Subject, iss, sub)
 		}
 		res.idToken = raw
 	}

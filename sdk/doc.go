@@ -27,7 +27,32 @@
 //
 // By default the session lives in an AES-256-GCM encrypted, authenticated cookie
 // named "sesame_<appID>" (split into numbered chunks when it grows past one
-// cookie). A server-side store can be plugged in through [SessionStore].
+// cookie). When BaseURL is https the cookie is Secure and named
+// "__Host-sesame_<appID>" (Path=/, no Domain), so that neither plain http nor
+// another subdomain can set or read it; on http (local development) it keeps
+// the plain name. A server-side store can be plugged in through [SessionStore].
+//
+// The session records when it was issued and when it was last written, under
+// the encryption. It ends Config.SessionLifetime (default 14 days) after
+// sign-in, however active, and after Config.SessionIdleTimeout (default 3
+// days) without use; an expired session reads as signed out and
+// [Client.GetContext] deletes it. GetContext renews the last-use time by
+// writing the session again, at most once a minute (once every tenth of the
+// idle timeout when that is under ten minutes).
+//
+// The ID token's own exp (an hour with Sesame) is checked when the token is
+// received, at sign-in and at each refresh, but not on later reads: like
+// Logto's SDKs, a session stays signed in past it, within the lifetimes
+// above, and [Context.AccessToken] refreshes the tokens (checking that the new
+// ID token names the same issuer and subject) when it needs them. An app that
+// wants a stricter bound can compare Claims.Expiry itself.
+//
+// A cookie store cannot revoke a session. Sign-out deletes the cookie and
+// revokes the refresh token, but a copy of the cookie taken earlier still
+// reads as signed in (with its claims, though no longer able to refresh) until
+// the lifetimes above end it. When that matters, use a server-side
+// [SessionStore]: the cookie then holds only a random session ID, and Delete
+// (at sign-out, or by an administrator) ends the session for every copy.
 //
 // # Discovery
 //

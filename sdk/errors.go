@@ -31,6 +31,10 @@ var (
 	// future. The go-oidc error is wrapped too (for example
 	// *oidc.TokenExpiredError).
 	ErrInvalidIDToken = errors.New("sesame: invalid ID token")
+	// ErrIDTokenMismatch means a refresh returned an ID token whose issuer or
+	// subject differs from the signed-in one (OpenID Connect Core section
+	// 12.2). The session is cleared: the request is signed out.
+	ErrIDTokenMismatch = errors.New("sesame: refreshed ID token names another issuer or subject")
 	// ErrNoRefreshToken means an access token must be refreshed but the session
 	// holds no refresh token (offline_access was not granted).
 	ErrNoRefreshToken = errors.New("sesame: no refresh token in session")

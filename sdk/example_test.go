@@ -20,7 +20,7 @@ func Example() {
 		AppSecret:    "vwyW8M4e3BupmghVerupTDHRswnmrlaD",
 		BaseURL:      "http://localhost:3000",
 		CookieSecret: "uJ63HIPKujP6BrsSj7nbtxVLH5t3vNt8",
-		CookieSecure: false, // true in production
+		CookieSecure: false, // on by itself when BaseURL is https
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -2,6 +2,7 @@ package sesame
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 )
@@ -69,4 +70,18 @@ func (g *flightGroup[T]) run(ctx context.Context, key string, c *flightCall[T], 
 	}
 	g.mu.Unlock()
 	close(c.done)
+}
+
+// active reports whether a call whose key starts with prefix is running or
+// succeeded within the retention time.
+func (g *flightGroup[T]) active(prefix string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	for k, c := range g.calls {
+		if strings.HasPrefix(k, prefix) && (c.finished.IsZero() || now.Sub(c.finished) <= g.retain) {
+			return true
+		}
+	}
+	return false
 }

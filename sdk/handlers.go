@@ -46,6 +46,11 @@ func (c *Client) CallbackHandler() http.Handler {
 			c.fail(w, r, err)
 			return
 		}
+		if p, ok := localRedirect(returnTo); ok {
+			returnTo = p
+		} else {
+			returnTo = c.cfg.PostSignInRedirect
+		}
 		http.Redirect(w, r, returnTo, http.StatusSeeOther)
 	})
 }

@@ -98,6 +98,7 @@ type testOP struct {
 	mutateID    func(claims map[string]any)
 	tamperSig   bool
 	refreshWait time.Duration // delay refresh responses (widens races)
+	issParam    bool          // advertise authorization_response_iss_parameter_supported (it always sends iss)
 
 	lastAuth    url.Values
 	lastToken   url.Values
@@ -138,6 +139,7 @@ func newTestOP(t testing.TB, clock *testClock) *testOP {
 func (op *testOP) discovery(w http.ResponseWriter, r *http.Request) {
 	op.mu.Lock()
 	op.discoHits++
+	issParam := op.issParam
 	op.mu.Unlock()
 	writeJSON(w, 200, map[string]any{
 		"issuer":                                op.issuer,
@@ -150,6 +152,7 @@ func (op *testOP) discovery(w http.ResponseWriter, r *http.Request) {
 		"code_challenge_methods_supported":      []string{"S256"},
 		"id_token_signing_alg_values_supported": []string{"ES384"},
 		"scopes_supported":                      []string{"openid", "offline_access", "profile", "email", "phone"},
+		"authorization_response_iss_parameter_supported": issParam,
 	})
 }
 

@@ -21,7 +21,10 @@ import (
 // and must be kept confidential. ctx is the request's context.
 //
 // The default store is a [CookieStore]. A server-side store typically keeps a
-// random session ID in a cookie and the bytes in a database or cache.
+// random session ID in a cookie and the bytes in a database or cache; unlike
+// cookies, it can end a session for every copy of that cookie. While a
+// session is used, the SDK saves it again about once a minute to renew its
+// idle timeout.
 type SessionStore interface {
 	// Load returns the session bytes for r, or nil and no error when there is
 	// no (readable) session.
@@ -35,8 +38,9 @@ type SessionStore interface {
 
 // Cookie store parameters.
 const (
-	// CookieMaxAge is the Max-Age of the session cookies (14 days, like
-	// Logto's SDKs).
+	// CookieMaxAge is the Max-Age of the cookies of a store made with
+	// NewCookieStore (14 days, like Logto's SDKs). The Client's default store
+	// uses Config.SessionLifetime instead.
 	CookieMaxAge = 14 * 24 * time.Hour
 	// cookieChunkSize is the largest value put in one cookie; the name and
 	// attributes stay well under the 4096-byte browser limit.
@@ -71,17 +75,26 @@ func isCookieNameChar(c rune) bool {
 // name_0, name_1, ... and joined again on read; stale chunks are deleted. A
 // cookie that is missing a chunk, truncated, tampered with or encrypted under
 // another secret reads as no session. The cookies are HttpOnly, SameSite=Lax,
-// Path=/ and live for CookieMaxAge.
+// Path=/, without Domain, and live for CookieMaxAge.
+//
+// A cookie store cannot revoke a session: the browser holds all of it, so a
+// copy of the cookie taken before sign-out keeps working until the session
+// expires (Config.SessionLifetime after sign-in, or Config.SessionIdleTimeout
+// after its last use), although its refresh token is revoked at sign-out. A
+// server-side [SessionStore] can: its Delete removes the session on the server
+// and a copied session ID then finds nothing.
 type CookieStore struct {
 	name   string
 	secure bool
+	maxAge time.Duration
 	aead   cipher.AEAD
 	aad    []byte
 }
 
 // NewCookieStore returns a cookie store writing cookies called name (see
 // [CookieName]). secret must have at least MinCookieSecretLength characters;
-// secure sets the Secure cookie attribute.
+// secure sets the Secure cookie attribute, which names starting with "__Host-"
+// or "__Secure-" always get.
 func NewCookieStore(name, secret string, secure bool) (*CookieStore, error) {
 	if len(secret) < MinCookieSecretLength {
 		return nil, &ConfigError{Field: "CookieSecret", Reason: "must be at least 32 characters"}
@@ -101,7 +114,8 @@ func NewCookieStore(name, secret string, secure bool) (*CookieStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &CookieStore{name: name, secure: secure, aead: aead, aad: []byte(name + "\x00v1")}, nil
+	secure = secure || strings.HasPrefix(name, "__Host-") || strings.HasPrefix(name, "__Secure-")
+	return &CookieStore{name: name, secure: secure, maxAge: CookieMaxAge, aead: aead, aad: []byte(name + "\x00v1")}, nil
 }
 
 // Name returns the base cookie name.
@@ -165,7 +179,7 @@ func (s *CookieStore) Save(_ context.Context, w http.ResponseWriter, r *http.Req
 			name = s.name + "_" + strconv.Itoa(i)
 		}
 		written[name] = true
-		http.SetCookie(w, s.cookie(name, p, int(CookieMaxAge/time.Second)))
+		http.SetCookie(w, s.cookie(name, p, int(s.maxAge/time.Second)))
 	}
 	for _, name := range existing {
 		if !written[name] {
@@ -279,6 +293,13 @@ type sessionData struct {
 	RefreshToken string                 `json:"refreshToken,omitempty"`
 	AccessTokens map[string]storedToken `json:"accessToken,omitempty"`
 	SignIn       *signInSession         `json:"signInSession,omitempty"`
+	// IssuedAt (when the session was first written) and LastSeen (its last
+	// write), in Unix seconds, bound its life (docs/security.md, item 16).
+	IssuedAt int64 `json:"issuedAt,omitempty"`
+	LastSeen int64 `json:"lastSeen,omitempty"`
+
+	expired      bool   // loadSession dropped an expired or invalid session
+	expiredToken string // and this was its refresh token, for SignOut to revoke
 }
 
 // storedToken is one cached access token. Keys in sessionData.AccessTokens
@@ -316,7 +337,8 @@ func (s *sessionData) clone() *sessionData {
 	return &c
 }
 
-// loadSession reads the session of r; unreadable data is an empty session.
+// loadSession reads the session of r; unreadable data is an empty session,
+// and so is an expired one (marked expired, so that GetContext deletes it).
 func (c *Client) loadSession(ctx context.Context, r *http.Request) (*sessionData, error) {
 	data, err := c.store.Load(ctx, r)
 	if err != nil {
@@ -326,7 +348,37 @@ func (c *Client) loadSession(ctx context.Context, r *http.Request) (*sessionData
 	if len(data) > 0 && json.Unmarshal(data, s) != nil {
 		s = &sessionData{}
 	}
+	if !s.empty() && !c.live(s) {
+		return &sessionData{expired: true, expiredToken: s.RefreshToken}, nil
+	}
 	return s, nil
+}
+
+// live reports whether a session is within Config.SessionLifetime of its
+// issue time and Config.SessionIdleTimeout of its last write. A session
+// without these times (written by an SDK before they existed) or with times
+// in the future is not.
+func (c *Client) live(s *sessionData) bool {
+	now := c.now()
+	issued, seen := time.Unix(s.IssuedAt, 0), time.Unix(s.LastSeen, 0)
+	switch {
+	case s.IssuedAt <= 0 || s.LastSeen < s.IssuedAt || seen.After(now.Add(c.cfg.ClockSkew)):
+		return false
+	case now.Sub(issued) >= c.cfg.SessionLifetime:
+		return false
+	case c.cfg.SessionIdleTimeout > 0 && now.Sub(seen) >= c.cfg.SessionIdleTimeout:
+		return false
+	}
+	return true
+}
+
+// touchInterval is how old a session's LastSeen may get before GetContext
+// writes the session again to renew it; zero when there is no idle timeout.
+func (c *Client) touchInterval() time.Duration {
+	if c.cfg.SessionIdleTimeout <= 0 {
+		return 0
+	}
+	return min(time.Minute, c.cfg.SessionIdleTimeout/10)
 }
 
 // saveSession writes s, or deletes the session when s is empty.
@@ -337,6 +389,11 @@ func (c *Client) saveSession(ctx context.Context, w http.ResponseWriter, r *http
 	if s.empty() {
 		return c.store.Delete(ctx, w, r)
 	}
+	now := c.now().Unix()
+	if s.IssuedAt == 0 {
+		s.IssuedAt = now
+	}
+	s.LastSeen = max(now, s.IssuedAt)
 	data, err := json.Marshal(s)
 	if err != nil {
 		return err

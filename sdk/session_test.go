@@ -3,12 +3,15 @@ package sesame
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTamperedAndTruncatedCookieMeansSignedOut(t *testing.T) {
@@ -236,5 +239,175 @@ func TestCustomSessionStore(t *testing.T) {
 	a.noRedirect("POST", "/sign-out", nil)
 	if len(store.m) != 0 {
 		t.Error("sign-out left the session in the store")
+	}
+}
+
+// homeClears fetches / without following redirects and reports whether it
+// deleted the session cookie.
+func (a *testApp) homeClears() (auth, cleared bool) {
+	a.t.Helper()
+	resp := a.noRedirect("GET", "/", nil)
+	for _, c := range resp.Cookies() {
+		cleared = cleared || (strings.HasPrefix(c.Name, "sesame_app123") && c.MaxAge < 0)
+	}
+	auth, _ = a.home()
+	return auth, cleared
+}
+
+// The cookie session ends SessionLifetime after sign-in however active it is
+// (docs/security.md, item 16).
+func TestSessionAbsoluteLifetime(t *testing.T) {
+	a := newTestApp(t)
+	a.signIn()
+	copied := a.cookies()
+	for range 6 { // 12 days, used every 2 days
+		a.clock.Advance(48 * time.Hour)
+		if auth, _ := a.home(); !auth {
+			t.Fatal("signed out of an active session before its lifetime")
+		}
+	}
+	a.clock.Advance(48*time.Hour - time.Second) // 14 days minus a second
+	if auth, _ := a.home(); !auth {
+		t.Fatal("signed out a second before the lifetime")
+	}
+	a.clock.Advance(time.Second)
+	if auth, cleared := a.homeClears(); auth || !cleared {
+		t.Fatalf("after 14 days: signed in %v, cookie cleared %v", auth, cleared)
+	}
+	a.setCookies(copied)
+	if auth, _ := a.home(); auth {
+		t.Fatal("a copy of the sign-in cookie still works after 14 days")
+	}
+	// Signing out of the expired session still revokes its refresh token.
+	a.setCookies(copied)
+	a.noRedirect("POST", "/sign-out", nil)
+	if len(a.op.revoked) != 1 || !strings.HasPrefix(a.op.revoked[0], "rt-") {
+		t.Errorf("revoked %v at sign-out of an expired session", a.op.revoked)
+	}
+}
+
+// The cookie session ends after SessionIdleTimeout without use, and a cookie
+// copied earlier ends with it (docs/security.md, item 16).
+func TestSessionIdleTimeout(t *testing.T) {
+	a := newTestApp(t, func(c *Config) { c.SessionIdleTimeout = 2 * time.Hour })
+	a.signIn()
+	copied := a.cookies()
+	a.clock.Advance(90 * time.Minute)
+	if auth, _ := a.home(); !auth { // used: last seen is renewed
+		t.Fatal("signed out before the idle timeout")
+	}
+	a.clock.Advance(90 * time.Minute)
+	if auth, _ := a.home(); !auth {
+		t.Fatal("an active session timed out")
+	}
+	// The copy made at sign-in has been idle for three hours.
+	live := a.cookies()
+	a.setCookies(copied)
+	if auth, cleared := a.homeClears(); auth || !cleared {
+		t.Fatalf("idle copy: signed in %v, cookie cleared %v", auth, cleared)
+	}
+	a.setCookies(live)
+	a.clock.Advance(2 * time.Hour)
+	if auth, cleared := a.homeClears(); auth || !cleared {
+		t.Fatalf("after 2 idle hours: signed in %v, cookie cleared %v", auth, cleared)
+	}
+}
+
+// The issue time is inside the authenticated encryption: flipping the
+// ciphertext bits under it (AES-GCM is a stream cipher) does not move it, and
+// a session written without one, or with one in the future, is refused
+// (docs/security.md, item 16).
+func TestSessionIssueTimeTampered(t *testing.T) {
+	a := newTestApp(t)
+	a.signIn()
+	good := a.cookies()
+	store, _ := NewCookieStore("sesame_app123", testCookieSecret, false)
+	plain, _ := store.Load(t.Context(), a.request("GET", "/"))
+	i := bytes.Index(plain, []byte(`"issuedAt":`))
+	if i < 0 {
+		t.Fatalf("no issuedAt in the session %s", plain)
+	}
+	i += len(`"issuedAt":`) + 2 // the third digit: moves the time by about 30 years
+	raw, _ := base64.RawURLEncoding.DecodeString(good[0].Value)
+	raw[1+cookieNonceBytes+i] ^= plain[i] ^ '9'
+	if plain[i] == '9' {
+		raw[1+cookieNonceBytes+i] ^= '9' ^ '8'
+	}
+	a.setCookies([]*http.Cookie{{Name: good[0].Name, Value: base64.RawURLEncoding.EncodeToString(raw)}})
+	if auth, _ := a.home(); auth {
+		t.Error("a cookie with a flipped issue time is accepted")
+	}
+
+	// Sealed with the right key (say, by an older SDK) but without valid times.
+	var sess map[string]any
+	_ = json.Unmarshal(plain, &sess)
+	now := a.clock.Now()
+	for name, edit := range map[string]func(m map[string]any){
+		"no issue time":            func(m map[string]any) { delete(m, "issuedAt"); delete(m, "lastSeen") },
+		"issued in the future":     func(m map[string]any) { m["issuedAt"] = now.Add(time.Hour).Unix() },
+		"seen before issue":        func(m map[string]any) { m["lastSeen"] = now.Add(-time.Hour).Unix() },
+		"seen in the future":       func(m map[string]any) { m["lastSeen"] = now.Add(time.Hour).Unix() },
+		"issue time not a number":  func(m map[string]any) { m["issuedAt"] = "soon" },
+		"issued before the epoch+": func(m map[string]any) { m["issuedAt"] = -1 },
+	} {
+		m := map[string]any{}
+		for k, v := range sess {
+			m[k] = v
+		}
+		edit(m)
+		data, _ := json.Marshal(m)
+		w := httptest.NewRecorder()
+		_ = store.Save(t.Context(), w, httptest.NewRequest("GET", "/", nil), data)
+		a.setCookies(w.Result().Cookies())
+		if auth, _ := a.home(); auth {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	a.setCookies(good)
+	if auth, _ := a.home(); !auth {
+		t.Error("the untouched cookie no longer works")
+	}
+}
+
+// An https BaseURL gets Secure cookies with the __Host- prefix (Path=/, no
+// Domain); http (local development) keeps the plain name (docs/security.md,
+// item 16).
+func TestSessionCookieSecureOnHTTPS(t *testing.T) {
+	a := newTestApp(t, func(c *Config) { c.BaseURL = "https://app.example.com" })
+	w := httptest.NewRecorder()
+	if err := a.client.SignIn(w, httptest.NewRequest("POST", "https://app.example.com/sign-in", nil), nil); err != nil {
+		t.Fatal(err)
+	}
+	set := w.Result().Cookies()
+	if len(set) != 1 || set[0].Name != "__Host-sesame_app123" || !set[0].Secure || set[0].Path != "/" ||
+		set[0].Domain != "" || !set[0].HttpOnly {
+		t.Fatalf("cookies on https: %+v", set)
+	}
+	// The whole sign-in works with it.
+	loc, _ := w.Result().Location()
+	cb := a.authorize(loc)
+	r := httptest.NewRequest("GET", cb.String(), nil)
+	r.AddCookie(set[0])
+	w = httptest.NewRecorder()
+	if _, err := a.client.HandleCallback(w, r); err != nil {
+		t.Fatal(err)
+	}
+	r = httptest.NewRequest("GET", "https://app.example.com/", nil)
+	for _, c := range w.Result().Cookies() {
+		if c.Name != "__Host-sesame_app123" || !c.Secure {
+			t.Errorf("callback cookie %+v", c)
+		}
+		r.AddCookie(c)
+	}
+	if x, _ := a.client.GetContext(nil, r); !x.IsAuthenticated {
+		t.Error("not signed in with the __Host- cookie")
+	}
+
+	// http: the plain name and no Secure, so that http://localhost works.
+	a = newTestApp(t)
+	resp := a.noRedirect("POST", "/sign-in", nil)
+	set = resp.Cookies()
+	if len(set) != 1 || set[0].Name != "sesame_app123" || set[0].Secure {
+		t.Fatalf("cookies on http: %+v", set)
 	}
 }

@@ -62,8 +62,8 @@ func (c *Client) SignIn(w http.ResponseWriter, r *http.Request, opts *SignInOpti
 		CodeVerifier: oauth2.GenerateVerifier(),
 		State:        randomString(32),
 	}
-	if isLocalPath(opts.ReturnTo) {
-		si.PostRedirectURI = opts.ReturnTo
+	if p, ok := localRedirect(opts.ReturnTo); ok {
+		si.PostRedirectURI = p
 	}
 	authURL := c.authCodeURL(d, si, opts)
 	if err := c.saveSession(ctx, w, r, &sessionData{SignIn: si}); err != nil {
@@ -121,8 +121,11 @@ func (c *Client) authCodeURL(d *discovered, si *signInSession, opts *SignInOptio
 }
 
 // HandleCallback finishes a sign-in at the redirect URI. It checks the
-// callback parameters against the stored sign-in (an error parameter becomes
-// an *OAuthError; a wrong or missing state is ErrStateMismatch), exchanges the
+// callback parameters against the stored sign-in (a wrong or missing state is
+// ErrStateMismatch and leaves the pending sign-in as it was; an iss parameter
+// other than the issuer, or none when discovery advertises
+// authorization_response_iss_parameter_supported, is ErrIssuerMismatch; then
+// an error parameter becomes an *OAuthError and ends the sign-in), exchanges the
 // code with the PKCE verifier, verifies the ID token (signature against the
 // JWKS, issuer, audience, expiry; failures wrap ErrInvalidIDToken) and stores
 // the tokens in the session. It returns the local path the sign-in asked to
@@ -139,6 +142,23 @@ func (c *Client) HandleCallback(w http.ResponseWriter, r *http.Request) (returnT
 		return "", ErrNoSignInSession
 	}
 	q := r.URL.Query()
+	// The state comes first: a callback without this browser's state (a link
+	// from another site) changes nothing, not even a pending sign-in
+	// (docs/security.md, item 14).
+	state := q.Get("state")
+	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(si.State)) != 1 {
+		return "", ErrStateMismatch
+	}
+	d, err := c.discovery(ctx)
+	if err != nil {
+		return "", err
+	}
+	// RFC 9207: when the server says it sends iss, a response without it is
+	// refused like one from another issuer (docs/security.md, item 15).
+	iss, hasIss := q["iss"]
+	if hasIss && (len(iss) != 1 || iss[0] != c.issuer) || !hasIss && d.issParameter {
+		return "", ErrIssuerMismatch
+	}
 	if e := q.Get("error"); e != "" {
 		// The sign-in is over; forget it so that a retry starts cleanly.
 		sess.SignIn = nil
@@ -147,20 +167,9 @@ func (c *Client) HandleCallback(w http.ResponseWriter, r *http.Request) (returnT
 		}
 		return "", &OAuthError{Code: e, Description: q.Get("error_description"), URI: q.Get("error_uri")}
 	}
-	state := q.Get("state")
-	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(si.State)) != 1 {
-		return "", ErrStateMismatch
-	}
 	code := q.Get("code")
 	if code == "" {
 		return "", ErrMissingCode
-	}
-	if iss := q.Get("iss"); iss != "" && iss != c.issuer {
-		return "", ErrIssuerMismatch
-	}
-	d, err := c.discovery(ctx)
-	if err != nil {
-		return "", err
 	}
 	cfg := d.oauth
 	cfg.RedirectURL = si.RedirectURI
@@ -183,8 +192,8 @@ func (c *Client) HandleCallback(w http.ResponseWriter, r *http.Request) (returnT
 	if err := c.saveSession(ctx, w, r, next); err != nil {
 		return "", err
 	}
-	if si.PostRedirectURI != "" {
-		return si.PostRedirectURI, nil
+	if p, ok := localRedirect(si.PostRedirectURI); ok {
+		return p, nil
 	}
 	return c.cfg.PostSignInRedirect, nil
 }

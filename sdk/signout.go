@@ -1,6 +1,7 @@
 package sesame
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -31,8 +32,8 @@ func (c *Client) SignOut(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if sess.RefreshToken != "" {
-		if err := c.revoke(ctx, d, sess.RefreshToken); err != nil {
+	if rt := cmp.Or(sess.RefreshToken, sess.expiredToken); rt != "" {
+		if err := c.revoke(ctx, d, rt); err != nil {
 			c.logger.WarnContext(ctx, "sesame: refresh token revocation failed", "err", err)
 		}
 	}
