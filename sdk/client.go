@@ -94,7 +94,7 @@ func New(cfg Config) (*Client, error) {
 	if c.store == nil {
 		// On https the cookie is Secure and __Host- (no Domain, Path=/), so
 		// neither plain http nor a sibling subdomain can set or read it
-		// (docs/security.md, item 16).
+		// (docs/security.md, item 8.16).
 		name, secure := CookieName(cfg.AppID), cfg.CookieSecure
 		if strings.HasPrefix(strings.ToLower(cfg.BaseURL), "https:") {
 			name, secure = "__Host-"+name, true

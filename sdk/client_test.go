@@ -592,7 +592,7 @@ func TestErrorBodyParsing(t *testing.T) {
 
 // TestPostSignInRedirectStaysLocal runs hostile return_to values through the
 // sign-in, the provider and the callback, and checks where the callback sends
-// the browser (docs/security.md, item 13).
+// the browser (docs/security.md, item 8.13).
 func TestPostSignInRedirectStaysLocal(t *testing.T) {
 	a := newTestApp(t)
 	hostile := []string{
@@ -638,7 +638,7 @@ func TestPostSignInRedirectStaysLocal(t *testing.T) {
 
 // TestCrossSiteErrorCallbackKeepsSignIn: an error callback without the
 // sign-in's state (a link from another site) must not cancel the pending
-// sign-in (docs/security.md, item 14).
+// sign-in (docs/security.md, item 8.14).
 func TestCrossSiteErrorCallbackKeepsSignIn(t *testing.T) {
 	a := newTestApp(t)
 	cb := a.authorize(a.startSignIn())
@@ -727,7 +727,7 @@ func TestCallbackIssuerParameter(t *testing.T) {
 
 // TestRefreshedIDTokenForAnotherUser: a refreshed ID token must name the same
 // issuer and subject as the one from the sign-in (OpenID Connect Core 12.2);
-// otherwise the session ends (docs/security.md, item 17).
+// otherwise the session ends (docs/security.md, item 8.17).
 func TestRefreshedIDTokenForAnotherUser(t *testing.T) {
 	a := newTestApp(t)
 	a.signIn()

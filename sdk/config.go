@@ -179,7 +179,7 @@ func checkHTTPURL(field, s string) error {
 }
 
 // localRedirect returns s as a same-origin redirect target, or false when s
-// is not a plain local path (docs/security.md, item 13). It refuses
+// is not a plain local path (docs/security.md, item 8.13). It refuses
 // backslashes and control characters, raw or percent-encoded (browsers read
 // "/\host" as "//host" and drop tabs and newlines), anything with a scheme,
 // host or user, and paths that do not start with exactly one slash after

@@ -161,7 +161,7 @@ func (x *Context) token(ctx context.Context, resource, orgID string) (string, er
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if errors.Is(err, ErrIDTokenMismatch) {
-		// Someone else's tokens: sign this browser out (docs/security.md, item 17).
+		// Someone else's tokens: sign this browser out (docs/security.md, item 8.17).
 		x.sess, x.IsAuthenticated, x.Claims = &sessionData{}, false, Claims{}
 		if x.w != nil {
 			if derr := c.store.Delete(ctx, x.w, x.r); derr != nil {

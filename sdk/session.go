@@ -294,7 +294,7 @@ type sessionData struct {
 	AccessTokens map[string]storedToken `json:"accessToken,omitempty"`
 	SignIn       *signInSession         `json:"signInSession,omitempty"`
 	// IssuedAt (when the session was first written) and LastSeen (its last
-	// write), in Unix seconds, bound its life (docs/security.md, item 16).
+	// write), in Unix seconds, bound its life (docs/security.md, item 8.16).
 	IssuedAt int64 `json:"issuedAt,omitempty"`
 	LastSeen int64 `json:"lastSeen,omitempty"`
 

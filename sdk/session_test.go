@@ -255,7 +255,7 @@ func (a *testApp) homeClears() (auth, cleared bool) {
 }
 
 // The cookie session ends SessionLifetime after sign-in however active it is
-// (docs/security.md, item 16).
+// (docs/security.md, item 8.16).
 func TestSessionAbsoluteLifetime(t *testing.T) {
 	a := newTestApp(t)
 	a.signIn()
@@ -287,7 +287,7 @@ func TestSessionAbsoluteLifetime(t *testing.T) {
 }
 
 // The cookie session ends after SessionIdleTimeout without use, and a cookie
-// copied earlier ends with it (docs/security.md, item 16).
+// copied earlier ends with it (docs/security.md, item 8.16).
 func TestSessionIdleTimeout(t *testing.T) {
 	a := newTestApp(t, func(c *Config) { c.SessionIdleTimeout = 2 * time.Hour })
 	a.signIn()
@@ -316,7 +316,7 @@ func TestSessionIdleTimeout(t *testing.T) {
 // The issue time is inside the authenticated encryption: flipping the
 // ciphertext bits under it (AES-GCM is a stream cipher) does not move it, and
 // a session written without one, or with one in the future, is refused
-// (docs/security.md, item 16).
+// (docs/security.md, item 8.16).
 func TestSessionIssueTimeTampered(t *testing.T) {
 	a := newTestApp(t)
 	a.signIn()

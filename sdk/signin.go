@@ -144,7 +144,7 @@ func (c *Client) HandleCallback(w http.ResponseWriter, r *http.Request) (returnT
 	q := r.URL.Query()
 	// The state comes first: a callback without this browser's state (a link
 	// from another site) changes nothing, not even a pending sign-in
-	// (docs/security.md, item 14).
+	// (docs/security.md, item 8.14).
 	state := q.Get("state")
 	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(si.State)) != 1 {
 		return "", ErrStateMismatch
@@ -154,7 +154,7 @@ func (c *Client) HandleCallback(w http.ResponseWriter, r *http.Request) (returnT
 		return "", err
 	}
 	// RFC 9207: when the server says it sends iss, a response without it is
-	// refused like one from another issuer (docs/security.md, item 15).
+	// refused like one from another issuer (docs/security.md, item 8.15).
 	iss, hasIss := q["iss"]
 	if hasIss && (len(iss) != 1 || iss[0] != c.issuer) || !hasIss && d.issParameter {
 		return "", ErrIssuerMismatch

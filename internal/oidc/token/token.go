@@ -374,7 +374,7 @@ func (h *Handler) clientCredentials(ctx context.Context, c store.Client, form ur
 	}
 	resource, ttl := res.Indicator, res.AccessTokenTTL
 	// The app reaches only what its roles permit (docs/security.md, items
-	// 8.1 and TL-17): a leaked M2M secret must not open every API.
+	// 8.1 and catalogue TL-17): a leaked M2M secret must not open every API.
 	var permitted []string
 	if resource != "" {
 		held, err := h.P.Store.ClientPermissions(ctx, c.ID)
