@@ -99,7 +99,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	// Every endpoint family, in one list.
 	for _, h := range []httpx.Mounter{
 		&discovery.Handler{P: p},
-		&authorize.Handler{P: p, Sessions: sessions, UI: renderer, Responder: responder, RegisterPath: registerPath(cfg), RequirePKCE: cfg.RequirePKCE},
+		&authorize.Handler{P: p, Sessions: sessions, UI: renderer, Responder: responder, RegisterPath: registerPath(cfg), RequirePKCE: cfg.RequirePKCE,
+			IP: httpx.ClientIP{Trusted: proxies}},
 		&token.Handler{P: p},
 		&userinfo.Handler{P: p},
 		&endsession.Handler{P: p, Sessions: sessions, UI: renderer, CSRF: csrf, Origin: origin},

@@ -161,7 +161,17 @@ func TestDatabaseFaults(t *testing.T) {
 	// checked and no session starts.
 	fresh := e.browser(t)
 	fs.set("ReserveAttempt")
-	resp = fresh.login(t, fresh.get(t, e.authURL(id, r, nil)), "faye", "password-faye")
+	// A new pending request cannot be counted against the address's limit
+	// either: 503, nothing stored.
+	resp = fresh.get(t, e.authURL(id, r, nil))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("authorization with the throttle store failing: %d, want 503", resp.StatusCode)
+	}
+	fs.set()
+	signIn := fresh.get(t, e.authURL(id, r, nil))
+	fs.set("ReserveAttempt")
+	resp = fresh.login(t, signIn, "faye", "password-faye")
 	body2, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(string(body2), "Incorrect") {
@@ -173,8 +183,9 @@ func TestDatabaseFaults(t *testing.T) {
 	}
 	// A wrong password that cannot be counted against the network's limit
 	// is refused with 503, not passed over uncounted.
+	signIn = fresh.get(t, e.authURL(id, r, nil))
 	fs.set("ReserveAttempt ip")
-	resp = fresh.login(t, fresh.get(t, e.authURL(id, r, nil)), "faye", "wrong password")
+	resp = fresh.login(t, signIn, "faye", "wrong password")
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("uncountable failed sign-in: %d, want 503", resp.StatusCode)

@@ -177,53 +177,59 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	t := h.throttle()
 	now := h.P.Time()
 	ipKey := "ip:" + h.IP.Of(r)
-	// The per-IP limit counts failures only, so a busy office behind one
-	// NAT is not locked out by its own successful sign-ins.
-	if ok, retry, err := h.P.Store.CheckAttempts(ctx, ipKey, t.IPLimit, t.Window, now); err != nil {
+	// Reserve the per-IP slot before hashing too: checking the count and
+	// recording the failure afterwards let N concurrent guesses from one
+	// address all reach the password check (docs/security.md, item 8.N).
+	// An attempt that is not a failed password check gives its slot back
+	// (releaseIP), so successful sign-ins do not use up a shared address's
+	// budget; a reset instead would let anyone holding one valid account
+	// wipe the failures of an attacker behind the same address.
+	if ok, retry, err := h.P.Store.ReserveAttempt(ctx, ipKey, t.IPLimit, t.Window, now); err != nil {
 		h.failure(w, r, err)
 		return
 	} else if !ok {
 		h.tooMany(w, r, ar, c, ident, retry, now, "Too many sign-in attempts from your network.")
 		return
 	}
+	releaseIP := func() {
+		if err := h.P.Store.ReleaseAttempt(ctx, ipKey, t.Window, now); err != nil {
+			// The slot stays counted: the limit errs on the closed side.
+			h.P.Log.WarnContext(ctx, "cannot release sign-in attempt", "err", err)
+		}
+	}
 	user, err := h.P.Store.GetUserByLogin(ctx, ident)
 	key := "login:" + ident
 	if err == nil {
 		key = "user:" + user.ID
 	} else if !errors.Is(err, store.ErrNotFound) {
+		releaseIP()
 		h.failure(w, r, err)
 		return
 	}
 	// Reserve before hashing: of N concurrent guesses at most UserLimit
 	// reach the password check (catalogue UI-06).
 	if ok, retry, err := h.P.Store.ReserveAttempt(ctx, key, t.UserLimit, t.Window, now); err != nil {
+		releaseIP()
 		h.failure(w, r, err)
 		return
 	} else if !ok {
+		releaseIP() // no password was checked
 		h.tooMany(w, r, ar, c, ident, retry, now, "Too many failed sign-in attempts for this account.")
 		return
 	}
-	failed := func() {
-		// An uncounted failure would let guesses past the per-IP limit
-		// while the database misbehaves: fail closed.
-		if _, _, err := h.P.Store.ReserveAttempt(ctx, ipKey, t.IPLimit, t.Window, now); err != nil {
-			h.failure(w, r, err)
-			return
-		}
-		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
-	}
 	if user.ID == "" {
 		password.VerifyDummy(ctx, pw)
-		failed()
+		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
 		return
 	}
 	if err := password.Verify(ctx, pw, user.PasswordHash); err != nil {
 		if !errors.Is(err, password.ErrMismatch) {
 			h.P.Log.ErrorContext(ctx, "password verification failed", "user", user.ID, "err", err)
 		}
-		failed()
+		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
 		return
 	}
+	releaseIP() // the right password is not a failure
 	if user.Suspended {
 		h.renderSignIn(w, r, http.StatusForbidden, ar, c, ident, "This account is suspended. Contact the administrator.")
 		return
@@ -341,13 +347,37 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		h.renderRegister(w, r, http.StatusTooManyRequests, ar, c, username, email, "Too many accounts created from your network. Try again later.")
 		return
 	}
+	// Usernames are public (the page says so), so a taken one is named.
+	// Whether an email address has an account is not told: an existing
+	// address gets the same refusal as any other clash found only when the
+	// row is written (docs/security.md, item 8.N). Until addresses are
+	// verified by mail, a fresh address still differs in that it creates
+	// the account and signs in.
+	if _, err := h.P.Store.GetUserByLogin(ctx, username); err == nil {
+		bad(msgUsernameTaken)
+		return
+	} else if !errors.Is(err, store.ErrNotFound) {
+		h.failure(w, r, err)
+		return
+	}
+	if email != "" {
+		if _, err := h.P.Store.GetUserByLogin(ctx, email); err == nil {
+			bad(msgCannotRegister)
+			return
+		} else if !errors.Is(err, store.ErrNotFound) {
+			h.failure(w, r, err)
+			return
+		}
+	}
 	u, err := NewUser(ctx, username, email, pw, h.PasswordParams, h.P.Time())
 	if err != nil {
 		bad(err.Error())
 		return
 	}
 	if err := h.P.Store.CreateUser(ctx, u); errors.Is(err, store.ErrAlreadyExists) {
-		bad("That username or email is already registered. Sign in instead.")
+		// Taken meanwhile by a concurrent registration: which of the two
+		// identifiers clashed is not known here, and must not be told.
+		bad(msgCannotRegister)
 		return
 	} else if err != nil {
 		h.failure(w, r, err)
@@ -355,6 +385,12 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	}
 	h.complete(w, r, ar, u)
 }
+
+// Registration refusals.
+const (
+	msgUsernameTaken  = "That username is taken. Choose another one."
+	msgCannotRegister = "We could not create an account with these details."
+)
 
 // NewUser builds a user row with a fresh id and hashed password. Username
 // and email must already be canonical and valid.

@@ -15,7 +15,10 @@ type ClientIP struct {
 	Trusted []netip.Prefix
 }
 
-// Of returns the client address of r.
+// Of returns the throttle key of r's client: its IPv4 address (an
+// IPv4-mapped IPv6 address counts as the IPv4 one), or the /64 prefix of
+// its IPv6 address, since one subscriber is routinely given a whole /64
+// and could otherwise take a fresh key per request.
 func (c ClientIP) Of(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -26,7 +29,7 @@ func (c ClientIP) Of(r *http.Request) string {
 		return host
 	}
 	if !c.trusted(peer) {
-		return peer.String()
+		return key(peer)
 	}
 	// Walk X-Forwarded-For from the right, skipping trusted proxies.
 	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
@@ -36,10 +39,19 @@ func (c ClientIP) Of(r *http.Request) string {
 			break
 		}
 		if !c.trusted(a) {
-			return a.String()
+			return key(a)
 		}
 	}
-	return peer.String()
+	return key(peer)
+}
+
+func key(a netip.Addr) string {
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }
 
 func (c ClientIP) trusted(a netip.Addr) bool {

@@ -82,6 +82,50 @@ func TestClientIP(t *testing.T) {
 	}
 }
 
+// TestClientIPv6Prefix: IPv6 clients are keyed by their /64 (one
+// subscriber's allocation), IPv4 and IPv4-mapped clients by address.
+func TestClientIPv6Prefix(t *testing.T) {
+	of := func(c ClientIP, remote, xff string) string {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = remote
+		if xff != "" {
+			r.Header.Set("X-Forwarded-For", xff)
+		}
+		return c.Of(r)
+	}
+	direct := ClientIP{}
+	a := of(direct, "[2001:db8:1:2::1]:443", "")
+	b := of(direct, "[2001:db8:1:2:ffff:ffff:ffff:ffff]:443", "")
+	other := of(direct, "[2001:db8:1:3::1]:443", "")
+	if a != b {
+		t.Errorf("two addresses in one /64 keyed apart: %q, %q", a, b)
+	}
+	if a == other {
+		t.Errorf("addresses in different /64s share the key %q", a)
+	}
+	if a != "2001:db8:1:2::/64" {
+		t.Errorf("IPv6 key = %q, want 2001:db8:1:2::/64", a)
+	}
+	if got := of(direct, "[fe80::1%eth0]:443", ""); got != "fe80::/64" {
+		t.Errorf("zoned address key = %q", got)
+	}
+	if x, y := of(direct, "198.51.100.7:1", ""), of(direct, "198.51.100.8:1", ""); x == y || x != "198.51.100.7" {
+		t.Errorf("IPv4 keys %q, %q: want one per address", x, y)
+	}
+	if got := of(direct, "[::ffff:198.51.100.7]:1", ""); got != "198.51.100.7" {
+		t.Errorf("IPv4-mapped key = %q, want the IPv4 address", got)
+	}
+	proxy := ClientIP{Trusted: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+	x := of(proxy, "10.0.0.1:1", "2001:db8:9:9::5")
+	y := of(proxy, "10.0.0.1:1", "2001:db8:9:9:1:2:3:4, 10.0.0.2")
+	if x != y || x != "2001:db8:9:9::/64" {
+		t.Errorf("forwarded IPv6 clients in one /64: %q, %q", x, y)
+	}
+	if got := of(proxy, "10.0.0.1:1", "::ffff:203.0.113.9"); got != "203.0.113.9" {
+		t.Errorf("forwarded IPv4-mapped key = %q", got)
+	}
+}
+
 func TestCSRF(t *testing.T) {
 	c := &CSRF{Key: []byte("k")}
 	rec := httptest.NewRecorder()

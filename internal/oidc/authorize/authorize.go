@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -27,11 +29,33 @@ const (
 	ConsentPath = "/consent"
 )
 
-// Limits on individual authorization parameters.
+// Limits on individual authorization parameters. Every pending request
+// is stored for provider.AuthRequestTTL before anyone has signed in, so
+// each stored field is bounded (docs/security.md, item 8.N). Worst case,
+// one auth_requests row holds what the client controls, at most
+// 43 (id) + 4096 (state) + 1024 (nonce) + 128 (code_challenge) + 4 (method)
+// + 9 (response_mode) + 27 (prompt: each of its 4 values once) + 256
+// (login_hint) + 64 (ui_locales) bytes plus a few integers: about 5.7 KB;
+// plus what the administrator registered and the request can only pick
+// from: client_id, one registered redirect URI (at most
+// redirecturi.MaxLength), scopes (the known OpenID scopes and the scopes of
+// the requested resources, each once) and at most 20 registered resource
+// indicators. With at most pendingLimit new requests per client address
+// per pendingWindow, one address holds at most 1,800 live rows (about
+// 10 MB) at a time.
 const (
 	maxState     = 4096
 	maxNonce     = 1024
 	maxLoginHint = 256
+	maxUILocales = 64
+)
+
+// New pending requests per client address (an IPv6 /64) per window: far
+// above what people signing in behind one address start, far below what
+// would fill the database.
+const (
+	pendingLimit  = 300
+	pendingWindow = 10 * time.Minute
 )
 
 // Handler serves /oidc/auth.
@@ -46,6 +70,8 @@ type Handler struct {
 	// RequirePKCE demands PKCE of confidential clients too (RFC 9700
 	// §2.1.1); public clients always need it.
 	RequirePKCE bool
+	// IP keys the limit on new pending requests per client address.
+	IP httpx.ClientIP
 }
 
 // Mount registers the routes.
@@ -185,11 +211,14 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	prompt := strings.Fields(q.Get("prompt"))
-	for _, p := range prompt {
+	var prompt []string // each value once, so the stored list stays short
+	for _, p := range strings.Fields(q.Get("prompt")) {
 		if p != "none" && p != "login" && p != "consent" && p != "select_account" {
 			fail(oauth2err.InvalidRequest, "unsupported prompt value")
 			return
+		}
+		if !slices.Contains(prompt, p) {
+			prompt = append(prompt, p)
 		}
 	}
 	if slices.Contains(prompt, "none") && len(prompt) > 1 {
@@ -227,7 +256,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		ID: provider.NewToken(), ClientID: c.ID, RedirectURI: redirectURI, Scopes: scopes, Permissions: perms, Resources: resources,
 		State: t.State, Nonce: nonce, CodeChallenge: challenge, CodeChallengeMethod: method,
 		ResponseMode: t.ResponseMode, Prompt: prompt, MaxAge: maxAge, LoginHint: loginHint,
-		UILocales: q.Get("ui_locales"), CreatedAt: now, ExpiresAt: now.Add(provider.AuthRequestTTL),
+		UILocales: capLocales(q.Get("ui_locales")), CreatedAt: now, ExpiresAt: now.Add(provider.AuthRequestTTL),
 	}
 	sess, user, ok, err := h.Sessions.Current(ctx, r)
 	if err != nil {
@@ -315,6 +344,12 @@ func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, c store.Client
 	promptNone := slices.Contains(ar.Prompt, "none")
 	interact := func(path string) {
 		if !stored {
+			// Only requests that need the user store a row; one answered
+			// at once from the SSO session (or with an error) stores
+			// nothing and is not counted.
+			if !h.reservePending(w, r) {
+				return
+			}
 			if err := h.P.Store.CreateAuthRequest(ctx, ar); err != nil {
 				h.storeFailure(w, r, err)
 				return
@@ -450,3 +485,44 @@ func validPKCE(s string) bool {
 
 // ValidVerifier is validPKCE for code_verifier (same grammar).
 func ValidVerifier(s string) bool { return validPKCE(s) }
+
+// reservePending takes one slot of the client address's budget of new
+// pending requests. Over the limit it answers with a page, not a redirect
+// to the app: the limit is about this browser's network, not the app, and
+// an app that restarts sign-in on every error would loop back here at
+// once. On failure it has answered already.
+func (h *Handler) reservePending(w http.ResponseWriter, r *http.Request) bool {
+	now := h.P.Time()
+	ok, retry, err := h.P.Store.ReserveAttempt(r.Context(), "auth-ip:"+h.IP.Of(r), pendingLimit, pendingWindow, now)
+	if err != nil {
+		h.storeFailure(w, r, err)
+		return false
+	}
+	if !ok {
+		wait := max(1, int(math.Ceil(retry.Sub(now).Seconds())))
+		w.Header().Set("Retry-After", strconv.Itoa(wait))
+		h.page(w, r, http.StatusTooManyRequests, "Too many sign-ins",
+			fmt.Sprintf("Too many sign-ins were started from your network. Wait %d minute%s, then go back to the app and try again.",
+				(wait+59)/60, map[bool]string{true: "", false: "s"}[wait <= 60]), "")
+		return false
+	}
+	return true
+}
+
+// capLocales keeps ui_locales (only a hint, RFC 6749 has no error for it)
+// to maxUILocales bytes, dropping whole trailing tags.
+func capLocales(s string) string {
+	tags := strings.Fields(s)
+	out := ""
+	for _, t := range tags {
+		next := t
+		if out != "" {
+			next = out + " " + t
+		}
+		if len(next) > maxUILocales {
+			break
+		}
+		out = next
+	}
+	return out
+}

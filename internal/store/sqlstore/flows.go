@@ -544,6 +544,13 @@ func (s *Store) CheckAttempts(ctx context.Context, key string, limit int, window
 	return false, fromNS(wend), nil
 }
 
+// ReleaseAttempt implements store.Throttle with one conditional UPDATE.
+func (s *Store) ReleaseAttempt(ctx context.Context, key string, window time.Duration, now time.Time) error {
+	_, start := throttleWindow(now, window)
+	_, err := s.exec(ctx, `UPDATE throttle SET count = count - 1 WHERE key = $1 AND window_start = $2 AND count > 0`, key, start)
+	return err
+}
+
 // ResetAttempts is idempotent.
 func (s *Store) ResetAttempts(ctx context.Context, key string) error {
 	_, err := s.exec(ctx, `DELETE FROM throttle WHERE key = $1`, key)

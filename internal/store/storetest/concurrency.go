@@ -211,6 +211,34 @@ func testConcurrentReserve(t *testing.T, s store.Store) {
 	}
 }
 
+// testConcurrentRelease: many concurrent releases of a full window give
+// back exactly the slots taken, never more (the count stops at zero).
+func testConcurrentRelease(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const N, limit = 30, 5
+	at := now()
+	for range limit {
+		if ok, _, err := s.ReserveAttempt(ctx, "ip:x", limit, time.Hour, at); err != nil || !ok {
+			t.Fatalf("ReserveAttempt under the limit: %v, %v", ok, err)
+		}
+	}
+	errs := race(t, N, func(int) error { return s.ReleaseAttempt(ctx, "ip:x", time.Hour, at) })
+	if ok, _ := tally(t, errs, errors.New("none")); ok != N {
+		t.Fatalf("%d of %d ReleaseAttempt calls returned without error", ok, N)
+	}
+	granted := 0
+	for range 2 * limit {
+		ok, _, err := s.ReserveAttempt(ctx, "ip:x", limit, time.Hour, at)
+		noErr(t, "ReserveAttempt", err)
+		if ok {
+			granted++
+		}
+	}
+	if granted != limit {
+		t.Fatalf("after %d concurrent releases of %d slots, %d slots granted, want %d", N, limit, granted, limit)
+	}
+}
+
 func testConcurrentUpdateUser(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	noErr(t, "CreateUser", s.CreateUser(ctx, store.User{ID: "u", Username: "counter", CreatedAt: now()}))

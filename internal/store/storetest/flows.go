@@ -679,6 +679,51 @@ func testThrottle(t *testing.T, s store.Store) {
 		t.Fatal("attempt refused after ResetAttempts")
 	}
 	noErr(t, "ResetAttempts missing key", s.ResetAttempts(ctx, "nobody"))
+	testReleaseAttempt(t, s)
+}
+
+// testReleaseAttempt: a released slot can be taken again in its window,
+// is never credited to a later window, and a count never goes below zero.
+func testReleaseAttempt(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const window = time.Minute
+	base := time.Unix(1_800_000_000, 0).Truncate(window)
+	reserve := func(at time.Time) bool {
+		t.Helper()
+		ok, _, err := s.ReserveAttempt(ctx, "ip:rel", 2, window, at)
+		noErr(t, "ReserveAttempt", err)
+		return ok
+	}
+	if !reserve(base) || !reserve(base.Add(time.Second)) || reserve(base.Add(2*time.Second)) {
+		t.Fatal("limit 2 not enforced before any release")
+	}
+	noErr(t, "ReleaseAttempt", s.ReleaseAttempt(ctx, "ip:rel", window, base.Add(3*time.Second)))
+	if !reserve(base.Add(4 * time.Second)) {
+		t.Fatal("slot not given back by ReleaseAttempt")
+	}
+	if reserve(base.Add(5 * time.Second)) {
+		t.Fatal("ReleaseAttempt gave back more than one slot")
+	}
+	// A slot taken in the previous window is not credited to this one.
+	next := base.Add(window)
+	if !reserve(next) || !reserve(next) {
+		t.Fatal("new window refused")
+	}
+	noErr(t, "ReleaseAttempt of an earlier window", s.ReleaseAttempt(ctx, "ip:rel", window, base.Add(6*time.Second)))
+	if reserve(next) {
+		t.Fatal("a release from the previous window raised this window's budget")
+	}
+	// Never below zero: extra releases do not bank slots.
+	for range 5 {
+		noErr(t, "ReleaseAttempt", s.ReleaseAttempt(ctx, "ip:rel", window, next))
+	}
+	if !reserve(next) || !reserve(next) || reserve(next) {
+		t.Fatal("releases below zero banked extra slots")
+	}
+	noErr(t, "ReleaseAttempt missing key", s.ReleaseAttempt(ctx, "nobody", window, next))
+	if ok, _, err := s.CheckAttempts(ctx, "nobody", 1, window, next); err != nil || !ok {
+		t.Fatalf("ReleaseAttempt created a row for a missing key: %v, %v", ok, err)
+	}
 }
 
 func testGarbageCollect(t *testing.T, s store.Store) {

@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		t.Run("RotateRefresh20", func(t *testing.T) { testConcurrentRotate(t, newStore(t)) })
 		t.Run("RefreshNoRotation20", func(t *testing.T) { testConcurrentRefreshNoRotate(t, newStore(t)) })
 		t.Run("ReserveAttempt50", func(t *testing.T) { testConcurrentReserve(t, newStore(t)) })
+		t.Run("ReleaseAttempt30", func(t *testing.T) { testConcurrentRelease(t, newStore(t)) })
 		t.Run("UpdateUser20", func(t *testing.T) { testConcurrentUpdateUser(t, newStore(t)) })
 		t.Run("CreateFirstKey10", func(t *testing.T) { testConcurrentFirstKey(t, newStore(t)) })
 	})
