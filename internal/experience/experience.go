@@ -179,7 +179,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	ipKey := "ip:" + h.IP.Of(r)
 	// Reserve the per-IP slot before hashing too: checking the count and
 	// recording the failure afterwards let N concurrent guesses from one
-	// address all reach the password check (docs/security.md, item 8.N).
+	// address all reach the password check (docs/security.md, item 8.4).
 	// An attempt that is not a failed password check gives its slot back
 	// (releaseIP), so successful sign-ins do not use up a shared address's
 	// budget; a reset instead would let anyone holding one valid account
@@ -350,7 +350,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	// Usernames are public (the page says so), so a taken one is named.
 	// Whether an email address has an account is not told: an existing
 	// address gets the same refusal as any other clash found only when the
-	// row is written (docs/security.md, item 8.N). Until addresses are
+	// row is written (docs/security.md, item 8.9). Until addresses are
 	// verified by mail, a fresh address still differs in that it creates
 	// the account and signs in.
 	if _, err := h.P.Store.GetUserByLogin(ctx, username); err == nil {

@@ -31,16 +31,16 @@ const (
 
 // Limits on individual authorization parameters. Every pending request
 // is stored for provider.AuthRequestTTL before anyone has signed in, so
-// each stored field is bounded (docs/security.md, item 8.N). Worst case,
+// each stored field is bounded (docs/security.md, item 8.6). Worst case,
 // one auth_requests row holds what the client controls, at most
 // 43 (id) + 4096 (state) + 1024 (nonce) + 128 (code_challenge) + 4 (method)
 // + 9 (response_mode) + 27 (prompt: each of its 4 values once) + 256
 // (login_hint) + 64 (ui_locales) bytes plus a few integers: about 5.7 KB;
 // plus what the administrator registered and the request can only pick
 // from: client_id, one registered redirect URI (at most
-// redirecturi.MaxLength), scopes (the known OpenID scopes and the scopes of
-// the requested resources, each once) and at most 20 registered resource
-// indicators. With at most pendingLimit new requests per client address
+// redirecturi.MaxLength), scopes (the known OpenID scopes, each once),
+// permissions (scopes of the requested resources, each pair once) and at
+// most 20 registered resource indicators. With at most pendingLimit new requests per client address
 // per pendingWindow, one address holds at most 1,800 live rows (about
 // 10 MB) at a time.
 const (
