@@ -65,3 +65,78 @@ func TestLoopbackPortOnlyForNativeApps(t *testing.T) {
 		})
 	}
 }
+
+// TestLogoutHintMustMatchSession: an id_token_hint skips the confirmation
+// only when its sub (and sid, when it has one) are the browser's SSO
+// session's (OpenID Connect RP-Initiated Logout 1.0 §2). Another user's
+// token, or the same user's from another session, gets the confirmation
+// page and the session survives.
+func TestLogoutHintMustMatchSession(t *testing.T) {
+	e := newEnv(t)
+	r, bye := "https://app.example/cb", "https://app.example/bye"
+	id, secret := e.app(t, store.AppTraditional, []string{r}, []string{bye})
+	e.user(t, "olga", "password-olga")
+	e.user(t, "petr", "password-petr")
+	idToken := func(b *browser, user string) string {
+		t.Helper()
+		code, v, _ := e.flow(t, b, id, r, true, user, "password-"+user, nil)
+		st, body := e.exchange(t, id, secret, code, v, r)
+		if st != 200 {
+			t.Fatalf("exchange: %d %v", st, body)
+		}
+		return body["id_token"].(string)
+	}
+	victim := e.browser(t)
+	own := idToken(victim, "olga")
+	others := idToken(e.browser(t), "petr")       // another user
+	otherSession := idToken(e.browser(t), "olga") // same user, another session (sid)
+	get := func(b *browser, q url.Values) *http.Response {
+		t.Helper()
+		stop := *b.c
+		stop.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		resp, err := stop.Get(e.Issuer + "/session/end?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	signedIn := func(b *browser) bool {
+		t.Helper()
+		return callback(t, b.get(t, e.authURL(id, r, url.Values{"prompt": {"none"}})), r).Query().Get("code") != ""
+	}
+	for name, q := range map[string]url.Values{
+		"another user's hint, with return address":    {"id_token_hint": {others}, "post_logout_redirect_uri": {bye}, "state": {"s"}},
+		"another user's hint, no return address":      {"id_token_hint": {others}},
+		"another session's hint, with return address": {"id_token_hint": {otherSession}, "post_logout_redirect_uri": {bye}},
+		"another session's hint, no return address":   {"id_token_hint": {otherSession}},
+	} {
+		resp := get(victim, q)
+		_, action, csrf := page(t, resp)
+		if resp.StatusCode != 200 || resp.Header.Get("Location") != "" || action != "/oidc/session/end/confirm" || csrf == "" {
+			t.Errorf("%s: %d %q action %q, want the confirmation page", name, resp.StatusCode, resp.Header.Get("Location"), action)
+		}
+		if !signedIn(victim) {
+			t.Fatalf("%s: the session ended without confirmation", name)
+		}
+	}
+	// The signed-in user's own hint: signed out and sent back at once.
+	resp := get(victim, url.Values{"id_token_hint": {own}, "post_logout_redirect_uri": {bye}, "state": {"s1"}})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != bye+"?state=s1" {
+		t.Fatalf("matching hint: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if signedIn(victim) {
+		t.Error("matching hint: still signed in")
+	}
+	// Logto's SDKs send client_id and the return address, no hint: still
+	// no click (logto-compat §6.1).
+	idToken(victim, "olga")
+	resp = get(victim, url.Values{"client_id": {id}, "post_logout_redirect_uri": {bye}})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != bye {
+		t.Fatalf("Logto-style sign-out: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if signedIn(victim) {
+		t.Error("Logto-style sign-out: still signed in")
+	}
+}
