@@ -6,7 +6,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sesameauth/sesame/internal/app"
+	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -138,5 +142,50 @@ func TestLogoutHintMustMatchSession(t *testing.T) {
 	}
 	if signedIn(victim) {
 		t.Error("Logto-style sign-out: still signed in")
+	}
+}
+
+// TestRefreshTokenOfExpiredGrant: a confidential client's refresh token,
+// rotated late in the grant's life, outlives the grant; once the grant has
+// expired the token is refused at the token endpoint and inactive at
+// introspection (one rule: store.RefreshToken.Live).
+func TestRefreshTokenOfExpiredGrant(t *testing.T) {
+	clock := &fakeClock{t: time.Now()}
+	e := newEnv(t, func(_ *config.Config, o *app.Options) { o.Now = clock.Now })
+	r := "https://app.example/cb"
+	id, secret := e.app(t, store.AppTraditional, []string{r}, nil)
+	e.user(t, "rita", "password-rita")
+	code, v, _ := e.flow(t, e.browser(t), id, r, true, "rita", "password-rita", nil)
+	st, body := e.exchange(t, id, secret, code, v, r)
+	if st != 200 {
+		t.Fatalf("exchange: %d %v", st, body)
+	}
+	rt := body["refresh_token"].(string)
+	introspect := func() map[string]any {
+		_, ib, _ := e.postForm(t, "/oidc/token/introspection", url.Values{"token": {rt}}, id, secret)
+		return ib
+	}
+	// Refresh every 10 days (past 70 % of the 14-day lifetime, so each
+	// refresh rotates to a fresh 14 days) until just before the grant ends.
+	step := 10 * 24 * time.Hour
+	for elapsed := step; elapsed+step <= provider.GrantTTL; elapsed += step {
+		clock.Advance(step)
+		st, body, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, id, secret)
+		if st != 200 || body["refresh_token"] == nil {
+			t.Fatalf("refresh after %v: %d %v", elapsed, st, body)
+		}
+		rt = body["refresh_token"].(string)
+	}
+	if ib := introspect(); ib["active"] != true {
+		t.Fatalf("live refresh token: %v", ib)
+	}
+	// Past the grant's lifetime, within the token's own.
+	clock.Advance(step + 24*time.Hour)
+	if ib := introspect(); ib["active"] != false || len(ib) != 1 {
+		t.Errorf("refresh token of an expired grant at introspection: %v, want {\"active\":false}", ib)
+	}
+	st, body, _ = e.postForm(t, "/oidc/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, id, secret)
+	if st != 400 || body["error"] != "invalid_grant" {
+		t.Errorf("refresh token of an expired grant at the token endpoint: %d %v", st, body)
 	}
 }
