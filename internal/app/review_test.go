@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -187,5 +188,37 @@ func TestRefreshTokenOfExpiredGrant(t *testing.T) {
 	st, body, _ = e.postForm(t, "/oidc/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, id, secret)
 	if st != 400 || body["error"] != "invalid_grant" {
 		t.Errorf("refresh token of an expired grant at the token endpoint: %d %v", st, body)
+	}
+}
+
+// TestHostileParameterNamesInErrors: a parameter name echoed in an error
+// description cannot add an auth-param to WWW-Authenticate, and stays inert
+// in the JSON body and on HTML error pages.
+func TestHostileParameterNamesInErrors(t *testing.T) {
+	e := newEnv(t)
+	name := `a", error="evil`
+	req, _ := http.NewRequest(http.MethodPost, e.Issuer+"/me", strings.NewReader(url.Values{name: {"1", "2"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	desc := "parameter " + name + " must not be provided more than once"
+	want := `Bearer realm="sesame", error="invalid_request", error_description="parameter a\", error=\"evil must not be provided more than once"`
+	if got := resp.Header.Values("WWW-Authenticate"); resp.StatusCode != 400 || len(got) != 1 || got[0] != want {
+		t.Errorf("%d WWW-Authenticate %q, want %q", resp.StatusCode, got, want)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(b, &body); err != nil || body["error"] != "invalid_request" || body["error_description"] != desc {
+		t.Errorf("body %s (%v)", b, err)
+	}
+	// The same kind of name on an HTML page is escaped.
+	id, _ := e.app(t, store.AppTraditional, []string{"https://app.example/cb"}, nil)
+	q := url.Values{"client_id": {id}, "redirect_uri": {"https://app.example/cb"}, "response_type": {"code"}, `<svg onload=alert(1)>`: {"1", "2"}}
+	r, page := noRedirectGet(t, e.Issuer+"/auth?"+q.Encode())
+	if r.StatusCode != 400 || strings.Contains(page, "<svg onload") || !strings.Contains(page, "&lt;svg onload=alert(1)&gt;") {
+		t.Errorf("HTML error page: %d %.2000s", r.StatusCode, page)
 	}
 }
