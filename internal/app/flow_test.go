@@ -206,7 +206,7 @@ func TestSSOAndLogout(t *testing.T) {
 func TestPromptLoginAndMaxAge(t *testing.T) {
 	e := newEnv(t)
 	r := "http://127.0.0.1/cb"
-	id, secret := e.app(t, store.AppTraditional, []string{r}, nil)
+	id, secret := e.app(t, store.AppNative, []string{r}, nil) // the any-port rule is for native apps
 	e.user(t, "dave", "password-dave")
 	b := e.browser(t)
 	authTime := func(code, v, redirect string) float64 {

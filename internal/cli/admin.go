@@ -504,11 +504,12 @@ func users(ctx context.Context, env Env, args []string) error {
 func usersCreate(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
 	var username, pw, email, name string
-	var asJSON, emailVerified bool
-	fs := newFlags(env, "users create", "users create --username U --password P [--email E [--email-verified]] [--name N] [--json]")
+	var asJSON, emailVerified, pwStdin bool
+	fs := newFlags(env, "users create", "users create --username U (--password P | --password-stdin) [--email E [--email-verified]] [--name N] [--json]")
 	cfg.StoreFlags(fs)
 	fs.StringVar(&username, "username", "", "username (required)")
-	fs.StringVar(&pw, "password", "", "password, at least 8 characters (required)")
+	fs.StringVar(&pw, "password", "", "password, at least 8 characters (this or --password-stdin is required; a command line is visible to other users)")
+	fs.BoolVar(&pwStdin, "password-stdin", false, "read the password from the first line of standard input")
 	fs.StringVar(&email, "email", "", "email address")
 	fs.BoolVar(&emailVerified, "email-verified", false, "vouch that the email address belongs to the user (email_verified: true); Sesame does not check it")
 	fs.StringVar(&name, "name", "", "display name")
@@ -518,6 +519,19 @@ func usersCreate(ctx context.Context, env Env, args []string) error {
 	}
 	if err := cfg.ValidateStore(); err != nil {
 		return usageError{err.Error()}
+	}
+	pwSet := false
+	fs.Visit(func(f *flag.Flag) { pwSet = pwSet || f.Name == "password" })
+	switch {
+	case pwSet && pwStdin:
+		return usagef("use --password or --password-stdin, not both")
+	case !pwSet && !pwStdin:
+		return usagef("--password or --password-stdin is required")
+	case pwStdin:
+		var err error
+		if pw, err = readPasswordStdin(env); err != nil {
+			return err
+		}
 	}
 	username = experience.Canonical(username)
 	if err := experience.ValidateUsername(username); err != nil {
@@ -559,6 +573,16 @@ func usersCreate(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "Created user %s (id %s)\n", u.Username, u.ID)
 	return nil
+}
+
+// readPasswordStdin reads a password, for --password-stdin, from the first
+// line of standard input (so it stays out of ps and shell history).
+func readPasswordStdin(env Env) (string, error) {
+	line, err := bufio.NewReader(env.stdin()).ReadString('\n')
+	if err != nil && line == "" {
+		return "", usagef("--password-stdin: no password on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 // userTarget parses "users <verb> ID|USERNAME|EMAIL", opens the store and
@@ -667,11 +691,11 @@ func usersUpdate(ctx context.Context, env Env, args []string) error {
 		return usagef("use --password or --password-stdin, not both")
 	}
 	if pwStdin {
-		line, err := bufio.NewReader(env.stdin()).ReadString('\n')
-		if err != nil && line == "" {
-			return usagef("--password-stdin: no password on standard input")
+		var err error
+		if pw, err = readPasswordStdin(env); err != nil {
+			return err
 		}
-		pw, set["password"] = strings.TrimRight(line, "\r\n"), true
+		set["password"] = true
 	}
 	if set["password"] {
 		if err := experience.ValidatePassword(pw); err != nil {

@@ -219,6 +219,14 @@ func (c *Config) MasterSecret() ([]byte, error) {
 		if len(s) < 32 {
 			return nil, fmt.Errorf("%s is too short", path)
 		}
+		// A copy or an older version may have left it readable by others.
+		if fi, err := os.Stat(path); err != nil {
+			return nil, err
+		} else if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(path, 0o600); err != nil {
+				return nil, err
+			}
+		}
 		return []byte(s), nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err

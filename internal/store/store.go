@@ -206,6 +206,13 @@ type Grant struct {
 	RevokedAt   time.Time // zero unless revoked
 }
 
+// Live reports whether the grant can still be used at now: not revoked and
+// not expired (a zero ExpiresAt never expires). UseRefreshToken and
+// introspection apply this one rule.
+func (g Grant) Live(now time.Time) bool {
+	return g.RevokedAt.IsZero() && (g.ExpiresAt.IsZero() || now.Before(g.ExpiresAt))
+}
+
 // AuthCode is an authorization code, keyed by the SHA-256 of the code.
 type AuthCode struct {
 	Hash                []byte
@@ -238,6 +245,14 @@ type RefreshToken struct {
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
 	ConsumedAt  time.Time // set when rotated away; presenting it again is a replay
+}
+
+// Live reports whether the token, issued under grant g, is usable at now:
+// unexpired (a zero ExpiresAt never expires), not rotated away, and its
+// grant live. It is the rule UseRefreshToken enforces, for readers such as
+// introspection.
+func (t RefreshToken) Live(g Grant, now time.Time) bool {
+	return (t.ExpiresAt.IsZero() || now.Before(t.ExpiresAt)) && t.ConsumedAt.IsZero() && g.ID == t.GrantID && g.Live(now)
 }
 
 // AccessToken records an issued access token (opaque tokens by SHA-256 of the

@@ -117,7 +117,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		h.page(w, r, http.StatusBadRequest, "This sign-in link is not valid", "The app did not say where to send you back after signing in.", "invalid_request: redirect_uri is missing")
 		return
 	}
-	if !redirecturi.Match(c.RedirectURIs, redirectURI) {
+	if !redirecturi.Match(c.RedirectURIs, redirectURI, c.Type == store.AppNative) {
 		h.page(w, r, http.StatusBadRequest, "This sign-in link is not valid",
 			"The address the app asked to return to is not registered for it, so Sesame will not send you there.",
 			"invalid_request: redirect_uri is not registered for this app")

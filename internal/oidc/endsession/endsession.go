@@ -48,17 +48,18 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	clientID := q.Get("client_id")
-	if hint := q.Get("id_token_hint"); hint != "" {
-		aud, err := h.hintAudience(ctx, hint)
+	var hint *idHint
+	if raw := q.Get("id_token_hint"); raw != "" {
+		hint, err = h.parseHint(ctx, raw)
 		if err != nil {
 			h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid", "The app's sign-out request carries an ID token Sesame did not issue.", "invalid_request: id_token_hint is invalid")
 			return
 		}
-		if clientID != "" && clientID != aud {
+		if clientID != "" && clientID != hint.aud {
 			h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid", "The sign-out request names two different apps.", "invalid_request: client_id does not match id_token_hint")
 			return
 		}
-		clientID = aud
+		clientID = hint.aud
 	}
 	var client *store.Client
 	if clientID != "" {
@@ -81,6 +82,20 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request) {
 				"invalid_request: post_logout_redirect_uri is not registered for this app")
 			return
 		}
+		if hint != nil {
+			// A hint must name the signed-in user (OpenID Connect
+			// RP-Initiated Logout 1.0 §2): an old ID token of someone else
+			// must not sign this browser out unasked.
+			ok, err := h.hintIsCurrent(ctx, r, hint)
+			if err != nil {
+				h.failure(w, r, err)
+				return
+			}
+			if !ok {
+				h.confirmPage(w, r)
+				return
+			}
+		}
 		if err := h.Sessions.End(ctx, w, r); err != nil {
 			h.failure(w, r, err)
 			return
@@ -97,15 +112,23 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, target, http.StatusSeeOther)
 		return
 	}
-	if client != nil && q.Get("id_token_hint") != "" {
-		// The app proved it holds the user's ID token and has nowhere
-		// registered to return to: sign out here.
-		if err := h.Sessions.End(ctx, w, r); err != nil {
+	if client != nil && hint != nil {
+		// The app proved it holds the signed-in user's ID token and has
+		// nowhere registered to return to: sign out here. Another user's
+		// token proves nothing about this session: ask below.
+		ok, err := h.hintIsCurrent(ctx, r, hint)
+		if err != nil {
 			h.failure(w, r, err)
 			return
 		}
-		h.signedOut(w, r)
-		return
+		if ok {
+			if err := h.Sessions.End(ctx, w, r); err != nil {
+				h.failure(w, r, err)
+				return
+			}
+			h.signedOut(w, r)
+			return
+		}
 	}
 	// Nothing proves the app asked (a client_id alone is public, and a
 	// top-level cross-site navigation carries the Lax session cookie): ask
@@ -123,8 +146,26 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request) {
 		h.signedOut(w, r)
 		return
 	}
-	h.UI.LogoutConfirm(w, http.StatusOK, ui.LogoutConfirmPage{Base: ui.Base{Title: "Sign out", Nonce: httpx.Nonce(ctx)},
+	h.confirmPage(w, r)
+}
+
+// confirmPage asks the user to confirm signing out (the form posts to
+// confirm with a CSRF token).
+func (h *Handler) confirmPage(w http.ResponseWriter, r *http.Request) {
+	h.UI.LogoutConfirm(w, http.StatusOK, ui.LogoutConfirmPage{Base: ui.Base{Title: "Sign out", Nonce: httpx.Nonce(r.Context())},
 		Action: "/oidc/session/end/confirm", CSRFToken: h.CSRF.Token(w, r)})
+}
+
+// hintIsCurrent reports whether the browser's SSO session is the one the
+// hint was issued in: the hint's sub is the session's user and, when the
+// hint carries a sid, it is the session's. With no live session there is
+// nothing to protect, so any valid hint will do.
+func (h *Handler) hintIsCurrent(ctx context.Context, r *http.Request, hint *idHint) (bool, error) {
+	s, _, ok, err := h.Sessions.Current(ctx, r)
+	if err != nil || !ok {
+		return err == nil, err
+	}
+	return hint.sub != "" && hint.sub == s.UserID && (hint.sid == "" || hint.sid == s.SID), nil
 }
 
 func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
@@ -156,29 +197,38 @@ func (h *Handler) failure(w http.ResponseWriter, r *http.Request, err error) {
 	h.page(w, r, e.Status, "Sign-out is unavailable", "Sesame could not sign you out right now. Please try again in a moment.", "")
 }
 
-// hintAudience verifies an id_token_hint we signed (expired is fine) and
-// returns the client it was issued to.
-func (h *Handler) hintAudience(ctx context.Context, hint string) (string, error) {
-	payload, err := h.P.Keys.Verify(ctx, hint)
+// idHint is what end-session uses of a verified id_token_hint.
+type idHint struct {
+	aud, sub, sid string
+}
+
+// parseHint verifies an id_token_hint we signed (expired is fine) and
+// returns the client it was issued to, its subject and its session id.
+func (h *Handler) parseHint(ctx context.Context, raw string) (*idHint, error) {
+	payload, err := h.P.Keys.Verify(ctx, raw)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	var c struct {
 		Iss string `json:"iss"`
 		Aud any    `json:"aud"`
+		Sub string `json:"sub"`
+		SID string `json:"sid"`
 	}
 	if err := json.Unmarshal(payload, &c); err != nil || c.Iss != h.P.Issuer {
-		return "", errors.New("bad hint")
+		return nil, errors.New("bad hint")
 	}
+	hint := &idHint{sub: c.Sub, sid: c.SID}
 	switch a := c.Aud.(type) {
 	case string:
-		return a, nil
+		hint.aud = a
 	case []any:
 		if len(a) == 1 {
-			if s, ok := a[0].(string); ok {
-				return s, nil
-			}
+			hint.aud, _ = a[0].(string)
 		}
 	}
-	return "", errors.New("bad hint audience")
+	if hint.aud == "" {
+		return nil, errors.New("bad hint audience")
+	}
+	return hint, nil
 }

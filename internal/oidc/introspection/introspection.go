@@ -67,7 +67,7 @@ func (h *Handler) introspect(r *http.Request) (response, error) {
 		if gerr != nil && !errors.Is(gerr, store.ErrNotFound) {
 			return response{}, gerr
 		}
-		if gerr != nil || rt.ClientID != c.ID || !rt.ConsumedAt.IsZero() || !g.RevokedAt.IsZero() || !now.Before(rt.ExpiresAt) {
+		if gerr != nil || rt.ClientID != c.ID || !rt.Live(g, now) {
 			return response{Active: false}, nil
 		}
 		if ok, err := h.activeUser(ctx, rt.UserID); err != nil || !ok {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/sesameauth/sesame/internal/store"
 )
@@ -93,7 +94,7 @@ func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 		h.Set("Retry-After", "5")
 	}
 	if e.Code == InvalidClient && r.Header.Get("Authorization") != "" {
-		h.Set("WWW-Authenticate", `Basic realm="sesame"`)
+		h.Set("WWW-Authenticate", "Basic realm="+quote("sesame"))
 	}
 	w.WriteHeader(e.Status)
 	json.NewEncoder(w).Encode(body{Error: e.Code, ErrorDescription: e.Description, Code: "oidc." + e.Code, Message: e.Description})
@@ -104,7 +105,31 @@ func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 func WriteBearer(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	e := From(err)
 	if e.Status < 500 {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="sesame", error="`+e.Code+`", error_description="`+e.Description+`"`)
+		w.Header().Set("WWW-Authenticate", "Bearer realm="+quote("sesame")+", error="+quote(e.Code)+
+			", error_description="+quote(e.Description))
 	}
 	Write(w, r, log, e)
+}
+
+// quote makes s an RFC 9110 §5.6.4 quoted-string, the one way every
+// WWW-Authenticate parameter value is written: '"' and '\' are
+// backslash-escaped, and whatever is not printable ASCII (control
+// characters, bytes of other scripts) is dropped. Descriptions can echo
+// request parameter names, so without it a name like `a", error="x` would
+// add an auth-param of its own.
+func quote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c >= 0x20 && c < 0x7f:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }

@@ -1,4 +1,5 @@
 // Package redirecturi validates registered redirect URIs and matches
 // requested ones against them: byte-exact string comparison, with the one
-// exception RFC 8252 §7.3 allows (any port on a loopback IP literal).
+// exception RFC 8252 §7.3 allows native apps (any port on a loopback IP
+// literal).
 package redirecturi

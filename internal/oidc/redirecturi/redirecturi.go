@@ -10,8 +10,13 @@ import (
 // MaxLength bounds a registered or requested URI.
 const MaxLength = 2000
 
-// Match reports whether requested may be used given the registered list.
-func Match(registered []string, requested string) bool {
+// Match reports whether requested may be used given the registered list:
+// byte-exact equality with a registered URI. loopbackAnyPort (native apps
+// only) adds RFC 8252 §7.3's exception: a registered http URI on a loopback
+// IP literal matches the same URI with any port. Web apps and SPAs must not
+// get it: another port on the user's machine is another program (RFC 9700
+// §2.1).
+func Match(registered []string, requested string, loopbackAnyPort bool) bool {
 	if requested == "" || len(requested) > MaxLength {
 		return false
 	}
@@ -19,6 +24,9 @@ func Match(registered []string, requested string) bool {
 		if r == requested {
 			return true
 		}
+	}
+	if !loopbackAnyPort {
+		return false
 	}
 	req, err := url.Parse(requested)
 	if err != nil || req.Scheme != "http" || req.User != nil || req.Fragment != "" || req.Opaque != "" {

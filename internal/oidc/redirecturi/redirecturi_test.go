@@ -7,8 +7,10 @@ import (
 
 func TestMatchExact(t *testing.T) {
 	reg := []string{"https://app.example/cb?x=1"}
-	if !Match(reg, "https://app.example/cb?x=1") {
-		t.Fatal("exact URI rejected")
+	for _, native := range []bool{false, true} {
+		if !Match(reg, "https://app.example/cb?x=1", native) {
+			t.Fatalf("exact URI rejected (native %v)", native)
+		}
 	}
 	// Security catalogue RP-03 mutation battery: every variant must fail.
 	for _, s := range []string{
@@ -21,8 +23,10 @@ func TestMatchExact(t *testing.T) {
 		"//evil/cb?x=1", "https://аpp.example/cb?x=1", "https://app.example./cb?x=1", "https://app.example/cb%00?x=1",
 		"", " https://app.example/cb?x=1",
 	} {
-		if Match(reg, s) {
-			t.Errorf("Match accepted %q", s)
+		for _, native := range []bool{false, true} {
+			if Match(reg, s, native) {
+				t.Errorf("Match accepted %q (native %v)", s, native)
+			}
 		}
 	}
 }
@@ -30,20 +34,41 @@ func TestMatchExact(t *testing.T) {
 func TestMatchLoopback(t *testing.T) {
 	reg := []string{"http://127.0.0.1/cb", "http://[::1]/cb"}
 	for _, s := range []string{"http://127.0.0.1:51234/cb", "http://127.0.0.1/cb", "http://[::1]:5/cb"} {
-		if !Match(reg, s) {
+		if !Match(reg, s, true) {
 			t.Errorf("loopback %q rejected", s)
 		}
 	}
 	for _, s := range []string{"http://127.0.0.1:51234/cb?a=1", "http://127.0.0.1:51234/cb2", "http://127.0.0.1.evil/cb",
 		"http://localhost:80@evil/cb", "https://127.0.0.1:5/cb", "http://127.0.0.1:99999999/cb", "http://127.0.0.1:5/cb#x",
 		"http://localhost:5/cb", "http://127.0.0.2:5/cb"} {
-		if Match(reg, s) {
+		if Match(reg, s, true) {
 			t.Errorf("loopback variant %q accepted", s)
 		}
 	}
 	// localhost registrations match exactly only (no port rule).
-	if Match([]string{"http://localhost:3000/callback"}, "http://localhost:3001/callback") {
+	if Match([]string{"http://localhost:3000/callback"}, "http://localhost:3001/callback", true) {
 		t.Error("localhost port changed but accepted")
+	}
+}
+
+// TestMatchLoopbackWebApps: the any-port rule is for native apps only
+// (RFC 8252 §7.3, RFC 9700 §2.1); a web app or SPA registered on a loopback
+// port gets byte-exact matching like any other URI.
+func TestMatchLoopbackWebApps(t *testing.T) {
+	reg := []string{"http://127.0.0.1:4100/callback", "http://[::1]:4100/callback", "http://127.0.0.1/cb"}
+	for _, s := range reg {
+		if !Match(reg, s, false) {
+			t.Errorf("exact %q rejected", s)
+		}
+	}
+	for _, s := range []string{"http://127.0.0.1:4101/callback", "http://[::1]:4101/callback", "http://127.0.0.1/callback",
+		"http://127.0.0.1:80/cb", "http://127.0.0.1:5/cb"} {
+		if Match(reg, s, false) {
+			t.Errorf("web app accepted %q", s)
+		}
+		if !Match(reg, s, true) && s != "http://127.0.0.1/callback" {
+			t.Errorf("native app rejected %q", s)
+		}
 	}
 }
 
@@ -79,15 +104,21 @@ func TestPostLogout(t *testing.T) {
 }
 
 // FuzzMatch checks the matcher's property: an accepted URI is byte-equal to
-// a registered one, or differs from a registered loopback URI only in port.
+// a registered one, or (native apps only) differs from a registered
+// loopback URI only in port.
 func FuzzMatch(f *testing.F) {
 	for _, s := range []string{"https://app.example/cb", "http://127.0.0.1:8080/cb", "http://localhost@evil/cb", "%zz", "http://[::1]:1/cb"} {
-		f.Add("https://app.example/cb", s)
-		f.Add("http://127.0.0.1/cb", s)
+		for _, native := range []bool{false, true} {
+			f.Add("https://app.example/cb", s, native)
+			f.Add("http://127.0.0.1/cb", s, native)
+		}
 	}
-	f.Fuzz(func(t *testing.T, registered, requested string) {
-		if !Match([]string{registered}, requested) || registered == requested {
+	f.Fuzz(func(t *testing.T, registered, requested string, native bool) {
+		if !Match([]string{registered}, requested, native) || registered == requested {
 			return
+		}
+		if !native {
+			t.Fatalf("web app: accepted %q for registered %q", requested, registered)
 		}
 		a, errA := url.Parse(registered)
 		b, errB := url.Parse(requested)

@@ -237,7 +237,7 @@ func (s *Store) liveGrant(ctx context.Context, q querier, id string, now time.Ti
 	if err != nil {
 		return store.Grant{}, err
 	}
-	if !g.RevokedAt.IsZero() || expired(g.ExpiresAt, now, true) {
+	if !g.Live(now) {
 		return store.Grant{}, store.ErrNotFound
 	}
 	return g, nil

@@ -52,6 +52,40 @@ func sqliteDSN(dataDir string, writer bool) string {
 // sqliteFile is the database file in dataDir.
 func sqliteFile(dataDir string) string { return filepath.Join(dataDir, "sesame.db") }
 
+// privateFile prepares the SQLite database file path so that it and its
+// -wal, -shm and -journal files are readable by the owner only, whatever the
+// umask and whoever made the data directory: it creates the file with mode
+// 0600 before the driver would (0644 less the umask), and SQLite gives the
+// side files the database file's mode. Files an older version left
+// readable by others are tightened to 0600.
+func privateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		err = f.Chmod(0o600) // umask-proof
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	} else if errors.Is(err, fs.ErrExist) {
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: create %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil && fi.Mode().Perm()&0o077 != 0 {
+			err = os.Chmod(p, 0o600)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlstore: make %s private: %w", p, err)
+		}
+	}
+	return nil
+}
+
 // Missing reports whether opts name a SQLite database that does not exist
 // yet, so a command that only reads can refuse before Open creates it.
 // PostgreSQL databases are never missing in this sense.
@@ -71,7 +105,11 @@ func Missing(opts Options) bool {
 // for one; the OS drops it if the process dies. It waits up to 10 minutes,
 // as the PostgreSQL advisory lock does.
 func lockSQLiteMigrations(ctx context.Context, dataDir string) (unlock func(), err error) {
-	db, err := sql.Open(sqliteDriver, filepath.Join(dataDir, "migrate.lock")+"?_pragma=busy_timeout(600000)")
+	path := filepath.Join(dataDir, "migrate.lock")
+	if err := privateFile(path); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(sqliteDriver, path+"?_pragma=busy_timeout(600000)")
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: migration lock: %w", err)
 	}

@@ -118,6 +118,9 @@ func openSQLite(dataDir string, writer bool) (*sql.DB, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("sqlstore: create data dir: %w", err)
 	}
+	if err := privateFile(sqliteFile(dataDir)); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open(sqliteDriver, sqliteDSN(dataDir, writer))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
