@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -811,15 +812,23 @@ func keysRotate(ctx context.Context, env Env, args []string) error {
 	cfg.StoreFlags(fs)
 	cfg.SecretFlag(fs)
 	cfg.KeyFlags(fs)
-	fs.StringVar(&alg, "signing-alg", "ES384", "algorithm of the new key")
+	// The default is the server's: SESAME_SIGNING_ALG, else (the server may
+	// have been given --signing-alg) the newest key's, else ES384.
+	fs.StringVar(&alg, "signing-alg", os.Getenv("SESAME_SIGNING_ALG"), "algorithm of the new key; default: the configured one (env SESAME_SIGNING_ALG), else the newest key's")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := cfg.ValidateStore(); err != nil {
 		return usageError{err.Error()}
 	}
-	if !keys.SupportedAlg(alg) {
-		return usagef("--signing-alg must be one of %s", strings.Join(keys.Supported, ", "))
+	if alg != "" && !keys.SupportedAlg(alg) {
+		name := "SESAME_SIGNING_ALG"
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "signing-alg" {
+				name = "--signing-alg"
+			}
+		})
+		return usagef("%s must be one of %s", name, strings.Join(keys.Supported, ", "))
 	}
 	if cfg.Secret != "" && len(cfg.Secret) < 32 {
 		return usagef("--secret must be at least 32 characters")
@@ -833,6 +842,19 @@ func keysRotate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if alg == "" {
+		ks, err := st.ListKeys(ctx)
+		if err != nil {
+			return err
+		}
+		alg = "ES384"
+		var latest time.Time
+		for _, k := range ks {
+			if keys.SupportedAlg(k.Alg) && !k.CreatedAt.Before(latest) {
+				alg, latest = k.Alg, k.CreatedAt
+			}
+		}
+	}
 	km := keys.New(st, master, keys.Options{Alg: alg, PublishDelay: cfg.KeyPublishDelay})
 	if err := km.Ensure(ctx); err != nil {
 		return err
