@@ -92,12 +92,15 @@ type appJSON struct {
 	ThirdParty             bool     `json:"third_party"`
 	// Permissions: M2M apps only, resource indicator → scopes.
 	Permissions map[string][]string `json:"permissions,omitempty"`
-	CreatedAt   string              `json:"created_at"`
+	// CORSOrigins: allowed besides the redirect URIs' origins.
+	CORSOrigins []string `json:"cors_origins"`
+	CreatedAt   string   `json:"created_at"`
 }
 
 func toAppJSON(c store.Client, secret string) appJSON {
 	j := appJSON{ID: c.ID, Name: c.Name, Type: string(c.Type), Secret: secret, RedirectURIs: nonNil(c.RedirectURIs),
-		PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs), ThirdParty: c.ThirdParty, CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339)}
+		PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs), ThirdParty: c.ThirdParty, CORSOrigins: nonNil(c.CORSOrigins),
+		CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339)}
 	if c.Type == store.AppM2M {
 		j.Permissions = map[string][]string{}
 		for res, scopes := range c.Permissions {
@@ -159,21 +162,23 @@ func nonNil(s []string) []string {
 func apps(ctx context.Context, env Env, args []string) error {
 	return sub(ctx, env, "apps", args, map[string]func(context.Context, Env, []string) error{
 		"create": appsCreate, "list": appsList, "delete": appsDelete, "permit": appsPermit, "rotate-secret": appsRotateSecret,
+		"set-cors": appsSetCORS,
 	})
 }
 
 func appsCreate(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
 	var name, typ string
-	var redirects, logouts, permissions multiFlag
+	var redirects, logouts, permissions, corsOrigins multiFlag
 	var asJSON, thirdParty bool
-	fs := newFlags(env, "apps create", "apps create --name NAME --type traditional|spa|native|m2m [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--permission RESOURCE=SCOPE,...]... [--json]")
+	fs := newFlags(env, "apps create", "apps create --name NAME --type traditional|spa|native|m2m [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--cors-origin ORIGIN]... [--permission RESOURCE=SCOPE,...]... [--json]")
 	cfg.StoreFlags(fs)
 	fs.StringVar(&name, "name", "", "display name shown on the sign-in page (required)")
 	fs.StringVar(&typ, "type", "", "traditional (server web app), spa, native or m2m (required)")
 	fs.Var(&redirects, "redirect-uri", "allowed redirect URI, exact match (repeatable)")
 	fs.Var(&logouts, "post-logout-redirect-uri", "allowed post-sign-out redirect URI (repeatable)")
 	fs.BoolVar(&thirdParty, "third-party", false, "show a consent screen to users of this app")
+	fs.Var(&corsOrigins, "cors-origin", corsOriginUsage)
 	fs.Var(&permissions, "permission", "m2m apps: an API resource the app may get tokens for, with the scopes it may ask for, as RESOURCE=SCOPE,SCOPE (repeatable)")
 	fs.BoolVar(&asJSON, "json", false, "print the app as one JSON object")
 	if err := parse(fs, args); err != nil {
@@ -224,6 +229,10 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 			return usagef("--post-logout-redirect-uri %q: %v", u, err)
 		}
 	}
+	origins, err := parseCORSOrigins(t, corsOrigins)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(ctx, &cfg, nil)
 	if err != nil {
 		return err
@@ -233,7 +242,7 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	c := store.Client{ID: NewAppID(), Name: name, Type: t, RedirectURIs: redirects, PostLogoutRedirectURIs: logouts,
-		ThirdParty: thirdParty, Permissions: perms, CreatedAt: time.Now().UTC()}
+		ThirdParty: thirdParty, Permissions: perms, CORSOrigins: origins, CreatedAt: time.Now().UTC()}
 	secret := ""
 	if t.Confidential() {
 		secret = NewSecret()

@@ -64,6 +64,10 @@ type Client struct {
 	// there; a resource not in the map is out of reach. Logto gets the
 	// same from the app's M2M roles.
 	Permissions map[string][]string
+	// CORSOrigins are origins (scheme://host[:port]) a browser app may call
+	// the token, userinfo and revocation endpoints from, besides those of
+	// its redirect and post-logout redirect URIs.
+	CORSOrigins []string
 	CreatedAt   time.Time
 }
 
@@ -258,6 +262,9 @@ type Clients interface {
 	// current one valid until previousExpiresAt (a previous secret older
 	// than that is dropped). A missing client is ErrNotFound.
 	RotateClientSecret(ctx context.Context, id string, newHash []byte, previousExpiresAt time.Time) error
+	// SetClientCORSOrigins replaces the client's CORSOrigins. A missing
+	// client is ErrNotFound.
+	SetClientCORSOrigins(ctx context.Context, id string, origins []string) error
 }
 
 type Users interface {
