@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -370,4 +371,29 @@ func userinfo(t testing.TB, e *env, token string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// countingStore counts the store calls tests make claims about: pending
+// authorization requests stored, and client reads.
+type countingStore struct {
+	store.Store
+	authRequests, lists, gets atomic.Int64
+}
+
+func (s *countingStore) CreateAuthRequest(ctx context.Context, a store.AuthRequest) error {
+	err := s.Store.CreateAuthRequest(ctx, a)
+	if err == nil {
+		s.authRequests.Add(1)
+	}
+	return err
+}
+
+func (s *countingStore) ListClients(ctx context.Context) ([]store.Client, error) {
+	s.lists.Add(1)
+	return s.Store.ListClients(ctx)
+}
+
+func (s *countingStore) GetClient(ctx context.Context, id string) (store.Client, error) {
+	s.gets.Add(1)
+	return s.Store.GetClient(ctx, id)
 }

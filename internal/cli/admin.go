@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -93,13 +94,16 @@ type appJSON struct {
 	// of the app's roles. Roles: M2M apps only, the names of its roles.
 	Permissions map[string][]string `json:"permissions,omitempty"`
 	Roles       []string            `json:"roles,omitempty"`
-	CreatedAt   string              `json:"created_at"`
+	// CORSOrigins: allowed besides the redirect URIs' origins.
+	CORSOrigins []string `json:"cors_origins"`
+	CreatedAt   string   `json:"created_at"`
 }
 
 func toAppJSON(v appView, secret string) appJSON {
 	c := v.client
 	j := appJSON{ID: c.ID, Name: c.Name, Type: string(c.Type), Secret: secret, RedirectURIs: nonNil(c.RedirectURIs),
-		PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs), ThirdParty: c.ThirdParty, CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339)}
+		PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs), ThirdParty: c.ThirdParty, CORSOrigins: nonNil(c.CORSOrigins),
+		CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339)}
 	if c.Type == store.AppM2M {
 		j.Permissions = permissionMap(v.perms)
 		for _, r := range v.roles {
@@ -168,21 +172,23 @@ func apps(ctx context.Context, env Env, args []string) error {
 		"create": appsCreate, "list": appsList, "delete": appsDelete, "permit": appsPermit, "rotate-secret": appsRotateSecret,
 		"assign-role":   func(ctx context.Context, env Env, args []string) error { return appsAssignRole(ctx, env, args, true) },
 		"unassign-role": func(ctx context.Context, env Env, args []string) error { return appsAssignRole(ctx, env, args, false) },
+		"set-cors":      appsSetCORS,
 	})
 }
 
 func appsCreate(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
 	var name, typ string
-	var redirects, logouts, permissions multiFlag
+	var redirects, logouts, permissions, corsOrigins multiFlag
 	var asJSON, thirdParty bool
-	fs := newFlags(env, "apps create", "apps create --name NAME --type traditional|spa|native|m2m [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--permission RESOURCE=SCOPE,...]... [--json]")
+	fs := newFlags(env, "apps create", "apps create --name NAME --type traditional|spa|native|m2m [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--cors-origin ORIGIN]... [--permission RESOURCE=SCOPE,...]... [--json]")
 	cfg.StoreFlags(fs)
 	fs.StringVar(&name, "name", "", "display name shown on the sign-in page (required)")
 	fs.StringVar(&typ, "type", "", "traditional (server web app), spa, native or m2m (required)")
 	fs.Var(&redirects, "redirect-uri", "allowed redirect URI, exact match (repeatable)")
 	fs.Var(&logouts, "post-logout-redirect-uri", "allowed post-sign-out redirect URI (repeatable)")
 	fs.BoolVar(&thirdParty, "third-party", false, "show a consent screen to users of this app")
+	fs.Var(&corsOrigins, "cors-origin", corsOriginUsage)
 	fs.Var(&permissions, "permission", "m2m apps: an API resource the app may get tokens for, with the scopes it may ask for, as RESOURCE=SCOPE,SCOPE (repeatable); held by the app's own role \"app:<id>\"")
 	fs.BoolVar(&asJSON, "json", false, "print the app as one JSON object")
 	if err := parse(fs, args); err != nil {
@@ -225,6 +231,10 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 			return usagef("--post-logout-redirect-uri %q: %v", u, err)
 		}
 	}
+	origins, err := parseCORSOrigins(t, corsOrigins)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(ctx, &cfg, nil)
 	if err != nil {
 		return err
@@ -234,7 +244,7 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	c := store.Client{ID: NewAppID(), Name: name, Type: t, RedirectURIs: redirects, PostLogoutRedirectURIs: logouts,
-		ThirdParty: thirdParty, CreatedAt: time.Now().UTC()}
+		ThirdParty: thirdParty, CORSOrigins: origins, CreatedAt: time.Now().UTC()}
 	secret := ""
 	if t.Confidential() {
 		secret = NewSecret()
@@ -878,15 +888,23 @@ func keysRotate(ctx context.Context, env Env, args []string) error {
 	cfg.StoreFlags(fs)
 	cfg.SecretFlag(fs)
 	cfg.KeyFlags(fs)
-	fs.StringVar(&alg, "signing-alg", "ES384", "algorithm of the new key")
+	// The default is the server's: SESAME_SIGNING_ALG, else (the server may
+	// have been given --signing-alg) the newest key's, else ES384.
+	fs.StringVar(&alg, "signing-alg", os.Getenv("SESAME_SIGNING_ALG"), "algorithm of the new key; default: the configured one (env SESAME_SIGNING_ALG), else the newest key's")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := cfg.ValidateStore(); err != nil {
 		return usageError{err.Error()}
 	}
-	if !keys.SupportedAlg(alg) {
-		return usagef("--signing-alg must be one of %s", strings.Join(keys.Supported, ", "))
+	if alg != "" && !keys.SupportedAlg(alg) {
+		name := "SESAME_SIGNING_ALG"
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "signing-alg" {
+				name = "--signing-alg"
+			}
+		})
+		return usagef("%s must be one of %s", name, strings.Join(keys.Supported, ", "))
 	}
 	if cfg.Secret != "" && len(cfg.Secret) < 32 {
 		return usagef("--secret must be at least 32 characters")
@@ -900,6 +918,19 @@ func keysRotate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if alg == "" {
+		ks, err := st.ListKeys(ctx)
+		if err != nil {
+			return err
+		}
+		alg = "ES384"
+		var latest time.Time
+		for _, k := range ks {
+			if keys.SupportedAlg(k.Alg) && !k.CreatedAt.Before(latest) {
+				alg, latest = k.Alg, k.CreatedAt
+			}
+		}
+	}
 	km := keys.New(st, master, keys.Options{Alg: alg, PublishDelay: cfg.KeyPublishDelay})
 	if err := km.Ensure(ctx); err != nil {
 		return err

@@ -182,6 +182,7 @@ func TestBadEnvironment(t *testing.T) {
 		{"SESAME_SESSION_LIFETIME", "forever", []string{"serve"}},
 		{"SESAME_REGISTRATION", "maybe", []string{"serve"}},
 		{"SESAME_KEY_PUBLISH_DELAY", "soon", []string{"keys", "rotate"}},
+		{"SESAME_SIGNING_ALG", "HS256", []string{"keys", "rotate"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv(c.name, c.value)
@@ -380,6 +381,44 @@ func TestKeysRotateAndMigrate(t *testing.T) {
 	code, out, _ = run(t, "keys", "list", "--data", dir)
 	if code != 0 || strings.Count(out, "ES384") != 2 {
 		t.Errorf("after one rotation on a fresh database, 2 keys expected:\n%s", out)
+	}
+}
+
+// TestKeysRotateAlg: a rotation takes the configured algorithm
+// (SESAME_SIGNING_ALG), else the newest key's; an explicit --signing-alg
+// wins over both.
+func TestKeysRotateAlg(t *testing.T) {
+	dir := t.TempDir()
+	algs := func() []string {
+		t.Helper()
+		st, err := sqlstore.Open(context.Background(), sqlstore.Options{DataDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		ks, err := st.ListKeys(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, k := range ks {
+			out = append(out, k.Alg)
+		}
+		return out
+	}
+	rotate := func(args ...string) {
+		t.Helper()
+		if code, out, errs := run(t, append([]string{"keys", "rotate", "--data", dir}, args...)...); code != 0 {
+			t.Fatalf("keys rotate %v: exit %d %s %s", args, code, out, errs)
+		}
+	}
+	t.Setenv("SESAME_SIGNING_ALG", "RS256")
+	rotate()
+	rotate("--signing-alg", "ES256")
+	t.Setenv("SESAME_SIGNING_ALG", "")
+	rotate()
+	if got, want := strings.Join(algs(), " "), "RS256 RS256 ES256 ES256"; got != want {
+		t.Errorf("key algorithms %q, want %q", got, want)
 	}
 }
 

@@ -177,9 +177,10 @@ func NoStore(w http.ResponseWriter) {
 	w.Header().Set("Pragma", "no-cache")
 }
 
-// CORS allows any origin to call the JSON endpoints that browser apps (SPAs)
-// need: discovery, JWKS, token, userinfo, revocation. No credentials are
-// ever allowed, so no cookie-bearing request can be made cross-site.
+// CORS allows any origin to read the public documents: discovery and the
+// JWKS. (Token, userinfo and revocation answer CORS per app:
+// provider.ClientCORS.) No credentials are ever allowed, so no
+// cookie-bearing request can be made cross-site.
 func CORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Origin") != "" {

@@ -59,7 +59,11 @@ type Client struct {
 	PostLogoutRedirectURIs  []string
 	// ThirdParty apps get a consent screen; first-party apps never do.
 	ThirdParty bool
-	CreatedAt  time.Time
+	// CORSOrigins are origins (scheme://host[:port]) a browser app may call
+	// the token, userinfo and revocation endpoints from, besides those of
+	// its redirect and post-logout redirect URIs.
+	CORSOrigins []string
+	CreatedAt   time.Time
 }
 
 // User is an end user who signs in on the hosted pages.
@@ -308,6 +312,9 @@ type Clients interface {
 	// current one valid until previousExpiresAt (a previous secret older
 	// than that is dropped). A missing client is ErrNotFound.
 	RotateClientSecret(ctx context.Context, id string, newHash []byte, previousExpiresAt time.Time) error
+	// SetClientCORSOrigins replaces the client's CORSOrigins. A missing
+	// client is ErrNotFound.
+	SetClientCORSOrigins(ctx context.Context, id string, origins []string) error
 }
 
 type Users interface {

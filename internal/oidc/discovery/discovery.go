@@ -71,7 +71,7 @@ func Document(p *provider.Provider) Metadata {
 		ResponseModesSupported:            []string{"query", "form_post"},
 		GrantTypesSupported:               []string{"authorization_code", "refresh_token", "client_credentials"},
 		SubjectTypesSupported:             []string{"public"},
-		IDTokenSigningAlgValuesSupported:  []string{p.Keys.Alg()},
+		IDTokenSigningAlgValuesSupported:  p.Keys.Algs(),
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
 		CodeChallengeMethodsSupported:     []string{"S256"},
 		ClaimsSupported:                   provider.ClaimsSupported,

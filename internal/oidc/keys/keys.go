@@ -290,9 +290,31 @@ func (m *Manager) current(ctx context.Context) (*keyring, error) {
 // Alg is the configured signing algorithm.
 func (m *Manager) Alg() string { return m.opts.Alg }
 
+// Algs lists every algorithm a published key may sign with: the configured
+// one first, then the others Sesame can sign with. A rotation may bring in
+// a key of another algorithm (keys rotate --signing-alg), and relying
+// parties that read the discovery document once (go-oidc) must still
+// accept its tokens.
+func (m *Manager) Algs() []string {
+	out := []string{m.opts.Alg}
+	for _, a := range Supported {
+		if a != m.opts.Alg {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // Sign serialises claims as a compact JWS with the active key. typ is the
 // JOSE header typ: "JWT" for ID tokens, "at+jwt" for access tokens.
 func (m *Manager) Sign(ctx context.Context, typ string, claims any) (string, error) {
+	return m.SignFor(ctx, typ, func(string) any { return claims })
+}
+
+// SignFor is Sign for claims that depend on the algorithm of the key that
+// signs (at_hash, c_hash): build gets that key's algorithm, which after a
+// rotation need not be the configured one.
+func (m *Manager) SignFor(ctx context.Context, typ string, build func(alg string) any) (string, error) {
 	r, err := m.current(ctx)
 	if err != nil {
 		return "", err
@@ -305,7 +327,7 @@ func (m *Manager) Sign(ctx context.Context, typ string, claims any) (string, err
 	if s == nil {
 		return "", fmt.Errorf("keys: unsupported typ %q", typ)
 	}
-	return jwt.Signed(s).Claims(claims).Serialize()
+	return jwt.Signed(s).Claims(build(k.meta.Alg)).Serialize()
 }
 
 // JWKS returns the public key set as JSON.
@@ -354,14 +376,15 @@ func (m *Manager) Verify(ctx context.Context, token string) ([]byte, error) {
 }
 
 // HalfHash computes at_hash / c_hash: the left half of the hash of value
-// under the hash function of alg (OIDC Core §3.1.3.6).
+// under the hash function of alg (OIDC Core §3.1.3.6): SHA-384 for ES384,
+// SHA-256 for ES256 and RS256. alg must be the signing key's algorithm.
 func HalfHash(alg, value string) string {
 	var sum []byte
 	switch alg {
 	case "ES384":
 		s := sha512.Sum384([]byte(value))
 		sum = s[:]
-	default:
+	default: // ES256, RS256
 		s := sha256.Sum256([]byte(value))
 		sum = s[:]
 	}

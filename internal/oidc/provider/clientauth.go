@@ -25,7 +25,9 @@ var errAuth = oauth2err.New(oauth2err.InvalidClient, "client authentication fail
 // (client_secret_basic) or the form (client_secret_post, or none for public
 // clients). As Logto's SDKs require, a Basic header may come with client_id
 // also in the body, provided both name the same client; a secret in both
-// places is refused (one method per request).
+// places is refused (one method per request). Once the client is
+// authenticated, a cross-origin request from one of its origins may read
+// the response (AllowCORS).
 func (p *Provider) AuthenticateClient(ctx context.Context, r *http.Request, form url.Values) (store.Client, error) {
 	id, secret, basic := r.BasicAuth()
 	if basic {
@@ -65,6 +67,7 @@ func (p *Provider) AuthenticateClient(ctx context.Context, r *http.Request, form
 		if secret != "" || basic {
 			return store.Client{}, oauth2err.New(oauth2err.InvalidClient, "the authentication method does not match the client's registered method (none)")
 		}
+		AllowCORS(ctx, c)
 		return c, nil
 	}
 	if secret == "" {
@@ -79,5 +82,6 @@ func (p *Provider) AuthenticateClient(ctx context.Context, r *http.Request, form
 	if current != 1 && (previous != 1 || !p.Time().Before(c.PreviousSecretExpiresAt)) {
 		return store.Client{}, errAuth
 	}
+	AllowCORS(ctx, c)
 	return c, nil
 }

@@ -46,6 +46,8 @@ type Provider struct {
 	Keys     *keys.Manager
 	Log      *slog.Logger
 	Now      func() time.Time
+
+	origins originCache // every app's origins, for CORS preflights
 }
 
 // URL returns an absolute URL under the public endpoint.

@@ -37,10 +37,14 @@ func (p *Provider) IDToken(ctx context.Context, in IDTokenParams) (string, error
 	if in.SID != "" {
 		c["sid"] = in.SID
 	}
-	if in.AccessToken != "" {
-		c["at_hash"] = keys.HalfHash(p.Keys.Alg(), in.AccessToken)
-	}
-	return p.Keys.Sign(ctx, "JWT", c)
+	return p.Keys.SignFor(ctx, "JWT", func(alg string) any {
+		if in.AccessToken != "" {
+			// The hash of the key that signs, not of the configured
+			// algorithm: a rotation may bring in a key of another one.
+			c["at_hash"] = keys.HalfHash(alg, in.AccessToken)
+		}
+		return c
+	})
 }
 
 // AccessTokenParams describe one access token.

@@ -17,7 +17,7 @@ type Handler struct {
 
 // Mount registers the route.
 func (h *Handler) Mount(m httpx.Mux) {
-	hh := httpx.CORS(http.HandlerFunc(h.serve))
+	hh := h.P.ClientCORS(http.HandlerFunc(h.serve))
 	m.Handle("POST /oidc/token/revocation", hh)
 	m.Handle("OPTIONS /oidc/token/revocation", hh)
 }

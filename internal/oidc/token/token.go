@@ -27,8 +27,9 @@ type Handler struct {
 
 // Mount registers the route.
 func (h *Handler) Mount(m httpx.Mux) {
-	m.Handle("POST /oidc/token", httpx.CORS(http.HandlerFunc(h.serve)))
-	m.Handle("OPTIONS /oidc/token", httpx.CORS(http.HandlerFunc(h.serve)))
+	hh := h.P.ClientCORS(http.HandlerFunc(h.serve))
+	m.Handle("POST /oidc/token", hh)
+	m.Handle("OPTIONS /oidc/token", hh)
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {

@@ -19,7 +19,7 @@ type Handler struct {
 
 // Mount registers the routes.
 func (h *Handler) Mount(m httpx.Mux) {
-	hh := httpx.CORS(http.HandlerFunc(h.serve))
+	hh := h.P.ClientCORS(http.HandlerFunc(h.serve))
 	m.Handle("GET /oidc/me", hh)
 	m.Handle("POST /oidc/me", hh)
 	m.Handle("OPTIONS /oidc/me", hh)
@@ -65,6 +65,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		fail(err)
+		return
+	}
+	// The token's app decides whether its origin may read the answer.
+	if err := h.P.AllowCORSFor(ctx, at.ClientID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		fail(err)
 		return
 	}

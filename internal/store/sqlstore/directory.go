@@ -60,22 +60,27 @@ func (s *Store) mustAffect(n int64, err error) error {
 // app's permissions come from its roles, and the column is kept only for
 // replicas of the previous version during a rolling upgrade.
 const clientCols = `id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris, third_party, created_at,
-	previous_secret_hash, previous_secret_expires_at`
+	previous_secret_hash, previous_secret_expires_at, cors_origins`
 
 func scanClient(r rowScanner) (store.Client, error) {
 	var c store.Client
 	err := r.Scan(&c.ID, &c.Name, &c.Type, bytesCol{&c.SecretHash}, listCol{&c.RedirectURIs},
 		listCol{&c.PostLogoutRedirectURIs}, &c.ThirdParty, timeCol{&c.CreatedAt},
-		bytesCol{&c.PreviousSecretHash}, timeCol{&c.PreviousSecretExpiresAt})
+		bytesCol{&c.PreviousSecretHash}, timeCol{&c.PreviousSecretExpiresAt}, listCol{&c.CORSOrigins})
 	return c, err
 }
 
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
-	_, err := s.exec(ctx, `INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	_, err := s.exec(ctx, `INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		c.ID, c.Name, string(c.Type), blob(c.SecretHash), encList(c.RedirectURIs),
 		encList(c.PostLogoutRedirectURIs), c.ThirdParty, ns(c.CreatedAt),
-		blob(c.PreviousSecretHash), ns(c.PreviousSecretExpiresAt))
+		blob(c.PreviousSecretHash), ns(c.PreviousSecretExpiresAt), encList(c.CORSOrigins))
 	return err
+}
+
+// SetClientCORSOrigins implements store.Clients.
+func (s *Store) SetClientCORSOrigins(ctx context.Context, id string, origins []string) error {
+	return s.mustAffect(s.exec(ctx, `UPDATE clients SET cors_origins = $2 WHERE id = $1`, id, encList(origins)))
 }
 
 // RotateClientSecret is one UPDATE: the current hash becomes the previous

@@ -27,7 +27,7 @@ import (
 // fixture N. With migration N+1, add fixtures/<N+1>.sql and checks[N+1];
 // never edit an older fixture.
 var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004, 5: checkFixture00005,
-	6: checkFixture00006}
+	6: checkFixture00006, 7: checkFixture00007}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -159,6 +159,24 @@ var (
 	fxCreated = ts(1700000000000000000)
 	fxNever   = ts(4102444800000000000)
 )
+
+func checkFixture00007(t *testing.T, s *Store) {
+	c, err := s.GetClient(t.Context(), "fixture-cors")
+	if err != nil {
+		t.Fatalf("GetClient: %v", err)
+	}
+	if got := fmt.Sprint(c.CORSOrigins); got != "[https://app.example http://localhost:5173]" {
+		t.Errorf("cors origins = %s", got)
+	}
+	// Clients from before version 7 have no explicit origins.
+	old, err := s.GetClient(t.Context(), "fixture-client")
+	if err != nil {
+		t.Fatalf("GetClient fixture-client: %v", err)
+	}
+	if old.CORSOrigins != nil {
+		t.Errorf("pre-version-7 client has cors origins %v", old.CORSOrigins)
+	}
+}
 
 func checkFixture00005(t *testing.T, s *Store) {
 	c, err := s.GetClient(t.Context(), "fixture-rotating")

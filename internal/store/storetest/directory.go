@@ -29,6 +29,34 @@ func testRotateClientSecret(t *testing.T, s store.Store) {
 	wantErr(t, "RotateClientSecret unknown client", s.RotateClientSecret(ctx, "nope", third, n), store.ErrNotFound)
 }
 
+func testClientCORSOrigins(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	c := store.Client{ID: "o1", Name: "SPA", Type: store.AppSPA, RedirectURIs: []string{"https://spa.example/cb"},
+		CORSOrigins: []string{"https://app.example", "http://localhost:5173"}, CreatedAt: n}
+	noErr(t, "CreateClient", s.CreateClient(ctx, c))
+	got, err := s.GetClient(ctx, "o1")
+	noErr(t, "GetClient", err)
+	diff(t, "GetClient with CORS origins", c, got)
+	list, err := s.ListClients(ctx)
+	noErr(t, "ListClients", err)
+	diff(t, "ListClients with CORS origins", []store.Client{c}, list)
+
+	c.CORSOrigins = []string{"https://other.example:8443"}
+	noErr(t, "SetClientCORSOrigins", s.SetClientCORSOrigins(ctx, "o1", c.CORSOrigins))
+	got, err = s.GetClient(ctx, "o1")
+	noErr(t, "GetClient after set", err)
+	diff(t, "GetClient after SetClientCORSOrigins", c, got)
+
+	noErr(t, "SetClientCORSOrigins none", s.SetClientCORSOrigins(ctx, "o1", nil))
+	got, err = s.GetClient(ctx, "o1")
+	noErr(t, "GetClient after clearing", err)
+	if got.CORSOrigins != nil {
+		t.Fatalf("cleared CORS origins came back as %v", got.CORSOrigins)
+	}
+	wantErr(t, "SetClientCORSOrigins unknown client", s.SetClientCORSOrigins(ctx, "nope", nil), store.ErrNotFound)
+}
+
 // testHostileValues (catalogue IR-05): SQL and LIKE metacharacters, quotes,
 // NUL-free control characters and non-ASCII text are data: every value
 // comes back byte for byte, and a wildcard matches nothing.

@@ -18,6 +18,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Clients", func(t *testing.T) { testClients(t, newStore(t)) })
 	t.Run("HostileValues", func(t *testing.T) { testHostileValues(t, newStore(t)) })
 	t.Run("RotateClientSecret", func(t *testing.T) { testRotateClientSecret(t, newStore(t)) })
+	t.Run("ClientCORSOrigins", func(t *testing.T) { testClientCORSOrigins(t, newStore(t)) })
 	t.Run("DeleteClientCascades", func(t *testing.T) { testDeleteClientCascades(t, newStore(t)) })
 	t.Run("Users", func(t *testing.T) { testUsers(t, newStore(t)) })
 	t.Run("UserUniqueness", func(t *testing.T) { testUserUniqueness(t, newStore(t)) })
