@@ -91,6 +91,29 @@ func BenchmarkTokenRefresh(b *testing.B) {
 	}
 }
 
+// BenchmarkTokenRefreshResource: a refresh for an API resource token, as
+// Logto's getAccessToken(resource) asks for it: the refresh transaction,
+// the user's role permissions (one read), a signed JWT and an ID token.
+func BenchmarkTokenRefreshResource(b *testing.B) {
+	e := newEnv(b)
+	r := "https://app.example/cb"
+	id, secret := e.app(b, store.AppTraditional, []string{r}, nil)
+	u := e.user(b, "bench", "password-bench")
+	e.resource(b, "https://api.example.com", "read", "write")
+	e.grantUser(b, u.ID, map[string][]string{"https://api.example.com": {"read"}})
+	code, v, _ := e.flow(b, e.browser(b), id, r, true, "bench", "password-bench",
+		url.Values{"resource": {"https://api.example.com"}, "scope": {"openid offline_access read write"}})
+	_, body := e.exchange(b, id, secret, code, v, r)
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {body["refresh_token"].(string)},
+		"resource": {"https://api.example.com"}}
+	h := e.Server.Handler()
+	for b.Loop() {
+		if rec := serve(h, formReq("/oidc/token", form, id, secret)); rec.Code != 200 {
+			b.Fatal(rec.Code, rec.Body.String())
+		}
+	}
+}
+
 // BenchmarkTokenClientCredentials: client auth, a JWT signed with each
 // supported algorithm, one insert.
 func BenchmarkTokenClientCredentials(b *testing.B) {
