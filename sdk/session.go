@@ -322,21 +322,6 @@ func (s *sessionData) empty() bool {
 	return s.IDToken == "" && s.RefreshToken == "" && len(s.AccessTokens) == 0 && s.SignIn == nil
 }
 
-func (s *sessionData) clone() *sessionData {
-	c := *s
-	if s.AccessTokens != nil {
-		c.AccessTokens = make(map[string]storedToken, len(s.AccessTokens))
-		for k, v := range s.AccessTokens {
-			c.AccessTokens[k] = v
-		}
-	}
-	if s.SignIn != nil {
-		si := *s.SignIn
-		c.SignIn = &si
-	}
-	return &c
-}
-
 // loadSession reads the session of r; unreadable data is an empty session,
 // and so is an expired one (marked expired, so that GetContext deletes it).
 func (c *Client) loadSession(ctx context.Context, r *http.Request) (*sessionData, error) {

@@ -81,7 +81,7 @@ func TestGoOIDCCodeFlow(t *testing.T) {
 	if claims["email"] != "alice@example.com" || claims["email_verified"] != true || claims["username"] != "alice" {
 		t.Errorf("scope claims: %v", claims)
 	}
-	hdr, _ := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES384})
+	hdr, _ := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.ES384})
 	if h := hdr.Signatures[0].Header; h.Algorithm != "ES384" || h.KeyID == "" {
 		t.Errorf("header alg %q kid %q", h.Algorithm, h.KeyID)
 	}
@@ -491,7 +491,7 @@ func TestClientCredentialsResourceJWT(t *testing.T) {
 	if c["aud"] != "https://api.example.com" || c["sub"] != m2m || c["iss"] != e.Issuer || c["client_id"] != m2m {
 		t.Errorf("claims %v", c)
 	}
-	parsed, _ := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES384})
+	parsed, _ := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.ES384})
 	if typ := parsed.Signatures[0].Protected.ExtraHeaders["typ"]; typ != "at+jwt" {
 		t.Errorf("typ %v", typ)
 	}

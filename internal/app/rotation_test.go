@@ -92,7 +92,7 @@ func TestRotationOnRS256Server(t *testing.T) {
 				t.Fatalf("exchange: %v", err)
 			}
 			raw, _ := tok.Extra("id_token").(string)
-			jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES384, jose.ES256, jose.RS256})
+			jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.ES384, jose.ES256, jose.RS256})
 			if err != nil {
 				t.Fatal(err)
 			}

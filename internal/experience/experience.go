@@ -400,7 +400,7 @@ func NewUser(ctx context.Context, username, email, pw string, params password.Pa
 	}
 	hash, err := password.Hash(ctx, pw, params)
 	if err != nil {
-		return store.User{}, errors.New("That password cannot be used.")
+		return store.User{}, Problem("That password cannot be used.")
 	}
 	return store.User{ID: provider.NewID(), Username: username, Email: email, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}, nil
 }

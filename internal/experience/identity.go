@@ -1,13 +1,18 @@
 package experience
 
 import (
-	"errors"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
+
+// Problem is an error meant for the person filling in a form: its text is
+// shown on the page as it is, a full sentence.
+type Problem string
+
+func (p Problem) Error() string { return string(p) }
 
 // Canonical is the form usernames and emails are stored, looked up and
 // throttled under: NFKC-normalised, trimmed, lower-cased. So "Alice",
@@ -20,12 +25,12 @@ func Canonical(s string) string {
 // 0-9, '_', '.', '-', starting with a letter or digit.
 func ValidateUsername(u string) error {
 	if len(u) < 3 || len(u) > 64 {
-		return errors.New("Usernames are 3 to 64 characters long.")
+		return Problem("Usernames are 3 to 64 characters long.")
 	}
 	for i, r := range u {
 		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || (i > 0 && (r == '_' || r == '.' || r == '-'))
 		if !ok {
-			return errors.New("Usernames may contain only letters a–z, digits, '.', '_' and '-', and start with a letter or digit.")
+			return Problem("Usernames may contain only letters a–z, digits, '.', '_' and '-', and start with a letter or digit.")
 		}
 	}
 	return nil
@@ -38,13 +43,13 @@ func ValidateUsername(u string) error {
 // account's address wherever it is displayed (catalogue IR-04).
 func ValidateEmail(e string) error {
 	if len(e) > 254 {
-		return errors.New("That email address is too long.")
+		return Problem("That email address is too long.")
 	}
 	local, domain, ok := strings.Cut(e, "@")
 	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") || !strings.Contains(domain, ".") ||
 		strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.ContainsFunc(e, unicode.IsSpace) ||
 		strings.ContainsFunc(e, func(r rune) bool { return !unicode.IsGraphic(r) || r == utf8.RuneError }) {
-		return errors.New("Enter a valid email address.")
+		return Problem("Enter a valid email address.")
 	}
 	return nil
 }
@@ -59,10 +64,10 @@ const (
 func ValidatePassword(p string) error {
 	n := len([]rune(p))
 	if n < MinPassword {
-		return errors.New("Passwords must be at least 8 characters long.")
+		return Problem("Passwords must be at least 8 characters long.")
 	}
 	if len(p) > MaxPassword {
-		return errors.New("Passwords must be at most 256 bytes long.")
+		return Problem("Passwords must be at most 256 bytes long.")
 	}
 	return nil
 }

@@ -347,9 +347,11 @@ var ErrInvalid = errors.New("keys: invalid token signature")
 // Verify checks that token is a JWS signed by one of our published keys
 // and returns its payload. Claims (exp, aud…) are the caller's to check. No
 // header can make us fetch anything: jku, x5u and embedded jwk are ignored,
-// only our own kids are looked up.
+// only our own kids are looked up. Only the compact serialization is
+// accepted: a JWT is never JSON-serialized, and refusing it leaves one way
+// to read a token.
 func (m *Manager) Verify(ctx context.Context, token string) ([]byte, error) {
-	jws, err := jose.ParseSigned(token, algs)
+	jws, err := jose.ParseSignedCompact(token, algs)
 	if err != nil || len(jws.Signatures) != 1 {
 		return nil, ErrInvalid
 	}

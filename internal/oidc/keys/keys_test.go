@@ -63,7 +63,7 @@ func signedKid(t *testing.T, m *keys.Manager) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _ := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.ES384, jose.ES256, jose.RS256})
+	p, _ := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.ES384, jose.ES256, jose.RS256})
 	return tok, p.Signatures[0].Header.KeyID
 }
 
@@ -129,7 +129,7 @@ func TestAlgorithms(t *testing.T) {
 				t.Fatal(err)
 			}
 			tok, _ := signedKid(t, m)
-			p, _ := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
+			p, _ := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
 			if p == nil || p.Signatures[0].Header.Algorithm != alg {
 				t.Fatalf("token not signed with %s", alg)
 			}

@@ -529,7 +529,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit int, windo
 
 // CheckAttempts implements store.Throttle with one read.
 func (s *Store) CheckAttempts(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, time.Time, error) {
-	window, start := throttleWindow(now, window)
+	_, start := throttleWindow(now, window)
 	var wstart, wend, count int64
 	err := s.rq.QueryRowContext(ctx, s.d.q(`SELECT window_start, window_end, count FROM throttle WHERE key = $1`), key).Scan(&wstart, &wend, &count)
 	if errors.Is(err, sql.ErrNoRows) {
