@@ -1,0 +1,92 @@
+package sqlstore
+
+// Browser SSO sessions.
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+const sessionCols = `id_hash, sid, user_id, auth_time, created_at, expires_at, last_seen_at`
+
+func scanSession(r rowScanner) (store.Session, error) {
+	var x store.Session
+	err := r.Scan(bytesCol{&x.IDHash}, &x.SID, &x.UserID, timeCol{&x.AuthTime}, timeCol{&x.CreatedAt}, timeCol{&x.ExpiresAt}, timeCol{&x.LastSeenAt})
+	return x, err
+}
+
+func (s *Store) CreateSession(ctx context.Context, x store.Session) error {
+	_, err := s.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		blob(x.IDHash), x.SID, x.UserID, ns(x.AuthTime), ns(x.CreatedAt), ns(x.ExpiresAt), ns(x.LastSeenAt))
+	return err
+}
+
+// TouchSession is one conditional UPDATE: last_seen_at only moves forward.
+func (s *Store) TouchSession(ctx context.Context, idHash []byte, at time.Time) error {
+	_, err := s.exec(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1 AND last_seen_at < $2`, blob(idHash), ns(at))
+	return err
+}
+
+// GetSession returns the session unless it is missing or expired.
+func (s *Store) GetSession(ctx context.Context, idHash []byte) (store.Session, error) {
+	return getOne(ctx, s, s.rq, scanSession, `SELECT `+sessionCols+` FROM sessions
+		WHERE id_hash = $1 AND expires_at > $2`, blob(idHash), ns(time.Now()))
+}
+
+// DeleteSession deletes the session and revokes the grants issued from it
+// (same SID) that lack the offline_access scope, in one transaction. It is
+// idempotent.
+func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		return s.endSessions(ctx, tx, `WHERE id_hash = $1`, blob(idHash))
+	})
+}
+
+// DeleteUserSessions deletes every session of the user, revoking their
+// non-offline grants as DeleteSession does. It is idempotent.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		return s.endSessions(ctx, tx, `WHERE user_id = $1`, userID)
+	})
+}
+
+func (s *Store) endSessions(ctx context.Context, tx *sql.Tx, where string, arg any) error {
+	sids, err := getAll(ctx, s, tx, func(r rowScanner) (string, error) {
+		var sid string
+		return sid, r.Scan(&sid)
+	}, `SELECT sid FROM sessions `+where+` ORDER BY sid`, arg)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, sid := range sids {
+		if sid == "" {
+			continue
+		}
+		type grantScopes struct {
+			id     string
+			scopes []string
+		}
+		grants, err := getAll(ctx, s, tx, func(r rowScanner) (grantScopes, error) {
+			var g grantScopes
+			return g, r.Scan(&g.id, listCol{&g.scopes})
+		}, `SELECT id, scopes FROM grants WHERE sid = $1 AND revoked_at = 0 ORDER BY id`, sid)
+		if err != nil {
+			return err
+		}
+		for _, g := range grants {
+			if slices.Contains(g.scopes, "offline_access") {
+				continue
+			}
+			if err := s.revokeGrant(ctx, tx, g.id, now); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = s.txExec(ctx, tx, `DELETE FROM sessions `+where, arg)
+	return err
+}

@@ -1,0 +1,109 @@
+package sqlstore
+
+// Users.
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+const userCols = `id, username, email, phone, name, picture, password_hash, suspended, created_at, updated_at, last_sign_in_at,
+	email_verified, phone_verified`
+
+func scanUser(r rowScanner) (store.User, error) {
+	var u store.User
+	err := r.Scan(&u.ID, &u.Username, &u.Email, &u.Phone, &u.Name, &u.Picture, &u.PasswordHash,
+		&u.Suspended, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, timeCol{&u.LastSignInAt},
+		&u.EmailVerified, &u.PhoneVerified)
+	return u, err
+}
+
+func userArgs(u store.User) []any {
+	return []any{u.ID, u.Username, u.Email, u.Phone, u.Name, u.Picture, u.PasswordHash,
+		u.Suspended, ns(u.CreatedAt), ns(u.UpdatedAt), ns(u.LastSignInAt), u.EmailVerified, u.PhoneVerified}
+}
+
+// CreateUser stores u. A clash on ID, or on a non-empty username or email,
+// is store.ErrAlreadyExists.
+func (s *Store) CreateUser(ctx context.Context, u store.User) error {
+	_, err := s.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		userArgs(u)...)
+	return err
+}
+
+func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
+	return getOne(ctx, s, s.rq, scanUser, `SELECT `+userCols+` FROM users WHERE id = $1`, id)
+}
+
+// GetUserByLogin matches login exactly against usernames, then emails. An
+// empty login matches nobody. The non-empty terms let SQLite use the partial
+// unique indexes (it cannot prove a bound parameter non-empty).
+func (s *Store) GetUserByLogin(ctx context.Context, login string) (store.User, error) {
+	if login == "" {
+		return store.User{}, store.ErrNotFound
+	}
+	return getOne(ctx, s, s.rq, scanUser, userByLoginQuery, login)
+}
+
+const userByLoginQuery = `SELECT ` + userCols + ` FROM users
+	WHERE (username = $1 AND username <> '') OR (email = $1 AND email <> '')
+	ORDER BY CASE WHEN username = $1 THEN 0 ELSE 1 END LIMIT 1`
+
+func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
+	return getAll(ctx, s, s.rq, scanUser, `SELECT `+userCols+` FROM users ORDER BY created_at, id`)
+}
+
+// UpdateUser reads the row (locked against concurrent updates), applies fn
+// and writes the result back in one transaction. fn may read through the
+// store but must not write through it. The ID cannot change.
+func (s *Store) UpdateUser(ctx context.Context, id string, fn func(store.User) (store.User, error)) (store.User, error) {
+	var out store.User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		u, err := getOne(ctx, s, tx, scanUser, `SELECT `+userCols+` FROM users WHERE id = $1`+s.d.forUpdate, id)
+		if err != nil {
+			return err
+		}
+		u, err = fn(u)
+		if err != nil {
+			return err
+		}
+		u.ID = id
+		_, err = s.txExec(ctx, tx, `UPDATE users SET username = $2, email = $3, phone = $4, name = $5,
+			picture = $6, password_hash = $7, suspended = $8, created_at = $9, updated_at = $10,
+			last_sign_in_at = $11, email_verified = $12, phone_verified = $13 WHERE id = $1`, userArgs(u)...)
+		out = u
+		return err
+	})
+	if err != nil {
+		return store.User{}, err
+	}
+	return out, nil
+}
+
+// DeleteUser deletes the user and, in the same transaction, their sessions,
+// grants, codes, tokens and consents. A missing user is store.ErrNotFound.
+func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	if id == "" { // client_credentials rows have an empty user_id
+		return store.ErrNotFound
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM sessions WHERE user_id = $1`,
+			`DELETE FROM auth_codes WHERE grant_id IN (SELECT id FROM grants WHERE user_id = $1)`,
+			`DELETE FROM auth_codes WHERE grant_id = '' AND user_id = $1`,
+			`DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE user_id = $1)`,
+			`DELETE FROM refresh_tokens WHERE grant_id = '' AND user_id = $1`,
+			`DELETE FROM access_tokens WHERE grant_id IN (SELECT id FROM grants WHERE user_id = $1)`,
+			`DELETE FROM access_tokens WHERE grant_id = '' AND user_id = $1`,
+			`DELETE FROM grants WHERE user_id = $1`,
+			`DELETE FROM consents WHERE user_id = $1`,
+		} {
+			if _, err := s.txExec(ctx, tx, q, id); err != nil {
+				return err
+			}
+		}
+		return s.mustAffect(s.txExec(ctx, tx, `DELETE FROM users WHERE id = $1`, id))
+	})
+}

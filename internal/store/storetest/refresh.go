@@ -1,0 +1,144 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+func testRefreshTokens(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	f := newFixture(t, s)
+	rt := f.refresh(n)
+	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
+	_, err := s.GetRefreshToken(ctx, hash())
+	wantErr(t, "GetRefreshToken missing", err, store.ErrNotFound)
+
+	// Refresh without rotation: the token stays usable.
+	at1 := f.access(n)
+	got, err := s.UseRefreshToken(ctx, rt.Hash, n, func(tok store.RefreshToken, g store.Grant) (store.RefreshIssue, error) {
+		diff(t, "token passed to fn", rt, tok)
+		diff(t, "grant passed to fn", f.grant, g)
+		return store.RefreshIssue{AccessToken: at1}, nil
+	})
+	noErr(t, "UseRefreshToken", err)
+	diff(t, "UseRefreshToken result", rt, got)
+	_, err = s.GetAccessToken(ctx, at1.Hash, n)
+	noErr(t, "access token from refresh", err)
+
+	// Rotation: the old token is consumed, the new one works.
+	at2 := f.access(n)
+	next := f.refresh(n)
+	rotAt := n.Add(time.Minute)
+	got, err = s.UseRefreshToken(ctx, rt.Hash, rotAt, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		return store.RefreshIssue{AccessToken: at2, Rotate: &next}, nil
+	})
+	noErr(t, "UseRefreshToken rotate", err)
+	old, err := s.GetRefreshToken(ctx, rt.Hash)
+	noErr(t, "GetRefreshToken old", err)
+	if !old.ConsumedAt.Equal(rotAt) {
+		t.Fatalf("rotated token ConsumedAt = %v, want %v", old.ConsumedAt, rotAt)
+	}
+	_ = got
+	gotNext, err := s.GetRefreshToken(ctx, next.Hash)
+	noErr(t, "GetRefreshToken new", err)
+	diff(t, "rotated-in token", next, gotNext)
+	_, err = s.UseRefreshToken(ctx, next.Hash, rotAt, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		return store.RefreshIssue{AccessToken: f.access(n)}, nil
+	})
+	noErr(t, "UseRefreshToken new token", err)
+
+	_, err = s.UseRefreshToken(ctx, hash(), n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		t.Fatal("fn called for a missing token")
+		return store.RefreshIssue{}, nil
+	})
+	wantErr(t, "UseRefreshToken missing", err, store.ErrNotFound)
+}
+
+func testRefreshReplay(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	f := newFixture(t, s)
+	rt := f.refresh(n)
+	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
+	next := f.refresh(n)
+	at := f.access(n)
+	_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		return store.RefreshIssue{AccessToken: at, Rotate: &next}, nil
+	})
+	noErr(t, "rotate", err)
+
+	_, err = s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		t.Fatal("fn called on replay")
+		return store.RefreshIssue{}, nil
+	})
+	wantErr(t, "UseRefreshToken replay", err, store.ErrReplayed)
+	g, err := s.GetGrant(ctx, f.grant.ID)
+	noErr(t, "GetGrant", err)
+	if g.RevokedAt.IsZero() {
+		t.Fatal("grant not revoked after refresh replay")
+	}
+	_, err = s.UseRefreshToken(ctx, next.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		t.Fatal("fn called for the successor of a replayed token")
+		return store.RefreshIssue{}, nil
+	})
+	wantErr(t, "successor after replay", err, store.ErrNotFound)
+	_, err = s.GetAccessToken(ctx, at.Hash, n)
+	wantErr(t, "access token after replay", err, store.ErrNotFound)
+}
+
+func testRefreshCallbackError(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	f := newFixture(t, s)
+	rt := f.refresh(n)
+	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
+	boom := errors.New("scope widened")
+	at := f.access(n)
+	next := f.refresh(n)
+	_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		return store.RefreshIssue{AccessToken: at, Rotate: &next}, boom
+	})
+	wantErr(t, "UseRefreshToken fn error", err, boom)
+	_, err = s.GetAccessToken(ctx, at.Hash, n)
+	wantErr(t, "access token after fn error", err, store.ErrNotFound)
+	_, err = s.GetRefreshToken(ctx, next.Hash)
+	wantErr(t, "rotated token after fn error", err, store.ErrNotFound)
+	// Nothing was consumed: the token still works.
+	_, err = s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		return store.RefreshIssue{AccessToken: f.access(n)}, nil
+	})
+	noErr(t, "UseRefreshToken after fn error", err)
+}
+
+func testRefreshExpired(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	f := newFixture(t, s)
+	rt := f.refresh(n)
+	rt.ExpiresAt = n.Add(-time.Second)
+	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
+	_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		t.Fatal("fn called for an expired token")
+		return store.RefreshIssue{}, nil
+	})
+	wantErr(t, "UseRefreshToken expired token", err, store.ErrNotFound)
+
+	// A live token of an expired grant is unusable too.
+	g := newGrant(f, []string{"openid", "offline_access"}, n.Add(-2*time.Hour))
+	g.ExpiresAt = n.Add(-time.Hour)
+	noErr(t, "CreateGrant expired", s.CreateGrant(ctx, g))
+	rt2 := f.refresh(n)
+	rt2.GrantID = g.ID
+	code := f.code(n)
+	code.GrantID = f.grant.ID
+	noErr(t, "redeem 2", redeem(t, s, code, n, f.access(n), &rt2))
+	_, err = s.UseRefreshToken(ctx, rt2.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		t.Fatal("fn called for a token of an expired grant")
+		return store.RefreshIssue{}, nil
+	})
+	wantErr(t, "UseRefreshToken expired grant", err, store.ErrNotFound)
+}
