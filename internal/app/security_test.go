@@ -22,6 +22,7 @@ import (
 	"github.com/sesameauth/sesame/internal/app"
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/experience"
+	"github.com/sesameauth/sesame/internal/identity"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -728,7 +729,7 @@ func TestRegistration(t *testing.T) {
 			t.Errorf("%v opened %s", q, resp.Request.URL.Path)
 		}
 	}
-	u, err := e.Store.GetUserByLogin(t.Context(), experience.Canonical("NEWBIE"))
+	u, err := e.Store.GetUserByLogin(t.Context(), identity.Canonical("NEWBIE"))
 	if err != nil || u.Email != "new@example.com" {
 		t.Errorf("registered user %+v %v", u, err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/experience"
+	"github.com/sesameauth/sesame/internal/identity"
 	"github.com/sesameauth/sesame/internal/oidc/keys"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/oidc/redirecturi"
@@ -543,19 +544,19 @@ func usersCreate(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 	}
-	username = experience.Canonical(username)
-	if err := experience.ValidateUsername(username); err != nil {
+	username = identity.Canonical(username)
+	if err := identity.ValidateUsername(username); err != nil {
 		return usagef("--username: %v", err)
 	}
-	email = experience.Canonical(email)
+	email = identity.Canonical(email)
 	if email != "" {
-		if err := experience.ValidateEmail(email); err != nil {
+		if err := identity.ValidateEmail(email); err != nil {
 			return usagef("--email: %v", err)
 		}
 	} else if emailVerified {
 		return usagef("--email-verified needs --email")
 	}
-	if err := experience.ValidatePassword(pw); err != nil {
+	if err := identity.ValidatePassword(pw); err != nil {
 		return usagef("--password: %v", err)
 	}
 	if len(name) > 256 {
@@ -626,7 +627,7 @@ func openUser(ctx context.Context, cfg *config.Config, who string) (store.Store,
 	}
 	u, err := st.GetUser(ctx, who)
 	if errors.Is(err, store.ErrNotFound) {
-		u, err = st.GetUserByLogin(ctx, experience.Canonical(who))
+		u, err = st.GetUserByLogin(ctx, identity.Canonical(who))
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		st.Close()
@@ -708,13 +709,13 @@ func usersUpdate(ctx context.Context, env Env, args []string) error {
 		set["password"] = true
 	}
 	if set["password"] {
-		if err := experience.ValidatePassword(pw); err != nil {
+		if err := identity.ValidatePassword(pw); err != nil {
 			return usagef("--password: %v", err)
 		}
 	}
 	if set["email"] {
-		if email = experience.Canonical(email); email != "" {
-			if err := experience.ValidateEmail(email); err != nil {
+		if email = identity.Canonical(email); email != "" {
+			if err := identity.ValidateEmail(email); err != nil {
 				return usagef("--email: %v", err)
 			}
 		}

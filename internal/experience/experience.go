@@ -12,6 +12,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/authz"
 	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/identity"
 	"github.com/sesameauth/sesame/internal/oidc/authorize"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
@@ -168,7 +169,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	ident := Canonical(r.PostFormValue("identifier"))
+	ident := identity.Canonical(r.PostFormValue("identifier"))
 	pw := r.PostFormValue("password")
 	if ident == "" || pw == "" || len(ident) > 320 {
 		h.renderSignIn(w, r, http.StatusBadRequest, ar, c, ident, "Enter your username or email and your password.")
@@ -315,21 +316,21 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	username := Canonical(r.PostFormValue("username"))
-	email := Canonical(r.PostFormValue("email"))
+	username := identity.Canonical(r.PostFormValue("username"))
+	email := identity.Canonical(r.PostFormValue("email"))
 	pw, confirm := r.PostFormValue("password"), r.PostFormValue("password_confirm")
 	bad := func(msg string) { h.renderRegister(w, r, http.StatusBadRequest, ar, c, username, email, msg) }
-	if err := ValidateUsername(username); err != nil {
+	if err := identity.ValidateUsername(username); err != nil {
 		bad(err.Error())
 		return
 	}
 	if email != "" {
-		if err := ValidateEmail(email); err != nil {
+		if err := identity.ValidateEmail(email); err != nil {
 			bad(err.Error())
 			return
 		}
 	}
-	if err := ValidatePassword(pw); err != nil {
+	if err := identity.ValidatePassword(pw); err != nil {
 		bad(err.Error())
 		return
 	}
@@ -393,14 +394,12 @@ const (
 )
 
 // NewUser builds a user row with a fresh id and hashed password. Username
-// and email must already be canonical and valid.
+// and email must already be canonical and valid (see package identity). A
+// password the hasher refuses is identity.ErrPasswordUnusable.
 func NewUser(ctx context.Context, username, email, pw string, params password.Params, now time.Time) (store.User, error) {
-	if params.Memory == 0 {
-		params = password.Default
-	}
-	hash, err := password.Hash(ctx, pw, params)
+	hash, err := identity.HashPassword(ctx, pw, params)
 	if err != nil {
-		return store.User{}, Problem("That password cannot be used.")
+		return store.User{}, err
 	}
 	return store.User{ID: provider.NewID(), Username: username, Email: email, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}, nil
 }

@@ -69,9 +69,8 @@ type Client struct {
 // User is an end user who signs in on the hosted pages.
 type User struct {
 	ID string
-	// Username and Email are stored canonical (see package identity rules in
-	// the experience package): lower-cased, NFKC-normalised. Either may be
-	// empty, not both.
+	// Username and Email are stored canonical (see identity.Canonical):
+	// lower-cased, NFKC-normalised. Either may be empty, not both.
 	Username string
 	Email    string
 	Phone    string

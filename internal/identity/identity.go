@@ -1,18 +1,15 @@
-package experience
+package identity
 
 import (
+	"context"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/sesameauth/sesame/internal/password"
 )
-
-// Problem is an error meant for the person filling in a form: its text is
-// shown on the page as it is, a full sentence.
-type Problem string
-
-func (p Problem) Error() string { return string(p) }
 
 // Canonical is the form usernames and emails are stored, looked up and
 // throttled under: NFKC-normalised, trimmed, lower-cased. So "Alice",
@@ -25,12 +22,12 @@ func Canonical(s string) string {
 // 0-9, '_', '.', '-', starting with a letter or digit.
 func ValidateUsername(u string) error {
 	if len(u) < 3 || len(u) > 64 {
-		return Problem("Usernames are 3 to 64 characters long.")
+		return ErrUsernameLength
 	}
 	for i, r := range u {
 		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || (i > 0 && (r == '_' || r == '.' || r == '-'))
 		if !ok {
-			return Problem("Usernames may contain only letters a–z, digits, '.', '_' and '-', and start with a letter or digit.")
+			return ErrUsernameChars
 		}
 	}
 	return nil
@@ -43,13 +40,13 @@ func ValidateUsername(u string) error {
 // account's address wherever it is displayed (catalogue IR-04).
 func ValidateEmail(e string) error {
 	if len(e) > 254 {
-		return Problem("That email address is too long.")
+		return ErrEmailTooLong
 	}
 	local, domain, ok := strings.Cut(e, "@")
 	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") || !strings.Contains(domain, ".") ||
 		strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.ContainsFunc(e, unicode.IsSpace) ||
 		strings.ContainsFunc(e, func(r rune) bool { return !unicode.IsGraphic(r) || r == utf8.RuneError }) {
-		return Problem("Enter a valid email address.")
+		return ErrEmailInvalid
 	}
 	return nil
 }
@@ -64,10 +61,23 @@ const (
 func ValidatePassword(p string) error {
 	n := len([]rune(p))
 	if n < MinPassword {
-		return Problem("Passwords must be at least 8 characters long.")
+		return ErrPasswordTooShort
 	}
 	if len(p) > MaxPassword {
-		return Problem("Passwords must be at most 256 bytes long.")
+		return ErrPasswordTooLong
 	}
 	return nil
+}
+
+// HashPassword hashes a new password with params (password.Default when
+// params is zero). A password the hasher refuses is ErrPasswordUnusable.
+func HashPassword(ctx context.Context, pw string, params password.Params) (string, error) {
+	if params.Memory == 0 {
+		params = password.Default
+	}
+	hash, err := password.Hash(ctx, pw, params)
+	if err != nil {
+		return "", ErrPasswordUnusable
+	}
+	return hash, nil
 }

@@ -1,6 +1,8 @@
-package experience
+package identity
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -73,5 +75,35 @@ func TestValidatePassword(t *testing.T) {
 		if err := ValidatePassword(bad); err == nil {
 			t.Errorf("ValidatePassword(%d bytes) accepted", len(bad))
 		}
+	}
+}
+
+// TestErrorCodes: every rule's error carries its stable code and the
+// sentence the pages show, and matches its sentinel with errors.Is, also
+// when wrapped.
+func TestErrorCodes(t *testing.T) {
+	for _, tc := range []struct {
+		err        error
+		want       *Error
+		code, text string
+	}{
+		{ValidateUsername("ab"), ErrUsernameLength, "username.length", "Usernames are 3 to 64 characters long."},
+		{ValidateUsername("_alice"), ErrUsernameChars, "username.chars",
+			"Usernames may contain only letters a–z, digits, '.', '_' and '-', and start with a letter or digit."},
+		{ValidateEmail(strings.Repeat("a", 250) + "@x.io"), ErrEmailTooLong, "email.too_long", "That email address is too long."},
+		{ValidateEmail("alice"), ErrEmailInvalid, "email.invalid", "Enter a valid email address."},
+		{ValidatePassword("short"), ErrPasswordTooShort, "password.too_short", "Passwords must be at least 8 characters long."},
+		{ValidatePassword(strings.Repeat("x", MaxPassword+1)), ErrPasswordTooLong, "password.too_long", "Passwords must be at most 256 bytes long."},
+	} {
+		if !errors.Is(fmt.Errorf("wrapped: %w", tc.err), tc.want) {
+			t.Errorf("%v is not %v", tc.err, tc.want)
+		}
+		var e *Error
+		if !errors.As(tc.err, &e) || e.Code != tc.code || e.Message != tc.text || tc.err.Error() != tc.text {
+			t.Errorf("error %#v, want code %q and message %q", tc.err, tc.code, tc.text)
+		}
+	}
+	if errors.Is(ErrEmailInvalid, ErrEmailTooLong) {
+		t.Error("distinct codes match")
 	}
 }
