@@ -302,6 +302,12 @@ type RefreshIssue struct {
 
 type Clients interface {
 	CreateClient(ctx context.Context, c Client) error
+	// CreateClientWithRole stores c, creates role r with its permissions
+	// and assigns r to c, all in one transaction: on any failure nothing
+	// is written. A clash on the client id or the role name is
+	// ErrAlreadyExists; a permission on an unregistered resource is
+	// ErrNotFound.
+	CreateClientWithRole(ctx context.Context, c Client, r Role) error
 	GetClient(ctx context.Context, id string) (Client, error)
 	ListClients(ctx context.Context) ([]Client, error)
 	// DeleteClient removes the client and revokes every grant and token
@@ -327,6 +333,18 @@ type Users interface {
 	UpdateUser(ctx context.Context, id string, fn func(User) (User, error)) (User, error)
 	// DeleteUser removes the user, their sessions, grants and tokens.
 	DeleteUser(ctx context.Context, id string) error
+	// SuspendUser sets the user's Suspended flag (and UpdatedAt = now) and
+	// returns the stored user. Suspending also, in the same transaction,
+	// ends every session of the user and revokes every grant, offline ones
+	// included, with their tokens, so unsuspending revives nothing. A
+	// missing user is ErrNotFound (nothing is written).
+	SuspendUser(ctx context.Context, id string, suspended bool, now time.Time) (User, error)
+	// SetUserPassword stores hash as the user's password (and UpdatedAt =
+	// now) and, in the same transaction, ends every session of the user
+	// and revokes every grant with its tokens: whoever knew the old
+	// password keeps nothing. A missing user is ErrNotFound (nothing is
+	// written).
+	SetUserPassword(ctx context.Context, id, hash string, now time.Time) error
 }
 
 type Resources interface {
@@ -361,6 +379,14 @@ type Roles interface {
 	AssignUserRole(ctx context.Context, userID, roleID string) error
 	UnassignUserRole(ctx context.Context, userID, roleID string) error // not assigned → ErrNotFound
 	AssignClientRole(ctx context.Context, clientID, roleID string) error
+	// PutClientRole creates role r, or replaces the permissions of the
+	// role with r.ID (revoking, as SetRolePermissions does, the
+	// client_credentials tokens of every app that holds it), and assigns
+	// it to the client, in one transaction. A missing client is
+	// ErrNotFound, as is a permission on an unregistered resource; a name
+	// clash with another role is ErrAlreadyExists. Nothing is written on
+	// failure.
+	PutClientRole(ctx context.Context, clientID string, r Role, now time.Time) error
 	UnassignClientRole(ctx context.Context, clientID, roleID string, now time.Time) error // not assigned → ErrNotFound
 	ListUserRoles(ctx context.Context, userID string) ([]Role, error)                     // by name
 	ListClientRoles(ctx context.Context, clientID string) ([]Role, error)                 // by name

@@ -25,11 +25,30 @@ func scanClient(r rowScanner) (store.Client, error) {
 }
 
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
-	_, err := s.exec(ctx, `INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		c.ID, c.Name, string(c.Type), blob(c.SecretHash), encList(c.RedirectURIs),
-		encList(c.PostLogoutRedirectURIs), c.ThirdParty, ns(c.CreatedAt),
-		blob(c.PreviousSecretHash), ns(c.PreviousSecretExpiresAt), encList(c.CORSOrigins))
+	_, err := s.exec(ctx, insertClient, clientArgs(c)...)
 	return err
+}
+
+const insertClient = `INSERT INTO clients (` + clientCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+
+func clientArgs(c store.Client) []any {
+	return []any{c.ID, c.Name, string(c.Type), blob(c.SecretHash), encList(c.RedirectURIs),
+		encList(c.PostLogoutRedirectURIs), c.ThirdParty, ns(c.CreatedAt),
+		blob(c.PreviousSecretHash), ns(c.PreviousSecretExpiresAt), encList(c.CORSOrigins)}
+}
+
+// CreateClientWithRole implements store.Clients in one transaction.
+func (s *Store) CreateClientWithRole(ctx context.Context, c store.Client, r store.Role) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.txExec(ctx, tx, insertClient, clientArgs(c)...); err != nil {
+			return err
+		}
+		if err := s.insertRole(ctx, tx, r); err != nil {
+			return err
+		}
+		_, err := s.txExec(ctx, tx, `INSERT INTO clients_roles (client_id, role_id) VALUES ($1, $2)`, c.ID, r.ID)
+		return err
+	})
 }
 
 // SetClientCORSOrigins implements store.Clients.

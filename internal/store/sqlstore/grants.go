@@ -66,14 +66,20 @@ func (s *Store) RevokeUserGrants(ctx context.Context, userID string, now time.Ti
 	if userID == "" { // client_credentials rows have an empty user_id
 		return nil
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.txExec(ctx, tx, `UPDATE access_tokens SET revoked_at = $2
-			WHERE grant_id IN (SELECT id FROM grants WHERE user_id = $1) AND revoked_at = 0`, userID, ns(now)); err != nil {
-			return err
-		}
-		_, err := s.txExec(ctx, tx, `UPDATE grants SET revoked_at = $2 WHERE user_id = $1 AND revoked_at = 0`, userID, ns(now))
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.revokeUserGrants(ctx, tx, userID, now) })
+}
+
+// revokeUserGrants is RevokeUserGrants inside the caller's transaction.
+func (s *Store) revokeUserGrants(ctx context.Context, tx *sql.Tx, userID string, now time.Time) error {
+	if userID == "" {
+		return nil
+	}
+	if _, err := s.txExec(ctx, tx, `UPDATE access_tokens SET revoked_at = $2
+		WHERE grant_id IN (SELECT id FROM grants WHERE user_id = $1) AND revoked_at = 0`, userID, ns(now)); err != nil {
 		return err
-	})
+	}
+	_, err := s.txExec(ctx, tx, `UPDATE grants SET revoked_at = $2 WHERE user_id = $1 AND revoked_at = 0`, userID, ns(now))
+	return err
 }
 
 // liveGrant loads the grant for a code or refresh token: it must exist, be

@@ -107,12 +107,41 @@ func (s *Store) ListClientRoles(ctx context.Context, clientID string) ([]store.R
 
 // CreateRole implements store.Roles in one transaction.
 func (s *Store) CreateRole(ctx context.Context, r store.Role) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.insertRole(ctx, tx, r) })
+}
+
+// insertRole stores r with its permissions inside the caller's transaction.
+func (s *Store) insertRole(ctx context.Context, tx *sql.Tx, r store.Role) error {
+	if _, err := s.txExec(ctx, tx, `INSERT INTO roles (`+roleCols+`) VALUES ($1, $2, $3, $4, $5)`,
+		r.ID, r.Name, r.Description, string(r.Type), ns(r.CreatedAt)); err != nil {
+		return err
+	}
+	return s.insertRolePermissions(ctx, tx, r.ID, r.Permissions)
+}
+
+// PutClientRole implements store.Roles in one transaction.
+func (s *Store) PutClientRole(ctx context.Context, clientID string, r store.Role, now time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.txExec(ctx, tx, `INSERT INTO roles (`+roleCols+`) VALUES ($1, $2, $3, $4, $5)`,
-			r.ID, r.Name, r.Description, string(r.Type), ns(r.CreatedAt)); err != nil {
+		if err := s.mustExist(ctx, tx, `SELECT 1 FROM clients WHERE id = $1`, clientID); err != nil {
 			return err
 		}
-		return s.insertRolePermissions(ctx, tx, r.ID, r.Permissions)
+		err := s.mustExist(ctx, tx, `SELECT 1 FROM roles WHERE id = $1`, r.ID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			err = s.insertRole(ctx, tx, r)
+		case err == nil:
+			if _, err = s.txExec(ctx, tx, `DELETE FROM role_permissions WHERE role_id = $1`, r.ID); err == nil {
+				if err = s.insertRolePermissions(ctx, tx, r.ID, r.Permissions); err == nil {
+					err = s.revokeRoleClientTokens(ctx, tx, r.ID, now)
+				}
+			}
+		}
+		if err != nil {
+			return err
+		}
+		_, err = s.txExec(ctx, tx, `INSERT INTO clients_roles (client_id, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+			clientID, r.ID)
+		return err
 	})
 }
 

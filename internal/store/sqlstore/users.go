@@ -5,6 +5,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/sesameauth/sesame/internal/store"
 )
@@ -106,4 +107,47 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 		}
 		return s.mustAffect(s.txExec(ctx, tx, `DELETE FROM users WHERE id = $1`, id))
 	})
+}
+
+// SuspendUser implements store.Users in one transaction.
+func (s *Store) SuspendUser(ctx context.Context, id string, suspended bool, now time.Time) (store.User, error) {
+	var out store.User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.mustAffect(s.txExec(ctx, tx, `UPDATE users SET suspended = $2, updated_at = $3 WHERE id = $1`,
+			id, suspended, ns(now))); err != nil {
+			return err
+		}
+		if suspended {
+			if err := s.signOutUser(ctx, tx, id, now); err != nil {
+				return err
+			}
+		}
+		var err error
+		out, err = getOne(ctx, s, tx, scanUser, `SELECT `+userCols+` FROM users WHERE id = $1`, id)
+		return err
+	})
+	if err != nil {
+		return store.User{}, err
+	}
+	return out, nil
+}
+
+// SetUserPassword implements store.Users in one transaction.
+func (s *Store) SetUserPassword(ctx context.Context, id, hash string, now time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.mustAffect(s.txExec(ctx, tx, `UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1`,
+			id, hash, ns(now))); err != nil {
+			return err
+		}
+		return s.signOutUser(ctx, tx, id, now)
+	})
+}
+
+// signOutUser ends every session of the user and revokes every grant of
+// theirs with its tokens, inside the caller's transaction.
+func (s *Store) signOutUser(ctx context.Context, tx *sql.Tx, id string, now time.Time) error {
+	if err := s.endSessions(ctx, tx, `WHERE user_id = $1`, id); err != nil {
+		return err
+	}
+	return s.revokeUserGrants(ctx, tx, id, now)
 }

@@ -159,3 +159,96 @@ func testClientCORSOrigins(t *testing.T, s store.Store) {
 	}
 	wantErr(t, "SetClientCORSOrigins unknown client", s.SetClientCORSOrigins(ctx, "nope", nil), store.ErrNotFound)
 }
+
+// testCreateClientWithRole: the app, its role and the assignment are
+// written together, or (a failure in the middle) not at all.
+func testCreateClientWithRole(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	roleResources(t, s)
+	c := store.Client{ID: "m2m-1", Name: "Robot", Type: store.AppM2M, SecretHash: hash(), CreatedAt: n}
+	r := store.Role{ID: "app-m2m-1", Name: "app:m2m-1", Description: "Permissions of app Robot", Type: store.RoleM2M,
+		Permissions: []store.Permission{perm(apiA, "read"), perm(apiB, "admin")}, CreatedAt: n}
+	noErr(t, "CreateClientWithRole", s.CreateClientWithRole(ctx, c, r))
+	got, err := s.GetClient(ctx, c.ID)
+	noErr(t, "GetClient", err)
+	diff(t, "client", c, got)
+	role, err := s.GetRole(ctx, r.ID)
+	noErr(t, "GetRole", err)
+	diff(t, "role", r, role)
+	ps, err := s.ClientPermissions(ctx, c.ID)
+	noErr(t, "ClientPermissions", err)
+	diff(t, "ClientPermissions", r.Permissions, ps)
+
+	// Failures after the client row is written leave nothing behind.
+	for _, tc := range []struct {
+		name string
+		c    store.Client
+		r    store.Role
+		want error
+	}{
+		{"unregistered resource", store.Client{ID: "m2m-2", Name: "R2", Type: store.AppM2M, CreatedAt: n},
+			store.Role{ID: "app-m2m-2", Name: "app:m2m-2", Type: store.RoleM2M,
+				Permissions: []store.Permission{perm(apiA, "read"), perm("https://nowhere.example", "x")}, CreatedAt: n}, store.ErrNotFound},
+		{"role name taken", store.Client{ID: "m2m-3", Name: "R3", Type: store.AppM2M, CreatedAt: n},
+			store.Role{ID: "app-m2m-3", Name: r.Name, Type: store.RoleM2M, CreatedAt: n}, store.ErrAlreadyExists},
+	} {
+		wantErr(t, "CreateClientWithRole "+tc.name, s.CreateClientWithRole(ctx, tc.c, tc.r), tc.want)
+		_, err := s.GetClient(ctx, tc.c.ID)
+		wantErr(t, tc.name+": client left behind", err, store.ErrNotFound)
+		_, err = s.GetRole(ctx, tc.r.ID)
+		wantErr(t, tc.name+": role left behind", err, store.ErrNotFound)
+	}
+	wantErr(t, "CreateClientWithRole duplicate client",
+		s.CreateClientWithRole(ctx, c, store.Role{ID: "other-role", Name: "other", Type: store.RoleM2M, CreatedAt: n}), store.ErrAlreadyExists)
+	_, err = s.GetRole(ctx, "other-role")
+	wantErr(t, "role of a duplicate client left behind", err, store.ErrNotFound)
+	list, err := s.ListClients(ctx)
+	noErr(t, "ListClients", err)
+	diff(t, "clients after failures", []store.Client{c}, list)
+}
+
+// testPutClientRole: creating, then replacing, an app's own role and
+// assigning it is one call; replacing revokes the app's current tokens;
+// a failure writes nothing.
+func testPutClientRole(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	roleResources(t, s)
+	c := store.Client{ID: "m2m-1", Name: "Robot", Type: store.AppM2M, SecretHash: hash(), CreatedAt: n}
+	noErr(t, "CreateClient", s.CreateClient(ctx, c))
+	r := store.Role{ID: "app-m2m-1", Name: "app:m2m-1", Type: store.RoleM2M, Permissions: []store.Permission{perm(apiA, "read")}, CreatedAt: n}
+	noErr(t, "PutClientRole create", s.PutClientRole(ctx, c.ID, r, n))
+	ps, err := s.ClientPermissions(ctx, c.ID)
+	noErr(t, "ClientPermissions", err)
+	diff(t, "ClientPermissions after create", r.Permissions, ps)
+
+	cc := store.AccessToken{Hash: hash(), ClientID: c.ID, Scopes: []string{"read"}, Audience: apiA, CreatedAt: n, ExpiresAt: n.Add(time.Hour)}
+	noErr(t, "CreateAccessToken", s.CreateAccessToken(ctx, cc))
+	bad := r
+	bad.Permissions = []store.Permission{perm(apiB, "admin"), perm("https://nowhere.example", "x")}
+	wantErr(t, "PutClientRole unregistered resource", s.PutClientRole(ctx, c.ID, bad, n), store.ErrNotFound)
+	ps, err = s.ClientPermissions(ctx, c.ID)
+	noErr(t, "ClientPermissions", err)
+	diff(t, "ClientPermissions after a failed replace", r.Permissions, ps)
+	_, err = s.GetAccessToken(ctx, cc.Hash, n)
+	noErr(t, "token after a failed replace", err)
+
+	r.Permissions = []store.Permission{perm(apiA, "read"), perm(apiB, "admin")}
+	noErr(t, "PutClientRole replace", s.PutClientRole(ctx, c.ID, r, n))
+	ps, err = s.ClientPermissions(ctx, c.ID)
+	noErr(t, "ClientPermissions", err)
+	diff(t, "ClientPermissions after replace", r.Permissions, ps)
+	_, err = s.GetAccessToken(ctx, cc.Hash, n)
+	wantErr(t, "token after replace", err, store.ErrNotFound)
+	roles, err := s.ListClientRoles(ctx, c.ID)
+	noErr(t, "ListClientRoles", err)
+	if len(roles) != 1 || roles[0].ID != r.ID {
+		t.Fatalf("ListClientRoles = %+v", roles)
+	}
+
+	other := store.Role{ID: "app-none", Name: "app:none", Type: store.RoleM2M, CreatedAt: n}
+	wantErr(t, "PutClientRole missing client", s.PutClientRole(ctx, "nobody", other, n), store.ErrNotFound)
+	_, err = s.GetRole(ctx, other.ID)
+	wantErr(t, "role for a missing client left behind", err, store.ErrNotFound)
+}

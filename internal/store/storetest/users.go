@@ -160,3 +160,134 @@ func testDeleteUserCascades(t *testing.T, s store.Store) {
 	_, err = s.GetClient(ctx, f.client.ID)
 	noErr(t, "client survives DeleteUser", err)
 }
+
+// signedInUser is a user with two sessions, an offline grant (redeemed
+// into a refresh and an access token), an online grant with an access
+// token, and a pending code; other is another user, signed in likewise.
+type signedInUser struct {
+	f, other     fixture
+	second       store.Session
+	rt, ort      store.RefreshToken
+	at, oat, at2 store.AccessToken
+	pending      store.AuthCode
+	online       store.Grant
+}
+
+func newSignedInUser(t *testing.T, s store.Store, n time.Time) signedInUser {
+	ctx := t.Context()
+	u := signedInUser{f: newFixture(t, s), other: newFixture(t, s)}
+	u.second = store.Session{IDHash: hash(), SID: id(), UserID: u.f.user.ID, AuthTime: n, CreatedAt: n, ExpiresAt: n.Add(time.Hour)}
+	noErr(t, "CreateSession second", s.CreateSession(ctx, u.second))
+	u.online = newGrant(u.f, []string{"openid"}, n)
+	u.online.SID = u.second.SID
+	noErr(t, "CreateGrant online", s.CreateGrant(ctx, u.online))
+	u.rt, u.at = u.f.refresh(n), u.f.access(n)
+	noErr(t, "redeem", redeem(t, s, u.f.code(n), n, u.at, &u.rt))
+	u.at2 = u.f.access(n)
+	u.at2.GrantID = u.online.ID
+	noErr(t, "CreateAccessToken online", s.CreateAccessToken(ctx, u.at2))
+	u.pending = u.f.code(n)
+	noErr(t, "CreateCode pending", s.CreateCode(ctx, u.pending))
+	u.ort, u.oat = u.other.refresh(n), u.other.access(n)
+	noErr(t, "redeem other", redeem(t, s, u.other.code(n), n, u.oat, &u.ort))
+	return u
+}
+
+// wantSignedOut checks that every session of the user is gone and every
+// grant revoked with its tokens, and that the other user kept theirs.
+func (u signedInUser) wantSignedOut(t *testing.T, s store.Store, n time.Time, what string) {
+	t.Helper()
+	ctx := t.Context()
+	for _, sess := range []store.Session{u.f.session, u.second} {
+		_, err := s.GetSession(ctx, sess.IDHash)
+		wantErr(t, what+": GetSession", err, store.ErrNotFound)
+	}
+	for _, g := range []store.Grant{u.f.grant, u.online} {
+		if got, err := s.GetGrant(ctx, g.ID); err != nil || got.RevokedAt.IsZero() {
+			t.Fatalf("%s: grant %s not revoked: %+v %v", what, g.ID, got, err)
+		}
+	}
+	for _, at := range []store.AccessToken{u.at, u.at2} {
+		_, err := s.GetAccessToken(ctx, at.Hash, n)
+		wantErr(t, what+": GetAccessToken", err, store.ErrNotFound)
+	}
+	wantRevoked(t, s, n, what, u.rt.Hash, u.pending.Hash)
+	u.wantOtherUntouched(t, s, n, what)
+}
+
+func (u signedInUser) wantOtherUntouched(t *testing.T, s store.Store, n time.Time, what string) {
+	t.Helper()
+	ctx := t.Context()
+	_, err := s.GetSession(ctx, u.other.session.IDHash)
+	noErr(t, what+": other user's session", err)
+	_, err = s.GetAccessToken(ctx, u.oat.Hash, n)
+	noErr(t, what+": other user's token", err)
+	_, err = s.GetRefreshToken(ctx, u.ort.Hash)
+	noErr(t, what+": other user's refresh token", err)
+}
+
+// testSuspendUser: suspending sets the flag and, in the same call, ends
+// every session and revokes every grant, offline ones included;
+// unsuspending clears the flag and revives nothing.
+func testSuspendUser(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	u := newSignedInUser(t, s, n)
+	later := n.Add(time.Minute)
+
+	got, err := s.SuspendUser(ctx, u.f.user.ID, true, later)
+	noErr(t, "SuspendUser", err)
+	if !got.Suspended || !got.UpdatedAt.Equal(later) || got.Username != u.f.user.Username {
+		t.Fatalf("SuspendUser returned %+v", got)
+	}
+	stored, err := s.GetUser(ctx, u.f.user.ID)
+	noErr(t, "GetUser", err)
+	diff(t, "stored user after SuspendUser", got, stored)
+	u.wantSignedOut(t, s, later, "SuspendUser")
+
+	got, err = s.SuspendUser(ctx, u.f.user.ID, false, later.Add(time.Minute))
+	noErr(t, "unsuspend", err)
+	if got.Suspended {
+		t.Fatalf("unsuspended user still suspended: %+v", got)
+	}
+	u.wantSignedOut(t, s, later, "after unsuspending") // nothing revived
+
+	_, err = s.SuspendUser(ctx, "nobody", true, later)
+	wantErr(t, "SuspendUser missing user", err, store.ErrNotFound)
+	u.wantOtherUntouched(t, s, later, "SuspendUser missing user")
+}
+
+// testUnsuspendKeepsSessions: unsuspending touches only the flag.
+func testUnsuspendKeepsSessions(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	u := newSignedInUser(t, s, n)
+	got, err := s.SuspendUser(ctx, u.f.user.ID, false, n)
+	noErr(t, "SuspendUser false", err)
+	if got.Suspended {
+		t.Fatalf("got %+v", got)
+	}
+	_, err = s.GetSession(ctx, u.f.session.IDHash)
+	noErr(t, "session after unsuspending an active user", err)
+	_, err = s.GetAccessToken(ctx, u.at.Hash, n)
+	noErr(t, "token after unsuspending an active user", err)
+}
+
+// testSetUserPassword: the new hash is stored and, in the same call, the
+// user is signed out everywhere.
+func testSetUserPassword(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	u := newSignedInUser(t, s, n)
+	later := n.Add(time.Minute)
+	const newHash = "$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$bmV3aGFzaA"
+	noErr(t, "SetUserPassword", s.SetUserPassword(ctx, u.f.user.ID, newHash, later))
+	got, err := s.GetUser(ctx, u.f.user.ID)
+	noErr(t, "GetUser", err)
+	if got.PasswordHash != newHash || !got.UpdatedAt.Equal(later) || got.Suspended {
+		t.Fatalf("user after SetUserPassword: %+v", got)
+	}
+	u.wantSignedOut(t, s, later, "SetUserPassword")
+	wantErr(t, "SetUserPassword missing user", s.SetUserPassword(ctx, "nobody", newHash, later), store.ErrNotFound)
+	u.wantOtherUntouched(t, s, later, "SetUserPassword missing user")
+}
