@@ -23,8 +23,8 @@ import (
 
 	"github.com/sesameauth/sesame/e2e/internal/e2etest"
 	"github.com/sesameauth/sesame/internal/app"
-	"github.com/sesameauth/sesame/internal/cli"
 	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/experience"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/password"
@@ -99,9 +99,9 @@ func (s *sesame) createUser(t testing.TB, username, email, pw string) string {
 func (s *sesame) registerRP(t testing.TB, rp *e2etest.RelyingParty, name string) {
 	t.Helper()
 	ctx := context.Background()
-	secret := cli.NewSecret()
+	secret := directory.NewSecret()
 	c := store.Client{
-		ID: cli.NewAppID(), Name: name, Type: store.AppTraditional,
+		ID: directory.NewAppID(), Name: name, Type: store.AppTraditional,
 		RedirectURIs: []string{rp.URL + "/callback"}, PostLogoutRedirectURIs: []string{rp.URL + "/"},
 		SecretHash: provider.HashSecret(secret), CreatedAt: time.Now().UTC(),
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sesameauth/sesame/internal/cli"
+	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -175,7 +175,7 @@ func TestScopesBelongToTheirResource(t *testing.T) {
 func TestConsentPerResource(t *testing.T) {
 	e := newEnv(t)
 	r := "https://third.example/cb"
-	c := store.Client{ID: cli.NewAppID(), Name: "Third Party", Type: store.AppSPA, RedirectURIs: []string{r},
+	c := store.Client{ID: directory.NewAppID(), Name: "Third Party", Type: store.AppSPA, RedirectURIs: []string{r},
 		ThirdParty: true, CreatedAt: time.Now()}
 	if err := e.Store.CreateClient(context.Background(), c); err != nil {
 		t.Fatal(err)

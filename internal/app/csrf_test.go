@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sesameauth/sesame/internal/cli"
+	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/store"
 )
@@ -21,9 +21,9 @@ import (
 func TestCSRFEveryForm(t *testing.T) {
 	e := newEnv(t)
 	r := "https://third.example/cb"
-	c := store.Client{ID: cli.NewAppID(), Name: "Third Party", Type: store.AppTraditional, RedirectURIs: []string{r},
+	c := store.Client{ID: directory.NewAppID(), Name: "Third Party", Type: store.AppTraditional, RedirectURIs: []string{r},
 		ThirdParty: true, CreatedAt: time.Now()}
-	c.SecretHash = provider.HashSecret(cli.NewSecret())
+	c.SecretHash = provider.HashSecret(directory.NewSecret())
 	if err := e.Store.CreateClient(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}

@@ -23,8 +23,8 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/sesameauth/sesame/internal/app"
-	"github.com/sesameauth/sesame/internal/cli"
 	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/experience"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/password"
@@ -113,11 +113,11 @@ func newEnvWrapped(t testing.TB, log *slog.Logger, wrap func(store.Store) store.
 // app registers a client and returns its id and secret.
 func (e *env) app(t testing.TB, typ store.AppType, redirects, logouts []string) (string, string) {
 	t.Helper()
-	c := store.Client{ID: cli.NewAppID(), Name: "Test " + string(typ), Type: typ, RedirectURIs: redirects,
+	c := store.Client{ID: directory.NewAppID(), Name: "Test " + string(typ), Type: typ, RedirectURIs: redirects,
 		PostLogoutRedirectURIs: logouts, CreatedAt: time.Now()}
 	secret := ""
 	if typ.Confidential() {
-		secret = cli.NewSecret()
+		secret = directory.NewSecret()
 		c.SecretHash = provider.HashSecret(secret)
 	}
 	if err := e.Store.CreateClient(context.Background(), c); err != nil {

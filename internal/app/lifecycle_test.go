@@ -7,10 +7,9 @@ import (
 	"time"
 
 	"github.com/sesameauth/sesame/internal/app"
-	"github.com/sesameauth/sesame/internal/cli"
 	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
-	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -73,7 +72,7 @@ func TestSuspendAndDeleteUser(t *testing.T) {
 	if !active(at) || !active(rt) || silent() != "" {
 		t.Fatal("fresh sign-in is not live")
 	}
-	if err := cli.SuspendUser(t.Context(), e.Store, u.ID, true, time.Now()); err != nil {
+	if err := (directory.Users{Store: e.Store}).Suspend(t.Context(), u.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	assertDead("suspended", at, rt)
@@ -88,7 +87,7 @@ func TestSuspendAndDeleteUser(t *testing.T) {
 	}
 
 	// Unsuspended: a new sign-in works, the old tokens stay dead.
-	if err := cli.SuspendUser(t.Context(), e.Store, u.ID, false, time.Now()); err != nil {
+	if err := (directory.Users{Store: e.Store}).Suspend(t.Context(), u.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	assertDead("unsuspended", at, rt)
@@ -124,7 +123,7 @@ func TestClientSecretRotation(t *testing.T) {
 	}
 	rotate := func(grace time.Duration) string {
 		t.Helper()
-		secret := cli.NewSecret()
+		secret := directory.NewSecret()
 		if err := e.Store.RotateClientSecret(t.Context(), id, provider.HashSecret(secret), clock.Now().Add(grace)); err != nil {
 			t.Fatal(err)
 		}
@@ -165,11 +164,7 @@ func TestPasswordChangeSignsOutEverywhere(t *testing.T) {
 	_, body := e.exchange(t, id, secret, code, v, r)
 	at, rt := body["access_token"].(string), body["refresh_token"].(string)
 
-	hash, err := password.Hash(t.Context(), "new password", fastHash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cli.ChangePassword(t.Context(), e.Store, u.ID, hash, time.Now()); err != nil {
+	if err := (directory.Users{Store: e.Store, PasswordParams: fastHash}).SetPassword(t.Context(), u.ID, "new password"); err != nil {
 		t.Fatal(err)
 	}
 	if st := userinfo(t, e, at); st != http.StatusUnauthorized {
