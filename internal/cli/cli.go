@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/store/sqlstore"
@@ -99,6 +100,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 		}
 		err := c.run(ctx, env, args[1:])
 		var ue usageError
+		var de *directory.Error
 		switch {
 		case err == nil:
 			return ExitOK
@@ -106,6 +108,9 @@ func Main(ctx context.Context, args []string, env Env) int {
 			return ExitOK
 		case errors.As(err, &ue):
 			fmt.Fprintln(env.Stderr, "sesame: "+oneLine(ue.msg))
+			return ExitUsage
+		case errors.As(err, &de): // bad input found by the directory's rules
+			fmt.Fprintln(env.Stderr, "sesame: "+oneLine(de.Message))
 			return ExitUsage
 		default:
 			fmt.Fprintln(env.Stderr, "sesame: "+oneLine(err.Error()))

@@ -1,0 +1,356 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/directory"
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+const corsOriginUsage = "an origin (scheme://host[:port]) from which the app's browser code may call the token, userinfo and " +
+	"revocation endpoints, besides the origins of its redirect URIs (repeatable)"
+
+func apps(ctx context.Context, env Env, args []string) error {
+	return sub(ctx, env, "apps", args, map[string]func(context.Context, Env, []string) error{
+		"create": appsCreate, "list": appsList, "delete": appsDelete, "permit": appsPermit, "rotate-secret": appsRotateSecret,
+		"assign-role":   func(ctx context.Context, env Env, args []string) error { return appsAssignRole(ctx, env, args, true) },
+		"unassign-role": func(ctx context.Context, env Env, args []string) error { return appsAssignRole(ctx, env, args, false) },
+		"set-cors":      appsSetCORS,
+	})
+}
+
+func appsCreate(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var a directory.NewApp
+	var typ string
+	var redirects, logouts, permissions, corsOrigins multiFlag
+	var asJSON bool
+	fs := newFlags(env, "apps create", "apps create --name NAME --type traditional|spa|native|m2m [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--cors-origin ORIGIN]... [--permission RESOURCE=SCOPE,...]... [--json]")
+	cfg.StoreFlags(fs)
+	fs.StringVar(&a.Name, "name", "", "display name shown on the sign-in page (required)")
+	fs.StringVar(&typ, "type", "", "traditional (server web app), spa, native or m2m (required)")
+	fs.Var(&redirects, "redirect-uri", "allowed redirect URI, exact match (repeatable)")
+	fs.Var(&logouts, "post-logout-redirect-uri", "allowed post-sign-out redirect URI (repeatable)")
+	fs.BoolVar(&a.ThirdParty, "third-party", false, "show a consent screen to users of this app")
+	fs.Var(&corsOrigins, "cors-origin", corsOriginUsage)
+	fs.Var(&permissions, "permission", "m2m apps: an API resource the app may get tokens for, with the scopes it may ask for, as RESOURCE=SCOPE,SCOPE (repeatable); held by the app's own role \"app:<id>\"")
+	fs.BoolVar(&asJSON, "json", false, "print the app as one JSON object")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	a.Type, a.RedirectURIs, a.PostLogoutRedirectURIs, a.CORSOrigins = store.AppType(typ), redirects, logouts, corsOrigins
+	if err := checkNewApp(&a, permissions); err != nil {
+		return err
+	}
+	if len(a.Permissions) > 0 && dbMissing(&cfg) {
+		return directory.NoResource(a.Permissions[0].Resource)
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	v, secret, err := directory.Apps{Store: st}.Create(ctx, a)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(env.Stdout, toAppJSON(v, secret))
+	}
+	c := v.Client
+	fmt.Fprintf(env.Stdout, "Created %s app %q\n  App ID:     %s\n", c.Type, c.Name, c.ID)
+	if secret != "" {
+		fmt.Fprintf(env.Stdout, "  App secret: %s\n  (Store the secret now: Sesame keeps only a hash of it.)\n", secret)
+	}
+	printPermissions(env, v.Permissions)
+	if c.Type == store.AppM2M && len(v.Permissions) == 0 {
+		fmt.Fprintf(env.Stdout, "  No API permissions yet: grant some with `sesame apps permit %s --resource URI --scope S` or `sesame apps assign-role %s ROLE`.\n", c.ID, c.ID)
+	}
+	return nil
+}
+
+// checkNewApp parses the --permission values into a.Permissions and
+// checks a. The rules on the name and type come before the syntax of
+// --permission, as they always have.
+func checkNewApp(a *directory.NewApp, permissions []string) error {
+	perms, err := parsePermissions(permissions, false)
+	if err == nil {
+		a.Permissions = perms
+		return directory.CheckNewApp(a)
+	}
+	probe := *a
+	probe.Permissions = make([]store.Permission, len(permissions))
+	if perr := directory.CheckNewApp(&probe); errors.Is(perr, directory.ErrAppName) || errors.Is(perr, directory.ErrAppType) ||
+		errors.Is(perr, directory.ErrAppPermission) {
+		return perr
+	}
+	return err
+}
+
+// openApp opens the store and loads the app; on error the store is closed.
+func openApp(ctx context.Context, cfg *config.Config, id string) (store.Store, store.Client, error) {
+	if dbMissing(cfg) {
+		return nil, store.Client{}, directory.AppNotFound(id)
+	}
+	st, err := openStore(ctx, cfg, nil)
+	if err != nil {
+		return nil, store.Client{}, err
+	}
+	c, err := directory.Apps{Store: st}.Get(ctx, id)
+	if err != nil {
+		st.Close()
+		return nil, store.Client{}, err
+	}
+	return st, c, nil
+}
+
+// appsRotateSecret gives a confidential app a new secret; the old one keeps
+// working for --grace so the app can be redeployed without an outage.
+func appsRotateSecret(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var grace time.Duration
+	var asJSON bool
+	fs := newFlags(env, "apps rotate-secret", "apps rotate-secret ID [--grace 24h] [--json]")
+	cfg.StoreFlags(fs)
+	fs.DurationVar(&grace, "grace", 24*time.Hour, "how long the old secret keeps working; 0 ends it now")
+	fs.BoolVar(&asJSON, "json", false, "print the app, with its new secret, as one JSON object")
+	id, rest := splitID(args)
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	if id == "" {
+		return usagef("usage: sesame apps rotate-secret ID [--grace 24h]")
+	}
+	if err := directory.CheckGrace(grace); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	st, c, err := openApp(ctx, &cfg, id)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d := directory.Apps{Store: st}
+	secret, until, err := d.RotateSecret(ctx, c, grace)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		v, err := d.View(ctx, c)
+		if err != nil {
+			return err
+		}
+		return writeJSON(env.Stdout, toAppJSON(v, secret))
+	}
+	fmt.Fprintf(env.Stdout, "New secret for app %s\n  App secret: %s\n  (Store the secret now: Sesame keeps only a hash of it.)\n", id, secret)
+	if grace > 0 {
+		fmt.Fprintf(env.Stdout, "  The old secret works until %s.\n", until.Format(time.RFC3339))
+	} else {
+		fmt.Fprintln(env.Stdout, "  The old secret no longer works.")
+	}
+	return nil
+}
+
+// appsPermit adds scopes to an M2M app's own role "app:<id>" (creating
+// and assigning it if missing), or with --remove takes a resource out of
+// it. Any change revokes the app's current tokens, so a narrowed
+// permission holds at once. Permissions the app holds through other roles
+// are managed with `sesame roles`.
+func appsPermit(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var resource string
+	var scopes multiFlag
+	var remove bool
+	synopsis := "apps permit ID --resource URI --scope S [--scope S]... | apps permit ID RESOURCE=SCOPE,SCOPE... | apps permit ID --resource URI --remove"
+	fs := newFlags(env, "apps permit", synopsis)
+	cfg.StoreFlags(fs)
+	fs.StringVar(&resource, "resource", "", "the API resource indicator")
+	fs.Var(&scopes, "scope", "a scope of that resource the app may ask for (repeatable)")
+	fs.BoolVar(&remove, "remove", false, "take the resource out of the app's own role")
+	pos, err := parseArgs(fs, &cfg, args, 1, 1000, "apps permit ID --resource URI --scope S...")
+	if err != nil {
+		return err
+	}
+	perms, err := permitArgs(pos[1:], resource, scopes, remove)
+	if err != nil {
+		return err
+	}
+	st, c, err := openApp(ctx, &cfg, pos[0])
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d := directory.Apps{Store: st}
+	if remove {
+		err = d.Unpermit(ctx, c, resource)
+	} else {
+		err = d.Permit(ctx, c, perms)
+	}
+	if err != nil {
+		return err
+	}
+	v, err := d.View(ctx, c)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Updated the permissions of app %s (its current tokens are revoked)\n", c.ID)
+	printPermissions(env, v.Permissions)
+	return nil
+}
+
+// permitArgs reads the permissions of `apps permit` from its positional
+// RESOURCE=SCOPE arguments and its --resource, --scope and --remove flags.
+func permitArgs(args []string, resource string, scopes []string, remove bool) ([]store.Permission, error) {
+	if remove && (len(scopes) > 0 || len(args) > 0) {
+		return nil, usagef("--remove takes no --scope")
+	}
+	if remove && resource == "" {
+		return nil, usagef("usage: sesame apps permit ID --resource URI --remove")
+	}
+	if resource != "" && !remove && len(scopes) == 0 {
+		return nil, usagef("--resource needs at least one --scope (or --remove)")
+	}
+	if resource != "" && !remove {
+		args = append(args, resource+"="+strings.Join(scopes, ","))
+	} else if len(scopes) > 0 {
+		return nil, usagef("--scope needs --resource")
+	}
+	if len(args) == 0 && !remove {
+		return nil, usagef("usage: sesame apps permit ID --resource URI --scope S...")
+	}
+	return parsePermissions(args, false)
+}
+
+func appsDelete(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	fs := newFlags(env, "apps delete", "apps delete ID")
+	cfg.StoreFlags(fs)
+	id, rest := splitID(args)
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	if id == "" {
+		return usagef("usage: sesame apps delete ID")
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := (directory.Apps{Store: st}).Delete(ctx, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Deleted app %s and revoked its tokens\n", id)
+	return nil
+}
+
+// appsSetCORS replaces the origins an app allows besides its redirect
+// URIs' (none: only those).
+func appsSetCORS(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var corsOrigins multiFlag
+	var asJSON bool
+	fs := newFlags(env, "apps set-cors", "apps set-cors ID [--cors-origin ORIGIN]... [--json]   (no --cors-origin: only the redirect URIs' origins)")
+	cfg.StoreFlags(fs)
+	fs.Var(&corsOrigins, "cors-origin", corsOriginUsage+"; replaces the app's list")
+	fs.BoolVar(&asJSON, "json", false, "print the app as one JSON object")
+	id, rest := splitID(args)
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	if id == "" {
+		return usagef("usage: sesame apps set-cors ID [--cors-origin ORIGIN]...")
+	}
+	// Validated before the database is opened; the m2m check needs the app.
+	if _, err := directory.CheckCORSOrigins(store.AppSPA, corsOrigins); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	st, c, err := openApp(ctx, &cfg, id)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d := directory.Apps{Store: st}
+	if c, err = d.SetCORS(ctx, c, corsOrigins); err != nil {
+		return err
+	}
+	if asJSON {
+		v, err := d.View(ctx, c)
+		if err != nil {
+			return err
+		}
+		return writeJSON(env.Stdout, toAppJSON(v, ""))
+	}
+	if len(c.CORSOrigins) == 0 {
+		fmt.Fprintf(env.Stdout, "App %s now answers CORS only for its redirect URIs' origins\n", id)
+	} else {
+		fmt.Fprintf(env.Stdout, "App %s now answers CORS for its redirect URIs' origins and %s\n", id, strings.Join(c.CORSOrigins, ", "))
+	}
+	return nil
+}
+
+func appsList(ctx context.Context, env Env, args []string) error {
+	return list(ctx, env, args, "apps list", func(st store.Store, ctx context.Context) ([]directory.App, error) {
+		return directory.Apps{Store: st}.List(ctx)
+	},
+		func(v directory.App) any { return toAppJSON(v, "") },
+		"ID\tTYPE\tNAME\tREDIRECT URIS / PERMISSIONS",
+		func(v directory.App) string {
+			c, more := v.Client, strings.Join(v.Client.RedirectURIs, " ")
+			if c.Type == store.AppM2M {
+				more = formatPermissions(v.Permissions)
+			}
+			return fmt.Sprintf("%s\t%s\t%s\t%s", c.ID, c.Type, c.Name, more)
+		})
+}
+
+// appsAssignRole assigns an m2m role to an m2m app, or takes it away.
+func appsAssignRole(ctx context.Context, env Env, args []string, assign bool) error {
+	verb := map[bool]string{true: "assign-role", false: "unassign-role"}[assign]
+	var cfg config.Config
+	synopsis := "apps " + verb + " ID ROLE"
+	fs := newFlags(env, "apps "+verb, synopsis+" (ROLE is an id or a name)")
+	cfg.StoreFlags(fs)
+	pos, err := parseArgs(fs, &cfg, args, 2, 2, synopsis)
+	if err != nil {
+		return err
+	}
+	st, c, err := openApp(ctx, &cfg, pos[0])
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d := directory.Roles{Store: st}
+	r, err := d.Find(ctx, pos[1])
+	if err != nil {
+		return err
+	}
+	if !assign {
+		if err := d.UnassignApp(ctx, c, r); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "App %s no longer holds role %q (its current tokens are revoked)\n", c.ID, r.Name)
+		return nil
+	}
+	if err := d.AssignApp(ctx, c, r); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "App %s holds role %q\n", c.ID, r.Name)
+	return nil
+}

@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/directory"
+	"github.com/sesameauth/sesame/internal/oidc/keys"
+)
+
+func keysCmd(ctx context.Context, env Env, args []string) error {
+	return sub(ctx, env, "keys", args, map[string]func(context.Context, Env, []string) error{
+		"rotate": keysRotate, "list": keysList,
+	})
+}
+
+func keysRotate(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var alg string
+	fs := newFlags(env, "keys rotate", "keys rotate [--signing-alg ES384|ES256|RS256] [--key-publish-delay D]")
+	cfg.StoreFlags(fs)
+	cfg.SecretFlag(fs)
+	cfg.KeyFlags(fs)
+	// The default is the server's: SESAME_SIGNING_ALG, else (the server may
+	// have been given --signing-alg) the newest key's, else ES384.
+	fs.StringVar(&alg, "signing-alg", os.Getenv("SESAME_SIGNING_ALG"), "algorithm of the new key; default: the configured one (env SESAME_SIGNING_ALG), else the newest key's")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	if alg != "" && !keys.SupportedAlg(alg) {
+		name := "SESAME_SIGNING_ALG"
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "signing-alg" {
+				name = "--signing-alg"
+			}
+		})
+		return usagef("%s must be one of %s", name, strings.Join(keys.Supported, ", "))
+	}
+	if cfg.Secret != "" && len(cfg.Secret) < 32 {
+		return usagef("--secret must be at least 32 characters")
+	}
+	master, err := cfg.MasterSecret()
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	k, err := directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}.Rotate(ctx, alg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Added %s key %s: published now, signing from %s\n", k.Alg, k.ID, k.ActivatesAt.UTC().Format(time.RFC3339))
+	if cfg.KeyPublishDelay < 90*time.Second {
+		fmt.Fprintf(env.Stderr, "sesame: warning: a publish delay under 90s can outrun relying parties that cache the JWKS (60s) and do not refetch on an unknown key\n")
+	}
+	return nil
+}
+
+func keysList(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	fs := newFlags(env, "keys list", "keys list")
+	cfg.StoreFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ks, err := directory.Keys{Store: st}.List(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KID\tALG\tSIGNS FROM\tRETIRED\tREMOVED AT")
+	for _, k := range ks {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Alg, k.ActivatesAt.UTC().Format(time.RFC3339), ts(k.RetiredAt), ts(k.ExpiresAt))
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,253 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/directory"
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+func users(ctx context.Context, env Env, args []string) error {
+	return sub(ctx, env, "users", args, map[string]func(context.Context, Env, []string) error{
+		"create": usersCreate, "list": usersList, "delete": usersDelete, "update": usersUpdate,
+		"suspend":       func(ctx context.Context, env Env, args []string) error { return usersSuspend(ctx, env, args, true) },
+		"assign-role":   func(ctx context.Context, env Env, args []string) error { return usersAssignRole(ctx, env, args, true) },
+		"unassign-role": func(ctx context.Context, env Env, args []string) error { return usersAssignRole(ctx, env, args, false) },
+		"unsuspend":     func(ctx context.Context, env Env, args []string) error { return usersSuspend(ctx, env, args, false) },
+	})
+}
+
+func usersCreate(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var nu directory.NewUser
+	var asJSON, pwStdin bool
+	fs := newFlags(env, "users create", "users create --username U (--password P | --password-stdin) [--email E [--email-verified]] [--name N] [--json]")
+	cfg.StoreFlags(fs)
+	fs.StringVar(&nu.Username, "username", "", "username (required)")
+	fs.StringVar(&nu.Password, "password", "", "password, at least 8 characters (this or --password-stdin is required; a command line is visible to other users)")
+	fs.BoolVar(&pwStdin, "password-stdin", false, "read the password from the first line of standard input")
+	fs.StringVar(&nu.Email, "email", "", "email address")
+	fs.BoolVar(&nu.EmailVerified, "email-verified", false, "vouch that the email address belongs to the user (email_verified: true); Sesame does not check it")
+	fs.StringVar(&nu.Name, "name", "", "display name")
+	fs.BoolVar(&asJSON, "json", false, "print the user as one JSON object")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	pwSet := false
+	fs.Visit(func(f *flag.Flag) { pwSet = pwSet || f.Name == "password" })
+	switch {
+	case pwSet && pwStdin:
+		return usagef("use --password or --password-stdin, not both")
+	case !pwSet && !pwStdin:
+		return usagef("--password or --password-stdin is required")
+	case pwStdin:
+		var err error
+		if nu.Password, err = readPasswordStdin(env); err != nil {
+			return err
+		}
+	}
+	if err := directory.CheckNewUser(&nu); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := directory.Users{Store: st, PasswordParams: passwordParams}.Create(ctx, nu)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(env.Stdout, userJSON{ID: u.ID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name,
+			CreatedAt: u.CreatedAt.Format(time.RFC3339)})
+	}
+	fmt.Fprintf(env.Stdout, "Created user %s (id %s)\n", u.Username, u.ID)
+	return nil
+}
+
+// userTarget parses "users <verb> ID|USERNAME|EMAIL", opens the store and
+// finds the user.
+func userTarget(ctx context.Context, env Env, verb string, args []string) (store.Store, store.User, error) {
+	var cfg config.Config
+	fs := newFlags(env, "users "+verb, "users "+verb+" ID|USERNAME|EMAIL")
+	cfg.StoreFlags(fs)
+	who, rest := splitID(args)
+	if err := parse(fs, rest); err != nil {
+		return nil, store.User{}, err
+	}
+	if who == "" {
+		return nil, store.User{}, usagef("usage: sesame users %s ID|USERNAME|EMAIL", verb)
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return nil, store.User{}, usageError{err.Error()}
+	}
+	return openUser(ctx, &cfg, who)
+}
+
+// openUser opens the store and finds the user by id, username or email.
+// On error the store is closed.
+func openUser(ctx context.Context, cfg *config.Config, who string) (store.Store, store.User, error) {
+	if dbMissing(cfg) {
+		return nil, store.User{}, directory.UserNotFound(who)
+	}
+	st, err := openStore(ctx, cfg, nil)
+	if err != nil {
+		return nil, store.User{}, err
+	}
+	u, err := directory.Users{Store: st}.Find(ctx, who)
+	if err != nil {
+		st.Close()
+		return nil, store.User{}, err
+	}
+	return st, u, nil
+}
+
+// usersDelete removes a user with their sessions, grants and tokens.
+func usersDelete(ctx context.Context, env Env, args []string) error {
+	st, u, err := userTarget(ctx, env, "delete", args)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := (directory.Users{Store: st}).Delete(ctx, u.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Deleted user %s (id %s), their sessions and tokens\n", u.Username, u.ID)
+	return nil
+}
+
+// usersUpdate changes a user's password, email, verification flag or name.
+func usersUpdate(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var pw, email, name string
+	var emailVerified, pwStdin bool
+	fs := newFlags(env, "users update", "users update ID|USERNAME|EMAIL [--password P | --password-stdin] [--email E] [--email-verified[=false]] [--name N]")
+	cfg.StoreFlags(fs)
+	fs.StringVar(&pw, "password", "", "new password, at least 8 characters; signs the user out everywhere")
+	fs.BoolVar(&pwStdin, "password-stdin", false, "read the new password from the first line of standard input")
+	fs.StringVar(&email, "email", "", "new email address (unverified unless --email-verified)")
+	fs.BoolVar(&emailVerified, "email-verified", false, "vouch that the email address belongs to the user")
+	fs.StringVar(&name, "name", "", "display name")
+	who, rest := splitID(args)
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	var upd directory.UserUpdate
+	stdinSet := false
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "password-stdin":
+			stdinSet = true
+		case "password":
+			upd.Password = &pw
+		case "email":
+			upd.Email = &email
+		case "email-verified":
+			upd.EmailVerified = &emailVerified
+		case "name":
+			upd.Name = &name
+		}
+	})
+	if who == "" || (upd == directory.UserUpdate{} && !stdinSet) {
+		return usagef("usage: sesame users update ID|USERNAME|EMAIL [--password P | --password-stdin] [--email E] [--email-verified] [--name N]")
+	}
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	if upd.Password != nil && pwStdin {
+		return usagef("use --password or --password-stdin, not both")
+	}
+	if pwStdin {
+		var err error
+		if pw, err = readPasswordStdin(env); err != nil {
+			return err
+		}
+		upd.Password = &pw
+	}
+	if err := directory.CheckUserUpdate(&upd); err != nil {
+		return err
+	}
+	st, u, err := openUser(ctx, &cfg, who)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := (directory.Users{Store: st, PasswordParams: passwordParams}).Update(ctx, u, upd); err != nil {
+		return err
+	}
+	if upd.Password != nil {
+		fmt.Fprintf(env.Stdout, "Updated user %s (id %s); new password set, signed out everywhere\n", u.Username, u.ID)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "Updated user %s (id %s)\n", u.Username, u.ID)
+	return nil
+}
+
+// usersSuspend blocks (or unblocks) a user. Suspending also ends their SSO
+// sessions and revokes every grant (see directory.Users.Suspend).
+func usersSuspend(ctx context.Context, env Env, args []string, suspend bool) error {
+	verb := map[bool]string{true: "suspend", false: "unsuspend"}[suspend]
+	st, u, err := userTarget(ctx, env, verb, args)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := (directory.Users{Store: st}).Suspend(ctx, u.ID, suspend); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "User %s (id %s) %sed\n", u.Username, u.ID, verb)
+	return nil
+}
+
+func usersList(ctx context.Context, env Env, args []string) error {
+	return list(ctx, env, args, "users list", store.Store.ListUsers,
+		func(u store.User) any {
+			return userJSON{ID: u.ID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name, Suspended: u.Suspended,
+				CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339)}
+		},
+		"ID\tUSERNAME\tEMAIL",
+		func(u store.User) string { return fmt.Sprintf("%s\t%s\t%s", u.ID, u.Username, u.Email) })
+}
+
+// usersAssignRole assigns a user role to a user, or takes it away.
+func usersAssignRole(ctx context.Context, env Env, args []string, assign bool) error {
+	verb := map[bool]string{true: "assign-role", false: "unassign-role"}[assign]
+	var cfg config.Config
+	synopsis := "users " + verb + " ID|USERNAME|EMAIL ROLE"
+	fs := newFlags(env, "users "+verb, synopsis+" (ROLE is an id or a name)")
+	cfg.StoreFlags(fs)
+	pos, err := parseArgs(fs, &cfg, args, 2, 2, synopsis)
+	if err != nil {
+		return err
+	}
+	st, u, err := openUser(ctx, &cfg, pos[0])
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d := directory.Roles{Store: st}
+	r, err := d.Find(ctx, pos[1])
+	if err != nil {
+		return err
+	}
+	if !assign {
+		if err := d.UnassignUser(ctx, u, r); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "User %s (id %s) no longer holds role %q (from their next token)\n", u.Username, u.ID, r.Name)
+		return nil
+	}
+	if err := d.AssignUser(ctx, u, r); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "User %s (id %s) holds role %q\n", u.Username, u.ID, r.Name)
+	return nil
+}
