@@ -65,6 +65,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if opts.GCInterval == 0 {
 		opts.GCInterval = 10 * time.Minute
 	}
+	log = httpx.ContextLogger(log) // records logged about a request carry its id and client address
 	renderer, err := ui.New(opts.Web)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
@@ -123,8 +124,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		authorize.ErrorPage(renderer, w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "")
 	})
 	s.metrics = httpx.NewMetrics()
-	s.handler = httpx.Chain(mux, httpx.Recover(log), httpx.Log(log), httpx.Secure(cfg.Secure()), httpx.Limit,
-		httpx.Deadline(requestDeadline), s.metrics.Middleware)
+	s.handler = httpx.Chain(mux, httpx.RequestContext(log, httpx.ClientIP{Trusted: proxies}), httpx.Recover(log), httpx.Log(log),
+		httpx.Secure(cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), s.metrics.Middleware)
 	return s, nil
 }
 
