@@ -66,7 +66,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		opts.GCInterval = 10 * time.Minute
 	}
 	log = httpx.ContextLogger(log) // records logged about a request carry its id and client address
-	renderer, err := ui.New(opts.Web)
+	renderer, err := ui.New(opts.Web, Pages()...)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
@@ -117,7 +117,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		renderer.Home(w, http.StatusOK, ui.HomePage{Base: ui.Base{Title: "Sesame", Nonce: httpx.Nonce(r.Context())},
+		renderer.Render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "Sesame"},
 			Issuer: p.Issuer, DiscoveryURL: p.Issuer + "/.well-known/openid-configuration"})
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
