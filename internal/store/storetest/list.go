@@ -17,12 +17,10 @@ import (
 func testListPaging(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := now()
-	var users []store.User
 	for i := range 45 {
 		// Pairs share a created_at, so the id decides between them.
 		u := store.User{ID: fmt.Sprintf("u%02d", 44-i), Username: fmt.Sprintf("user%02d", i), CreatedAt: n.Add(time.Duration(i/2) * time.Second), UpdatedAt: n}
 		noErr(t, "CreateUser", s.CreateUser(ctx, u))
-		users = append(users, u)
 	}
 	want, err := s.ListUsers(ctx)
 	noErr(t, "ListUsers", err)
