@@ -10,13 +10,14 @@ import (
 	"testing"
 
 	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/testkit"
 )
 
 // TestRequestLogCarriesID: a request that fails in a handler logs an error
 // line carrying the request id that its error page shows and its access
 // log line carries, and the client's address.
 func TestRequestLogCarriesID(t *testing.T) {
-	var logs syncBuffer
+	var logs testkit.LogBuffer
 	fs := &faultStore{}
 	e := newEnvWrapped(t, slog.New(slog.NewJSONHandler(&logs, nil)), func(s store.Store) store.Store {
 		fs.Store = s
