@@ -65,7 +65,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if opts.GCInterval == 0 {
 		opts.GCInterval = 10 * time.Minute
 	}
-	renderer, err := ui.New(opts.Web)
+	log = httpx.ContextLogger(log) // records logged about a request carry its id and client address
+	renderer, err := ui.New(opts.Web, Pages()...)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
@@ -116,15 +117,15 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		renderer.Home(w, http.StatusOK, ui.HomePage{Base: ui.Base{Title: "Sesame", Nonce: httpx.Nonce(r.Context())},
+		renderer.Render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "Sesame"},
 			Issuer: p.Issuer, DiscoveryURL: p.Issuer + "/.well-known/openid-configuration"})
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		authorize.ErrorPage(renderer, w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "")
 	})
 	s.metrics = httpx.NewMetrics()
-	s.handler = httpx.Chain(mux, httpx.Recover(log), httpx.Log(log), httpx.Secure(cfg.Secure()), httpx.Limit,
-		httpx.Deadline(requestDeadline), s.metrics.Middleware)
+	s.handler = httpx.Chain(mux, httpx.RequestContext(log, httpx.ClientIP{Trusted: proxies}), httpx.Recover(log), httpx.Log(log),
+		httpx.Secure(cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), s.metrics.Middleware)
 	return s, nil
 }
 
