@@ -1,0 +1,44 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// AuthCode is an authorization code, keyed by the SHA-256 of the code.
+type AuthCode struct {
+	Hash                []byte
+	GrantID             string
+	ClientID            string
+	UserID              string
+	SID                 string
+	RedirectURI         string
+	Scopes              []string     // OpenID Connect scopes
+	Permissions         []Permission // API scopes, as on the grant
+	Resources           []string
+	Nonce               string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	AuthTime            time.Time
+	CreatedAt           time.Time
+	ExpiresAt           time.Time
+	ConsumedAt          time.Time // zero until redeemed
+}
+
+// CodeIssue is what a successful code redemption writes in the same
+// transaction that consumes the code.
+type CodeIssue struct {
+	AccessToken  AccessToken
+	RefreshToken *RefreshToken // nil when no refresh token is issued
+}
+
+type Codes interface {
+	CreateCode(ctx context.Context, c AuthCode) error
+	// RedeemCode consumes the code with one conditional write. If the code was
+	// already consumed it revokes the code's grant and returns ErrReplayed.
+	// Otherwise it calls fn with the (now consumed) code; if fn returns an
+	// error the consumption still commits (a code is burned by any attempt)
+	// and that error is returned; if fn succeeds the issue is written in the
+	// same transaction. Expired codes → ErrNotFound.
+	RedeemCode(ctx context.Context, hash []byte, now time.Time, fn func(AuthCode) (CodeIssue, error)) (AuthCode, error)
+}

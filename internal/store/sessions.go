@@ -1,0 +1,34 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Session is a browser SSO session. The cookie holds a random token; the
+// store keys sessions by the SHA-256 of that token (IDHash) so a database
+// leak yields no usable cookie.
+type Session struct {
+	IDHash    []byte
+	SID       string // public session id, the ID token "sid" claim
+	UserID    string
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	// LastSeenAt is when the browser last used the session (coarse: see
+	// TouchSession); it drives the idle timeout.
+	LastSeenAt time.Time
+}
+
+type Sessions interface {
+	CreateSession(ctx context.Context, s Session) error
+	GetSession(ctx context.Context, idHash []byte) (Session, error) // expired → ErrNotFound
+	// DeleteSession removes the session and revokes the grants issued from
+	// it that do not outlive it (those without offline_access).
+	DeleteSession(ctx context.Context, idHash []byte) error
+	DeleteUserSessions(ctx context.Context, userID string) error
+	// TouchSession moves the session's LastSeenAt forward to at; it never
+	// moves it back, so racing replicas cannot shorten a session. Touching
+	// a missing session is not an error.
+	TouchSession(ctx context.Context, idHash []byte, at time.Time) error
+}

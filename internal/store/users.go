@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// User is an end user who signs in on the hosted pages.
+type User struct {
+	ID string
+	// Username and Email are stored canonical (see identity.Canonical):
+	// lower-cased, NFKC-normalised. Either may be empty, not both.
+	Username string
+	Email    string
+	Phone    string
+	// EmailVerified and PhoneVerified are the *_verified claims: true only
+	// when someone vouched for the address (an admin with `users create
+	// --email-verified`). Self-service registration never sets them, since
+	// Sesame sends no verification messages yet: relying parties that link
+	// accounts by verified email must not be told an unproven one is.
+	EmailVerified bool
+	PhoneVerified bool
+	Name          string
+	Picture       string
+	PasswordHash  string // PHC string, argon2id
+	Suspended     bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	LastSignInAt  time.Time // zero when never
+}
+
+type Users interface {
+	CreateUser(ctx context.Context, u User) error // ErrAlreadyExists on username/email clash
+	GetUser(ctx context.Context, id string) (User, error)
+	// GetUserByLogin finds a user by canonical username or canonical email.
+	GetUserByLogin(ctx context.Context, login string) (User, error)
+	ListUsers(ctx context.Context) ([]User, error)
+	ListUsersPage(ctx context.Context, q ListQuery) (page []User, total int, err error) // see ListQuery
+	// UpdateUser runs fn on the current row inside a transaction and stores
+	// its result (compare-and-swap without leaking transactions).
+	UpdateUser(ctx context.Context, id string, fn func(User) (User, error)) (User, error)
+	// DeleteUser removes the user, their sessions, grants and tokens.
+	DeleteUser(ctx context.Context, id string) error
+	// SuspendUser sets the user's Suspended flag (and UpdatedAt = now) and
+	// returns the stored user. Suspending also, in the same transaction,
+	// ends every session of the user and revokes every grant, offline ones
+	// included, with their tokens, so unsuspending revives nothing. A
+	// missing user is ErrNotFound (nothing is written).
+	SuspendUser(ctx context.Context, id string, suspended bool, now time.Time) (User, error)
+	// SetUserPassword stores hash as the user's password (and UpdatedAt =
+	// now) and, in the same transaction, ends every session of the user
+	// and revokes every grant with its tokens: whoever knew the old
+	// password keeps nothing. A missing user is ErrNotFound (nothing is
+	// written).
+	SetUserPassword(ctx context.Context, id, hash string, now time.Time) error
+}
