@@ -18,11 +18,13 @@ import (
 	"github.com/sesameauth/sesame/internal/oidc/endsession"
 	"github.com/sesameauth/sesame/internal/oidc/introspection"
 	"github.com/sesameauth/sesame/internal/oidc/keys"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/oidc/revocation"
 	"github.com/sesameauth/sesame/internal/oidc/token"
 	"github.com/sesameauth/sesame/internal/oidc/userinfo"
 	"github.com/sesameauth/sesame/internal/password"
+	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/secret"
 	"github.com/sesameauth/sesame/internal/session"
 	"github.com/sesameauth/sesame/internal/store"
@@ -77,7 +79,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	p := &provider.Provider{Issuer: cfg.Issuer(), Endpoint: cfg.Endpoint, Store: st, Keys: km, Log: log, Now: opts.Now}
+	p := &provider.Provider{Issuer: cfg.Issuer(), Endpoint: cfg.Endpoint, Clients: st, Keys: km, Log: log, Now: opts.Now}
 	sessionTTL := cfg.SessionLifetime
 	if sessionTTL == 0 {
 		sessionTTL = provider.SessionTTL
@@ -89,38 +91,39 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		return nil, err
 	}
 	origin.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		authorize.ErrorPage(renderer, w, r, http.StatusForbidden, "Request blocked",
+		oauth2.ErrorPage(renderer, w, r, http.StatusForbidden, "Request blocked",
 			"This form was submitted from another site, so Sesame ignored it.", "cross-origin request")
 	}))
-	responder := &authorize.Responder{UI: renderer, Issuer: p.Issuer, Log: log}
+	responder := &oauth2.Responder{UI: renderer, Issuer: p.Issuer, Log: log}
+	tokens := oauth2.Tokens{Store: st, Keys: km, Issuer: p.Issuer}
 
 	mux := http.NewServeMux()
 	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval}
 	// Every endpoint family, in one list.
 	for _, h := range []httpx.Mounter{
 		&discovery.Handler{P: p},
-		&authorize.Handler{P: p, Sessions: sessions, UI: renderer, Responder: responder, RegisterPath: registerPath(cfg), RequirePKCE: cfg.RequirePKCE,
+		&authorize.Handler{P: p, Store: st, Sessions: sessions, UI: renderer, Responder: responder, RegisterPath: registerPath(cfg), RequirePKCE: cfg.RequirePKCE,
 			IP: httpx.ClientIP{Trusted: proxies}},
-		&token.Handler{P: p},
-		&userinfo.Handler{P: p},
-		&endsession.Handler{P: p, Sessions: sessions, UI: renderer, CSRF: csrf, Origin: origin},
-		&revocation.Handler{P: p},
-		&introspection.Handler{P: p},
-		&experience.Handler{P: p, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
-			Origin: origin, Responder: responder, AllowRegistration: cfg.AllowRegistration,
+		&token.Handler{P: p, Store: st},
+		&userinfo.Handler{P: p, Tokens: tokens, Users: st},
+		&endsession.Handler{P: p, Clients: st, Sessions: sessions, UI: renderer, CSRF: csrf, Origin: origin},
+		&revocation.Handler{P: p, Tokens: tokens, Store: st},
+		&introspection.Handler{P: p, Tokens: tokens, Store: st},
+		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
+			Origin: origin, AllowRegistration: cfg.AllowRegistration,
 			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams},
 	} {
 		h.Mount(mux)
 	}
-	mux.Handle("GET "+ui.StaticPrefix, http.StripPrefix(ui.StaticPrefix, renderer.Static()))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	mux.HandleFunc("GET /readyz", s.ready)
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET "+routes.Static, http.StripPrefix(routes.Static, renderer.Static()))
+	mux.HandleFunc("GET "+routes.Health, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET "+routes.Ready, s.ready)
+	mux.HandleFunc("GET "+routes.Home, func(w http.ResponseWriter, r *http.Request) {
 		renderer.Home(w, http.StatusOK, ui.HomePage{Base: ui.Base{Title: "Sesame", Nonce: httpx.Nonce(r.Context())},
-			Issuer: p.Issuer, DiscoveryURL: p.Issuer + "/.well-known/openid-configuration"})
+			Issuer: p.Issuer, DiscoveryURL: p.URL(routes.Discovery)})
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		authorize.ErrorPage(renderer, w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "")
+		oauth2.ErrorPage(renderer, w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "")
 	})
 	s.metrics = httpx.NewMetrics()
 	s.handler = httpx.Chain(mux, httpx.Recover(log), httpx.Log(log), httpx.Secure(cfg.Secure()), httpx.Limit,
@@ -133,12 +136,12 @@ const requestDeadline = 15 * time.Second
 
 func registerPath(cfg config.Config) string {
 	if cfg.AllowRegistration {
-		return "/register"
+		return routes.Register
 	}
 	return ""
 }
 
-func originOf(endpoint string) string { return authorize.Origin(endpoint) }
+func originOf(endpoint string) string { return oauth2.Origin(endpoint) }
 
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }

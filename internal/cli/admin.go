@@ -18,8 +18,10 @@ import (
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/experience"
 	"github.com/sesameauth/sesame/internal/oidc/keys"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/oidc/redirecturi"
+	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/store/sqlstore"
@@ -848,7 +850,7 @@ func resourcesCreate(ctx context.Context, env Env, args []string) error {
 		return usagef("--name is required (at most 256 characters)")
 	}
 	for _, s := range scopes {
-		if s == "" || strings.ContainsAny(s, " \"\\") || provider.IsOIDCScope(s) || len(s) > 256 {
+		if s == "" || strings.ContainsAny(s, " \"\\") || oauth2.IsOIDCScope(s) || len(s) > 256 {
 			return usagef("--scope %q is not a valid permission name", s)
 		}
 	}
@@ -860,7 +862,7 @@ func resourcesCreate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	r := store.Resource{ID: provider.NewID(), Indicator: indicator, Name: name, Scopes: scopes, AccessTokenTTL: ttl, CreatedAt: time.Now().UTC()}
+	r := store.Resource{ID: opaque.NewID(), Indicator: indicator, Name: name, Scopes: scopes, AccessTokenTTL: ttl, CreatedAt: time.Now().UTC()}
 	if err := st.CreateResource(ctx, r); errors.Is(err, store.ErrAlreadyExists) {
 		return usagef("a resource with indicator %q already exists", indicator)
 	} else if err != nil {

@@ -17,7 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sesameauth/sesame/internal/config"
-	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -254,7 +254,7 @@ func rolesCreate(ctx context.Context, env Env, args []string) error {
 	if err := checkPermissions(ctx, st, perms); err != nil {
 		return err
 	}
-	r := store.Role{ID: provider.NewID(), Name: name, Description: strings.TrimSpace(description), Type: t,
+	r := store.Role{ID: opaque.NewID(), Name: name, Description: strings.TrimSpace(description), Type: t,
 		Permissions: perms, CreatedAt: time.Now().UTC()}
 	if err := st.CreateRole(ctx, r); errors.Is(err, store.ErrAlreadyExists) {
 		return usagef("a role named %q already exists", name)

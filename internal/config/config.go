@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sesameauth/sesame/internal/oidc/keys"
+	"github.com/sesameauth/sesame/internal/routes"
 )
 
 // Config is the server's configuration.
@@ -198,7 +199,7 @@ func (c *Config) Proxies() ([]netip.Prefix, error) {
 }
 
 // Issuer is {endpoint}/oidc, exactly as Logto has it.
-func (c *Config) Issuer() string { return strings.TrimRight(c.Endpoint, "/") + "/oidc" }
+func (c *Config) Issuer() string { return strings.TrimRight(c.Endpoint, "/") + routes.OIDC }
 
 // Secure reports whether cookies must be Secure (https endpoint).
 func (c *Config) Secure() bool { return strings.HasPrefix(c.Endpoint, "https://") }

@@ -13,11 +13,13 @@ import (
 	"net/url"
 	"path"
 	"strings"
+
+	"github.com/sesameauth/sesame/internal/routes"
 )
 
 // StaticPrefix is the URL path under which pages link the static files.
 // The caller mounts [Renderer.Static] there.
-const StaticPrefix = "/static/"
+const StaticPrefix = routes.Static
 
 // Base holds what every page's layout needs.
 type Base struct {

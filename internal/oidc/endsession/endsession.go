@@ -9,10 +9,11 @@ import (
 	"strings"
 
 	"github.com/sesameauth/sesame/internal/httpx"
-	"github.com/sesameauth/sesame/internal/oidc/authorize"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/oidc/redirecturi"
+	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/session"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
@@ -20,7 +21,10 @@ import (
 
 // Handler serves /oidc/session/end.
 type Handler struct {
-	P        *provider.Provider
+	P       *provider.Provider // issuer and keys (id_token_hint), log
+	Clients interface {
+		GetClient(ctx context.Context, id string) (store.Client, error)
+	}
 	Sessions *session.Manager
 	UI       *ui.Renderer
 	CSRF     *httpx.CSRF
@@ -30,14 +34,14 @@ type Handler struct {
 
 // Mount registers the routes.
 func (h *Handler) Mount(m httpx.Mux) {
-	m.HandleFunc("GET /oidc/session/end", h.end)
-	m.HandleFunc("POST /oidc/session/end", h.end)
-	m.Handle("POST /oidc/session/end/confirm", h.Origin.Handler(http.HandlerFunc(h.confirm)))
-	m.HandleFunc("GET /oidc/session/end/success", h.success)
+	m.HandleFunc("GET "+routes.EndSession, h.end)
+	m.HandleFunc("POST "+routes.EndSession, h.end)
+	m.Handle("POST "+routes.EndSessionConfirm, h.Origin.Handler(http.HandlerFunc(h.confirm)))
+	m.HandleFunc("GET "+routes.EndSessionSuccess, h.success)
 }
 
 func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, heading, msg, detail string) {
-	authorize.ErrorPage(h.UI, w, r, status, heading, msg, detail)
+	oauth2.ErrorPage(h.UI, w, r, status, heading, msg, detail)
 }
 
 func (h *Handler) end(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +67,7 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request) {
 	}
 	var client *store.Client
 	if clientID != "" {
-		c, err := h.P.Store.GetClient(ctx, clientID)
+		c, err := h.Clients.GetClient(ctx, clientID)
 		if errors.Is(err, store.ErrNotFound) {
 			h.page(w, r, http.StatusBadRequest, "Unknown app", "The app that sent you here is not registered with this Sesame server.", "invalid_client: unknown client_id")
 			return
@@ -153,7 +157,7 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request) {
 // confirm with a CSRF token).
 func (h *Handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 	h.UI.LogoutConfirm(w, http.StatusOK, ui.LogoutConfirmPage{Base: ui.Base{Title: "Sign out", Nonce: httpx.Nonce(r.Context())},
-		Action: "/oidc/session/end/confirm", CSRFToken: h.CSRF.Token(w, r)})
+		Action: routes.EndSessionConfirm, CSRFToken: h.CSRF.Token(w, r)})
 }
 
 // hintIsCurrent reports whether the browser's SSO session is the one the
@@ -179,7 +183,7 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	http.Redirect(w, r, "/oidc/session/end/success", http.StatusSeeOther)
+	http.Redirect(w, r, routes.EndSessionSuccess, http.StatusSeeOther)
 }
 
 func (h *Handler) success(w http.ResponseWriter, r *http.Request) {
