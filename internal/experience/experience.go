@@ -364,27 +364,12 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		h.renderRegister(w, r, http.StatusTooManyRequests, ar, c, username, email, "Too many accounts created from your network. Try again later.")
 		return
 	}
-	// Usernames are public (the page says so), so a taken one is named.
-	// Whether an email address has an account is not told: an existing
-	// address gets the same refusal as any other clash found only when the
-	// row is written (docs/security.md, item 8.9). Until addresses are
-	// verified by mail, a fresh address still differs in that it creates
-	// the account and signs in.
-	if _, err := h.Store.GetUserByLogin(ctx, username); err == nil {
-		bad(msgUsernameTaken)
-		return
-	} else if !errors.Is(err, store.ErrNotFound) {
+	if msg, err := h.taken(ctx, username, email); err != nil {
 		h.failure(w, r, err)
 		return
-	}
-	if email != "" {
-		if _, err := h.Store.GetUserByLogin(ctx, email); err == nil {
-			bad(msgCannotRegister)
-			return
-		} else if !errors.Is(err, store.ErrNotFound) {
-			h.failure(w, r, err)
-			return
-		}
+	} else if msg != "" {
+		bad(msg)
+		return
 	}
 	u, err := NewUser(ctx, username, email, pw, h.PasswordParams, h.now())
 	if err != nil {
@@ -401,6 +386,29 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.complete(w, r, ar, u)
+}
+
+// taken returns the refusal for a username or email that already has an
+// account, or "". Usernames are public (the page says so), so a taken one
+// is named. Whether an email address has an account is not told: an
+// existing address gets the same refusal as any other clash found only
+// when the row is written (docs/security.md, item 8.9). Until addresses
+// are verified by mail, a fresh address still differs in that it creates
+// the account and signs in.
+func (h *Handler) taken(ctx context.Context, username, email string) (string, error) {
+	if _, err := h.Store.GetUserByLogin(ctx, username); err == nil {
+		return msgUsernameTaken, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	if email != "" {
+		if _, err := h.Store.GetUserByLogin(ctx, email); err == nil {
+			return msgCannotRegister, nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return "", err
+		}
+	}
+	return "", nil
 }
 
 // Registration refusals.
