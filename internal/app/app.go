@@ -67,7 +67,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if opts.GCInterval == 0 {
 		opts.GCInterval = 10 * time.Minute
 	}
-	renderer, err := ui.New(opts.Web)
+	base := routes.Base(cfg.Path())
+	renderer, err := ui.NewAt(opts.Web, string(base))
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
@@ -84,8 +85,58 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if sessionTTL == 0 {
 		sessionTTL = provider.SessionTTL
 	}
-	sessions := &session.Manager{Store: st, Secure: cfg.Secure(), TTL: sessionTTL, IdleTimeout: cfg.SessionIdleTimeout, Now: opts.Now}
-	csrf := &httpx.CSRF{Key: secret.Derive(master, "csrf"), Secure: cfg.Secure()}
+	sessions := &session.Manager{Store: st, Secure: cfg.Secure(), Path: string(base), TTL: sessionTTL, IdleTimeout: cfg.SessionIdleTimeout, Now: opts.Now}
+	csrf := &httpx.CSRF{Key: secret.Derive(master, "csrf"), Secure: cfg.Secure(), Path: string(base)}
+	origin, err := crossOrigin(cfg, renderer)
+	if err != nil {
+		return nil, err
+	}
+	responder := &oauth2.Responder{UI: renderer, Issuer: p.Issuer, Log: log}
+	tokens := oauth2.Tokens{Store: st, Keys: km, Issuer: p.Issuer}
+
+	// Every route is served under the endpoint's path; anything outside
+	// it is the not-found page below.
+	mux := http.NewServeMux()
+	under := httpx.Under(mux, string(base))
+	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval}
+	// Every endpoint family, in one list.
+	for _, h := range []httpx.Mounter{
+		&discovery.Handler{P: p},
+		&authorize.Handler{P: p, Store: st, Sessions: sessions, UI: renderer, Responder: responder, Base: base, RegisterPath: registerPath(cfg), RequirePKCE: cfg.RequirePKCE,
+			IP: httpx.ClientIP{Trusted: proxies}},
+		&token.Handler{P: p, Store: st},
+		&userinfo.Handler{P: p, Tokens: tokens, Users: st},
+		&endsession.Handler{P: p, Clients: st, Sessions: sessions, UI: renderer, CSRF: csrf, Base: base, Origin: origin},
+		&revocation.Handler{P: p, Tokens: tokens, Store: st},
+		&introspection.Handler{P: p, Tokens: tokens, Store: st},
+		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
+			Origin: origin, Base: base, AllowRegistration: cfg.AllowRegistration,
+			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams},
+	} {
+		h.Mount(under)
+	}
+	under.Handle("GET "+routes.Static, http.StripPrefix(base.Path(routes.Static), renderer.Static()))
+	under.HandleFunc("GET "+routes.Health, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	under.HandleFunc("GET "+routes.Ready, s.ready)
+	under.HandleFunc("GET "+routes.Home, func(w http.ResponseWriter, r *http.Request) {
+		renderer.Home(w, http.StatusOK, ui.HomePage{Base: ui.Base{Title: "Sesame", Nonce: httpx.Nonce(r.Context())},
+			Issuer: p.Issuer, DiscoveryURL: p.URL(routes.Discovery)})
+	})
+	if base != "" {
+		mux.Handle("GET "+string(base), http.RedirectHandler(base.Path("/"), http.StatusMovedPermanently))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		oauth2.ErrorPage(renderer, w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "")
+	})
+	s.metrics = httpx.NewMetrics()
+	s.handler = httpx.Chain(mux, httpx.Recover(log), httpx.Log(log), httpx.Secure(cfg.Secure()), httpx.Limit,
+		httpx.Deadline(requestDeadline), s.metrics.Middleware)
+	return s, nil
+}
+
+// crossOrigin guards the hosted pages' form POSTs against cross-site
+// submission; only the endpoint's own origin is trusted.
+func crossOrigin(cfg config.Config, renderer *ui.Renderer) (*http.CrossOriginProtection, error) {
 	origin := http.NewCrossOriginProtection()
 	if err := origin.AddTrustedOrigin(originOf(cfg.Endpoint)); err != nil {
 		return nil, err
@@ -94,41 +145,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		oauth2.ErrorPage(renderer, w, r, http.StatusForbidden, "Request blocked",
 			"This form was submitted from another site, so Sesame ignored it.", "cross-origin request")
 	}))
-	responder := &oauth2.Responder{UI: renderer, Issuer: p.Issuer, Log: log}
-	tokens := oauth2.Tokens{Store: st, Keys: km, Issuer: p.Issuer}
-
-	mux := http.NewServeMux()
-	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval}
-	// Every endpoint family, in one list.
-	for _, h := range []httpx.Mounter{
-		&discovery.Handler{P: p},
-		&authorize.Handler{P: p, Store: st, Sessions: sessions, UI: renderer, Responder: responder, RegisterPath: registerPath(cfg), RequirePKCE: cfg.RequirePKCE,
-			IP: httpx.ClientIP{Trusted: proxies}},
-		&token.Handler{P: p, Store: st},
-		&userinfo.Handler{P: p, Tokens: tokens, Users: st},
-		&endsession.Handler{P: p, Clients: st, Sessions: sessions, UI: renderer, CSRF: csrf, Origin: origin},
-		&revocation.Handler{P: p, Tokens: tokens, Store: st},
-		&introspection.Handler{P: p, Tokens: tokens, Store: st},
-		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
-			Origin: origin, AllowRegistration: cfg.AllowRegistration,
-			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams},
-	} {
-		h.Mount(mux)
-	}
-	mux.Handle("GET "+routes.Static, http.StripPrefix(routes.Static, renderer.Static()))
-	mux.HandleFunc("GET "+routes.Health, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	mux.HandleFunc("GET "+routes.Ready, s.ready)
-	mux.HandleFunc("GET "+routes.Home, func(w http.ResponseWriter, r *http.Request) {
-		renderer.Home(w, http.StatusOK, ui.HomePage{Base: ui.Base{Title: "Sesame", Nonce: httpx.Nonce(r.Context())},
-			Issuer: p.Issuer, DiscoveryURL: p.URL(routes.Discovery)})
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		oauth2.ErrorPage(renderer, w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "")
-	})
-	s.metrics = httpx.NewMetrics()
-	s.handler = httpx.Chain(mux, httpx.Recover(log), httpx.Log(log), httpx.Secure(cfg.Secure()), httpx.Limit,
-		httpx.Deadline(requestDeadline), s.metrics.Middleware)
-	return s, nil
+	return origin, nil
 }
 
 // requestDeadline bounds a request's database and hashing work.

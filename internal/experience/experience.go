@@ -51,6 +51,7 @@ type Handler struct {
 	CSRF              *httpx.CSRF
 	IP                httpx.ClientIP
 	Origin            *http.CrossOriginProtection
+	Base              routes.Base // the public endpoint's path, for links and redirects
 	AllowRegistration bool
 	Throttle          Throttle
 	PasswordParams    password.Params
@@ -166,10 +167,10 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, ar store.AuthRequest, c store.Client, ident, msg string) {
 	allowRedirect(w, r, ar)
 	p := ui.SignInPage{Base: ui.Base{Title: "Sign in", Nonce: httpx.Nonce(r.Context())},
-		Action: routes.PageURL(routes.SignIn, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
+		Action: h.Base.PageURL(routes.SignIn, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
 		Identifier: ident, Error: msg}
 	if h.AllowRegistration {
-		p.RegisterURL = routes.PageURL(routes.Register, ar.ID)
+		p.RegisterURL = h.Base.PageURL(routes.Register, ar.ID)
 	}
 	h.UI.SignIn(w, status, p)
 }
@@ -294,7 +295,7 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, ar store.Auth
 		return
 	}
 	allowRedirect(w, r, ar)
-	http.Redirect(w, r, routes.ResumeURL(ar.ID), http.StatusSeeOther)
+	http.Redirect(w, r, h.Base.ResumeURL(ar.ID), http.StatusSeeOther)
 }
 
 // ---- create account ----
@@ -314,8 +315,8 @@ func (h *Handler) registerPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) renderRegister(w http.ResponseWriter, r *http.Request, status int, ar store.AuthRequest, c store.Client, username, email, msg string) {
 	allowRedirect(w, r, ar)
 	h.UI.Register(w, status, ui.RegisterPage{Base: ui.Base{Title: "Create account", Nonce: httpx.Nonce(r.Context())},
-		Action: routes.PageURL(routes.Register, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
-		Username: username, Email: email, Error: msg, SignInURL: routes.PageURL(routes.SignIn, ar.ID),
+		Action: h.Base.PageURL(routes.Register, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
+		Username: username, Email: email, Error: msg, SignInURL: h.Base.PageURL(routes.SignIn, ar.ID),
 		PasswordHint: "At least 8 characters."})
 }
 
@@ -451,7 +452,7 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !signedIn {
-		http.Redirect(w, r, routes.PageURL(routes.SignIn, ar.ID), http.StatusSeeOther)
+		http.Redirect(w, r, h.Base.PageURL(routes.SignIn, ar.ID), http.StatusSeeOther)
 		return
 	}
 	var items []ui.ScopeItem
@@ -485,7 +486,7 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	allowRedirect(w, r, ar)
 	h.UI.Consent(w, http.StatusOK, ui.ConsentPage{Base: ui.Base{Title: "Allow access", Nonce: httpx.Nonce(r.Context())},
-		Action: routes.PageURL(routes.Consent, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name, UserName: name,
+		Action: h.Base.PageURL(routes.Consent, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name, UserName: name,
 		Scopes: items, APIs: apis})
 }
 
@@ -504,7 +505,7 @@ func (h *Handler) consent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !signedIn {
-		http.Redirect(w, r, routes.PageURL(routes.SignIn, ar.ID), http.StatusSeeOther)
+		http.Redirect(w, r, h.Base.PageURL(routes.SignIn, ar.ID), http.StatusSeeOther)
 		return
 	}
 	allowRedirect(w, r, ar)
@@ -518,7 +519,7 @@ func (h *Handler) consent(w http.ResponseWriter, r *http.Request) {
 			h.failure(w, r, err)
 			return
 		}
-		http.Redirect(w, r, routes.ResumeURL(ar.ID), http.StatusSeeOther)
+		http.Redirect(w, r, h.Base.ResumeURL(ar.ID), http.StatusSeeOther)
 		return
 	}
 	prev, err := h.Store.GetConsent(ctx, user.ID, ar.ClientID)
@@ -547,7 +548,7 @@ func (h *Handler) consent(w http.ResponseWriter, r *http.Request) {
 		h.failure(w, r, err)
 		return
 	}
-	http.Redirect(w, r, routes.ResumeURL(ar.ID), http.StatusSeeOther)
+	http.Redirect(w, r, h.Base.ResumeURL(ar.ID), http.StatusSeeOther)
 }
 
 func union(a, b []string) []string {

@@ -30,8 +30,19 @@ const (
 	Home     = "/{$}"
 )
 
+// Base is the path of the public endpoint: "" when Sesame serves from the
+// root of its host, else e.g. "/sesame" (no trailing slash). Every route is
+// served under it, and every path sent to a browser (redirects, form
+// actions, links) starts with it.
+type Base string
+
+// Path returns route under b.
+func (b Base) Path(route string) string { return string(b) + route }
+
 // ResumeURL is where the authorization endpoint resumes pending request id.
-func ResumeURL(id string) string { return Authorize + "/" + url.PathEscape(id) }
+func (b Base) ResumeURL(id string) string { return string(b) + Authorize + "/" + url.PathEscape(id) }
 
 // PageURL is a hosted page's path for pending request id.
-func PageURL(page, id string) string { return page + "?interaction=" + url.QueryEscape(id) }
+func (b Base) PageURL(page, id string) string {
+	return string(b) + page + "?interaction=" + url.QueryEscape(id)
+}

@@ -40,13 +40,25 @@ type Store interface {
 // Manager reads and writes the session cookie.
 type Manager struct {
 	Store  Store
-	Secure bool          // Secure cookies (https endpoint)
-	TTL    time.Duration // absolute lifetime from sign-in
+	Secure bool // Secure cookies (https endpoint)
+	// Path scopes the cookies to the public endpoint's path (such as
+	// "/sesame"); "" is "/". With Secure the cookies are __Host- ones,
+	// which the browser accepts only with Path=/, so Path is not used.
+	Path string
+	TTL  time.Duration // absolute lifetime from sign-in
 	// IdleTimeout ends a session the browser has not used for this long;
 	// 0 disables it. Use is recorded at most once per touchInterval, so
 	// the timeout is exact to within that interval.
 	IdleTimeout time.Duration
 	Now         func() time.Time
+}
+
+// cookiePath is the Path of every cookie the manager sets.
+func (m *Manager) cookiePath() string {
+	if m.Secure || m.Path == "" {
+		return "/"
+	}
+	return m.Path
 }
 
 // touchInterval bounds how often a session's last use is written: a write
@@ -120,7 +132,7 @@ func (m *Manager) Start(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if err := m.Store.CreateSession(ctx, s); err != nil {
 		return store.Session{}, err
 	}
-	http.SetCookie(w, &http.Cookie{Name: m.name(cookieName), Value: tok, Path: "/", HttpOnly: true, Secure: m.Secure,
+	http.SetCookie(w, &http.Cookie{Name: m.name(cookieName), Value: tok, Path: m.cookiePath(), HttpOnly: true, Secure: m.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(m.TTL.Seconds())})
 	return s, nil
 }
@@ -135,7 +147,7 @@ func (m *Manager) End(ctx context.Context, w http.ResponseWriter, r *http.Reques
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: m.name(cookieName), Value: "", Path: "/", HttpOnly: true, Secure: m.Secure,
+	http.SetCookie(w, &http.Cookie{Name: m.name(cookieName), Value: "", Path: m.cookiePath(), HttpOnly: true, Secure: m.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	return nil
 }
@@ -151,7 +163,7 @@ func (m *Manager) interactionCookie(id string) string {
 
 // BindInteraction remembers in the browser that it started interaction id.
 func (m *Manager) BindInteraction(w http.ResponseWriter, id string) {
-	http.SetCookie(w, &http.Cookie{Name: m.interactionCookie(id), Value: id, Path: "/", HttpOnly: true, Secure: m.Secure,
+	http.SetCookie(w, &http.Cookie{Name: m.interactionCookie(id), Value: id, Path: m.cookiePath(), HttpOnly: true, Secure: m.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(InteractionTTL.Seconds())})
 }
 
@@ -167,6 +179,6 @@ func (m *Manager) OwnsInteraction(r *http.Request, id string) bool {
 
 // ClearInteraction forgets interaction id.
 func (m *Manager) ClearInteraction(w http.ResponseWriter, id string) {
-	http.SetCookie(w, &http.Cookie{Name: m.interactionCookie(id), Value: "", Path: "/", HttpOnly: true, Secure: m.Secure,
+	http.SetCookie(w, &http.Cookie{Name: m.interactionCookie(id), Value: "", Path: m.cookiePath(), HttpOnly: true, Secure: m.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }

@@ -152,7 +152,11 @@ type Renderer struct {
 // or does not render. fsys must hold templates/layout.html (defining
 // "layout"), one templates/<page>.html per page, and static/sesame.css;
 // web.FS() does, and operators may pass os.DirFS of a copy to re-skin.
-func New(fsys fs.FS) (*Renderer, error) {
+func New(fsys fs.FS) (*Renderer, error) { return NewAt(fsys, "") }
+
+// NewAt is New for a server whose public endpoint has a path (prefix, such
+// as "/sesame"): pages link the static files under it.
+func NewAt(fsys fs.FS, prefix string) (*Renderer, error) {
 	static, err := fs.Sub(fsys, "static")
 	if err != nil {
 		return nil, fmt.Errorf("ui: static: %w", err)
@@ -172,7 +176,7 @@ func New(fsys fs.FS) (*Renderer, error) {
 			if !ok {
 				return "", fmt.Errorf("no static file %q", name)
 			}
-			return StaticPrefix + name + "?v=" + v, nil
+			return prefix + StaticPrefix + name + "?v=" + v, nil
 		},
 	}
 

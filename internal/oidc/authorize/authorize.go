@@ -74,6 +74,7 @@ type Handler struct {
 	Sessions  *session.Manager
 	UI        *ui.Renderer
 	Responder *oauth2.Responder
+	Base      routes.Base // the public endpoint's path, for redirects to the hosted pages
 	// RegisterPath, when registration is open, is where first_screen=register
 	// (or Logto's older interaction_mode=signUp) starts instead of sign-in.
 	RegisterPath string
@@ -430,7 +431,7 @@ func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, c store.Client
 		}
 		h.Sessions.BindInteraction(w, ar.ID)
 		httpx.NoStore(w)
-		http.Redirect(w, r, routes.PageURL(path, ar.ID), http.StatusSeeOther)
+		http.Redirect(w, r, h.Base.PageURL(path, ar.ID), http.StatusSeeOther)
 	}
 	if !ok || ar.ForceLogin {
 		if promptNone {

@@ -28,6 +28,7 @@ type Handler struct {
 	Sessions *session.Manager
 	UI       *ui.Renderer
 	CSRF     *httpx.CSRF
+	Base     routes.Base // the public endpoint's path, for the form and redirect
 	// Origin guards the confirm POST against cross-site submission.
 	Origin *http.CrossOriginProtection
 }
@@ -173,7 +174,7 @@ func (h *Handler) endAndReturn(w http.ResponseWriter, r *http.Request, client *s
 // confirm with a CSRF token).
 func (h *Handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 	h.UI.LogoutConfirm(w, http.StatusOK, ui.LogoutConfirmPage{Base: ui.Base{Title: "Sign out", Nonce: httpx.Nonce(r.Context())},
-		Action: routes.EndSessionConfirm, CSRFToken: h.CSRF.Token(w, r)})
+		Action: h.Base.Path(routes.EndSessionConfirm), CSRFToken: h.CSRF.Token(w, r)})
 }
 
 // hintIsCurrent reports whether the browser's SSO session is the one the
@@ -199,7 +200,7 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	http.Redirect(w, r, routes.EndSessionSuccess, http.StatusSeeOther)
+	http.Redirect(w, r, h.Base.Path(routes.EndSessionSuccess), http.StatusSeeOther)
 }
 
 func (h *Handler) success(w http.ResponseWriter, r *http.Request) {
