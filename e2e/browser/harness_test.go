@@ -30,6 +30,7 @@ import (
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/testkit"
 )
 
 // fastHash keeps argon2id cheap: these tests are about the browser flows.
@@ -41,7 +42,7 @@ type sesame struct {
 	URL    string // http://127.0.0.1:<port>
 	Issuer string
 	Store  *sqlstore.Store
-	log    *e2etest.SyncBuffer
+	log    *testkit.LogBuffer
 }
 
 func startSesame(t testing.TB) *sesame {
@@ -63,7 +64,7 @@ func startSesame(t testing.TB) *sesame {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	logs := &e2etest.SyncBuffer{}
+	logs := &testkit.LogBuffer{}
 	srv, err := app.New(ctx, cfg, st, slog.New(slog.NewTextHandler(logs, nil)), app.Options{PasswordParams: fastHash})
 	if err != nil {
 		t.Fatalf("app.New: %v", err)

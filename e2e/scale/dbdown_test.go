@@ -51,7 +51,7 @@ func TestDatabaseDown(t *testing.T) {
 		t.Fatalf("before the cut: %v %+v", err, tr)
 	}
 
-	proxy.cut()
+	proxy.Cut()
 	const budget = 5 * time.Second
 	for i := 0; i < 3; i++ {
 		start := time.Now()
@@ -76,7 +76,7 @@ func TestDatabaseDown(t *testing.T) {
 		t.Errorf("replica B during A's outage: %v %+v", err, tr)
 	}
 
-	proxy.restore()
+	proxy.Restore()
 	restored := time.Now()
 	deadline := restored.Add(10 * time.Second)
 	for {

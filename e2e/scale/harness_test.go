@@ -18,16 +18,13 @@ package scale
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httputil"
 	"net/url"
 	"os"
@@ -42,6 +39,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/sesameauth/sesame/e2e/internal/e2etest"
+	"github.com/sesameauth/sesame/internal/testkit"
 )
 
 func TestMain(m *testing.M) { e2etest.Main(m) }
@@ -79,26 +77,7 @@ func pgHostPort() string {
 // is dropped when the test ends.
 func newDatabase(t testing.TB) (name, dsn string) {
 	t.Helper()
-	admin, err := sql.Open("pgx", adminDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	name = "sesame_scale_" + randomHex(6)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database (is PostgreSQL running on %s?): %v", pgHostPort(), err)
-	}
-	t.Cleanup(func() {
-		a, err := sql.Open("pgx", adminDSN())
-		if err != nil {
-			return
-		}
-		defer a.Close()
-		if _, err := a.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Logf("drop database %s: %v", name, err)
-		}
-	})
-	return name, dsnFor(name, "")
+	return testkit.NewDatabase(t, adminDSN(), "sesame_scale_")
 }
 
 func openDB(t testing.TB, dsn string) *sql.DB {
@@ -125,7 +104,7 @@ type replica struct {
 	env      []string
 	extra    []string
 	bin      string
-	log      *e2etest.SyncBuffer
+	log      *testkit.LogBuffer
 	mu       sync.Mutex
 	proc     *e2etest.Process
 }
@@ -134,7 +113,7 @@ func newReplica(t testing.TB, name, endpoint string, storeArgs, env []string, ex
 	t.Helper()
 	port := e2etest.FreePort(t)
 	r := &replica{t: t, name: name, port: port, URL: "http://127.0.0.1:" + strconv.Itoa(port), endpoint: endpoint,
-		store: storeArgs, env: env, extra: extra, bin: e2etest.SesameBinary(t), log: &e2etest.SyncBuffer{}}
+		store: storeArgs, env: env, extra: extra, bin: e2etest.SesameBinary(t), log: &testkit.LogBuffer{}}
 	t.Cleanup(func() {
 		r.stop()
 		if t.Failed() || os.Getenv("SESAME_SCALE_LOGS") != "" {
@@ -378,139 +357,16 @@ func (l *lb) snapshot() map[string]map[int]int {
 
 // ---- TCP proxy in front of PostgreSQL ----
 
-// tcpProxy forwards to PostgreSQL. cut() drops every open connection and
-// blackholes new ones (accepted, never answered: the worst case for a
-// client without a connect timeout); restore() forwards again. It also
-// counts the client's protocol round trips (Sync and simple Query
-// messages) for the benchmark.
-type tcpProxy struct {
-	Addr   string
-	target string
-	ln     net.Listener
-
-	mu     sync.Mutex
-	down   bool
-	conns  map[net.Conn]struct{}
-	trips  atomic.Int64
-	closed bool
-}
-
-func newTCPProxy(t testing.TB, target string) *tcpProxy {
+// newTCPProxy starts the kit's proxy in front of PostgreSQL (Cut, Restore)
+// for the test.
+func newTCPProxy(t testing.TB, target string) *testkit.PGProxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := testkit.NewPGProxy(target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &tcpProxy{Addr: ln.Addr().String(), target: target, ln: ln, conns: map[net.Conn]struct{}{}}
-	go p.serve()
-	t.Cleanup(p.close)
+	t.Cleanup(p.Close)
 	return p
-}
-
-func (p *tcpProxy) close() {
-	p.mu.Lock()
-	p.closed = true
-	p.mu.Unlock()
-	p.ln.Close()
-	p.dropAll()
-}
-
-func (p *tcpProxy) track(c net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		c.Close()
-		return false
-	}
-	p.conns[c] = struct{}{}
-	return true
-}
-
-func (p *tcpProxy) dropAll() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for c := range p.conns {
-		c.Close()
-	}
-	p.conns = map[net.Conn]struct{}{}
-}
-
-func (p *tcpProxy) cut() {
-	p.mu.Lock()
-	p.down = true
-	p.mu.Unlock()
-	p.dropAll()
-}
-
-func (p *tcpProxy) restore() {
-	p.mu.Lock()
-	p.down = false
-	p.mu.Unlock()
-	p.dropAll() // blackholed connections are closed; clients redial
-}
-
-func (p *tcpProxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		if !p.track(c) {
-			continue
-		}
-		p.mu.Lock()
-		down := p.down
-		p.mu.Unlock()
-		if down {
-			continue // blackhole: hold the connection open, send nothing
-		}
-		go p.pipe(c)
-	}
-}
-
-func (p *tcpProxy) pipe(c net.Conn) {
-	s, err := net.DialTimeout("tcp", p.target, 2*time.Second)
-	if err != nil {
-		c.Close()
-		return
-	}
-	if !p.track(s) {
-		c.Close()
-		return
-	}
-	go func() {
-		io.Copy(c, s)
-		c.Close()
-	}()
-	p.countFrontend(io.TeeReader(c, s))
-	s.Close()
-}
-
-// countFrontend parses the client side of the PostgreSQL protocol: an
-// untyped startup message (and possibly SSLRequest), then typed messages.
-func (p *tcpProxy) countFrontend(r io.Reader) {
-	var hdr [4]byte
-	// Startup (or SSLRequest followed by startup). sslmode=disable: one.
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return
-	}
-	n := int(hdr[0])<<24 | int(hdr[1])<<16 | int(hdr[2])<<8 | int(hdr[3])
-	if _, err := io.CopyN(io.Discard, r, int64(n-4)); err != nil {
-		return
-	}
-	var typ [5]byte
-	for {
-		if _, err := io.ReadFull(r, typ[:]); err != nil {
-			return
-		}
-		n := int(typ[1])<<24 | int(typ[2])<<16 | int(typ[3])<<8 | int(typ[4])
-		if typ[0] == 'S' || typ[0] == 'Q' {
-			p.trips.Add(1)
-		}
-		if _, err := io.CopyN(io.Discard, r, int64(n-4)); err != nil {
-			return
-		}
-	}
 }
 
 // ---- HTTP clients ----
@@ -603,27 +459,18 @@ func userinfoStatus(t testing.TB, base string, pin int, token string) int {
 	return resp.StatusCode
 }
 
-// browser is a cookie-keeping HTTP client. It follows redirects that stay
-// on Sesame (base) and stops at the first redirect elsewhere. Every request
-// it makes can be pinned to one lb backend with pin(n).
+// browser is the kit's form client; every request it makes can be pinned
+// to one lb backend with pin(n), and carry an X-Forwarded-For.
 type browser struct {
-	base string
-	c    *http.Client
+	*testkit.Browser
 	pinN atomic.Int64 // -1: round-robin
 	xff  string
 }
 
 func newBrowser(base string) *browser {
-	jar, _ := cookiejar.New(nil)
-	b := &browser{base: base}
+	b := &browser{}
 	b.pinN.Store(-1)
-	b.c = &http.Client{Jar: jar, Timeout: 20 * time.Second, Transport: b,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if !strings.HasPrefix(req.URL.String(), base) {
-				return http.ErrUseLastResponse
-			}
-			return nil
-		}}
+	b.Browser = testkit.NewBrowser(base, b)
 	return b
 }
 
@@ -641,50 +488,24 @@ func (b *browser) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func (b *browser) pin(n int) { b.pinN.Store(int64(n)) }
 
-func (b *browser) get(u string) (*http.Response, error) { return b.c.Get(u) }
+func (b *browser) get(u string) (*http.Response, error) { return b.Get(u) }
 
 func (b *browser) post(action string, form url.Values) (*http.Response, error) {
-	u := action
-	if strings.HasPrefix(u, "/") {
-		u = b.base + u
-	}
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", b.base)
-	return b.c.Do(req)
+	return b.Post(action, form)
 }
 
 var (
-	csrfRe   = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-	actionRe = regexp.MustCompile(`<form[^>]+action="([^"]+)"`)
-	regRe    = regexp.MustCompile(`href="(/register\?[^"]+)"`)
+	regRe      = regexp.MustCompile(`href="(/register\?[^"]+)"`)
+	readPage   = testkit.ReadPage
+	redirectTo = testkit.RedirectTo
 )
-
-func readPage(resp *http.Response) (body, action, csrf string) {
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	body = string(b)
-	if m := actionRe.FindStringSubmatch(body); m != nil {
-		action = strings.ReplaceAll(m[1], "&amp;", "&")
-	}
-	if m := csrfRe.FindStringSubmatch(body); m != nil {
-		csrf = m[1]
-	}
-	return
-}
-
-func pkce() (verifier, challenge string) {
-	verifier = randomHex(32)
-	s := sha256.Sum256([]byte(verifier))
-	return verifier, base64.RawURLEncoding.EncodeToString(s[:])
-}
 
 type authParams struct {
 	clientID, redirect, verifier, state string
 }
 
 func authURL(base, clientID, redirect string, extra url.Values) (string, authParams) {
-	verifier, challenge := pkce()
+	verifier, challenge := testkit.PKCE()
 	state := "st-" + randomHex(8)
 	v := url.Values{"client_id": {clientID}, "redirect_uri": {redirect}, "response_type": {"code"},
 		"scope": {"openid offline_access profile"}, "state": {state},
@@ -695,33 +516,15 @@ func authURL(base, clientID, redirect string, extra url.Values) (string, authPar
 	return base + "/oidc/auth?" + v.Encode(), authParams{clientID, redirect, verifier, state}
 }
 
-// redirectTo checks resp is a redirect to prefix and returns the URL.
-func redirectTo(resp *http.Response, prefix string) (*url.URL, error) {
-	defer resp.Body.Close()
-	loc := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
-		b, _ := io.ReadAll(resp.Body)
-		return nil, fmt.Errorf("status %d at %s, want a redirect to %s: %.300s", resp.StatusCode, resp.Request.URL, prefix, b)
-	}
-	if !strings.HasPrefix(loc, prefix) {
-		return nil, fmt.Errorf("redirect to %q, want %s", loc, prefix)
-	}
-	return url.Parse(loc)
-}
-
 // signIn runs authorize → sign-in → callback and returns the code.
 func (b *browser) signIn(clientID, redirect, user, pw string, extra url.Values) (string, authParams, error) {
-	u, ap := authURL(b.base, clientID, redirect, extra)
+	u, ap := authURL(b.Base, clientID, redirect, extra)
 	resp, err := b.get(u)
 	if err != nil {
 		return "", ap, err
 	}
 	if resp.Request.URL.Path == "/sign-in" {
-		_, action, csrf := readPage(resp)
-		if action == "" || csrf == "" {
-			return "", ap, fmt.Errorf("sign-in page without form")
-		}
-		resp, err = b.post(action, url.Values{"identifier": {user}, "password": {pw}, "csrf_token": {csrf}})
+		resp, err = b.SignIn(resp, user, pw)
 		if err != nil {
 			return "", ap, err
 		}
@@ -741,7 +544,7 @@ func (b *browser) signIn(clientID, redirect, user, pw string, extra url.Values) 
 
 // register creates an account on the hosted pages and returns the code.
 func (b *browser) register(clientID, redirect, username, pw string) (string, authParams, error) {
-	u, ap := authURL(b.base, clientID, redirect, nil)
+	u, ap := authURL(b.Base, clientID, redirect, nil)
 	resp, err := b.get(u)
 	if err != nil {
 		return "", ap, err
@@ -751,7 +554,7 @@ func (b *browser) register(clientID, redirect, username, pw string) (string, aut
 	if m == nil {
 		return "", ap, fmt.Errorf("no register link on %s", resp.Request.URL)
 	}
-	resp, err = b.get(b.base + strings.ReplaceAll(m[1], "&amp;", "&"))
+	resp, err = b.get(b.Base + strings.ReplaceAll(m[1], "&amp;", "&"))
 	if err != nil {
 		return "", ap, err
 	}

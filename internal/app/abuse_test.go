@@ -148,7 +148,7 @@ func TestPendingRequestLimit(t *testing.T) {
 	// session from the exhausted address.
 	sso := e.browser(t)
 	via := &forwardedFor{addr: "198.51.100.20"}
-	sso.c.Transport = via
+	sso.Client.Transport = via
 	e.flow(t, sso, id, r, true, "tom", "password-tom", nil)
 
 	xff := &forwardedFor{}

@@ -67,8 +67,9 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if opts.GCInterval == 0 {
 		opts.GCInterval = 10 * time.Minute
 	}
+	log = httpx.ContextLogger(log) // records logged about a request carry its id and client address
 	base := routes.Base(cfg.Path())
-	renderer, err := ui.NewAt(opts.Web, string(base))
+	renderer, err := ui.NewAt(opts.Web, string(base), Pages()...)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
@@ -119,7 +120,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	under.HandleFunc("GET "+routes.Health, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	under.HandleFunc("GET "+routes.Ready, s.ready)
 	under.HandleFunc("GET "+routes.Home, func(w http.ResponseWriter, r *http.Request) {
-		renderer.Home(w, http.StatusOK, ui.HomePage{Base: ui.Base{Title: "Sesame", Nonce: httpx.Nonce(r.Context())},
+		renderer.Render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "Sesame"},
 			Issuer: p.Issuer, DiscoveryURL: p.URL(routes.Discovery)})
 	})
 	if base != "" {
@@ -129,8 +130,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		oauth2.ErrorPage(renderer, w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "")
 	})
 	s.metrics = httpx.NewMetrics()
-	s.handler = httpx.Chain(mux, httpx.Recover(log), httpx.Log(log), httpx.Secure(cfg.Secure()), httpx.Limit,
-		httpx.Deadline(requestDeadline), s.metrics.Middleware)
+	s.handler = httpx.Chain(mux, httpx.RequestContext(log, httpx.ClientIP{Trusted: proxies}), httpx.Recover(log), httpx.Log(log),
+		httpx.Secure(cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), s.metrics.Middleware)
 	return s, nil
 }
 

@@ -60,13 +60,13 @@ func TestEndpointWithPath(t *testing.T) {
 		t.Errorf("stylesheet: %d", st)
 	}
 	scoped := false
-	for _, c := range b.c.Jar.Cookies(mustURL(t, base+"/")) {
+	for _, c := range b.Client.Jar.Cookies(mustURL(t, base+"/")) {
 		scoped = scoped || strings.Contains(c.Name, "interaction") || strings.Contains(c.Name, "csrf")
 	}
 	if !scoped {
 		t.Fatal("no interaction or CSRF cookie for the path")
 	}
-	if cs := b.c.Jar.Cookies(mustURL(t, e.URL+"/")); len(cs) != 0 {
+	if cs := b.Client.Jar.Cookies(mustURL(t, e.URL+"/")); len(cs) != 0 {
 		t.Errorf("cookies reach the host's root: %v", cs)
 	}
 

@@ -162,7 +162,7 @@ func BenchmarkAuthorizeSSO(b *testing.B) {
 	br := e.browser(b)
 	e.flow(b, br, id, r, true, "bench", "password-bench", nil)
 	u, _ := url.Parse(e.URL)
-	cookies := br.c.Jar.Cookies(u)
+	cookies := br.Client.Jar.Cookies(u)
 	h := e.Server.Handler()
 	_, challenge := pkce()
 	target := strings.TrimPrefix(e.authURL(id, r, url.Values{"code_challenge": {challenge}, "code_challenge_method": {"S256"}}), e.URL)

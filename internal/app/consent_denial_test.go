@@ -40,7 +40,7 @@ func TestConsentDenialAnsweredByAuthorize(t *testing.T) {
 	}
 
 	// The consent POST itself answers with a redirect to the resumption.
-	noFollow := &http.Client{Jar: b.c.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noFollow := &http.Client{Jar: b.Client.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	req, _ := http.NewRequest(http.MethodPost, e.URL+action, strings.NewReader(url.Values{"decision": {"deny"}, "csrf_token": {csrf}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", e.URL)

@@ -1,20 +1,19 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sesameauth/sesame/internal/cli"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/testkit"
 )
 
 // TestConsentThirdParty: a third-party app shows the consent page; deny
@@ -100,23 +99,10 @@ func TestIDTokenHint(t *testing.T) {
 	}
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 // TestSecretsNeverLogged runs a whole flow with debug logging and checks
 // that no credential, code or token reached the log.
 func TestSecretsNeverLogged(t *testing.T) {
-	var logs syncBuffer
+	var logs testkit.LogBuffer
 	e := newEnvWithLog(t, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	r := "https://app.example/cb"
 	id, secret := e.app(t, store.AppTraditional, []string{r}, nil)

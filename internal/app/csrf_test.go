@@ -47,10 +47,10 @@ func TestCSRFEveryForm(t *testing.T) {
 				t.Errorf("%s with %s: %d, want 403", what, name, resp.StatusCode)
 			}
 		}
-		b.origin = "https://evil.example"
+		b.Origin = "https://evil.example"
 		resp := b.post(t, action, form)
 		resp.Body.Close()
-		b.origin = e.URL
+		b.Origin = e.URL
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("%s from another origin: %d, want 403", what, resp.StatusCode)
 		}

@@ -2,17 +2,13 @@ package app_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"maps"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -31,6 +27,7 @@ import (
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/testkit"
 )
 
 // unsafeClaims decodes a JWT's claims without verifying it (the tests that
@@ -197,65 +194,32 @@ func (e *env) resource(t testing.TB, indicator string, scopes ...string) {
 	}
 }
 
-// browser is a cookie-keeping HTTP client that follows redirects within
-// Sesame and stops at the first redirect elsewhere (the app's callback).
-type browser struct {
-	e      *env
-	c      *http.Client
-	origin string
-}
+// browser is the kit's form client on the env's server, with helpers that
+// fail the test on a transport error.
+type browser struct{ *testkit.Browser }
 
-func (e *env) browser(t testing.TB) *browser {
-	jar, _ := cookiejar.New(nil)
-	b := &browser{e: e, origin: e.URL}
-	b.c = &http.Client{Jar: jar, Timeout: 20 * time.Second, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if !strings.HasPrefix(req.URL.String(), e.URL) {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}}
-	return b
-}
+func (e *env) browser(t testing.TB) *browser { return &browser{testkit.NewBrowser(e.URL, nil)} }
 
 // get fetches u, following redirects inside Sesame.
 func (b *browser) get(t testing.TB, u string) *http.Response {
 	t.Helper()
-	resp, err := b.c.Get(u)
+	resp, err := b.Get(u)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return resp
 }
 
-var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-var actionRe = regexp.MustCompile(`<form[^>]+action="([^"]+)"`)
-
 // page reads an HTML response, returning body, form action and CSRF token.
 func page(t testing.TB, resp *http.Response) (body, action, csrf string) {
 	t.Helper()
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	body = string(b)
-	if m := actionRe.FindStringSubmatch(body); m != nil {
-		action = strings.ReplaceAll(m[1], "&amp;", "&")
-	}
-	if m := csrfRe.FindStringSubmatch(body); m != nil {
-		csrf = m[1]
-	}
-	return
+	return testkit.ReadPage(resp)
 }
 
 // post submits a form as the Sesame page would (same-origin).
 func (b *browser) post(t testing.TB, action string, form url.Values) *http.Response {
 	t.Helper()
-	u := action
-	if strings.HasPrefix(u, "/") {
-		u = b.e.URL + u
-	}
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", b.origin)
-	resp, err := b.c.Do(req)
+	resp, err := b.Post(action, form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,34 +233,24 @@ func (b *browser) login(t testing.TB, resp *http.Response, ident, pw string) *ht
 	if !strings.HasPrefix(resp.Request.URL.Path, "/sign-in") {
 		t.Fatalf("expected the sign-in page, got %s (status %d)", resp.Request.URL, resp.StatusCode)
 	}
-	_, action, csrf := page(t, resp)
-	if action == "" || csrf == "" {
-		t.Fatalf("sign-in page has no form (action %q, csrf %q)", action, csrf)
+	resp, err := b.SignIn(resp, ident, pw)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return b.post(t, action, url.Values{"identifier": {ident}, "password": {pw}, "csrf_token": {csrf}})
+	return resp
 }
 
 // callback asserts resp redirects to the app and returns the redirect URL.
 func callback(t testing.TB, resp *http.Response, prefix string) *url.URL {
 	t.Helper()
-	loc := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("expected a redirect to %s, got %d %s: %.300s", prefix, resp.StatusCode, loc, b)
+	u, err := testkit.RedirectTo(resp, prefix)
+	if err != nil {
+		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if !strings.HasPrefix(loc, prefix) {
-		t.Fatalf("redirect to %q, want prefix %q", loc, prefix)
-	}
-	u, _ := url.Parse(loc)
 	return u
 }
 
-func pkce() (verifier, challenge string) {
-	verifier = opaque.NewToken() + "abc"
-	s := sha256.Sum256([]byte(verifier))
-	return verifier, base64.RawURLEncoding.EncodeToString(s[:])
-}
+func pkce() (verifier, challenge string) { return testkit.PKCE() }
 
 // authURL builds an authorization request.
 func (e *env) authURL(clientID, redirect string, extra url.Values) string {

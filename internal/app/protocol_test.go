@@ -118,7 +118,7 @@ func TestTokenAsSessionCookie(t *testing.T) {
 	for _, name := range []string{"access_token", "refresh_token"} {
 		b := e.browser(t)
 		u, _ := url.Parse(e.URL)
-		b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "sesame_session", Value: body[name].(string), Path: "/"}})
+		b.Client.Jar.SetCookies(u, []*http.Cookie{{Name: "sesame_session", Value: body[name].(string), Path: "/"}})
 		cb := callback(t, b.get(t, e.authURL(id, r, url.Values{"prompt": {"none"}})), r)
 		if cb.Query().Get("error") != "login_required" {
 			t.Errorf("%s as the session cookie: %s, want login_required", name, cb.RawQuery)
@@ -179,7 +179,7 @@ func TestNoSecretsAtRest(t *testing.T) {
 	_, refreshed, _ := e.postForm(t, "/oidc/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {body["refresh_token"].(string)}}, id, secret)
 	u, _ := url.Parse(e.URL)
 	var session string
-	for _, c := range b.c.Jar.Cookies(u) {
+	for _, c := range b.Client.Jar.Cookies(u) {
 		if c.Name == "sesame_session" {
 			session = c.Value
 		}

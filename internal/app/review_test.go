@@ -97,7 +97,7 @@ func TestLogoutHintMustMatchSession(t *testing.T) {
 	otherSession := idToken(e.browser(t), "olga") // same user, another session (sid)
 	get := func(b *browser, q url.Values) *http.Response {
 		t.Helper()
-		stop := *b.c
+		stop := *b.Client
 		stop.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 		resp, err := stop.Get(e.Issuer + "/session/end?" + q.Encode())
 		if err != nil {

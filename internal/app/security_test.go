@@ -23,6 +23,7 @@ import (
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/experience"
 	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -214,7 +215,7 @@ func TestRedirectedAuthorizeErrors(t *testing.T) {
 	// The authorization request works as a form POST too.
 	req, _ := http.NewRequest(http.MethodPost, e.Issuer+"/auth", strings.NewReader(v.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := b.c.Do(req)
+	resp, err := b.Client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,13 +400,13 @@ func TestCSRF(t *testing.T) {
 		t.Errorf("foreign CSRF token: %d", resp.StatusCode)
 	}
 	// A cross-site Origin.
-	b.origin = "https://evil.example"
+	b.Origin = "https://evil.example"
 	resp = b.post(t, action, url.Values{"identifier": {"olga"}, "password": {"password-olga"}, "csrf_token": {csrf}})
 	resp.Body.Close()
 	if resp.StatusCode != 403 {
 		t.Errorf("cross-origin POST: %d", resp.StatusCode)
 	}
-	b.origin = e.URL
+	b.Origin = e.URL
 	// The interaction belongs to the browser that started it.
 	_, _, otherCSRF := page(t, other.get(t, e.URL+"/healthz"))
 	_ = otherCSRF
@@ -424,9 +425,9 @@ func TestCookieAttributes(t *testing.T) {
 	b := e.browser(t)
 	resp := b.get(t, e.authURL(id, r, nil))
 	_, action, csrf := page(t, resp)
-	stop := *b.c
+	stop := *b.Client
 	stop.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	b.c = &stop
+	b.Client = &stop
 	resp = b.post(t, action, url.Values{"identifier": {"pia"}, "password": {"password-pia"}, "csrf_token": {csrf}})
 	resp.Body.Close()
 	found := false
@@ -482,12 +483,12 @@ func TestCookieAttributesHTTPS(t *testing.T) {
 		t.Fatalf("authorize: %d %q", rec.Code, signIn)
 	}
 	rec = do(httptest.NewRequest(http.MethodGet, endpoint+signIn, nil))
-	m := csrfRe.FindStringSubmatch(rec.Body.String())
-	if rec.Code != 200 || m == nil {
+	_, _, csrf := testkit.ReadPage(rec.Result())
+	if rec.Code != 200 || csrf == "" {
 		t.Fatalf("sign-in page: %d", rec.Code)
 	}
 	req := httptest.NewRequest(http.MethodPost, endpoint+signIn, strings.NewReader(url.Values{"identifier": {"hugo"},
-		"password": {"password-hugo"}, "csrf_token": {m[1]}}.Encode()))
+		"password": {"password-hugo"}, "csrf_token": {csrf}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", endpoint)
 	if rec = do(req); rec.Code != http.StatusSeeOther {
@@ -514,7 +515,7 @@ func TestLogoutSafety(t *testing.T) {
 	_, body := e.exchange(t, id, secret, code, v, r)
 	idToken := body["id_token"].(string)
 	noFollow := func(u string) *http.Response {
-		resp, err := b.c.Get(u)
+		resp, err := b.Client.Get(u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -565,10 +566,10 @@ func TestLogoutSafety(t *testing.T) {
 			t.Errorf("confirm with %s: %d, want 403", name, resp.StatusCode)
 		}
 	}
-	b.origin = "https://evil.example"
+	b.Origin = "https://evil.example"
 	resp := b.post(t, action, url.Values{"logout": {"yes"}, "csrf_token": {csrf}})
 	resp.Body.Close()
-	b.origin = e.URL
+	b.Origin = e.URL
 	if resp.StatusCode != 403 {
 		t.Errorf("cross-site confirm: %d, want 403", resp.StatusCode)
 	}
@@ -579,7 +580,7 @@ func TestLogoutSafety(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, e.URL+action, strings.NewReader(url.Values{"logout": {"yes"}, "csrf_token": {csrf}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", e.URL)
-	stop := *b.c // same cookie jar, but see the redirect itself
+	stop := *b.Client // same cookie jar, but see the redirect itself
 	stop.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := stop.Do(req)
 	if err != nil {

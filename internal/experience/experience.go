@@ -166,13 +166,13 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, ar store.AuthRequest, c store.Client, ident, msg string) {
 	allowRedirect(w, r, ar)
-	p := ui.SignInPage{Base: ui.Base{Title: "Sign in", Nonce: httpx.Nonce(r.Context())},
+	p := &SignInPage{Base: ui.Base{Title: "Sign in"},
 		Action: h.Base.PageURL(routes.SignIn, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
 		Identifier: ident, Error: msg}
 	if h.AllowRegistration {
 		p.RegisterURL = h.Base.PageURL(routes.Register, ar.ID)
 	}
-	h.UI.SignIn(w, status, p)
+	h.UI.Render(w, r, status, p)
 }
 
 const msgBadCredentials = "Incorrect username, email or password."
@@ -314,7 +314,7 @@ func (h *Handler) registerPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderRegister(w http.ResponseWriter, r *http.Request, status int, ar store.AuthRequest, c store.Client, username, email, msg string) {
 	allowRedirect(w, r, ar)
-	h.UI.Register(w, status, ui.RegisterPage{Base: ui.Base{Title: "Create account", Nonce: httpx.Nonce(r.Context())},
+	h.UI.Render(w, r, status, &RegisterPage{Base: ui.Base{Title: "Create account"},
 		Action: h.Base.PageURL(routes.Register, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
 		Username: username, Email: email, Error: msg, SignInURL: h.Base.PageURL(routes.SignIn, ar.ID),
 		PasswordHint: "At least 8 characters."})
@@ -455,9 +455,9 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, h.Base.PageURL(routes.SignIn, ar.ID), http.StatusSeeOther)
 		return
 	}
-	var items []ui.ScopeItem
+	var items []ScopeItem
 	for _, s := range ar.Scopes {
-		items = append(items, ui.ScopeItem{Name: s, Description: scopeDescriptions[s]})
+		items = append(items, ScopeItem{Name: s, Description: scopeDescriptions[s]})
 	}
 	// Only what the user's roles grant is asked for (docs/security.md,
 	// item 8.1), per API (item 8.2).
@@ -467,9 +467,9 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	groups := authz.Group(granted)
-	var apis []ui.APIAccess
+	var apis []APIAccess
 	for _, ind := range ar.Resources {
-		api := ui.APIAccess{Resource: ind}
+		api := APIAccess{Resource: ind}
 		for _, g := range groups {
 			if g.Resource == ind {
 				api.Scopes = g.Scopes
@@ -485,7 +485,7 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 		name = user.Email
 	}
 	allowRedirect(w, r, ar)
-	h.UI.Consent(w, http.StatusOK, ui.ConsentPage{Base: ui.Base{Title: "Allow access", Nonce: httpx.Nonce(r.Context())},
+	h.UI.Render(w, r, http.StatusOK, &ConsentPage{Base: ui.Base{Title: "Allow access"},
 		Action: h.Base.PageURL(routes.Consent, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name, UserName: name,
 		Scopes: items, APIs: apis})
 }

@@ -20,16 +20,38 @@ type ClientIP struct {
 // its IPv6 address, since one subscriber is routinely given a whole /64
 // and could otherwise take a fresh key per request.
 func (c ClientIP) Of(r *http.Request) string {
+	a, raw, ok := c.client(r)
+	if !ok {
+		return raw
+	}
+	return key(a)
+}
+
+// Addr returns r's client address as logged with every record of the
+// request: the same client [ClientIP.Of] decides on, but the whole address
+// (an IPv4-mapped IPv6 address shown as IPv4).
+func (c ClientIP) Addr(r *http.Request) string {
+	a, raw, ok := c.client(r)
+	if !ok {
+		return raw
+	}
+	return a.Unmap().String()
+}
+
+// client returns the direct peer or, when the peer is a trusted proxy, the
+// rightmost X-Forwarded-For hop that is not one. ok is false when the
+// peer's address does not parse; raw is then the peer as given.
+func (c ClientIP) client(r *http.Request) (a netip.Addr, raw string, ok bool) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	peer, err := netip.ParseAddr(host)
 	if err != nil {
-		return host
+		return netip.Addr{}, host, false
 	}
 	if !c.trusted(peer) {
-		return key(peer)
+		return peer, host, true
 	}
 	// Walk X-Forwarded-For from the right, skipping trusted proxies.
 	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
@@ -39,10 +61,10 @@ func (c ClientIP) Of(r *http.Request) string {
 			break
 		}
 		if !c.trusted(a) {
-			return key(a)
+			return a, host, true
 		}
 	}
-	return key(peer)
+	return peer, host, true
 }
 
 func key(a netip.Addr) string {

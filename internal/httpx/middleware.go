@@ -16,6 +16,8 @@ type ctxKey int
 const (
 	nonceKey ctxKey = iota
 	requestIDKey
+	clientIPKey
+	loggerKey
 )
 
 // Limits applied to every request before a handler sees it.
@@ -30,7 +32,8 @@ func Nonce(ctx context.Context) string {
 	return s
 }
 
-// RequestID returns the request's id (also sent as X-Request-Id).
+// RequestID returns the request's id (also sent as X-Request-Id), set by
+// [RequestContext].
 func RequestID(ctx context.Context) string {
 	s, _ := ctx.Value(requestIDKey).(string)
 	return s
@@ -64,25 +67,21 @@ func AllowFormAction(w http.ResponseWriter, r *http.Request, origins ...string) 
 }
 
 // Secure sets the headers every response carries and creates the request's
-// CSP nonce and id.
+// CSP nonce.
 func Secure(https bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			nonce := randomToken(18)
-			id := randomToken(12)
 			h := w.Header()
 			h.Set("Content-Security-Policy", CSP(nonce))
 			h.Set("X-Frame-Options", "DENY")
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("Referrer-Policy", "no-referrer")
 			h.Set("Cross-Origin-Opener-Policy", "same-origin")
-			h.Set("X-Request-Id", id)
 			if https {
 				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 			}
-			ctx := context.WithValue(r.Context(), nonceKey, nonce)
-			ctx = context.WithValue(ctx, requestIDKey, id)
-			next.ServeHTTP(w, r.WithContext(ctx))
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), nonceKey, nonce)))
 		})
 	}
 }
@@ -136,9 +135,11 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// Log writes one line per request. Only the path is logged, never the
-// query or body: they carry codes, state and credentials.
+// Log writes one line per request, which carries the request id and
+// client address from the context ([RequestContext]). Only the path is
+// logged, never the query or body: they carry codes, state and credentials.
 func Log(log *slog.Logger) func(http.Handler) http.Handler {
+	log = ContextLogger(log)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -146,8 +147,7 @@ func Log(log *slog.Logger) func(http.Handler) http.Handler {
 			next.ServeHTTP(sw, r)
 			log.LogAttrs(r.Context(), slog.LevelInfo, "http",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", sw.status), slog.Duration("dur", time.Since(start)),
-				slog.String("request_id", sw.Header().Get("X-Request-Id")))
+				slog.Int("status", sw.status), slog.Duration("dur", time.Since(start)))
 		})
 	}
 }
@@ -155,6 +155,7 @@ func Log(log *slog.Logger) func(http.Handler) http.Handler {
 // Recover turns a panic into a logged 500 so one bad request cannot take
 // the process down. Handlers must not rely on it: malformed input gets a 4xx.
 func Recover(log *slog.Logger) func(http.Handler) http.Handler {
+	log = ContextLogger(log)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			defer func() {

@@ -308,6 +308,7 @@ type Clients interface {
 	CreateClient(ctx context.Context, c Client) error
 	GetClient(ctx context.Context, id string) (Client, error)
 	ListClients(ctx context.Context) ([]Client, error)
+	ListClientsPage(ctx context.Context, q ListQuery) (page []Client, total int, err error) // see ListQuery
 	// DeleteClient removes the client and revokes every grant and token
 	// issued to it.
 	DeleteClient(ctx context.Context, id string) error
@@ -326,6 +327,7 @@ type Users interface {
 	// GetUserByLogin finds a user by canonical username or canonical email.
 	GetUserByLogin(ctx context.Context, login string) (User, error)
 	ListUsers(ctx context.Context) ([]User, error)
+	ListUsersPage(ctx context.Context, q ListQuery) (page []User, total int, err error) // see ListQuery
 	// UpdateUser runs fn on the current row inside a transaction and stores
 	// its result (compare-and-swap without leaking transactions).
 	UpdateUser(ctx context.Context, id string, fn func(User) (User, error)) (User, error)

@@ -1,11 +1,16 @@
-// Package ui renders Sesame's hosted pages (sign-in, registration, consent,
-// errors, logout and the form_post auto-submit page) from the templates in
-// package web, or from an operator-supplied directory with the same layout.
+// Package ui is Sesame's page engine: it parses the hosted pages'
+// templates (from package web, or from an operator-supplied directory with
+// the same layout), trial-renders every page at start-up, and renders
+// pages for handlers.
 //
-// Handlers never touch html/template: they fill a typed page struct and
-// call the matching [Renderer] method, which renders into a buffer first so
-// a template failure never leaves a half-written page. All escaping is done
-// by html/template.
+// A page type lives with the package that renders it: it embeds [Base] and
+// names its template ([Page]); the owning package lists its pages for
+// [New]. Handlers never touch html/template: they fill a page struct and
+// call [Renderer.Render], which fills in the nonce, language and request
+// id, renders into a buffer first so a template failure never leaves a
+// half-written page, and logs any failure. All escaping is done by
+// html/template. Only the error page, which every area shows, is declared
+// here ([ErrorPage]).
 //
 // The pages are written for a strict Content-Security-Policy set by
 // middleware (style-src 'self', script-src with a per-response nonce): they

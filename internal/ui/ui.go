@@ -10,10 +10,10 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"path"
 	"strings"
 
+	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/routes"
 )
 
@@ -21,192 +21,105 @@ import (
 // The caller mounts [Renderer.Static] there.
 const StaticPrefix = routes.Static
 
-// Base holds what every page's layout needs.
+// Page is one hosted page. A page type lives with the package that renders
+// it, embeds [Base] and names its template file:
+//
+//	type SignInPage struct {
+//		ui.Base
+//		Action string
+//	}
+//
+//	func (*SignInPage) Template() string { return "experience/signin" }
+//
+// and is passed to [New] (as a zero value, for the trial render) and to
+// [Renderer.Render] (as a pointer).
+type Page interface {
+	// Template names the page's template, "<area>/<name>": the file
+	// templates/<area>/<name>.html, which defines "content".
+	Template() string
+	base() *Base
+}
+
+// Checker is implemented by a page that can refuse to be rendered: Render
+// answers a failed Check with a plain 500, as it does a template failure.
+type Checker interface {
+	Check() error
+}
+
+// Base holds what every page's layout needs. It is embedded in every page
+// type; Render fills the fields left empty from the request.
 type Base struct {
-	Title string // page <title> suffix; the layout renders "Title · Sesame"
-	Nonce string // CSP nonce for the one allowed inline script
-	Lang  string // "en" when empty
+	Title     string // page <title> suffix; the layout renders "Title · Sesame"
+	Nonce     string // CSP nonce for the one allowed inline script
+	Lang      string // "en" when empty
+	RequestID string // shown on the error page
 }
 
-// SignInPage is the username-or-email and password form.
-type SignInPage struct {
-	Base
-	Action      string // form POST target
-	CSRFToken   string // hidden input named "csrf_token"
-	AppName     string // the app the user is signing in to
-	Identifier  string // pre-filled username or email (input name "identifier")
-	Error       string // user-facing error, shown in an alert above the form
-	RegisterURL string // link "Create account" when non-empty
-	// The password input is named "password".
-}
-
-// RegisterPage is the account-creation form. The inputs are named
-// "username", "email", "password" and "password_confirm".
-type RegisterPage struct {
-	Base
-	Action, CSRFToken, AppName string
-	Username, Email            string // re-filled values
-	Error                      string
-	SignInURL                  string // "Already have an account? Sign in"
-	PasswordHint               string // optional, e.g. "At least 12 characters."
-}
-
-// ScopeItem is one permission on the consent page. Description is shown
-// when set, with Name as a small code label; otherwise Name is shown.
-type ScopeItem struct{ Name, Description string }
-
-// ConsentPage asks the user to allow an app access. Its one form has two
-// submit buttons named "decision", with values "allow" and "deny".
-type ConsentPage struct {
-	Base
-	Action, CSRFToken, AppName, UserName string
-	Scopes                               []ScopeItem
-	// APIs are the requested API resources, each with the scopes the user
-	// can grant there: a scope belongs to its API, so they are shown per
-	// API (docs/security.md, item 8.2).
-	APIs []APIAccess
-}
-
-// APIAccess is one API resource on the consent page.
-type APIAccess struct {
-	Resource string   // the indicator
-	Scopes   []string // empty: the app may call the API with no permission
-}
+func (b *Base) base() *Base { return b }
 
 // ErrorPage explains a failure that cannot be sent back to the app. It
-// deliberately has no link or redirect anywhere.
+// deliberately has no link or redirect anywhere. Front ends of every area
+// show it, so it is a shared page.
 type ErrorPage struct {
 	Base
-	Heading   string // e.g. "This sign-in link is not valid"
-	Message   string // what went wrong, in plain words
-	Detail    string // optional technical code, e.g. "invalid_request: …"
-	RequestID string
+	Heading string // e.g. "This sign-in link is not valid"
+	Message string // what went wrong, in plain words
+	Detail  string // optional technical code, e.g. "invalid_request: …"
 }
 
-// SignedOutPage confirms a logout. Message defaults to "You have signed out."
-type SignedOutPage struct {
-	Base
-	Message string
-}
+// Template implements [Page].
+func (*ErrorPage) Template() string { return "shared/error" }
 
-// LogoutConfirmPage asks "Sign out of Sesame?" when a logout request names
-// no app. Its form posts csrf_token and logout=yes.
-type LogoutConfirmPage struct {
-	Base
-	Action, CSRFToken string
-}
-
-// FormField is one hidden input of a form_post response.
-type FormField struct{ Name, Value string }
-
-// FormPostPage is the OAuth 2.0 form_post response: a form of hidden inputs
-// posted to Action by a nonce'd inline script, with a visible Continue
-// button for browsers without JavaScript. Action must be an absolute http
-// or https URL; anything else is refused with an error.
-type FormPostPage struct {
-	Base
-	Action string
-	Fields []FormField
-}
-
-// HomePage is the server's root page.
-type HomePage struct {
-	Base
-	Issuer, DiscoveryURL string
-}
-
-// Page template names: templates/<name>.html must exist and define
-// "content". Every other templates/*.html file is a shared file (the
-// layout, partials) parsed into every page.
-const (
-	pageSignIn        = "signin"
-	pageRegister      = "register"
-	pageConsent       = "consent"
-	pageError         = "error"
-	pageSignedOut     = "signed_out"
-	pageLogoutConfirm = "logout_confirm"
-	pageFormPost      = "form_post"
-	pageHome          = "home"
-)
-
-// pages maps each page to a zero value used for a trial render in New.
-var pages = map[string]any{
-	pageSignIn:        SignInPage{},
-	pageRegister:      RegisterPage{},
-	pageConsent:       ConsentPage{},
-	pageError:         ErrorPage{},
-	pageSignedOut:     SignedOutPage{},
-	pageLogoutConfirm: LogoutConfirmPage{},
-	pageFormPost:      FormPostPage{},
-	pageHome:          HomePage{},
-}
+// sharedArea holds the layout, the partials every page uses and the
+// shared pages.
+const sharedArea = "shared"
 
 // Renderer renders the hosted pages. It is safe for concurrent use.
 type Renderer struct {
-	pages    map[string]*template.Template
+	pages    map[string]*template.Template // by Page.Template
 	static   fs.FS
 	versions map[string]string // static file name → content hash
 }
 
-// New parses every template in fsys once and fails if any page is missing
-// or does not render. fsys must hold templates/layout.html (defining
-// "layout"), one templates/<page>.html per page, and static/sesame.css;
-// web.FS() does, and operators may pass os.DirFS of a copy to re-skin.
-func New(fsys fs.FS) (*Renderer, error) { return NewAt(fsys, "") }
+// New parses every template in fsys once and fails if any page's template
+// is missing or does not render. pages are the pages the server renders,
+// as zero values (the shared [ErrorPage] is always included).
+//
+// fsys must hold static/sesame.css and, under templates/, one directory
+// per area: shared/ with layout.html (defining "layout"), and for each
+// page <area>/<name>.html. The other .html files of shared/ are parsed
+// into every page, those of an area's directory into that area's pages.
+// web.FS() has this shape, and operators may pass os.DirFS of a copy to
+// re-skin.
+func New(fsys fs.FS, pages ...Page) (*Renderer, error) { return NewAt(fsys, "", pages...) }
 
 // NewAt is New for a server whose public endpoint has a path (prefix, such
 // as "/sesame"): pages link the static files under it.
-func NewAt(fsys fs.FS, prefix string) (*Renderer, error) {
-	static, err := fs.Sub(fsys, "static")
+func NewAt(fsys fs.FS, prefix string, pages ...Page) (*Renderer, error) {
+	static, funcs, versions, err := loadStatic(fsys, prefix)
 	if err != nil {
-		return nil, fmt.Errorf("ui: static: %w", err)
+		return nil, err
 	}
-	versions, err := hashStatic(static)
-	if err != nil {
-		return nil, fmt.Errorf("ui: static: %w", err)
-	}
-	if _, ok := versions["sesame.css"]; !ok {
-		return nil, errors.New("ui: static/sesame.css is missing")
-	}
-	funcs := template.FuncMap{
-		// static returns the URL of a static file with a content hash, so
-		// the long-lived cache is busted whenever the file changes.
-		"static": func(name string) (string, error) {
-			v, ok := versions[name]
-			if !ok {
-				return "", fmt.Errorf("no static file %q", name)
-			}
-			return prefix + StaticPrefix + name + "?v=" + v, nil
-		},
-	}
-
-	entries, err := fs.ReadDir(fsys, "templates")
-	if err != nil {
-		return nil, fmt.Errorf("ui: %w", err)
-	}
-	var shared []string
-	for _, e := range entries {
-		name, ok := strings.CutSuffix(e.Name(), ".html")
-		if !ok || e.IsDir() {
-			continue
+	pages = append([]Page{&ErrorPage{}}, pages...)
+	byName := make(map[string]Page, len(pages))
+	for _, p := range pages {
+		name := p.Template()
+		if _, dup := byName[name]; dup {
+			return nil, fmt.Errorf("ui: two pages use template %s", name)
 		}
-		if _, isPage := pages[name]; !isPage {
-			shared = append(shared, "templates/"+e.Name())
-		}
+		byName[name] = p
 	}
-	if len(shared) == 0 {
-		return nil, errors.New("ui: templates/layout.html is missing")
-	}
-	base, err := template.New("").Funcs(funcs).ParseFS(fsys, shared...)
+	areas, err := parseAreas(fsys, funcs, byName)
 	if err != nil {
-		return nil, fmt.Errorf("ui: %w", err)
+		return nil, err
 	}
-	if base.Lookup("layout") == nil {
-		return nil, errors.New(`ui: no template defines "layout"`)
-	}
-
 	r := &Renderer{pages: make(map[string]*template.Template, len(pages)), static: static, versions: versions}
-	for name, zero := range pages {
+	for name, zero := range byName {
+		area := path.Dir(name)
+		base, ok := areas[area]
+		if !ok {
+			return nil, fmt.Errorf("ui: templates/%s/ is missing (page %s)", area, name)
+		}
 		t, err := base.Clone()
 		if err != nil {
 			return nil, fmt.Errorf("ui: %s: %w", name, err)
@@ -227,6 +140,88 @@ func NewAt(fsys fs.FS, prefix string) (*Renderer, error) {
 	return r, nil
 }
 
+// loadStatic reads the static files and returns the template functions
+// that link them.
+func loadStatic(fsys fs.FS, prefix string) (fs.FS, template.FuncMap, map[string]string, error) {
+	static, err := fs.Sub(fsys, "static")
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("ui: static: %w", err)
+	}
+	versions, err := hashStatic(static)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("ui: static: %w", err)
+	}
+	if _, ok := versions["sesame.css"]; !ok {
+		return nil, nil, nil, errors.New("ui: static/sesame.css is missing")
+	}
+	funcs := template.FuncMap{
+		// static returns the URL of a static file with a content hash, so
+		// the long-lived cache is busted whenever the file changes.
+		"static": func(name string) (string, error) {
+			v, ok := versions[name]
+			if !ok {
+				return "", fmt.Errorf("no static file %q", name)
+			}
+			return prefix + StaticPrefix + name + "?v=" + v, nil
+		},
+	}
+	return static, funcs, versions, nil
+}
+
+// parseAreas returns, per directory under templates/, the template set a
+// page of that area starts from: the shared partials (every file of
+// shared/ that is not a page) plus the area's own partials.
+func parseAreas(fsys fs.FS, funcs template.FuncMap, pages map[string]Page) (map[string]*template.Template, error) {
+	entries, err := fs.ReadDir(fsys, "templates")
+	if err != nil {
+		return nil, fmt.Errorf("ui: %w", err)
+	}
+	partials := func(area string) ([]string, error) {
+		files, err := fs.ReadDir(fsys, "templates/"+area)
+		if err != nil {
+			return nil, fmt.Errorf("ui: %w", err)
+		}
+		var list []string
+		for _, f := range files {
+			name, ok := strings.CutSuffix(f.Name(), ".html")
+			if _, isPage := pages[area+"/"+name]; ok && !isPage && !f.IsDir() {
+				list = append(list, "templates/"+area+"/"+f.Name())
+			}
+		}
+		return list, nil
+	}
+	shared, err := partials(sharedArea)
+	if err != nil || len(shared) == 0 {
+		return nil, errors.New("ui: templates/shared/layout.html is missing")
+	}
+	base, err := template.New("").Funcs(funcs).ParseFS(fsys, shared...)
+	if err != nil {
+		return nil, fmt.Errorf("ui: %w", err)
+	}
+	if base.Lookup("layout") == nil {
+		return nil, errors.New(`ui: no template defines "layout"`)
+	}
+	areas := map[string]*template.Template{sharedArea: base}
+	for _, e := range entries {
+		if !e.IsDir() || e.Name() == sharedArea {
+			continue
+		}
+		list, err := partials(e.Name())
+		if err != nil {
+			return nil, err
+		}
+		t, err := base.Clone()
+		if err == nil && len(list) > 0 {
+			t, err = t.ParseFS(fsys, list...)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ui: %s: %w", e.Name(), err)
+		}
+		areas[e.Name()] = t
+	}
+	return areas, nil
+}
+
 // hashStatic returns a short content hash of every file under static.
 func hashStatic(static fs.FS) (map[string]string, error) {
 	versions := make(map[string]string)
@@ -245,90 +240,48 @@ func hashStatic(static fs.FS) (map[string]string, error) {
 	return versions, err
 }
 
-func lang(b *Base) {
+// Render writes p with status. It fills the fields of p's [Base] left
+// empty: the CSP nonce, the language ("en") and the request id, from r.
+// The page is rendered into a buffer first: if p fails its [Checker] or
+// its template fails, the client gets a plain 500, never a half page, and
+// the error is logged with the request id and the template name. Callers
+// have nothing to check.
+func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, p Page) {
+	ctx := r.Context()
+	b := p.base()
+	if b.Nonce == "" {
+		b.Nonce = httpx.Nonce(ctx)
+	}
 	if b.Lang == "" {
 		b.Lang = "en"
 	}
-}
-
-// SignIn renders the sign-in page.
-func (r *Renderer) SignIn(w http.ResponseWriter, status int, p SignInPage) error {
-	lang(&p.Base)
-	return r.render(w, status, pageSignIn, p)
-}
-
-// Register renders the account-creation page.
-func (r *Renderer) Register(w http.ResponseWriter, status int, p RegisterPage) error {
-	lang(&p.Base)
-	return r.render(w, status, pageRegister, p)
-}
-
-// Consent renders the consent page.
-func (r *Renderer) Consent(w http.ResponseWriter, status int, p ConsentPage) error {
-	lang(&p.Base)
-	return r.render(w, status, pageConsent, p)
-}
-
-// Error renders the error page.
-func (r *Renderer) Error(w http.ResponseWriter, status int, p ErrorPage) error {
-	lang(&p.Base)
-	return r.render(w, status, pageError, p)
-}
-
-// SignedOut renders the signed-out confirmation.
-func (r *Renderer) SignedOut(w http.ResponseWriter, status int, p SignedOutPage) error {
-	lang(&p.Base)
-	return r.render(w, status, pageSignedOut, p)
-}
-
-// LogoutConfirm renders the "Sign out of Sesame?" page.
-func (r *Renderer) LogoutConfirm(w http.ResponseWriter, status int, p LogoutConfirmPage) error {
-	lang(&p.Base)
-	return r.render(w, status, pageLogoutConfirm, p)
-}
-
-// FormPost renders the auto-submitting form_post response page. It refuses
-// (500, and an error) an Action that is not an absolute http or https URL,
-// rather than posting the response somewhere unintended.
-func (r *Renderer) FormPost(w http.ResponseWriter, status int, p FormPostPage) error {
-	lang(&p.Base)
-	if err := checkPostTarget(p.Action); err != nil {
-		writeInternalError(w)
-		return fmt.Errorf("ui: form_post: %w", err)
+	if b.RequestID == "" {
+		b.RequestID = httpx.RequestID(ctx)
 	}
-	return r.render(w, status, pageFormPost, p)
-}
-
-// Home renders the server's root page.
-func (r *Renderer) Home(w http.ResponseWriter, status int, p HomePage) error {
-	lang(&p.Base)
-	return r.render(w, status, pageHome, p)
-}
-
-func checkPostTarget(action string) error {
-	u, err := url.Parse(action)
-	if err != nil {
-		return errors.New("action is not a valid URL")
-	}
-	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return errors.New("action must be an absolute http or https URL")
-	}
-	return nil
-}
-
-func (r *Renderer) render(w http.ResponseWriter, status int, page string, data any) error {
+	name := p.Template()
 	var buf bytes.Buffer
-	if err := r.pages[page].ExecuteTemplate(&buf, "layout", data); err != nil {
+	err := check(p)
+	if t := rn.pages[name]; err == nil && t == nil {
+		err = errors.New("page not passed to ui.New")
+	} else if err == nil {
+		err = t.ExecuteTemplate(&buf, "layout", p)
+	}
+	if err != nil {
+		httpx.Logger(ctx).ErrorContext(ctx, "render page", "template", name, "err", err)
 		writeInternalError(w)
-		return fmt.Errorf("ui: render %s: %w", page, err)
+		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	if _, err := buf.WriteTo(w); err != nil {
-		return fmt.Errorf("ui: write %s: %w", page, err)
+	buf.WriteTo(w) // a failed write is a client gone away
+}
+
+func check(p Page) error {
+	if c, ok := p.(Checker); ok {
+		return c.Check()
 	}
 	return nil
 }
@@ -343,10 +296,10 @@ func writeInternalError(w http.ResponseWriter) {
 }
 
 // Static serves the static/ subtree (stylesheet, favicon) for mounting
-// with http.StripPrefix(StaticPrefix, r.Static()). Files are sent with
+// with http.StripPrefix(StaticPrefix, rn.Static()). Files are sent with
 // Cache-Control: public, max-age=86400 and a content type from their
 // extension; directories are not listed.
-func (r *Renderer) Static() http.Handler {
+func (rn *Renderer) Static() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method != http.MethodGet && req.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -354,7 +307,7 @@ func (r *Renderer) Static() http.Handler {
 			return
 		}
 		name := strings.TrimPrefix(path.Clean("/"+req.URL.Path), "/")
-		fi, err := fs.Stat(r.static, name)
+		fi, err := fs.Stat(rn.static, name)
 		if name == "" || err != nil || !fi.Mode().IsRegular() {
 			http.NotFound(w, req)
 			return
@@ -362,9 +315,9 @@ func (r *Renderer) Static() http.Handler {
 		h := w.Header()
 		h.Set("Cache-Control", "public, max-age=86400")
 		h.Set("X-Content-Type-Options", "nosniff")
-		if v, ok := r.versions[name]; ok {
+		if v, ok := rn.versions[name]; ok {
 			h.Set("ETag", `"`+v+`"`)
 		}
-		http.ServeFileFS(w, req, r.static, name)
+		http.ServeFileFS(w, req, rn.static, name)
 	})
 }

@@ -1,9 +1,10 @@
-package ui
+package ui_test
 
 import (
 	"bytes"
 	"flag"
 	"html"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,14 +15,20 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/sesameauth/sesame/internal/app"
+	"github.com/sesameauth/sesame/internal/experience"
+	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/oidc/endsession"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
+	"github.com/sesameauth/sesame/internal/ui"
 	"github.com/sesameauth/sesame/web"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-func newRenderer(t *testing.T) *Renderer {
+func newRenderer(t *testing.T) *ui.Renderer {
 	t.Helper()
-	r, err := New(web.FS())
+	r, err := ui.New(web.FS(), app.Pages()...)
 	if err != nil {
 		t.Fatalf("New(web.FS()): %v", err)
 	}
@@ -30,16 +37,16 @@ func newRenderer(t *testing.T) *Renderer {
 
 func TestWebFS(t *testing.T) {
 	if err := fstest.TestFS(web.FS(),
-		"templates/layout.html",
-		"templates/icons.html",
-		"templates/signin.html",
-		"templates/register.html",
-		"templates/consent.html",
-		"templates/error.html",
-		"templates/signed_out.html",
-		"templates/logout_confirm.html",
-		"templates/form_post.html",
-		"templates/home.html",
+		"templates/shared/layout.html",
+		"templates/shared/icons.html",
+		"templates/experience/signin.html",
+		"templates/experience/register.html",
+		"templates/experience/consent.html",
+		"templates/shared/error.html",
+		"templates/oidc/signed_out.html",
+		"templates/oidc/logout_confirm.html",
+		"templates/oidc/form_post.html",
+		"templates/app/home.html",
 		"static/sesame.css",
 		"static/favicon.svg",
 	); err != nil {
@@ -50,73 +57,82 @@ func TestWebFS(t *testing.T) {
 // page is one renderable page with its data.
 type page struct {
 	name   string
-	data   any // pointer to the page struct, so tests can modify it
-	render func(r *Renderer, w http.ResponseWriter, data any) error
+	status int
+	data   ui.Page // a pointer to the page struct, so tests can modify it
 }
 
 // samplePages returns every page with representative data.
 func samplePages() []page {
 	return []page{
-		{"signin", &SignInPage{
-			Base: Base{Title: "Sign in"}, Action: "/login?req=abc", CSRFToken: "tok-123",
+		{"signin", http.StatusOK, &experience.SignInPage{
+			Base: ui.Base{Title: "Sign in"}, Action: "/login?req=abc", CSRFToken: "tok-123",
 			AppName: "Acme Notes", Identifier: "ada@example.com",
 			Error: "That username or password is not right.", RegisterURL: "/register?req=abc",
-		}, func(r *Renderer, w http.ResponseWriter, d any) error {
-			return r.SignIn(w, http.StatusOK, *d.(*SignInPage))
 		}},
-		{"register", &RegisterPage{
-			Base: Base{Title: "Create account"}, Action: "/register?req=abc", CSRFToken: "tok-123",
+		{"register", http.StatusOK, &experience.RegisterPage{
+			Base: ui.Base{Title: "Create account"}, Action: "/register?req=abc", CSRFToken: "tok-123",
 			AppName: "Acme Notes", Username: "ada", Email: "ada@example.com",
 			Error: "The passwords do not match.", SignInURL: "/login?req=abc",
 			PasswordHint: "At least 12 characters.",
-		}, func(r *Renderer, w http.ResponseWriter, d any) error {
-			return r.Register(w, http.StatusOK, *d.(*RegisterPage))
 		}},
-		{"consent", &ConsentPage{
-			Base: Base{Title: "Allow access"}, Action: "/consent?req=abc", CSRFToken: "tok-123",
+		{"consent", http.StatusOK, &experience.ConsentPage{
+			Base: ui.Base{Title: "Allow access"}, Action: "/consent?req=abc", CSRFToken: "tok-123",
 			AppName: "Acme Notes", UserName: "ada",
-			Scopes: []ScopeItem{
-				{"openid", "Sign you in"},
-				{"profile", "See your name and profile picture"},
-				{"offline_access", ""},
+			Scopes: []experience.ScopeItem{
+				{Name: "openid", Description: "Sign you in"},
+				{Name: "profile", Description: "See your name and profile picture"},
+				{Name: "offline_access"},
 			},
-			APIs: []APIAccess{{Resource: "https://api.acme.example/notes", Scopes: []string{"read:notes", "write:notes"}},
+			APIs: []experience.APIAccess{{Resource: "https://api.acme.example/notes", Scopes: []string{"read:notes", "write:notes"}},
 				{Resource: "https://api.acme.example/admin"}},
-		}, func(r *Renderer, w http.ResponseWriter, d any) error {
-			return r.Consent(w, http.StatusOK, *d.(*ConsentPage))
 		}},
-		{"error", &ErrorPage{
-			Base: Base{Title: "Error"}, Heading: "This sign-in link is not valid",
-			Message:   "The app sent you here with a link Sesame cannot accept.",
-			Detail:    "invalid_request: redirect_uri is not registered for this app",
-			RequestID: "req_01HZX3",
-		}, func(r *Renderer, w http.ResponseWriter, d any) error {
-			return r.Error(w, http.StatusBadRequest, *d.(*ErrorPage))
+		{"error", http.StatusBadRequest, &ui.ErrorPage{
+			Base: ui.Base{Title: "Error", RequestID: "req_01HZX3"}, Heading: "This sign-in link is not valid",
+			Message: "The app sent you here with a link Sesame cannot accept.",
+			Detail:  "invalid_request: redirect_uri is not registered for this app",
 		}},
-		{"signed_out", &SignedOutPage{Base: Base{Title: "Signed out"}, Message: "You have signed out."},
-			func(r *Renderer, w http.ResponseWriter, d any) error {
-				return r.SignedOut(w, http.StatusOK, *d.(*SignedOutPage))
-			}},
-		{"logout_confirm", &LogoutConfirmPage{Base: Base{Title: "Sign out"}, Action: "/logout", CSRFToken: "tok-123"},
-			func(r *Renderer, w http.ResponseWriter, d any) error {
-				return r.LogoutConfirm(w, http.StatusOK, *d.(*LogoutConfirmPage))
-			}},
-		{"form_post", &FormPostPage{
-			Base: Base{Title: "Continue", Nonce: "n0nce-Abc123"}, Action: "https://app.example/callback",
-			Fields: []FormField{{"code", "c0de"}, {"state", "st&te"}, {"iss", "https://id.example"}},
-		}, func(r *Renderer, w http.ResponseWriter, d any) error {
-			return r.FormPost(w, http.StatusOK, *d.(*FormPostPage))
+		{"signed_out", http.StatusOK, &endsession.SignedOutPage{Base: ui.Base{Title: "Signed out"}, Message: "You have signed out."}},
+		{"logout_confirm", http.StatusOK, &endsession.LogoutConfirmPage{Base: ui.Base{Title: "Sign out"}, Action: "/logout", CSRFToken: "tok-123"}},
+		{"form_post", http.StatusOK, &oauth2.FormPostPage{
+			Base: ui.Base{Title: "Continue", Nonce: "n0nce-Abc123"}, Action: "https://app.example/callback",
+			Fields: []oauth2.FormField{{Name: "code", Value: "c0de"}, {Name: "state", Value: "st&te"}, {Name: "iss", Value: "https://id.example"}},
 		}},
-		{"home", &HomePage{Issuer: "https://id.example", DiscoveryURL: "https://id.example/.well-known/openid-configuration"},
-			func(r *Renderer, w http.ResponseWriter, d any) error { return r.Home(w, http.StatusOK, *d.(*HomePage)) }},
+		{"home", http.StatusOK, &app.HomePage{Issuer: "https://id.example", DiscoveryURL: "https://id.example/.well-known/openid-configuration"}},
 	}
 }
 
-func renderPage(t *testing.T, r *Renderer, p page) *httptest.ResponseRecorder {
-	t.Helper()
+// TestSamplesCoverEveryPage: every page the server registers is among the
+// samples the tests below render.
+func TestSamplesCoverEveryPage(t *testing.T) {
+	have := map[string]bool{}
+	for _, p := range samplePages() {
+		have[p.data.Template()] = true
+	}
+	for _, p := range append(app.Pages(), &ui.ErrorPage{}) {
+		if !have[p.Template()] {
+			t.Errorf("page %s has no sample", p.Template())
+		}
+	}
+}
+
+// render serves p through the request middleware (request id, client
+// address, logger in the context) and returns the response and the log.
+func render(r *ui.Renderer, status int, p ui.Page) (*httptest.ResponseRecorder, string) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	h := httpx.RequestContext(log, httpx.ClientIP{})(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.Render(w, req, status, p)
+	}))
 	w := httptest.NewRecorder()
-	if err := p.render(r, w, p.data); err != nil {
-		t.Fatalf("%s: %v", p.name, err)
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	return w, logs.String()
+}
+
+func renderPage(t *testing.T, r *ui.Renderer, p page) *httptest.ResponseRecorder {
+	t.Helper()
+	w, logs := render(r, p.status, p.data)
+	if w.Code == http.StatusInternalServerError || logs != "" {
+		t.Fatalf("%s: %d %s", p.name, w.Code, logs)
 	}
 	return w
 }
@@ -173,20 +189,14 @@ func nonceOf(data any) string {
 
 func TestTitleAndLang(t *testing.T) {
 	r := newRenderer(t)
-	w := httptest.NewRecorder()
-	if err := r.SignIn(w, http.StatusOK, SignInPage{Base: Base{Title: "Sign in", Lang: "de"}}); err != nil {
-		t.Fatal(err)
-	}
+	w, _ := render(r, http.StatusOK, &experience.SignInPage{Base: ui.Base{Title: "Sign in", Lang: "de"}})
 	body := w.Body.String()
 	for _, s := range []string{`<html lang="de">`, "<title>Sign in · Sesame</title>", "with your Sesame account"} {
 		if !strings.Contains(body, s) {
 			t.Errorf("missing %q", s)
 		}
 	}
-	w = httptest.NewRecorder()
-	if err := r.Home(w, http.StatusOK, HomePage{}); err != nil {
-		t.Fatal(err)
-	}
+	w, _ = render(r, http.StatusOK, &app.HomePage{})
 	if !strings.Contains(w.Body.String(), "<title>Sesame</title>") {
 		t.Error("empty Title should render just Sesame")
 	}
@@ -194,10 +204,7 @@ func TestTitleAndLang(t *testing.T) {
 
 func TestSignInWithoutError(t *testing.T) {
 	r := newRenderer(t)
-	w := httptest.NewRecorder()
-	if err := r.SignIn(w, http.StatusOK, SignInPage{Action: "/login", CSRFToken: "t"}); err != nil {
-		t.Fatal(err)
-	}
+	w, _ := render(r, http.StatusOK, &experience.SignInPage{Action: "/login", CSRFToken: "t"})
 	body := w.Body.String()
 	for _, s := range []string{`role="alert"`, "aria-invalid", "aria-describedby", "Create account"} {
 		if strings.Contains(body, s) {
@@ -371,14 +378,14 @@ func TestXSS(t *testing.T) {
 				if p.name == "form_post" {
 					// A payload Action is refused outright; a real URL that
 					// carries the payload must be escaped.
-					w := httptest.NewRecorder()
-					if err := p.render(r, w, p.data); err == nil {
-						t.Errorf("FormPost with Action %q: no error", payload)
+					w, logs := render(r, p.status, p.data)
+					if !strings.Contains(logs, "render page") {
+						t.Errorf("FormPost with Action %q: no error logged", payload)
 					}
 					if w.Code != http.StatusInternalServerError || w.Body.String() != "internal error\n" {
 						t.Errorf("FormPost with Action %q: %d %q", payload, w.Code, w.Body.String())
 					}
-					p.data.(*FormPostPage).Action = "https://app.example/cb?x=" + payload
+					p.data.(*oauth2.FormPostPage).Action = "https://app.example/cb?x=" + payload
 				}
 				body := renderPage(t, r, p).Body.String()
 				if payload != "javascript:alert(1)" && strings.Contains(body, payload) {
@@ -398,10 +405,9 @@ func TestXSS(t *testing.T) {
 func TestFormPostRejectsBadAction(t *testing.T) {
 	r := newRenderer(t)
 	for _, action := range []string{"", "/relative", "javascript:alert(1)", "data:text/html,x", "com.example.app:/cb", "https://"} {
-		w := httptest.NewRecorder()
-		err := r.FormPost(w, http.StatusOK, FormPostPage{Action: action, Fields: []FormField{{"code", "secret-code"}}})
-		if err == nil {
-			t.Errorf("Action %q: no error", action)
+		w, logs := render(r, http.StatusOK, &oauth2.FormPostPage{Action: action, Fields: []oauth2.FormField{{Name: "code", Value: "secret-code"}}})
+		if !strings.Contains(logs, "render page") || !strings.Contains(logs, "oidc/form_post") {
+			t.Errorf("Action %q: no error logged: %s", action, logs)
 		}
 		if w.Code != http.StatusInternalServerError || strings.Contains(w.Body.String(), "secret-code") {
 			t.Errorf("Action %q: %d %q", action, w.Code, w.Body.String())
@@ -436,14 +442,15 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// testFS returns a minimal valid template tree with one page replaced.
+// testFS returns a minimal valid template tree with files replaced
+// (deleted when the new content is empty).
 func testFS(overrides map[string]string) fstest.MapFS {
 	m := fstest.MapFS{
-		"templates/layout.html": {Data: []byte(`{{define "layout"}}<html lang="{{.Lang}}">{{template "content" .}}</html>{{end}}`)},
-		"static/sesame.css":     {Data: []byte(`body{}`)},
+		"templates/shared/layout.html": {Data: []byte(`{{define "layout"}}<html lang="{{.Lang}}">{{template "content" .}}</html>{{end}}`)},
+		"static/sesame.css":            {Data: []byte(`body{}`)},
 	}
-	for name := range pages {
-		m["templates/"+name+".html"] = &fstest.MapFile{Data: []byte(`{{define "content"}}ok{{end}}`)}
+	for _, p := range append(app.Pages(), &ui.ErrorPage{}) {
+		m["templates/"+p.Template()+".html"] = &fstest.MapFile{Data: []byte(`{{define "content"}}ok{{end}}`)}
 	}
 	for k, v := range overrides {
 		if v == "" {
@@ -456,36 +463,50 @@ func testFS(overrides map[string]string) fstest.MapFS {
 }
 
 func TestNewFailsFast(t *testing.T) {
-	if _, err := New(testFS(nil)); err != nil {
+	if _, err := ui.New(testFS(nil), app.Pages()...); err != nil {
 		t.Fatalf("minimal tree: %v", err)
 	}
 	for name, o := range map[string]map[string]string{
-		"missing page":      {"templates/consent.html": ""},
-		"missing layout":    {"templates/layout.html": ""},
+		"missing page":      {"templates/experience/consent.html": ""},
+		"missing layout":    {"templates/shared/layout.html": ""},
 		"missing css":       {"static/sesame.css": ""},
-		"parse error":       {"templates/signin.html": `{{define "content"}}{{if}}{{end}}`},
-		"no content":        {"templates/home.html": `{{define "other"}}{{end}}`},
-		"unknown field":     {"templates/error.html": `{{define "content"}}{{.NoSuchField}}{{end}}`},
-		"unknown func":      {"templates/error.html": `{{define "content"}}{{nosuchfunc}}{{end}}`},
-		"unknown static":    {"templates/layout.html": `{{define "layout"}}{{static "nope.css"}}{{template "content" .}}{{end}}`},
-		"no layout defined": {"templates/layout.html": `{{define "shell"}}{{end}}`},
+		"parse error":       {"templates/experience/signin.html": `{{define "content"}}{{if}}{{end}}`},
+		"no content":        {"templates/app/home.html": `{{define "other"}}{{end}}`},
+		"unknown field":     {"templates/shared/error.html": `{{define "content"}}{{.NoSuchField}}{{end}}`},
+		"unknown func":      {"templates/shared/error.html": `{{define "content"}}{{nosuchfunc}}{{end}}`},
+		"unknown static":    {"templates/shared/layout.html": `{{define "layout"}}{{static "nope.css"}}{{template "content" .}}{{end}}`},
+		"no layout defined": {"templates/shared/layout.html": `{{define "shell"}}{{end}}`},
+		"broken partial":    {"templates/oidc/partial.html": `{{define "x"}}{{if}}{{end}}`},
 	} {
-		if _, err := New(testFS(o)); err == nil {
+		if _, err := ui.New(testFS(o), app.Pages()...); err == nil {
 			t.Errorf("%s: New succeeded", name)
 		}
 	}
+	// A page whose template is missing from the tree fails New even when
+	// no file names it.
+	if _, err := ui.New(testFS(nil), append(app.Pages(), &extraPage{})...); err == nil {
+		t.Error("unregistered template: New succeeded")
+	}
+}
+
+// extraPage is a page with no template in testFS.
+type extraPage struct{ ui.Base }
+
+func (*extraPage) Template() string { return "console/extra" }
+
+// failingSignIn is a sign-in template that fails only when Error is set,
+// so the trial render in New passes.
+var failingSignIn = map[string]string{
+	"templates/experience/signin.html": `{{define "content"}}{{if .Error}}{{index .Identifier 99}}{{end}}{{end}}`,
 }
 
 func TestRenderErrorIs500(t *testing.T) {
-	// Fails only when Error is set, so the trial render in New passes.
-	r, err := New(testFS(map[string]string{
-		"templates/signin.html": `{{define "content"}}{{if .Error}}{{index .Identifier 99}}{{end}}{{end}}`,
-	}))
+	r, err := ui.New(testFS(failingSignIn), app.Pages()...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := httptest.NewRecorder()
-	if err := r.SignIn(w, http.StatusOK, SignInPage{Error: "x", Identifier: "short"}); err == nil {
+	w, logs := render(r, http.StatusOK, &experience.SignInPage{Error: "x", Identifier: "short"})
+	if logs == "" {
 		t.Fatal("no error from a failing template")
 	}
 	if w.Code != http.StatusInternalServerError || w.Body.String() != "internal error\n" {
@@ -493,6 +514,52 @@ func TestRenderErrorIs500(t *testing.T) {
 	}
 	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 		t.Errorf("Content-Type = %q", ct)
+	}
+}
+
+// TestRenderErrorLogged: a template failing at render time is logged with
+// the template name and the request id the response carries.
+func TestRenderErrorLogged(t *testing.T) {
+	r, err := ui.New(testFS(failingSignIn), app.Pages()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, logs := render(r, http.StatusOK, &experience.SignInPage{Error: "x", Identifier: "short"})
+	id := w.Header().Get("X-Request-Id")
+	if id == "" {
+		t.Fatal("no X-Request-Id")
+	}
+	for _, s := range []string{"level=ERROR", `msg="render page"`, "template=experience/signin", "request_id=" + id, "index out of range"} {
+		if !strings.Contains(logs, s) {
+			t.Errorf("log lacks %q:\n%s", s, logs)
+		}
+	}
+}
+
+// TestRenderFillsBase: Render takes the nonce, the request id and the
+// language from the request when the page leaves them empty.
+func TestRenderFillsBase(t *testing.T) {
+	r := newRenderer(t)
+	serve := func(p ui.Page) *httptest.ResponseRecorder {
+		h := httpx.Chain(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			r.Render(w, req, http.StatusOK, p)
+		}), httpx.RequestContext(slog.New(slog.DiscardHandler), httpx.ClientIP{}), httpx.Secure(false))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+		return w
+	}
+	w := serve(&oauth2.FormPostPage{Action: "https://app.example/cb"})
+	nonce := regexp.MustCompile(`'nonce-([^']+)'`).FindStringSubmatch(w.Header().Get("Content-Security-Policy"))
+	if nonce == nil {
+		t.Fatal("no nonce in the CSP")
+	}
+	body := w.Body.String()
+	if !strings.Contains(body, `<script nonce="`+nonce[1]+`">`) || !strings.Contains(body, `<html lang="en">`) {
+		t.Errorf("page lacks the request's nonce %q or lang=en:\n%s", nonce[1], body)
+	}
+	w = serve(&ui.ErrorPage{})
+	if id := w.Header().Get("X-Request-Id"); id == "" || !strings.Contains(w.Body.String(), "<code>"+id+"</code>") {
+		t.Errorf("error page does not show the request id %q", id)
 	}
 }
 
@@ -531,10 +598,7 @@ func TestStatic(t *testing.T) {
 		}
 	}
 	// The page links the stylesheet at the versioned URL the handler serves.
-	w := httptest.NewRecorder()
-	if err := r.Home(w, http.StatusOK, HomePage{}); err != nil {
-		t.Fatal(err)
-	}
+	w, _ := render(r, http.StatusOK, &app.HomePage{})
 	href := regexp.MustCompile(`href="(/static/sesame\.css\?v=[0-9a-f]+)"`).FindStringSubmatch(w.Body.String())
 	if href == nil {
 		t.Fatal("no versioned stylesheet link")

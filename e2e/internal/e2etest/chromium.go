@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/sesameauth/sesame/internal/testkit"
 )
 
 // ChromiumPath is the Chromium executable: SESAME_E2E_CHROMIUM, or
@@ -22,8 +24,8 @@ func ChromiumPath() string {
 
 // Chrome is one headless Chromium process with a fresh profile.
 type Chrome struct {
-	ctx context.Context // browser-level chromedp context; see FirstTab
-	Log *SyncBuffer     // chromedp errors and the pages' console messages
+	ctx context.Context    // browser-level chromedp context; see FirstTab
+	Log *testkit.LogBuffer // chromedp errors and the pages' console messages
 }
 
 // StartChrome launches Chromium (headless, no sandbox, no GPU, no QUIC, no
@@ -49,7 +51,7 @@ func StartChrome(t testing.TB) *Chrome {
 		chromedp.WindowSize(1280, 900),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	logs := &SyncBuffer{}
+	logs := &testkit.LogBuffer{}
 	ctx, cancel := chromedp.NewContext(allocCtx,
 		chromedp.WithErrorf(func(format string, args ...any) { fmt.Fprintf(logs, "[chromedp] "+format+"\n", args...) }),
 		chromedp.WithBrowserOption(chromedp.WithConsolef(func(format string, args ...any) {

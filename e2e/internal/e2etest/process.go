@@ -13,13 +13,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sesameauth/sesame/internal/testkit"
 )
 
 // Process is a started command in its own process group.
 type Process struct {
 	Name string
 	Cmd  *exec.Cmd
-	Log  *SyncBuffer // the command's stdout and stderr
+	Log  *testkit.LogBuffer // the command's stdout and stderr
 
 	done    chan struct{} // closed when the process has exited
 	err     error         // the exit error, once done is closed
@@ -39,7 +41,7 @@ func Command(bin string, env []string, args ...string) *exec.Cmd {
 // (see Stop) and, if the test failed, prints the output.
 func Start(t testing.TB, name string, cmd *exec.Cmd) *Process {
 	t.Helper()
-	p := start(t, name, cmd, &SyncBuffer{})
+	p := start(t, name, cmd, &testkit.LogBuffer{})
 	t.Cleanup(func() {
 		p.Stop()
 		if t.Failed() {
@@ -51,14 +53,14 @@ func Start(t testing.TB, name string, cmd *exec.Cmd) *Process {
 
 // StartWithLog is Start with the output appended to log, which the caller
 // reports (e.g. one log across restarts); the cleanup only stops the group.
-func StartWithLog(t testing.TB, name string, cmd *exec.Cmd, log *SyncBuffer) *Process {
+func StartWithLog(t testing.TB, name string, cmd *exec.Cmd, log *testkit.LogBuffer) *Process {
 	t.Helper()
 	p := start(t, name, cmd, log)
 	t.Cleanup(p.Stop)
 	return p
 }
 
-func start(t testing.TB, name string, cmd *exec.Cmd, log *SyncBuffer) *Process {
+func start(t testing.TB, name string, cmd *exec.Cmd, log *testkit.LogBuffer) *Process {
 	t.Helper()
 	p := &Process{Name: name, Cmd: cmd, Log: log, done: make(chan struct{})}
 	if os.Getenv("SESAME_E2E_STREAM") != "" {

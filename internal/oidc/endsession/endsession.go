@@ -173,7 +173,7 @@ func (h *Handler) endAndReturn(w http.ResponseWriter, r *http.Request, client *s
 // confirmPage asks the user to confirm signing out (the form posts to
 // confirm with a CSRF token).
 func (h *Handler) confirmPage(w http.ResponseWriter, r *http.Request) {
-	h.UI.LogoutConfirm(w, http.StatusOK, ui.LogoutConfirmPage{Base: ui.Base{Title: "Sign out", Nonce: httpx.Nonce(r.Context())},
+	h.UI.Render(w, r, http.StatusOK, &LogoutConfirmPage{Base: ui.Base{Title: "Sign out"},
 		Action: h.Base.Path(routes.EndSessionConfirm), CSRFToken: h.CSRF.Token(w, r)})
 }
 
@@ -208,7 +208,7 @@ func (h *Handler) success(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) signedOut(w http.ResponseWriter, r *http.Request) {
-	h.UI.SignedOut(w, http.StatusOK, ui.SignedOutPage{Base: ui.Base{Title: "Signed out", Nonce: httpx.Nonce(r.Context())},
+	h.UI.Render(w, r, http.StatusOK, &SignedOutPage{Base: ui.Base{Title: "Signed out"},
 		Message: "You have signed out."})
 }
 

@@ -2,7 +2,6 @@ package introspection
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -51,8 +50,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.NoStore(w)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	json.NewEncoder(w).Encode(resp)
+	httpx.WriteJSON(w, r, http.StatusOK, resp)
 }
 
 func (h *Handler) introspect(r *http.Request) (response, error) {

@@ -49,12 +49,12 @@ func (rs *Responder) send(w http.ResponseWriter, r *http.Request, t Target, para
 	params = append(params, [2]string{"iss", rs.Issuer})
 	httpx.NoStore(w)
 	if t.ResponseMode == "form_post" {
-		fields := make([]ui.FormField, len(params))
+		fields := make([]FormField, len(params))
 		for i, p := range params {
-			fields[i] = ui.FormField{Name: p[0], Value: p[1]}
+			fields[i] = FormField{Name: p[0], Value: p[1]}
 		}
 		httpx.AllowFormAction(w, r, Origin(t.RedirectURI))
-		rs.UI.FormPost(w, http.StatusOK, ui.FormPostPage{Base: ui.Base{Title: "Continue", Nonce: httpx.Nonce(r.Context())},
+		rs.UI.Render(w, r, http.StatusOK, &FormPostPage{Base: ui.Base{Title: "Continue"},
 			Action: t.RedirectURI, Fields: fields})
 		return
 	}
@@ -88,6 +88,6 @@ func ErrorPage(u *ui.Renderer, w http.ResponseWriter, r *http.Request, status in
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5")
 	}
-	u.Error(w, status, ui.ErrorPage{Base: ui.Base{Title: heading, Nonce: httpx.Nonce(r.Context())},
-		Heading: heading, Message: message, Detail: detail, RequestID: httpx.RequestID(r.Context())})
+	u.Render(w, r, status, &ui.ErrorPage{Base: ui.Base{Title: heading},
+		Heading: heading, Message: message, Detail: detail})
 }

@@ -2,7 +2,6 @@ package token
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -51,8 +50,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.NoStore(w)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	json.NewEncoder(w).Encode(resp)
+	httpx.WriteJSON(w, r, http.StatusOK, resp)
 }
 
 func (h *Handler) handle(r *http.Request) (*provider.TokenResponse, error) {

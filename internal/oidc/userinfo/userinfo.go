@@ -2,7 +2,6 @@ package userinfo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -98,6 +97,5 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.NoStore(w)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	json.NewEncoder(w).Encode(provider.UserClaims(u, at.Scopes))
+	httpx.WriteJSON(w, r, http.StatusOK, provider.UserClaims(u, at.Scopes))
 }

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"crypto/rand"
+	"database/sql"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -161,4 +163,52 @@ func BenchmarkSQLiteMixedParallel(b *testing.B) {
 			})
 		})
 	}
+}
+
+// benchUsers stores n users, one created per millisecond, in one
+// transaction, with usernames user000000, user000001, ...
+func benchUsers(b *testing.B, s *Store, n int) {
+	ctx := b.Context()
+	t0 := time.Now().Add(-time.Duration(n) * time.Millisecond)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for i := range n {
+			u := store.User{ID: rand.Text(), Username: fmt.Sprintf("user%06d", i), Email: fmt.Sprintf("user%06d@example.com", i),
+				Name: fmt.Sprintf("User %d", i), CreatedAt: t0.Add(time.Duration(i) * time.Millisecond)}
+			if _, err := s.txExec(ctx, tx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+				userArgs(u)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkListUsersPage: page 500 (rows 9,981 to 10,000) of 100,000
+// users with its total, and a case-insensitive prefix search on every
+// searchable field (one match, so it scans and counts the whole table).
+func BenchmarkListUsersPage(b *testing.B) {
+	benchBackends(b, func(b *testing.B, s *Store) {
+		benchUsers(b, s, 100_000)
+		for _, c := range []struct {
+			name string
+			q    store.ListQuery
+			n    int
+		}{
+			{"page500", store.ListQuery{Page: 500, PageSize: 20}, 20},
+			{"prefix", store.ListQuery{Search: "user04242", Match: store.MatchPrefix}, 10},
+			{"prefixUsername", store.ListQuery{Search: "user042424", Match: store.MatchPrefix, Fields: []store.SearchField{store.FieldUsername}}, 1},
+		} {
+			b.Run(c.name, func(b *testing.B) {
+				for b.Loop() {
+					page, total, err := s.ListUsersPage(b.Context(), c.q)
+					if err != nil || len(page) != c.n {
+						b.Fatalf("%d users (total %d): %v", len(page), total, err)
+					}
+				}
+			})
+		}
+	})
 }

@@ -23,9 +23,11 @@
 // token is usable only while its grant exists, is unrevoked and is
 // unexpired.
 //
-// Migrate is idempotent. On PostgreSQL it holds goose's session advisory
-// lock, so replicas that start together migrate once. SQLite has no
-// migration lock: it is a single-node database.
+// Migrate is idempotent and holds a lock while it runs: goose's session
+// advisory lock on PostgreSQL, so replicas that start together migrate
+// once, and DIR/migrate.lock on SQLite, so a server and a `sesame migrate`
+// (or several processes started together) on one data directory do not
+// race to create the schema.
 //
 // # One-time artifacts
 //

@@ -4,8 +4,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"errors"
-	"io"
-	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/store/storetest"
+	"github.com/sesameauth/sesame/internal/testkit"
 )
 
 // pgSchema creates a fresh schema in the database named by
@@ -22,33 +21,7 @@ import (
 // whose search_path selects it. It skips the test when the variable is unset.
 func pgSchema(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv("SESAME_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("SESAME_TEST_POSTGRES_DSN not set")
-	}
-	admin, err := sql.Open(postgresDriver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := "sesame_test_" + strings.ToLower(rand.Text()[:12])
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		// t.Context() is already cancelled during Cleanup.
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return testkit.NewSchema(t, testkit.PostgresDSN(t), "sesame_test_")
 }
 
 func openPostgresT(t testing.TB, dsn string) *Store {
@@ -204,52 +177,6 @@ func TestPostgresConnectionsKilled(t *testing.T) {
 	}
 }
 
-// tcpProxy forwards connections to target until cut is called, after which
-// existing connections are closed and new ones refused.
-type tcpProxy struct {
-	ln    net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-func startProxy(t *testing.T, target string) *tcpProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &tcpProxy{ln: ln}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go func() { io.Copy(up, c); up.Close() }()
-			go func() { io.Copy(c, up); c.Close() }()
-		}
-	}()
-	t.Cleanup(p.cut)
-	return p
-}
-
-func (p *tcpProxy) cut() {
-	p.ln.Close()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
 // When the database becomes unreachable, every operation fails with an
 // error wrapping store.ErrUnavailable (the HTTP layer answers 503).
 func TestPostgresDatabaseGone(t *testing.T) {
@@ -258,8 +185,12 @@ func TestPostgresDatabaseGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := startProxy(t, u.Host)
-	u.Host = proxy.ln.Addr().String()
+	proxy, err := testkit.NewPGProxy(u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.Close)
+	u.Host = proxy.Addr
 	q := u.Query()
 	q.Set("connect_timeout", "2")
 	u.RawQuery = q.Encode()
@@ -268,7 +199,7 @@ func TestPostgresDatabaseGone(t *testing.T) {
 	if _, err := s.GetClient(ctx, "x"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("through the proxy: %v", err)
 	}
-	proxy.cut()
+	proxy.Close() // drops every connection and refuses new ones
 	n := time.Now()
 	checks := map[string]error{
 		"Ping":      s.Ping(ctx),

@@ -34,12 +34,7 @@ func testGarbageCollect(t *testing.T, s store.Store) {
 	noErr(t, "throttle old", err)
 	_, _, err = s.ReserveAttempt(ctx, "ip:new", 5, time.Hour, n)
 	noErr(t, "throttle new", err)
-	noErr(t, "key retired+expired", s.CreateKey(ctx, store.SigningKey{ID: "k-old", Alg: "ES384", PrivateKey: []byte("x"),
-		CreatedAt: past.Add(-48 * time.Hour), ActivatesAt: past.Add(-48 * time.Hour), RetiredAt: past.Add(-24 * time.Hour), ExpiresAt: past}))
-	noErr(t, "key retired, still published", s.CreateKey(ctx, store.SigningKey{ID: "k-retired", Alg: "ES384", PrivateKey: []byte("x"),
-		CreatedAt: past, ActivatesAt: past, RetiredAt: past, ExpiresAt: n.Add(time.Hour)}))
-	noErr(t, "key active", s.CreateKey(ctx, store.SigningKey{ID: "k-active", Alg: "ES384", PrivateKey: []byte("x"),
-		CreatedAt: n, ActivatesAt: n}))
+	createGCKeys(t, s, past, n)
 	noErr(t, "live auth request", s.CreateAuthRequest(ctx, store.AuthRequest{ID: "new", CreatedAt: n, ExpiresAt: n.Add(time.Hour)}))
 
 	got, err := s.GarbageCollect(ctx, n)
@@ -88,6 +83,19 @@ func testGarbageCollect(t *testing.T, s store.Store) {
 	if again != 1 { // the ip:old window just recreated in the past
 		t.Fatalf("second GarbageCollect deleted %d rows, want 1", again)
 	}
+}
+
+// createGCKeys stores a retired and expired key (collected), a retired key
+// still published, and the active key.
+func createGCKeys(t *testing.T, s store.Store, past, n time.Time) {
+	t.Helper()
+	ctx := t.Context()
+	noErr(t, "key retired+expired", s.CreateKey(ctx, store.SigningKey{ID: "k-old", Alg: "ES384", PrivateKey: []byte("x"),
+		CreatedAt: past.Add(-48 * time.Hour), ActivatesAt: past.Add(-48 * time.Hour), RetiredAt: past.Add(-24 * time.Hour), ExpiresAt: past}))
+	noErr(t, "key retired, still published", s.CreateKey(ctx, store.SigningKey{ID: "k-retired", Alg: "ES384", PrivateKey: []byte("x"),
+		CreatedAt: past, ActivatesAt: past, RetiredAt: past, ExpiresAt: n.Add(time.Hour)}))
+	noErr(t, "key active", s.CreateKey(ctx, store.SigningKey{ID: "k-active", Alg: "ES384", PrivateKey: []byte("x"),
+		CreatedAt: n, ActivatesAt: n}))
 }
 
 func redeemExisting(t *testing.T, s store.Store, code store.AuthCode, n time.Time, at store.AccessToken) error {

@@ -1,0 +1,61 @@
+package experience
+
+import "github.com/sesameauth/sesame/internal/ui"
+
+// Pages are the experience's hosted pages, for ui.New; their templates
+// are web/templates/experience/<name>.html.
+func Pages() []ui.Page { return []ui.Page{&SignInPage{}, &RegisterPage{}, &ConsentPage{}} }
+
+// SignInPage is the username-or-email and password form.
+type SignInPage struct {
+	ui.Base
+	Action      string // form POST target
+	CSRFToken   string // hidden input named "csrf_token"
+	AppName     string // the app the user is signing in to
+	Identifier  string // pre-filled username or email (input name "identifier")
+	Error       string // user-facing error, shown in an alert above the form
+	RegisterURL string // link "Create account" when non-empty
+	// The password input is named "password".
+}
+
+// Template implements ui.Page.
+func (*SignInPage) Template() string { return "experience/signin" }
+
+// RegisterPage is the account-creation form. The inputs are named
+// "username", "email", "password" and "password_confirm".
+type RegisterPage struct {
+	ui.Base
+	Action, CSRFToken, AppName string
+	Username, Email            string // re-filled values
+	Error                      string
+	SignInURL                  string // "Already have an account? Sign in"
+	PasswordHint               string // optional, e.g. "At least 12 characters."
+}
+
+// Template implements ui.Page.
+func (*RegisterPage) Template() string { return "experience/register" }
+
+// ScopeItem is one permission on the consent page. Description is shown
+// when set, with Name as a small code label; otherwise Name is shown.
+type ScopeItem struct{ Name, Description string }
+
+// ConsentPage asks the user to allow an app access. Its one form has two
+// submit buttons named "decision", with values "allow" and "deny".
+type ConsentPage struct {
+	ui.Base
+	Action, CSRFToken, AppName, UserName string
+	Scopes                               []ScopeItem
+	// APIs are the requested API resources, each with the scopes the user
+	// can grant there: a scope belongs to its API, so they are shown per
+	// API (docs/security.md, item 8.2).
+	APIs []APIAccess
+}
+
+// Template implements ui.Page.
+func (*ConsentPage) Template() string { return "experience/consent" }
+
+// APIAccess is one API resource on the consent page.
+type APIAccess struct {
+	Resource string   // the indicator
+	Scopes   []string // empty: the app may call the API with no permission
+}

@@ -1,0 +1,114 @@
+package sqlstore
+
+// Paged lists with search: ListUsersPage and ListClientsPage.
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+// listSpec is what a paged list needs to know about its table.
+type listSpec[T any] struct {
+	table, cols string
+	scan        func(rowScanner) (T, error)
+	columns     map[store.SearchField]string // searchable field → column
+	allowed     []store.SearchField          // in the order the WHERE clause names them
+}
+
+var userList = listSpec[store.User]{table: "users", cols: userCols, scan: scanUser, allowed: store.UserSearchFields,
+	columns: map[store.SearchField]string{store.FieldID: "id", store.FieldUsername: "username", store.FieldEmail: "email",
+		store.FieldPhone: "phone", store.FieldName: "name"}}
+
+var clientList = listSpec[store.Client]{table: "clients", cols: clientCols, scan: scanClient, allowed: store.ClientSearchFields,
+	columns: map[store.SearchField]string{store.FieldID: "id", store.FieldName: "name"}}
+
+// ListUsersPage implements store.Users: one page of users and how many
+// match in all (see store.ListQuery).
+func (s *Store) ListUsersPage(ctx context.Context, q store.ListQuery) ([]store.User, int, error) {
+	return listPage(ctx, s, userList, q)
+}
+
+// ListClientsPage implements store.Clients, as ListUsersPage.
+func (s *Store) ListClientsPage(ctx context.Context, q store.ListQuery) ([]store.Client, int, error) {
+	return listPage(ctx, s, clientList, q)
+}
+
+// listPage counts the matching rows, then reads the page (skipped when it
+// lies past the end). The two reads are separate statements: a row added
+// in between may show in one and not the other, as with any paging.
+func listPage[T any](ctx context.Context, s *Store, l listSpec[T], q store.ListQuery) ([]T, int, error) {
+	where, args, err := searchWhere(s.d, l, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int
+	if err := s.rq.QueryRowContext(ctx, s.d.q(`SELECT count(*) FROM `+l.table+where), args...).Scan(&total); err != nil {
+		return nil, 0, s.d.mapErr(err)
+	}
+	if q.Offset() >= int64(total) {
+		return nil, total, nil
+	}
+	n := strconv.Itoa(len(args) + 1)
+	m := strconv.Itoa(len(args) + 2)
+	items, err := getAll(ctx, s, s.rq, l.scan, `SELECT `+l.cols+` FROM `+l.table+where+
+		` ORDER BY created_at, id LIMIT $`+n+` OFFSET $`+m, append(args, q.Limit(), q.Offset())...)
+	return items, total, err
+}
+
+// searchWhere builds " WHERE ..." for q (empty without a search). The
+// search string is the only argument ($1); columns come from the spec,
+// never from the caller, and always in the spec's order, so the set of
+// statements (and of prepared statements in the SQLite cache) stays small
+// and fixed.
+func searchWhere[T any](d *dialect, l listSpec[T], q store.ListQuery) (string, []any, error) {
+	if q.Search == "" {
+		return "", nil, nil
+	}
+	fields, err := q.SearchFields(l.allowed)
+	if err != nil {
+		return "", nil, err
+	}
+	var terms []string
+	for _, f := range l.allowed {
+		if slices.Contains(fields, f) {
+			terms = append(terms, matchTerm(d, l.columns[f], q))
+		}
+	}
+	arg := q.Search
+	if !q.CaseSensitive && q.Match != store.MatchExact {
+		arg = escapeLike(arg)
+	}
+	return " WHERE (" + strings.Join(terms, " OR ") + ")", []any{arg}, nil
+}
+
+// matchTerm compares col with $1. Case-insensitive contains and prefix use
+// LIKE on lower-cased sides with $1 escaped (escapeLike); the case-sensitive
+// ones avoid LIKE, which SQLite folds ASCII case in.
+func matchTerm(d *dialect, col string, q store.ListQuery) string {
+	const p = `CAST($1 AS TEXT)`
+	switch {
+	case q.Match == store.MatchExact && q.CaseSensitive:
+		return col + ` = ` + p
+	case q.Match == store.MatchExact:
+		return `lower(` + col + `) = lower(` + p + `)`
+	case q.Match == store.MatchPrefix && q.CaseSensitive:
+		return `substr(` + col + `, 1, length(` + p + `)) = ` + p
+	case q.Match == store.MatchPrefix:
+		return `lower(` + col + `) LIKE lower(` + p + `) || '%' ESCAPE '\'`
+	case q.CaseSensitive && d.name == "sqlite":
+		return `instr(` + col + `, ` + p + `) > 0`
+	case q.CaseSensitive:
+		return `strpos(` + col + `, ` + p + `) > 0`
+	}
+	return `lower(` + col + `) LIKE '%' || lower(` + p + `) || '%' ESCAPE '\'`
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// escapeLike makes every character of s match only itself in a LIKE
+// pattern with ESCAPE '\': search input is data, never a pattern.
+func escapeLike(s string) string { return likeEscaper.Replace(s) }
