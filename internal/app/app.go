@@ -96,7 +96,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	tokens := oauth2.Tokens{Store: st, Keys: km, Issuer: p.Issuer}
 
 	// Every route is served under the endpoint's path; anything outside
-	// it is the not-found page below.
+	// it is the not-found page (mountSite).
 	mux := http.NewServeMux()
 	under := httpx.Under(mux, string(base))
 	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval}
@@ -116,6 +116,18 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	} {
 		h.Mount(under)
 	}
+	s.mountSite(mux, base, renderer, p)
+	s.metrics = httpx.NewMetrics()
+	s.handler = httpx.Chain(mux, httpx.RequestContext(log, httpx.ClientIP{Trusted: proxies}), httpx.Recover(log), httpx.Log(log),
+		httpx.Secure(cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), s.metrics.Middleware)
+	return s, nil
+}
+
+// mountSite registers what is not an endpoint family: static files,
+// health checks and the home page under the endpoint's path, and the
+// not-found page for every other address.
+func (s *Server) mountSite(mux *http.ServeMux, base routes.Base, renderer *ui.Renderer, p *provider.Provider) {
+	under := httpx.Under(mux, string(base))
 	under.Handle("GET "+routes.Static, http.StripPrefix(base.Path(routes.Static), renderer.Static()))
 	under.HandleFunc("GET "+routes.Health, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	under.HandleFunc("GET "+routes.Ready, s.ready)
@@ -129,10 +141,6 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		oauth2.ErrorPage(renderer, w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "")
 	})
-	s.metrics = httpx.NewMetrics()
-	s.handler = httpx.Chain(mux, httpx.RequestContext(log, httpx.ClientIP{Trusted: proxies}), httpx.Recover(log), httpx.Log(log),
-		httpx.Secure(cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), s.metrics.Middleware)
-	return s, nil
 }
 
 // crossOrigin guards the hosted pages' form POSTs against cross-site
