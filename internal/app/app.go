@@ -18,11 +18,13 @@ import (
 	"github.com/sesameauth/sesame/internal/oidc/endsession"
 	"github.com/sesameauth/sesame/internal/oidc/introspection"
 	"github.com/sesameauth/sesame/internal/oidc/keys"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/oidc/revocation"
 	"github.com/sesameauth/sesame/internal/oidc/token"
 	"github.com/sesameauth/sesame/internal/oidc/userinfo"
 	"github.com/sesameauth/sesame/internal/password"
+	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/secret"
 	"github.com/sesameauth/sesame/internal/session"
 	"github.com/sesameauth/sesame/internal/store"
@@ -66,7 +68,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		opts.GCInterval = 10 * time.Minute
 	}
 	log = httpx.ContextLogger(log) // records logged about a request carry its id and client address
-	renderer, err := ui.New(opts.Web, Pages()...)
+	base := routes.Base(cfg.Path())
+	renderer, err := ui.NewAt(opts.Web, string(base), Pages()...)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
@@ -78,55 +81,80 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	p := &provider.Provider{Issuer: cfg.Issuer(), Endpoint: cfg.Endpoint, Store: st, Keys: km, Log: log, Now: opts.Now}
+	p := &provider.Provider{Issuer: cfg.Issuer(), Endpoint: cfg.Endpoint, Clients: st, Keys: km, Log: log, Now: opts.Now}
 	sessionTTL := cfg.SessionLifetime
 	if sessionTTL == 0 {
 		sessionTTL = provider.SessionTTL
 	}
-	sessions := &session.Manager{Store: st, Secure: cfg.Secure(), TTL: sessionTTL, IdleTimeout: cfg.SessionIdleTimeout, Now: opts.Now}
-	csrf := &httpx.CSRF{Key: secret.Derive(master, "csrf"), Secure: cfg.Secure()}
+	sessions := &session.Manager{Store: st, Secure: cfg.Secure(), Path: string(base), TTL: sessionTTL, IdleTimeout: cfg.SessionIdleTimeout, Now: opts.Now}
+	csrf := &httpx.CSRF{Key: secret.Derive(master, "csrf"), Secure: cfg.Secure(), Path: string(base)}
+	origin, err := crossOrigin(cfg, renderer)
+	if err != nil {
+		return nil, err
+	}
+	responder := &oauth2.Responder{UI: renderer, Issuer: p.Issuer, Log: log}
+	tokens := oauth2.Tokens{Store: st, Keys: km, Issuer: p.Issuer}
+
+	// Every route is served under the endpoint's path; anything outside
+	// it is the not-found page (mountSite).
+	mux := http.NewServeMux()
+	under := httpx.Under(mux, string(base))
+	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval}
+	// Every endpoint family, in one list.
+	for _, h := range []httpx.Mounter{
+		&discovery.Handler{P: p},
+		&authorize.Handler{P: p, Store: st, Sessions: sessions, UI: renderer, Responder: responder, Base: base, RegisterPath: registerPath(cfg), RequirePKCE: cfg.RequirePKCE,
+			IP: httpx.ClientIP{Trusted: proxies}},
+		&token.Handler{P: p, Store: st},
+		&userinfo.Handler{P: p, Tokens: tokens, Users: st},
+		&endsession.Handler{P: p, Clients: st, Sessions: sessions, UI: renderer, CSRF: csrf, Base: base, Origin: origin},
+		&revocation.Handler{P: p, Tokens: tokens, Store: st},
+		&introspection.Handler{P: p, Tokens: tokens, Store: st},
+		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
+			Origin: origin, Base: base, AllowRegistration: cfg.AllowRegistration,
+			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams},
+	} {
+		h.Mount(under)
+	}
+	s.mountSite(mux, base, renderer, p)
+	s.metrics = httpx.NewMetrics()
+	s.handler = httpx.Chain(mux, httpx.RequestContext(log, httpx.ClientIP{Trusted: proxies}), httpx.Recover(log), httpx.Log(log),
+		httpx.Secure(cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), s.metrics.Middleware)
+	return s, nil
+}
+
+// mountSite registers what is not an endpoint family: static files,
+// health checks and the home page under the endpoint's path, and the
+// not-found page for every other address.
+func (s *Server) mountSite(mux *http.ServeMux, base routes.Base, renderer *ui.Renderer, p *provider.Provider) {
+	under := httpx.Under(mux, string(base))
+	under.Handle("GET "+routes.Static, http.StripPrefix(base.Path(routes.Static), renderer.Static()))
+	under.HandleFunc("GET "+routes.Health, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	under.HandleFunc("GET "+routes.Ready, s.ready)
+	under.HandleFunc("GET "+routes.Home, func(w http.ResponseWriter, r *http.Request) {
+		renderer.Render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "Sesame"},
+			Issuer: p.Issuer, DiscoveryURL: p.URL(routes.Discovery)})
+	})
+	if base != "" {
+		mux.Handle("GET "+string(base), http.RedirectHandler(base.Path("/"), http.StatusMovedPermanently))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		oauth2.ErrorPage(renderer, w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "")
+	})
+}
+
+// crossOrigin guards the hosted pages' form POSTs against cross-site
+// submission; only the endpoint's own origin is trusted.
+func crossOrigin(cfg config.Config, renderer *ui.Renderer) (*http.CrossOriginProtection, error) {
 	origin := http.NewCrossOriginProtection()
 	if err := origin.AddTrustedOrigin(originOf(cfg.Endpoint)); err != nil {
 		return nil, err
 	}
 	origin.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		authorize.ErrorPage(renderer, w, r, http.StatusForbidden, "Request blocked",
+		oauth2.ErrorPage(renderer, w, r, http.StatusForbidden, "Request blocked",
 			"This form was submitted from another site, so Sesame ignored it.", "cross-origin request")
 	}))
-	responder := &authorize.Responder{UI: renderer, Issuer: p.Issuer, Log: log}
-
-	mux := http.NewServeMux()
-	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval}
-	// Every endpoint family, in one list.
-	for _, h := range []httpx.Mounter{
-		&discovery.Handler{P: p},
-		&authorize.Handler{P: p, Sessions: sessions, UI: renderer, Responder: responder, RegisterPath: registerPath(cfg), RequirePKCE: cfg.RequirePKCE,
-			IP: httpx.ClientIP{Trusted: proxies}},
-		&token.Handler{P: p},
-		&userinfo.Handler{P: p},
-		&endsession.Handler{P: p, Sessions: sessions, UI: renderer, CSRF: csrf, Origin: origin},
-		&revocation.Handler{P: p},
-		&introspection.Handler{P: p},
-		&experience.Handler{P: p, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
-			Origin: origin, Responder: responder, AllowRegistration: cfg.AllowRegistration,
-			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams},
-	} {
-		h.Mount(mux)
-	}
-	mux.Handle("GET "+ui.StaticPrefix, http.StripPrefix(ui.StaticPrefix, renderer.Static()))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	mux.HandleFunc("GET /readyz", s.ready)
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		renderer.Render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "Sesame"},
-			Issuer: p.Issuer, DiscoveryURL: p.Issuer + "/.well-known/openid-configuration"})
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		authorize.ErrorPage(renderer, w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "")
-	})
-	s.metrics = httpx.NewMetrics()
-	s.handler = httpx.Chain(mux, httpx.RequestContext(log, httpx.ClientIP{Trusted: proxies}), httpx.Recover(log), httpx.Log(log),
-		httpx.Secure(cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), s.metrics.Middleware)
-	return s, nil
+	return origin, nil
 }
 
 // requestDeadline bounds a request's database and hashing work.
@@ -134,12 +162,12 @@ const requestDeadline = 15 * time.Second
 
 func registerPath(cfg config.Config) string {
 	if cfg.AllowRegistration {
-		return "/register"
+		return routes.Register
 	}
 	return ""
 }
 
-func originOf(endpoint string) string { return authorize.Origin(endpoint) }
+func originOf(endpoint string) string { return oauth2.Origin(endpoint) }
 
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }

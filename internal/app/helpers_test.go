@@ -23,6 +23,7 @@ import (
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/experience"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/store/sqlstore"
@@ -144,7 +145,7 @@ func (e *env) permit(t testing.TB, clientID string, perms map[string][]string) {
 // role creates a role holding perms (resource → scopes).
 func (e *env) role(t testing.TB, name string, typ store.RoleType, perms map[string][]string) store.Role {
 	t.Helper()
-	r := store.Role{ID: provider.NewID(), Name: name, Type: typ, Permissions: permissions(perms), CreatedAt: time.Now()}
+	r := store.Role{ID: opaque.NewID(), Name: name, Type: typ, Permissions: permissions(perms), CreatedAt: time.Now()}
 	if err := e.Store.CreateRole(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func (e *env) role(t testing.TB, name string, typ store.RoleType, perms map[stri
 // grantUser gives the user a new user role holding perms.
 func (e *env) grantUser(t testing.TB, userID string, perms map[string][]string) store.Role {
 	t.Helper()
-	r := e.role(t, "role-"+provider.NewID(), store.RoleUser, perms)
+	r := e.role(t, "role-"+opaque.NewID(), store.RoleUser, perms)
 	if err := e.Store.AssignUserRole(context.Background(), userID, r.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,7 @@ func (e *env) user(t testing.TB, username, pw string) store.User {
 
 func (e *env) resource(t testing.TB, indicator string, scopes ...string) {
 	t.Helper()
-	if err := e.Store.CreateResource(context.Background(), store.Resource{ID: provider.NewID(), Indicator: indicator,
+	if err := e.Store.CreateResource(context.Background(), store.Resource{ID: opaque.NewID(), Indicator: indicator,
 		Name: indicator, Scopes: scopes, AccessTokenTTL: time.Hour, CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ func pkce() (verifier, challenge string) { return testkit.PKCE() }
 // authURL builds an authorization request.
 func (e *env) authURL(clientID, redirect string, extra url.Values) string {
 	v := url.Values{"client_id": {clientID}, "redirect_uri": {redirect}, "response_type": {"code"},
-		"scope": {"openid offline_access profile email"}, "state": {"st-" + provider.NewID()}}
+		"scope": {"openid offline_access profile email"}, "state": {"st-" + opaque.NewID()}}
 	for k, vs := range extra {
 		v[k] = vs
 	}

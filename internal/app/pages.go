@@ -4,8 +4,8 @@ import (
 	"slices"
 
 	"github.com/sesameauth/sesame/internal/experience"
-	"github.com/sesameauth/sesame/internal/oidc/authorize"
 	"github.com/sesameauth/sesame/internal/oidc/endsession"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/ui"
 )
 
@@ -13,7 +13,7 @@ import (
 // error page), as zero values: ui.New trial-renders each at start-up. A
 // package that owns pages lists them in its own Pages function.
 func Pages() []ui.Page {
-	return slices.Concat(experience.Pages(), authorize.Pages(), endsession.Pages(), []ui.Page{&HomePage{}})
+	return slices.Concat(experience.Pages(), oauth2.Pages(), endsession.Pages(), []ui.Page{&HomePage{}})
 }
 
 // HomePage is the server's root page.

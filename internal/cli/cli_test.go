@@ -124,6 +124,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"resources", "create", "--indicator", "https://a.example", "--name", ""},
 		{"resources", "create", "--indicator", "https://a.example", "--name", "x", "--scope", "openid"},
 		{"serve", "--endpoint", "ftp://x"},
+		{"serve", "--endpoint", "http://localhost:3001/{id}"},
 		{"serve", "--addr", "nonsense"},
 		{"serve", "--signing-alg", "HS256"},
 		{"serve", "--secret", "short"},

@@ -11,11 +11,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sesameauth/sesame/internal/oidc/keys"
+	"github.com/sesameauth/sesame/internal/routes"
 )
 
 // Config is the server's configuration.
@@ -143,6 +145,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--endpoint %q must be an absolute http(s) URL without query or fragment", c.Endpoint)
 	}
 	c.Endpoint = strings.TrimRight(c.Endpoint, "/")
+	if p := strings.TrimRight(u.Path, "/"); p != "" && !validPath.MatchString(p) {
+		return fmt.Errorf("--endpoint %q: its path may hold only letters, digits and - . _ ~ in /-separated segments", c.Endpoint)
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json")
 	}
@@ -198,7 +203,21 @@ func (c *Config) Proxies() ([]netip.Prefix, error) {
 }
 
 // Issuer is {endpoint}/oidc, exactly as Logto has it.
-func (c *Config) Issuer() string { return strings.TrimRight(c.Endpoint, "/") + "/oidc" }
+func (c *Config) Issuer() string { return strings.TrimRight(c.Endpoint, "/") + routes.OIDC }
+
+// validPath is the shape of an endpoint's path that every route can be
+// served under: plain segments, none of them "." or "..".
+var validPath = regexp.MustCompile(`^(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$`)
+
+// Path is the path of the endpoint ("" for none, else such as "/sesame"):
+// every route is served under it.
+func (c *Config) Path() string {
+	u, err := url.Parse(c.Endpoint)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(u.EscapedPath(), "/")
+}
 
 // Secure reports whether cookies must be Secure (https endpoint).
 func (c *Config) Secure() bool { return strings.HasPrefix(c.Endpoint, "https://") }

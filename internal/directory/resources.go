@@ -7,7 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
+	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -42,7 +43,7 @@ func CheckNewResource(r *NewResource) error {
 		return errf(ErrResourceInvalid.Code, "--name is required (at most 256 characters)")
 	}
 	for _, s := range r.Scopes {
-		if s == "" || strings.ContainsAny(s, " \"\\") || provider.IsOIDCScope(s) || len(s) > 256 {
+		if s == "" || strings.ContainsAny(s, " \"\\") || oauth2.IsOIDCScope(s) || len(s) > 256 {
 			return errf(ErrResourceInvalid.Code, "--scope %q is not a valid permission name", s)
 		}
 	}
@@ -57,7 +58,7 @@ func (d Resources) Create(ctx context.Context, nr NewResource) (store.Resource, 
 	if err := CheckNewResource(&nr); err != nil {
 		return store.Resource{}, err
 	}
-	r := store.Resource{ID: provider.NewID(), Indicator: nr.Indicator, Name: nr.Name, Scopes: nr.Scopes,
+	r := store.Resource{ID: opaque.NewID(), Indicator: nr.Indicator, Name: nr.Name, Scopes: nr.Scopes,
 		AccessTokenTTL: nr.AccessTokenTTL, CreatedAt: now(d.Now)}
 	if err := d.Store.CreateResource(ctx, r); errors.Is(err, store.ErrAlreadyExists) {
 		return store.Resource{}, errf(ErrResourceExists.Code, "a resource with indicator %q already exists", nr.Indicator)

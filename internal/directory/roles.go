@@ -13,7 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -85,7 +85,7 @@ func (d Roles) Create(ctx context.Context, nr NewRole) (store.Role, error) {
 	if err := CheckPermissions(ctx, d.Store, nr.Permissions); err != nil {
 		return store.Role{}, err
 	}
-	r := store.Role{ID: provider.NewID(), Name: nr.Name, Description: strings.TrimSpace(nr.Description), Type: nr.Type,
+	r := store.Role{ID: opaque.NewID(), Name: nr.Name, Description: strings.TrimSpace(nr.Description), Type: nr.Type,
 		Permissions: nr.Permissions, CreatedAt: d.now()}
 	if err := d.Store.CreateRole(ctx, r); errors.Is(err, store.ErrAlreadyExists) {
 		return store.Role{}, errf(ErrRoleExists.Code, "a role named %q already exists", nr.Name)

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/sesameauth/sesame/internal/identity"
-	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/store"
 )
@@ -91,7 +91,7 @@ func (d Users) Create(ctx context.Context, nu NewUser) (store.User, error) {
 		return store.User{}, &Error{Code: identity.ErrPasswordUnusable.Code, Message: err.Error(), Err: err}
 	}
 	n := d.now()
-	u := store.User{ID: provider.NewID(), Username: nu.Username, Email: nu.Email, PasswordHash: hash,
+	u := store.User{ID: opaque.NewID(), Username: nu.Username, Email: nu.Email, PasswordHash: hash,
 		Name: strings.TrimSpace(nu.Name), EmailVerified: nu.EmailVerified, CreatedAt: n, UpdatedAt: n}
 	if err := d.Store.CreateUser(ctx, u); errors.Is(err, store.ErrAlreadyExists) {
 		return store.User{}, errf(ErrUserExists.Code, "a user with that username or email already exists")

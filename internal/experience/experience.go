@@ -4,19 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
-	"net/url"
 	"slices"
 	"time"
 
 	"github.com/sesameauth/sesame/internal/authz"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/identity"
-	"github.com/sesameauth/sesame/internal/oidc/authorize"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
-	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/password"
+	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/session"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
@@ -29,15 +30,29 @@ type Throttle struct {
 	Window    time.Duration // default 15m
 }
 
+// Store is what the hosted pages read and write.
+type Store interface {
+	GetClient(ctx context.Context, id string) (store.Client, error)
+	GetUserByLogin(ctx context.Context, login string) (store.User, error)
+	CreateUser(ctx context.Context, u store.User) error
+	UpdateUser(ctx context.Context, id string, fn func(store.User) (store.User, error)) (store.User, error)
+	store.AuthRequests
+	store.Consents
+	store.Throttle
+	authz.UserRoles
+}
+
 // Handler serves the hosted pages.
 type Handler struct {
-	P                 *provider.Provider
+	Store             Store
+	Log               *slog.Logger
+	Now               func() time.Time
 	Sessions          *session.Manager
 	UI                *ui.Renderer
 	CSRF              *httpx.CSRF
 	IP                httpx.ClientIP
 	Origin            *http.CrossOriginProtection
-	Responder         *authorize.Responder
+	Base              routes.Base // the public endpoint's path, for links and redirects
 	AllowRegistration bool
 	Throttle          Throttle
 	PasswordParams    password.Params
@@ -45,12 +60,19 @@ type Handler struct {
 
 // Mount registers the routes.
 func (h *Handler) Mount(m httpx.Mux) {
-	m.HandleFunc("GET "+authorize.SignInPath, h.signInPage)
-	m.Handle("POST "+authorize.SignInPath, h.Origin.Handler(http.HandlerFunc(h.signIn)))
-	m.HandleFunc("GET /register", h.registerPage)
-	m.Handle("POST /register", h.Origin.Handler(http.HandlerFunc(h.register)))
-	m.HandleFunc("GET "+authorize.ConsentPath, h.consentPage)
-	m.Handle("POST "+authorize.ConsentPath, h.Origin.Handler(http.HandlerFunc(h.consent)))
+	m.HandleFunc("GET "+routes.SignIn, h.signInPage)
+	m.Handle("POST "+routes.SignIn, h.Origin.Handler(http.HandlerFunc(h.signIn)))
+	m.HandleFunc("GET "+routes.Register, h.registerPage)
+	m.Handle("POST "+routes.Register, h.Origin.Handler(http.HandlerFunc(h.register)))
+	m.HandleFunc("GET "+routes.Consent, h.consentPage)
+	m.Handle("POST "+routes.Consent, h.Origin.Handler(http.HandlerFunc(h.consent)))
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
 }
 
 func (h *Handler) throttle() Throttle {
@@ -68,12 +90,12 @@ func (h *Handler) throttle() Throttle {
 }
 
 func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, heading, msg string) {
-	authorize.ErrorPage(h.UI, w, r, status, heading, msg, "")
+	oauth2.ErrorPage(h.UI, w, r, status, heading, msg, "")
 }
 
 func (h *Handler) failure(w http.ResponseWriter, r *http.Request, err error) {
 	e := oauth2err.From(err)
-	h.P.Log.ErrorContext(r.Context(), "experience: failure", "path", r.URL.Path, "err", err)
+	h.Log.ErrorContext(r.Context(), "experience: failure", "path", r.URL.Path, "err", err)
 	h.errorPage(w, r, e.Status, "Sign-in is unavailable", "Sesame could not complete this step. Please try again in a moment.")
 }
 
@@ -91,7 +113,7 @@ func (h *Handler) interaction(w http.ResponseWriter, r *http.Request) (store.Aut
 			"This sign-in was started in another browser or tab, or has already finished. Go back to the app and sign in again.")
 		return store.AuthRequest{}, store.Client{}, false
 	}
-	ar, err := h.P.Store.GetAuthRequest(r.Context(), id)
+	ar, err := h.Store.GetAuthRequest(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		h.errorPage(w, r, http.StatusBadRequest, "This sign-in has expired",
 			"Sign-in requests are valid for one hour and can be used once. Go back to the app and sign in again.")
@@ -101,7 +123,7 @@ func (h *Handler) interaction(w http.ResponseWriter, r *http.Request) (store.Aut
 		h.failure(w, r, err)
 		return store.AuthRequest{}, store.Client{}, false
 	}
-	c, err := h.P.Store.GetClient(r.Context(), ar.ClientID)
+	c, err := h.Store.GetClient(r.Context(), ar.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
 		h.errorPage(w, r, http.StatusBadRequest, "Unknown app", "The app that started this sign-in is no longer registered.")
 		return store.AuthRequest{}, store.Client{}, false
@@ -113,14 +135,10 @@ func (h *Handler) interaction(w http.ResponseWriter, r *http.Request) (store.Aut
 	return ar, c, true
 }
 
-func pageURL(path, id string) string { return path + "?interaction=" + url.QueryEscape(id) }
-
-func resumeURL(id string) string { return "/oidc/auth/" + url.PathEscape(id) }
-
 // allowRedirect lets this page's forms end, through our 303s, at the app:
 // Chromium applies form-action to the redirects that follow a submission.
 func allowRedirect(w http.ResponseWriter, r *http.Request, ar store.AuthRequest) {
-	httpx.AllowFormAction(w, r, authorize.Origin(ar.RedirectURI))
+	httpx.AllowFormAction(w, r, oauth2.Origin(ar.RedirectURI))
 }
 
 // checkForm parses the posted form and verifies its CSRF token.
@@ -150,10 +168,10 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, ar store.AuthRequest, c store.Client, ident, msg string) {
 	allowRedirect(w, r, ar)
 	p := &SignInPage{Base: ui.Base{Title: "Sign in"},
-		Action: pageURL(authorize.SignInPath, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
+		Action: h.Base.PageURL(routes.SignIn, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
 		Identifier: ident, Error: msg}
 	if h.AllowRegistration {
-		p.RegisterURL = pageURL("/register", ar.ID)
+		p.RegisterURL = h.Base.PageURL(routes.Register, ar.ID)
 	}
 	h.UI.Render(w, r, status, p)
 }
@@ -176,7 +194,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := h.throttle()
-	now := h.P.Time()
+	now := h.now()
 	ipKey := "ip:" + h.IP.Of(r)
 	// Reserve the per-IP slot before hashing too: checking the count and
 	// recording the failure afterwards let N concurrent guesses from one
@@ -185,7 +203,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	// (releaseIP), so successful sign-ins do not use up a shared address's
 	// budget; a reset instead would let anyone holding one valid account
 	// wipe the failures of an attacker behind the same address.
-	if ok, retry, err := h.P.Store.ReserveAttempt(ctx, ipKey, t.IPLimit, t.Window, now); err != nil {
+	if ok, retry, err := h.Store.ReserveAttempt(ctx, ipKey, t.IPLimit, t.Window, now); err != nil {
 		h.failure(w, r, err)
 		return
 	} else if !ok {
@@ -193,12 +211,12 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	releaseIP := func() {
-		if err := h.P.Store.ReleaseAttempt(ctx, ipKey, t.Window, now); err != nil {
+		if err := h.Store.ReleaseAttempt(ctx, ipKey, t.Window, now); err != nil {
 			// The slot stays counted: the limit errs on the closed side.
-			h.P.Log.WarnContext(ctx, "cannot release sign-in attempt", "err", err)
+			h.Log.WarnContext(ctx, "cannot release sign-in attempt", "err", err)
 		}
 	}
-	user, err := h.P.Store.GetUserByLogin(ctx, ident)
+	user, err := h.Store.GetUserByLogin(ctx, ident)
 	key := "login:" + ident
 	if err == nil {
 		key = "user:" + user.ID
@@ -209,7 +227,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	// Reserve before hashing: of N concurrent guesses at most UserLimit
 	// reach the password check (catalogue UI-06).
-	if ok, retry, err := h.P.Store.ReserveAttempt(ctx, key, t.UserLimit, t.Window, now); err != nil {
+	if ok, retry, err := h.Store.ReserveAttempt(ctx, key, t.UserLimit, t.Window, now); err != nil {
 		releaseIP()
 		h.failure(w, r, err)
 		return
@@ -225,7 +243,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := password.Verify(ctx, pw, user.PasswordHash); err != nil {
 		if !errors.Is(err, password.ErrMismatch) {
-			h.P.Log.ErrorContext(ctx, "password verification failed", "user", user.ID, "err", err)
+			h.Log.ErrorContext(ctx, "password verification failed", "user", user.ID, "err", err)
 		}
 		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
 		return
@@ -235,8 +253,8 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.renderSignIn(w, r, http.StatusForbidden, ar, c, ident, "This account is suspended. Contact the administrator.")
 		return
 	}
-	if err := h.P.Store.ResetAttempts(ctx, key); err != nil {
-		h.P.Log.WarnContext(ctx, "cannot reset sign-in attempts", "err", err)
+	if err := h.Store.ResetAttempts(ctx, key); err != nil {
+		h.Log.WarnContext(ctx, "cannot reset sign-in attempts", "err", err)
 	}
 	h.complete(w, r, ar, user)
 }
@@ -263,14 +281,14 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, ar store.Auth
 		h.failure(w, r, err)
 		return
 	}
-	now := h.P.Time()
-	if _, err := h.P.Store.UpdateUser(ctx, user.ID, func(u store.User) (store.User, error) {
+	now := h.now()
+	if _, err := h.Store.UpdateUser(ctx, user.ID, func(u store.User) (store.User, error) {
 		u.LastSignInAt = now
 		return u, nil
 	}); err != nil {
-		h.P.Log.WarnContext(ctx, "cannot record sign-in time", "err", err)
+		h.Log.WarnContext(ctx, "cannot record sign-in time", "err", err)
 	}
-	if _, err := h.P.Store.UpdateAuthRequest(ctx, ar.ID, func(a store.AuthRequest) (store.AuthRequest, error) {
+	if _, err := h.Store.UpdateAuthRequest(ctx, ar.ID, func(a store.AuthRequest) (store.AuthRequest, error) {
 		a.ForceLogin = false
 		return a, nil
 	}); err != nil {
@@ -278,7 +296,7 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, ar store.Auth
 		return
 	}
 	allowRedirect(w, r, ar)
-	http.Redirect(w, r, resumeURL(ar.ID), http.StatusSeeOther)
+	http.Redirect(w, r, h.Base.ResumeURL(ar.ID), http.StatusSeeOther)
 }
 
 // ---- create account ----
@@ -298,8 +316,8 @@ func (h *Handler) registerPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) renderRegister(w http.ResponseWriter, r *http.Request, status int, ar store.AuthRequest, c store.Client, username, email, msg string) {
 	allowRedirect(w, r, ar)
 	h.UI.Render(w, r, status, &RegisterPage{Base: ui.Base{Title: "Create account"},
-		Action: pageURL("/register", ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
-		Username: username, Email: email, Error: msg, SignInURL: pageURL(authorize.SignInPath, ar.ID),
+		Action: h.Base.PageURL(routes.Register, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
+		Username: username, Email: email, Error: msg, SignInURL: h.Base.PageURL(routes.SignIn, ar.ID),
 		PasswordHint: "At least 8 characters."})
 }
 
@@ -339,8 +357,8 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := h.throttle()
-	now := h.P.Time()
-	if ok, retry, err := h.P.Store.ReserveAttempt(ctx, "register-ip:"+h.IP.Of(r), t.IPLimit, t.Window, now); err != nil {
+	now := h.now()
+	if ok, retry, err := h.Store.ReserveAttempt(ctx, "register-ip:"+h.IP.Of(r), t.IPLimit, t.Window, now); err != nil {
 		h.failure(w, r, err)
 		return
 	} else if !ok {
@@ -348,34 +366,19 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		h.renderRegister(w, r, http.StatusTooManyRequests, ar, c, username, email, "Too many accounts created from your network. Try again later.")
 		return
 	}
-	// Usernames are public (the page says so), so a taken one is named.
-	// Whether an email address has an account is not told: an existing
-	// address gets the same refusal as any other clash found only when the
-	// row is written (docs/security.md, item 8.9). Until addresses are
-	// verified by mail, a fresh address still differs in that it creates
-	// the account and signs in.
-	if _, err := h.P.Store.GetUserByLogin(ctx, username); err == nil {
-		bad(msgUsernameTaken)
-		return
-	} else if !errors.Is(err, store.ErrNotFound) {
+	if msg, err := h.taken(ctx, username, email); err != nil {
 		h.failure(w, r, err)
 		return
+	} else if msg != "" {
+		bad(msg)
+		return
 	}
-	if email != "" {
-		if _, err := h.P.Store.GetUserByLogin(ctx, email); err == nil {
-			bad(msgCannotRegister)
-			return
-		} else if !errors.Is(err, store.ErrNotFound) {
-			h.failure(w, r, err)
-			return
-		}
-	}
-	u, err := NewUser(ctx, username, email, pw, h.PasswordParams, h.P.Time())
+	u, err := NewUser(ctx, username, email, pw, h.PasswordParams, h.now())
 	if err != nil {
 		bad(err.Error())
 		return
 	}
-	if err := h.P.Store.CreateUser(ctx, u); errors.Is(err, store.ErrAlreadyExists) {
+	if err := h.Store.CreateUser(ctx, u); errors.Is(err, store.ErrAlreadyExists) {
 		// Taken meanwhile by a concurrent registration: which of the two
 		// identifiers clashed is not known here, and must not be told.
 		bad(msgCannotRegister)
@@ -385,6 +388,29 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.complete(w, r, ar, u)
+}
+
+// taken returns the refusal for a username or email that already has an
+// account, or "". Usernames are public (the page says so), so a taken one
+// is named. Whether an email address has an account is not told: an
+// existing address gets the same refusal as any other clash found only
+// when the row is written (docs/security.md, item 8.9). Until addresses
+// are verified by mail, a fresh address still differs in that it creates
+// the account and signs in.
+func (h *Handler) taken(ctx context.Context, username, email string) (string, error) {
+	if _, err := h.Store.GetUserByLogin(ctx, username); err == nil {
+		return msgUsernameTaken, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	if email != "" {
+		if _, err := h.Store.GetUserByLogin(ctx, email); err == nil {
+			return msgCannotRegister, nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return "", err
+		}
+	}
+	return "", nil
 }
 
 // Registration refusals.
@@ -401,17 +427,17 @@ func NewUser(ctx context.Context, username, email, pw string, params password.Pa
 	if err != nil {
 		return store.User{}, err
 	}
-	return store.User{ID: provider.NewID(), Username: username, Email: email, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}, nil
+	return store.User{ID: opaque.NewID(), Username: username, Email: email, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}, nil
 }
 
 // ---- consent (third-party apps only) ----
 
 var scopeDescriptions = map[string]string{
-	provider.ScopeOpenID:        "Know who you are",
-	provider.ScopeProfile:       "See your name, username and picture",
-	provider.ScopeEmail:         "See your email address",
-	provider.ScopePhone:         "See your phone number",
-	provider.ScopeOfflineAccess: "Stay signed in when you are not using it",
+	oauth2.ScopeOpenID:        "Know who you are",
+	oauth2.ScopeProfile:       "See your name, username and picture",
+	oauth2.ScopeEmail:         "See your email address",
+	oauth2.ScopePhone:         "See your phone number",
+	oauth2.ScopeOfflineAccess: "Stay signed in when you are not using it",
 }
 
 func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
@@ -425,7 +451,7 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !signedIn {
-		http.Redirect(w, r, pageURL(authorize.SignInPath, ar.ID), http.StatusSeeOther)
+		http.Redirect(w, r, h.Base.PageURL(routes.SignIn, ar.ID), http.StatusSeeOther)
 		return
 	}
 	var items []ScopeItem
@@ -434,7 +460,7 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	// Only what the user's roles grant is asked for (docs/security.md,
 	// item 8.1), per API (item 8.2).
-	granted, err := authz.Grantable(r.Context(), h.P.Store, user.ID, ar.Permissions)
+	granted, err := authz.Grantable(r.Context(), h.Store, user.ID, ar.Permissions)
 	if err != nil {
 		h.failure(w, r, err)
 		return
@@ -459,7 +485,7 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	allowRedirect(w, r, ar)
 	h.UI.Render(w, r, http.StatusOK, &ConsentPage{Base: ui.Base{Title: "Allow access"},
-		Action: pageURL(authorize.ConsentPath, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name, UserName: name,
+		Action: h.Base.PageURL(routes.Consent, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name, UserName: name,
 		Scopes: items, APIs: apis})
 }
 
@@ -478,44 +504,50 @@ func (h *Handler) consent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !signedIn {
-		http.Redirect(w, r, pageURL(authorize.SignInPath, ar.ID), http.StatusSeeOther)
+		http.Redirect(w, r, h.Base.PageURL(routes.SignIn, ar.ID), http.StatusSeeOther)
 		return
 	}
 	allowRedirect(w, r, ar)
-	t := authorize.Target{RedirectURI: ar.RedirectURI, ResponseMode: ar.ResponseMode, State: ar.State}
 	if r.PostFormValue("decision") != "allow" {
-		h.P.Store.DeleteAuthRequest(ctx, ar.ID)
-		h.Sessions.ClearInteraction(w, ar.ID)
-		h.Responder.Error(w, r, t, oauth2err.New(oauth2err.AccessDenied, "the user denied access"))
+		// Only the authorization endpoint answers the app: record the
+		// refusal and resume there (it sends access_denied).
+		if _, err := h.Store.UpdateAuthRequest(ctx, ar.ID, func(a store.AuthRequest) (store.AuthRequest, error) {
+			a.ConsentDenied = true
+			return a, nil
+		}); err != nil {
+			h.failure(w, r, err)
+			return
+		}
+		http.Redirect(w, r, h.Base.ResumeURL(ar.ID), http.StatusSeeOther)
 		return
 	}
-	prev, err := h.P.Store.GetConsent(ctx, user.ID, ar.ClientID)
+	prev, err := h.Store.GetConsent(ctx, user.ID, ar.ClientID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		h.failure(w, r, err)
 		return
 	}
 	// Consent covers the (resource, scope) pairs the user was shown: those
 	// their roles grant now (docs/security.md, items 8.1 and 8.2).
-	granted, err := authz.Grantable(ctx, h.P.Store, user.ID, ar.Permissions)
+	granted, err := authz.Grantable(ctx, h.Store, user.ID, ar.Permissions)
 	if err != nil {
 		h.failure(w, r, err)
 		return
 	}
-	cs := store.Consent{UserID: user.ID, ClientID: ar.ClientID, CreatedAt: h.P.Time(),
+	cs := store.Consent{UserID: user.ID, ClientID: ar.ClientID, CreatedAt: h.now(),
 		Scopes: union(prev.Scopes, ar.Scopes), Permissions: authz.Union(prev.Permissions, granted),
 		Resources: union(prev.Resources, ar.Resources)}
-	if err := h.P.Store.PutConsent(ctx, cs); err != nil {
+	if err := h.Store.PutConsent(ctx, cs); err != nil {
 		h.failure(w, r, err)
 		return
 	}
-	if _, err := h.P.Store.UpdateAuthRequest(ctx, ar.ID, func(a store.AuthRequest) (store.AuthRequest, error) {
+	if _, err := h.Store.UpdateAuthRequest(ctx, ar.ID, func(a store.AuthRequest) (store.AuthRequest, error) {
 		a.Prompt = slices.DeleteFunc(a.Prompt, func(p string) bool { return p == "consent" })
 		return a, nil
 	}); err != nil {
 		h.failure(w, r, err)
 		return
 	}
-	http.Redirect(w, r, resumeURL(ar.ID), http.StatusSeeOther)
+	http.Redirect(w, r, h.Base.ResumeURL(ar.ID), http.StatusSeeOther)
 }
 
 func union(a, b []string) []string {

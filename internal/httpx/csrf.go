@@ -15,6 +15,7 @@ import (
 type CSRF struct {
 	Key    []byte // HMAC key, derived from the server secret
 	Secure bool   // Secure cookie (https endpoint)
+	Path   string // the endpoint's path ("" is "/"), unused when Secure
 }
 
 // cookieName is __Host- prefixed on https, like the session cookie.
@@ -23,6 +24,15 @@ func (c *CSRF) cookieName() string {
 		return "__Host-sesame_csrf"
 	}
 	return "sesame_csrf"
+}
+
+// cookiePath scopes the cookie to the endpoint's path; __Host- cookies
+// must have Path=/.
+func (c *CSRF) cookiePath() string {
+	if c.Secure || c.Path == "" {
+		return "/"
+	}
+	return c.Path
 }
 
 // FieldName is the hidden form input that carries the token.
@@ -37,7 +47,7 @@ func (c *CSRF) Token(w http.ResponseWriter, r *http.Request) string {
 		val = ck.Value
 	} else {
 		val = randomToken(32)
-		http.SetCookie(w, &http.Cookie{Name: c.cookieName(), Value: val, Path: "/", HttpOnly: true,
+		http.SetCookie(w, &http.Cookie{Name: c.cookieName(), Value: val, Path: c.cookiePath(), HttpOnly: true,
 			Secure: c.Secure, SameSite: http.SameSiteLaxMode})
 	}
 	return c.mac(val)

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -26,16 +26,39 @@ func (m *Manager) name(n string) string {
 	return n
 }
 
+// InteractionTTL is how long a pending authorization request, and this
+// browser's binding to it, lives.
+const InteractionTTL = time.Hour
+
+// Store is what the session manager reads and writes: sessions, and the
+// user each belongs to.
+type Store interface {
+	store.Sessions
+	GetUser(ctx context.Context, id string) (store.User, error)
+}
+
 // Manager reads and writes the session cookie.
 type Manager struct {
-	Store  store.Store
-	Secure bool          // Secure cookies (https endpoint)
-	TTL    time.Duration // absolute lifetime from sign-in
+	Store  Store
+	Secure bool // Secure cookies (https endpoint)
+	// Path scopes the cookies to the public endpoint's path (such as
+	// "/sesame"); "" is "/". With Secure the cookies are __Host- ones,
+	// which the browser accepts only with Path=/, so Path is not used.
+	Path string
+	TTL  time.Duration // absolute lifetime from sign-in
 	// IdleTimeout ends a session the browser has not used for this long;
 	// 0 disables it. Use is recorded at most once per touchInterval, so
 	// the timeout is exact to within that interval.
 	IdleTimeout time.Duration
 	Now         func() time.Time
+}
+
+// cookiePath is the Path of every cookie the manager sets.
+func (m *Manager) cookiePath() string {
+	if m.Secure || m.Path == "" {
+		return "/"
+	}
+	return m.Path
 }
 
 // touchInterval bounds how often a session's last use is written: a write
@@ -59,7 +82,7 @@ func (m *Manager) Current(ctx context.Context, r *http.Request) (store.Session, 
 	if err != nil || len(c.Value) < 32 || len(c.Value) > 64 {
 		return store.Session{}, store.User{}, false, nil
 	}
-	s, err := m.Store.GetSession(ctx, provider.Hash(c.Value))
+	s, err := m.Store.GetSession(ctx, opaque.Hash(c.Value))
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Session{}, store.User{}, false, nil
 	}
@@ -98,18 +121,18 @@ func (m *Manager) Current(ctx context.Context, r *http.Request) (store.Session, 
 // session, if any, is ended first: no session fixation).
 func (m *Manager) Start(ctx context.Context, w http.ResponseWriter, r *http.Request, userID string) (store.Session, error) {
 	if c, err := r.Cookie(m.name(cookieName)); err == nil && len(c.Value) >= 32 && len(c.Value) <= 64 {
-		if err := m.Store.DeleteSession(ctx, provider.Hash(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := m.Store.DeleteSession(ctx, opaque.Hash(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return store.Session{}, err
 		}
 	}
 	now := m.now()
-	tok := provider.NewToken()
-	s := store.Session{IDHash: provider.Hash(tok), SID: provider.NewID(), UserID: userID,
+	tok := opaque.NewToken()
+	s := store.Session{IDHash: opaque.Hash(tok), SID: opaque.NewID(), UserID: userID,
 		AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(m.TTL), LastSeenAt: now}
 	if err := m.Store.CreateSession(ctx, s); err != nil {
 		return store.Session{}, err
 	}
-	http.SetCookie(w, &http.Cookie{Name: m.name(cookieName), Value: tok, Path: "/", HttpOnly: true, Secure: m.Secure,
+	http.SetCookie(w, &http.Cookie{Name: m.name(cookieName), Value: tok, Path: m.cookiePath(), HttpOnly: true, Secure: m.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(m.TTL.Seconds())})
 	return s, nil
 }
@@ -120,11 +143,11 @@ func (m *Manager) Start(ctx context.Context, w http.ResponseWriter, r *http.Requ
 // while the session and its tokens live on, and can try again.
 func (m *Manager) End(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(m.name(cookieName)); err == nil && len(c.Value) >= 32 && len(c.Value) <= 64 {
-		if err := m.Store.DeleteSession(ctx, provider.Hash(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := m.Store.DeleteSession(ctx, opaque.Hash(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: m.name(cookieName), Value: "", Path: "/", HttpOnly: true, Secure: m.Secure,
+	http.SetCookie(w, &http.Cookie{Name: m.name(cookieName), Value: "", Path: m.cookiePath(), HttpOnly: true, Secure: m.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	return nil
 }
@@ -140,8 +163,8 @@ func (m *Manager) interactionCookie(id string) string {
 
 // BindInteraction remembers in the browser that it started interaction id.
 func (m *Manager) BindInteraction(w http.ResponseWriter, id string) {
-	http.SetCookie(w, &http.Cookie{Name: m.interactionCookie(id), Value: id, Path: "/", HttpOnly: true, Secure: m.Secure,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(provider.AuthRequestTTL.Seconds())})
+	http.SetCookie(w, &http.Cookie{Name: m.interactionCookie(id), Value: id, Path: m.cookiePath(), HttpOnly: true, Secure: m.Secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(InteractionTTL.Seconds())})
 }
 
 // OwnsInteraction reports whether this browser started interaction id, so a
@@ -156,6 +179,6 @@ func (m *Manager) OwnsInteraction(r *http.Request, id string) bool {
 
 // ClearInteraction forgets interaction id.
 func (m *Manager) ClearInteraction(w http.ResponseWriter, id string) {
-	http.SetCookie(w, &http.Cookie{Name: m.interactionCookie(id), Value: "", Path: "/", HttpOnly: true, Secure: m.Secure,
+	http.SetCookie(w, &http.Cookie{Name: m.interactionCookie(id), Value: "", Path: m.cookiePath(), HttpOnly: true, Secure: m.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/store/sqlstore"
 )
@@ -69,7 +69,7 @@ func TestIdleTimeoutAcrossVersions(t *testing.T) {
 	n := time.Now()
 	st.CreateUser(ctx, store.User{ID: "u1", Username: "u1", CreatedAt: n, UpdatedAt: n})
 	tok := "0123456789abcdef0123456789abcdef"
-	st.CreateSession(ctx, store.Session{IDHash: provider.Hash(tok), SID: "s", UserID: "u1", AuthTime: n.Add(-30 * time.Minute),
+	st.CreateSession(ctx, store.Session{IDHash: opaque.Hash(tok), SID: "s", UserID: "u1", AuthTime: n.Add(-30 * time.Minute),
 		CreatedAt: n.Add(-30 * time.Minute), ExpiresAt: n.Add(10 * time.Hour)}) // LastSeenAt zero
 	clock := n
 	m := &Manager{Store: st, TTL: 2 * time.Hour, IdleTimeout: time.Hour, Now: func() time.Time { return clock }}

@@ -30,8 +30,11 @@ type AuthRequest struct {
 	// ForceLogin is set by prompt=login/max_age until the user signs in again
 	// during this request.
 	ForceLogin bool
-	CreatedAt  time.Time
-	ExpiresAt  time.Time
+	// ConsentDenied records that the user refused consent; the
+	// authorization endpoint then answers the app with access_denied.
+	ConsentDenied bool
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
 }
 
 type AuthRequests interface {

@@ -14,11 +14,12 @@ import (
 	"strings"
 
 	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/routes"
 )
 
 // StaticPrefix is the URL path under which pages link the static files.
 // The caller mounts [Renderer.Static] there.
-const StaticPrefix = "/static/"
+const StaticPrefix = routes.Static
 
 // Page is one hosted page. A page type lives with the package that renders
 // it, embeds [Base] and names its template file:
@@ -90,8 +91,12 @@ type Renderer struct {
 // into every page, those of an area's directory into that area's pages.
 // web.FS() has this shape, and operators may pass os.DirFS of a copy to
 // re-skin.
-func New(fsys fs.FS, pages ...Page) (*Renderer, error) {
-	static, funcs, versions, err := loadStatic(fsys)
+func New(fsys fs.FS, pages ...Page) (*Renderer, error) { return NewAt(fsys, "", pages...) }
+
+// NewAt is New for a server whose public endpoint has a path (prefix, such
+// as "/sesame"): pages link the static files under it.
+func NewAt(fsys fs.FS, prefix string, pages ...Page) (*Renderer, error) {
+	static, funcs, versions, err := loadStatic(fsys, prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +142,7 @@ func New(fsys fs.FS, pages ...Page) (*Renderer, error) {
 
 // loadStatic reads the static files and returns the template functions
 // that link them.
-func loadStatic(fsys fs.FS) (fs.FS, template.FuncMap, map[string]string, error) {
+func loadStatic(fsys fs.FS, prefix string) (fs.FS, template.FuncMap, map[string]string, error) {
 	static, err := fs.Sub(fsys, "static")
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("ui: static: %w", err)
@@ -157,7 +162,7 @@ func loadStatic(fsys fs.FS) (fs.FS, template.FuncMap, map[string]string, error) 
 			if !ok {
 				return "", fmt.Errorf("no static file %q", name)
 			}
-			return StaticPrefix + name + "?v=" + v, nil
+			return prefix + StaticPrefix + name + "?v=" + v, nil
 		},
 	}
 	return static, funcs, versions, nil

@@ -18,8 +18,8 @@ import (
 	"github.com/sesameauth/sesame/internal/app"
 	"github.com/sesameauth/sesame/internal/experience"
 	"github.com/sesameauth/sesame/internal/httpx"
-	"github.com/sesameauth/sesame/internal/oidc/authorize"
 	"github.com/sesameauth/sesame/internal/oidc/endsession"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/ui"
 	"github.com/sesameauth/sesame/web"
 )
@@ -93,9 +93,9 @@ func samplePages() []page {
 		}},
 		{"signed_out", http.StatusOK, &endsession.SignedOutPage{Base: ui.Base{Title: "Signed out"}, Message: "You have signed out."}},
 		{"logout_confirm", http.StatusOK, &endsession.LogoutConfirmPage{Base: ui.Base{Title: "Sign out"}, Action: "/logout", CSRFToken: "tok-123"}},
-		{"form_post", http.StatusOK, &authorize.FormPostPage{
+		{"form_post", http.StatusOK, &oauth2.FormPostPage{
 			Base: ui.Base{Title: "Continue", Nonce: "n0nce-Abc123"}, Action: "https://app.example/callback",
-			Fields: []authorize.FormField{{Name: "code", Value: "c0de"}, {Name: "state", Value: "st&te"}, {Name: "iss", Value: "https://id.example"}},
+			Fields: []oauth2.FormField{{Name: "code", Value: "c0de"}, {Name: "state", Value: "st&te"}, {Name: "iss", Value: "https://id.example"}},
 		}},
 		{"home", http.StatusOK, &app.HomePage{Issuer: "https://id.example", DiscoveryURL: "https://id.example/.well-known/openid-configuration"}},
 	}
@@ -385,7 +385,7 @@ func TestXSS(t *testing.T) {
 					if w.Code != http.StatusInternalServerError || w.Body.String() != "internal error\n" {
 						t.Errorf("FormPost with Action %q: %d %q", payload, w.Code, w.Body.String())
 					}
-					p.data.(*authorize.FormPostPage).Action = "https://app.example/cb?x=" + payload
+					p.data.(*oauth2.FormPostPage).Action = "https://app.example/cb?x=" + payload
 				}
 				body := renderPage(t, r, p).Body.String()
 				if payload != "javascript:alert(1)" && strings.Contains(body, payload) {
@@ -405,7 +405,7 @@ func TestXSS(t *testing.T) {
 func TestFormPostRejectsBadAction(t *testing.T) {
 	r := newRenderer(t)
 	for _, action := range []string{"", "/relative", "javascript:alert(1)", "data:text/html,x", "com.example.app:/cb", "https://"} {
-		w, logs := render(r, http.StatusOK, &authorize.FormPostPage{Action: action, Fields: []authorize.FormField{{Name: "code", Value: "secret-code"}}})
+		w, logs := render(r, http.StatusOK, &oauth2.FormPostPage{Action: action, Fields: []oauth2.FormField{{Name: "code", Value: "secret-code"}}})
 		if !strings.Contains(logs, "render page") || !strings.Contains(logs, "oidc/form_post") {
 			t.Errorf("Action %q: no error logged: %s", action, logs)
 		}
@@ -548,7 +548,7 @@ func TestRenderFillsBase(t *testing.T) {
 		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
 		return w
 	}
-	w := serve(&authorize.FormPostPage{Action: "https://app.example/cb"})
+	w := serve(&oauth2.FormPostPage{Action: "https://app.example/cb"})
 	nonce := regexp.MustCompile(`'nonce-([^']+)'`).FindStringSubmatch(w.Header().Get("Content-Security-Policy"))
 	if nonce == nil {
 		t.Fatal("no nonce in the CSP")

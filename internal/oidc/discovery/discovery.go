@@ -6,8 +6,10 @@ import (
 	"sync"
 
 	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/routes"
 )
 
 // Handler serves discovery and JWKS.
@@ -20,9 +22,9 @@ type Handler struct {
 
 // Mount registers the routes.
 func (h *Handler) Mount(m httpx.Mux) {
-	m.Handle("GET /oidc/.well-known/openid-configuration", httpx.CORS(http.HandlerFunc(h.discovery)))
-	m.Handle("GET /oidc/.well-known/oauth-authorization-server", httpx.CORS(http.HandlerFunc(h.discovery)))
-	m.Handle("GET /oidc/jwks", httpx.CORS(http.HandlerFunc(h.jwks)))
+	m.Handle("GET "+routes.Discovery, httpx.CORS(http.HandlerFunc(h.discovery)))
+	m.Handle("GET "+routes.ASMetadata, httpx.CORS(http.HandlerFunc(h.discovery)))
+	m.Handle("GET "+routes.JWKS, httpx.CORS(http.HandlerFunc(h.jwks)))
 }
 
 // Metadata is the discovery document. Only what Sesame implements is
@@ -59,14 +61,14 @@ type Metadata struct {
 func Document(p *provider.Provider) Metadata {
 	return Metadata{
 		Issuer:                            p.Issuer,
-		AuthorizationEndpoint:             p.Issuer + "/auth",
-		TokenEndpoint:                     p.Issuer + "/token",
-		UserinfoEndpoint:                  p.Issuer + "/me",
-		JWKSURI:                           p.Issuer + "/jwks",
-		EndSessionEndpoint:                p.Issuer + "/session/end",
-		RevocationEndpoint:                p.Issuer + "/token/revocation",
-		IntrospectionEndpoint:             p.Issuer + "/token/introspection",
-		ScopesSupported:                   provider.OIDCScopes,
+		AuthorizationEndpoint:             p.URL(routes.Authorize),
+		TokenEndpoint:                     p.URL(routes.Token),
+		UserinfoEndpoint:                  p.URL(routes.Userinfo),
+		JWKSURI:                           p.URL(routes.JWKS),
+		EndSessionEndpoint:                p.URL(routes.EndSession),
+		RevocationEndpoint:                p.URL(routes.Revocation),
+		IntrospectionEndpoint:             p.URL(routes.Introspection),
+		ScopesSupported:                   oauth2.OIDCScopes,
 		ResponseTypesSupported:            []string{"code"},
 		ResponseModesSupported:            []string{"query", "form_post"},
 		GrantTypesSupported:               []string{"authorization_code", "refresh_token", "client_credentials"},

@@ -9,10 +9,11 @@ import (
 	"strings"
 
 	"github.com/sesameauth/sesame/internal/httpx"
-	"github.com/sesameauth/sesame/internal/oidc/authorize"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/oidc/redirecturi"
+	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/session"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
@@ -20,96 +21,38 @@ import (
 
 // Handler serves /oidc/session/end.
 type Handler struct {
-	P        *provider.Provider
+	P       *provider.Provider // issuer and keys (id_token_hint), log
+	Clients interface {
+		GetClient(ctx context.Context, id string) (store.Client, error)
+	}
 	Sessions *session.Manager
 	UI       *ui.Renderer
 	CSRF     *httpx.CSRF
+	Base     routes.Base // the public endpoint's path, for the form and redirect
 	// Origin guards the confirm POST against cross-site submission.
 	Origin *http.CrossOriginProtection
 }
 
 // Mount registers the routes.
 func (h *Handler) Mount(m httpx.Mux) {
-	m.HandleFunc("GET /oidc/session/end", h.end)
-	m.HandleFunc("POST /oidc/session/end", h.end)
-	m.Handle("POST /oidc/session/end/confirm", h.Origin.Handler(http.HandlerFunc(h.confirm)))
-	m.HandleFunc("GET /oidc/session/end/success", h.success)
+	m.HandleFunc("GET "+routes.EndSession, h.end)
+	m.HandleFunc("POST "+routes.EndSession, h.end)
+	m.Handle("POST "+routes.EndSessionConfirm, h.Origin.Handler(http.HandlerFunc(h.confirm)))
+	m.HandleFunc("GET "+routes.EndSessionSuccess, h.success)
 }
 
 func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, heading, msg, detail string) {
-	authorize.ErrorPage(h.UI, w, r, status, heading, msg, detail)
+	oauth2.ErrorPage(h.UI, w, r, status, heading, msg, detail)
 }
 
 func (h *Handler) end(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	q, err := httpx.Params(r)
-	if err != nil {
-		h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid", "The app sent a malformed sign-out request.", "invalid_request: "+err.Error())
+	q, client, hint, ok := h.parse(w, r)
+	if !ok {
 		return
 	}
-	clientID := q.Get("client_id")
-	var hint *idHint
-	if raw := q.Get("id_token_hint"); raw != "" {
-		hint, err = h.parseHint(ctx, raw)
-		if err != nil {
-			h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid", "The app's sign-out request carries an ID token Sesame did not issue.", "invalid_request: id_token_hint is invalid")
-			return
-		}
-		if clientID != "" && clientID != hint.aud {
-			h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid", "The sign-out request names two different apps.", "invalid_request: client_id does not match id_token_hint")
-			return
-		}
-		clientID = hint.aud
-	}
-	var client *store.Client
-	if clientID != "" {
-		c, err := h.P.Store.GetClient(ctx, clientID)
-		if errors.Is(err, store.ErrNotFound) {
-			h.page(w, r, http.StatusBadRequest, "Unknown app", "The app that sent you here is not registered with this Sesame server.", "invalid_client: unknown client_id")
-			return
-		}
-		if err != nil {
-			h.failure(w, r, err)
-			return
-		}
-		client = &c
-	}
-	plru := q.Get("post_logout_redirect_uri")
-	if plru != "" && client != nil {
-		if !redirecturi.MatchPostLogout(client.PostLogoutRedirectURIs, plru) {
-			h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid",
-				"The address the app asked to return to after signing out is not registered for it, so Sesame will not send you there.",
-				"invalid_request: post_logout_redirect_uri is not registered for this app")
-			return
-		}
-		if hint != nil {
-			// A hint must name the signed-in user (OpenID Connect
-			// RP-Initiated Logout 1.0 §2): an old ID token of someone else
-			// must not sign this browser out unasked.
-			ok, err := h.hintIsCurrent(ctx, r, hint)
-			if err != nil {
-				h.failure(w, r, err)
-				return
-			}
-			if !ok {
-				h.confirmPage(w, r)
-				return
-			}
-		}
-		if err := h.Sessions.End(ctx, w, r); err != nil {
-			h.failure(w, r, err)
-			return
-		}
-		target := plru
-		if st := q.Get("state"); st != "" {
-			sep := "?"
-			if strings.Contains(target, "?") {
-				sep = "&"
-			}
-			target += sep + url.Values{"state": {st}}.Encode()
-		}
-		httpx.NoStore(w)
-		http.Redirect(w, r, target, http.StatusSeeOther)
+	if plru := q.Get("post_logout_redirect_uri"); plru != "" && client != nil {
+		h.endAndReturn(w, r, client, hint, plru, q.Get("state"))
 		return
 	}
 	if client != nil && hint != nil {
@@ -149,11 +92,89 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request) {
 	h.confirmPage(w, r)
 }
 
+// parse reads the request's parameters, its verified id_token_hint and
+// its client (either may be absent). On failure it has answered.
+func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (url.Values, *store.Client, *idHint, bool) {
+	ctx := r.Context()
+	q, err := httpx.Params(r)
+	if err != nil {
+		h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid", "The app sent a malformed sign-out request.", "invalid_request: "+err.Error())
+		return nil, nil, nil, false
+	}
+	clientID := q.Get("client_id")
+	var hint *idHint
+	if raw := q.Get("id_token_hint"); raw != "" {
+		hint, err = h.parseHint(ctx, raw)
+		if err != nil {
+			h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid", "The app's sign-out request carries an ID token Sesame did not issue.", "invalid_request: id_token_hint is invalid")
+			return nil, nil, nil, false
+		}
+		if clientID != "" && clientID != hint.aud {
+			h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid", "The sign-out request names two different apps.", "invalid_request: client_id does not match id_token_hint")
+			return nil, nil, nil, false
+		}
+		clientID = hint.aud
+	}
+	if clientID == "" {
+		return q, nil, hint, true
+	}
+	c, err := h.Clients.GetClient(ctx, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		h.page(w, r, http.StatusBadRequest, "Unknown app", "The app that sent you here is not registered with this Sesame server.", "invalid_client: unknown client_id")
+		return nil, nil, nil, false
+	}
+	if err != nil {
+		h.failure(w, r, err)
+		return nil, nil, nil, false
+	}
+	return q, &c, hint, true
+}
+
+// endAndReturn signs out and sends the browser to the app's registered
+// post-logout redirect URI plru, with state.
+func (h *Handler) endAndReturn(w http.ResponseWriter, r *http.Request, client *store.Client, hint *idHint, plru, state string) {
+	ctx := r.Context()
+	if !redirecturi.MatchPostLogout(client.PostLogoutRedirectURIs, plru) {
+		h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid",
+			"The address the app asked to return to after signing out is not registered for it, so Sesame will not send you there.",
+			"invalid_request: post_logout_redirect_uri is not registered for this app")
+		return
+	}
+	if hint != nil {
+		// A hint must name the signed-in user (OpenID Connect
+		// RP-Initiated Logout 1.0 §2): an old ID token of someone else
+		// must not sign this browser out unasked.
+		ok, err := h.hintIsCurrent(ctx, r, hint)
+		if err != nil {
+			h.failure(w, r, err)
+			return
+		}
+		if !ok {
+			h.confirmPage(w, r)
+			return
+		}
+	}
+	if err := h.Sessions.End(ctx, w, r); err != nil {
+		h.failure(w, r, err)
+		return
+	}
+	target := plru
+	if state != "" {
+		sep := "?"
+		if strings.Contains(target, "?") {
+			sep = "&"
+		}
+		target += sep + url.Values{"state": {state}}.Encode()
+	}
+	httpx.NoStore(w)
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
 // confirmPage asks the user to confirm signing out (the form posts to
 // confirm with a CSRF token).
 func (h *Handler) confirmPage(w http.ResponseWriter, r *http.Request) {
 	h.UI.Render(w, r, http.StatusOK, &LogoutConfirmPage{Base: ui.Base{Title: "Sign out"},
-		Action: "/oidc/session/end/confirm", CSRFToken: h.CSRF.Token(w, r)})
+		Action: h.Base.Path(routes.EndSessionConfirm), CSRFToken: h.CSRF.Token(w, r)})
 }
 
 // hintIsCurrent reports whether the browser's SSO session is the one the
@@ -179,7 +200,7 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	http.Redirect(w, r, "/oidc/session/end/success", http.StatusSeeOther)
+	http.Redirect(w, r, h.Base.Path(routes.EndSessionSuccess), http.StatusSeeOther)
 }
 
 func (h *Handler) success(w http.ResponseWriter, r *http.Request) {

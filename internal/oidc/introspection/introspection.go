@@ -6,20 +6,29 @@ import (
 	"net/http"
 
 	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
-	"github.com/sesameauth/sesame/internal/oidc/revocation"
+	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
+// Store is what introspection reads besides the token itself.
+type Store interface {
+	GetGrant(ctx context.Context, id string) (store.Grant, error)
+	GetUser(ctx context.Context, id string) (store.User, error)
+}
+
 // Handler serves /oidc/token/introspection.
 type Handler struct {
-	P *provider.Provider
+	P      *provider.Provider // client authentication, issuer, clock, log
+	Tokens oauth2.Tokens
+	Store  Store
 }
 
 // Mount registers the route.
 func (h *Handler) Mount(m httpx.Mux) {
-	m.HandleFunc("POST /oidc/token/introspection", h.serve)
+	m.HandleFunc("POST "+routes.Introspection, h.serve)
 }
 
 type response struct {
@@ -59,9 +68,15 @@ func (h *Handler) introspect(r *http.Request) (response, error) {
 		return response{}, oauth2err.New(oauth2err.InvalidRequest, "token is required")
 	}
 	now := h.P.Time()
-	rt, err := h.P.Store.GetRefreshToken(ctx, provider.Hash(tok))
-	if err == nil {
-		g, gerr := h.P.Store.GetGrant(ctx, rt.GrantID)
+	found, err := h.Tokens.Lookup(ctx, tok, now)
+	if errors.Is(err, store.ErrNotFound) {
+		return response{Active: false}, nil
+	}
+	if err != nil {
+		return response{}, err
+	}
+	if rt := found.Refresh; rt != nil {
+		g, gerr := h.Store.GetGrant(ctx, rt.GrantID)
 		if gerr != nil && !errors.Is(gerr, store.ErrNotFound) {
 			return response{}, gerr
 		}
@@ -71,23 +86,10 @@ func (h *Handler) introspect(r *http.Request) (response, error) {
 		if ok, err := h.activeUser(ctx, rt.UserID); err != nil || !ok {
 			return response{Active: false}, err
 		}
-		return response{Active: true, Scope: provider.JoinScope(rt.Scopes), ClientID: rt.ClientID, Sub: rt.UserID,
+		return response{Active: true, Scope: oauth2.JoinScope(rt.Scopes), ClientID: rt.ClientID, Sub: rt.UserID,
 			Iss: h.P.Issuer, Exp: rt.ExpiresAt.Unix(), Iat: rt.CreatedAt.Unix(), TokenType: "refresh_token"}, nil
 	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return response{}, err
-	}
-	key := tok
-	if jti, ok := revocation.JTI(ctx, h.P, tok); ok {
-		key = jti
-	}
-	at, err := h.P.Store.GetAccessToken(ctx, provider.Hash(key), now)
-	if errors.Is(err, store.ErrNotFound) {
-		return response{Active: false}, nil
-	}
-	if err != nil {
-		return response{}, err
-	}
+	at := found.Access
 	if at.ClientID != c.ID {
 		return response{Active: false}, nil
 	}
@@ -100,14 +102,14 @@ func (h *Handler) introspect(r *http.Request) (response, error) {
 	if sub == "" {
 		sub = at.ClientID
 	}
-	return response{Active: true, Scope: provider.JoinScope(at.Scopes), ClientID: at.ClientID, Sub: sub, Aud: at.Audience,
+	return response{Active: true, Scope: oauth2.JoinScope(at.Scopes), ClientID: at.ClientID, Sub: sub, Aud: at.Audience,
 		Iss: h.P.Issuer, Exp: at.ExpiresAt.Unix(), Iat: at.CreatedAt.Unix(), TokenType: "Bearer"}, nil
 }
 
 // activeUser reports whether the token's user still exists and is not
 // suspended: a suspended user's tokens are inactive at once.
 func (h *Handler) activeUser(ctx context.Context, id string) (bool, error) {
-	u, err := h.P.Store.GetUser(ctx, id)
+	u, err := h.Store.GetUser(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}

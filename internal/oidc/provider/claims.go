@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -12,7 +13,7 @@ import (
 // milliseconds (a Logto quirk kept for compatibility).
 func UserClaims(u store.User, scopes []string) map[string]any {
 	c := map[string]any{"sub": u.ID}
-	if Has(scopes, ScopeProfile) {
+	if oauth2.Has(scopes, oauth2.ScopeProfile) {
 		c["name"] = nullable(u.Name)
 		c["picture"] = nullable(u.Picture)
 		c["username"] = nullable(u.Username)
@@ -22,11 +23,11 @@ func UserClaims(u store.User, scopes []string) map[string]any {
 		c["created_at"] = u.CreatedAt.UnixMilli()
 		c["updated_at"] = u.UpdatedAt.UnixMilli()
 	}
-	if Has(scopes, ScopeEmail) {
+	if oauth2.Has(scopes, oauth2.ScopeEmail) {
 		c["email"] = nullable(u.Email)
 		c["email_verified"] = u.Email != "" && u.EmailVerified
 	}
-	if Has(scopes, ScopePhone) {
+	if oauth2.Has(scopes, oauth2.ScopePhone) {
 		c["phone_number"] = nullable(u.Phone)
 		c["phone_number_verified"] = u.Phone != "" && u.PhoneVerified
 	}

@@ -54,7 +54,7 @@ func (p *Provider) AuthenticateClient(ctx context.Context, r *http.Request, form
 	if len(id) > 128 || len(secret) > 512 {
 		return store.Client{}, errAuth
 	}
-	c, err := p.Store.GetClient(ctx, id)
+	c, err := p.Clients.GetClient(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same comparison as a known client.
 		subtle.ConstantTimeCompare(HashSecret(secret), HashSecret("x"))

@@ -87,7 +87,7 @@ func (p *Provider) AllowCORSFor(ctx context.Context, clientID string) error {
 	if cr, _ := ctx.Value(corsKey{}).(*corsRequest); cr == nil {
 		return nil
 	}
-	c, err := p.Store.GetClient(ctx, clientID)
+	c, err := p.Clients.GetClient(ctx, clientID)
 	if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func (p *Provider) loadOrigins(ctx context.Context) (*originSet, error) {
 	if s := p.origins.set.Load(); s != nil && time.Since(s.loaded) < originsMinAge {
 		return s, nil // loaded while this request waited
 	}
-	cs, err := p.Store.ListClients(ctx)
+	cs, err := p.Clients.ListClients(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/sesameauth/sesame/internal/oidc/keys"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
+	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -77,8 +79,8 @@ func (p *Provider) PrepareAccessToken(in AccessTokenParams) PendingAccessToken {
 	if in.TTL == 0 {
 		in.TTL = AccessTokenTTL
 	}
-	secret := NewToken()
-	return PendingAccessToken{in: in, secret: secret, iat: now, Row: store.AccessToken{Hash: Hash(secret),
+	secret := opaque.NewToken()
+	return PendingAccessToken{in: in, secret: secret, iat: now, Row: store.AccessToken{Hash: opaque.Hash(secret),
 		GrantID: in.GrantID, ClientID: in.ClientID, UserID: in.UserID, Scopes: in.Scopes, Audience: in.Resource,
 		CreatedAt: now, ExpiresAt: now.Add(in.TTL)}}
 }
@@ -94,7 +96,7 @@ func (p *Provider) FinishAccessToken(ctx context.Context, pa PendingAccessToken)
 		"jti": pa.secret, "iat": pa.iat.Unix(), "exp": pa.iat.Add(pa.in.TTL).Unix(),
 	}
 	if len(pa.in.Scopes) > 0 {
-		c["scope"] = JoinScope(pa.in.Scopes)
+		c["scope"] = oauth2.JoinScope(pa.in.Scopes)
 	}
 	return p.Keys.Sign(ctx, "at+jwt", c)
 }

@@ -32,7 +32,7 @@ func TestAtHashFollowsSigningKey(t *testing.T) {
 	if err := km.Ensure(ctx); err != nil {
 		t.Fatal(err)
 	}
-	p := &Provider{Issuer: "https://id.example/oidc", Store: st, Keys: km}
+	p := &Provider{Issuer: "https://id.example/oidc", Clients: st, Keys: km}
 	const at = "opaque-access-token-value"
 	raw, err := p.IDToken(ctx, IDTokenParams{User: store.User{ID: "u1"}, ClientID: "c1", Scopes: []string{"openid"}, AccessToken: at})
 	if err != nil {

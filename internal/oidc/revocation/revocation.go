@@ -1,25 +1,37 @@
 package revocation
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
+// Store is what revocation writes.
+type Store interface {
+	RevokeGrant(ctx context.Context, id string, now time.Time) error
+	RevokeAccessToken(ctx context.Context, hash []byte, now time.Time) error
+}
+
 // Handler serves /oidc/token/revocation.
 type Handler struct {
-	P *provider.Provider
+	P      *provider.Provider // client authentication, CORS, clock, log
+	Tokens oauth2.Tokens
+	Store  Store
 }
 
 // Mount registers the route.
 func (h *Handler) Mount(m httpx.Mux) {
 	hh := h.P.ClientCORS(http.HandlerFunc(h.serve))
-	m.Handle("POST /oidc/token/revocation", hh)
-	m.Handle("OPTIONS /oidc/token/revocation", hh)
+	m.Handle("POST "+routes.Revocation, hh)
+	m.Handle("OPTIONS "+routes.Revocation, hh)
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
@@ -46,33 +58,19 @@ func (h *Handler) revoke(r *http.Request) error {
 		return oauth2err.New(oauth2err.InvalidRequest, "token is required")
 	}
 	now := h.P.Time()
-	rt, err := h.P.Store.GetRefreshToken(ctx, provider.Hash(tok))
-	switch {
-	case err == nil:
-		if rt.ClientID == c.ID {
-			return h.P.Store.RevokeGrant(ctx, rt.GrantID, now)
-		}
-		return nil
-	case !errors.Is(err, store.ErrNotFound):
-		return err
-	}
-	key := tok
-	if jti, ok := h.jti(r, tok); ok {
-		key = jti
-	}
-	at, err := h.P.Store.GetAccessToken(ctx, provider.Hash(key), now)
+	found, err := h.Tokens.Lookup(ctx, tok, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil
 	case err != nil:
 		return err
-	case at.ClientID != c.ID:
+	case found.Refresh != nil:
+		if found.Refresh.ClientID == c.ID {
+			return h.Store.RevokeGrant(ctx, found.Refresh.GrantID, now)
+		}
+		return nil
+	case found.Access.ClientID != c.ID:
 		return nil
 	}
-	return h.P.Store.RevokeAccessToken(ctx, provider.Hash(key), now)
-}
-
-// jti returns the jti of a JWT access token we signed.
-func (h *Handler) jti(r *http.Request, tok string) (string, bool) {
-	return JTI(r.Context(), h.P, tok)
+	return h.Store.RevokeAccessToken(ctx, found.AccessKey, now)
 }

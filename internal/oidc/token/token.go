@@ -2,9 +2,6 @@ package token
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -13,22 +10,37 @@ import (
 
 	"github.com/sesameauth/sesame/internal/authz"
 	"github.com/sesameauth/sesame/internal/httpx"
-	"github.com/sesameauth/sesame/internal/oidc/authorize"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/opaque"
+	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
+// Store is what the token endpoint reads and writes.
+type Store interface {
+	GetResourceByIndicator(ctx context.Context, indicator string) (store.Resource, error)
+	GetUser(ctx context.Context, id string) (store.User, error)
+	store.Codes
+	store.RefreshTokens
+	store.AccessTokens
+	store.Grants
+	authz.UserRoles
+	ClientPermissions(ctx context.Context, clientID string) ([]store.Permission, error)
+}
+
 // Handler serves /oidc/token.
 type Handler struct {
-	P *provider.Provider
+	P     *provider.Provider // client authentication, token minting, clock, log
+	Store Store
 }
 
 // Mount registers the route.
 func (h *Handler) Mount(m httpx.Mux) {
 	hh := h.P.ClientCORS(http.HandlerFunc(h.serve))
-	m.Handle("POST /oidc/token", hh)
-	m.Handle("OPTIONS /oidc/token", hh)
+	m.Handle("POST "+routes.Token, hh)
+	m.Handle("OPTIONS "+routes.Token, hh)
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
@@ -67,14 +79,14 @@ func (h *Handler) handle(r *http.Request) (*provider.TokenResponse, error) {
 // resource resolves the request's RFC 8707 resource indicator (at most one
 // per token). No resource gives the zero Resource: an opaque token.
 func (h *Handler) resource(ctx context.Context, form url.Values) (store.Resource, error) {
-	resources, err := authorize.ParseResources(form["resource"])
+	resources, err := oauth2.ParseResources(form["resource"])
 	if err != nil || len(resources) > 1 {
 		return store.Resource{}, oauth2err.New(oauth2err.InvalidTarget, "at most one valid resource may be requested per token")
 	}
 	if len(resources) == 0 {
 		return store.Resource{}, nil
 	}
-	res, err := h.P.Store.GetResourceByIndicator(ctx, resources[0])
+	res, err := h.Store.GetResourceByIndicator(ctx, resources[0])
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Resource{}, oauth2err.New(oauth2err.InvalidTarget, "resource is not registered")
 	}
@@ -101,7 +113,7 @@ func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form ur
 		refresh string
 	)
 	now := h.P.Time()
-	ac, err := h.P.Store.RedeemCode(ctx, provider.Hash(code), now, func(ac store.AuthCode) (store.CodeIssue, error) {
+	ac, err := h.Store.RedeemCode(ctx, opaque.Hash(code), now, func(ac store.AuthCode) (store.CodeIssue, error) {
 		// Every check below runs after the code is consumed: a failed
 		// attempt burns the code (RFC 7636 §4.6, catalogue RP-12/TL-04).
 		if ac.ClientID != c.ID {
@@ -110,7 +122,7 @@ func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form ur
 		if redirectURI != ac.RedirectURI {
 			return store.CodeIssue{}, oauth2err.New(oauth2err.InvalidGrant, "redirect_uri does not match the authorization request")
 		}
-		if err := checkPKCE(ac.CodeChallenge, verifier); err != nil {
+		if err := oauth2.CheckPKCE(ac.CodeChallenge, verifier); err != nil {
 			return store.CodeIssue{}, err
 		}
 		if resource != "" && !slices.Contains(ac.Resources, resource) {
@@ -119,9 +131,9 @@ func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form ur
 		pending = h.P.PrepareAccessToken(provider.AccessTokenParams{GrantID: ac.GrantID, ClientID: c.ID,
 			Subject: ac.UserID, UserID: ac.UserID, Scopes: accessScopes(ac.Scopes, ac.Permissions, res), Resource: resource, TTL: ttl})
 		issue := store.CodeIssue{AccessToken: pending.Row}
-		if provider.Has(ac.Scopes, provider.ScopeOfflineAccess) {
-			refresh = provider.NewToken()
-			issue.RefreshToken = &store.RefreshToken{Hash: provider.Hash(refresh), GrantID: ac.GrantID, ClientID: c.ID,
+		if oauth2.Has(ac.Scopes, oauth2.ScopeOfflineAccess) {
+			refresh = opaque.NewToken()
+			issue.RefreshToken = &store.RefreshToken{Hash: opaque.Hash(refresh), GrantID: ac.GrantID, ClientID: c.ID,
 				UserID: ac.UserID, Scopes: ac.Scopes, Permissions: ac.Permissions, Resources: ac.Resources,
 				CreatedAt: now, ExpiresAt: now.Add(provider.RefreshTokenTTL)}
 		}
@@ -161,8 +173,8 @@ func (h *Handler) respond(ctx context.Context, grantID string, pending provider.
 		return nil, err
 	}
 	resp := &provider.TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: expiresIn(res.AccessTokenTTL),
-		Scope: provider.JoinScope(pending.Row.Scopes), RefreshToken: refresh}
-	if provider.Has(idt.Scopes, provider.ScopeOpenID) {
+		Scope: oauth2.JoinScope(pending.Row.Scopes), RefreshToken: refresh}
+	if oauth2.Has(idt.Scopes, oauth2.ScopeOpenID) {
 		idt.User, idt.AccessToken = user, access
 		if resp.IDToken, err = h.P.IDToken(ctx, idt); err != nil {
 			return nil, err
@@ -192,16 +204,16 @@ func (h *Handler) narrow(ctx context.Context, pending provider.PendingAccessToke
 	for i, s := range row.Scopes {
 		want[i] = store.Permission{Resource: res.Indicator, Scope: s}
 	}
-	held, err := authz.Grantable(ctx, h.P.Store, row.UserID, want)
+	held, err := authz.Grantable(ctx, h.Store, row.UserID, want)
 	if err != nil || len(held) == len(want) {
 		return pending, err
 	}
-	if err := h.P.Store.RevokeAccessToken(ctx, row.Hash, h.P.Time()); err != nil {
+	if err := h.Store.RevokeAccessToken(ctx, row.Hash, h.P.Time()); err != nil {
 		return pending, err
 	}
 	narrowed := h.P.PrepareAccessToken(provider.AccessTokenParams{GrantID: row.GrantID, ClientID: row.ClientID,
 		Subject: row.UserID, UserID: row.UserID, Scopes: authz.ScopesOf(held, res), Resource: res.Indicator, TTL: res.AccessTokenTTL})
-	return narrowed, h.P.Store.CreateAccessToken(ctx, narrowed.Row)
+	return narrowed, h.Store.CreateAccessToken(ctx, narrowed.Row)
 }
 
 func expiresIn(ttl time.Duration) int64 {
@@ -211,39 +223,17 @@ func expiresIn(ttl time.Duration) int64 {
 	return int64(ttl / time.Second)
 }
 
-// checkPKCE verifies S256 both ways: a challenge demands a matching
-// verifier, and a verifier without a challenge is a downgrade attempt.
-func checkPKCE(challenge, verifier string) error {
-	if challenge == "" {
-		if verifier != "" {
-			return oauth2err.New(oauth2err.InvalidGrant, "code_verifier sent but no code_challenge was used at authorization")
-		}
-		return nil
-	}
-	if verifier == "" {
-		return oauth2err.New(oauth2err.InvalidGrant, "code_verifier is required")
-	}
-	if !authorize.ValidVerifier(verifier) {
-		return oauth2err.New(oauth2err.InvalidGrant, "code_verifier is malformed")
-	}
-	sum := sha256.Sum256([]byte(verifier))
-	if subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(challenge)) != 1 {
-		return oauth2err.New(oauth2err.InvalidGrant, "code_verifier does not match code_challenge")
-	}
-	return nil
-}
-
 // activeUser loads the grant's user; a deleted or suspended user revokes
 // the grant (catalogue TL-12).
 func (h *Handler) activeUser(ctx context.Context, userID, grantID string) (store.User, error) {
-	u, err := h.P.Store.GetUser(ctx, userID)
+	u, err := h.Store.GetUser(ctx, userID)
 	if err == nil && !u.Suspended {
 		return u, nil
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return store.User{}, err
 	}
-	if rerr := h.P.Store.RevokeGrant(ctx, grantID, h.P.Time()); rerr != nil {
+	if rerr := h.Store.RevokeGrant(ctx, grantID, h.P.Time()); rerr != nil {
 		return store.User{}, rerr
 	}
 	return store.User{}, oauth2err.New(oauth2err.InvalidGrant, "the user is no longer active")
@@ -267,7 +257,7 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 		return nil, err
 	}
 	resource, ttl := res.Indicator, res.AccessTokenTTL
-	requested := provider.SplitScope(form.Get("scope"))
+	requested := oauth2.SplitScope(form.Get("scope"))
 	now := h.P.Time()
 	var (
 		pending provider.PendingAccessToken
@@ -276,7 +266,7 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 		perms   []store.Permission
 	)
 	var grant store.Grant // the transaction already read it: no second lookup
-	rt, err := h.P.Store.UseRefreshToken(ctx, provider.Hash(presented), now, func(rt store.RefreshToken, g store.Grant) (store.RefreshIssue, error) {
+	rt, err := h.Store.UseRefreshToken(ctx, opaque.Hash(presented), now, func(rt store.RefreshToken, g store.Grant) (store.RefreshIssue, error) {
 		grant = g
 		if rt.ClientID != c.ID {
 			return store.RefreshIssue{}, errBadRefresh
@@ -292,8 +282,8 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 			Subject: rt.UserID, UserID: rt.UserID, Scopes: accessScopes(scopes, perms, res), Resource: resource, TTL: ttl})
 		issue := store.RefreshIssue{AccessToken: pending.Row}
 		if nrt := rotation(c, rt, g, now); nrt != nil {
-			next = provider.NewToken()
-			nrt.Hash = provider.Hash(next)
+			next = opaque.NewToken()
+			nrt.Hash = opaque.Hash(next)
 			issue.Rotate = nrt
 		}
 		return issue, nil
@@ -376,7 +366,7 @@ func (h *Handler) clientCredentials(ctx context.Context, c store.Client, form ur
 	// 8.1 and catalogue TL-17): a leaked M2M secret must not open every API.
 	var permitted []string
 	if resource != "" {
-		held, err := h.P.Store.ClientPermissions(ctx, c.ID)
+		held, err := h.Store.ClientPermissions(ctx, c.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -386,9 +376,9 @@ func (h *Handler) clientCredentials(ctx context.Context, c store.Client, form ur
 		permitted = authz.ScopesOf(held, res)
 	}
 	var scopes []string
-	for _, s := range provider.SplitScope(form.Get("scope")) {
+	for _, s := range oauth2.SplitScope(form.Get("scope")) {
 		switch {
-		case provider.IsOIDCScope(s):
+		case oauth2.IsOIDCScope(s):
 			// No user, so no ID token, refresh token or user claims.
 		case !slices.Contains(res.Scopes, s):
 			return nil, oauth2err.New(oauth2err.InvalidScope, "scope "+s+" is not defined by the requested resource")
@@ -404,9 +394,9 @@ func (h *Handler) clientCredentials(ctx context.Context, c store.Client, form ur
 	if err != nil {
 		return nil, err
 	}
-	if err := h.P.Store.CreateAccessToken(ctx, pending.Row); err != nil {
+	if err := h.Store.CreateAccessToken(ctx, pending.Row); err != nil {
 		return nil, err
 	}
 	return &provider.TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: expiresIn(ttl),
-		Scope: provider.JoinScope(scopes)}, nil
+		Scope: oauth2.JoinScope(scopes)}, nil
 }

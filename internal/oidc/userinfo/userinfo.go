@@ -1,27 +1,34 @@
 package userinfo
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
 // Handler serves /oidc/me.
 type Handler struct {
-	P *provider.Provider
+	P      *provider.Provider // claims, CORS, clock, log
+	Tokens oauth2.Tokens
+	Users  interface {
+		GetUser(ctx context.Context, id string) (store.User, error)
+	}
 }
 
 // Mount registers the routes.
 func (h *Handler) Mount(m httpx.Mux) {
 	hh := h.P.ClientCORS(http.HandlerFunc(h.serve))
-	m.Handle("GET /oidc/me", hh)
-	m.Handle("POST /oidc/me", hh)
-	m.Handle("OPTIONS /oidc/me", hh)
+	m.Handle("GET "+routes.Userinfo, hh)
+	m.Handle("POST "+routes.Userinfo, hh)
+	m.Handle("OPTIONS "+routes.Userinfo, hh)
 }
 
 var errToken = oauth2err.New(oauth2err.InvalidToken, "the access token is invalid or expired")
@@ -58,7 +65,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		fail(oauth2err.New(oauth2err.InvalidToken, "a token with an audience cannot be used at the userinfo endpoint"))
 		return
 	}
-	at, err := h.P.Store.GetAccessToken(ctx, provider.Hash(tok), h.P.Time())
+	at, _, err := h.Tokens.Access(ctx, tok, h.P.Time())
 	if errors.Is(err, store.ErrNotFound) {
 		fail(errToken)
 		return
@@ -76,11 +83,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		fail(oauth2err.New(oauth2err.InvalidToken, "a token with an audience cannot be used at the userinfo endpoint"))
 		return
 	}
-	if !provider.Has(at.Scopes, provider.ScopeOpenID) {
+	if !oauth2.Has(at.Scopes, oauth2.ScopeOpenID) {
 		fail(oauth2err.New(oauth2err.InsufficientScope, "the access token lacks the openid scope"))
 		return
 	}
-	u, err := h.P.Store.GetUser(ctx, at.UserID)
+	u, err := h.Users.GetUser(ctx, at.UserID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Suspended) {
 		fail(errToken)
 		return

@@ -12,25 +12,25 @@ import (
 
 const authRequestCols = `id, client_id, redirect_uri, scopes, resources, state, nonce, code_challenge,
 	code_challenge_method, response_mode, prompt, max_age, login_hint, ui_locales, force_login, created_at, expires_at,
-	permissions`
+	permissions, consent_denied`
 
 func scanAuthRequest(r rowScanner) (store.AuthRequest, error) {
 	var a store.AuthRequest
 	err := r.Scan(&a.ID, &a.ClientID, &a.RedirectURI, listCol{&a.Scopes}, listCol{&a.Resources}, &a.State,
 		&a.Nonce, &a.CodeChallenge, &a.CodeChallengeMethod, &a.ResponseMode, listCol{&a.Prompt}, &a.MaxAge,
-		&a.LoginHint, &a.UILocales, &a.ForceLogin, timeCol{&a.CreatedAt}, timeCol{&a.ExpiresAt}, permsCol{&a.Permissions})
+		&a.LoginHint, &a.UILocales, &a.ForceLogin, timeCol{&a.CreatedAt}, timeCol{&a.ExpiresAt}, permsCol{&a.Permissions}, &a.ConsentDenied)
 	return a, err
 }
 
 func authRequestArgs(a store.AuthRequest) []any {
 	return []any{a.ID, a.ClientID, a.RedirectURI, encList(a.Scopes), encList(a.Resources), a.State,
 		a.Nonce, a.CodeChallenge, a.CodeChallengeMethod, a.ResponseMode, encList(a.Prompt), a.MaxAge,
-		a.LoginHint, a.UILocales, a.ForceLogin, ns(a.CreatedAt), ns(a.ExpiresAt), encPerms(a.Permissions)}
+		a.LoginHint, a.UILocales, a.ForceLogin, ns(a.CreatedAt), ns(a.ExpiresAt), encPerms(a.Permissions), a.ConsentDenied}
 }
 
 func (s *Store) CreateAuthRequest(ctx context.Context, a store.AuthRequest) error {
 	_, err := s.exec(ctx, `INSERT INTO auth_requests (`+authRequestCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		authRequestArgs(a)...)
 	return err
 }
@@ -60,7 +60,8 @@ func (s *Store) UpdateAuthRequest(ctx context.Context, id string, fn func(store.
 		_, err = s.txExec(ctx, tx, `UPDATE auth_requests SET client_id = $2, redirect_uri = $3, scopes = $4,
 			resources = $5, state = $6, nonce = $7, code_challenge = $8, code_challenge_method = $9,
 			response_mode = $10, prompt = $11, max_age = $12, login_hint = $13, ui_locales = $14,
-			force_login = $15, created_at = $16, expires_at = $17, permissions = $18 WHERE id = $1`, authRequestArgs(a)...)
+			force_login = $15, created_at = $16, expires_at = $17, permissions = $18,
+			consent_denied = $19 WHERE id = $1`, authRequestArgs(a)...)
 		out = a
 		return err
 	})

@@ -27,7 +27,7 @@ import (
 // fixture N. With migration N+1, add fixtures/<N+1>.sql and checks[N+1];
 // never edit an older fixture.
 var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004, 5: checkFixture00005,
-	6: checkFixture00006, 7: checkFixture00007}
+	6: checkFixture00006, 7: checkFixture00007, 8: checkFixture00008}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -175,6 +175,24 @@ func checkFixture00007(t *testing.T, s *Store) {
 	}
 	if old.CORSOrigins != nil {
 		t.Errorf("pre-version-7 client has cors origins %v", old.CORSOrigins)
+	}
+}
+
+func checkFixture00008(t *testing.T, s *Store) {
+	ar, err := s.GetAuthRequest(t.Context(), "fixture-ar-8")
+	if err != nil {
+		t.Fatalf("GetAuthRequest: %v", err)
+	}
+	if !ar.ConsentDenied || ar.State != "st8" || ar.ResponseMode != "form_post" {
+		t.Errorf("denied request = %+v", ar)
+	}
+	// Requests from before version 8 were not denied.
+	old, err := s.GetAuthRequest(t.Context(), "fixture-ar")
+	if err != nil {
+		t.Fatalf("GetAuthRequest fixture-ar: %v", err)
+	}
+	if old.ConsentDenied {
+		t.Error("pre-version-8 request reads as denied")
 	}
 }
 

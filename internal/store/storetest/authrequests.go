@@ -30,11 +30,12 @@ func testAuthRequests(t *testing.T, s store.Store) {
 		old.ForceLogin = false
 		old.Prompt = nil
 		old.MaxAge = 300
+		old.ConsentDenied = true
 		return old, nil
 	})
 	noErr(t, "UpdateAuthRequest", err)
 	want := a
-	want.ForceLogin, want.Prompt, want.MaxAge = false, nil, 300
+	want.ForceLogin, want.Prompt, want.MaxAge, want.ConsentDenied = false, nil, 300, true
 	diff(t, "UpdateAuthRequest result", want, got)
 	got, err = s.GetAuthRequest(ctx, "ar1")
 	noErr(t, "GetAuthRequest", err)

@@ -1,4 +1,4 @@
-package authorize
+package oauth2
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"github.com/sesameauth/sesame/internal/ui"
 )
 
-// Pages are authorize's hosted pages, for ui.New.
+// Pages are the authorization response's hosted pages, for ui.New.
 func Pages() []ui.Page { return []ui.Page{&FormPostPage{}} }
 
 // FormField is one hidden input of a form_post response.

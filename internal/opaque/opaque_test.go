@@ -1,4 +1,4 @@
-package provider
+package opaque
 
 import (
 	"strings"
@@ -36,12 +36,5 @@ func TestTokenEntropy(t *testing.T) {
 			t.Fatalf("id %q repeated or short", id)
 		}
 		ids[id] = true
-	}
-}
-
-func TestSplitScope(t *testing.T) {
-	got := SplitScope("  openid  profile openid\temail ")
-	if JoinScope(got) != "openid profile email" {
-		t.Fatalf("SplitScope = %q", got)
 	}
 }

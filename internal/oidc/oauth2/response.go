@@ -1,4 +1,4 @@
-package authorize
+package oauth2
 
 import (
 	"log/slog"
