@@ -60,15 +60,16 @@ func (h contextHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h contextHandler) Handle(ctx context.Context, rec slog.Record) error {
+	// No Clone: this handler wraps the logger itself, so rec comes straight
+	// from slog.Logger, which never uses it again; cloning copied every
+	// attribute of every access-log line.
 	if ctx != nil {
-		id, ip := RequestID(ctx), ClientAddr(ctx)
-		if id != "" || ip != "" {
-			rec = rec.Clone()
-		}
-		if id != "" {
+		switch id, ip := RequestID(ctx), ClientAddr(ctx); {
+		case id != "" && ip != "":
+			rec.AddAttrs(slog.String("request_id", id), slog.String("client_ip", ip))
+		case id != "":
 			rec.AddAttrs(slog.String("request_id", id))
-		}
-		if ip != "" {
+		case ip != "":
 			rec.AddAttrs(slog.String("client_ip", ip))
 		}
 	}
