@@ -322,35 +322,10 @@ func appsList(ctx context.Context, env Env, args []string) error {
 
 // appsAssignRole assigns an m2m role to an m2m app, or takes it away.
 func appsAssignRole(ctx context.Context, env Env, args []string, assign bool) error {
-	verb := map[bool]string{true: "assign-role", false: "unassign-role"}[assign]
-	var cfg config.Config
-	synopsis := "apps " + verb + " ID ROLE"
-	fs := newFlags(env, "apps "+verb, synopsis+" (ROLE is an id or a name)")
-	cfg.StoreFlags(fs)
-	pos, err := parseArgs(fs, &cfg, args, 2, 2, synopsis)
-	if err != nil {
-		return err
-	}
-	st, c, err := openApp(ctx, &cfg, pos[0])
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	d := directory.Roles{Store: st}
-	r, err := d.Find(ctx, pos[1])
-	if err != nil {
-		return err
-	}
-	if !assign {
-		if err := d.UnassignApp(ctx, c, r); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "App %s no longer holds role %q (its current tokens are revoked)\n", c.ID, r.Name)
-		return nil
-	}
-	if err := d.AssignApp(ctx, c, r); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "App %s holds role %q\n", c.ID, r.Name)
-	return nil
+	return assignRole(ctx, env, args, assign, roleHolder[store.Client]{
+		command: "apps", arg: "ID", open: openApp,
+		assign: directory.Roles.AssignApp, unassign: directory.Roles.UnassignApp,
+		name:    func(c store.Client) string { return "App " + c.ID },
+		dropped: " (its current tokens are revoked)",
+	})
 }

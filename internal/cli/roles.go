@@ -154,3 +154,46 @@ func rolesChange(ctx context.Context, env Env, args []string, add bool) error {
 	printPermissions(env, next)
 	return nil
 }
+
+// roleHolder is what assignRole needs to know about a kind of role holder
+// (an app or a user).
+type roleHolder[T any] struct {
+	command, arg     string // "apps", "ID": the command and how it names the holder
+	open             func(context.Context, *config.Config, string) (store.Store, T, error)
+	assign, unassign func(directory.Roles, context.Context, T, store.Role) error
+	name             func(T) string // the holder as the output names it
+	dropped          string         // said after "no longer holds role …"
+}
+
+// assignRole is "<command> assign-role|unassign-role HOLDER ROLE": it
+// assigns the role to the holder, or takes it away.
+func assignRole[T any](ctx context.Context, env Env, args []string, assign bool, h roleHolder[T]) error {
+	verb := map[bool]string{true: "assign-role", false: "unassign-role"}[assign]
+	var cfg config.Config
+	synopsis := h.command + " " + verb + " " + h.arg + " ROLE"
+	fs := newFlags(env, h.command+" "+verb, synopsis+" (ROLE is an id or a name)")
+	cfg.StoreFlags(fs)
+	pos, err := parseArgs(fs, &cfg, args, 2, 2, synopsis)
+	if err != nil {
+		return err
+	}
+	st, x, err := h.open(ctx, &cfg, pos[0])
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d := directory.Roles{Store: st}
+	r, err := d.Find(ctx, pos[1])
+	if err != nil {
+		return err
+	}
+	change, holds, after := h.assign, "holds", ""
+	if !assign {
+		change, holds, after = h.unassign, "no longer holds", h.dropped
+	}
+	if err := change(d, ctx, x, r); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s %s role %q%s\n", h.name(x), holds, r.Name, after)
+	return nil
+}

@@ -219,35 +219,10 @@ func usersList(ctx context.Context, env Env, args []string) error {
 
 // usersAssignRole assigns a user role to a user, or takes it away.
 func usersAssignRole(ctx context.Context, env Env, args []string, assign bool) error {
-	verb := map[bool]string{true: "assign-role", false: "unassign-role"}[assign]
-	var cfg config.Config
-	synopsis := "users " + verb + " ID|USERNAME|EMAIL ROLE"
-	fs := newFlags(env, "users "+verb, synopsis+" (ROLE is an id or a name)")
-	cfg.StoreFlags(fs)
-	pos, err := parseArgs(fs, &cfg, args, 2, 2, synopsis)
-	if err != nil {
-		return err
-	}
-	st, u, err := openUser(ctx, &cfg, pos[0])
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	d := directory.Roles{Store: st}
-	r, err := d.Find(ctx, pos[1])
-	if err != nil {
-		return err
-	}
-	if !assign {
-		if err := d.UnassignUser(ctx, u, r); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "User %s (id %s) no longer holds role %q (from their next token)\n", u.Username, u.ID, r.Name)
-		return nil
-	}
-	if err := d.AssignUser(ctx, u, r); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "User %s (id %s) holds role %q\n", u.Username, u.ID, r.Name)
-	return nil
+	return assignRole(ctx, env, args, assign, roleHolder[store.User]{
+		command: "users", arg: "ID|USERNAME|EMAIL", open: openUser,
+		assign: directory.Roles.AssignUser, unassign: directory.Roles.UnassignUser,
+		name:    func(u store.User) string { return fmt.Sprintf("User %s (id %s)", u.Username, u.ID) },
+		dropped: " (from their next token)",
+	})
 }
