@@ -163,6 +163,27 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store
 	return sqlstore.Open(ctx, sqlstore.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
 }
 
+// openChecked checks the store flags (a usage error) and opens the store.
+func openChecked(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	if err := cfg.ValidateStore(); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return openStore(ctx, cfg, nil)
+}
+
+// withStore parses args into fs, opens the store and runs fn with it.
+func withStore(ctx context.Context, fs *flag.FlagSet, cfg *config.Config, args []string, fn func(store.Store) error) error {
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := openChecked(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
