@@ -32,6 +32,16 @@ func openRole(ctx context.Context, cfg *config.Config, ref string) (store.Store,
 	return st, r, nil
 }
 
+// withRole opens the store, finds the role ref and runs fn with them.
+func withRole(ctx context.Context, cfg *config.Config, ref string, fn func(directory.Roles, store.Role) error) error {
+	st, r, err := openRole(ctx, cfg, ref)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(directory.Roles{Store: st}, r)
+}
+
 func roles(ctx context.Context, env Env, args []string) error {
 	return sub(ctx, env, "roles", args, map[string]func(context.Context, Env, []string) error{
 		"create": rolesCreate, "list": rolesList, "delete": rolesDelete,
@@ -102,16 +112,13 @@ func rolesDelete(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, r, err := openRole(ctx, &cfg, pos[0])
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := (directory.Roles{Store: st}).Delete(ctx, r); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "Deleted role %q (id %s); its users and apps no longer hold its permissions\n", r.Name, r.ID)
-	return nil
+	return withRole(ctx, &cfg, pos[0], func(d directory.Roles, r store.Role) error {
+		if err := d.Delete(ctx, r); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "Deleted role %q (id %s); its users and apps no longer hold its permissions\n", r.Name, r.ID)
+		return nil
+	})
 }
 
 // rolesChange adds permissions to a role (permit) or takes them away
@@ -132,27 +139,22 @@ func rolesChange(ctx context.Context, env Env, args []string, add bool) error {
 	if err != nil {
 		return err
 	}
-	st, r, err := openRole(ctx, &cfg, pos[0])
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	d := directory.Roles{Store: st}
-	var next []store.Permission
-	if add {
-		next, err = d.Permit(ctx, r, perms)
-	} else {
-		next, err = d.Revoke(ctx, r, perms)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "Updated the permissions of role %q (id %s)\n", r.Name, r.ID)
-	if r.Type == store.RoleM2M {
-		fmt.Fprintln(env.Stdout, "  (the current tokens of its apps are revoked)")
-	}
-	printPermissions(env, next)
-	return nil
+	return withRole(ctx, &cfg, pos[0], func(d directory.Roles, r store.Role) error {
+		change := d.Revoke
+		if add {
+			change = d.Permit
+		}
+		next, err := change(ctx, r, perms)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "Updated the permissions of role %q (id %s)\n", r.Name, r.ID)
+		if r.Type == store.RoleM2M {
+			fmt.Fprintln(env.Stdout, "  (the current tokens of its apps are revoked)")
+		}
+		printPermissions(env, next)
+		return nil
+	})
 }
 
 // roleHolder is what assignRole needs to know about a kind of role holder
