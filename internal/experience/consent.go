@@ -22,18 +22,28 @@ var scopeDescriptions = map[string]string{
 	oauth2.ScopeOfflineAccess: "Stay signed in when you are not using it",
 }
 
+// signedInUser is the user signed in to this browser. Without one it
+// sends the browser to sign in for ar; on failure it has answered already.
+func (h *Handler) signedInUser(w http.ResponseWriter, r *http.Request, ar store.AuthRequest) (store.User, bool) {
+	_, user, signedIn, err := h.Sessions.Current(r.Context(), r)
+	if err != nil {
+		h.failure(w, r, err)
+		return store.User{}, false
+	}
+	if !signedIn {
+		http.Redirect(w, r, h.Base.PageURL(routes.SignIn, ar.ID), http.StatusSeeOther)
+		return store.User{}, false
+	}
+	return user, true
+}
+
 func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 	ar, c, ok := h.interaction(w, r)
 	if !ok {
 		return
 	}
-	_, user, signedIn, err := h.Sessions.Current(r.Context(), r)
-	if err != nil {
-		h.failure(w, r, err)
-		return
-	}
-	if !signedIn {
-		http.Redirect(w, r, h.Base.PageURL(routes.SignIn, ar.ID), http.StatusSeeOther)
+	user, ok := h.signedInUser(w, r, ar)
+	if !ok {
 		return
 	}
 	var items []ScopeItem
@@ -72,21 +82,13 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) consent(w http.ResponseWriter, r *http.Request) {
-	if !h.checkForm(w, r) {
-		return
-	}
-	ar, _, ok := h.interaction(w, r)
+	ar, _, ok := h.postedInteraction(w, r)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
-	_, user, signedIn, err := h.Sessions.Current(ctx, r)
-	if err != nil {
-		h.failure(w, r, err)
-		return
-	}
-	if !signedIn {
-		http.Redirect(w, r, h.Base.PageURL(routes.SignIn, ar.ID), http.StatusSeeOther)
+	user, ok := h.signedInUser(w, r, ar)
+	if !ok {
 		return
 	}
 	allowRedirect(w, r, ar)

@@ -136,6 +136,15 @@ func allowRedirect(w http.ResponseWriter, r *http.Request, ar store.AuthRequest)
 	httpx.AllowFormAction(w, r, oauth2.Origin(ar.RedirectURI))
 }
 
+// postedInteraction checks a posted form (checkForm) and loads its
+// interaction (interaction). On failure it has answered already.
+func (h *Handler) postedInteraction(w http.ResponseWriter, r *http.Request) (store.AuthRequest, store.Client, bool) {
+	if !h.checkForm(w, r) {
+		return store.AuthRequest{}, store.Client{}, false
+	}
+	return h.interaction(w, r)
+}
+
 // checkForm parses the posted form and verifies its CSRF token.
 func (h *Handler) checkForm(w http.ResponseWriter, r *http.Request) bool {
 	if err := r.ParseForm(); err != nil {

@@ -41,10 +41,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, http.StatusNotFound, "Registration is closed", "This Sesame server does not allow creating accounts.")
 		return
 	}
-	if !h.checkForm(w, r) {
-		return
-	}
-	ar, c, ok := h.interaction(w, r)
+	ar, c, ok := h.postedInteraction(w, r)
 	if !ok {
 		return
 	}

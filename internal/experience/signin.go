@@ -38,10 +38,7 @@ func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status in
 const msgBadCredentials = "Incorrect username, email or password."
 
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
-	if !h.checkForm(w, r) {
-		return
-	}
-	ar, c, ok := h.interaction(w, r)
+	ar, c, ok := h.postedInteraction(w, r)
 	if !ok {
 		return
 	}
