@@ -8,12 +8,20 @@ import (
 	"github.com/sesameauth/sesame/internal/store"
 )
 
-func testRefreshTokens(t *testing.T, s store.Store) {
-	ctx := t.Context()
+// redeemedFixture is a new fixture whose code was redeemed at n with the
+// refresh token rt.
+func redeemedFixture(t *testing.T, s store.Store) (fixture, time.Time, store.RefreshToken) {
+	t.Helper()
 	n := now()
 	f := newFixture(t, s)
 	rt := f.refresh(n)
 	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
+	return f, n, rt
+}
+
+func testRefreshTokens(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f, n, rt := redeemedFixture(t, s)
 	_, err := s.GetRefreshToken(ctx, hash())
 	wantErr(t, "GetRefreshToken missing", err, store.ErrNotFound)
 
@@ -60,10 +68,7 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 
 func testRefreshReplay(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	n := now()
-	f := newFixture(t, s)
-	rt := f.refresh(n)
-	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
+	f, n, rt := redeemedFixture(t, s)
 	next := f.refresh(n)
 	at := f.access(n)
 	_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
@@ -92,10 +97,7 @@ func testRefreshReplay(t *testing.T, s store.Store) {
 
 func testRefreshCallbackError(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	n := now()
-	f := newFixture(t, s)
-	rt := f.refresh(n)
-	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
+	f, n, rt := redeemedFixture(t, s)
 	boom := errors.New("scope widened")
 	at := f.access(n)
 	next := f.refresh(n)
