@@ -97,19 +97,9 @@ func checkNewApp(a *directory.NewApp, permissions []string) error {
 
 // openApp opens the store and loads the app; on error the store is closed.
 func openApp(ctx context.Context, cfg *config.Config, id string) (store.Store, store.Client, error) {
-	if dbMissing(cfg) {
-		return nil, store.Client{}, directory.AppNotFound(id)
-	}
-	st, err := openStore(ctx, cfg, nil)
-	if err != nil {
-		return nil, store.Client{}, err
-	}
-	c, err := directory.Apps{Store: st}.Get(ctx, id)
-	if err != nil {
-		st.Close()
-		return nil, store.Client{}, err
-	}
-	return st, c, nil
+	return openFind(ctx, cfg, directory.AppNotFound(id), func(st store.Store) (store.Client, error) {
+		return directory.Apps{Store: st}.Get(ctx, id)
+	})
 }
 
 // withApp checks the store flags, opens the store with app id in it and

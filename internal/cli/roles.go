@@ -17,19 +17,9 @@ import (
 // openRole opens the store and finds the role; on error the store is
 // closed.
 func openRole(ctx context.Context, cfg *config.Config, ref string) (store.Store, store.Role, error) {
-	if dbMissing(cfg) {
-		return nil, store.Role{}, directory.RoleNotFound(ref)
-	}
-	st, err := openStore(ctx, cfg, nil)
-	if err != nil {
-		return nil, store.Role{}, err
-	}
-	r, err := directory.Roles{Store: st}.Find(ctx, ref)
-	if err != nil {
-		st.Close()
-		return nil, store.Role{}, err
-	}
-	return st, r, nil
+	return openFind(ctx, cfg, directory.RoleNotFound(ref), func(st store.Store) (store.Role, error) {
+		return directory.Roles{Store: st}.Find(ctx, ref)
+	})
 }
 
 // withRole opens the store, finds the role ref and runs fn with them.

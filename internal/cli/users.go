@@ -95,19 +95,9 @@ func userTarget(ctx context.Context, env Env, verb string, args []string) (store
 // openUser opens the store and finds the user by id, username or email.
 // On error the store is closed.
 func openUser(ctx context.Context, cfg *config.Config, who string) (store.Store, store.User, error) {
-	if dbMissing(cfg) {
-		return nil, store.User{}, directory.UserNotFound(who)
-	}
-	st, err := openStore(ctx, cfg, nil)
-	if err != nil {
-		return nil, store.User{}, err
-	}
-	u, err := directory.Users{Store: st}.Find(ctx, who)
-	if err != nil {
-		st.Close()
-		return nil, store.User{}, err
-	}
-	return st, u, nil
+	return openFind(ctx, cfg, directory.UserNotFound(who), func(st store.Store) (store.User, error) {
+		return directory.Users{Store: st}.Find(ctx, who)
+	})
 }
 
 // usersDelete removes a user with their sessions, grants and tokens.
