@@ -97,19 +97,32 @@ func checkNewApp(a *directory.NewApp, permissions []string) error {
 
 // openApp opens the store and loads the app; on error the store is closed.
 func openApp(ctx context.Context, cfg *config.Config, id string) (store.Store, store.Client, error) {
-	if dbMissing(cfg) {
-		return nil, store.Client{}, directory.AppNotFound(id)
+	return openFind(ctx, cfg, directory.AppNotFound(id), func(st store.Store) (store.Client, error) {
+		return directory.Apps{Store: st}.Get(ctx, id)
+	})
+}
+
+// withApp checks the store flags, opens the store with app id in it and
+// runs fn with them.
+func withApp(ctx context.Context, cfg *config.Config, id string, fn func(directory.Apps, store.Client) error) error {
+	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
 	}
-	st, err := openStore(ctx, cfg, nil)
+	st, c, err := openApp(ctx, cfg, id)
 	if err != nil {
-		return nil, store.Client{}, err
+		return err
 	}
-	c, err := directory.Apps{Store: st}.Get(ctx, id)
+	defer st.Close()
+	return fn(directory.Apps{Store: st}, c)
+}
+
+// writeAppJSON prints app c, and its new secret if any, as one JSON object.
+func writeAppJSON(ctx context.Context, env Env, d directory.Apps, c store.Client, secret string) error {
+	v, err := d.View(ctx, c)
 	if err != nil {
-		st.Close()
-		return nil, store.Client{}, err
+		return err
 	}
-	return st, c, nil
+	return writeJSON(env.Stdout, toAppJSON(v, secret))
 }
 
 // appsRotateSecret gives a confidential app a new secret; the old one keeps
@@ -132,33 +145,22 @@ func appsRotateSecret(ctx context.Context, env Env, args []string) error {
 	if err := directory.CheckGrace(grace); err != nil {
 		return err
 	}
-	if err := cfg.ValidateStore(); err != nil {
-		return usageError{err.Error()}
-	}
-	st, c, err := openApp(ctx, &cfg, id)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	d := directory.Apps{Store: st}
-	secret, until, err := d.RotateSecret(ctx, c, grace)
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		v, err := d.View(ctx, c)
+	return withApp(ctx, &cfg, id, func(d directory.Apps, c store.Client) error {
+		secret, until, err := d.RotateSecret(ctx, c, grace)
 		if err != nil {
 			return err
 		}
-		return writeJSON(env.Stdout, toAppJSON(v, secret))
-	}
-	fmt.Fprintf(env.Stdout, "New secret for app %s\n  App secret: %s\n  (Store the secret now: Sesame keeps only a hash of it.)\n", id, secret)
-	if grace > 0 {
-		fmt.Fprintf(env.Stdout, "  The old secret works until %s.\n", until.Format(time.RFC3339))
-	} else {
-		fmt.Fprintln(env.Stdout, "  The old secret no longer works.")
-	}
-	return nil
+		if asJSON {
+			return writeAppJSON(ctx, env, d, c, secret)
+		}
+		fmt.Fprintf(env.Stdout, "New secret for app %s\n  App secret: %s\n  (Store the secret now: Sesame keeps only a hash of it.)\n", id, secret)
+		if grace > 0 {
+			fmt.Fprintf(env.Stdout, "  The old secret works until %s.\n", until.Format(time.RFC3339))
+		} else {
+			fmt.Fprintln(env.Stdout, "  The old secret no longer works.")
+		}
+		return nil
+	})
 }
 
 // appsPermit adds scopes to an M2M app's own role "app:<id>" (creating
@@ -242,10 +244,7 @@ func appsDelete(ctx context.Context, env Env, args []string) error {
 	if id == "" {
 		return usagef("usage: sesame apps delete ID")
 	}
-	if err := cfg.ValidateStore(); err != nil {
-		return usageError{err.Error()}
-	}
-	st, err := openStore(ctx, &cfg, nil)
+	st, err := openChecked(ctx, &cfg)
 	if err != nil {
 		return err
 	}
@@ -278,31 +277,21 @@ func appsSetCORS(ctx context.Context, env Env, args []string) error {
 	if _, err := directory.CheckCORSOrigins(store.AppSPA, corsOrigins); err != nil {
 		return err
 	}
-	if err := cfg.ValidateStore(); err != nil {
-		return usageError{err.Error()}
-	}
-	st, c, err := openApp(ctx, &cfg, id)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	d := directory.Apps{Store: st}
-	if c, err = d.SetCORS(ctx, c, corsOrigins); err != nil {
-		return err
-	}
-	if asJSON {
-		v, err := d.View(ctx, c)
+	return withApp(ctx, &cfg, id, func(d directory.Apps, c store.Client) error {
+		c, err := d.SetCORS(ctx, c, corsOrigins)
 		if err != nil {
 			return err
 		}
-		return writeJSON(env.Stdout, toAppJSON(v, ""))
-	}
-	if len(c.CORSOrigins) == 0 {
-		fmt.Fprintf(env.Stdout, "App %s now answers CORS only for its redirect URIs' origins\n", id)
-	} else {
-		fmt.Fprintf(env.Stdout, "App %s now answers CORS for its redirect URIs' origins and %s\n", id, strings.Join(c.CORSOrigins, ", "))
-	}
-	return nil
+		if asJSON {
+			return writeAppJSON(ctx, env, d, c, "")
+		}
+		if len(c.CORSOrigins) == 0 {
+			fmt.Fprintf(env.Stdout, "App %s now answers CORS only for its redirect URIs' origins\n", id)
+		} else {
+			fmt.Fprintf(env.Stdout, "App %s now answers CORS for its redirect URIs' origins and %s\n", id, strings.Join(c.CORSOrigins, ", "))
+		}
+		return nil
+	})
 }
 
 func appsList(ctx context.Context, env Env, args []string) error {
@@ -322,35 +311,10 @@ func appsList(ctx context.Context, env Env, args []string) error {
 
 // appsAssignRole assigns an m2m role to an m2m app, or takes it away.
 func appsAssignRole(ctx context.Context, env Env, args []string, assign bool) error {
-	verb := map[bool]string{true: "assign-role", false: "unassign-role"}[assign]
-	var cfg config.Config
-	synopsis := "apps " + verb + " ID ROLE"
-	fs := newFlags(env, "apps "+verb, synopsis+" (ROLE is an id or a name)")
-	cfg.StoreFlags(fs)
-	pos, err := parseArgs(fs, &cfg, args, 2, 2, synopsis)
-	if err != nil {
-		return err
-	}
-	st, c, err := openApp(ctx, &cfg, pos[0])
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	d := directory.Roles{Store: st}
-	r, err := d.Find(ctx, pos[1])
-	if err != nil {
-		return err
-	}
-	if !assign {
-		if err := d.UnassignApp(ctx, c, r); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "App %s no longer holds role %q (its current tokens are revoked)\n", c.ID, r.Name)
-		return nil
-	}
-	if err := d.AssignApp(ctx, c, r); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "App %s holds role %q\n", c.ID, r.Name)
-	return nil
+	return assignRole(ctx, env, args, assign, roleHolder[store.Client]{
+		command: "apps", arg: "ID", open: openApp,
+		assign: directory.Roles.AssignApp, unassign: directory.Roles.UnassignApp,
+		name:    func(c store.Client) string { return "App " + c.ID },
+		dropped: " (its current tokens are revoked)",
+	})
 }

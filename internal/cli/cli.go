@@ -163,6 +163,46 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store
 	return sqlstore.Open(ctx, sqlstore.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
 }
 
+// openFind opens the store and finds one thing in it; on error the store
+// is closed. Without a database there is nothing to find: notFound.
+func openFind[T any](ctx context.Context, cfg *config.Config, notFound error, find func(store.Store) (T, error)) (store.Store, T, error) {
+	var zero T
+	if dbMissing(cfg) {
+		return nil, zero, notFound
+	}
+	st, err := openStore(ctx, cfg, nil)
+	if err != nil {
+		return nil, zero, err
+	}
+	v, err := find(st)
+	if err != nil {
+		st.Close()
+		return nil, zero, err
+	}
+	return st, v, nil
+}
+
+// openChecked checks the store flags (a usage error) and opens the store.
+func openChecked(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	if err := cfg.ValidateStore(); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return openStore(ctx, cfg, nil)
+}
+
+// withStore parses args into fs, opens the store and runs fn with it.
+func withStore(ctx context.Context, fs *flag.FlagSet, cfg *config.Config, args []string, fn func(store.Store) error) error {
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := openChecked(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/oidc/keys"
+	"github.com/sesameauth/sesame/internal/store"
 )
 
 func keysCmd(ctx context.Context, env Env, args []string) error {
@@ -72,25 +72,13 @@ func keysList(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
 	fs := newFlags(env, "keys list", "keys list")
 	cfg.StoreFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := cfg.ValidateStore(); err != nil {
-		return usageError{err.Error()}
-	}
-	st, err := openStore(ctx, &cfg, nil)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ks, err := directory.Keys{Store: st}.List(ctx)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KID\tALG\tSIGNS FROM\tRETIRED\tREMOVED AT")
-	for _, k := range ks {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Alg, k.ActivatesAt.UTC().Format(time.RFC3339), ts(k.RetiredAt), ts(k.ExpiresAt))
-	}
-	return tw.Flush()
+	return withStore(ctx, fs, &cfg, args, func(st store.Store) error {
+		ks, err := directory.Keys{Store: st}.List(ctx)
+		if err != nil {
+			return err
+		}
+		return printTable(env.Stdout, "KID\tALG\tSIGNS FROM\tRETIRED\tREMOVED AT", ks, func(k store.SigningKey) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s", k.ID, k.Alg, k.ActivatesAt.UTC().Format(time.RFC3339), ts(k.RetiredAt), ts(k.ExpiresAt))
+		})
+	})
 }

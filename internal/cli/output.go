@@ -5,6 +5,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -129,29 +130,25 @@ func list[T any](ctx context.Context, env Env, args []string, name string, fetch
 	fs := newFlags(env, name, name+" [--json]")
 	cfg.StoreFlags(fs)
 	fs.BoolVar(&asJSON, "json", false, "print a JSON array")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := cfg.ValidateStore(); err != nil {
-		return usageError{err.Error()}
-	}
-	st, err := openStore(ctx, &cfg, nil)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	items, err := fetch(st, ctx)
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		out := make([]any, 0, len(items))
-		for _, it := range items {
-			out = append(out, asJSONRow(it))
+	return withStore(ctx, fs, &cfg, args, func(st store.Store) error {
+		items, err := fetch(st, ctx)
+		if err != nil {
+			return err
 		}
-		return writeJSON(env.Stdout, out)
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+		if asJSON {
+			out := make([]any, 0, len(items))
+			for _, it := range items {
+				out = append(out, asJSONRow(it))
+			}
+			return writeJSON(env.Stdout, out)
+		}
+		return printTable(env.Stdout, header, items, row)
+	})
+}
+
+// printTable writes header and a row for each item as aligned columns.
+func printTable[T any](w io.Writer, header string, items []T, row func(T) string) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, header)
 	for _, it := range items {
 		fmt.Fprintln(tw, row(it))

@@ -17,19 +17,19 @@ import (
 // openRole opens the store and finds the role; on error the store is
 // closed.
 func openRole(ctx context.Context, cfg *config.Config, ref string) (store.Store, store.Role, error) {
-	if dbMissing(cfg) {
-		return nil, store.Role{}, directory.RoleNotFound(ref)
-	}
-	st, err := openStore(ctx, cfg, nil)
+	return openFind(ctx, cfg, directory.RoleNotFound(ref), func(st store.Store) (store.Role, error) {
+		return directory.Roles{Store: st}.Find(ctx, ref)
+	})
+}
+
+// withRole opens the store, finds the role ref and runs fn with them.
+func withRole(ctx context.Context, cfg *config.Config, ref string, fn func(directory.Roles, store.Role) error) error {
+	st, r, err := openRole(ctx, cfg, ref)
 	if err != nil {
-		return nil, store.Role{}, err
+		return err
 	}
-	r, err := directory.Roles{Store: st}.Find(ctx, ref)
-	if err != nil {
-		st.Close()
-		return nil, store.Role{}, err
-	}
-	return st, r, nil
+	defer st.Close()
+	return fn(directory.Roles{Store: st}, r)
 }
 
 func roles(ctx context.Context, env Env, args []string) error {
@@ -102,16 +102,13 @@ func rolesDelete(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, r, err := openRole(ctx, &cfg, pos[0])
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := (directory.Roles{Store: st}).Delete(ctx, r); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "Deleted role %q (id %s); its users and apps no longer hold its permissions\n", r.Name, r.ID)
-	return nil
+	return withRole(ctx, &cfg, pos[0], func(d directory.Roles, r store.Role) error {
+		if err := d.Delete(ctx, r); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "Deleted role %q (id %s); its users and apps no longer hold its permissions\n", r.Name, r.ID)
+		return nil
+	})
 }
 
 // rolesChange adds permissions to a role (permit) or takes them away
@@ -132,25 +129,63 @@ func rolesChange(ctx context.Context, env Env, args []string, add bool) error {
 	if err != nil {
 		return err
 	}
-	st, r, err := openRole(ctx, &cfg, pos[0])
+	return withRole(ctx, &cfg, pos[0], func(d directory.Roles, r store.Role) error {
+		change := d.Revoke
+		if add {
+			change = d.Permit
+		}
+		next, err := change(ctx, r, perms)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "Updated the permissions of role %q (id %s)\n", r.Name, r.ID)
+		if r.Type == store.RoleM2M {
+			fmt.Fprintln(env.Stdout, "  (the current tokens of its apps are revoked)")
+		}
+		printPermissions(env, next)
+		return nil
+	})
+}
+
+// roleHolder is what assignRole needs to know about a kind of role holder
+// (an app or a user).
+type roleHolder[T any] struct {
+	command, arg     string // "apps", "ID": the command and how it names the holder
+	open             func(context.Context, *config.Config, string) (store.Store, T, error)
+	assign, unassign func(directory.Roles, context.Context, T, store.Role) error
+	name             func(T) string // the holder as the output names it
+	dropped          string         // said after "no longer holds role …"
+}
+
+// assignRole is "<command> assign-role|unassign-role HOLDER ROLE": it
+// assigns the role to the holder, or takes it away.
+func assignRole[T any](ctx context.Context, env Env, args []string, assign bool, h roleHolder[T]) error {
+	verb := map[bool]string{true: "assign-role", false: "unassign-role"}[assign]
+	var cfg config.Config
+	synopsis := h.command + " " + verb + " " + h.arg + " ROLE"
+	fs := newFlags(env, h.command+" "+verb, synopsis+" (ROLE is an id or a name)")
+	cfg.StoreFlags(fs)
+	pos, err := parseArgs(fs, &cfg, args, 2, 2, synopsis)
+	if err != nil {
+		return err
+	}
+	st, x, err := h.open(ctx, &cfg, pos[0])
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	d := directory.Roles{Store: st}
-	var next []store.Permission
-	if add {
-		next, err = d.Permit(ctx, r, perms)
-	} else {
-		next, err = d.Revoke(ctx, r, perms)
-	}
+	r, err := d.Find(ctx, pos[1])
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "Updated the permissions of role %q (id %s)\n", r.Name, r.ID)
-	if r.Type == store.RoleM2M {
-		fmt.Fprintln(env.Stdout, "  (the current tokens of its apps are revoked)")
+	change, holds, after := h.assign, "holds", ""
+	if !assign {
+		change, holds, after = h.unassign, "no longer holds", h.dropped
 	}
-	printPermissions(env, next)
+	if err := change(d, ctx, x, r); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s %s role %q%s\n", h.name(x), holds, r.Name, after)
 	return nil
 }

@@ -95,19 +95,9 @@ func userTarget(ctx context.Context, env Env, verb string, args []string) (store
 // openUser opens the store and finds the user by id, username or email.
 // On error the store is closed.
 func openUser(ctx context.Context, cfg *config.Config, who string) (store.Store, store.User, error) {
-	if dbMissing(cfg) {
-		return nil, store.User{}, directory.UserNotFound(who)
-	}
-	st, err := openStore(ctx, cfg, nil)
-	if err != nil {
-		return nil, store.User{}, err
-	}
-	u, err := directory.Users{Store: st}.Find(ctx, who)
-	if err != nil {
-		st.Close()
-		return nil, store.User{}, err
-	}
-	return st, u, nil
+	return openFind(ctx, cfg, directory.UserNotFound(who), func(st store.Store) (store.User, error) {
+		return directory.Users{Store: st}.Find(ctx, who)
+	})
 }
 
 // usersDelete removes a user with their sessions, grants and tokens.
@@ -219,35 +209,10 @@ func usersList(ctx context.Context, env Env, args []string) error {
 
 // usersAssignRole assigns a user role to a user, or takes it away.
 func usersAssignRole(ctx context.Context, env Env, args []string, assign bool) error {
-	verb := map[bool]string{true: "assign-role", false: "unassign-role"}[assign]
-	var cfg config.Config
-	synopsis := "users " + verb + " ID|USERNAME|EMAIL ROLE"
-	fs := newFlags(env, "users "+verb, synopsis+" (ROLE is an id or a name)")
-	cfg.StoreFlags(fs)
-	pos, err := parseArgs(fs, &cfg, args, 2, 2, synopsis)
-	if err != nil {
-		return err
-	}
-	st, u, err := openUser(ctx, &cfg, pos[0])
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	d := directory.Roles{Store: st}
-	r, err := d.Find(ctx, pos[1])
-	if err != nil {
-		return err
-	}
-	if !assign {
-		if err := d.UnassignUser(ctx, u, r); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "User %s (id %s) no longer holds role %q (from their next token)\n", u.Username, u.ID, r.Name)
-		return nil
-	}
-	if err := d.AssignUser(ctx, u, r); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "User %s (id %s) holds role %q\n", u.Username, u.ID, r.Name)
-	return nil
+	return assignRole(ctx, env, args, assign, roleHolder[store.User]{
+		command: "users", arg: "ID|USERNAME|EMAIL", open: openUser,
+		assign: directory.Roles.AssignUser, unassign: directory.Roles.UnassignUser,
+		name:    func(u store.User) string { return fmt.Sprintf("User %s (id %s)", u.Username, u.ID) },
+		dropped: " (from their next token)",
+	})
 }

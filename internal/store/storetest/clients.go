@@ -81,15 +81,9 @@ func testDeleteClientCascades(t *testing.T, s store.Store) {
 	}
 	_, err = s.GetAccessToken(ctx, at.Hash, n)
 	wantErr(t, "GetAccessToken of deleted client", err, store.ErrNotFound)
-	_, err = s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-		t.Fatal("fn called for a token of a deleted client")
-		return store.RefreshIssue{}, nil
-	})
+	err = useRefreshRefused(t, s, rt.Hash, n, "for a token of a deleted client")
 	wantErr(t, "UseRefreshToken of deleted client", err, store.ErrNotFound)
-	_, err = s.RedeemCode(ctx, code.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
-		t.Fatal("fn called for a code of a deleted client")
-		return store.CodeIssue{}, nil
-	})
+	_, err = redeemRefused(t, s, code.Hash, n, "for a code of a deleted client")
 	wantErr(t, "RedeemCode of deleted client", err, store.ErrNotFound)
 	_, err = s.GetConsent(ctx, f.user.ID, f.client.ID)
 	wantErr(t, "GetConsent of deleted client", err, store.ErrNotFound)

@@ -49,10 +49,7 @@ func testCodes(t *testing.T, s store.Store) {
 	_, err = s.GetAccessToken(ctx, at2.Hash, n)
 	noErr(t, "access token of second code", err)
 
-	_, err = s.RedeemCode(ctx, hash(), n, func(store.AuthCode) (store.CodeIssue, error) {
-		t.Fatal("fn called for a missing code")
-		return store.CodeIssue{}, nil
-	})
+	_, err = redeemRefused(t, s, hash(), n, "for a missing code")
 	wantErr(t, "RedeemCode missing", err, store.ErrNotFound)
 }
 
@@ -65,10 +62,7 @@ func testCodeReplay(t *testing.T, s store.Store) {
 	rt := f.refresh(n)
 	noErr(t, "redeem", redeem(t, s, code, n, at, &rt))
 
-	got, err := s.RedeemCode(ctx, code.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
-		t.Fatal("fn called on replay")
-		return store.CodeIssue{}, nil
-	})
+	got, err := redeemRefused(t, s, code.Hash, n, "on replay")
 	wantErr(t, "RedeemCode replay", err, store.ErrReplayed)
 	if got.GrantID != "" && got.GrantID != f.grant.ID {
 		t.Fatalf("replayed code names grant %q, want %q", got.GrantID, f.grant.ID)
@@ -80,10 +74,7 @@ func testCodeReplay(t *testing.T, s store.Store) {
 	}
 	_, err = s.GetAccessToken(ctx, at.Hash, n)
 	wantErr(t, "access token after replay", err, store.ErrNotFound)
-	_, err = s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-		t.Fatal("fn called for a refresh token of a replayed code")
-		return store.RefreshIssue{}, nil
-	})
+	err = useRefreshRefused(t, s, rt.Hash, n, "for a refresh token of a replayed code")
 	wantErr(t, "refresh after replay", err, store.ErrNotFound)
 }
 
@@ -102,10 +93,7 @@ func testCodeCallbackError(t *testing.T, s store.Store) {
 	_, err = s.GetAccessToken(ctx, at.Hash, n)
 	wantErr(t, "access token after fn error", err, store.ErrNotFound)
 	// The attempt burned the code: a second presentation is a replay.
-	_, err = s.RedeemCode(ctx, code.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
-		t.Fatal("fn called for a burned code")
-		return store.CodeIssue{}, nil
-	})
+	_, err = redeemRefused(t, s, code.Hash, n, "for a burned code")
 	wantErr(t, "RedeemCode after fn error", err, store.ErrReplayed)
 
 	// An issue that cannot be written (a duplicate token hash) fails the
@@ -128,10 +116,7 @@ func testCodeCallbackError(t *testing.T, s store.Store) {
 	got, err := s.GetRefreshToken(ctx, takenRT.Hash)
 	noErr(t, "GetRefreshToken", err)
 	diff(t, "existing refresh token untouched", takenRT, got)
-	_, err = s.RedeemCode(ctx, code2.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
-		t.Fatal("fn called for a burned code")
-		return store.CodeIssue{}, nil
-	})
+	_, err = redeemRefused(t, s, code2.Hash, n, "for a burned code")
 	wantErr(t, "RedeemCode after failed issue", err, store.ErrReplayed)
 }
 
@@ -141,10 +126,7 @@ func testCodeExpired(t *testing.T, s store.Store) {
 	f := newFixture(t, s)
 	code := f.code(n.Add(-time.Hour))
 	noErr(t, "CreateCode", s.CreateCode(ctx, code))
-	_, err := s.RedeemCode(ctx, code.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
-		t.Fatal("fn called for an expired code")
-		return store.CodeIssue{}, nil
-	})
+	_, err := redeemRefused(t, s, code.Hash, n, "for an expired code")
 	wantErr(t, "RedeemCode expired", err, store.ErrNotFound)
 	g, err := s.GetGrant(ctx, f.grant.ID)
 	noErr(t, "GetGrant", err)

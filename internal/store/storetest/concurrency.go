@@ -74,6 +74,23 @@ func tally(t *testing.T, errs []error, target error) (ok, matched int) {
 	return ok, matched
 }
 
+// raceRefresh has n goroutines use refresh token rt at once, goroutine i
+// answering with issue(i); a gate held for d inside the store's callback
+// widens the race window. It returns the errors.
+func raceRefresh(t *testing.T, s store.Store, rt store.RefreshToken, at time.Time, n int, d time.Duration,
+	issue func(i int) store.RefreshIssue) []error {
+	t.Helper()
+	gt := newGate(n, d)
+	return race(t, n, func(i int) error {
+		ri := issue(i)
+		_, err := s.UseRefreshToken(t.Context(), rt.Hash, at, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+			gt.wait()
+			return ri, nil
+		})
+		return err
+	})
+}
+
 func testConcurrentRedeem(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := now()
@@ -113,21 +130,12 @@ func testConcurrentRedeem(t *testing.T, s store.Store) {
 
 func testConcurrentRotate(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	n := now()
-	f := newFixture(t, s)
-	rt := f.refresh(n)
-	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
+	f, n, rt := redeemedFixture(t, s)
 	const N = 20
 	next := make([]store.RefreshToken, N)
-	gt := newGate(N, 200*time.Millisecond)
-	errs := race(t, N, func(i int) error {
+	errs := raceRefresh(t, s, rt, n, N, 200*time.Millisecond, func(i int) store.RefreshIssue {
 		next[i] = f.refresh(n)
-		at := f.access(n)
-		_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-			gt.wait()
-			return store.RefreshIssue{AccessToken: at, Rotate: &next[i]}, nil
-		})
-		return err
+		return store.RefreshIssue{AccessToken: f.access(n), Rotate: &next[i]}
 	})
 	ok, replayed := tally(t, errs, store.ErrReplayed)
 	if ok != 1 || replayed != N-1 {
@@ -154,20 +162,12 @@ func testConcurrentRotate(t *testing.T, s store.Store) {
 
 func testConcurrentRefreshNoRotate(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	n := now()
-	f := newFixture(t, s)
-	rt := f.refresh(n)
-	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
+	f, n, rt := redeemedFixture(t, s)
 	const N = 20
 	ats := make([]store.AccessToken, N)
-	gt := newGate(N, 50*time.Millisecond)
-	errs := race(t, N, func(i int) error {
+	errs := raceRefresh(t, s, rt, n, N, 50*time.Millisecond, func(i int) store.RefreshIssue {
 		ats[i] = f.access(n)
-		_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-			gt.wait()
-			return store.RefreshIssue{AccessToken: ats[i]}, nil
-		})
-		return err
+		return store.RefreshIssue{AccessToken: ats[i]}
 	})
 	ok, _ := tally(t, errs, errors.New("none"))
 	if ok != N {

@@ -8,12 +8,20 @@ import (
 	"github.com/sesameauth/sesame/internal/store"
 )
 
-func testRefreshTokens(t *testing.T, s store.Store) {
-	ctx := t.Context()
+// redeemedFixture is a new fixture whose code was redeemed at n with the
+// refresh token rt.
+func redeemedFixture(t *testing.T, s store.Store) (fixture, time.Time, store.RefreshToken) {
+	t.Helper()
 	n := now()
 	f := newFixture(t, s)
 	rt := f.refresh(n)
 	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
+	return f, n, rt
+}
+
+func testRefreshTokens(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f, n, rt := redeemedFixture(t, s)
 	_, err := s.GetRefreshToken(ctx, hash())
 	wantErr(t, "GetRefreshToken missing", err, store.ErrNotFound)
 
@@ -51,19 +59,13 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	})
 	noErr(t, "UseRefreshToken new token", err)
 
-	_, err = s.UseRefreshToken(ctx, hash(), n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-		t.Fatal("fn called for a missing token")
-		return store.RefreshIssue{}, nil
-	})
+	err = useRefreshRefused(t, s, hash(), n, "for a missing token")
 	wantErr(t, "UseRefreshToken missing", err, store.ErrNotFound)
 }
 
 func testRefreshReplay(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	n := now()
-	f := newFixture(t, s)
-	rt := f.refresh(n)
-	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
+	f, n, rt := redeemedFixture(t, s)
 	next := f.refresh(n)
 	at := f.access(n)
 	_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
@@ -71,20 +73,14 @@ func testRefreshReplay(t *testing.T, s store.Store) {
 	})
 	noErr(t, "rotate", err)
 
-	_, err = s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-		t.Fatal("fn called on replay")
-		return store.RefreshIssue{}, nil
-	})
+	err = useRefreshRefused(t, s, rt.Hash, n, "on replay")
 	wantErr(t, "UseRefreshToken replay", err, store.ErrReplayed)
 	g, err := s.GetGrant(ctx, f.grant.ID)
 	noErr(t, "GetGrant", err)
 	if g.RevokedAt.IsZero() {
 		t.Fatal("grant not revoked after refresh replay")
 	}
-	_, err = s.UseRefreshToken(ctx, next.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-		t.Fatal("fn called for the successor of a replayed token")
-		return store.RefreshIssue{}, nil
-	})
+	err = useRefreshRefused(t, s, next.Hash, n, "for the successor of a replayed token")
 	wantErr(t, "successor after replay", err, store.ErrNotFound)
 	_, err = s.GetAccessToken(ctx, at.Hash, n)
 	wantErr(t, "access token after replay", err, store.ErrNotFound)
@@ -92,10 +88,7 @@ func testRefreshReplay(t *testing.T, s store.Store) {
 
 func testRefreshCallbackError(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	n := now()
-	f := newFixture(t, s)
-	rt := f.refresh(n)
-	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
+	f, n, rt := redeemedFixture(t, s)
 	boom := errors.New("scope widened")
 	at := f.access(n)
 	next := f.refresh(n)
@@ -121,10 +114,7 @@ func testRefreshExpired(t *testing.T, s store.Store) {
 	rt := f.refresh(n)
 	rt.ExpiresAt = n.Add(-time.Second)
 	noErr(t, "redeem", redeem(t, s, f.code(n), n, f.access(n), &rt))
-	_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-		t.Fatal("fn called for an expired token")
-		return store.RefreshIssue{}, nil
-	})
+	err := useRefreshRefused(t, s, rt.Hash, n, "for an expired token")
 	wantErr(t, "UseRefreshToken expired token", err, store.ErrNotFound)
 
 	// A live token of an expired grant is unusable too.
@@ -136,9 +126,6 @@ func testRefreshExpired(t *testing.T, s store.Store) {
 	code := f.code(n)
 	code.GrantID = f.grant.ID
 	noErr(t, "redeem 2", redeem(t, s, code, n, f.access(n), &rt2))
-	_, err = s.UseRefreshToken(ctx, rt2.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-		t.Fatal("fn called for a token of an expired grant")
-		return store.RefreshIssue{}, nil
-	})
+	err = useRefreshRefused(t, s, rt2.Hash, n, "for a token of an expired grant")
 	wantErr(t, "UseRefreshToken expired grant", err, store.ErrNotFound)
 }

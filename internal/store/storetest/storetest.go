@@ -132,6 +132,28 @@ func watchdog(t *testing.T, fn func()) {
 	}
 }
 
+// redeemRefused redeems the code hash at n with a callback that must not
+// run ("fn called " + why fails the test) and returns what RedeemCode
+// returned.
+func redeemRefused(t *testing.T, s store.Store, hash []byte, n time.Time, why string) (store.AuthCode, error) {
+	t.Helper()
+	return s.RedeemCode(t.Context(), hash, n, func(store.AuthCode) (store.CodeIssue, error) {
+		t.Fatal("fn called " + why)
+		return store.CodeIssue{}, nil
+	})
+}
+
+// useRefreshRefused uses the refresh token hash at n with a callback that
+// must not run ("fn called " + why fails the test) and returns the error.
+func useRefreshRefused(t *testing.T, s store.Store, hash []byte, n time.Time, why string) error {
+	t.Helper()
+	_, err := s.UseRefreshToken(t.Context(), hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		t.Fatal("fn called " + why)
+		return store.RefreshIssue{}, nil
+	})
+	return err
+}
+
 // fixture is a client, a user, a session and a live grant for the user.
 type fixture struct {
 	client  store.Client

@@ -144,10 +144,7 @@ func testDeleteUserCascades(t *testing.T, s store.Store) {
 	}
 	_, err = s.GetAccessToken(ctx, at.Hash, n)
 	wantErr(t, "GetAccessToken after DeleteUser", err, store.ErrNotFound)
-	_, err = s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-		t.Fatal("fn called for a token of a deleted user")
-		return store.RefreshIssue{}, nil
-	})
+	err = useRefreshRefused(t, s, rt.Hash, n, "for a token of a deleted user")
 	wantErr(t, "UseRefreshToken after DeleteUser", err, store.ErrNotFound)
 	_, err = s.GetConsent(ctx, f.user.ID, f.client.ID)
 	wantErr(t, "GetConsent after DeleteUser", err, store.ErrNotFound)

@@ -1,0 +1,156 @@
+package experience
+
+// The sign-in page and form.
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/identity"
+	"github.com/sesameauth/sesame/internal/password"
+	"github.com/sesameauth/sesame/internal/routes"
+	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/ui"
+)
+
+func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
+	ar, c, ok := h.interaction(w, r)
+	if !ok {
+		return
+	}
+	h.renderSignIn(w, r, http.StatusOK, ar, c, ar.LoginHint, "")
+}
+
+func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, ar store.AuthRequest, c store.Client, ident, msg string) {
+	allowRedirect(w, r, ar)
+	p := &SignInPage{Base: ui.Base{Title: "Sign in"},
+		Action: h.Base.PageURL(routes.SignIn, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
+		Identifier: ident, Error: msg}
+	if h.AllowRegistration {
+		p.RegisterURL = h.Base.PageURL(routes.Register, ar.ID)
+	}
+	h.UI.Render(w, r, status, p)
+}
+
+const msgBadCredentials = "Incorrect username, email or password."
+
+func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
+	ar, c, ok := h.postedInteraction(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	ident := identity.Canonical(r.PostFormValue("identifier"))
+	pw := r.PostFormValue("password")
+	if ident == "" || pw == "" || len(ident) > 320 {
+		h.renderSignIn(w, r, http.StatusBadRequest, ar, c, ident, "Enter your username or email and your password.")
+		return
+	}
+	t := h.throttle()
+	now := h.now()
+	ipKey := "ip:" + h.IP.Of(r)
+	// Reserve the per-IP slot before hashing too: checking the count and
+	// recording the failure afterwards let N concurrent guesses from one
+	// address all reach the password check (docs/security.md, item 8.4).
+	// An attempt that is not a failed password check gives its slot back
+	// (releaseIP), so successful sign-ins do not use up a shared address's
+	// budget; a reset instead would let anyone holding one valid account
+	// wipe the failures of an attacker behind the same address.
+	if ok, retry, err := h.Store.ReserveAttempt(ctx, ipKey, t.IPLimit, t.Window, now); err != nil {
+		h.failure(w, r, err)
+		return
+	} else if !ok {
+		h.tooMany(w, r, ar, c, ident, retry, now, "Too many sign-in attempts from your network.")
+		return
+	}
+	releaseIP := func() {
+		if err := h.Store.ReleaseAttempt(ctx, ipKey, t.Window, now); err != nil {
+			// The slot stays counted: the limit errs on the closed side.
+			h.Log.WarnContext(ctx, "cannot release sign-in attempt", "err", err)
+		}
+	}
+	user, err := h.Store.GetUserByLogin(ctx, ident)
+	key := "login:" + ident
+	if err == nil {
+		key = "user:" + user.ID
+	} else if !errors.Is(err, store.ErrNotFound) {
+		releaseIP()
+		h.failure(w, r, err)
+		return
+	}
+	// Reserve before hashing: of N concurrent guesses at most UserLimit
+	// reach the password check (catalogue UI-06).
+	if ok, retry, err := h.Store.ReserveAttempt(ctx, key, t.UserLimit, t.Window, now); err != nil {
+		releaseIP()
+		h.failure(w, r, err)
+		return
+	} else if !ok {
+		releaseIP() // no password was checked
+		h.tooMany(w, r, ar, c, ident, retry, now, "Too many failed sign-in attempts for this account.")
+		return
+	}
+	if user.ID == "" {
+		password.VerifyDummy(ctx, pw)
+		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
+		return
+	}
+	if err := password.Verify(ctx, pw, user.PasswordHash); err != nil {
+		if !errors.Is(err, password.ErrMismatch) {
+			h.Log.ErrorContext(ctx, "password verification failed", "user", user.ID, "err", err)
+		}
+		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
+		return
+	}
+	releaseIP() // the right password is not a failure
+	if user.Suspended {
+		h.renderSignIn(w, r, http.StatusForbidden, ar, c, ident, "This account is suspended. Contact the administrator.")
+		return
+	}
+	if err := h.Store.ResetAttempts(ctx, key); err != nil {
+		h.Log.WarnContext(ctx, "cannot reset sign-in attempts", "err", err)
+	}
+	h.complete(w, r, ar, user)
+}
+
+// retryAfter is the Retry-After value, in whole seconds, at least 1.
+func retryAfter(retry, now time.Time) string {
+	return fmt.Sprint(max(1, int(math.Ceil(retry.Sub(now).Seconds()))))
+}
+
+func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, ident string, retry, now time.Time, what string) {
+	mins := int(math.Ceil(retry.Sub(now).Minutes()))
+	if mins < 1 {
+		mins = 1
+	}
+	w.Header().Set("Retry-After", retryAfter(retry, now))
+	h.renderSignIn(w, r, http.StatusTooManyRequests, ar, c, ident,
+		fmt.Sprintf("%s Try again in %d minute%s.", what, mins, map[bool]string{true: "", false: "s"}[mins == 1]))
+}
+
+// complete starts the SSO session and resumes the authorization request.
+func (h *Handler) complete(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, user store.User) {
+	ctx := r.Context()
+	if _, err := h.Sessions.Start(ctx, w, r, user.ID); err != nil {
+		h.failure(w, r, err)
+		return
+	}
+	now := h.now()
+	if _, err := h.Store.UpdateUser(ctx, user.ID, func(u store.User) (store.User, error) {
+		u.LastSignInAt = now
+		return u, nil
+	}); err != nil {
+		h.Log.WarnContext(ctx, "cannot record sign-in time", "err", err)
+	}
+	if _, err := h.Store.UpdateAuthRequest(ctx, ar.ID, func(a store.AuthRequest) (store.AuthRequest, error) {
+		a.ForceLogin = false
+		return a, nil
+	}); err != nil {
+		h.failure(w, r, err)
+		return
+	}
+	allowRedirect(w, r, ar)
+	http.Redirect(w, r, h.Base.ResumeURL(ar.ID), http.StatusSeeOther)
+}
