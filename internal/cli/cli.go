@@ -63,8 +63,8 @@ func commands() []command {
 	return []command{
 		{"serve", "start the server", serve},
 		{"migrate", "apply database migrations and exit", migrate},
-		{"apps", "manage applications (create, list, delete)", apps},
-		{"users", "manage users (create, list)", users},
+		{"apps", "manage applications (create, list, delete, permit, rotate-secret, set-cors, assign-role)", apps},
+		{"users", "manage users (create, list, update, suspend, unsuspend, delete, assign-role)", users},
 		{"resources", "manage API resources (create, list)", resources},
 		{"roles", "manage roles: the API permissions of users and m2m apps", roles},
 		{"keys", "manage signing keys (list, rotate)", keysCmd},
