@@ -19,13 +19,12 @@ type AppStore interface {
 	CreateClientWithRole(ctx context.Context, c store.Client, r store.Role) error
 	GetClient(ctx context.Context, id string) (store.Client, error)
 	ListClients(ctx context.Context) ([]store.Client, error)
-	DeleteClient(ctx context.Context, id string) error
+	DeleteClientWithRole(ctx context.Context, id, roleID string, now time.Time) error
 	RotateClientSecret(ctx context.Context, id string, newHash []byte, previousExpiresAt time.Time) error
 	SetClientCORSOrigins(ctx context.Context, id string, origins []string) error
 	GetRole(ctx context.Context, id string) (store.Role, error)
 	SetRolePermissions(ctx context.Context, id string, perms []store.Permission, now time.Time) error
 	PutClientRole(ctx context.Context, clientID string, r store.Role, now time.Time) error
-	DeleteRole(ctx context.Context, id string, now time.Time) error
 	ClientPermissions(ctx context.Context, clientID string) ([]store.Permission, error)
 	ListClientRoles(ctx context.Context, clientID string) ([]store.Role, error)
 }
@@ -211,12 +210,12 @@ func (d Apps) List(ctx context.Context) ([]App, error) {
 
 // Delete removes an app, revoking its tokens, and its own role.
 func (d Apps) Delete(ctx context.Context, id string) error {
-	if err := d.Store.DeleteClient(ctx, id); errors.Is(err, store.ErrNotFound) {
+	if err := d.Store.DeleteClientWithRole(ctx, id, AppRoleID(id), d.now()); errors.Is(err, store.ErrNotFound) {
 		return AppNotFound(id)
 	} else if err != nil {
 		return err
 	}
-	return ignoreNotFound(d.Store.DeleteRole(ctx, AppRoleID(id), d.now()))
+	return nil
 }
 
 // MaxGrace is the longest a replaced secret keeps working.

@@ -63,10 +63,3 @@ func UnionPermissions(a, b []store.Permission) []store.Permission {
 	slices.SortFunc(out, ComparePermissions)
 	return out
 }
-
-func ignoreNotFound(err error) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	return err
-}

@@ -65,6 +65,11 @@ type Clients interface {
 	// DeleteClient removes the client and revokes every grant and token
 	// issued to it.
 	DeleteClient(ctx context.Context, id string) error
+	// DeleteClientWithRole is DeleteClient that also deletes the role
+	// roleID (the app's own, made by CreateClientWithRole or PutClientRole)
+	// as DeleteRole does, in the same transaction; a missing role is not an
+	// error, a missing client is ErrNotFound and deletes nothing.
+	DeleteClientWithRole(ctx context.Context, id, roleID string, now time.Time) error
 	// RotateClientSecret makes newHash the client's secret and keeps the
 	// current one valid until previousExpiresAt (a previous secret older
 	// than that is dropped). A missing client is ErrNotFound.

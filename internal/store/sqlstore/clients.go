@@ -75,22 +75,40 @@ func (s *Store) ListClients(ctx context.Context) ([]store.Client, error) {
 // code, token, consent and pending auth request of it. Deleted tokens are
 // as unusable as revoked ones. A missing client is store.ErrNotFound.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.deleteClient(ctx, tx, id) })
+}
+
+// DeleteClientWithRole implements store.Clients: the client, as
+// DeleteClient, and its own role as DeleteRole (revoking the tokens of any
+// other app that held it), in one transaction.
+func (s *Store) DeleteClientWithRole(ctx context.Context, id, roleID string, now time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		for _, q := range []string{
-			`DELETE FROM auth_codes WHERE grant_id IN (SELECT id FROM grants WHERE client_id = $1)`,
-			`DELETE FROM auth_codes WHERE grant_id = '' AND client_id = $1`,
-			`DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE client_id = $1)`,
-			`DELETE FROM refresh_tokens WHERE grant_id = '' AND client_id = $1`,
-			`DELETE FROM access_tokens WHERE grant_id IN (SELECT id FROM grants WHERE client_id = $1)`,
-			`DELETE FROM access_tokens WHERE grant_id = '' AND client_id = $1`,
-			`DELETE FROM grants WHERE client_id = $1`,
-			`DELETE FROM consents WHERE client_id = $1`,
-			`DELETE FROM auth_requests WHERE client_id = $1`,
-		} {
-			if _, err := s.txExec(ctx, tx, q, id); err != nil {
-				return err
-			}
+		if err := s.deleteClient(ctx, tx, id); err != nil {
+			return err
 		}
-		return s.mustAffect(s.txExec(ctx, tx, `DELETE FROM clients WHERE id = $1`, id))
+		if err := s.revokeRoleClientTokens(ctx, tx, roleID, now); err != nil {
+			return err
+		}
+		_, err := s.txExec(ctx, tx, `DELETE FROM roles WHERE id = $1`, roleID)
+		return err
 	})
+}
+
+func (s *Store) deleteClient(ctx context.Context, tx *sql.Tx, id string) error {
+	for _, q := range []string{
+		`DELETE FROM auth_codes WHERE grant_id IN (SELECT id FROM grants WHERE client_id = $1)`,
+		`DELETE FROM auth_codes WHERE grant_id = '' AND client_id = $1`,
+		`DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE client_id = $1)`,
+		`DELETE FROM refresh_tokens WHERE grant_id = '' AND client_id = $1`,
+		`DELETE FROM access_tokens WHERE grant_id IN (SELECT id FROM grants WHERE client_id = $1)`,
+		`DELETE FROM access_tokens WHERE grant_id = '' AND client_id = $1`,
+		`DELETE FROM grants WHERE client_id = $1`,
+		`DELETE FROM consents WHERE client_id = $1`,
+		`DELETE FROM auth_requests WHERE client_id = $1`,
+	} {
+		if _, err := s.txExec(ctx, tx, q, id); err != nil {
+			return err
+		}
+	}
+	return s.mustAffect(s.txExec(ctx, tx, `DELETE FROM clients WHERE id = $1`, id))
 }

@@ -246,3 +246,38 @@ func testPutClientRole(t *testing.T, s store.Store) {
 	_, err = s.GetRole(ctx, other.ID)
 	wantErr(t, "role for a missing client left behind", err, store.ErrNotFound)
 }
+
+// testDeleteClientWithRole: the app and its own role go in one
+// transaction; another app that held the role loses its tokens; a missing
+// client deletes nothing, not even the role.
+func testDeleteClientWithRole(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	roleResources(t, s)
+	c := store.Client{ID: "m2m-1", Name: "Robot", Type: store.AppM2M, SecretHash: hash(), CreatedAt: n}
+	r := store.Role{ID: "app-m2m-1", Name: "app:m2m-1", Type: store.RoleM2M, Permissions: []store.Permission{perm(apiA, "read")}, CreatedAt: n}
+	noErr(t, "CreateClientWithRole", s.CreateClientWithRole(ctx, c, r))
+	other := store.Client{ID: "m2m-2", Name: "Other", Type: store.AppM2M, SecretHash: hash(), CreatedAt: n}
+	noErr(t, "CreateClient other", s.CreateClient(ctx, other))
+	noErr(t, "AssignClientRole other", s.AssignClientRole(ctx, other.ID, r.ID))
+	tok := store.AccessToken{Hash: hash(), ClientID: other.ID, Scopes: []string{"read"}, Audience: apiA, CreatedAt: n, ExpiresAt: n.Add(time.Hour)}
+	noErr(t, "CreateAccessToken other", s.CreateAccessToken(ctx, tok))
+
+	wantErr(t, "DeleteClientWithRole missing client", s.DeleteClientWithRole(ctx, "nope", r.ID, n), store.ErrNotFound)
+	_, err := s.GetRole(ctx, r.ID)
+	noErr(t, "role after a refused delete", err)
+
+	noErr(t, "DeleteClientWithRole", s.DeleteClientWithRole(ctx, c.ID, r.ID, n))
+	_, err = s.GetClient(ctx, c.ID)
+	wantErr(t, "client after delete", err, store.ErrNotFound)
+	_, err = s.GetRole(ctx, r.ID)
+	wantErr(t, "own role after delete", err, store.ErrNotFound)
+	_, err = s.GetAccessToken(ctx, tok.Hash, n)
+	wantErr(t, "token of another app that held the role", err, store.ErrNotFound)
+	ps, err := s.ClientPermissions(ctx, other.ID)
+	noErr(t, "ClientPermissions other", err)
+	if len(ps) != 0 {
+		t.Fatalf("other app keeps the deleted role's permissions: %v", ps)
+	}
+	noErr(t, "DeleteClientWithRole without a role", s.DeleteClientWithRole(ctx, other.ID, "no-such-role", n))
+}

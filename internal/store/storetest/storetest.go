@@ -21,6 +21,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("ClientCORSOrigins", func(t *testing.T) { testClientCORSOrigins(t, newStore(t)) })
 	t.Run("DeleteClientCascades", func(t *testing.T) { testDeleteClientCascades(t, newStore(t)) })
 	t.Run("CreateClientWithRole", func(t *testing.T) { testCreateClientWithRole(t, newStore(t)) })
+	t.Run("DeleteClientWithRole", func(t *testing.T) { testDeleteClientWithRole(t, newStore(t)) })
 	t.Run("PutClientRole", func(t *testing.T) { testPutClientRole(t, newStore(t)) })
 	t.Run("Users", func(t *testing.T) { testUsers(t, newStore(t)) })
 	t.Run("UserUniqueness", func(t *testing.T) { testUserUniqueness(t, newStore(t)) })
