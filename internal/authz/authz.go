@@ -39,8 +39,10 @@ func Intersect(want, have []store.Permission) []store.Permission {
 	return out
 }
 
-// Union returns a followed by the permissions of b not in a.
-func Union(a, b []store.Permission) []store.Permission {
+// Union returns a followed by the elements of b not in a: consent adds
+// what was allowed now to what was allowed before (scopes, resources,
+// permissions alike).
+func Union[T comparable](a, b []T) []T {
 	out := slices.Clone(a)
 	for _, p := range b {
 		if !slices.Contains(out, p) {

@@ -118,8 +118,8 @@ func (h *Handler) consent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cs := store.Consent{UserID: user.ID, ClientID: ar.ClientID, CreatedAt: h.now(),
-		Scopes: union(prev.Scopes, ar.Scopes), Permissions: authz.Union(prev.Permissions, granted),
-		Resources: union(prev.Resources, ar.Resources)}
+		Scopes: authz.Union(prev.Scopes, ar.Scopes), Permissions: authz.Union(prev.Permissions, granted),
+		Resources: authz.Union(prev.Resources, ar.Resources)}
 	if err := h.Store.PutConsent(ctx, cs); err != nil {
 		h.failure(w, r, err)
 		return
@@ -132,14 +132,4 @@ func (h *Handler) consent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, h.Base.ResumeURL(ar.ID), http.StatusSeeOther)
-}
-
-func union(a, b []string) []string {
-	out := slices.Clone(a)
-	for _, s := range b {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
 }
