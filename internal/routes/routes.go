@@ -30,6 +30,12 @@ const (
 	Home     = "/{$}"
 )
 
+// The management plane.
+const (
+	API     = "/api"     // the Management API; its indicator is {endpoint}/api
+	Console = "/console" // the admin console, an OIDC client of this server
+)
+
 // Base is the path of the public endpoint: "" when Sesame serves from the
 // root of its host, else e.g. "/sesame" (no trailing slash). Every route is
 // served under it, and every path sent to a browser (redirects, form
