@@ -69,6 +69,7 @@ func startSesame(t testing.TB) *sesame {
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
+	t.Cleanup(func() { srv.Close(context.Background()) }) // after ts.Close, before st.Close
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close) // runs before st.Close (LIFO)
