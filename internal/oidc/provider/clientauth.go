@@ -83,7 +83,7 @@ func (p *Provider) AuthenticateClient(ctx context.Context, r *http.Request, form
 
 // SecretMatches reports whether secret is one of c's live secrets. Every
 // candidate is compared, live or not, with no early exit, so timing tells
-// nothing about which secret (if any) matched (docs/security.md).
+// nothing about which secret (if any) matched (docs/security.md, TL-20).
 func SecretMatches(c store.Client, secret string, now time.Time) bool {
 	h := HashSecret(secret)
 	ok := 0
