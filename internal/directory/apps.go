@@ -434,15 +434,8 @@ func CheckAppUpdate(c store.Client, u AppUpdate) (store.Client, error) {
 		}
 		c.RefreshTokenTTL = time.Duration(v) * 24 * time.Hour
 	}
-	if (u.RotateRefreshToken != nil || u.AlwaysIssueRefreshToken != nil || u.RefreshTokenTTLInDays != nil) && c.Type == store.AppM2M {
-		field := FieldRotateRefreshToken
-		if u.AlwaysIssueRefreshToken != nil {
-			field = FieldAlwaysIssueRefreshToken
-		} else if u.RefreshTokenTTLInDays != nil {
-			field = FieldRefreshTokenTTLInDays
-		}
-		return c, fieldErr(ErrAppInvalid.Code, field, "m2m apps get no refresh tokens")
-	}
+	// Refresh settings on an M2M app are kept and have no effect (it gets
+	// no refresh tokens), as in Logto, whose console sends them for every app.
 	if u.RotateRefreshToken != nil {
 		c.NoRefreshRotation = !*u.RotateRefreshToken
 	}

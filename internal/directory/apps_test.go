@@ -56,7 +56,6 @@ func TestAppUpdateValidation(t *testing.T) {
 		{"id token ttl high", id, directory.AppUpdate{IDTokenTTL: ptr(86401)}, directory.ErrAppInvalid, directory.FieldIDTokenTTL},
 		{"refresh days 181", id, directory.AppUpdate{RefreshTokenTTLInDays: ptr(181)}, directory.ErrAppInvalid, directory.FieldRefreshTokenTTLInDays},
 		{"refresh days negative", id, directory.AppUpdate{RefreshTokenTTLInDays: ptr(-1)}, directory.ErrAppInvalid, directory.FieldRefreshTokenTTLInDays},
-		{"m2m refresh setting", job.Client.ID, directory.AppUpdate{AlwaysIssueRefreshToken: ptr(true)}, directory.ErrAppInvalid, directory.FieldAlwaysIssueRefreshToken},
 		{"custom data array", id, directory.AppUpdate{CustomData: json.RawMessage(`[1]`)}, directory.ErrAppInvalid, directory.FieldCustomData},
 		{"custom data broken", id, directory.AppUpdate{CustomData: json.RawMessage(`{"a":`)}, directory.ErrAppInvalid, directory.FieldCustomData},
 		{"custom data too big", id, directory.AppUpdate{CustomData: json.RawMessage(big)}, directory.ErrAppInvalid, directory.FieldCustomData},
