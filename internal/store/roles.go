@@ -40,8 +40,9 @@ type Role struct {
 }
 
 // RoleStats is what a role list shows of a role's members: how many users
-// and apps hold it, and up to FeaturedMembers of each (oldest assignment
-// first is not tracked: oldest member first).
+// and apps hold it, and the oldest FeaturedMembers of each. Featured users
+// carry ID, Username, Email, Name and Picture; featured apps ID, Name and
+// Type.
 type RoleStats struct {
 	UsersCount, ClientsCount int
 	FeaturedUsers            []User
