@@ -12,7 +12,7 @@ import (
 	"github.com/sesameauth/sesame/internal/store"
 )
 
-// TestRolesClaim (docs/logto-compat.md, claims): with the roles scope the
+// TestRolesClaim (docs/design.md, Roles in tokens): with the roles scope the
 // ID token and userinfo carry the names of the user's user roles, read
 // when each is built, so a role assigned after sign-in shows at the next
 // refresh; without it neither carries the claim.

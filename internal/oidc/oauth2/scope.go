@@ -13,7 +13,7 @@ const (
 	ScopeEmail         = "email"
 	ScopePhone         = "phone"
 	// ScopeRoles asks for the user's role names in the ID token and at
-	// userinfo (a Logto scope, docs/logto-compat.md).
+	// userinfo (a Logto scope; docs/design.md, Roles in tokens).
 	ScopeRoles = "roles"
 )
 
