@@ -108,12 +108,13 @@ func (d Resources) List(ctx context.Context) ([]store.Resource, error) {
 func (d Resources) Get(ctx context.Context, id string) (store.Resource, error) {
 	r, err := d.Store.GetResource(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Resource{}, resourceIDNotFound(id)
+		return store.Resource{}, ResourceIDNotFound(id)
 	}
 	return r, err
 }
 
-func resourceIDNotFound(id string) error {
+// ResourceIDNotFound is the error for an unknown resource id.
+func ResourceIDNotFound(id string) error {
 	return errf(ErrResourceNotFound.Code, "no API resource with id %q", id)
 }
 
@@ -144,7 +145,7 @@ func (d Resources) Update(ctx context.Context, id string, u ResourceUpdate) (sto
 	}
 	r, err = d.Store.UpdateResource(ctx, r)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Resource{}, resourceIDNotFound(id)
+		return store.Resource{}, ResourceIDNotFound(id)
 	}
 	return r, err
 }
@@ -153,7 +154,7 @@ func (d Resources) Update(ctx context.Context, id string, u ResourceUpdate) (sto
 // it. Tokens already issued for it stay valid until they expire.
 func (d Resources) Delete(ctx context.Context, id string) error {
 	if err := d.Store.DeleteResource(ctx, id); errors.Is(err, store.ErrNotFound) {
-		return resourceIDNotFound(id)
+		return ResourceIDNotFound(id)
 	} else if err != nil {
 		return err
 	}
@@ -164,7 +165,7 @@ func (d Resources) Delete(ctx context.Context, id string) error {
 func (d Resources) Scopes(ctx context.Context, resourceID string) ([]store.ResourceScope, error) {
 	l, err := d.Store.ListResourceScopes(ctx, resourceID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, resourceIDNotFound(resourceID)
+		return nil, ResourceIDNotFound(resourceID)
 	}
 	return l, err
 }
@@ -192,7 +193,7 @@ func (d Resources) CreateScope(ctx context.Context, resourceID, name, descriptio
 	sc := store.ResourceScope{ID: opaque.NewID(), ResourceID: resourceID, Name: name, Description: description, CreatedAt: now(d.Now)}
 	switch err := d.Store.CreateResourceScope(ctx, sc); {
 	case errors.Is(err, store.ErrNotFound):
-		return store.ResourceScope{}, resourceIDNotFound(resourceID)
+		return store.ResourceScope{}, ResourceIDNotFound(resourceID)
 	case errors.Is(err, store.ErrAlreadyExists):
 		return store.ResourceScope{}, errf(ErrScopeExists.Code, "the API resource already defines scope %q", name)
 	case err != nil:
