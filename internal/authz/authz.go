@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -131,7 +132,7 @@ type RoleLister interface {
 // call it each time they are built, so a role assigned after sign-in shows
 // at the next refresh.
 func RoleNames(ctx context.Context, st RoleLister, userID string, scopes []string) ([]string, error) {
-	if !slices.Contains(scopes, rolesScope) {
+	if !slices.Contains(scopes, oauth2.ScopeRoles) {
 		return nil, nil
 	}
 	roles, err := st.ListUserRoles(ctx, userID)
@@ -146,6 +147,3 @@ func RoleNames(ctx context.Context, st RoleLister, userID string, scopes []strin
 	}
 	return names, nil
 }
-
-// rolesScope is oauth2.ScopeRoles (authz sits below the OIDC packages).
-const rolesScope = "roles"
