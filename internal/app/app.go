@@ -42,6 +42,9 @@ type Options struct {
 	PasswordParams password.Params  // default password.Default
 	Throttle       experience.Throttle
 	GCInterval     time.Duration // default 10m
+	// ConsoleSetup is the console's first-run setup (admin.Setup once it
+	// lands); nil: the console has no setup page.
+	ConsoleSetup console.Setup
 }
 
 // Server is a configured Sesame.
@@ -53,9 +56,6 @@ type Server struct {
 	handler http.Handler
 	metrics *httpx.Metrics
 	gcEvery time.Duration
-	// consoleSetup is the console's first-run setup: admin.Setup, nil
-	// until it is wired.
-	consoleSetup console.Setup
 }
 
 // New builds the server over st. cfg must be validated.
@@ -123,7 +123,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		// in process (internal/console doc).
 		&console.Handler{Endpoint: cfg.Endpoint, Base: base, Issuer: p.Issuer, Master: master, ClientSecret: console.ClientSecret(master),
 			Server: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }),
-			Gate: &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}, Setup: s.consoleSetup,
+			Gate: &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}, Setup: opts.ConsoleSetup,
 			Apps: directory.Apps{Store: st, Now: opts.Now}, Users: directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now},
 			Store: st, UI: renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
 	} {

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/sesameauth/sesame/internal/admin"
+	"github.com/sesameauth/sesame/internal/oidc/keys"
 	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/secret"
 	"github.com/sesameauth/sesame/internal/ui"
@@ -87,7 +88,7 @@ func (h *Handler) newOIDCClient() *oidcClient {
 	hc := &http.Client{Transport: inProcess{h.Server}, Timeout: 15 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	ctx := oidc.ClientContext(context.Background(), hc)
-	keys := oidc.NewRemoteKeySet(ctx, h.Issuer+"/jwks")
+	jwks := oidc.NewRemoteKeySet(ctx, h.Issuer+"/jwks")
 	return &oidcClient{
 		http: hc,
 		conf: oauth2.Config{ClientID: admin.ConsoleClientID, ClientSecret: h.ClientSecret,
@@ -95,7 +96,8 @@ func (h *Handler) newOIDCClient() *oidcClient {
 				TokenURL: strings.TrimSuffix(h.Endpoint, "/") + routes.Token, AuthStyle: oauth2.AuthStyleInHeader},
 			RedirectURL: h.url("/callback"),
 			Scopes:      []string{oidc.ScopeOpenID, "profile", oidc.ScopeOfflineAccess, admin.Scope}},
-		verifier: oidc.NewVerifier(h.Issuer, keys, &oidc.Config{ClientID: admin.ConsoleClientID, Now: h.now}),
+		verifier: oidc.NewVerifier(h.Issuer, jwks, &oidc.Config{ClientID: admin.ConsoleClientID, Now: h.now,
+			SupportedSigningAlgs: keys.Supported}),
 		resource: admin.APIIndicator(h.Endpoint),
 	}
 }
@@ -270,16 +272,33 @@ func (h *Handler) verify(ctx context.Context, tok *oauth2.Token, nonce string) (
 	return s, nil
 }
 
-// refresh renews an expired access token.
+// refresh renews an expired access token for the Management API (the
+// resource is asked for again: without it the token would be for
+// userinfo only).
 func (h *Handler) refresh(ctx context.Context, s session) (session, error) {
 	if s.Refresh == "" {
 		return session{}, errors.New("no refresh token")
 	}
-	src := h.oc.conf.TokenSource(h.oc.ctx(ctx), &oauth2.Token{RefreshToken: s.Refresh, Expiry: time.Unix(1, 0)})
-	tok, err := src.Token()
+	resp, err := h.tokenRequest(ctx, h.oc.conf.Endpoint.TokenURL, url.Values{"grant_type": {"refresh_token"},
+		"refresh_token": {s.Refresh}, "resource": {h.oc.resource}})
 	if err != nil {
 		return session{}, err
 	}
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+		IDToken      string `json:"id_token"`
+		ExpiresIn    int64  `json:"expires_in"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		return session{}, fmt.Errorf("refresh: status %d", resp.StatusCode)
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil || body.AccessToken == "" {
+		return session{}, fmt.Errorf("refresh: bad token response: %v", err)
+	}
+	tok := (&oauth2.Token{AccessToken: body.AccessToken, RefreshToken: body.RefreshToken,
+		Expiry: h.now().Add(time.Duration(body.ExpiresIn) * time.Second)}).WithExtra(map[string]any{"id_token": body.IDToken})
 	fresh, err := h.verify(ctx, tok, "")
 	if err != nil {
 		return session{}, err
@@ -291,6 +310,18 @@ func (h *Handler) refresh(ctx context.Context, s session) (session, error) {
 		fresh.IDToken = s.IDToken
 	}
 	return fresh, nil
+}
+
+// tokenRequest posts form to one of the server's token endpoints as the
+// console's client, in process.
+func (h *Handler) tokenRequest(ctx context.Context, endpoint string, form url.Values) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(admin.ConsoleClientID), url.QueryEscape(h.oc.conf.ClientSecret))
+	return h.oc.http.Do(req)
 }
 
 // signOut revokes the refresh token, clears the cookie and ends the
@@ -312,15 +343,8 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) revoke(ctx context.Context, refresh string) {
-	form := url.Values{"token": {refresh}, "token_type_hint": {"refresh_token"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(h.Endpoint, "/")+routes.Revocation,
-		strings.NewReader(form.Encode()))
-	if err != nil {
-		return
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(admin.ConsoleClientID), url.QueryEscape(h.oc.conf.ClientSecret))
-	resp, err := h.oc.http.Do(req)
+	resp, err := h.tokenRequest(ctx, strings.TrimSuffix(h.Endpoint, "/")+routes.Revocation,
+		url.Values{"token": {refresh}, "token_type_hint": {"refresh_token"}})
 	if err != nil {
 		h.Log.WarnContext(ctx, "console: revoke refresh token", "err", err)
 		return
