@@ -89,7 +89,9 @@ func (h *Handler) now() time.Time {
 func (h *Handler) path(p string) string { return h.Base.Path(routes.Console + p) }
 
 // url is a console route's absolute URL, from the configured endpoint.
-func (h *Handler) url(p string) string { return strings.TrimSuffix(h.Endpoint, "/") + routes.Console + p }
+func (h *Handler) url(p string) string {
+	return strings.TrimSuffix(h.Endpoint, "/") + routes.Console + p
+}
 
 // Mount registers the routes.
 func (h *Handler) Mount(m httpx.Mux) {
