@@ -45,6 +45,10 @@ type Options struct {
 	// ConsoleSetup is the console's first-run setup (admin.Setup once it
 	// lands); nil: the console has no setup page.
 	ConsoleSetup console.Setup
+	// ConsoleURIs saves an app's redirect URIs from the console
+	// (directory.Apps.Update once it lands); nil: the console says saving
+	// is not available.
+	ConsoleURIs console.URIUpdater
 }
 
 // Server is a configured Sesame.
@@ -124,7 +128,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&console.Handler{Endpoint: cfg.Endpoint, Base: base, Issuer: p.Issuer, Master: master, ClientSecret: console.ClientSecret(master),
 			Server: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }),
 			Gate:   &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}, Setup: opts.ConsoleSetup,
-			Apps: directory.Apps{Store: st, Now: opts.Now}, Users: directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now},
+			Apps: directory.Apps{Store: st, Now: opts.Now}, URIs: opts.ConsoleURIs, Users: directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now},
 			Store: st, UI: renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
 	} {
 		h.Mount(under)

@@ -1,12 +1,14 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -437,5 +439,211 @@ func TestConsoleSetup(t *testing.T) {
 	resp.Body.Close()
 	if resp.Request.URL.Path != "/sign-in" {
 		t.Fatalf("after setup, /console/ went to %s", resp.Request.URL)
+	}
+}
+
+// storeURIs saves redirect URIs by re-creating the client: a stand-in for
+// directory.Apps.Update in tests until it lands.
+type storeURIs struct{ st store.Store }
+
+func (s storeURIs) SetURIs(ctx context.Context, c store.Client, redirects, logouts []string) error {
+	if err := s.st.DeleteClient(ctx, c.ID); err != nil {
+		return err
+	}
+	c.RedirectURIs, c.PostLogoutRedirectURIs = redirects, logouts
+	return s.st.CreateClient(ctx, c)
+}
+
+func withConsoleURIs(e **env) envOption {
+	return func(_ *config.Config, o *app.Options) {
+		o.ConsoleURIs = uriSaver{e}
+	}
+}
+
+// uriSaver reaches the env's store once it exists.
+type uriSaver struct{ e **env }
+
+func (u uriSaver) SetURIs(ctx context.Context, c store.Client, r, l []string) error {
+	return storeURIs{(*u.e).Store}.SetURIs(ctx, c, r, l)
+}
+
+const xssName = `<script>window.pwned=1</script>"><img src=x onerror="window.pwned=2">`
+
+var secretRe = regexp.MustCompile(`id="app-secret">([A-Za-z0-9]+)<`)
+
+func TestConsoleApps(t *testing.T) {
+	var e *env
+	e = consoleEnv(t, withConsoleURIs(&e))
+	b := e.browser(t)
+	_, body := e.consoleSignIn(t, b, "/console/apps/new", "root", "root-password-1")
+	csrf := csrfOf(t, body)
+
+	// A bad type or empty name is shown on the form, nothing created.
+	resp := b.post(t, "/console/apps", url.Values{"csrf_token": {csrf}, "name": {" "}, "type": {"traditional"}})
+	if body, _, _ = page(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Name is required") {
+		t.Fatalf("empty name: %d %.600s", resp.StatusCode, body)
+	}
+	resp = b.post(t, "/console/apps", url.Values{"csrf_token": {csrf}, "name": {xssName}, "type": {"traditional"}})
+	body, _, _ = page(t, resp)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %.600s", resp.StatusCode, body)
+	}
+	if strings.Contains(body, "<script>window.pwned") || strings.Contains(body, `<img src=x`) {
+		t.Fatalf("app name rendered unescaped:\n%s", body)
+	}
+	m := secretRe.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no secret on the page after creation:\n%.2000s", body)
+	}
+	sec := m[1]
+	apps, err := e.Store.ListClients(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c store.Client
+	for _, a := range apps {
+		if a.Name == xssName {
+			c = a
+		}
+	}
+	if c.ID == "" || !bytes.Equal(c.SecretHash, provider.HashSecret(sec)) {
+		t.Fatalf("created app %+v does not accept the shown secret", c)
+	}
+	// Never again.
+	for _, p := range []string{"/console/apps/" + c.ID, "/console/apps/" + c.ID + "/guide", "/console/apps/" + c.ID + "/guide?framework=next", "/console/apps"} {
+		resp = b.get(t, e.URL+p)
+		body, _, _ = page(t, resp)
+		if resp.StatusCode != http.StatusOK || strings.Contains(body, sec) || !strings.Contains(body, c.ID) {
+			t.Fatalf("%s: %d, secret shown or App ID missing:\n%.1500s", p, resp.StatusCode, body)
+		}
+		if strings.Contains(body, "<script>window.pwned") {
+			t.Fatalf("%s renders the name unescaped", p)
+		}
+	}
+	// The guide: the real endpoint, App ID and a fresh 32-byte cookie secret.
+	resp = b.get(t, e.URL+"/console/apps/"+c.ID+"/guide")
+	body, _, _ = page(t, resp)
+	if !strings.Contains(body, `Endpoint:     "`+e.URL+`"`) || !strings.Contains(body, `AppID:        "`+c.ID) ||
+		!regexp.MustCompile(`CookieSecret: "[0-9a-f]{64}"`).MatchString(body) || !strings.Contains(body, "Checkpoint") {
+		t.Fatalf("guide lacks the config:\n%.3000s", body)
+	}
+	// Redirect URIs from the guide: each field's error by the field.
+	resp = b.post(t, "/console/apps/"+c.ID+"/uris", url.Values{"csrf_token": {csrf}, "from": {"guide"}, "framework": {"go"},
+		"redirect_uris": {"not a url"}, "post_logout_redirect_uris": {"http://localhost:3000/"}})
+	body, _, _ = page(t, resp)
+	if resp.StatusCode != http.StatusBadRequest || strings.Count(body, `class="field-error"`) != 1 ||
+		!strings.Contains(body, "not a url") || !strings.Contains(body, "Integrate") {
+		t.Fatalf("bad redirect URI: %d\n%.3000s", resp.StatusCode, body)
+	}
+	resp = b.post(t, "/console/apps/"+c.ID+"/uris", url.Values{"csrf_token": {csrf}, "from": {"guide"}, "framework": {"next"},
+		"redirect_uris": {"http://localhost:3000/callback\n\n"}, "post_logout_redirect_uris": {"http://localhost:3000/"}})
+	body, _, _ = page(t, resp)
+	if resp.Request.URL.Path != "/console/apps/"+c.ID+"/guide" || !strings.Contains(body, "Saved.") || !strings.Contains(body, "@logto/next") {
+		t.Fatalf("save from guide ended at %s:\n%.1000s", resp.Request.URL, body)
+	}
+	c, err = e.Store.GetClient(context.Background(), c.ID)
+	if err != nil || len(c.RedirectURIs) != 1 || c.RedirectURIs[0] != "http://localhost:3000/callback" || c.PostLogoutRedirectURIs[0] != "http://localhost:3000/" {
+		t.Fatalf("saved %+v %v", c, err)
+	}
+	// CORS origins, validated by directory.
+	resp = b.post(t, "/console/apps/"+c.ID+"/cors", url.Values{"csrf_token": {csrf}, "cors_origins": {"https://ok.example\nftp://bad"}})
+	if body, _, _ = page(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "ftp://bad") {
+		t.Fatalf("bad origin: %d %.800s", resp.StatusCode, body)
+	}
+	// Delete needs the name typed.
+	resp = b.post(t, "/console/apps/"+c.ID+"/delete", url.Values{"csrf_token": {csrf}, "confirm": {"nope"}})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("delete without confirmation: %d", resp.StatusCode)
+	}
+	resp = b.post(t, "/console/apps/"+c.ID+"/delete", url.Values{"csrf_token": {csrf}, "confirm": {xssName}})
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/console/apps" {
+		t.Fatalf("delete ended at %s", resp.Request.URL)
+	}
+	if _, err := e.Store.GetClient(context.Background(), c.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("app not deleted: %v", err)
+	}
+	// The console's own client is not an app of the console.
+	resp = b.get(t, e.URL+"/console/apps/"+admin.ConsoleClientID)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("console client page: %d", resp.StatusCode)
+	}
+}
+
+func TestConsoleUsers(t *testing.T) {
+	e := consoleEnv(t)
+	b := e.browser(t)
+	_, body := e.consoleSignIn(t, b, "/console/users/new", "root", "root-password-1")
+	csrf := csrfOf(t, body)
+	form := url.Values{"csrf_token": {csrf}, "username": {"bob"}, "email": {"bob@example.com"}, "name": {xssName},
+		"password": {"bob-password-1"}, "password_repeat": {"bob-password-2"}}
+	resp := b.post(t, "/console/users", form)
+	if body, _, _ = page(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "differ") {
+		t.Fatalf("mismatch: %d %.500s", resp.StatusCode, body)
+	}
+	form.Set("password_repeat", "bob-password-1")
+	form.Set("username", "bad name!")
+	resp = b.post(t, "/console/users", form)
+	if body, _, _ = page(t, resp); resp.StatusCode != http.StatusBadRequest || strings.Contains(body, "--username") {
+		t.Fatalf("bad username: %d %.800s", resp.StatusCode, body)
+	}
+	form.Set("username", "bob")
+	resp = b.post(t, "/console/users", form)
+	body, _, _ = page(t, resp)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Request.URL.Path, "/console/users/") || strings.Contains(body, "<script>window.pwned") {
+		t.Fatalf("create: %s %d %.800s", resp.Request.URL, resp.StatusCode, body)
+	}
+	id := strings.TrimPrefix(resp.Request.URL.Path, "/console/users/")
+	// Search finds bob, not root.
+	resp = b.get(t, e.URL+"/console/users?q=bob%40")
+	if body, _, _ = page(t, resp); !strings.Contains(body, "bob@example.com") || strings.Contains(body, "User root") || strings.Contains(body, "<script>window.pwned") {
+		t.Fatalf("search:\n%.2000s", body)
+	}
+	ctx := context.Background()
+	resp = b.post(t, "/console/users/"+id+"/suspend", url.Values{"csrf_token": {csrf}, "suspend": {"true"}})
+	if body, _, _ = page(t, resp); !strings.Contains(body, "is suspended") {
+		t.Fatalf("suspend: %.500s", body)
+	}
+	if u, _ := e.Store.GetUser(ctx, id); !u.Suspended {
+		t.Fatal("not suspended")
+	}
+	resp = b.post(t, "/console/users/"+id+"/suspend", url.Values{"csrf_token": {csrf}, "suspend": {"false"}})
+	resp.Body.Close()
+	if u, _ := e.Store.GetUser(ctx, id); u.Suspended {
+		t.Fatal("still suspended")
+	}
+	resp = b.post(t, "/console/users/"+id+"/password", url.Values{"csrf_token": {csrf}, "password": {"x"}, "password_repeat": {"x"}})
+	if body, _, _ = page(t, resp); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("short password: %d %.500s", resp.StatusCode, body)
+	}
+	resp = b.post(t, "/console/users/"+id+"/password", url.Values{"csrf_token": {csrf}, "password": {"new-bob-password-1"}, "password_repeat": {"new-bob-password-1"}})
+	if body, _, _ = page(t, resp); !strings.Contains(body, "new password is set") {
+		t.Fatalf("password: %.500s", body)
+	}
+	// bob signs in with the new password.
+	rp, _ := e.app(t, store.AppTraditional, []string{"https://app.example/cb"}, nil)
+	if code, _, _ := e.flow(t, e.browser(t), rp, "https://app.example/cb", true, "bob", "new-bob-password-1", nil); code == "" {
+		t.Fatal("bob cannot sign in with the new password")
+	}
+	resp = b.post(t, "/console/users/"+id+"/sessions", url.Values{"csrf_token": {csrf}})
+	if body, _, _ = page(t, resp); !strings.Contains(body, "Every session") {
+		t.Fatalf("end sessions: %.500s", body)
+	}
+	resp = b.post(t, "/console/users/"+id+"/delete", url.Values{"csrf_token": {csrf}})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("delete unconfirmed: %d", resp.StatusCode)
+	}
+	resp = b.post(t, "/console/users/"+id+"/delete", url.Values{"csrf_token": {csrf}, "confirm": {"yes"}})
+	resp.Body.Close()
+	if _, err := e.Store.GetUser(ctx, id); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("not deleted: %v", err)
+	}
+	resp = b.get(t, e.URL+"/console/users/"+id)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("deleted user page: %d", resp.StatusCode)
 	}
 }

@@ -272,8 +272,12 @@ func formMessage(err error) string {
 	}
 	m := de.Message
 	if rest, ok := strings.CutPrefix(m, "--"); ok {
-		if _, after, ok := strings.Cut(rest, " "); ok {
-			m = after
+		if flag, after, ok := strings.Cut(rest, " "); ok {
+			if strings.HasPrefix(after, `"`) { // `--redirect-uri "x": why`
+				m = after
+			} else { // `--name is required`
+				m = strings.ReplaceAll(flag, "-", " ") + " " + after
+			}
 		}
 	}
 	if m != "" {
