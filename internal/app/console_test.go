@@ -21,6 +21,7 @@ import (
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/secret"
 	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/testkit"
 )
 
 // consoleMaster is the master secret of the console tests' servers: the
@@ -29,26 +30,10 @@ const consoleMaster = "console-test-master-secret-0123456789abcdef"
 
 func withConsoleMaster(c *config.Config, _ *app.Options) { c.Secret = consoleMaster }
 
-// seedConsole stores what admin.Ensure keeps: the console's client, the
-// Management API resource and the administrator role. Objects that exist
-// already (admin.Ensure ran) are kept.
+// seedConsole stores what admin.Ensure keeps for the console.
 func (e *env) seedConsole(t testing.TB) {
 	t.Helper()
-	ctx := context.Background()
-	now := time.Now()
-	c := store.Client{ID: admin.ConsoleClientID, Name: admin.ConsoleClientApp, Type: store.AppTraditional,
-		SecretHash:   provider.HashSecret(console.ClientSecret([]byte(consoleMaster))),
-		RedirectURIs: []string{e.URL + "/console/callback"}, PostLogoutRedirectURIs: []string{e.URL + "/console/signed-out"}, CreatedAt: now}
-	if err := e.Store.CreateClient(ctx, c); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
-		t.Fatal(err)
-	}
-	api := admin.APIIndicator(e.URL)
-	if err := e.Store.CreateResource(ctx, store.Resource{ID: admin.APIResourceID, Indicator: api, Name: "Management API",
-		Scopes: []string{admin.Scope}, AccessTokenTTL: time.Hour, CreatedAt: now}); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
-		t.Fatal(err)
-	}
-	if err := e.Store.CreateRole(ctx, store.Role{ID: admin.AdminRoleID, Name: admin.AdminRoleName, Type: store.RoleUser,
-		Permissions: []store.Permission{{Resource: api, Scope: admin.Scope}}, CreatedAt: now}); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+	if err := testkit.SeedConsole(context.Background(), e.Store, e.URL, []byte(consoleMaster)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -442,29 +427,15 @@ func TestConsoleSetup(t *testing.T) {
 	}
 }
 
-// storeURIs saves redirect URIs by re-creating the client: a stand-in for
-// directory.Apps.Update in tests until it lands.
-type storeURIs struct{ st store.Store }
-
-func (s storeURIs) SetURIs(ctx context.Context, c store.Client, redirects, logouts []string) error {
-	if err := s.st.DeleteClient(ctx, c.ID); err != nil {
-		return err
-	}
-	c.RedirectURIs, c.PostLogoutRedirectURIs = redirects, logouts
-	return s.st.CreateClient(ctx, c)
-}
-
 func withConsoleURIs(e **env) envOption {
-	return func(_ *config.Config, o *app.Options) {
-		o.ConsoleURIs = uriSaver{e}
-	}
+	return func(_ *config.Config, o *app.Options) { o.ConsoleURIs = uriSaver{e} }
 }
 
 // uriSaver reaches the env's store once it exists.
 type uriSaver struct{ e **env }
 
 func (u uriSaver) SetURIs(ctx context.Context, c store.Client, r, l []string) error {
-	return storeURIs{(*u.e).Store}.SetURIs(ctx, c, r, l)
+	return testkit.ClientURIs{Store: (*u.e).Store}.SetURIs(ctx, c, r, l)
 }
 
 const xssName = `<script>window.pwned=1</script>"><img src=x onerror="window.pwned=2">`
