@@ -41,7 +41,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, rq *request) {
 		h.failure(w, r, err)
 		return
 	}
-	users, err := h.Users.List(ctx)
+	_, users, err := h.Store.ListUsersPage(ctx, store.ListQuery{PageSize: 1})
 	if err != nil {
 		h.failure(w, r, err)
 		return
@@ -52,7 +52,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, rq *request) {
 			n++
 		}
 	}
-	h.render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "Get started"}, Nav: h.nav(rq, "home"), Apps: n, Users: len(users)})
+	h.render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "Get started"}, Nav: h.nav(rq, "home"), Apps: n, Users: users})
 }
 
 // isConsole hides the console's own client from the apps pages: deleting
