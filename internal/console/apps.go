@@ -31,7 +31,7 @@ func typeLabel(t store.AppType) string {
 }
 
 func (h *Handler) nav(rq *request, section string) Nav {
-	return Nav{Console: h.path(""), Section: section, CSRFToken: rq.csrf}
+	return Nav{Console: h.path(""), Section: section, CSRFToken: rq.csrf, Items: navItems}
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, rq *request) {

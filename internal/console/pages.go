@@ -17,8 +17,21 @@ func Pages() []ui.Page {
 // page embeds it.
 type Nav struct {
 	Console   string // the console's path, e.g. "/console"
-	Section   string // "home", "apps", "users": the current entry
+	Section   string // the current entry's Section
 	CSRFToken string // for the sign-out form and the page's own forms
+	Items     []NavItem
+}
+
+// NavItem is one entry of the navigation bar.
+type NavItem struct {
+	Section, Label, Path string // Path under the console, e.g. "/apps"
+}
+
+// navItems is the navigation bar, in order: a new section adds a line.
+var navItems = []NavItem{
+	{"home", "Get started", "/"},
+	{"apps", "Applications", "/apps"},
+	{"users", "Users", "/users"},
 }
 
 // NotSetUpPage is every console page while no administrator exists.
