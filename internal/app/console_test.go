@@ -477,7 +477,13 @@ func TestConsoleApps(t *testing.T) {
 			c = a
 		}
 	}
-	if c.ID == "" || !bytes.Equal(c.SecretHash, provider.HashSecret(sec)) {
+	if c.ID != "" {
+		c, err = e.Store.GetClient(context.Background(), c.ID) // lists leave Secrets empty
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.ID == "" || len(c.Secrets) != 1 || !bytes.Equal(c.Secrets[0].Hash, provider.HashSecret(sec)) {
 		t.Fatalf("created app %+v does not accept the shown secret", c)
 	}
 	// Never again.

@@ -20,7 +20,7 @@ func SeedConsole(ctx context.Context, st store.Store, endpoint string, master []
 	now := time.Now().UTC()
 	endpoint = strings.TrimSuffix(endpoint, "/")
 	c := store.Client{ID: admin.ConsoleClientID, Name: admin.ConsoleClientApp, Type: store.AppTraditional,
-		SecretHash:   provider.HashSecret(console.ClientSecret(master)),
+		Secrets:      []store.ClientSecret{{Name: store.SecretDefault, Hash: provider.HashSecret(console.ClientSecret(master)), CreatedAt: now}},
 		RedirectURIs: []string{endpoint + "/console/callback"}, PostLogoutRedirectURIs: []string{endpoint + "/console/signed-out"}, CreatedAt: now}
 	if err := st.CreateClient(ctx, c); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
 		return err
