@@ -9,8 +9,6 @@ import (
 	"github.com/sesameauth/sesame/internal/store"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 // TestResourceOps: get, update and delete by id, and scopes as rows, each
 // rule giving a typed error.
 func TestResourceOps(t *testing.T) {

@@ -74,7 +74,7 @@ func testResourceScopes(t *testing.T, s store.Store) {
 	wantErr(t, "UpdateResourceScope missing", err, store.ErrNotFound)
 
 	// A role and an m2m app holding admin and read.
-	m2m := store.Client{ID: "m1", Name: "Job", Type: store.AppM2M, SecretHash: hash(), CreatedAt: n}
+	m2m := store.Client{ID: "m1", Name: "Job", Type: store.AppM2M, Secrets: defaultSecret(n), CreatedAt: n}
 	noErr(t, "CreateClient", s.CreateClient(ctx, m2m))
 	role := store.Role{ID: "r1", Name: "ops", Type: store.RoleM2M, CreatedAt: n, Permissions: []store.Permission{perm(apiA, "admin"), perm(apiA, "read")}}
 	noErr(t, "CreateRole", s.CreateRole(ctx, role))
