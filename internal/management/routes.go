@@ -1,0 +1,56 @@
+package management
+
+import "net/http"
+
+// route is one Management API operation. The table feeds both the mux
+// (Mount) and the OpenAPI document (swagger), so they cannot disagree.
+type route struct {
+	Method, Path string // Path is under routes.API, with {name} parameters
+	ID, Summary  string
+	Request      string // schema name of the JSON body; "" for none
+	Response     string // schema name of the 2xx body; "" for 204
+	Status       int    // the success status
+	Paged        bool   // takes page and page_size
+	Query        []string
+	handle       func(http.ResponseWriter, *http.Request) error
+}
+
+func (h *Handler) table() []route {
+	return []route{
+		{"GET", "/applications", "ListApplications", "List applications (all without page or page_size)", "", "ApplicationList", 200, true, nil, h.listApps},
+		{"POST", "/applications", "CreateApplication", "Create an application; the response carries its secret, shown once", "ApplicationCreate", "ApplicationWithSecret", 200, false, nil, h.createApp},
+		{"GET", "/applications/{id}", "GetApplication", "Get an application", "", "Application", 200, false, nil, h.getApp},
+		{"DELETE", "/applications/{id}", "DeleteApplication", "Delete an application and revoke its tokens", "", "", 204, false, nil, h.deleteApp},
+		{"GET", "/applications/{id}/roles", "ListApplicationRoles", "List an application's roles", "", "RoleList", 200, false, nil, h.listAppRoles},
+		{"POST", "/applications/{id}/roles", "AssignApplicationRoles", "Assign roles to an application", "RoleIDs", "", 201, false, nil, h.assignAppRoles},
+		{"DELETE", "/applications/{id}/roles/{roleId}", "DeleteApplicationRole", "Take a role from an application", "", "", 204, false, nil, h.unassignAppRole},
+
+		{"GET", "/users", "ListUsers", "List and search users", "", "UserList", 200, true,
+			[]string{"search", "search.id", "search.username", "search.primaryEmail", "search.primaryPhone", "search.name", "mode", "joint", "isCaseSensitive"}, h.listUsers},
+		{"POST", "/users", "CreateUser", "Create a user", "UserCreate", "User", 200, false, nil, h.createUser},
+		{"GET", "/users/{id}", "GetUser", "Get a user", "", "User", 200, false, nil, h.getUser},
+		{"PATCH", "/users/{id}", "UpdateUser", "Update a user's email address and name", "UserUpdate", "User", 200, false, nil, h.updateUser},
+		{"DELETE", "/users/{id}", "DeleteUser", "Delete a user", "", "", 204, false, nil, h.deleteUser},
+		{"PATCH", "/users/{id}/password", "UpdateUserPassword", "Set a user's password (signs them out everywhere)", "Password", "User", 200, false, nil, h.setPassword},
+		{"POST", "/users/{id}/password/verify", "VerifyUserPassword", "Check a user's password: 204 if right, 422 if wrong", "Password", "", 204, false, nil, h.verifyPassword},
+		{"PATCH", "/users/{id}/is-suspended", "UpdateUserIsSuspended", "Suspend or unsuspend a user", "IsSuspended", "User", 200, false, nil, h.suspend},
+		{"GET", "/users/{id}/roles", "ListUserRoles", "List a user's roles", "", "RoleList", 200, false, nil, h.listUserRoles},
+		{"POST", "/users/{id}/roles", "AssignUserRoles", "Assign roles to a user", "RoleIDs", "", 201, false, nil, h.assignUserRoles},
+		{"DELETE", "/users/{id}/roles/{roleId}", "DeleteUserRole", "Take a role from a user", "", "", 204, false, nil, h.unassignUserRole},
+
+		{"GET", "/resources", "ListResources", "List API resources (all without page or page_size)", "", "ResourceList", 200, true, nil, h.listResources},
+		{"POST", "/resources", "CreateResource", "Create an API resource", "ResourceCreate", "Resource", 201, false, nil, h.createResource},
+
+		{"GET", "/roles", "ListRoles", "List roles", "", "RoleList", 200, true, nil, h.listRoles},
+		{"POST", "/roles", "CreateRole", "Create a role", "RoleCreate", "Role", 200, false, nil, h.createRole},
+		{"GET", "/roles/{id}", "GetRole", "Get a role", "", "Role", 200, false, nil, h.getRole},
+		{"DELETE", "/roles/{id}", "DeleteRole", "Delete a role and its assignments", "", "", 204, false, nil, h.deleteRole},
+		{"POST", "/roles/{id}/users", "AssignRoleToUsers", "Assign a role to users", "UserIDs", "", 201, false, nil, h.roleAddUsers},
+		{"DELETE", "/roles/{id}/users/{userId}", "DeleteRoleUser", "Take a role from a user", "", "", 204, false, nil, h.roleRemoveUser},
+		{"POST", "/roles/{id}/applications", "AssignRoleToApplications", "Assign a role to applications", "ApplicationIDs", "", 201, false, nil, h.roleAddApps},
+		{"DELETE", "/roles/{id}/applications/{applicationId}", "DeleteRoleApplication", "Take a role from an application", "", "", 204, false, nil, h.roleRemoveApp},
+
+		{"GET", "/configs/oidc/{keyType}", "GetOidcKeys", "List the signing keys' public metadata (private-keys only)", "", "OidcKeyList", 200, false, nil, h.listKeys},
+		{"POST", "/configs/oidc/{keyType}/rotate", "RotateOidcKeys", "Add a signing key (published now, signing after the publish delay)", "KeyRotate", "OidcKeyList", 200, false, nil, h.rotateKeys},
+	}
+}
