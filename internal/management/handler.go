@@ -177,17 +177,17 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 // field names the input a domain error is about. The domain's messages
 // name the CLI flag ("--email: …"); the API names Logto's field.
 func field(e *directory.Error) string {
-	flag, _, ok := strings.Cut(e.Message, ":")
-	if !ok || !strings.HasPrefix(flag, "--") {
-		flag, _, _ = strings.Cut(e.Message, " ")
-		if !strings.HasPrefix(flag, "--") {
-			return ""
-		}
+	flag, ok := strings.CutPrefix(e.Message, "--")
+	if !ok {
+		return ""
 	}
-	if f, ok := flagFields[strings.TrimPrefix(flag, "--")]; ok {
+	if i := strings.IndexAny(flag, " :"); i >= 0 {
+		flag = flag[:i]
+	}
+	if f, ok := flagFields[flag]; ok {
 		return f
 	}
-	return strings.TrimPrefix(flag, "--")
+	return flag
 }
 
 var flagFields = map[string]string{
