@@ -10,10 +10,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/sesameauth/sesame/internal/config"
-	"github.com/sesameauth/sesame/internal/experience"
 	"github.com/sesameauth/sesame/internal/admin"
+	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/directory"
+	"github.com/sesameauth/sesame/internal/experience"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/management"
 	"github.com/sesameauth/sesame/internal/oidc/authorize"
