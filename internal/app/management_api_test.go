@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -31,9 +32,13 @@ type mgmt struct {
 	seen          []string // every response body, scanned for secrets
 }
 
-func newMgmt(t *testing.T, apiScopes ...string) *mgmt {
+func newMgmt(t *testing.T, apiScopes ...string) *mgmt { return newMgmtWith(t, nil, nil, apiScopes...) }
+
+// newMgmtWith is newMgmt with env options and a store wrapper.
+func newMgmtWith(t *testing.T, opts []envOption, wrap func(store.Store) store.Store, apiScopes ...string) *mgmt {
 	clock := &fakeClock{t: time.Now()}
-	e := newEnv(t, func(_ *config.Config, o *app.Options) { o.Now = clock.Now })
+	opts = append(opts, func(_ *config.Config, o *app.Options) { o.Now = clock.Now })
+	e := newEnvWrapped(t, slog.New(slog.NewTextHandler(io.Discard, nil)), wrap, opts...)
 	api := admin.APIIndicator(e.URL)
 	e.resource(t, api, append([]string{admin.Scope}, apiScopes...)...)
 	e.resource(t, admin.LogtoAudience, admin.Scope)
@@ -130,8 +135,14 @@ var param = regexp.MustCompile(`\{[A-Za-z]+\}`)
 // table generates, so a new route is covered automatically; an
 // undocumented route would answer 404 to the right token below only if it
 // were not registered, which TestManagementRoutesDocumented checks.
-func TestManagementAuthorizationMatrix(t *testing.T) {
-	m := newMgmt(t, "read")
+func TestManagementAuthorizationMatrix(t *testing.T) { authorizationMatrix(t, newMgmt(t, "read")) }
+
+// TestManagementAuthorizationMatrixPostgres is the matrix once on PostgreSQL.
+func TestManagementAuthorizationMatrixPostgres(t *testing.T) {
+	authorizationMatrix(t, newMgmtWith(t, []envOption{onPostgres(t)}, nil, "read"))
+}
+
+func authorizationMatrix(t *testing.T, m *mgmt) {
 	api := admin.APIIndicator(m.URL)
 	expired := m.token(t, m.appID, m.secret, api, admin.Scope)
 	m.clock.Advance(2 * time.Hour)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sesameauth/sesame/internal/admin"
+	"github.com/sesameauth/sesame/internal/store"
 )
 
 // TestManagementCRUD drives each resource through the API and scans every
@@ -221,4 +222,28 @@ func TestManagementIgnoresCookies(t *testing.T) {
 func mustConsoleLikeApp(t *testing.T, m *mgmt) string {
 	id, _ := m.app(t, "spa", []string{"https://console.example/cb"}, nil)
 	return id
+}
+
+func (f *faultStore) ListUsersPage(ctx context.Context, q store.ListQuery) ([]store.User, int, error) {
+	if err := f.fail("ListUsersPage"); err != nil {
+		return nil, 0, err
+	}
+	return f.Store.ListUsersPage(ctx, q)
+}
+
+// TestManagementDatabaseDown: a failing database is 503 with Retry-After
+// in the API's error shape, not a 500.
+func TestManagementDatabaseDown(t *testing.T) {
+	fs := &faultStore{}
+	m := newMgmtWith(t, nil, func(s store.Store) store.Store { fs.Store = s; return fs })
+	tok := m.token(t, m.appID, m.secret, admin.APIIndicator(m.URL), admin.Scope)
+	fs.set("ListUsersPage")
+	st, h, raw := m.call(t, tok, "GET", "/api/users", nil)
+	if st != 503 || h.Get("Retry-After") == "" || decodeJSON[apiErr](t, raw).Code == "" {
+		t.Errorf("%d %v %s", st, h, raw)
+	}
+	fs.set()
+	if st, _, raw := m.call(t, tok, "GET", "/api/users", nil); st != 200 {
+		t.Errorf("after recovery: %d %s", st, raw)
+	}
 }
