@@ -1,5 +1,5 @@
 // Package management is the Management API at {endpoint}/api: JSON in
-// Logto's shapes (docs/logto-compat.md), for server-to-server callers
+// Logto's shapes (docs/management-api.md), for server-to-server callers
 // holding an access token for the API's indicator with the scope "all"
 // (admin.Gate). One route table (routes.go) feeds both the mux and the
 // OpenAPI document at GET /api/swagger.json, so they cannot disagree.
