@@ -84,7 +84,7 @@ var userSearchFields = map[string]store.SearchField{
 	"primaryPhone": store.FieldPhone, "name": store.FieldName,
 }
 
-// readSearch maps Logto's search grammar (docs/logto-compat.md) onto a
+// readSearch maps Logto's search grammar (docs/management-api.md) onto a
 // store.ListQuery: search or search.<field> (one value, the same for every
 // field named), mode / mode.<field> exact or like (like: "abc%" is a
 // prefix, "%abc%" contains, no % is exact), joint=or, isCaseSensitive.
