@@ -169,11 +169,11 @@ func (h *Handler) assignAppRoles(w http.ResponseWriter, r *http.Request) error {
 	if len(in.RoleIDs) == 0 {
 		return fieldError("roleIds", "roleIds must name at least one role")
 	}
-	for _, id := range in.RoleIDs {
-		role, err := h.Roles.Find(r.Context(), id)
-		if err != nil {
-			return err
-		}
+	rs, err := h.findRoles(r, in.RoleIDs)
+	if err != nil {
+		return err
+	}
+	for _, role := range rs {
 		if err := h.Roles.AssignApp(r.Context(), c, role); err != nil {
 			return err
 		}
@@ -195,6 +195,20 @@ func (h *Handler) unassignAppRole(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return noContent(w)
+}
+
+// findRoles resolves every id before anything is assigned, so an unknown
+// id changes nothing.
+func (h *Handler) findRoles(r *http.Request, ids []string) ([]store.Role, error) {
+	out := make([]store.Role, 0, len(ids))
+	for _, id := range ids {
+		role, err := h.Roles.Find(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, role)
+	}
+	return out, nil
 }
 
 // fieldError is guard.invalid_input about one field.

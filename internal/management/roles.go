@@ -112,11 +112,15 @@ func (h *Handler) roleAddUsers(w http.ResponseWriter, r *http.Request) error {
 	if len(in.UserIDs) == 0 {
 		return fieldError("userIds", "userIds must name at least one user")
 	}
-	for _, id := range in.UserIDs {
+	us := make([]store.User, 0, len(in.UserIDs))
+	for _, id := range in.UserIDs { // resolve all first: an unknown id changes nothing
 		u, err := h.Users.Find(r.Context(), id)
 		if err != nil {
 			return err
 		}
+		us = append(us, u)
+	}
+	for _, u := range us {
 		if err := h.Roles.AssignUser(r.Context(), u, ro); err != nil {
 			return err
 		}
@@ -156,11 +160,15 @@ func (h *Handler) roleAddApps(w http.ResponseWriter, r *http.Request) error {
 	if len(in.ApplicationIDs) == 0 {
 		return fieldError("applicationIds", "applicationIds must name at least one application")
 	}
-	for _, id := range in.ApplicationIDs {
+	cs := make([]store.Client, 0, len(in.ApplicationIDs))
+	for _, id := range in.ApplicationIDs { // resolve all first: an unknown id changes nothing
 		c, err := h.Apps.Get(r.Context(), id)
 		if err != nil {
 			return err
 		}
+		cs = append(cs, c)
+	}
+	for _, c := range cs {
 		if err := h.Roles.AssignApp(r.Context(), c, ro); err != nil {
 			return err
 		}

@@ -222,11 +222,11 @@ func (h *Handler) assignUserRoles(w http.ResponseWriter, r *http.Request) error 
 	if len(in.RoleIDs) == 0 {
 		return fieldError("roleIds", "roleIds must name at least one role")
 	}
-	for _, id := range in.RoleIDs {
-		role, err := h.Roles.Find(r.Context(), id)
-		if err != nil {
-			return err
-		}
+	rs, err := h.findRoles(r, in.RoleIDs)
+	if err != nil {
+		return err
+	}
+	for _, role := range rs {
 		if err := h.Roles.AssignUser(r.Context(), u, role); err != nil {
 			return err
 		}
