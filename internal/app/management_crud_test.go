@@ -97,6 +97,10 @@ func TestManagementCRUD(t *testing.T) {
 		t.Errorf("get user %v", v)
 	}
 	ur := decodeJSON[map[string]any](t, must(200, "POST", "/api/roles", map[string]any{"name": "editors"}))
+	wantErr(404, "entity.not_exists_with_id", "", "POST", "/api/users/"+userID+"/roles", map[string]any{"roleIds": []string{ur["id"].(string), "nope"}})
+	if rs := decodeJSON[[]map[string]any](t, must(200, "GET", "/api/users/"+userID+"/roles", nil)); len(rs) != 0 {
+		t.Errorf("an assignment naming an unknown role assigned %v", rs)
+	}
 	must(201, "POST", "/api/users/"+userID+"/roles", map[string]any{"roleIds": []string{ur["id"].(string)}})
 	if rs := decodeJSON[[]map[string]any](t, must(200, "GET", "/api/users/"+userID+"/roles", nil)); len(rs) != 1 || rs[0]["type"] != "User" {
 		t.Errorf("user roles %v", rs)
