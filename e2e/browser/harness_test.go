@@ -104,7 +104,7 @@ func (s *sesame) registerRP(t testing.TB, rp *e2etest.RelyingParty, name string)
 	c := store.Client{
 		ID: directory.NewAppID(), Name: name, Type: store.AppTraditional,
 		RedirectURIs: []string{rp.URL + "/callback"}, PostLogoutRedirectURIs: []string{rp.URL + "/"},
-		SecretHash: provider.HashSecret(secret), CreatedAt: time.Now().UTC(),
+		Secrets: []store.ClientSecret{{Name: store.SecretDefault, Hash: provider.HashSecret(secret)}}, CreatedAt: time.Now().UTC(),
 	}
 	if err := s.Store.CreateClient(ctx, c); err != nil {
 		t.Fatalf("CreateClient: %v", err)

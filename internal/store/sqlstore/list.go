@@ -23,7 +23,7 @@ var userList = listSpec[store.User]{table: "users", cols: userCols, scan: scanUs
 	columns: map[store.SearchField]string{store.FieldID: "id", store.FieldUsername: "username", store.FieldEmail: "email",
 		store.FieldPhone: "phone", store.FieldName: "name"}}
 
-var clientList = listSpec[store.Client]{table: "clients", cols: clientCols, scan: scanClient, allowed: store.ClientSearchFields,
+var clientList = listSpec[store.Client]{table: "clients", cols: clientCols, scan: scanClientRow, allowed: store.ClientSearchFields,
 	columns: map[store.SearchField]string{store.FieldID: "id", store.FieldName: "name"}}
 
 // ListUsersPage implements store.Users: one page of users and how many

@@ -27,7 +27,8 @@ import (
 // fixture N. With migration N+1, add fixtures/<N+1>.sql and checks[N+1];
 // never edit an older fixture.
 var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004, 5: checkFixture00005,
-	6: checkFixture00006, 7: checkFixture00007, 8: checkFixture00008}
+	6: checkFixture00006, 7: checkFixture00007, 8: checkFixture00008,
+	10: checkFixture00010}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -201,8 +202,12 @@ func checkFixture00005(t *testing.T, s *Store) {
 	if err != nil {
 		t.Fatalf("GetClient: %v", err)
 	}
-	if !bytes.Equal(c.SecretHash, bytes.Repeat([]byte{2}, 32)) || !bytes.Equal(c.PreviousSecretHash, bytes.Repeat([]byte{1}, 32)) ||
-		!c.PreviousSecretExpiresAt.Equal(fxNever) {
+	// Since version 10 both are named secrets; both still authenticate
+	// (live at a time before the previous one's expiry).
+	cur, prev := secretNamed(c, store.SecretDefault), secretNamed(c, store.SecretPrevious)
+	if !bytes.Equal(cur.Hash, bytes.Repeat([]byte{2}, 32)) || !cur.ExpiresAt.IsZero() || !cur.CreatedAt.Equal(fxCreated) ||
+		!bytes.Equal(prev.Hash, bytes.Repeat([]byte{1}, 32)) || !prev.ExpiresAt.Equal(fxNever) ||
+		!cur.Live(fxCreated) || !prev.Live(fxCreated) || prev.Live(fxNever) || len(c.Secrets) != 2 {
 		t.Errorf("rotating client = %+v", c)
 	}
 	// Clients from before version 5 have no previous secret.
@@ -210,9 +215,19 @@ func checkFixture00005(t *testing.T, s *Store) {
 	if err != nil {
 		t.Fatalf("GetClient fixture-client: %v", err)
 	}
-	if old.PreviousSecretHash != nil || !old.PreviousSecretExpiresAt.IsZero() {
-		t.Errorf("pre-version-5 client has a previous secret: %x until %v", old.PreviousSecretHash, old.PreviousSecretExpiresAt)
+	if len(old.Secrets) != 1 || old.Secrets[0].Name != store.SecretDefault {
+		t.Errorf("pre-version-5 client has secrets %+v, want only the default", old.Secrets)
 	}
+}
+
+// secretNamed is c's secret of that name (zero if none).
+func secretNamed(c store.Client, name string) store.ClientSecret {
+	for _, sec := range c.Secrets {
+		if sec.Name == name {
+			return sec
+		}
+	}
+	return store.ClientSecret{}
 }
 
 // perms is a readable form of permissions for fixture checks.
@@ -348,7 +363,7 @@ func checkFixture00001(t *testing.T, s *Store) {
 	if err != nil {
 		t.Fatalf("GetClient: %v", err)
 	}
-	eq("client", []any{c.Name, c.Type, len(c.SecretHash), c.RedirectURIs, c.PostLogoutRedirectURIs, c.ThirdParty, c.CreatedAt},
+	eq("client", []any{c.Name, c.Type, len(secretNamed(c, store.SecretDefault).Hash), c.RedirectURIs, c.PostLogoutRedirectURIs, c.ThirdParty, c.CreatedAt},
 		[]any{"Fixture app", store.AppTraditional, 32, []string{"https://app.example/cb"}, []string{"https://app.example/"}, false, fxCreated})
 	spa, err := s.GetClient(ctx, "fixture-spa")
 	if err != nil {
@@ -359,7 +374,7 @@ func checkFixture00001(t *testing.T, s *Store) {
 			t.Errorf("app %s other than M2M got roles %+v, permissions %s", id, roles, got)
 		}
 	}
-	if spa.SecretHash != nil || spa.PostLogoutRedirectURIs != nil || !spa.ThirdParty || spa.Type != store.AppSPA {
+	if spa.Secrets != nil || spa.PostLogoutRedirectURIs != nil || !spa.ThirdParty || spa.Type != store.AppSPA {
 		t.Errorf("spa client = %+v", spa)
 	}
 
@@ -517,4 +532,29 @@ func TestMigrationDown00006(t *testing.T) {
 		defer db.Close()
 		check(t, postgresDialect, db)
 	})
+}
+
+func checkFixture00010(t *testing.T, s *Store) {
+	c, err := s.GetClient(t.Context(), "fixture-settings")
+	if err != nil {
+		t.Fatalf("GetClient: %v", err)
+	}
+	if c.Description != "Billing jobs" || c.IDTokenTTL != 600*time.Second || c.RefreshTokenTTL != 30*24*time.Hour ||
+		!c.NoRefreshRotation || !c.AlwaysIssueRefreshToken || string(c.CustomData) != `{"tier":"gold"}` {
+		t.Errorf("client settings = %+v", c)
+	}
+	ci := secretNamed(c, "ci")
+	if len(c.Secrets) != 2 || !bytes.Equal(secretNamed(c, store.SecretDefault).Hash, bytes.Repeat([]byte{3}, 32)) ||
+		!bytes.Equal(ci.Hash, bytes.Repeat([]byte{4}, 32)) || !ci.ExpiresAt.Equal(fxNever) || !ci.CreatedAt.Equal(fxCreated) {
+		t.Errorf("secrets = %+v", c.Secrets)
+	}
+	// Apps from before version 10 read with the server defaults.
+	old, err := s.GetClient(t.Context(), "fixture-client")
+	if err != nil {
+		t.Fatalf("GetClient fixture-client: %v", err)
+	}
+	if old.Description != "" || old.IDTokenTTL != 0 || old.RefreshTokenTTL != 0 || old.NoRefreshRotation ||
+		old.AlwaysIssueRefreshToken || old.CustomData != nil {
+		t.Errorf("pre-version-10 client settings = %+v", old)
+	}
 }

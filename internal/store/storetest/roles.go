@@ -114,7 +114,7 @@ func testRoleAssignments(t *testing.T, s store.Store) {
 	n := now()
 	roleResources(t, s)
 	f := newFixture(t, s)
-	m2m := store.Client{ID: "m1", Name: "Job", Type: store.AppM2M, SecretHash: hash(), CreatedAt: n}
+	m2m := store.Client{ID: "m1", Name: "Job", Type: store.AppM2M, Secrets: defaultSecret(n), CreatedAt: n}
 	noErr(t, "CreateClient", s.CreateClient(ctx, m2m))
 	reader := store.Role{ID: "reader", Name: "reader", Type: store.RoleUser, CreatedAt: n,
 		Permissions: []store.Permission{perm(apiA, "read"), perm(apiB, "read")}}
@@ -189,7 +189,7 @@ func testRoleCascades(t *testing.T, s store.Store) {
 	n := now()
 	roleResources(t, s)
 	u := store.User{ID: "u1", Username: "alice", CreatedAt: n, UpdatedAt: n}
-	c := store.Client{ID: "m1", Name: "Job", Type: store.AppM2M, SecretHash: hash(), CreatedAt: n}
+	c := store.Client{ID: "m1", Name: "Job", Type: store.AppM2M, Secrets: defaultSecret(n), CreatedAt: n}
 	noErr(t, "CreateUser", s.CreateUser(ctx, u))
 	noErr(t, "CreateClient", s.CreateClient(ctx, c))
 	r := store.Role{ID: "r1", Name: "both", Type: store.RoleUser, CreatedAt: n,
@@ -255,8 +255,8 @@ func testRoleChangesRevokeClientTokens(t *testing.T, s store.Store) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s) // a web app with a user grant
-			m2m := store.Client{ID: id(), Name: "Job", Type: store.AppM2M, SecretHash: hash(), CreatedAt: n}
-			other := store.Client{ID: id(), Name: "Other job", Type: store.AppM2M, SecretHash: hash(), CreatedAt: n}
+			m2m := store.Client{ID: id(), Name: "Job", Type: store.AppM2M, Secrets: defaultSecret(n), CreatedAt: n}
+			other := store.Client{ID: id(), Name: "Other job", Type: store.AppM2M, Secrets: defaultSecret(n), CreatedAt: n}
 			noErr(t, "CreateClient", s.CreateClient(ctx, m2m))
 			noErr(t, "CreateClient other", s.CreateClient(ctx, other))
 			role := store.Role{ID: id(), Name: "role-" + id(), Type: store.RoleM2M, CreatedAt: n,
@@ -289,7 +289,7 @@ func testRoleChangesRevokeClientTokens(t *testing.T, s store.Store) {
 		})
 	}
 	// A refused change revokes nothing.
-	m2m := store.Client{ID: "m-refused", Name: "Job", Type: store.AppM2M, SecretHash: hash(), CreatedAt: n}
+	m2m := store.Client{ID: "m-refused", Name: "Job", Type: store.AppM2M, Secrets: defaultSecret(n), CreatedAt: n}
 	noErr(t, "CreateClient", s.CreateClient(ctx, m2m))
 	noErr(t, "CreateRole", s.CreateRole(ctx, store.Role{ID: "r-refused", Name: "refused", Type: store.RoleM2M, CreatedAt: n,
 		Permissions: []store.Permission{perm(apiA, "read")}}))

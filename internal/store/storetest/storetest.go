@@ -18,6 +18,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Clients", func(t *testing.T) { testClients(t, newStore(t)) })
 	t.Run("HostileValues", func(t *testing.T) { testHostileValues(t, newStore(t)) })
 	t.Run("RotateClientSecret", func(t *testing.T) { testRotateClientSecret(t, newStore(t)) })
+	t.Run("ClientSecrets", func(t *testing.T) { testClientSecrets(t, newStore(t)) })
+	t.Run("UpdateClient", func(t *testing.T) { testUpdateClient(t, newStore(t)) })
 	t.Run("ClientCORSOrigins", func(t *testing.T) { testClientCORSOrigins(t, newStore(t)) })
 	t.Run("DeleteClientCascades", func(t *testing.T) { testDeleteClientCascades(t, newStore(t)) })
 	t.Run("CreateClientWithRole", func(t *testing.T) { testCreateClientWithRole(t, newStore(t)) })
@@ -168,7 +170,7 @@ func newFixture(t *testing.T, s store.Store, scopes ...string) fixture {
 	ctx := t.Context()
 	n := now()
 	f := fixture{
-		client: store.Client{ID: id(), Name: "app", Type: store.AppTraditional, SecretHash: hash(),
+		client: store.Client{ID: id(), Name: "app", Type: store.AppTraditional, Secrets: defaultSecret(n),
 			RedirectURIs: []string{"https://app.example/cb"}, CreatedAt: n},
 		user: store.User{ID: id(), Username: "u-" + id(), CreatedAt: n, UpdatedAt: n},
 	}
