@@ -113,7 +113,9 @@ func newEnvWrapped(t testing.TB, log *slog.Logger, wrap func(store.Store) store.
 // is skipped when $SESAME_TEST_POSTGRES_DSN is not set).
 func onPostgres(t testing.TB) envOption {
 	dsn := testkit.NewSchema(t, testkit.PostgresDSN(t), "app")
-	return func(c *config.Config, _ *app.Options) { c.DatabaseURL, c.Secret = dsn, "test-master-secret-of-at-least-32-bytes" }
+	return func(c *config.Config, _ *app.Options) {
+		c.DatabaseURL, c.Secret = dsn, "test-master-secret-of-at-least-32-bytes"
+	}
 }
 
 // app registers a client and returns its id and secret.

@@ -51,13 +51,35 @@ func TestManagementCRUD(t *testing.T) {
 		t.Errorf("apps %d", len(list))
 	}
 	wantErr(400, "app.type", "", "POST", "/api/applications", map[string]any{"name": "x", "type": "Robot"})
-	wantErr(400, "app.redirect_uri", "redirectUris", "POST", "/api/applications", map[string]any{"name": "x", "type": "SPA",
+	wantErr(400, "app.redirect_uri", "oidcClientMetadata.redirectUris", "POST", "/api/applications", map[string]any{"name": "x", "type": "SPA",
 		"oidcClientMetadata": map[string]any{"redirectUris": []string{"not a uri"}}})
 	wantErr(400, "guard.invalid_input", "", "POST", "/api/applications", `{"name": 3}`)
 	wantErr(400, "guard.invalid_input", "", "POST", "/api/applications", `{"name": "x", "colour": "red"}`)
 	wantErr(400, "guard.invalid_input", "", "POST", "/api/applications", `not json`)
 	wantErr(413, "guard.request_too_large", "", "POST", "/api/applications", `{"name": "`+strings.Repeat("a", 70<<10)+`"}`)
 	wantErr(404, "entity.not_exists_with_id", "", "GET", "/api/applications/nope", nil)
+	webID := web["id"].(string)
+	patched := decodeJSON[map[string]any](t, must(200, "PATCH", "/api/applications/"+webID, map[string]any{"name": "Web 2", "description": "the site",
+		"customClientMetadata": map[string]any{"idTokenTtl": 600, "corsAllowedOrigins": []string{"https://web.example"}}, "customData": map[string]any{"team": "a"}}))
+	if patched["name"] != "Web 2" || patched["description"] != "the site" || patched["customData"].(map[string]any)["team"] != "a" ||
+		patched["customClientMetadata"].(map[string]any)["idTokenTtl"] != float64(600) {
+		t.Errorf("patched app %v", patched)
+	}
+	wantErr(400, "app.invalid", "customClientMetadata.idTokenTtl", "PATCH", "/api/applications/"+webID, map[string]any{"customClientMetadata": map[string]any{"idTokenTtl": 5}})
+	wantErr(400, "guard.invalid_input", "isThirdParty", "PATCH", "/api/applications/"+webID, map[string]any{"isThirdParty": true})
+	wantErr(404, "entity.not_exists_with_id", "", "PATCH", "/api/applications/nope", map[string]any{"name": "x"})
+	added := decodeJSON[map[string]any](t, must(201, "POST", "/api/applications/"+webID+"/secrets", map[string]any{"name": "ci"}))
+	ciSecret, _ := added["value"].(string)
+	if len(ciSecret) < 32 || added["name"] != "ci" || added["applicationId"] != webID {
+		t.Errorf("added secret %v", added)
+	}
+	wantErr(422, "application.secret_name_already_in_use", "", "POST", "/api/applications/"+webID+"/secrets", map[string]any{"name": "ci"})
+	wantErr(400, "app.secret_invalid", "expiresAt", "POST", "/api/applications/"+webID+"/secrets", map[string]any{"name": "old", "expiresAt": 1000})
+	if ss := decodeJSON[[]map[string]any](t, must(200, "GET", "/api/applications/"+webID+"/secrets", nil)); len(ss) != 2 || ss[0]["value"] != nil || ss[1]["value"] != nil {
+		t.Errorf("secrets %v", ss)
+	}
+	must(204, "DELETE", "/api/applications/"+webID+"/secrets/ci", nil)
+	wantErr(404, "entity.not_exists", "", "DELETE", "/api/applications/"+webID+"/secrets/ci", nil)
 
 	// Roles and assignments.
 	role := decodeJSON[map[string]any](t, must(200, "POST", "/api/roles", map[string]any{"name": "billing-bots", "type": "MachineToMachine"}))
@@ -136,8 +158,9 @@ func TestManagementCRUD(t *testing.T) {
 	stored, _ := m.Store.GetUserByLogin(ctx, "ada")
 	_ = stored
 	for i, body := range m.seen {
-		for name, s := range map[string]string{"app secret": appSecret, "web secret": webSecret, "admin secret": m.secret} {
-			if strings.Contains(body, s) && !(strings.Contains(body, `"secret":"`+s+`"`) && strings.Contains(body, `"createdAt"`) && strings.HasPrefix(body, `{"tenantId"`)) {
+		for name, s := range map[string]string{"app secret": appSecret, "web secret": webSecret, "admin secret": m.secret, "ci secret": ciSecret} {
+			creation := strings.HasPrefix(body, `{"tenantId"`) && (strings.Contains(body, `"secret":"`+s+`"`) || strings.Contains(body, `"value":"`+s+`"`))
+			if strings.Contains(body, s) && !creation {
 				t.Errorf("response %d carries the %s: %s", i, name, body)
 			}
 		}

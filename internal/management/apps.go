@@ -1,7 +1,9 @@
 package management
 
 import (
+	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/store"
@@ -27,7 +29,11 @@ type oidcClientMetadata struct {
 }
 
 type customClientMetadata struct {
-	CORSAllowedOrigins []string `json:"corsAllowedOrigins,omitempty"`
+	CORSAllowedOrigins      []string `json:"corsAllowedOrigins,omitempty"`
+	IDTokenTTL              *int     `json:"idTokenTtl,omitempty"`
+	RefreshTokenTTLInDays   *int     `json:"refreshTokenTtlInDays,omitempty"`
+	RotateRefreshToken      *bool    `json:"rotateRefreshToken,omitempty"`
+	AlwaysIssueRefreshToken *bool    `json:"alwaysIssueRefreshToken,omitempty"`
 }
 
 type application struct {
@@ -39,7 +45,7 @@ type application struct {
 	OIDCClientMetadata   oidcClientMetadata   `json:"oidcClientMetadata"`
 	CustomClientMetadata customClientMetadata `json:"customClientMetadata"`
 	ProtectedAppMetadata any                  `json:"protectedAppMetadata"`
-	CustomData           map[string]any       `json:"customData"`
+	CustomData           json.RawMessage      `json:"customData"`
 	IsThirdParty         bool                 `json:"isThirdParty"`
 	AppLevelAccess       bool                 `json:"appLevelAccessControlEnabled"`
 	CreatedAt            *int64               `json:"createdAt"`
@@ -52,10 +58,24 @@ func appView(c store.Client) application {
 		}
 		return s
 	}
-	return application{TenantID: "default", ID: c.ID, Name: c.Name, Type: appTypes[c.Type],
+	ccm := customClientMetadata{CORSAllowedOrigins: c.CORSOrigins}
+	rotate, always := !c.NoRefreshRotation, c.AlwaysIssueRefreshToken
+	ccm.RotateRefreshToken, ccm.AlwaysIssueRefreshToken = &rotate, &always
+	if c.IDTokenTTL > 0 {
+		v := int(c.IDTokenTTL / time.Second)
+		ccm.IDTokenTTL = &v
+	}
+	if c.RefreshTokenTTL > 0 {
+		v := int(c.RefreshTokenTTL / (24 * time.Hour))
+		ccm.RefreshTokenTTLInDays = &v
+	}
+	data := c.CustomData
+	if len(data) == 0 {
+		data = json.RawMessage("{}")
+	}
+	return application{TenantID: "default", ID: c.ID, Name: c.Name, Description: null(c.Description), Type: appTypes[c.Type],
 		OIDCClientMetadata:   oidcClientMetadata{nonNil(c.RedirectURIs), nonNil(c.PostLogoutRedirectURIs)},
-		CustomClientMetadata: customClientMetadata{c.CORSOrigins}, CustomData: map[string]any{},
-		IsThirdParty: c.ThirdParty, CreatedAt: ms(c.CreatedAt)}
+		CustomClientMetadata: ccm, CustomData: data, IsThirdParty: c.ThirdParty, CreatedAt: ms(c.CreatedAt)}
 }
 
 func (h *Handler) listApps(w http.ResponseWriter, r *http.Request) error {
@@ -132,6 +152,112 @@ func (h *Handler) getApp(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return write(w, r, http.StatusOK, appView(c))
+}
+
+type appUpdate struct {
+	Name               *string `json:"name"`
+	Description        *string `json:"description"`
+	OIDCClientMetadata *struct {
+		RedirectURIs           *[]string `json:"redirectUris"`
+		PostLogoutRedirectURIs *[]string `json:"postLogoutRedirectUris"`
+	} `json:"oidcClientMetadata"`
+	CustomClientMetadata *struct {
+		CORSAllowedOrigins      *[]string `json:"corsAllowedOrigins"`
+		IDTokenTTL              *int      `json:"idTokenTtl"`
+		RefreshTokenTTLInDays   *int      `json:"refreshTokenTtlInDays"`
+		RotateRefreshToken      *bool     `json:"rotateRefreshToken"`
+		AlwaysIssueRefreshToken *bool     `json:"alwaysIssueRefreshToken"`
+	} `json:"customClientMetadata"`
+	CustomData   json.RawMessage `json:"customData"`
+	IsThirdParty *bool           `json:"isThirdParty"`
+}
+
+func (h *Handler) updateApp(w http.ResponseWriter, r *http.Request) error {
+	var in appUpdate
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.IsThirdParty != nil {
+		return fieldError("isThirdParty", "isThirdParty cannot change after creation")
+	}
+	u := directory.AppUpdate{Name: in.Name, Description: in.Description, CustomData: in.CustomData}
+	if m := in.OIDCClientMetadata; m != nil {
+		u.RedirectURIs, u.PostLogoutRedirectURIs = m.RedirectURIs, m.PostLogoutRedirectURIs
+	}
+	if m := in.CustomClientMetadata; m != nil {
+		u.CORSOrigins, u.IDTokenTTL, u.RefreshTokenTTLInDays = m.CORSAllowedOrigins, m.IDTokenTTL, m.RefreshTokenTTLInDays
+		u.RotateRefreshToken, u.AlwaysIssueRefreshToken = m.RotateRefreshToken, m.AlwaysIssueRefreshToken
+	}
+	c, err := h.Apps.Update(r.Context(), r.PathValue("id"), u)
+	if err != nil {
+		return err
+	}
+	return write(w, r, http.StatusOK, appView(c))
+}
+
+// appSecret is Logto's application secret; Value only in the answer that
+// creates it.
+type appSecret struct {
+	TenantID      string `json:"tenantId"`
+	ApplicationID string `json:"applicationId"`
+	Name          string `json:"name"`
+	Value         string `json:"value,omitempty"`
+	CreatedAt     *int64 `json:"createdAt"`
+	ExpiresAt     *int64 `json:"expiresAt"`
+}
+
+func secretView(appID string, s store.ClientSecret) appSecret {
+	return appSecret{TenantID: "default", ApplicationID: appID, Name: s.Name, CreatedAt: ms(s.CreatedAt), ExpiresAt: ms(s.ExpiresAt)}
+}
+
+func (h *Handler) listSecrets(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	ss, err := h.Apps.Secrets(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := make([]appSecret, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, secretView(id, s))
+	}
+	return write(w, r, http.StatusOK, out)
+}
+
+type secretCreate struct {
+	Name      string `json:"name"`
+	ExpiresAt *int64 `json:"expiresAt"` // epoch ms; null or absent: never
+}
+
+func (h *Handler) addSecret(w http.ResponseWriter, r *http.Request) error {
+	c, err := h.app(r)
+	if err != nil {
+		return err
+	}
+	var in secretCreate
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	var exp time.Time
+	if in.ExpiresAt != nil {
+		if *in.ExpiresAt <= 0 || *in.ExpiresAt > 1<<53 {
+			return fieldError(directory.FieldSecretExpiresAt, "expiresAt must be a time in epoch milliseconds")
+		}
+		exp = time.UnixMilli(*in.ExpiresAt)
+	}
+	value, s, err := h.Apps.AddSecret(r.Context(), c, in.Name, exp)
+	if err != nil {
+		return err
+	}
+	v := secretView(c.ID, s)
+	v.Value = value
+	return write(w, r, http.StatusCreated, v)
+}
+
+func (h *Handler) deleteSecret(w http.ResponseWriter, r *http.Request) error {
+	if err := h.Apps.DeleteSecret(r.Context(), r.PathValue("id"), r.PathValue("name")); err != nil {
+		return err
+	}
+	return noContent(w)
 }
 
 func (h *Handler) deleteApp(w http.ResponseWriter, r *http.Request) error {

@@ -1,6 +1,7 @@
 package management
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -135,6 +136,8 @@ var domainStatus = map[string]struct {
 	directory.ErrUserExists.Code:       {http.StatusUnprocessableEntity, "user.username_or_email_already_in_use"},
 	directory.ErrRoleExists.Code:       {http.StatusUnprocessableEntity, "role.name_already_in_use"},
 	directory.ErrResourceExists.Code:   {http.StatusUnprocessableEntity, "resource.indicator_already_in_use"},
+	directory.ErrSecretExists.Code:     {http.StatusUnprocessableEntity, "application.secret_name_already_in_use"},
+	directory.ErrSecretNotFound.Code:   {http.StatusNotFound, "entity.not_exists"},
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -156,7 +159,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 			ae.Data = map[string]string{"domainCode": de.Code}
 		} else {
 			ae = errStatus(http.StatusBadRequest, de.Code, de.Message)
-			if f := field(de); f != "" {
+			if f := cmp.Or(de.Field, field(de)); f != "" {
 				ae.Data = map[string]string{"field": f}
 			}
 		}
@@ -191,8 +194,8 @@ func field(e *directory.Error) string {
 }
 
 var flagFields = map[string]string{
-	"email": "primaryEmail", "email-verified": "primaryEmail", "redirect-uri": "redirectUris",
-	"post-logout-redirect-uri": "postLogoutRedirectUris", "cors-origin": "corsAllowedOrigins",
+	"email": "primaryEmail", "email-verified": "primaryEmail", "redirect-uri": directory.FieldRedirectURIs,
+	"post-logout-redirect-uri": directory.FieldPostLogoutRedirectURIs, "cors-origin": directory.FieldCORSOrigins,
 	"access-token-ttl": "accessTokenTtl", "scope": "scopes", "permission": "scopes",
 }
 
