@@ -139,7 +139,7 @@ func TestManagementCRUD(t *testing.T) {
 		t.Errorf("resource %v", res)
 	}
 	wantErr(422, "resource.indicator_already_in_use", "", "POST", "/api/resources", map[string]any{"name": "again", "indicator": "https://billing.example"})
-	wantErr(400, "resource.invalid", "accessTokenTtl", "POST", "/api/resources", map[string]any{"name": "x", "indicator": "https://x.example", "accessTokenTtl": 5})
+	wantErr(400, "resource.invalid", "accessTokenTtl", "POST", "/api/resources", map[string]any{"name": "x", "indicator": "https://x.example", "accessTokenTtl": 90000})
 
 	// Signing keys: public metadata only.
 	keys := decodeJSON[[]map[string]any](t, must(200, "POST", "/api/configs/oidc/private-keys/rotate", nil))

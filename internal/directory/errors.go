@@ -64,6 +64,9 @@ var (
 	ErrResourceNoScope  = &Error{Code: "resource.no_scope"}
 	ErrResourceInvalid  = &Error{Code: "resource.invalid"}
 	ErrResourceExists   = &Error{Code: "resource.exists"}
+	ErrScopeNotFound    = &Error{Code: "scope.not_found"}
+	ErrScopeExists      = &Error{Code: "scope.exists"}
+	ErrListQuery        = &Error{Code: "list.query"} // a search on a field the list does not have
 	ErrUserNotFound     = &Error{Code: "user.not_found"}
 	ErrUserExists       = &Error{Code: "user.exists"}
 	ErrUserInvalid      = &Error{Code: "user.invalid"} // an identity rule or a field rule

@@ -27,6 +27,7 @@ type Store interface {
 	store.AccessTokens
 	store.Grants
 	authz.UserRoles
+	authz.RoleLister
 	ClientPermissions(ctx context.Context, clientID string) ([]store.Permission, error)
 }
 
@@ -178,6 +179,9 @@ func (h *Handler) respond(ctx context.Context, grantID string, pending provider.
 		Scope: oauth2.JoinScope(pending.Row.Scopes), RefreshToken: refresh}
 	if oauth2.Has(idt.Scopes, oauth2.ScopeOpenID) {
 		idt.User, idt.AccessToken = user, access
+		if idt.Roles, err = authz.RoleNames(ctx, h.Store, user.ID, idt.Scopes); err != nil {
+			return nil, err
+		}
 		if resp.IDToken, err = h.P.IDToken(ctx, idt); err != nil {
 			return nil, err
 		}

@@ -28,7 +28,7 @@ import (
 // never edit an older fixture.
 var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004, 5: checkFixture00005,
 	6: checkFixture00006, 7: checkFixture00007, 8: checkFixture00008,
-	10: checkFixture00010}
+	10: checkFixture00010, 12: checkFixture00012}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -556,5 +556,45 @@ func checkFixture00010(t *testing.T, s *Store) {
 	if old.Description != "" || old.IDTokenTTL != 0 || old.RefreshTokenTTL != 0 || old.NoRefreshRotation ||
 		old.AlwaysIssueRefreshToken || old.CustomData != nil {
 		t.Errorf("pre-version-10 client settings = %+v", old)
+	}
+}
+
+func checkFixture00012(t *testing.T, s *Store) {
+	ctx := t.Context()
+	// Scopes stored as JSON before version 12 became rows, in order.
+	for res, want := range map[string]string{"fixture-res": "read write ", "fixture-res-6": "charge refund ",
+		"fixture-res-12": "send read "} {
+		l, err := s.ListResourceScopes(ctx, res)
+		got := ""
+		for _, sc := range l {
+			got += sc.Name + " "
+			if sc.ID == "" || sc.ResourceID != res {
+				t.Errorf("%s scope %+v", res, sc)
+			}
+		}
+		if err != nil || got != want {
+			t.Errorf("ListResourceScopes(%s) = %q, %v; want %q", res, got, err, want)
+		}
+	}
+	sc, err := s.GetResourceScope(ctx, "fixture-scope-send")
+	if err != nil || sc.Description != "Send mail" || !sc.CreatedAt.Equal(fxCreated) {
+		t.Errorf("GetResourceScope = %+v, %v", sc, err)
+	}
+	// Role permissions from before version 12 survive and resolve to scope
+	// rows.
+	held, err := s.ListRoleScopes(ctx, "fixture-role-user")
+	got := ""
+	for _, sc := range held {
+		got += sc.ResourceID + " " + sc.Name + "; "
+	}
+	if err != nil || got != "fixture-res read; fixture-res-6 charge; " {
+		t.Errorf("ListRoleScopes(fixture-role-user) = %q, %v", got, err)
+	}
+	r, err := s.GetRole(ctx, "fixture-role-12")
+	if err != nil || !r.IsDefault || perms(r.Permissions) != "https://mail.example send; " {
+		t.Errorf("default role = %+v, %v", r, err)
+	}
+	if old, err := s.GetRole(ctx, "fixture-role-user"); err != nil || old.IsDefault {
+		t.Errorf("pre-version-12 role = %+v, %v", old, err)
 	}
 }
