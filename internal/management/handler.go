@@ -136,6 +136,8 @@ var domainStatus = map[string]struct {
 	directory.ErrUserExists.Code:       {http.StatusUnprocessableEntity, "user.username_or_email_already_in_use"},
 	directory.ErrRoleExists.Code:       {http.StatusUnprocessableEntity, "role.name_already_in_use"},
 	directory.ErrResourceExists.Code:   {http.StatusUnprocessableEntity, "resource.indicator_already_in_use"},
+	directory.ErrScopeNotFound.Code:    {http.StatusNotFound, "entity.not_exists_with_id"},
+	directory.ErrScopeExists.Code:      {http.StatusUnprocessableEntity, "scope.name_exists"},
 	directory.ErrSecretExists.Code:     {http.StatusUnprocessableEntity, "application.secret_name_already_in_use"},
 	directory.ErrSecretNotFound.Code:   {http.StatusNotFound, "entity.not_exists"},
 }

@@ -84,6 +84,9 @@ var userSearchFields = map[string]store.SearchField{
 	"primaryPhone": store.FieldPhone, "name": store.FieldName,
 }
 
+// appSearchFields are what apps can be searched on.
+var appSearchFields = map[string]store.SearchField{"id": store.FieldID, "name": store.FieldName}
+
 // readSearch maps Logto's search grammar (docs/management-api.md) onto a
 // store.ListQuery: search or search.<field> (one value, the same for every
 // field named), mode / mode.<field> exact or like (like: "abc%" is a
