@@ -129,6 +129,9 @@ func TestManagementCRUD(t *testing.T) {
 	}
 	must(204, "DELETE", "/api/users/"+userID+"/roles/"+ur["id"].(string), nil)
 	must(201, "POST", "/api/roles/"+ur["id"].(string)+"/users", map[string]any{"userIds": []string{userID}})
+	if l := decodeJSON[[]map[string]any](t, must(200, "GET", "/api/roles/"+ur["id"].(string)+"/users?search.username=ad%25", nil)); len(l) != 1 || l[0]["id"] != userID {
+		t.Errorf("role users %v", l)
+	}
 	must(204, "DELETE", "/api/roles/"+ur["id"].(string)+"/users/"+userID, nil)
 	must(204, "DELETE", "/api/roles/"+ur["id"].(string), nil)
 	wantErr(404, "entity.not_exists_with_id", "", "GET", "/api/roles/"+ur["id"].(string), nil)
@@ -140,6 +143,48 @@ func TestManagementCRUD(t *testing.T) {
 	}
 	wantErr(422, "resource.indicator_already_in_use", "", "POST", "/api/resources", map[string]any{"name": "again", "indicator": "https://billing.example"})
 	wantErr(400, "resource.invalid", "accessTokenTtl", "POST", "/api/resources", map[string]any{"name": "x", "indicator": "https://x.example", "accessTokenTtl": 90000})
+
+	resID := res["id"].(string)
+	if v := decodeJSON[map[string]any](t, must(200, "PATCH", "/api/resources/"+resID, map[string]any{"name": "Billing", "accessTokenTtl": 600})); v["accessTokenTtl"] != float64(600) || v["name"] != "Billing" {
+		t.Errorf("patched resource %v", v)
+	}
+	sc := decodeJSON[map[string]any](t, must(201, "POST", "/api/resources/"+resID+"/scopes", map[string]any{"name": "charge", "description": "take money"}))
+	scID := sc["id"].(string)
+	if sc["resourceId"] != resID || sc["name"] != "charge" {
+		t.Errorf("scope %v", sc)
+	}
+	wantErr(422, "scope.name_exists", "", "POST", "/api/resources/"+resID+"/scopes", map[string]any{"name": "charge"})
+	if v := decodeJSON[map[string]any](t, must(200, "PATCH", "/api/resources/"+resID+"/scopes/"+scID, map[string]any{"description": "bill"})); v["description"] != "bill" {
+		t.Errorf("patched scope %v", v)
+	}
+	if l := decodeJSON[[]map[string]any](t, must(200, "GET", "/api/resources/"+resID+"/scopes", nil)); len(l) != 1 {
+		t.Errorf("scopes %v", l)
+	}
+	if l := decodeJSON[[]map[string]any](t, must(201, "POST", "/api/roles/"+roleID+"/scopes", map[string]any{"scopeIds": []string{scID}})); len(l) != 1 || l[0]["id"] != scID {
+		t.Errorf("role scopes %v", l)
+	}
+	wantErr(404, "entity.not_exists_with_id", "", "POST", "/api/roles/"+roleID+"/scopes", map[string]any{"scopeIds": []string{"nope"}})
+	must(201, "POST", "/api/roles/"+roleID+"/applications", map[string]any{"applicationIds": []string{appID}})
+	if l := decodeJSON[[]map[string]any](t, must(200, "GET", "/api/roles/"+roleID+"/applications", nil)); len(l) != 1 || l[0]["id"] != appID {
+		t.Errorf("role apps %v", l)
+	}
+	if l := decodeJSON[[]map[string]any](t, must(200, "GET", "/api/roles", nil)); len(l) < 2 {
+		t.Errorf("roles %v", l)
+	} else {
+		for _, r := range l {
+			if r["id"] == roleID && r["applicationsCount"] != float64(1) {
+				t.Errorf("role counts %v", r)
+			}
+		}
+	}
+	if v := decodeJSON[map[string]any](t, must(200, "PATCH", "/api/roles/"+roleID, map[string]any{"description": "bots that bill"})); v["description"] != "bots that bill" {
+		t.Errorf("patched role %v", v)
+	}
+	must(204, "DELETE", "/api/roles/"+roleID+"/scopes/"+scID, nil)
+	must(204, "DELETE", "/api/resources/"+resID+"/scopes/"+scID, nil)
+	wantErr(404, "entity.not_exists_with_id", "", "DELETE", "/api/resources/"+resID+"/scopes/"+scID, nil)
+	must(204, "DELETE", "/api/resources/"+resID, nil)
+	wantErr(404, "entity.not_exists_with_id", "", "GET", "/api/resources/"+resID, nil)
 
 	// Signing keys: public metadata only.
 	keys := decodeJSON[[]map[string]any](t, must(200, "POST", "/api/configs/oidc/private-keys/rotate", nil))
