@@ -477,8 +477,11 @@ func TestConsoleApps(t *testing.T) {
 			c = a
 		}
 	}
-	if c.ID != "" { // ListClients leaves Secrets out
-		c, _ = e.Store.GetClient(context.Background(), c.ID)
+	if c.ID != "" {
+		c, err = e.Store.GetClient(context.Background(), c.ID) // lists leave Secrets empty
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	if c.ID == "" || len(c.Secrets) != 1 || !bytes.Equal(c.Secrets[0].Hash, provider.HashSecret(sec)) {
 		t.Fatalf("created app %+v does not accept the shown secret", c)

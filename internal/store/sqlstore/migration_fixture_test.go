@@ -28,7 +28,7 @@ import (
 // never edit an older fixture.
 var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004, 5: checkFixture00005,
 	6: checkFixture00006, 7: checkFixture00007, 8: checkFixture00008,
-	10: checkFixture00010, 12: checkFixture00012}
+	10: checkFixture00010, 12: checkFixture00012, 13: checkFixture00013}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -194,6 +194,25 @@ func checkFixture00008(t *testing.T, s *Store) {
 	}
 	if old.ConsentDenied {
 		t.Error("pre-version-8 request reads as denied")
+	}
+}
+
+func checkFixture00013(t *testing.T, s *Store) {
+	es, total, err := s.ListAudit(t.Context(), store.AuditQuery{UserID: "fixture-user"})
+	if err != nil || total != 1 || len(es) != 1 {
+		t.Fatalf("ListAudit by user: %d of %d, %v", len(es), total, err)
+	}
+	if e := es[0]; e.ID != "fixture-audit-2" || e.Error != "wrong_password" || e.ApplicationID != "fixture-client" ||
+		e.IP != "2001:db8::7" || e.Before != nil || e.After != nil || !e.CreatedAt.Equal(ts(1700000000000000012)) {
+		t.Errorf("sign-in entry = %+v", e)
+	}
+	es, _, err = s.ListAudit(t.Context(), store.AuditQuery{Actor: "user:fixture-user"})
+	if err != nil || len(es) != 1 {
+		t.Fatalf("ListAudit by actor: %v, %v", es, err)
+	}
+	if e := es[0]; e.Key != "Admin.SignInExperience.Update" || e.Target != "signInExperience" ||
+		string(e.Before) != `{"brandColor":"#000000"}` || string(e.After) != `{"brandColor":"#123456"}` || e.UserAgent != "fixture-agent/1.0" {
+		t.Errorf("admin entry = %+v", e)
 	}
 }
 

@@ -64,6 +64,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("PermissionsRoundTrip", func(t *testing.T) { testPermissionsRoundTrip(t, newStore(t)) })
 	t.Run("Throttle", func(t *testing.T) { testThrottle(t, newStore(t)) })
 	t.Run("GarbageCollect", func(t *testing.T) { testGarbageCollect(t, newStore(t)) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore(t)) })
+	t.Run("AuditFilters", func(t *testing.T) { testAuditFilters(t, newStore(t)) })
+	t.Run("AuditPaging", func(t *testing.T) { testAuditPaging(t, newStore(t)) })
+	t.Run("AuditGarbageCollect", func(t *testing.T) { testAuditGarbageCollect(t, newStore(t)) })
 	t.Run("Ping", func(t *testing.T) {
 		if err := newStore(t).Ping(t.Context()); err != nil {
 			t.Fatalf("Ping: %v", err)
