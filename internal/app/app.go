@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sesameauth/sesame/internal/admin"
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/console"
 	"github.com/sesameauth/sesame/internal/directory"
@@ -61,6 +62,7 @@ type Server struct {
 	handler http.Handler
 	metrics *httpx.Metrics
 	gcEvery time.Duration
+	audit   *audit.Log
 }
 
 // New builds the server over st. cfg must be validated.
@@ -110,7 +112,10 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	// it is the not-found page (mountSite).
 	mux := http.NewServeMux()
 	under := httpx.Under(mux, string(base))
-	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval}
+	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval,
+		// Admin changes are written with RecordNow; a small queue suffices
+		// until sign-ins and tokens are recorded through it too.
+		audit: audit.New(st, audit.Options{Now: opts.Now, Logger: log, QueueSize: 64})}
 	// Every endpoint family, in one list.
 	for _, h := range []httpx.Mounter{
 		&discovery.Handler{P: p},
@@ -124,7 +129,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
 			Origin: origin, Base: base, AllowRegistration: cfg.AllowRegistration,
 			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams},
-		&management.Handler{Gate: &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}, Endpoint: cfg.Endpoint, Lists: st,
+		&management.Handler{Audit: s.audit, Gate: &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}, Endpoint: cfg.Endpoint, Lists: st,
 			Apps: directory.Apps{Store: st, Now: opts.Now}, Users: directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now},
 			Roles: directory.Roles{Store: st, Now: opts.Now}, Resources: directory.Resources{Store: st, Now: opts.Now},
 			Keys: directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}},
@@ -266,6 +271,9 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := s.audit.Close(shutdownCtx); err != nil {
 		return err
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {

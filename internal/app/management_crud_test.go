@@ -199,6 +199,24 @@ func TestManagementCRUD(t *testing.T) {
 	must(204, "DELETE", "/api/applications/"+appID, nil)
 	wantErr(404, "entity.not_exists_with_id", "", "DELETE", "/api/applications/"+appID, nil)
 
+	// Every change is in the audit log, by the M2M app that made it.
+	st, h, raw := m.call(t, tok, "GET", "/api/logs?applicationId="+appID+"&page_size=100", nil)
+	logs := decodeJSON[[]map[string]any](t, raw)
+	logKeys := map[string]bool{}
+	for _, l := range logs {
+		logKeys[l["key"].(string)] = true
+		if p := l["payload"].(map[string]any); p["actor"] != "app:"+m.appID {
+			t.Errorf("log actor %v", p)
+		}
+	}
+	if st != 200 || h.Get("Total-Number") == "" || !logKeys["Admin.Application.Create"] || !logKeys["Admin.Application.Delete"] || !logKeys["Admin.Application.AssignRoles"] {
+		t.Errorf("logs for the app: %d %v %s", st, logKeys, raw)
+	}
+	if _, _, raw := m.call(t, tok, "GET", "/api/logs?logKey=Admin.User.SetPassword", nil); len(decodeJSON[[]map[string]any](t, raw)) != 1 {
+		t.Errorf("password change log: %s", raw)
+	}
+	wantErr(400, "guard.invalid_input", "", "GET", "/api/logs?start_time=yesterday", nil)
+
 	// No response after its creation carries a secret or a hash.
 	stored, _ := m.Store.GetUserByLogin(ctx, "ada")
 	_ = stored

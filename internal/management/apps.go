@@ -139,6 +139,9 @@ func (h *Handler) createApp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.record(r, "Application", "Create", a.Client.ID, nil, appView(a.Client)); err != nil {
+		return err
+	}
 	return write(w, r, http.StatusOK, appWithSecret{appView(a.Client), secret})
 }
 
@@ -190,6 +193,9 @@ func (h *Handler) updateApp(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := h.Apps.Update(r.Context(), r.PathValue("id"), u)
 	if err != nil {
+		return err
+	}
+	if err := h.record(r, "Application", "Update", c.ID, nil, appView(c)); err != nil {
 		return err
 	}
 	return write(w, r, http.StatusOK, appView(c))
@@ -250,6 +256,9 @@ func (h *Handler) addSecret(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := secretView(c.ID, s)
 	v.Value = value
+	if err := h.record(r, "Application", "AddSecret", c.ID, nil, secretView(c.ID, s)); err != nil {
+		return err
+	}
 	return write(w, r, http.StatusCreated, v)
 }
 
@@ -257,11 +266,17 @@ func (h *Handler) deleteSecret(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Apps.DeleteSecret(r.Context(), r.PathValue("id"), r.PathValue("name")); err != nil {
 		return err
 	}
+	if err := h.record(r, "Application", "DeleteSecret", r.PathValue("id"), map[string]string{"name": r.PathValue("name")}, nil); err != nil {
+		return err
+	}
 	return noContent(w)
 }
 
 func (h *Handler) deleteApp(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Apps.Delete(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	if err := h.record(r, "Application", "Delete", r.PathValue("id"), nil, nil); err != nil {
 		return err
 	}
 	return noContent(w)
@@ -304,6 +319,9 @@ func (h *Handler) assignAppRoles(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	if err := h.record(r, "Application", "AssignRoles", c.ID, nil, in); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusCreated)
 	return nil
 }
@@ -318,6 +336,9 @@ func (h *Handler) unassignAppRole(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if err := h.Roles.UnassignApp(r.Context(), c, role); err != nil {
+		return err
+	}
+	if err := h.record(r, "Application", "UnassignRole", c.ID, roleView(role), nil); err != nil {
 		return err
 	}
 	return noContent(w)

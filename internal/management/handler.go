@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sesameauth/sesame/internal/admin"
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/routes"
@@ -34,9 +35,21 @@ type Handler struct {
 	Resources directory.Resources
 	Keys      directory.Keys
 	Lists     Lists
+	// Audit records every change (RecordNow, before answering) and serves
+	// GET /api/logs; nil records nothing.
+	Audit *audit.Log
 	// Endpoint is the public endpoint; Link headers are built from it,
 	// never from Host or X-Forwarded-*.
 	Endpoint string
+}
+
+// record writes an administrator's change to the audit log before the
+// answer: a change the log missed must not look successful. before and
+// after are API views, which carry no secrets or hashes.
+func (h *Handler) record(r *http.Request, entity, action, id string, before, after any) error {
+	e := audit.AdminChange(principal(r.Context()).Actor(), entity, action, id, before, after)
+	e.IP, e.UserAgent = httpx.ClientAddr(r.Context()), r.UserAgent()
+	return h.Audit.RecordNow(r.Context(), e)
 }
 
 // maxBody bounds a request body.

@@ -58,7 +58,11 @@ func (h *Handler) rotateKeys(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if _, err := h.Keys.Rotate(r.Context(), in.SigningKeyAlgorithm); err != nil {
+	k, err := h.Keys.Rotate(r.Context(), in.SigningKeyAlgorithm)
+	if err != nil {
+		return err
+	}
+	if err := h.record(r, "SigningKey", "Rotate", k.ID, nil, keyView(k)); err != nil {
 		return err
 	}
 	return h.writeKeys(w, r)

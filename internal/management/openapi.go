@@ -47,6 +47,8 @@ var schemas = map[string]any{
 	"ResourceCreate":          object("name", "string", "indicator", "string", "accessTokenTtl", "integer"),
 	"OidcKey":                 object("id", "string", "createdAt", "integer", "signingKeyAlgorithm", "string"),
 	"OidcKeyList":             list("OidcKey"),
+	"Log":                     object("id", "string", "key", "string", "payload", "object", "createdAt", "integer"),
+	"LogList":                 list("Log"),
 	"KeyRotate":               object("signingKeyAlgorithm", "string"),
 }
 

@@ -117,6 +117,9 @@ func (h *Handler) createRole(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	if err := h.record(r, "Role", "Create", ro.ID, nil, roleView(ro)); err != nil {
+		return err
+	}
 	return write(w, r, http.StatusOK, roleView(ro))
 }
 
@@ -141,6 +144,9 @@ func (h *Handler) updateRole(w http.ResponseWriter, r *http.Request) error {
 	}
 	ro, err = h.Roles.Update(r.Context(), ro, directory.RoleUpdate{Name: in.Name, Description: in.Description, IsDefault: in.IsDefault})
 	if err != nil {
+		return err
+	}
+	if err := h.record(r, "Role", "Update", ro.ID, nil, roleView(ro)); err != nil {
 		return err
 	}
 	return write(w, r, http.StatusOK, roleView(ro))
@@ -251,6 +257,9 @@ func (h *Handler) roleAddScopes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.record(r, "Role", "AddScopes", ro.ID, nil, in); err != nil {
+		return err
+	}
 	return write(w, r, http.StatusCreated, scopeViews(ss))
 }
 
@@ -260,6 +269,9 @@ func (h *Handler) roleRemoveScope(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if err := h.Roles.RemoveScope(r.Context(), ro, r.PathValue("scopeId")); err != nil {
+		return err
+	}
+	if err := h.record(r, "Role", "RemoveScope", ro.ID, map[string]string{"scopeId": r.PathValue("scopeId")}, nil); err != nil {
 		return err
 	}
 	return noContent(w)
@@ -279,6 +291,9 @@ func (h *Handler) deleteRole(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := h.Roles.Delete(r.Context(), ro); err != nil {
+		return err
+	}
+	if err := h.record(r, "Role", "Delete", ro.ID, roleView(ro), nil); err != nil {
 		return err
 	}
 	return noContent(w)
@@ -313,6 +328,9 @@ func (h *Handler) roleAddUsers(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	if err := h.record(r, "Role", "AssignUsers", ro.ID, nil, in); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusCreated)
 	return nil
 }
@@ -327,6 +345,9 @@ func (h *Handler) roleRemoveUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := h.Roles.UnassignUser(r.Context(), u, ro); err != nil {
+		return err
+	}
+	if err := h.record(r, "Role", "UnassignUser", ro.ID, map[string]string{"userId": u.ID}, nil); err != nil {
 		return err
 	}
 	return noContent(w)
@@ -361,6 +382,9 @@ func (h *Handler) roleAddApps(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	if err := h.record(r, "Role", "AssignApplications", ro.ID, nil, in); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusCreated)
 	return nil
 }
@@ -375,6 +399,9 @@ func (h *Handler) roleRemoveApp(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := h.Roles.UnassignApp(r.Context(), c, ro); err != nil {
+		return err
+	}
+	if err := h.record(r, "Role", "UnassignApplication", ro.ID, map[string]string{"applicationId": c.ID}, nil); err != nil {
 		return err
 	}
 	return noContent(w)
@@ -451,11 +478,17 @@ func (h *Handler) updateResource(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.record(r, "Resource", "Update", x.ID, nil, resourceView(x)); err != nil {
+		return err
+	}
 	return write(w, r, http.StatusOK, resourceView(x))
 }
 
 func (h *Handler) deleteResource(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Resources.Delete(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	if err := h.record(r, "Resource", "Delete", r.PathValue("id"), nil, nil); err != nil {
 		return err
 	}
 	return noContent(w)
@@ -483,6 +516,9 @@ func (h *Handler) createScope(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.record(r, "Resource", "CreateScope", r.PathValue("id"), nil, scopeView(sc)); err != nil {
+		return err
+	}
 	return write(w, r, http.StatusCreated, scopeView(sc))
 }
 
@@ -500,11 +536,17 @@ func (h *Handler) updateScope(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.record(r, "Resource", "UpdateScope", r.PathValue("id"), nil, scopeView(sc)); err != nil {
+		return err
+	}
 	return write(w, r, http.StatusOK, scopeView(sc))
 }
 
 func (h *Handler) deleteScope(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Resources.DeleteScope(r.Context(), r.PathValue("id"), r.PathValue("scopeId")); err != nil {
+		return err
+	}
+	if err := h.record(r, "Resource", "DeleteScope", r.PathValue("id"), map[string]string{"scopeId": r.PathValue("scopeId")}, nil); err != nil {
 		return err
 	}
 	return noContent(w)
@@ -539,6 +581,9 @@ func (h *Handler) createResource(w http.ResponseWriter, r *http.Request) error {
 	}
 	x, err := h.Resources.Create(r.Context(), directory.NewResource{Name: in.Name, Indicator: in.Indicator, AccessTokenTTL: ttl})
 	if err != nil {
+		return err
+	}
+	if err := h.record(r, "Resource", "Create", x.ID, nil, resourceView(x)); err != nil {
 		return err
 	}
 	return write(w, r, http.StatusCreated, resourceView(x))

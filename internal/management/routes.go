@@ -69,6 +69,9 @@ func (h *Handler) table() []route {
 		{"POST", "/roles/{id}/scopes", "AddRoleScopes", "Give a role scopes", "ScopeIDs", "ScopeList", 201, false, nil, h.roleAddScopes},
 		{"DELETE", "/roles/{id}/scopes/{scopeId}", "DeleteRoleScope", "Take a scope from a role", "", "", 204, false, nil, h.roleRemoveScope},
 
+		{"GET", "/logs", "ListLogs", "List audit log entries, newest first", "", "LogList", 200, true,
+			[]string{"userId", "applicationId", "logKey", "start_time", "end_time"}, h.listLogs},
+
 		{"GET", "/configs/oidc/{keyType}", "GetOidcKeys", "List the signing keys' public metadata (private-keys only)", "", "OidcKeyList", 200, false, nil, h.listKeys},
 		{"POST", "/configs/oidc/{keyType}/rotate", "RotateOidcKeys", "Add a signing key (published now, signing after the publish delay)", "KeyRotate", "OidcKeyList", 200, false, nil, h.rotateKeys},
 	}

@@ -78,6 +78,9 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.record(r, "User", "Create", u.ID, nil, userView(u)); err != nil {
+		return err
+	}
 	return write(w, r, http.StatusOK, userView(u))
 }
 
@@ -113,6 +116,9 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Users.Update(r.Context(), u, directory.UserUpdate{Email: in.PrimaryEmail, Name: in.Name}); err != nil {
 		return err
 	}
+	if err := h.record(r, "User", "Update", u.ID, userView(u), in); err != nil {
+		return err
+	}
 	return h.writeUser(w, r, u.ID)
 }
 
@@ -132,6 +138,9 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Users.Delete(r.Context(), u.ID); err != nil {
 		return err
 	}
+	if err := h.record(r, "User", "Delete", u.ID, userView(u), nil); err != nil {
+		return err
+	}
 	return noContent(w)
 }
 
@@ -149,6 +158,9 @@ func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := h.Users.Update(r.Context(), u, directory.UserUpdate{Password: &in.Password}); err != nil {
+		return err
+	}
+	if err := h.record(r, "User", "SetPassword", u.ID, nil, nil); err != nil {
 		return err
 	}
 	return h.writeUser(w, r, u.ID)
@@ -195,6 +207,9 @@ func (h *Handler) suspend(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Users.Suspend(r.Context(), u.ID, *in.IsSuspended); err != nil {
 		return err
 	}
+	if err := h.record(r, "User", "SetSuspended", u.ID, nil, in); err != nil {
+		return err
+	}
 	return h.writeUser(w, r, u.ID)
 }
 
@@ -231,6 +246,9 @@ func (h *Handler) assignUserRoles(w http.ResponseWriter, r *http.Request) error 
 			return err
 		}
 	}
+	if err := h.record(r, "User", "AssignRoles", u.ID, nil, in); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusCreated)
 	return nil
 }
@@ -245,6 +263,9 @@ func (h *Handler) unassignUserRole(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if err := h.Roles.UnassignUser(r.Context(), u, role); err != nil {
+		return err
+	}
+	if err := h.record(r, "User", "UnassignRole", u.ID, roleView(role), nil); err != nil {
 		return err
 	}
 	return noContent(w)
