@@ -19,6 +19,7 @@ import (
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/experience"
 	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/management"
 	"github.com/sesameauth/sesame/internal/oidc/authorize"
 	"github.com/sesameauth/sesame/internal/oidc/discovery"
 	"github.com/sesameauth/sesame/internal/oidc/endsession"
@@ -121,6 +122,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		// Started last: nothing below fails, so New never leaks its writer.
 		s.audit = audit.New(st, audit.Options{Now: opts.Now, Logger: log})
 	}
+	// One gate for the Management API and the console: the same check.
+	gate := &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}
 	// Every endpoint family, in one list.
 	for _, h := range []httpx.Mounter{
 		&discovery.Handler{P: p},
@@ -134,11 +137,15 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
 			Origin: origin, Base: base, AllowRegistration: cfg.AllowRegistration,
 			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams, Audit: s.audit},
+		&management.Handler{Audit: s.audit, Gate: gate, Endpoint: cfg.Endpoint, Lists: st,
+			Apps: directory.Apps{Store: st, Now: opts.Now}, Users: directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now},
+			Roles: directory.Roles{Store: st, Now: opts.Now}, Resources: directory.Resources{Store: st, Now: opts.Now},
+			Keys: directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}},
 		// The console reaches the token endpoint and JWKS through s.handler
 		// in process (internal/console doc).
 		&console.Handler{Endpoint: cfg.Endpoint, Base: base, Issuer: p.Issuer, Master: master, ClientSecret: console.ClientSecret(master),
 			Server: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }),
-			Gate:   &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}, Setup: opts.ConsoleSetup,
+			Gate:   gate, Setup: opts.ConsoleSetup,
 			Apps: directory.Apps{Store: st, Now: opts.Now}, URIs: opts.ConsoleURIs, Users: directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now},
 			Store: st, UI: renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
 	} {
