@@ -210,6 +210,9 @@ func (d Apps) List(ctx context.Context) ([]App, error) {
 
 // Delete removes an app, revoking its tokens, and its own role.
 func (d Apps) Delete(ctx context.Context, id string) error {
+	if err := CheckAppChange(id); err != nil {
+		return err
+	}
 	if err := d.Store.DeleteClientWithRole(ctx, id, AppRoleID(id), d.now()); errors.Is(err, store.ErrNotFound) {
 		return AppNotFound(id)
 	} else if err != nil {

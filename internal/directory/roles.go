@@ -117,6 +117,9 @@ func (d Roles) List(ctx context.Context) ([]store.Role, error) { return d.Store.
 
 // Delete removes a role and its assignments.
 func (d Roles) Delete(ctx context.Context, r store.Role) error {
+	if err := CheckRoleChange(r.ID); err != nil {
+		return err
+	}
 	return d.Store.DeleteRole(ctx, r.ID, d.now())
 }
 
