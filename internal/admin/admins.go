@@ -55,12 +55,21 @@ type NewAdmin struct {
 
 // user validates na as directory.CheckNewUser does and builds the user.
 func (a Admins) user(ctx context.Context, na NewAdmin) (store.User, error) {
+	if strings.TrimSpace(na.Username) == "" && strings.TrimSpace(na.Email) == "" {
+		return store.User{}, &directory.Error{Code: directory.ErrUserInvalid.Code, Message: "an administrator needs --username or --email"}
+	}
+	// An administrator may have only an email; the other rules are the
+	// directory's, checked with a stand-in username.
+	emailOnly := strings.TrimSpace(na.Username) == ""
+	if emailOnly {
+		na.Username = "admin"
+	}
 	nu := directory.NewUser{Username: na.Username, Email: na.Email, Password: na.Password, Name: na.Name}
 	if err := directory.CheckNewUser(&nu); err != nil {
 		return store.User{}, err
 	}
-	if nu.Username == "" && nu.Email == "" {
-		return store.User{}, &directory.Error{Code: directory.ErrUserInvalid.Code, Message: "an administrator needs --username or --email"}
+	if emailOnly {
+		nu.Username = ""
 	}
 	params := a.PasswordParams
 	if params.Memory == 0 {
@@ -87,6 +96,8 @@ func (a Admins) CreateAdmin(ctx context.Context, na NewAdmin) (store.User, error
 	}
 	if err := a.Store.CreateUserWithRole(ctx, u, AdminRoleID); errors.Is(err, store.ErrAlreadyExists) {
 		return store.User{}, userExists()
+	} else if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, errNoRole()
 	} else if err != nil {
 		return store.User{}, err
 	}
@@ -135,5 +146,16 @@ func (a Admins) Enable(ctx context.Context, who string) (store.User, error) {
 	if err != nil {
 		return store.User{}, err
 	}
-	return u, a.Store.AssignUserRole(ctx, u.ID, AdminRoleID)
+	if err := a.Store.AssignUserRole(ctx, u.ID, AdminRoleID); errors.Is(err, store.ErrNotFound) {
+		return u, errNoRole()
+	} else if err != nil {
+		return u, err
+	}
+	return u, nil
+}
+
+// errNoRole: the CLI can run on a database that `sesame serve` never
+// started on, before Ensure seeded the role.
+func errNoRole() error {
+	return &directory.Error{Code: directory.ErrRoleNotFound.Code, Message: "the administrator role does not exist yet: start `sesame serve` once first"}
 }
