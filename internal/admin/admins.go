@@ -159,3 +159,26 @@ func (a Admins) Enable(ctx context.Context, who string) (store.User, error) {
 func errNoRole() error {
 	return &directory.Error{Code: directory.ErrRoleNotFound.Code, Message: "the administrator role does not exist yet: start `sesame serve` once first"}
 }
+
+// GrantStore is what GrantManagementAPI uses.
+type GrantStore interface {
+	AssignClientRole(ctx context.Context, clientID, roleID string) error
+	DeleteClient(ctx context.Context, id string) error
+}
+
+// GrantManagementAPI gives the just-created M2M app clientID the role
+// M2MRoleID. If that fails the app is deleted, so a failed
+// `apps create --management-api` leaves nothing behind.
+func GrantManagementAPI(ctx context.Context, st GrantStore, clientID string) error {
+	err := st.AssignClientRole(ctx, clientID, M2MRoleID)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		err = &directory.Error{Code: directory.ErrRoleNotFound.Code, Message: "the role \"" + M2MRoleName + "\" does not exist yet: start `sesame serve` once first"}
+	}
+	if derr := st.DeleteClient(ctx, clientID); derr != nil {
+		return errors.Join(err, derr)
+	}
+	return err
+}
