@@ -27,7 +27,7 @@ type AdminStore interface {
 	GetUserByLogin(ctx context.Context, login string) (store.User, error)
 	AssignUserRole(ctx context.Context, userID, roleID string) error
 	CreateUserWithRole(ctx context.Context, u store.User, roleID string) error
-	ListRoleUsers(ctx context.Context, roleID string) ([]store.User, error)
+	AllRoleUsers(ctx context.Context, roleID string) ([]store.User, error)
 	UnassignUserRoleUnlessLast(ctx context.Context, userID, roleID string) error
 	CreateSetupToken(ctx context.Context, hash []byte, createdAt, expiresAt time.Time) error
 	SetupFirstAdmin(ctx context.Context, hash []byte, now time.Time, u store.User, roleID string) error
@@ -107,7 +107,7 @@ func (a Admins) CreateAdmin(ctx context.Context, na NewAdmin) (store.User, error
 // ListAdmins lists the administrators, suspended ones included, by
 // creation.
 func (a Admins) ListAdmins(ctx context.Context) ([]store.User, error) {
-	return a.Store.ListRoleUsers(ctx, AdminRoleID)
+	return a.Store.AllRoleUsers(ctx, AdminRoleID)
 }
 
 // find finds a user by id, username or email.

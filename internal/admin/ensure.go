@@ -24,7 +24,7 @@ type EnsureStore interface {
 	CreateClient(ctx context.Context, c store.Client) error
 	GetClient(ctx context.Context, id string) (store.Client, error)
 	SetClientRedirectURIs(ctx context.Context, id string, redirectURIs, postLogoutRedirectURIs []string) error
-	RotateClientSecret(ctx context.Context, id string, newHash []byte, previousExpiresAt time.Time) error
+	RotateClientSecret(ctx context.Context, id string, s store.ClientSecret, previousExpiresAt time.Time) error
 }
 
 // ConsoleRedirects are the console client's redirect and post-logout
@@ -98,7 +98,7 @@ func ensureConsole(ctx context.Context, st EnsureStore, endpoint, consoleSecret 
 	c, err := st.GetClient(ctx, ConsoleClientID)
 	if errors.Is(err, store.ErrNotFound) {
 		err = st.CreateClient(ctx, store.Client{ID: ConsoleClientID, Name: ConsoleClientApp, Type: store.AppTraditional,
-			SecretHash: hash, RedirectURIs: []string{redirect}, PostLogoutRedirectURIs: []string{out}, CreatedAt: now})
+			Secrets: []store.ClientSecret{{Name: store.SecretDefault, Hash: hash, CreatedAt: now}}, RedirectURIs: []string{redirect}, PostLogoutRedirectURIs: []string{out}, CreatedAt: now})
 		if errors.Is(err, store.ErrAlreadyExists) {
 			return nil
 		}
@@ -114,8 +114,14 @@ func ensureConsole(ctx context.Context, st EnsureStore, endpoint, consoleSecret 
 	}
 	// A new master secret derives a new console secret; the old one stops
 	// working at once (only the console itself uses it).
-	if subtle.ConstantTimeCompare(c.SecretHash, hash) != 1 {
-		return st.RotateClientSecret(ctx, ConsoleClientID, hash, now)
+	var have []byte
+	for _, s := range c.Secrets {
+		if s.Name == store.SecretDefault {
+			have = s.Hash
+		}
+	}
+	if subtle.ConstantTimeCompare(have, hash) != 1 {
+		return st.RotateClientSecret(ctx, ConsoleClientID, store.ClientSecret{Name: store.SecretDefault, Hash: hash, CreatedAt: now}, now)
 	}
 	return nil
 }

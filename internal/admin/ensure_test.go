@@ -52,7 +52,7 @@ func TestEnsure(t *testing.T) {
 	}
 	if !slices.Equal(c.RedirectURIs, []string{"https://id.example/console/callback"}) ||
 		!slices.Equal(c.PostLogoutRedirectURIs, []string{"https://id.example/console/signed-out"}) ||
-		!slices.Equal(c.SecretHash, provider.HashSecret("s2")) || c.Type != store.AppTraditional || c.ThirdParty {
+		!hasSecret(c, provider.HashSecret("s2")) || hasSecret(c, provider.HashSecret("s1")) || c.Type != store.AppTraditional || c.ThirdParty {
 		t.Fatalf("console client = %+v", c)
 	}
 
@@ -71,4 +71,14 @@ func TestEnsure(t *testing.T) {
 	if err := directory.CheckResourceChange(admin.APIResourceID); !errors.Is(err, directory.ErrResourceProtected) {
 		t.Errorf("CheckResourceChange = %v", err)
 	}
+}
+
+// hasSecret reports whether the client has a live secret with hash h.
+func hasSecret(c store.Client, h []byte) bool {
+	for _, s := range c.Secrets {
+		if slices.Equal(s.Hash, h) && s.Live(time.Now().Add(time.Second)) {
+			return true
+		}
+	}
+	return false
 }

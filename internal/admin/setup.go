@@ -30,7 +30,7 @@ func setupHash(token string) []byte {
 // administrator exists yet, and "" otherwise. Only the token's hash is
 // stored (docs/security.md); each replica may issue its own.
 func (a Admins) SetupURL(ctx context.Context, endpoint string) (string, error) {
-	admins, err := a.Store.ListRoleUsers(ctx, AdminRoleID)
+	admins, err := a.Store.AllRoleUsers(ctx, AdminRoleID)
 	if err != nil || len(admins) > 0 {
 		return "", err
 	}

@@ -32,8 +32,9 @@ type Admins interface {
 	// CreateUserWithRole creates u and assigns it roleID in one
 	// transaction; a clash is ErrAlreadyExists, a missing role ErrNotFound.
 	CreateUserWithRole(ctx context.Context, u User, roleID string) error
-	// ListRoleUsers lists the users holding roleID, by creation.
-	ListRoleUsers(ctx context.Context, roleID string) ([]User, error)
+	// AllRoleUsers lists every user holding roleID, by creation (unpaged:
+	// administrators are few).
+	AllRoleUsers(ctx context.Context, roleID string) ([]User, error)
 	// UnassignUserRoleUnlessLast unassigns roleID from the user unless no
 	// other unsuspended user would hold it (ErrLastHolder); not assigned
 	// is ErrNotFound. Concurrent calls cannot both pass the check.

@@ -36,6 +36,7 @@ type Store interface {
 	Consents
 	Throttle
 	Admins
+	Audit
 	// GarbageCollect deletes expired rows and reports how many.
 	GarbageCollect(ctx context.Context, now time.Time) (int64, error)
 	// Ping checks the database is reachable (readiness).

@@ -73,8 +73,8 @@ func (s *Store) CreateUserWithRole(ctx context.Context, u store.User, roleID str
 	})
 }
 
-// ListRoleUsers implements store.Admins.
-func (s *Store) ListRoleUsers(ctx context.Context, roleID string) ([]store.User, error) {
+// AllRoleUsers implements store.Admins.
+func (s *Store) AllRoleUsers(ctx context.Context, roleID string) ([]store.User, error) {
 	return getAll(ctx, s, s.rq, scanUser, `SELECT `+userCols+` FROM users
 		WHERE id IN (SELECT user_id FROM users_roles WHERE role_id = $1) ORDER BY created_at, id`, roleID)
 }

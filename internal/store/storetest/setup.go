@@ -33,8 +33,8 @@ func testSetupFirstAdmin(t *testing.T, s store.Store) {
 	// The token is still usable after those failures.
 	u := adminUser(n)
 	noErr(t, "SetupFirstAdmin", s.SetupFirstAdmin(ctx, tok, n, u, role))
-	got, err := s.ListRoleUsers(ctx, role)
-	noErr(t, "ListRoleUsers", err)
+	got, err := s.AllRoleUsers(ctx, role)
+	noErr(t, "AllRoleUsers", err)
 	if len(got) != 1 || got[0].ID != u.ID {
 		t.Fatalf("holders after setup = %+v, want %s", got, u.ID)
 	}
@@ -69,8 +69,8 @@ func testSetupFirstAdminRace(t *testing.T, s store.Store) {
 			ok++
 		}
 	}
-	got, err := s.ListRoleUsers(ctx, role)
-	noErr(t, "ListRoleUsers", err)
+	got, err := s.AllRoleUsers(ctx, role)
+	noErr(t, "AllRoleUsers", err)
 	if ok != 1 || len(got) != 1 {
 		t.Fatalf("concurrent setups: %d succeeded (%v), %d holders; want exactly 1", ok, errs, len(got))
 	}
@@ -90,8 +90,8 @@ func testAdminHolders(t *testing.T, s store.Store) {
 	if us, _ := s.ListUsers(ctx); len(us) != 2 {
 		t.Fatalf("users = %d, want 2 (failed creations write nothing)", len(us))
 	}
-	got, err := s.ListRoleUsers(ctx, role)
-	noErr(t, "ListRoleUsers", err)
+	got, err := s.AllRoleUsers(ctx, role)
+	noErr(t, "AllRoleUsers", err)
 	if len(got) != 2 || got[0].ID != a.ID || got[1].ID != b.ID {
 		t.Fatalf("holders = %+v, want a then b", got)
 	}
@@ -101,7 +101,7 @@ func testAdminHolders(t *testing.T, s store.Store) {
 	wantErr(t, "last holder", s.UnassignUserRoleUnlessLast(ctx, a.ID, role), store.ErrLastHolder)
 	noErr(t, "unassign suspended b", s.UnassignUserRoleUnlessLast(ctx, b.ID, role))
 	wantErr(t, "not assigned", s.UnassignUserRoleUnlessLast(ctx, b.ID, role), store.ErrNotFound)
-	got, _ = s.ListRoleUsers(ctx, role)
+	got, _ = s.AllRoleUsers(ctx, role)
 	if len(got) != 1 || got[0].ID != a.ID {
 		t.Fatalf("holders after unassign = %+v, want a", got)
 	}
@@ -117,7 +117,7 @@ func testSeededFields(t *testing.T, s store.Store) {
 		t.Fatalf("resource by new indicator = %+v, %v", got, err)
 	}
 	wantErr(t, "missing resource", s.SetResourceIndicator(ctx, "nope", "https://x.example"), store.ErrNotFound)
-	c := store.Client{ID: id(), Name: "c", Type: store.AppTraditional, SecretHash: hash(), RedirectURIs: []string{"https://old.example/cb"}, CreatedAt: n}
+	c := store.Client{ID: id(), Name: "c", Type: store.AppTraditional, RedirectURIs: []string{"https://old.example/cb"}, CreatedAt: n}
 	noErr(t, "CreateClient", s.CreateClient(ctx, c))
 	noErr(t, "SetClientRedirectURIs", s.SetClientRedirectURIs(ctx, c.ID, []string{"https://new.example/cb"}, []string{"https://new.example/out"}))
 	got, err := s.GetClient(ctx, c.ID)
