@@ -65,6 +65,16 @@ func TestEnsure(t *testing.T) {
 			t.Errorf("delete role %s = %v, want role.protected", r.ID, err)
 		}
 	}
+	name := "mine"
+	if _, err := (directory.Apps{Store: st}).Update(ctx, admin.ConsoleClientID, directory.AppUpdate{Name: &name}); !errors.Is(err, directory.ErrAppProtected) {
+		t.Errorf("rename console client = %v, want app.protected", err)
+	}
+	if _, err := (directory.Roles{Store: st}).Update(ctx, adm, directory.RoleUpdate{Name: &name}); !errors.Is(err, directory.ErrRoleProtected) {
+		t.Errorf("rename admin role = %v, want role.protected", err)
+	}
+	if err := (directory.Resources{Store: st}).Delete(ctx, admin.APIResourceID); !errors.Is(err, directory.ErrResourceProtected) {
+		t.Errorf("delete API resource = %v, want resource.protected", err)
+	}
 	if _, err := st.GetClient(ctx, admin.ConsoleClientID); err != nil {
 		t.Errorf("console client gone: %v", err)
 	}

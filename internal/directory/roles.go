@@ -235,6 +235,11 @@ type RoleUpdate struct {
 // a role default gives it only to users created afterwards.
 func (d Roles) Update(ctx context.Context, r store.Role, u RoleUpdate) (store.Role, error) {
 	if u.Name != nil {
+		if err := CheckRoleChange(r.ID); err != nil {
+			return store.Role{}, err
+		}
+	}
+	if u.Name != nil {
 		r.Name = strings.TrimSpace(*u.Name)
 		if err := checkRoleName(r.Name); err != nil {
 			return store.Role{}, err
