@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -94,6 +95,9 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	km := keys.New(st, master, keys.Options{Alg: cfg.SigningAlg, PublishDelay: cfg.KeyPublishDelay, Refresh: cfg.KeyRefresh, Now: opts.Now})
 	if err := km.Ensure(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	if err := admin.Ensure(ctx, st, cfg.Endpoint, base64.RawURLEncoding.EncodeToString(secret.Derive(master, "console-client")), opts.Now()); err != nil {
+		return nil, fmt.Errorf("management plane: %w", err)
 	}
 	proxies, err := cfg.Proxies()
 	if err != nil {
