@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -50,13 +49,11 @@ type Options struct {
 	// NoAudit turns the audit log off (the benchmarks that measure what
 	// it costs); Server.Audit is then nil, which records nothing.
 	NoAudit bool
-	// ConsoleSetup is the console's first-run setup (admin.Setup once it
-	// lands); nil: the console has no setup page.
+	// ConsoleSetup and ConsoleURIs replace the console's first-run setup
+	// (default: admin.Admins.Setup) and its saving of redirect URIs
+	// (default: directory.Apps.Update) in tests.
 	ConsoleSetup console.Setup
-	// ConsoleURIs saves an app's redirect URIs from the console
-	// (directory.Apps.Update once it lands); nil: the console says saving
-	// is not available.
-	ConsoleURIs console.URIUpdater
+	ConsoleURIs  console.URIUpdater
 }
 
 // Server is a configured Sesame.
@@ -96,8 +93,14 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if err := km.Ensure(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
-	if err := admin.Ensure(ctx, st, cfg.Endpoint, base64.RawURLEncoding.EncodeToString(secret.Derive(master, "console-client")), opts.Now()); err != nil {
+	if err := admin.Ensure(ctx, st, cfg.Endpoint, console.ClientSecret(master), opts.Now()); err != nil {
 		return nil, fmt.Errorf("management plane: %w", err)
+	}
+	if opts.ConsoleSetup == nil {
+		opts.ConsoleSetup = consoleSetup{admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now}}
+	}
+	if opts.ConsoleURIs == nil {
+		opts.ConsoleURIs = consoleURIs{directory.Apps{Store: st, Now: opts.Now}}
 	}
 	proxies, err := cfg.Proxies()
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/app"
 	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -39,12 +40,14 @@ func newMgmtWith(t *testing.T, opts []envOption, wrap func(store.Store) store.St
 	clock := &fakeClock{t: time.Now()}
 	opts = append(opts, func(_ *config.Config, o *app.Options) { o.Now = clock.Now })
 	e := newEnvWrapped(t, slog.New(slog.NewTextHandler(io.Discard, nil)), wrap, opts...)
-	api := admin.APIIndicator(e.URL)
-	e.resource(t, api, append([]string{admin.Scope}, apiScopes...)...)
-	e.resource(t, admin.LogtoAudience, admin.Scope)
+	// admin.Ensure seeded both resources with "all" and the M2M role.
+	for _, sc := range apiScopes {
+		if _, err := (directory.Resources{Store: e.Store}).CreateScope(context.Background(), admin.APIResourceID, sc, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
 	id, secret := e.app(t, store.AppM2M, nil, nil)
-	r := e.role(t, admin.M2MRoleName, store.RoleM2M, map[string][]string{api: {admin.Scope}, admin.LogtoAudience: {admin.Scope}})
-	if err := e.Store.AssignClientRole(context.Background(), id, r.ID); err != nil {
+	if err := admin.GrantManagementAPI(context.Background(), e.Store, id); err != nil {
 		t.Fatal(err)
 	}
 	return &mgmt{env: e, clock: clock, appID: id, secret: secret}

@@ -47,7 +47,9 @@ func TestManagementCRUD(t *testing.T) {
 	if got["name"] != "Billing" || got["secret"] != nil {
 		t.Errorf("get app %v", got)
 	}
-	if list := decodeJSON[[]map[string]any](t, must(200, "GET", "/api/applications", nil)); len(list) != 3 {
+	// The two apps, the test's M2M app and the console's own client
+	// (seeded by admin.Ensure, protected, listed like any app).
+	if list := decodeJSON[[]map[string]any](t, must(200, "GET", "/api/applications", nil)); len(list) != 4 {
 		t.Errorf("apps %d", len(list))
 	}
 	wantErr(400, "app.type", "", "POST", "/api/applications", map[string]any{"name": "x", "type": "Robot"})
@@ -283,11 +285,11 @@ func TestManagementPagingAndSearch(t *testing.T) {
 		m.app(t, "spa", []string{"https://spa.example/cb"}, nil)
 	}
 	st, h, raw := m.call(t, tok, "GET", "/api/applications", nil)
-	if st != 200 || len(decodeJSON[[]map[string]any](t, raw)) != 4 || h.Get("Total-Number") != "" {
+	if st != 200 || len(decodeJSON[[]map[string]any](t, raw)) != 5 || h.Get("Total-Number") != "" { // with the console's client
 		t.Errorf("all apps: %d %v %s", st, h, raw)
 	}
 	st, h, raw = m.call(t, tok, "GET", "/api/applications?page_size=3&page=2", nil)
-	if st != 200 || len(decodeJSON[[]map[string]any](t, raw)) != 1 || h.Get("Total-Number") != "4" {
+	if st != 200 || len(decodeJSON[[]map[string]any](t, raw)) != 2 || h.Get("Total-Number") != "5" {
 		t.Errorf("apps page 2: %d %v %s", st, h, raw)
 	}
 }
