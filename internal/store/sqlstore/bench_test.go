@@ -174,8 +174,12 @@ func benchUsers(b *testing.B, s *Store, n int) {
 		for i := range n {
 			u := store.User{ID: rand.Text(), Username: fmt.Sprintf("user%06d", i), Email: fmt.Sprintf("user%06d@example.com", i),
 				Name: fmt.Sprintf("User %d", i), CreatedAt: t0.Add(time.Duration(i) * time.Millisecond)}
-			if _, err := s.txExec(ctx, tx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-				userArgs(u)...); err != nil {
+			args, err := userArgs(u)
+			if err != nil {
+				return err
+			}
+			if _, err := s.txExec(ctx, tx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+				args...); err != nil {
 				return err
 			}
 		}
