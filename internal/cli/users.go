@@ -170,7 +170,7 @@ func usersUpdate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if err := (directory.Users{Store: st, PasswordParams: passwordParams}).Update(ctx, u, upd); err != nil {
+	if err := (directory.Users{Store: st, PasswordParams: passwordParams}).Edit(ctx, u, upd); err != nil {
 		return err
 	}
 	if upd.Password != nil {

@@ -11,7 +11,10 @@ import (
 type Error struct {
 	Code    string
 	Message string
-	Err     error
+	// Field, when set, names the input field at fault as the Management
+	// API spells it ("primaryEmail", "profile.givenName", "customData").
+	Field string
+	Err   error
 }
 
 func (e *Error) Error() string { return e.Message }
