@@ -107,15 +107,21 @@ func matchTerm(d *dialect, col string, q store.ListQuery) string {
 	if d.name != "sqlite" {
 		lc, maxChar = `lower(`+col+`) COLLATE "C"`, `chr(1114111)`
 	}
+	// A search is never empty, so "col <> ''" changes no answer; it lets
+	// the partial indexes (which skip empty values) serve the term.
+	nonEmpty := ``
+	if col != "id" {
+		nonEmpty = col + ` <> '' AND `
+	}
 	switch {
 	case q.Match == store.MatchExact && q.CaseSensitive:
 		return col + ` = ` + p
 	case q.Match == store.MatchExact:
-		return lc + ` = lower(` + p + `)`
+		return `(` + nonEmpty + lc + ` = lower(` + p + `))`
 	case q.Match == store.MatchPrefix && q.CaseSensitive:
 		return `substr(` + col + `, 1, length(` + p + `)) = ` + p
 	case q.Match == store.MatchPrefix:
-		return `(` + lc + ` >= lower(` + p + `) AND ` + lc + ` < lower(` + p + `) || ` + maxChar + `)`
+		return `(` + nonEmpty + lc + ` >= lower(` + p + `) AND ` + lc + ` < lower(` + p + `) || ` + maxChar + `)`
 	case q.CaseSensitive && d.name == "sqlite":
 		return `instr(` + col + `, ` + p + `) > 0`
 	case q.CaseSensitive:
