@@ -19,10 +19,10 @@ import (
 
 // Limits on what a patch may store.
 const (
-	MaxCustomData = 8 << 10 // bytes of customData as compact JSON
-	MaxName       = 128     // characters of name
-	MaxProfileStr = 2048    // bytes of one profile value
-	MaxAvatarURL  = 2048
+	MaxUserCustomData = 8 << 10 // bytes of customData as compact JSON
+	MaxName           = 128     // characters of name
+	MaxProfileStr     = 2048    // bytes of one profile value
+	MaxAvatarURL      = 2048
 )
 
 // UserPatch is a change to a user's fields, as the Management API's PATCH
@@ -40,11 +40,9 @@ type UserPatch struct {
 	CustomData                    json.RawMessage
 }
 
-// fieldErr is bad input about one field.
-func fieldErr(field, format string, a ...any) *Error {
-	e := errf(ErrUserInvalid.Code, format, a...)
-	e.Field = field
-	return e
+// userFieldErr is bad input about one field of a user.
+func userFieldErr(field, format string, a ...any) *Error {
+	return fieldErr(ErrUserInvalid.Code, field, format, a...)
 }
 
 // fieldRule wraps an identity rule's error as bad input about field.
@@ -89,7 +87,7 @@ func checkPatch(p UserPatch) (checked, error) {
 	if p.Name != nil {
 		n := strings.TrimSpace(*p.Name)
 		if utf8.RuneCountInString(n) > MaxName || !utf8.ValidString(n) {
-			return c, fieldErr("name", "name: at most %d characters of valid UTF-8", MaxName)
+			return c, userFieldErr("name", "name: at most %d characters of valid UTF-8", MaxName)
 		}
 		c.Name = &n
 	}
@@ -122,26 +120,26 @@ func checkAvatar(a string) error {
 	}
 	u, err := url.Parse(a)
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || len(a) > MaxAvatarURL {
-		return fieldErr("avatar", "avatar: must be an https URL of at most %d bytes", MaxAvatarURL)
+		return userFieldErr("avatar", "avatar: must be an https URL of at most %d bytes", MaxAvatarURL)
 	}
 	return nil
 }
 
 // ParseCustomData checks that raw is a JSON object of at most
-// MaxCustomData bytes (compacted) and returns it; {} is nil.
+// MaxUserCustomData bytes (compacted) and returns it; {} is nil.
 func ParseCustomData(raw json.RawMessage) (map[string]any, error) {
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, raw); err != nil || buf.Len() == 0 || buf.Bytes()[0] != '{' {
-		return nil, fieldErr("customData", "customData: must be a JSON object")
+		return nil, userFieldErr("customData", "customData: must be a JSON object")
 	}
-	if buf.Len() > MaxCustomData {
-		return nil, fieldErr("customData", "customData: at most %d bytes", MaxCustomData)
+	if buf.Len() > MaxUserCustomData {
+		return nil, userFieldErr("customData", "customData: at most %d bytes", MaxUserCustomData)
 	}
 	var m map[string]any
 	dec := json.NewDecoder(&buf)
 	dec.UseNumber()
 	if err := dec.Decode(&m); err != nil {
-		return nil, fieldErr("customData", "customData: must be a JSON object")
+		return nil, userFieldErr("customData", "customData: must be a JSON object")
 	}
 	if len(m) == 0 {
 		return nil, nil
@@ -184,7 +182,7 @@ var (
 func parseProfile(raw json.RawMessage) (map[string]*string, map[string]*string, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &top); err != nil || top == nil {
-		return nil, nil, fieldErr("profile", "profile: must be a JSON object")
+		return nil, nil, userFieldErr("profile", "profile: must be a JSON object")
 	}
 	prof, err := stringFields("profile", top, profileKeys, "address")
 	if err != nil {
@@ -199,7 +197,7 @@ func parseProfile(raw json.RawMessage) (map[string]*string, map[string]*string, 
 				addr[k] = nil
 			}
 		} else if err := json.Unmarshal(a, &am); err != nil || am == nil {
-			return nil, nil, fieldErr("profile.address", "profile.address: must be a JSON object")
+			return nil, nil, userFieldErr("profile.address", "profile.address: must be a JSON object")
 		} else if addr, err = stringFields("profile.address", am, addressKeys, ""); err != nil {
 			return nil, nil, err
 		}
@@ -219,7 +217,7 @@ func stringFields(prefix string, m map[string]json.RawMessage, keys []string, sk
 			known = known || kk == k
 		}
 		if !known {
-			return nil, fieldErr(field, "%s: not a profile key", field)
+			return nil, userFieldErr(field, "%s: not a profile key", field)
 		}
 		if string(v) == "null" {
 			out[k] = nil
@@ -227,11 +225,11 @@ func stringFields(prefix string, m map[string]json.RawMessage, keys []string, sk
 		}
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
-			return nil, fieldErr(field, "%s: must be a string", field)
+			return nil, userFieldErr(field, "%s: must be a string", field)
 		}
 		s = strings.TrimSpace(s)
 		if len(s) > MaxProfileStr || !utf8.ValidString(s) {
-			return nil, fieldErr(field, "%s: at most %d bytes of valid UTF-8", field, MaxProfileStr)
+			return nil, userFieldErr(field, "%s: at most %d bytes of valid UTF-8", field, MaxProfileStr)
 		}
 		if s == "" {
 			out[k] = nil
@@ -299,7 +297,7 @@ func (d Users) Update(ctx context.Context, id string, patch UserPatch) (store.Us
 			x.CustomData = c.customData
 		}
 		if x.Username == "" && x.Email == "" {
-			return x, fieldErr("username", "a user needs a username or an email address")
+			return x, userFieldErr("username", "a user needs a username or an email address")
 		}
 		x.UpdatedAt = n
 		return x, nil
@@ -318,7 +316,7 @@ func (d Users) userErr(id string, err error) error {
 }
 
 // SetCustomData replaces the user's custom data with raw, a JSON object
-// of at most MaxCustomData bytes; with merge, raw's top-level keys are set
+// of at most MaxUserCustomData bytes; with merge, raw's top-level keys are set
 // over the stored ones instead (Logto's PATCH /users/:id/custom-data), and
 // the result must fit the same bound.
 func (d Users) SetCustomData(ctx context.Context, id string, raw json.RawMessage, merge bool) (store.User, error) {
@@ -334,8 +332,8 @@ func (d Users) SetCustomData(ctx context.Context, id string, raw json.RawMessage
 				out = map[string]any{}
 			}
 			maps.Copy(out, m)
-			if b, err := json.Marshal(out); err != nil || len(b) > MaxCustomData {
-				return x, fieldErr("customData", "customData: at most %d bytes", MaxCustomData)
+			if b, err := json.Marshal(out); err != nil || len(b) > MaxUserCustomData {
+				return x, userFieldErr("customData", "customData: at most %d bytes", MaxUserCustomData)
 			}
 			m = out
 			if len(m) == 0 {

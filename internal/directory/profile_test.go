@@ -11,7 +11,6 @@ import (
 	"github.com/sesameauth/sesame/internal/store"
 )
 
-func ptr(s string) *string { return &s }
 
 // TestUserPatch: each rule of Users.Update refuses with the field at
 // fault and writes nothing; a good patch is stored whole.
@@ -26,7 +25,7 @@ func TestUserPatch(t *testing.T) {
 	if _, err := users.Create(ctx, directory.NewUser{Username: "bob", Password: "long enough"}); err != nil {
 		t.Fatal(err)
 	}
-	big := `{"k":"` + strings.Repeat("x", directory.MaxCustomData) + `"}`
+	big := `{"k":"` + strings.Repeat("x", directory.MaxUserCustomData) + `"}`
 	for _, c := range []struct {
 		name  string
 		patch directory.UserPatch
@@ -111,7 +110,7 @@ func TestSetCustomData(t *testing.T) {
 	if err != nil || len(x.CustomData) != 1 {
 		t.Fatalf("replace: %+v %v", x.CustomData, err)
 	}
-	half := strings.Repeat("x", directory.MaxCustomData/2+10)
+	half := strings.Repeat("x", directory.MaxUserCustomData/2+10)
 	if _, err := users.SetCustomData(ctx, u.ID, json.RawMessage(`{"p":"`+half+`"}`), true); err != nil {
 		t.Fatal(err)
 	}
