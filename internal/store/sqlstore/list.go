@@ -72,9 +72,17 @@ func listPageIn[T any](ctx context.Context, s *Store, l listSpec[T], q store.Lis
 	if q.Offset() >= int64(total) {
 		return nil, total, nil
 	}
-	order := ` ORDER BY created_at, id`
+	// A search sorts its matches rather than walking the created_at index:
+	// walking it, a planner that expects many matches (PostgreSQL guesses
+	// hundreds) reads the whole table when there are few. created_at + 0
+	// is the same order without that index.
+	by := `created_at`
+	if where != "" {
+		by = `created_at + 0`
+	}
+	order := ` ORDER BY ` + by + `, id`
 	if q.NewestFirst {
-		order = ` ORDER BY created_at DESC, id DESC`
+		order = ` ORDER BY ` + by + ` DESC, id DESC`
 	}
 	n := strconv.Itoa(len(args) + 1)
 	m := strconv.Itoa(len(args) + 2)
