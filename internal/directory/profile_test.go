@@ -11,7 +11,6 @@ import (
 	"github.com/sesameauth/sesame/internal/store"
 )
 
-
 // TestUserPatch: each rule of Users.Update refuses with the field at
 // fault and writes nothing; a good patch is stored whole.
 func TestUserPatch(t *testing.T) {
