@@ -138,7 +138,7 @@ func TestUsers(t *testing.T) {
 	wantCode(t, "unknown user", err, directory.ErrUserNotFound, `no user "nobody"`)
 
 	email, name := "New@Example.com", "  Alice A. "
-	if err := users.Update(ctx, u, directory.UserUpdate{Email: &email, Name: &name}); err != nil {
+	if err := users.Edit(ctx, u, directory.UserUpdate{Email: &email, Name: &name}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := st.GetUser(ctx, u.ID)
@@ -146,7 +146,7 @@ func TestUsers(t *testing.T) {
 		t.Fatalf("after Update: %+v", got)
 	}
 	pw := "another password"
-	if err := users.Update(ctx, u, directory.UserUpdate{Password: &pw}); err != nil {
+	if err := users.Edit(ctx, u, directory.UserUpdate{Password: &pw}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = st.GetUser(ctx, u.ID)
@@ -154,7 +154,7 @@ func TestUsers(t *testing.T) {
 		t.Fatal("new password does not verify")
 	}
 	short := "short"
-	err = users.Update(ctx, u, directory.UserUpdate{Password: &short})
+	err = users.Edit(ctx, u, directory.UserUpdate{Password: &short})
 	if !errors.Is(err, identity.ErrPasswordTooShort) {
 		t.Fatalf("short password: %v", err)
 	}

@@ -20,6 +20,9 @@ type UserStore interface {
 	ListUsers(ctx context.Context) ([]store.User, error)
 	UpdateUser(ctx context.Context, id string, fn func(store.User) (store.User, error)) (store.User, error)
 	DeleteUser(ctx context.Context, id string) error
+	ListUsersPage(ctx context.Context, q store.ListQuery) ([]store.User, int, error)
+	ListUserSessions(ctx context.Context, userID string, now time.Time) ([]store.UserSession, error)
+	DeleteUserSessions(ctx context.Context, userID string) error
 	SuspendUser(ctx context.Context, id string, suspended bool, now time.Time) (store.User, error)
 	SetUserPassword(ctx context.Context, id, hash string, now time.Time) error
 }
@@ -171,10 +174,11 @@ func CheckUserUpdate(upd *UserUpdate) error {
 	return nil
 }
 
-// Update changes a user's email, verification flag, name and password. A
-// new email address is unverified unless the update vouches for it; a new
-// password signs the user out everywhere (see SetPassword).
-func (d Users) Update(ctx context.Context, u store.User, upd UserUpdate) error {
+// Edit changes a user's email, verification flag, name and password (the
+// CLI's `users update`). A new email address is unverified unless the
+// update vouches for it; a new password signs the user out everywhere (see
+// SetPassword).
+func (d Users) Edit(ctx context.Context, u store.User, upd UserUpdate) error {
 	if err := CheckUserUpdate(&upd); err != nil {
 		return err
 	}
