@@ -27,7 +27,8 @@ import (
 // fixture N. With migration N+1, add fixtures/<N+1>.sql and checks[N+1];
 // never edit an older fixture.
 var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004, 5: checkFixture00005,
-	6: checkFixture00006, 7: checkFixture00007, 8: checkFixture00008}
+	6: checkFixture00006, 7: checkFixture00007, 8: checkFixture00008,
+	14: checkFixture00014}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -517,4 +518,14 @@ func TestMigrationDown00006(t *testing.T) {
 		defer db.Close()
 		check(t, postgresDialect, db)
 	})
+}
+
+func checkFixture00014(t *testing.T, s *Store) {
+	x, err := s.GetSignInExperience(t.Context())
+	if err != nil {
+		t.Fatalf("GetSignInExperience: %v", err)
+	}
+	if string(x.Doc) != `{"displayName":"Fixture"}` || x.Version != 3 || !x.UpdatedAt.Equal(time.Unix(0, 1700000000000000000)) {
+		t.Errorf("sign-in experience = %+v", x)
+	}
 }

@@ -59,6 +59,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("RoleChangesRevokeClientTokens", func(t *testing.T) { testRoleChangesRevokeClientTokens(t, newStore(t)) })
 	t.Run("PermissionsRoundTrip", func(t *testing.T) { testPermissionsRoundTrip(t, newStore(t)) })
 	t.Run("Throttle", func(t *testing.T) { testThrottle(t, newStore(t)) })
+	t.Run("SignInExperience", func(t *testing.T) { testSignInExperience(t, newStore(t)) })
 	t.Run("GarbageCollect", func(t *testing.T) { testGarbageCollect(t, newStore(t)) })
 	t.Run("Ping", func(t *testing.T) {
 		if err := newStore(t).Ping(t.Context()); err != nil {
@@ -73,6 +74,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		t.Run("ReleaseAttempt30", func(t *testing.T) { testConcurrentRelease(t, newStore(t)) })
 		t.Run("UpdateUser20", func(t *testing.T) { testConcurrentUpdateUser(t, newStore(t)) })
 		t.Run("CreateFirstKey10", func(t *testing.T) { testConcurrentFirstKey(t, newStore(t)) })
+		t.Run("PutSignInExperience10", func(t *testing.T) { testConcurrentSignInExperience(t, newStore(t)) })
 	})
 }
 
