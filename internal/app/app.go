@@ -27,6 +27,7 @@ import (
 	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/secret"
 	"github.com/sesameauth/sesame/internal/session"
+	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
 	"github.com/sesameauth/sesame/web"
@@ -111,7 +112,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&revocation.Handler{P: p, Tokens: tokens, Store: st},
 		&introspection.Handler{P: p, Tokens: tokens, Store: st},
 		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
-			Origin: origin, Base: base, AllowRegistration: cfg.AllowRegistration,
+			Origin: origin, Base: base, Settings: &signinexp.Service{Store: st, AllowRegistration: cfg.AllowRegistration, Now: opts.Now},
 			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams},
 	} {
 		h.Mount(under)
