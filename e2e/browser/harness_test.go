@@ -43,9 +43,13 @@ type sesame struct {
 	Issuer string
 	Store  *sqlstore.Store
 	log    *testkit.LogBuffer
+	master []byte // the master secret (the console's client secret derives from it)
 }
 
-func startSesame(t testing.TB) *sesame {
+func startSesame(t testing.TB) *sesame { return startSesameWith(t, nil) }
+
+// startSesameWith is startSesame with opts adjusting the options.
+func startSesameWith(t testing.TB, opts func(*app.Options)) *sesame {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -65,14 +69,22 @@ func startSesame(t testing.TB) *sesame {
 		t.Fatalf("config: %v", err)
 	}
 	logs := &testkit.LogBuffer{}
-	srv, err := app.New(ctx, cfg, st, slog.New(slog.NewTextHandler(logs, nil)), app.Options{PasswordParams: fastHash})
+	o := app.Options{PasswordParams: fastHash}
+	if opts != nil {
+		opts(&o)
+	}
+	srv, err := app.New(ctx, cfg, st, slog.New(slog.NewTextHandler(logs, nil)), o)
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close) // runs before st.Close (LIFO)
-	s := &sesame{URL: cfg.Endpoint, Issuer: cfg.Issuer(), Store: st, log: logs}
+	master, err := cfg.MasterSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sesame{URL: cfg.Endpoint, Issuer: cfg.Issuer(), Store: st, log: logs, master: master}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("---- Sesame log ----\n%s---- end of Sesame log ----", logs.String())
@@ -104,7 +116,7 @@ func (s *sesame) registerRP(t testing.TB, rp *e2etest.RelyingParty, name string)
 	c := store.Client{
 		ID: directory.NewAppID(), Name: name, Type: store.AppTraditional,
 		RedirectURIs: []string{rp.URL + "/callback"}, PostLogoutRedirectURIs: []string{rp.URL + "/"},
-		SecretHash: provider.HashSecret(secret), CreatedAt: time.Now().UTC(),
+		Secrets: []store.ClientSecret{{Name: store.SecretDefault, Hash: provider.HashSecret(secret)}}, CreatedAt: time.Now().UTC(),
 	}
 	if err := s.Store.CreateClient(ctx, c); err != nil {
 		t.Fatalf("CreateClient: %v", err)

@@ -10,7 +10,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/console"
+	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/experience"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/oidc/authorize"
@@ -40,6 +43,13 @@ type Options struct {
 	PasswordParams password.Params  // default password.Default
 	Throttle       experience.Throttle
 	GCInterval     time.Duration // default 10m
+	// ConsoleSetup is the console's first-run setup (admin.Setup once it
+	// lands); nil: the console has no setup page.
+	ConsoleSetup console.Setup
+	// ConsoleURIs saves an app's redirect URIs from the console
+	// (directory.Apps.Update once it lands); nil: the console says saving
+	// is not available.
+	ConsoleURIs console.URIUpdater
 }
 
 // Server is a configured Sesame.
@@ -114,6 +124,14 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
 			Origin: origin, Base: base, Settings: &signinexp.Service{Store: st, AllowRegistration: cfg.AllowRegistration, Now: opts.Now},
 			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams},
+		// The console reaches the token endpoint and JWKS through s.handler
+		// in process (internal/console doc).
+		&console.Handler{Endpoint: cfg.Endpoint, Base: base, Issuer: p.Issuer, Master: master, ClientSecret: console.ClientSecret(master),
+			Server: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }),
+			Gate:   &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}, Setup: opts.ConsoleSetup,
+			Apps: directory.Apps{Store: st, Now: opts.Now}, URIs: opts.ConsoleURIs, Users: directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now,
+				Policy: (&signinexp.Service{Store: st}).PasswordPolicy},
+			Store: st, UI: renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
 	} {
 		h.Mount(under)
 	}

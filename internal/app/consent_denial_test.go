@@ -23,7 +23,7 @@ func TestConsentDenialAnsweredByAuthorize(t *testing.T) {
 	e := newEnv(t)
 	r := "https://third.example/cb"
 	c := store.Client{ID: opaque.NewID(), Name: "Third Party", Type: store.AppTraditional, RedirectURIs: []string{r},
-		ThirdParty: true, CreatedAt: time.Now(), SecretHash: provider.HashSecret(opaque.NewToken())}
+		ThirdParty: true, CreatedAt: time.Now(), Secrets: []store.ClientSecret{{Name: store.SecretDefault, Hash: provider.HashSecret(opaque.NewToken())}}}
 	if err := e.Store.CreateClient(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}

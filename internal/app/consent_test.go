@@ -26,7 +26,7 @@ func TestConsentThirdParty(t *testing.T) {
 	c := store.Client{ID: directory.NewAppID(), Name: "Third Party", Type: store.AppTraditional, RedirectURIs: []string{r},
 		ThirdParty: true, CreatedAt: time.Now()}
 	secret := directory.NewSecret()
-	c.SecretHash = provider.HashSecret(secret)
+	c.Secrets = []store.ClientSecret{{Name: store.SecretDefault, Hash: provider.HashSecret(secret)}}
 	if err := e.Store.CreateClient(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}

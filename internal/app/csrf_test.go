@@ -23,7 +23,7 @@ func TestCSRFEveryForm(t *testing.T) {
 	r := "https://third.example/cb"
 	c := store.Client{ID: directory.NewAppID(), Name: "Third Party", Type: store.AppTraditional, RedirectURIs: []string{r},
 		ThirdParty: true, CreatedAt: time.Now()}
-	c.SecretHash = provider.HashSecret(directory.NewSecret())
+	c.Secrets = []store.ClientSecret{{Name: store.SecretDefault, Hash: provider.HashSecret(directory.NewSecret())}}
 	if err := e.Store.CreateClient(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}

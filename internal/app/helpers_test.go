@@ -116,7 +116,7 @@ func (e *env) app(t testing.TB, typ store.AppType, redirects, logouts []string) 
 	secret := ""
 	if typ.Confidential() {
 		secret = directory.NewSecret()
-		c.SecretHash = provider.HashSecret(secret)
+		c.Secrets = []store.ClientSecret{{Name: store.SecretDefault, Hash: provider.HashSecret(secret)}}
 	}
 	if err := e.Store.CreateClient(context.Background(), c); err != nil {
 		t.Fatal(err)

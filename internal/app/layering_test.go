@@ -103,6 +103,8 @@ func violations(pkgs []listedPackage) []string {
 				bad = append(bad, self+" imports "+dep+", above internal/store")
 			case strings.HasPrefix(self, "internal/experience") && isEndpoint(dep):
 				bad = append(bad, self+" imports endpoint package "+dep)
+			case self == "internal/console" && (isEndpoint(dep) || dep == "internal/experience"):
+				bad = append(bad, self+" imports front end "+dep)
 			}
 		}
 	}
@@ -134,12 +136,15 @@ func TestLayeringRules(t *testing.T) {
 		{ImportPath: m("internal/session"), Deps: []string{m("internal/oidc/provider"), m("internal/store"), m("internal/opaque")}},
 		{ImportPath: m("internal/store/sqlstore"), Deps: []string{m("internal/store"), m("internal/config")}},
 		{ImportPath: m("internal/experience"), Deps: []string{m("internal/oidc/authorize")}},
+		{ImportPath: m("internal/console"), Deps: []string{m("internal/experience"), m("internal/oidc/token"), m("internal/oidc/oauth2")}},
 		{ImportPath: m("internal/ui [" + m("internal/ui.test") + "]"), ForTest: m("internal/ui"), Deps: []string{m("internal/cli")}},
 		{ImportPath: m("internal/app_test [" + m("internal/app.test") + "]"), ForTest: m("internal/app"), Deps: []string{m("internal/cli")}},
 		{ImportPath: m("cmd/sesame"), Deps: []string{m("internal/cli")}},
 	}
 	want := []string{
 		"internal/app imports internal/cli (only cmd/ may)",
+		"internal/console imports front end internal/experience",
+		"internal/console imports front end internal/oidc/token",
 		"internal/experience imports endpoint package internal/oidc/authorize",
 		"internal/oidc/introspection imports endpoint package internal/oidc/revocation",
 		"internal/session imports internal/oidc/provider, above internal/store",

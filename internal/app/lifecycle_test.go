@@ -124,7 +124,7 @@ func TestClientSecretRotation(t *testing.T) {
 	rotate := func(grace time.Duration) string {
 		t.Helper()
 		secret := directory.NewSecret()
-		if err := e.Store.RotateClientSecret(t.Context(), id, provider.HashSecret(secret), clock.Now().Add(grace)); err != nil {
+		if err := e.Store.RotateClientSecret(t.Context(), id, store.ClientSecret{Hash: provider.HashSecret(secret), CreatedAt: clock.Now()}, clock.Now().Add(grace)); err != nil {
 			t.Fatal(err)
 		}
 		return secret

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -118,4 +119,31 @@ func Group(perms []store.Permission) []ResourceScopes {
 type ResourceScopes struct {
 	Resource string
 	Scopes   []string
+}
+
+// RoleLister lists a user's roles.
+type RoleLister interface {
+	ListUserRoles(ctx context.Context, userID string) ([]store.Role, error)
+}
+
+// RoleNames returns the names of the user's user roles, by name, when
+// scopes include "roles" (non-nil, so the claim is [] for a user without
+// roles), and nil without a query otherwise. The ID token and userinfo
+// call it each time they are built, so a role assigned after sign-in shows
+// at the next refresh.
+func RoleNames(ctx context.Context, st RoleLister, userID string, scopes []string) ([]string, error) {
+	if !slices.Contains(scopes, oauth2.ScopeRoles) {
+		return nil, nil
+	}
+	roles, err := st.ListUserRoles(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	names := []string{}
+	for _, r := range roles {
+		if r.Type == store.RoleUser {
+			names = append(names, r.Name)
+		}
+	}
+	return names, nil
 }

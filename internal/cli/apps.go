@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -21,6 +23,7 @@ func apps(ctx context.Context, env Env, args []string) error {
 		"assign-role":   func(ctx context.Context, env Env, args []string) error { return appsAssignRole(ctx, env, args, true) },
 		"unassign-role": func(ctx context.Context, env Env, args []string) error { return appsAssignRole(ctx, env, args, false) },
 		"set-cors":      appsSetCORS,
+		"update":        appsUpdate, "add-secret": appsAddSecret, "secrets": appsSecrets, "delete-secret": appsDeleteSecret,
 	})
 }
 
@@ -316,5 +319,165 @@ func appsAssignRole(ctx context.Context, env Env, args []string, assign bool) er
 		assign: directory.Roles.AssignApp, unassign: directory.Roles.UnassignApp,
 		name:    func(c store.Client) string { return "App " + c.ID },
 		dropped: " (its current tokens are revoked)",
+	})
+}
+
+// appsUpdate changes an app's settings; only the flags given change.
+func appsUpdate(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var redirects, logouts multiFlag
+	var name, description, customData string
+	var idTTL, refreshDays int
+	var rotate, always, asJSON bool
+	fs := newFlags(env, "apps update", "apps update ID [--name N] [--description D] [--redirect-uri URI]... [--post-logout-redirect-uri URI]... "+
+		"[--id-token-ttl SECONDS] [--refresh-token-ttl-days DAYS] [--rotate-refresh-token=BOOL] [--always-issue-refresh-token=BOOL] [--custom-data JSON] [--json]")
+	cfg.StoreFlags(fs)
+	fs.StringVar(&name, "name", "", "display name shown on the sign-in page")
+	fs.StringVar(&description, "description", "", "free text for administrators")
+	fs.Var(&redirects, "redirect-uri", "allowed redirect URI, exact match (repeatable; replaces the list)")
+	fs.Var(&logouts, "post-logout-redirect-uri", "allowed post-sign-out redirect URI (repeatable; replaces the list)")
+	fs.IntVar(&idTTL, "id-token-ttl", 0, "ID token lifetime in seconds, 60 to 86400; 0 for the default hour")
+	fs.IntVar(&refreshDays, "refresh-token-ttl-days", 0, "refresh token lifetime in days, 1 to 180; 0 for the default 14")
+	fs.BoolVar(&rotate, "rotate-refresh-token", true, "replace a refresh token when it is used (false: reuse it until it expires)")
+	fs.BoolVar(&always, "always-issue-refresh-token", false, "issue a refresh token even without the offline_access scope")
+	fs.StringVar(&customData, "custom-data", "", "a JSON object for your own use (at most 4 KB)")
+	fs.BoolVar(&asJSON, "json", false, "print the app as one JSON object")
+	id, rest := splitID(args)
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	if id == "" {
+		return usagef("usage: sesame apps update ID [--name N] [--id-token-ttl SECONDS] ...")
+	}
+	var u directory.AppUpdate
+	set := 0
+	fs.Visit(func(f *flag.Flag) {
+		set++
+		switch f.Name {
+		case "name":
+			u.Name = &name
+		case "description":
+			u.Description = &description
+		case "redirect-uri":
+			u.RedirectURIs = (*[]string)(&redirects)
+		case "post-logout-redirect-uri":
+			u.PostLogoutRedirectURIs = (*[]string)(&logouts)
+		case "id-token-ttl":
+			u.IDTokenTTL = &idTTL
+		case "refresh-token-ttl-days":
+			u.RefreshTokenTTLInDays = &refreshDays
+		case "rotate-refresh-token":
+			u.RotateRefreshToken = &rotate
+		case "always-issue-refresh-token":
+			u.AlwaysIssueRefreshToken = &always
+		case "custom-data":
+			u.CustomData = json.RawMessage(customData)
+		default:
+			set--
+		}
+	})
+	if set == 0 {
+		return usagef("apps update: nothing to change (see sesame apps update --help)")
+	}
+	return withApp(ctx, &cfg, id, func(d directory.Apps, c store.Client) error {
+		c, err := d.Update(ctx, id, u)
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			return writeAppJSON(ctx, env, d, c, "")
+		}
+		fmt.Fprintf(env.Stdout, "Updated app %s\n", id)
+		return nil
+	})
+}
+
+// appsAddSecret gives a confidential app another named secret.
+func appsAddSecret(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var name string
+	var expiresIn time.Duration
+	fs := newFlags(env, "apps add-secret", "apps add-secret ID --name NAME [--expires-in 720h]")
+	cfg.StoreFlags(fs)
+	fs.StringVar(&name, "name", "", "a name for the secret, unique to the app (required)")
+	fs.DurationVar(&expiresIn, "expires-in", 0, "how long the secret works; 0 for no expiry")
+	id, rest := splitID(args)
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	if id == "" {
+		return usagef("usage: sesame apps add-secret ID --name NAME [--expires-in 720h]")
+	}
+	if err := directory.CheckSecretName(name); err != nil {
+		return err
+	}
+	if expiresIn < 0 {
+		return usagef("--expires-in must not be negative")
+	}
+	return withApp(ctx, &cfg, id, func(d directory.Apps, c store.Client) error {
+		var until time.Time
+		if expiresIn > 0 {
+			until = time.Now().Add(expiresIn)
+		}
+		secret, s, err := d.AddSecret(ctx, c, name, until)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "New secret %q for app %s\n  App secret: %s\n  (Store the secret now: Sesame keeps only a hash of it.)\n", s.Name, id, secret)
+		if !s.ExpiresAt.IsZero() {
+			fmt.Fprintf(env.Stdout, "  It works until %s.\n", s.ExpiresAt.Format(time.RFC3339))
+		}
+		return nil
+	})
+}
+
+// appsSecrets lists an app's secrets: names and times, never the secrets.
+func appsSecrets(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	fs := newFlags(env, "apps secrets", "apps secrets ID")
+	cfg.StoreFlags(fs)
+	id, rest := splitID(args)
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	if id == "" {
+		return usagef("usage: sesame apps secrets ID")
+	}
+	return withApp(ctx, &cfg, id, func(d directory.Apps, c store.Client) error {
+		l, err := d.Secrets(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, s := range l {
+			exp := "never expires"
+			if !s.ExpiresAt.IsZero() {
+				exp = "expires " + s.ExpiresAt.Format(time.RFC3339)
+			}
+			fmt.Fprintf(env.Stdout, "%s\tcreated %s\t%s\n", s.Name, s.CreatedAt.Format(time.RFC3339), exp)
+		}
+		return nil
+	})
+}
+
+// appsDeleteSecret deletes an app's named secret; it stops working at once.
+func appsDeleteSecret(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var name string
+	fs := newFlags(env, "apps delete-secret", "apps delete-secret ID --name NAME")
+	cfg.StoreFlags(fs)
+	fs.StringVar(&name, "name", "", "the secret's name (required)")
+	id, rest := splitID(args)
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	if id == "" || name == "" {
+		return usagef("usage: sesame apps delete-secret ID --name NAME")
+	}
+	return withApp(ctx, &cfg, id, func(d directory.Apps, c store.Client) error {
+		if err := d.DeleteSecret(ctx, id, name); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "Deleted secret %q of app %s; it no longer works\n", name, id)
+		return nil
 	})
 }

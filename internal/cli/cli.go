@@ -63,9 +63,9 @@ func commands() []command {
 	return []command{
 		{"serve", "start the server", serve},
 		{"migrate", "apply database migrations and exit", migrate},
-		{"apps", "manage applications (create, list, delete, permit, rotate-secret, set-cors, assign-role)", apps},
+		{"apps", "manage applications (create, list, update, delete, permit, rotate-secret, add-secret, secrets, delete-secret, set-cors, assign-role)", apps},
 		{"users", "manage users (create, list, update, suspend, unsuspend, delete, assign-role)", users},
-		{"resources", "manage API resources (create, list)", resources},
+		{"resources", "manage API resources (create, list, delete)", resources},
 		{"roles", "manage roles: the API permissions of users and m2m apps", roles},
 		{"keys", "manage signing keys (list, rotate)", keysCmd},
 		{"version", "print the version", func(_ context.Context, env Env, _ []string) error {

@@ -73,11 +73,12 @@ type roleJSON struct {
 	Type        string              `json:"type"`
 	Permissions map[string][]string `json:"permissions"` // resource indicator → scopes
 	CreatedAt   string              `json:"created_at"`
+	IsDefault   bool                `json:"is_default"`
 }
 
 func toRoleJSON(r store.Role) roleJSON {
 	return roleJSON{ID: r.ID, Name: r.Name, Description: r.Description, Type: string(r.Type),
-		Permissions: permissionMap(r.Permissions), CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339)}
+		Permissions: permissionMap(r.Permissions), CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339), IsDefault: r.IsDefault}
 }
 
 // permissionMap groups (resource, scope) pairs by resource, the shape

@@ -13,7 +13,7 @@ import (
 
 func resources(ctx context.Context, env Env, args []string) error {
 	return sub(ctx, env, "resources", args, map[string]func(context.Context, Env, []string) error{
-		"create": resourcesCreate, "list": resourcesList,
+		"create": resourcesCreate, "list": resourcesList, "delete": resourcesDelete,
 	})
 }
 
@@ -65,4 +65,27 @@ func resourcesList(ctx context.Context, env Env, args []string) error {
 		func(r store.Resource) string {
 			return fmt.Sprintf("%s\t%s\t%s\t%s", r.ID, r.Indicator, r.Name, strings.Join(r.Scopes, " "))
 		})
+}
+
+func resourcesDelete(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	fs := newFlags(env, "resources delete", "resources delete ID")
+	cfg.StoreFlags(fs)
+	pos, err := parseArgs(fs, &cfg, args, 1, 1, "resources delete ID")
+	if err != nil {
+		return err
+	}
+	if dbMissing(&cfg) {
+		return directory.ResourceIDNotFound(pos[0])
+	}
+	st, err := openStore(ctx, &cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := (directory.Resources{Store: st}).Delete(ctx, pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Deleted API resource %s; roles no longer grant its scopes\n", pos[0])
+	return nil
 }

@@ -7,6 +7,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 
 	"github.com/sesameauth/sesame/internal/config"
@@ -34,7 +35,7 @@ func withRole(ctx context.Context, cfg *config.Config, ref string, fn func(direc
 
 func roles(ctx context.Context, env Env, args []string) error {
 	return sub(ctx, env, "roles", args, map[string]func(context.Context, Env, []string) error{
-		"create": rolesCreate, "list": rolesList, "delete": rolesDelete,
+		"create": rolesCreate, "list": rolesList, "delete": rolesDelete, "update": rolesUpdate,
 		"permit": func(ctx context.Context, env Env, args []string) error { return rolesChange(ctx, env, args, true) },
 		"revoke": func(ctx context.Context, env Env, args []string) error { return rolesChange(ctx, env, args, false) },
 	})
@@ -51,6 +52,7 @@ func rolesCreate(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&nr.Name, "name", "", "unique name, 1 to 128 printable characters (required)")
 	fs.StringVar(&typ, "type", "", "user (assigned to users) or m2m (assigned to machine-to-machine apps) (required)")
 	fs.StringVar(&nr.Description, "description", "", "what the role is for")
+	fs.BoolVar(&nr.IsDefault, "default", false, "a default user role: every user created from now on gets it")
 	fs.Var(&permissions, "permission", "scopes of an API resource the role grants, as RESOURCE=SCOPE,SCOPE (repeatable)")
 	fs.BoolVar(&asJSON, "json", false, "print the role as one JSON object")
 	if _, err := parseArgs(fs, &cfg, args, 0, 0, "roles create --name NAME --type user|m2m [--permission RESOURCE=SCOPE,SCOPE]..."); err != nil {
@@ -92,6 +94,46 @@ func rolesList(ctx context.Context, env Env, args []string) error {
 		func(r store.Role) string {
 			return fmt.Sprintf("%s\t%s\t%s\t%s", r.ID, r.Type, r.Name, formatPermissions(r.Permissions))
 		})
+}
+
+func rolesUpdate(ctx context.Context, env Env, args []string) error {
+	var cfg config.Config
+	var name, description string
+	var isDefault bool
+	var asJSON bool
+	const synopsis = "roles update ROLE [--name NAME] [--description D] [--default=true|false] [--json]"
+	fs := newFlags(env, "roles update", synopsis+" (ROLE is an id or a name)")
+	cfg.StoreFlags(fs)
+	fs.StringVar(&name, "name", "", "new unique name")
+	fs.StringVar(&description, "description", "", "what the role is for")
+	fs.BoolVar(&isDefault, "default", false, "whether every user created from now on gets this user role")
+	fs.BoolVar(&asJSON, "json", false, "print the role as one JSON object")
+	pos, err := parseArgs(fs, &cfg, args, 1, 1, synopsis)
+	if err != nil {
+		return err
+	}
+	var u directory.RoleUpdate
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "name":
+			u.Name = &name
+		case "description":
+			u.Description = &description
+		case "default":
+			u.IsDefault = &isDefault
+		}
+	})
+	return withRole(ctx, &cfg, pos[0], func(d directory.Roles, r store.Role) error {
+		r, err := d.Update(ctx, r, u)
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			return writeJSON(env.Stdout, toRoleJSON(r))
+		}
+		fmt.Fprintf(env.Stdout, "Updated role %q (id %s)\n", r.Name, r.ID)
+		return nil
+	})
 }
 
 func rolesDelete(ctx context.Context, env Env, args []string) error {

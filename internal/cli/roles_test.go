@@ -220,3 +220,43 @@ func TestAppOwnRole(t *testing.T) {
 		t.Errorf("a refused create wrote %v %v", apps, roles)
 	}
 }
+
+// TestDefaultRoles: a default user role goes to every user created after
+// it (by `users create` here), in the same write; `roles update` switches
+// it off; `resources delete` takes a resource's scopes from every role.
+func TestDefaultRoles(t *testing.T) {
+	d := cliDir{t, t.TempDir()}
+	var res map[string]any
+	d.json(&res, "resources", "create", "--indicator", "https://api.example", "--name", "API", "--scope", "read")
+	var member map[string]any
+	d.json(&member, "roles", "create", "--name", "member", "--type", "user", "--default", "--permission", "https://api.example=read")
+	if member["is_default"] != true {
+		t.Fatalf("roles create --default: %v", member)
+	}
+	d.fails("only user roles can be default roles", "roles", "create", "--name", "job", "--type", "m2m", "--default")
+	var u map[string]any
+	d.json(&u, "users", "create", "--username", "alice", "--password", "long enough password")
+	if got := d.permissions(true, u["id"].(string)); got != "https://api.example=read" {
+		t.Fatalf("a new user's permissions: %q", got)
+	}
+
+	var upd map[string]any
+	d.json(&upd, "roles", "update", "member", "--default=false", "--description", "Everyone")
+	if upd["is_default"] != false || upd["description"] != "Everyone" || upd["name"] != "member" {
+		t.Fatalf("roles update: %v", upd)
+	}
+	d.json(&u, "users", "create", "--username", "bob", "--password", "long enough password")
+	if got := d.permissions(true, u["id"].(string)); got != "" {
+		t.Fatalf("a user created after --default=false: %q", got)
+	}
+	d.fails("no role", "roles", "update", "nope", "--name", "x")
+	d.fails("--name must be 1 to 128", "roles", "update", "member", "--name", " ")
+
+	d.ok("resources", "delete", res["id"].(string))
+	d.fails("no API resource with id", "resources", "delete", res["id"].(string))
+	var list []map[string]any
+	d.json(&list, "roles", "list")
+	if len(list) != 1 || fmt.Sprint(list[0]["permissions"]) != "map[]" {
+		t.Fatalf("roles after resources delete: %v", list)
+	}
+}

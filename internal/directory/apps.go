@@ -1,11 +1,14 @@
 package directory
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/oidc/redirecturi"
@@ -20,7 +23,11 @@ type AppStore interface {
 	GetClient(ctx context.Context, id string) (store.Client, error)
 	ListClients(ctx context.Context) ([]store.Client, error)
 	DeleteClientWithRole(ctx context.Context, id, roleID string, now time.Time) error
-	RotateClientSecret(ctx context.Context, id string, newHash []byte, previousExpiresAt time.Time) error
+	RotateClientSecret(ctx context.Context, id string, s store.ClientSecret, previousExpiresAt time.Time) error
+	UpdateClient(ctx context.Context, id string, fn func(store.Client) (store.Client, error)) (store.Client, error)
+	AddClientSecret(ctx context.Context, clientID string, s store.ClientSecret) error
+	ListClientSecrets(ctx context.Context, clientID string) ([]store.ClientSecret, error)
+	DeleteClientSecret(ctx context.Context, clientID, name string) error
 	SetClientCORSOrigins(ctx context.Context, id string, origins []string) error
 	GetRole(ctx context.Context, id string) (store.Role, error)
 	SetRolePermissions(ctx context.Context, id string, perms []store.Permission, now time.Time) error
@@ -83,19 +90,26 @@ func CheckNewApp(a *NewApp) error {
 	if len(a.RedirectURIs) > 100 || len(a.PostLogoutRedirectURIs) > 100 {
 		return errf(ErrAppRedirectURI.Code, "at most 100 redirect URIs")
 	}
-	for _, u := range a.RedirectURIs {
-		if err := redirecturi.Validate(u, a.Type == store.AppNative); err != nil {
-			return errf(ErrAppRedirectURI.Code, "--redirect-uri %q: %v", u, err)
-		}
+	if err := checkRedirectURIs(a.Type, a.RedirectURIs, "--redirect-uri"); err != nil {
+		return err
 	}
-	for _, u := range a.PostLogoutRedirectURIs {
-		if err := redirecturi.Validate(u, a.Type == store.AppNative); err != nil {
-			return errf(ErrAppRedirectURI.Code, "--post-logout-redirect-uri %q: %v", u, err)
-		}
+	if err := checkRedirectURIs(a.Type, a.PostLogoutRedirectURIs, "--post-logout-redirect-uri"); err != nil {
+		return err
 	}
 	origins, err := CheckCORSOrigins(a.Type, a.CORSOrigins)
 	a.CORSOrigins = origins
 	return err
+}
+
+// checkRedirectURIs validates one list of (post-logout) redirect URIs of
+// an app of type t; what names the list in messages.
+func checkRedirectURIs(t store.AppType, uris []string, what string) *Error {
+	for _, u := range uris {
+		if err := redirecturi.Validate(u, t == store.AppNative); err != nil {
+			return errf(ErrAppRedirectURI.Code, "%s %q: %v", what, u, err)
+		}
+	}
+	return nil
 }
 
 // CheckCORSOrigins validates origins an app allows besides its redirect
@@ -140,7 +154,7 @@ func (d Apps) Create(ctx context.Context, a NewApp) (App, string, error) {
 	secret := ""
 	if a.Type.Confidential() {
 		secret = NewSecret()
-		c.SecretHash = provider.HashSecret(secret)
+		c.Secrets = []store.ClientSecret{{Name: store.SecretDefault, Hash: provider.HashSecret(secret), CreatedAt: c.CreatedAt}}
 	}
 	v := App{Client: c, Permissions: a.Permissions}
 	if len(a.Permissions) == 0 {
@@ -241,7 +255,10 @@ func (d Apps) RotateSecret(ctx context.Context, c store.Client, grace time.Durat
 	}
 	secret := NewSecret()
 	until := d.now().Add(grace)
-	if err := d.Store.RotateClientSecret(ctx, c.ID, provider.HashSecret(secret), until); err != nil {
+	err := d.Store.RotateClientSecret(ctx, c.ID, store.ClientSecret{Hash: provider.HashSecret(secret), CreatedAt: d.now()}, until)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", time.Time{}, AppNotFound(c.ID)
+	} else if err != nil {
 		return "", time.Time{}, err
 	}
 	return secret, until, nil
@@ -303,4 +320,220 @@ func checkM2M(c store.Client) error {
 		return errf(ErrAppPermission.Code, "app %s is a %s app; permissions are for m2m apps", c.ID, c.Type)
 	}
 	return nil
+}
+
+// AppUpdate is a change to an app's settings (Logto's PATCH
+// /api/applications/:id): a nil field is left as is. The type, id and
+// secrets cannot change here.
+type AppUpdate struct {
+	Name                   *string
+	Description            *string
+	RedirectURIs           *[]string
+	PostLogoutRedirectURIs *[]string
+	CORSOrigins            *[]string
+	// IDTokenTTL is in seconds, MinIDTokenTTL to MaxIDTokenTTL; 0 restores
+	// the server default.
+	IDTokenTTL *int
+	// RefreshTokenTTLInDays is 1 to 180; 0 restores the server default.
+	RefreshTokenTTLInDays   *int
+	RotateRefreshToken      *bool
+	AlwaysIssueRefreshToken *bool
+	// CustomData is a JSON object of at most MaxCustomData bytes; nil
+	// leaves it, {} or null clears it.
+	CustomData json.RawMessage
+}
+
+// Bounds of the per-app settings.
+const (
+	MinIDTokenTTL          = 60           // seconds
+	MaxIDTokenTTL          = 24 * 60 * 60 // seconds
+	MaxRefreshTokenTTLDays = 180          // Logto's bound
+	MaxCustomData          = 4 << 10      // bytes, compacted
+	MaxDescription         = 2048         // characters
+	maxRedirectURIs        = 100
+)
+
+// Fields of an app in the Management API's JSON, as Error.Field names them.
+const (
+	FieldName                    = "name"
+	FieldDescription             = "description"
+	FieldRedirectURIs            = "oidcClientMetadata.redirectUris"
+	FieldPostLogoutRedirectURIs  = "oidcClientMetadata.postLogoutRedirectUris"
+	FieldCORSOrigins             = "customClientMetadata.corsAllowedOrigins"
+	FieldIDTokenTTL              = "customClientMetadata.idTokenTtl"
+	FieldRefreshTokenTTLInDays   = "customClientMetadata.refreshTokenTtlInDays"
+	FieldRotateRefreshToken      = "customClientMetadata.rotateRefreshToken"
+	FieldAlwaysIssueRefreshToken = "customClientMetadata.alwaysIssueRefreshToken"
+	FieldCustomData              = "customData"
+	FieldSecretName              = "name"
+	FieldSecretExpiresAt         = "expiresAt"
+)
+
+// CheckAppUpdate validates u for c and returns c with u applied. An error
+// is an *Error whose Field names the first field at fault.
+func CheckAppUpdate(c store.Client, u AppUpdate) (store.Client, error) {
+	if u.Name != nil {
+		n := strings.TrimSpace(*u.Name)
+		if n == "" || utf8.RuneCountInString(n) > 256 {
+			return c, fieldErr(ErrAppName.Code, FieldName, "name is required (at most 256 characters)")
+		}
+		c.Name = n
+	}
+	if u.Description != nil {
+		if utf8.RuneCountInString(*u.Description) > MaxDescription || !utf8.ValidString(*u.Description) {
+			return c, fieldErr(ErrAppInvalid.Code, FieldDescription, "description must be at most %d characters", MaxDescription)
+		}
+		c.Description = *u.Description
+	}
+	for _, l := range []struct {
+		in    *[]string
+		dst   *[]string
+		field string
+	}{{u.RedirectURIs, &c.RedirectURIs, FieldRedirectURIs}, {u.PostLogoutRedirectURIs, &c.PostLogoutRedirectURIs, FieldPostLogoutRedirectURIs}} {
+		if l.in == nil {
+			continue
+		}
+		uris := *l.in
+		if c.Type == store.AppM2M && len(uris) > 0 {
+			return c, fieldErr(ErrAppType.Code, l.field, "m2m apps have no redirect URIs")
+		}
+		if len(uris) > maxRedirectURIs {
+			return c, fieldErr(ErrAppRedirectURI.Code, l.field, "at most %d redirect URIs", maxRedirectURIs)
+		}
+		if err := checkRedirectURIs(c.Type, uris, "redirect URI"); err != nil {
+			err.Field = l.field
+			return c, err
+		}
+		*l.dst = slices.Clone(uris)
+		if len(*l.dst) == 0 {
+			*l.dst = nil
+		}
+	}
+	if u.CORSOrigins != nil {
+		origins, err := CheckCORSOrigins(c.Type, *u.CORSOrigins)
+		var e *Error
+		if errors.As(err, &e) {
+			e.Field = FieldCORSOrigins
+		}
+		if err != nil {
+			return c, err
+		}
+		c.CORSOrigins = origins
+	}
+	if u.IDTokenTTL != nil {
+		v := *u.IDTokenTTL
+		if v != 0 && (v < MinIDTokenTTL || v > MaxIDTokenTTL) {
+			return c, fieldErr(ErrAppInvalid.Code, FieldIDTokenTTL, "idTokenTtl must be between %d and %d seconds", MinIDTokenTTL, MaxIDTokenTTL)
+		}
+		c.IDTokenTTL = time.Duration(v) * time.Second
+	}
+	if u.RefreshTokenTTLInDays != nil {
+		v := *u.RefreshTokenTTLInDays
+		if v != 0 && (v < 1 || v > MaxRefreshTokenTTLDays) {
+			return c, fieldErr(ErrAppInvalid.Code, FieldRefreshTokenTTLInDays, "refreshTokenTtlInDays must be between 1 and %d", MaxRefreshTokenTTLDays)
+		}
+		c.RefreshTokenTTL = time.Duration(v) * 24 * time.Hour
+	}
+	// Refresh settings on an M2M app are kept and have no effect (it gets
+	// no refresh tokens), as in Logto, whose console sends them for every app.
+	if u.RotateRefreshToken != nil {
+		c.NoRefreshRotation = !*u.RotateRefreshToken
+	}
+	if u.AlwaysIssueRefreshToken != nil {
+		c.AlwaysIssueRefreshToken = *u.AlwaysIssueRefreshToken
+	}
+	if u.CustomData != nil {
+		data, err := checkCustomData(u.CustomData)
+		if err != nil {
+			return c, err
+		}
+		c.CustomData = data
+	}
+	return c, nil
+}
+
+// checkCustomData accepts a JSON object (or null) and returns it compacted,
+// nil for an empty one.
+func checkCustomData(in json.RawMessage) (json.RawMessage, error) {
+	bad := fieldErr(ErrAppInvalid.Code, FieldCustomData, "customData must be a JSON object of at most %d bytes", MaxCustomData)
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(in, &obj); err != nil {
+		return nil, bad
+	}
+	if len(obj) == 0 {
+		return nil, nil
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, in); err != nil || b.Len() > MaxCustomData {
+		return nil, bad
+	}
+	return b.Bytes(), nil
+}
+
+// Update applies u to the app, validating every field first (nothing is
+// written on an error), in one store transaction, and returns the app as
+// stored. A missing app is ErrAppNotFound.
+func (d Apps) Update(ctx context.Context, id string, u AppUpdate) (store.Client, error) {
+	c, err := d.Store.UpdateClient(ctx, id, func(c store.Client) (store.Client, error) { return CheckAppUpdate(c, u) })
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Client{}, AppNotFound(id)
+	}
+	return c, err
+}
+
+// CheckSecretName validates the name of a new secret.
+func CheckSecretName(name string) error {
+	if name == "" || utf8.RuneCountInString(name) > 256 || !utf8.ValidString(name) || strings.TrimSpace(name) != name {
+		return fieldErr(ErrSecretInvalid.Code, FieldSecretName, "a secret name is 1 to 256 characters, without leading or trailing spaces")
+	}
+	return nil
+}
+
+// AddSecret gives a confidential app a new named secret, expiring at
+// expiresAt (zero: never), and returns the secret: it is shown this once
+// and only its hash stored.
+func (d Apps) AddSecret(ctx context.Context, c store.Client, name string, expiresAt time.Time) (string, store.ClientSecret, error) {
+	if !c.Type.Confidential() {
+		return "", store.ClientSecret{}, errf(ErrAppNoSecret.Code, "app %s is a %s app and has no secret", c.ID, c.Type)
+	}
+	if err := CheckSecretName(name); err != nil {
+		return "", store.ClientSecret{}, err
+	}
+	now := d.now()
+	if !expiresAt.IsZero() && !expiresAt.After(now) {
+		return "", store.ClientSecret{}, fieldErr(ErrSecretInvalid.Code, FieldSecretExpiresAt, "expiresAt must be in the future")
+	}
+	secret := NewSecret()
+	s := store.ClientSecret{Name: name, Hash: provider.HashSecret(secret), CreatedAt: now, ExpiresAt: expiresAt.UTC()}
+	switch err := d.Store.AddClientSecret(ctx, c.ID, s); {
+	case errors.Is(err, store.ErrAlreadyExists):
+		return "", store.ClientSecret{}, fieldErr(ErrSecretExists.Code, FieldSecretName, "app %s already has a secret named %q", c.ID, name)
+	case errors.Is(err, store.ErrNotFound):
+		return "", store.ClientSecret{}, AppNotFound(c.ID)
+	case err != nil:
+		return "", store.ClientSecret{}, err
+	}
+	s.Hash = nil
+	return secret, s, nil
+}
+
+// Secrets lists an app's secrets (names and times, never the secrets).
+func (d Apps) Secrets(ctx context.Context, id string) ([]store.ClientSecret, error) {
+	l, err := d.Store.ListClientSecrets(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, AppNotFound(id)
+	}
+	return l, err
+}
+
+// DeleteSecret deletes an app's named secret; it stops working at once.
+func (d Apps) DeleteSecret(ctx context.Context, id, name string) error {
+	err := d.Store.DeleteClientSecret(ctx, id, name)
+	if errors.Is(err, store.ErrNotFound) {
+		if _, gerr := d.Get(ctx, id); gerr != nil {
+			return gerr
+		}
+		return fieldErr(ErrSecretNotFound.Code, FieldSecretName, "app %s has no secret named %q", id, name)
+	}
+	return err
 }

@@ -11,7 +11,11 @@ import (
 type Error struct {
 	Code    string
 	Message string
-	Err     error
+	// Field, when set, names the input field at fault in the Management
+	// API's JSON names (e.g. "customClientMetadata.idTokenTtl"); the API
+	// returns it as data.field.
+	Field string
+	Err   error
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -26,6 +30,13 @@ func (e *Error) Is(target error) bool {
 
 func errf(code, format string, a ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, a...)}
+}
+
+// fieldErr is errf for one input field.
+func fieldErr(code, field, format string, a ...any) *Error {
+	e := errf(code, format, a...)
+	e.Field = field
+	return e
 }
 
 // IsBadInput reports whether err is bad input (an *Error) rather than a
@@ -45,10 +56,17 @@ var (
 	ErrAppPermission    = &Error{Code: "app.permission"} // permissions on an app that cannot hold them
 	ErrAppNoSecret      = &Error{Code: "app.no_secret"}
 	ErrAppGrace         = &Error{Code: "app.grace"}
+	ErrAppInvalid       = &Error{Code: "app.invalid"} // a field of an app update; Field says which
+	ErrSecretInvalid    = &Error{Code: "app.secret_invalid"}
+	ErrSecretExists     = &Error{Code: "app.secret_exists"}
+	ErrSecretNotFound   = &Error{Code: "app.secret_not_found"}
 	ErrResourceNotFound = &Error{Code: "resource.not_found"}
 	ErrResourceNoScope  = &Error{Code: "resource.no_scope"}
 	ErrResourceInvalid  = &Error{Code: "resource.invalid"}
 	ErrResourceExists   = &Error{Code: "resource.exists"}
+	ErrScopeNotFound    = &Error{Code: "scope.not_found"}
+	ErrScopeExists      = &Error{Code: "scope.exists"}
+	ErrListQuery        = &Error{Code: "list.query"} // a search on a field the list does not have
 	ErrUserNotFound     = &Error{Code: "user.not_found"}
 	ErrUserExists       = &Error{Code: "user.exists"}
 	ErrUserInvalid      = &Error{Code: "user.invalid"} // an identity rule or a field rule

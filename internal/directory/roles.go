@@ -30,6 +30,14 @@ type RoleStore interface {
 	UnassignUserRole(ctx context.Context, userID, roleID string) error
 	AssignClientRole(ctx context.Context, clientID, roleID string) error
 	UnassignClientRole(ctx context.Context, clientID, roleID string, now time.Time) error
+	UpdateRole(ctx context.Context, r store.Role) (store.Role, error)
+	ListRoleUsers(ctx context.Context, roleID string, q store.ListQuery) ([]store.User, int, error)
+	ListRoleClients(ctx context.Context, roleID string, q store.ListQuery) ([]store.Client, int, error)
+	RoleStats(ctx context.Context, roleIDs []string) (map[string]store.RoleStats, error)
+	ListRoleScopes(ctx context.Context, roleID string) ([]store.ResourceScope, error)
+	AddRoleScopes(ctx context.Context, roleID string, scopeIDs []string, now time.Time) error
+	RemoveRoleScope(ctx context.Context, roleID, scopeID string, now time.Time) error
+	GetResourceScope(ctx context.Context, id string) (store.ResourceScope, error)
 }
 
 // Roles manages roles and their assignments.
@@ -45,6 +53,9 @@ type NewRole struct {
 	Name, Description string
 	Type              store.RoleType
 	Permissions       []store.Permission
+	// IsDefault makes a user role a default role: every user created from
+	// then on gets it.
+	IsDefault bool
 }
 
 // CheckNewRole validates r and normalises it: name trimmed, type
@@ -58,8 +69,24 @@ func CheckNewRole(r *NewRole) error {
 	if !r.Type.Valid() {
 		return errf(ErrRoleInvalid.Code, "--type must be user or m2m")
 	}
-	if len(r.Description) > 1000 {
+	if err := checkRoleDescription(r.Description); err != nil {
+		return err
+	}
+	return checkDefault(r.Type, r.IsDefault)
+}
+
+func checkRoleDescription(d string) error {
+	if len(d) > 1000 {
 		return errf(ErrRoleInvalid.Code, "--description is too long")
+	}
+	return nil
+}
+
+// checkDefault: only user roles can be default roles (apps are never
+// created with roles).
+func checkDefault(t store.RoleType, isDefault bool) error {
+	if isDefault && t != store.RoleUser {
+		return errf(ErrRoleMismatch.Code, "only user roles can be default roles")
 	}
 	return nil
 }
@@ -86,7 +113,7 @@ func (d Roles) Create(ctx context.Context, nr NewRole) (store.Role, error) {
 		return store.Role{}, err
 	}
 	r := store.Role{ID: opaque.NewID(), Name: nr.Name, Description: strings.TrimSpace(nr.Description), Type: nr.Type,
-		Permissions: nr.Permissions, CreatedAt: d.now()}
+		Permissions: nr.Permissions, IsDefault: nr.IsDefault, CreatedAt: d.now()}
 	if err := d.Store.CreateRole(ctx, r); errors.Is(err, store.ErrAlreadyExists) {
 		return store.Role{}, errf(ErrRoleExists.Code, "a role named %q already exists", nr.Name)
 	} else if err != nil {
@@ -180,6 +207,139 @@ func (d Roles) AssignApp(ctx context.Context, c store.Client, r store.Role) erro
 func (d Roles) UnassignApp(ctx context.Context, c store.Client, r store.Role) error {
 	if err := d.Store.UnassignClientRole(ctx, c.ID, r.ID, d.now()); errors.Is(err, store.ErrNotFound) {
 		return errf(ErrRoleNotHeld.Code, "app %s does not hold role %q", c.ID, r.Name)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// Get finds a role by id only (the Management API's :id).
+func (d Roles) Get(ctx context.Context, id string) (store.Role, error) {
+	r, err := d.Store.GetRole(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Role{}, RoleNotFound(id)
+	}
+	return r, err
+}
+
+// RoleUpdate is a partial update of a role: nil fields are kept.
+type RoleUpdate struct {
+	Name, Description *string
+	IsDefault         *bool
+}
+
+// Update validates and applies u to r and returns the stored role. Making
+// a role default gives it only to users created afterwards.
+func (d Roles) Update(ctx context.Context, r store.Role, u RoleUpdate) (store.Role, error) {
+	if u.Name != nil {
+		r.Name = strings.TrimSpace(*u.Name)
+		if err := checkRoleName(r.Name); err != nil {
+			return store.Role{}, err
+		}
+	}
+	if u.Description != nil {
+		r.Description = strings.TrimSpace(*u.Description)
+		if err := checkRoleDescription(r.Description); err != nil {
+			return store.Role{}, err
+		}
+	}
+	if u.IsDefault != nil {
+		if err := checkDefault(r.Type, *u.IsDefault); err != nil {
+			return store.Role{}, err
+		}
+		r.IsDefault = *u.IsDefault
+	}
+	out, err := d.Store.UpdateRole(ctx, r)
+	switch {
+	case errors.Is(err, store.ErrAlreadyExists):
+		return store.Role{}, errf(ErrRoleExists.Code, "a role named %q already exists", r.Name)
+	case errors.Is(err, store.ErrNotFound):
+		return store.Role{}, RoleNotFound(r.ID)
+	}
+	return out, err
+}
+
+// checkListQuery turns a search on a field the list lacks into bad input
+// (the store would fail).
+func checkListQuery(q store.ListQuery, allowed []store.SearchField) error {
+	if _, err := q.SearchFields(allowed); err != nil {
+		return errf(ErrListQuery.Code, "cannot search on %v", q.Fields)
+	}
+	return nil
+}
+
+// Users is one page of the users who hold r, oldest first, with the total.
+func (d Roles) Users(ctx context.Context, r store.Role, q store.ListQuery) ([]store.User, int, error) {
+	if err := checkListQuery(q, store.UserSearchFields); err != nil {
+		return nil, 0, err
+	}
+	l, n, err := d.Store.ListRoleUsers(ctx, r.ID, q)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, 0, RoleNotFound(r.ID)
+	}
+	return l, n, err
+}
+
+// Apps is one page of the apps that hold r, oldest first, with the total.
+func (d Roles) Apps(ctx context.Context, r store.Role, q store.ListQuery) ([]store.Client, int, error) {
+	if err := checkListQuery(q, store.ClientSearchFields); err != nil {
+		return nil, 0, err
+	}
+	l, n, err := d.Store.ListRoleClients(ctx, r.ID, q)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, 0, RoleNotFound(r.ID)
+	}
+	return l, n, err
+}
+
+// Stats returns the member counts and featured members of each role, in
+// a fixed number of queries (a whole list page at once). A role missing
+// from the store gets zero stats.
+func (d Roles) Stats(ctx context.Context, roles []store.Role) (map[string]store.RoleStats, error) {
+	ids := make([]string, len(roles))
+	for i, r := range roles {
+		ids[i] = r.ID
+	}
+	return d.Store.RoleStats(ctx, ids)
+}
+
+// Scopes lists the scopes r holds, as rows with ids.
+func (d Roles) Scopes(ctx context.Context, r store.Role) ([]store.ResourceScope, error) {
+	l, err := d.Store.ListRoleScopes(ctx, r.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, RoleNotFound(r.ID)
+	}
+	return l, err
+}
+
+// maxScopeIDs bounds one AddScopes call.
+const maxScopeIDs = 100
+
+// AddScopes gives r the scopes with these ids (held ones are kept once).
+// An unknown id is ErrScopeNotFound and nothing is written.
+func (d Roles) AddScopes(ctx context.Context, r store.Role, scopeIDs []string) error {
+	if len(scopeIDs) == 0 || len(scopeIDs) > maxScopeIDs {
+		return errf(ErrRoleInvalid.Code, "scopeIds must name 1 to %d scopes", maxScopeIDs)
+	}
+	if err := d.Store.AddRoleScopes(ctx, r.ID, scopeIDs, d.now()); errors.Is(err, store.ErrNotFound) {
+		// The role was found by the caller: name the missing scope.
+		for _, id := range scopeIDs {
+			if _, err := d.Store.GetResourceScope(ctx, id); errors.Is(err, store.ErrNotFound) {
+				return ScopeNotFound(id)
+			}
+		}
+		return RoleNotFound(r.ID)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// RemoveScope takes one scope from r; a scope r does not hold is
+// ErrRoleNotHeld.
+func (d Roles) RemoveScope(ctx context.Context, r store.Role, scopeID string) error {
+	if err := d.Store.RemoveRoleScope(ctx, r.ID, scopeID, d.now()); errors.Is(err, store.ErrNotFound) {
+		return errf(ErrRoleNotHeld.Code, "role %q does not hold scope %q", r.Name, scopeID)
 	} else if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ var scopeDescriptions = map[string]string{
 	oauth2.ScopeProfile:       "See your name, username and picture",
 	oauth2.ScopeEmail:         "See your email address",
 	oauth2.ScopePhone:         "See your phone number",
+	oauth2.ScopeRoles:         "See your roles",
 	oauth2.ScopeOfflineAccess: "Stay signed in when you are not using it",
 }
 

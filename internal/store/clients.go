@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -32,23 +33,58 @@ type Client struct {
 	ID   string
 	Name string
 	Type AppType
-	// SecretHash is the SHA-256 of the client secret; the secret itself is
-	// shown once at creation and never stored. Empty for public clients.
-	SecretHash []byte
-	// PreviousSecretHash is the secret replaced by the last rotation; it
-	// keeps working until PreviousSecretExpiresAt, so apps can be
-	// redeployed with the new secret without an outage.
-	PreviousSecretHash      []byte
-	PreviousSecretExpiresAt time.Time
-	RedirectURIs            []string
-	PostLogoutRedirectURIs  []string
+	// Description is free text for people (Logto's description).
+	Description string
+	// Secrets are the app's named secrets (confidential apps only; a
+	// secret is shown once at creation and only its hash stored).
+	// CreateClient stores them; GetClient loads them, hashes included, in
+	// the same query as the app, so client authentication is one read;
+	// ListClients and ListClientsPage leave them nil.
+	Secrets                []ClientSecret
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
 	// ThirdParty apps get a consent screen; first-party apps never do.
 	ThirdParty bool
 	// CORSOrigins are origins (scheme://host[:port]) a browser app may call
 	// the token, userinfo and revocation endpoints from, besides those of
 	// its redirect and post-logout redirect URIs.
 	CORSOrigins []string
-	CreatedAt   time.Time
+	// IDTokenTTL is how long ID tokens last; 0 means the server default.
+	IDTokenTTL time.Duration
+	// RefreshTokenTTL is how long refresh tokens last; 0 means the server
+	// default. Whole days (Logto's refreshTokenTtlInDays).
+	RefreshTokenTTL time.Duration
+	// NoRefreshRotation is Logto's rotateRefreshToken = false: a refresh
+	// token is reused until it expires rather than replaced on use. The
+	// zero value keeps rotation on.
+	NoRefreshRotation bool
+	// AlwaysIssueRefreshToken issues a refresh token for an authorization
+	// code even without the offline_access scope.
+	AlwaysIssueRefreshToken bool
+	// CustomData is a JSON object for the app owner's use; nil reads as {}.
+	CustomData json.RawMessage
+	CreatedAt  time.Time
+}
+
+// SecretDefault is the name of the secret made with the app and replaced by
+// rotation; SecretPrevious names the one a rotation keeps for its grace
+// period.
+const (
+	SecretDefault  = "default"
+	SecretPrevious = "previous"
+)
+
+// ClientSecret is one named secret of an app.
+type ClientSecret struct {
+	Name      string // unique per app, 1–256 characters
+	Hash      []byte // nil in ListClientSecrets
+	CreatedAt time.Time
+	ExpiresAt time.Time // zero: never
+}
+
+// Live reports whether the secret may authenticate at now.
+func (s ClientSecret) Live(now time.Time) bool {
+	return s.ExpiresAt.IsZero() || now.Before(s.ExpiresAt)
 }
 
 type Clients interface {
@@ -70,10 +106,28 @@ type Clients interface {
 	// as DeleteRole does, in the same transaction; a missing role is not an
 	// error, a missing client is ErrNotFound and deletes nothing.
 	DeleteClientWithRole(ctx context.Context, id, roleID string, now time.Time) error
-	// RotateClientSecret makes newHash the client's secret and keeps the
-	// current one valid until previousExpiresAt (a previous secret older
-	// than that is dropped). A missing client is ErrNotFound.
-	RotateClientSecret(ctx context.Context, id string, newHash []byte, previousExpiresAt time.Time) error
+	// RotateClientSecret makes s (named SecretDefault) the client's
+	// default secret, in one transaction: the current default, if any,
+	// becomes SecretPrevious, valid until previousExpiresAt at the latest,
+	// and an earlier previous secret is dropped, so two rotations never
+	// revive an older secret. Other named secrets are untouched. A missing
+	// client is ErrNotFound.
+	RotateClientSecret(ctx context.Context, id string, s ClientSecret, previousExpiresAt time.Time) error
+	// UpdateClient reads the client, applies fn and writes the result back,
+	// in one transaction holding the row, so concurrent updates do not
+	// lose each other's changes. fn's error aborts and is returned as is.
+	// The id, type, creation time and secrets are not changed. A missing
+	// client is ErrNotFound.
+	UpdateClient(ctx context.Context, id string, fn func(Client) (Client, error)) (Client, error)
+	// AddClientSecret adds a named secret to the client. A name the app
+	// already uses is ErrAlreadyExists; a missing client ErrNotFound.
+	AddClientSecret(ctx context.Context, clientID string, s ClientSecret) error
+	// ListClientSecrets lists the client's secrets by creation time, name,
+	// without their hashes. A missing client is ErrNotFound.
+	ListClientSecrets(ctx context.Context, clientID string) ([]ClientSecret, error)
+	// DeleteClientSecret deletes the named secret; a missing one (or
+	// client) is ErrNotFound.
+	DeleteClientSecret(ctx context.Context, clientID, name string) error
 	// SetClientCORSOrigins replaces the client's CORSOrigins. A missing
 	// client is ErrNotFound.
 	SetClientCORSOrigins(ctx context.Context, id string, origins []string) error

@@ -32,9 +32,26 @@ type Role struct {
 	Name        string // unique
 	Description string
 	Type        RoleType
+	// IsDefault marks a user role given to every new user, in the same
+	// transaction as CreateUser. Only user roles can be default.
+	IsDefault   bool
 	Permissions []Permission // sorted by resource, then scope
 	CreatedAt   time.Time
 }
+
+// RoleStats is what a role list shows of a role's members: how many users
+// and apps hold it, and the oldest FeaturedMembers of each. Featured users
+// carry ID, Username, Email, Name and Picture; featured apps ID, Name and
+// Type.
+type RoleStats struct {
+	UsersCount, ClientsCount int
+	FeaturedUsers            []User
+	FeaturedClients          []Client
+}
+
+// FeaturedMembers is how many users and apps RoleStats features, as
+// Logto's role list.
+const FeaturedMembers = 3
 
 // Roles holds roles, their permissions and their assignments. Changes that
 // narrow what a machine-to-machine app may hold (SetRolePermissions,
@@ -77,4 +94,32 @@ type Roles interface {
 	// token endpoints call them once per token, so each is one query.
 	UserPermissions(ctx context.Context, userID string) ([]Permission, error)
 	ClientPermissions(ctx context.Context, clientID string) ([]Permission, error)
+
+	// UpdateRole stores the name, description and IsDefault of r (by
+	// r.ID; type and permissions do not change here) and returns the
+	// stored role. A missing role is ErrNotFound, a name clash
+	// ErrAlreadyExists. Whether IsDefault fits the type is the caller's
+	// rule.
+	UpdateRole(ctx context.Context, r Role) (Role, error)
+	// ListRoleUsers and ListRoleClients are one page of the role's
+	// members, oldest first, with the total (ListQuery's search works as
+	// in ListUsersPage and ListClientsPage). A missing role is
+	// ErrNotFound.
+	ListRoleUsers(ctx context.Context, roleID string, q ListQuery) ([]User, int, error)
+	ListRoleClients(ctx context.Context, roleID string, q ListQuery) ([]Client, int, error)
+	// RoleStats returns the stats of each role in roleIDs (missing ones
+	// are left out), in a fixed number of queries whatever the count.
+	RoleStats(ctx context.Context, roleIDs []string) (map[string]RoleStats, error)
+	// ListRoleScopes lists the scope rows the role holds, by resource,
+	// then name. A missing role is ErrNotFound.
+	ListRoleScopes(ctx context.Context, roleID string) ([]ResourceScope, error)
+	// AddRoleScopes gives the role the scopes with these ids (those it
+	// holds already are kept once) and revokes, as SetRolePermissions,
+	// the client_credentials tokens of its apps. A missing role or scope
+	// is ErrNotFound (nothing is written).
+	AddRoleScopes(ctx context.Context, roleID string, scopeIDs []string, now time.Time) error
+	// RemoveRoleScope takes one scope from the role, revoking as
+	// SetRolePermissions. A missing role or scope, or one the role does
+	// not hold, is ErrNotFound.
+	RemoveRoleScope(ctx context.Context, roleID, scopeID string, now time.Time) error
 }

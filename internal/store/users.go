@@ -30,7 +30,10 @@ type User struct {
 }
 
 type Users interface {
-	CreateUser(ctx context.Context, u User) error // ErrAlreadyExists on username/email clash
+	// CreateUser stores u and, in the same transaction, assigns it every
+	// default user role (Role.IsDefault). ErrAlreadyExists on
+	// username/email clash.
+	CreateUser(ctx context.Context, u User) error
 	GetUser(ctx context.Context, id string) (User, error)
 	// GetUserByLogin finds a user by canonical username or canonical email.
 	GetUserByLogin(ctx context.Context, login string) (User, error)

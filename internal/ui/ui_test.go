@@ -16,10 +16,12 @@ import (
 	"testing/fstest"
 
 	"github.com/sesameauth/sesame/internal/app"
+	"github.com/sesameauth/sesame/internal/console"
 	"github.com/sesameauth/sesame/internal/experience"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/oidc/endsession"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2"
+	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
 	"github.com/sesameauth/sesame/web"
 )
@@ -63,7 +65,7 @@ type page struct {
 
 // samplePages returns every page with representative data.
 func samplePages() []page {
-	return []page{
+	return append([]page{
 		{"signin", http.StatusOK, &experience.SignInPage{
 			Base: ui.Base{Title: "Sign in"}, Action: "/login?req=abc", CSRFToken: "tok-123",
 			AppName: "Acme Notes", Identifier: "ada@example.com",
@@ -98,6 +100,36 @@ func samplePages() []page {
 			Fields: []oauth2.FormField{{Name: "code", Value: "c0de"}, {Name: "state", Value: "st&te"}, {Name: "iss", Value: "https://id.example"}},
 		}},
 		{"home", http.StatusOK, &app.HomePage{Issuer: "https://id.example", DiscoveryURL: "https://id.example/.well-known/openid-configuration"}},
+	}, consoleSamples()...)
+}
+
+// consoleSamples are the console's pages (internal/console).
+func consoleSamples() []page {
+	b := func(title string) ui.Base { return ui.Base{Title: title, Nonce: "n0nce-console"} }
+	nav := func(section string) console.Nav {
+		return console.Nav{Console: "/console", Section: section, CSRFToken: "tok-123",
+			Items: []console.NavItem{{Section: "apps", Label: "Applications", Path: "/apps"}}}
+	}
+	app := store.Client{ID: "app123", Name: "Acme Notes", Type: store.AppTraditional, RedirectURIs: []string{"https://app.example/cb"}}
+	user := store.User{ID: "u1", Username: "ada", Email: "ada@example.com", Name: "Ada"}
+	return []page{
+		{"console_not_set_up", http.StatusOK, &console.NotSetUpPage{Base: b("Not set up")}},
+		{"console_setup", http.StatusOK, &console.SetupPage{Base: b("Set up"), Action: "/console/setup", CSRFToken: "tok-123", Token: "t", Login: "ada", Error: "The two passwords differ."}},
+		{"console_not_admin", http.StatusOK, &console.NotAdminPage{Base: b("Not an administrator"), SignOut: "/console/sign-out", CSRFToken: "tok-123"}},
+		{"console_signed_out", http.StatusOK, &console.SignedOutPage{Base: b("Signed out"), SignIn: "/console/"}},
+		{"console_home", http.StatusOK, &console.HomePage{Base: b("Get started"), Nav: nav("home"), Apps: 2, Users: 1}},
+		{"console_apps", http.StatusOK, &console.AppsPage{Base: b("Applications"), Nav: nav("apps"), Apps: []console.AppRow{{ID: "app123", Name: "Acme Notes", Type: "Traditional web"}}}},
+		{"console_app_new", http.StatusOK, &console.NewAppPage{Base: b("Create"), Nav: nav("apps"), Name: "x", Error: "Name is required",
+			Types: []console.AppType{{Value: "traditional", Label: "Traditional web", Checked: true}, {Value: "spa", Label: "SPA"}}}},
+		{"console_app", http.StatusOK, &console.AppPage{Base: b("Acme Notes"), Nav: nav("apps"), App: app, TypeLabel: "Traditional web",
+			Secret: "s3cret", Redirects: "https://app.example/cb", Errors: map[string]string{"redirect_uris": "not absolute"}, Saved: true, Guide: "/console/apps/app123/guide"}},
+		{"console_guide", http.StatusOK, &console.GuidePage{Base: b("Guide"), Nav: nav("apps"), App: app, Endpoint: "https://id.example",
+			CookieSecret: "c00k1e", Redirect: "http://localhost:3000/callback", Logout: "http://localhost:3000/", Framework: "go",
+			GoURL: "/console/apps/app123/guide?framework=go", NextURL: "/console/apps/app123/guide?framework=next", AppURL: "/console/apps/app123"}},
+		{"console_users", http.StatusOK, &console.UsersPage{Base: b("Users"), Nav: nav("users"), Query: "ad", Total: 41, Page: 2,
+			Users: []console.UserRow{{ID: "u1", Username: "ada", Email: "ada@example.com", Name: "Ada"}}, Prev: "/console/users?page=1", Next: "/console/users?page=3"}},
+		{"console_user_new", http.StatusOK, &console.NewUserPage{Base: b("Create a user"), Nav: nav("users"), Username: "ada", Error: "Taken"}},
+		{"console_user", http.StatusOK, &console.UserPage{Base: b("Ada"), Nav: nav("users"), User: user, Roles: []string{"Sesame administrator"}, Message: "Saved"}},
 	}
 }
 
@@ -275,7 +307,7 @@ func checkHTML(t *testing.T, name, body, nonce string) {
 			labelFor[tg.attrs["for"]] = true
 		case "script":
 			scripts++
-			if name != "form_post" {
+			if name != "form_post" && !strings.HasPrefix(name, "console_") {
 				t.Errorf("%s: has a <script>", name)
 			} else if got := tg.attrs["nonce"]; got == "" || got != nonce {
 				t.Errorf("%s: script nonce = %q, want %q", name, got, nonce)
@@ -285,7 +317,7 @@ func checkHTML(t *testing.T, name, body, nonce string) {
 	if n := len(scriptRE.FindAllString(body, -1)); n != scripts {
 		t.Errorf("%s: %d <script substrings but %d script tags", name, n, scripts)
 	}
-	if name == "form_post" && scripts != 1 {
+	if (name == "form_post" || strings.HasPrefix(name, "console_")) && scripts != 1 {
 		t.Errorf("%s: %d scripts, want 1", name, scripts)
 	}
 	for _, tg := range tags {
@@ -316,11 +348,12 @@ func checkHTML(t *testing.T, name, body, nonce string) {
 			t.Errorf("%s: aria-labelledby=%q names no element", name, ref)
 		}
 	}
-	// Every form other than form_post carries the CSRF token.
+	// Every form other than form_post (and a GET search) carries the CSRF
+	// token.
 	forms := formRE.FindAllString(body, -1)
 	if name != "form_post" {
 		for _, f := range forms {
-			if !strings.Contains(f, `<input type="hidden" name="csrf_token" value="`) {
+			if !strings.Contains(f, `method="get"`) && !strings.Contains(f, `<input type="hidden" name="csrf_token" value="`) {
 				t.Errorf("%s: form without csrf_token input:\n%s", name, f)
 			}
 		}
@@ -330,6 +363,10 @@ func checkHTML(t *testing.T, name, body, nonce string) {
 		if len(forms) != 1 {
 			t.Errorf("%s: %d forms, want 1", name, len(forms))
 		}
+	case "console_home", "console_apps", "console_app_new", "console_app", "console_guide", "console_users",
+		"console_user_new", "console_user", "console_setup", "console_not_admin":
+		// The console's pages have forms (sign-out, the page's own): each
+		// has its CSRF token, checked above.
 	default:
 		if len(forms) != 0 {
 			t.Errorf("%s: %d forms, want 0", name, len(forms))

@@ -12,10 +12,13 @@ const (
 	ScopeProfile       = "profile"
 	ScopeEmail         = "email"
 	ScopePhone         = "phone"
+	// ScopeRoles asks for the user's role names in the ID token and at
+	// userinfo (a Logto scope; docs/design.md, Roles in tokens).
+	ScopeRoles = "roles"
 )
 
 // OIDCScopes lists the standard scopes, in discovery order.
-var OIDCScopes = []string{ScopeOpenID, ScopeOfflineAccess, ScopeProfile, ScopeEmail, ScopePhone}
+var OIDCScopes = []string{ScopeOpenID, ScopeOfflineAccess, ScopeProfile, ScopeEmail, ScopePhone, ScopeRoles}
 
 // SplitScope splits a space-delimited scope string, dropping duplicates.
 func SplitScope(s string) []string {

@@ -10,8 +10,9 @@ import (
 // userinfo; name, picture and username are null when unset; the
 // *_verified flags are always booleans, true only for addresses someone
 // vouched for (store.User.EmailVerified); created_at and updated_at are epoch
-// milliseconds (a Logto quirk kept for compatibility).
-func UserClaims(u store.User, scopes []string) map[string]any {
+// milliseconds (a Logto quirk kept for compatibility). roles is the
+// user's role names (authz.RoleNames), claimed with the roles scope.
+func UserClaims(u store.User, scopes []string, roles []string) map[string]any {
 	c := map[string]any{"sub": u.ID}
 	if oauth2.Has(scopes, oauth2.ScopeProfile) {
 		c["name"] = nullable(u.Name)
@@ -31,6 +32,12 @@ func UserClaims(u store.User, scopes []string) map[string]any {
 		c["phone_number"] = nullable(u.Phone)
 		c["phone_number_verified"] = u.Phone != "" && u.PhoneVerified
 	}
+	if oauth2.Has(scopes, oauth2.ScopeRoles) {
+		if roles == nil {
+			roles = []string{}
+		}
+		c["roles"] = roles
+	}
 	return c
 }
 
@@ -44,4 +51,4 @@ func nullable(s string) any {
 // ClaimsSupported is advertised in discovery.
 var ClaimsSupported = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid",
 	"name", "picture", "username", "preferred_username", "created_at", "updated_at",
-	"email", "email_verified", "phone_number", "phone_number_verified"}
+	"email", "email_verified", "phone_number", "phone_number_verified", "roles"}

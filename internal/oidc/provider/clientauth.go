@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
 	"github.com/sesameauth/sesame/internal/store"
@@ -73,15 +74,26 @@ func (p *Provider) AuthenticateClient(ctx context.Context, r *http.Request, form
 	if secret == "" {
 		return store.Client{}, errAuth
 	}
-	// Both comparisons always run, so timing tells nothing about which
-	// secret (if any) matched. The previous secret counts only until its
-	// rotation grace period ends.
-	h := HashSecret(secret)
-	current := subtle.ConstantTimeCompare(h, c.SecretHash)
-	previous := subtle.ConstantTimeCompare(h, c.PreviousSecretHash)
-	if current != 1 && (previous != 1 || !p.Time().Before(c.PreviousSecretExpiresAt)) {
+	if !SecretMatches(c, secret, p.Time()) {
 		return store.Client{}, errAuth
 	}
 	AllowCORS(ctx, c)
 	return c, nil
+}
+
+// SecretMatches reports whether secret is one of c's live secrets. Every
+// candidate is compared, live or not, with no early exit, so timing tells
+// nothing about which secret (if any) matched (docs/security.md, TL-20).
+func SecretMatches(c store.Client, secret string, now time.Time) bool {
+	h := HashSecret(secret)
+	ok := 0
+	for _, s := range c.Secrets {
+		match := subtle.ConstantTimeCompare(h, s.Hash)
+		live := 0
+		if s.Live(now) {
+			live = 1
+		}
+		ok |= match & live
+	}
+	return ok == 1
 }

@@ -22,6 +22,24 @@ const (
 	MaxRefreshLifetime = 365 * 24 * time.Hour
 )
 
+// IDTokenTTLOf is how long c's ID tokens last (its own setting, else
+// IDTokenTTL).
+func IDTokenTTLOf(c store.Client) time.Duration {
+	if c.IDTokenTTL > 0 {
+		return c.IDTokenTTL
+	}
+	return IDTokenTTL
+}
+
+// RefreshTokenTTLOf is how long c's refresh tokens last (its own setting,
+// else RefreshTokenTTL).
+func RefreshTokenTTLOf(c store.Client) time.Duration {
+	if c.RefreshTokenTTL > 0 {
+		return c.RefreshTokenTTL
+	}
+	return RefreshTokenTTL
+}
+
 // Provider carries what every endpoint needs.
 type Provider struct {
 	Issuer   string        // {endpoint}/oidc, exactly

@@ -18,18 +18,24 @@ type IDTokenParams struct {
 	Nonce       string
 	SID         string
 	AuthTime    time.Time
-	AccessToken string // for at_hash; empty to omit
+	AccessToken string        // for at_hash; empty to omit
+	TTL         time.Duration // 0: IDTokenTTL
+	Roles       []string      // the user's role names, claimed with the roles scope
 }
 
 // IDToken mints a fresh ID token (a new iat on every call: Logto's SDKs
 // reject an iat more than 300 s away from their clock).
 func (p *Provider) IDToken(ctx context.Context, in IDTokenParams) (string, error) {
 	now := p.Time()
-	c := UserClaims(in.User, in.Scopes)
+	c := UserClaims(in.User, in.Scopes, in.Roles)
 	c["iss"] = p.Issuer
 	c["aud"] = in.ClientID // a plain string: Logto's SDKs reject arrays
 	c["iat"] = now.Unix()
-	c["exp"] = now.Add(IDTokenTTL).Unix()
+	ttl := in.TTL
+	if ttl <= 0 {
+		ttl = IDTokenTTL
+	}
+	c["exp"] = now.Add(ttl).Unix()
 	if !in.AuthTime.IsZero() {
 		c["auth_time"] = in.AuthTime.Unix()
 	}

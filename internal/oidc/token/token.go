@@ -27,6 +27,7 @@ type Store interface {
 	store.AccessTokens
 	store.Grants
 	authz.UserRoles
+	authz.RoleLister
 	ClientPermissions(ctx context.Context, clientID string) ([]store.Permission, error)
 }
 
@@ -131,11 +132,13 @@ func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form ur
 		pending = h.P.PrepareAccessToken(provider.AccessTokenParams{GrantID: ac.GrantID, ClientID: c.ID,
 			Subject: ac.UserID, UserID: ac.UserID, Scopes: accessScopes(ac.Scopes, ac.Permissions, res), Resource: resource, TTL: ttl})
 		issue := store.CodeIssue{AccessToken: pending.Row}
-		if oauth2.Has(ac.Scopes, oauth2.ScopeOfflineAccess) {
+		// alwaysIssueRefreshToken (Logto): a refresh token even without
+		// offline_access; it still ends with the session, as such grants do.
+		if oauth2.Has(ac.Scopes, oauth2.ScopeOfflineAccess) || c.AlwaysIssueRefreshToken {
 			refresh = opaque.NewToken()
 			issue.RefreshToken = &store.RefreshToken{Hash: opaque.Hash(refresh), GrantID: ac.GrantID, ClientID: c.ID,
 				UserID: ac.UserID, Scopes: ac.Scopes, Permissions: ac.Permissions, Resources: ac.Resources,
-				CreatedAt: now, ExpiresAt: now.Add(provider.RefreshTokenTTL)}
+				CreatedAt: now, ExpiresAt: now.Add(provider.RefreshTokenTTLOf(c))}
 		}
 		return issue, nil
 	})
@@ -150,7 +153,7 @@ func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form ur
 		return nil, err
 	}
 	return h.respond(ctx, ac.GrantID, pending, refresh, res, provider.IDTokenParams{ClientID: c.ID,
-		Scopes: ac.Scopes, Nonce: ac.Nonce, SID: ac.SID, AuthTime: ac.AuthTime})
+		Scopes: ac.Scopes, Nonce: ac.Nonce, SID: ac.SID, AuthTime: ac.AuthTime, TTL: provider.IDTokenTTLOf(c)})
 }
 
 // respond finishes a user grant after its transaction committed: it checks
@@ -176,6 +179,9 @@ func (h *Handler) respond(ctx context.Context, grantID string, pending provider.
 		Scope: oauth2.JoinScope(pending.Row.Scopes), RefreshToken: refresh}
 	if oauth2.Has(idt.Scopes, oauth2.ScopeOpenID) {
 		idt.User, idt.AccessToken = user, access
+		if idt.Roles, err = authz.RoleNames(ctx, h.Store, user.ID, idt.Scopes); err != nil {
+			return nil, err
+		}
 		if resp.IDToken, err = h.P.IDToken(ctx, idt); err != nil {
 			return nil, err
 		}
@@ -301,7 +307,7 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 		next = presented
 	}
 	return h.respond(ctx, rt.GrantID, pending, next, res, provider.IDTokenParams{ClientID: c.ID,
-		Scopes: scopes, SID: grant.SID, AuthTime: grant.AuthTime})
+		Scopes: scopes, SID: grant.SID, AuthTime: grant.AuthTime, TTL: provider.IDTokenTTLOf(c)})
 }
 
 // narrowScope applies a refresh request's optional scope parameter: every
@@ -334,9 +340,12 @@ func narrowScope(rt store.RefreshToken, requested []string) ([]string, []store.P
 // on every use and the new token keeps the old expiry; confidential clients
 // rotate only after 70% of the token's lifetime, with a fresh lifetime,
 // because server-rendered apps (Next.js server components) cannot always
-// store a rotated token. Nothing rotates once the grant is a year old.
+// store a rotated token. Nothing rotates once the grant is a year old, nor
+// ever for an app with rotateRefreshToken off (store.Client's
+// NoRefreshRotation): its token is reused until it expires. A fresh
+// lifetime is the app's refresh token TTL.
 func rotation(c store.Client, rt store.RefreshToken, g store.Grant, now time.Time) *store.RefreshToken {
-	if now.Sub(g.CreatedAt) >= provider.MaxRefreshLifetime {
+	if c.NoRefreshRotation || now.Sub(g.CreatedAt) >= provider.MaxRefreshLifetime {
 		return nil
 	}
 	next := &store.RefreshToken{GrantID: rt.GrantID, ClientID: rt.ClientID, UserID: rt.UserID, Scopes: rt.Scopes,
@@ -349,7 +358,7 @@ func rotation(c store.Client, rt store.RefreshToken, g store.Grant, now time.Tim
 	if now.Sub(rt.CreatedAt)*10 < life*7 {
 		return nil
 	}
-	next.ExpiresAt = now.Add(provider.RefreshTokenTTL)
+	next.ExpiresAt = now.Add(provider.RefreshTokenTTLOf(c))
 	return next
 }
 

@@ -3,6 +3,7 @@ package userinfo
 import (
 	"context"
 	"errors"
+	"github.com/sesameauth/sesame/internal/authz"
 	"net/http"
 	"strings"
 
@@ -20,6 +21,7 @@ type Handler struct {
 	Tokens oauth2.Tokens
 	Users  interface {
 		GetUser(ctx context.Context, id string) (store.User, error)
+		authz.RoleLister
 	}
 }
 
@@ -96,6 +98,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	roles, err := authz.RoleNames(ctx, h.Users, u.ID, at.Scopes)
+	if err != nil {
+		fail(err)
+		return
+	}
 	httpx.NoStore(w)
-	httpx.WriteJSON(w, r, http.StatusOK, provider.UserClaims(u, at.Scopes))
+	httpx.WriteJSON(w, r, http.StatusOK, provider.UserClaims(u, at.Scopes, roles))
 }

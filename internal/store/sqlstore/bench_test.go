@@ -31,7 +31,8 @@ func benchGrant(b *testing.B, s *Store) store.Grant {
 	n := time.Now()
 	g := store.Grant{ID: rand.Text(), ClientID: "c", UserID: "u", SID: "sid", Scopes: []string{"openid", "offline_access"},
 		Resources: []string{"https://api.example"}, AuthTime: n, CreatedAt: n, ExpiresAt: n.Add(24 * time.Hour)}
-	if err := s.CreateClient(ctx, store.Client{ID: "c", Name: "c", Type: store.AppTraditional, SecretHash: benchHash(),
+	if err := s.CreateClient(ctx, store.Client{ID: "c", Name: "c", Type: store.AppTraditional,
+		Secrets:      []store.ClientSecret{{Name: store.SecretDefault, Hash: benchHash()}, {Name: "ci", Hash: benchHash()}},
 		RedirectURIs: []string{"https://app.example/cb"}, CreatedAt: n}); err != nil {
 		b.Fatal(err)
 	}
@@ -209,6 +210,22 @@ func BenchmarkListUsersPage(b *testing.B) {
 					}
 				}
 			})
+		}
+	})
+}
+
+// BenchmarkGetClient: read one app with its secrets (client authentication
+// on every token request), one query.
+func BenchmarkGetClient(b *testing.B) {
+	benchBackends(b, func(b *testing.B, s *Store) {
+		ctx := b.Context()
+		benchGrant(b, s)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			c, err := s.GetClient(ctx, "c")
+			if err != nil || len(c.Secrets) != 2 {
+				b.Fatal(c, err)
+			}
 		}
 	})
 }

@@ -5,12 +5,15 @@ package sqlstore
 import (
 	"context"
 	"time"
+
+	"github.com/sesameauth/sesame/internal/store"
 )
 
 // GarbageCollect deletes rows whose ExpiresAt is at or before now: auth
 // requests, sessions, codes, refresh tokens, access tokens, grants (with a
 // non-zero ExpiresAt), throttle windows that ended, and retired keys past
-// their ExpiresAt. Each table is one statement; the total is returned.
+// their ExpiresAt, and audit entries older than store.AuditRetention. Each
+// table is one statement; the total is returned.
 func (s *Store) GarbageCollect(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
 	for _, q := range []string{
@@ -29,5 +32,6 @@ func (s *Store) GarbageCollect(ctx context.Context, now time.Time) (int64, error
 		}
 		total += n
 	}
-	return total, nil
+	n, err := s.exec(ctx, `DELETE FROM audit_log WHERE created_at < $1`, ns(now.Add(-store.AuditRetention)))
+	return total + n, err
 }

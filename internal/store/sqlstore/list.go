@@ -23,7 +23,7 @@ var userList = listSpec[store.User]{table: "users", cols: userCols, scan: scanUs
 	columns: map[store.SearchField]string{store.FieldID: "id", store.FieldUsername: "username", store.FieldEmail: "email",
 		store.FieldPhone: "phone", store.FieldName: "name"}}
 
-var clientList = listSpec[store.Client]{table: "clients", cols: clientCols, scan: scanClient, allowed: store.ClientSearchFields,
+var clientList = listSpec[store.Client]{table: "clients", cols: clientCols, scan: scanClientRow, allowed: store.ClientSearchFields,
 	columns: map[store.SearchField]string{store.FieldID: "id", store.FieldName: "name"}}
 
 // ListUsersPage implements store.Users: one page of users and how many
@@ -41,9 +41,25 @@ func (s *Store) ListClientsPage(ctx context.Context, q store.ListQuery) ([]store
 // lies past the end). The two reads are separate statements: a row added
 // in between may show in one and not the other, as with any paging.
 func listPage[T any](ctx context.Context, s *Store, l listSpec[T], q store.ListQuery) ([]T, int, error) {
+	return listPageIn(ctx, s, l, q, "", nil)
+}
+
+// listPageIn is listPage restricted to the rows whose id is in the
+// subquery in (one parameter, written $ARG, bound to arg); empty in
+// restricts nothing.
+func listPageIn[T any](ctx context.Context, s *Store, l listSpec[T], q store.ListQuery, in string, arg any) ([]T, int, error) {
 	where, args, err := searchWhere(s.d, l, q)
 	if err != nil {
 		return nil, 0, err
+	}
+	if in != "" {
+		args = append(args, arg)
+		cond := `id IN (` + strings.ReplaceAll(in, "$ARG", "$"+strconv.Itoa(len(args))) + `)`
+		if where == "" {
+			where = " WHERE " + cond
+		} else {
+			where += " AND " + cond
+		}
 	}
 	var total int
 	if err := s.rq.QueryRowContext(ctx, s.d.q(`SELECT count(*) FROM `+l.table+where), args...).Scan(&total); err != nil {

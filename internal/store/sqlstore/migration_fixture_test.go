@@ -28,7 +28,7 @@ import (
 // never edit an older fixture.
 var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004, 5: checkFixture00005,
 	6: checkFixture00006, 7: checkFixture00007, 8: checkFixture00008,
-	14: checkFixture00014}
+	10: checkFixture00010, 12: checkFixture00012, 13: checkFixture00013, 14: checkFixture00014}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -197,13 +197,36 @@ func checkFixture00008(t *testing.T, s *Store) {
 	}
 }
 
+func checkFixture00013(t *testing.T, s *Store) {
+	es, total, err := s.ListAudit(t.Context(), store.AuditQuery{UserID: "fixture-user"})
+	if err != nil || total != 1 || len(es) != 1 {
+		t.Fatalf("ListAudit by user: %d of %d, %v", len(es), total, err)
+	}
+	if e := es[0]; e.ID != "fixture-audit-2" || e.Error != "wrong_password" || e.ApplicationID != "fixture-client" ||
+		e.IP != "2001:db8::7" || e.Before != nil || e.After != nil || !e.CreatedAt.Equal(ts(1700000000000000012)) {
+		t.Errorf("sign-in entry = %+v", e)
+	}
+	es, _, err = s.ListAudit(t.Context(), store.AuditQuery{Actor: "user:fixture-user"})
+	if err != nil || len(es) != 1 {
+		t.Fatalf("ListAudit by actor: %v, %v", es, err)
+	}
+	if e := es[0]; e.Key != "Admin.SignInExperience.Update" || e.Target != "signInExperience" ||
+		string(e.Before) != `{"brandColor":"#000000"}` || string(e.After) != `{"brandColor":"#123456"}` || e.UserAgent != "fixture-agent/1.0" {
+		t.Errorf("admin entry = %+v", e)
+	}
+}
+
 func checkFixture00005(t *testing.T, s *Store) {
 	c, err := s.GetClient(t.Context(), "fixture-rotating")
 	if err != nil {
 		t.Fatalf("GetClient: %v", err)
 	}
-	if !bytes.Equal(c.SecretHash, bytes.Repeat([]byte{2}, 32)) || !bytes.Equal(c.PreviousSecretHash, bytes.Repeat([]byte{1}, 32)) ||
-		!c.PreviousSecretExpiresAt.Equal(fxNever) {
+	// Since version 10 both are named secrets; both still authenticate
+	// (live at a time before the previous one's expiry).
+	cur, prev := secretNamed(c, store.SecretDefault), secretNamed(c, store.SecretPrevious)
+	if !bytes.Equal(cur.Hash, bytes.Repeat([]byte{2}, 32)) || !cur.ExpiresAt.IsZero() || !cur.CreatedAt.Equal(fxCreated) ||
+		!bytes.Equal(prev.Hash, bytes.Repeat([]byte{1}, 32)) || !prev.ExpiresAt.Equal(fxNever) ||
+		!cur.Live(fxCreated) || !prev.Live(fxCreated) || prev.Live(fxNever) || len(c.Secrets) != 2 {
 		t.Errorf("rotating client = %+v", c)
 	}
 	// Clients from before version 5 have no previous secret.
@@ -211,9 +234,19 @@ func checkFixture00005(t *testing.T, s *Store) {
 	if err != nil {
 		t.Fatalf("GetClient fixture-client: %v", err)
 	}
-	if old.PreviousSecretHash != nil || !old.PreviousSecretExpiresAt.IsZero() {
-		t.Errorf("pre-version-5 client has a previous secret: %x until %v", old.PreviousSecretHash, old.PreviousSecretExpiresAt)
+	if len(old.Secrets) != 1 || old.Secrets[0].Name != store.SecretDefault {
+		t.Errorf("pre-version-5 client has secrets %+v, want only the default", old.Secrets)
 	}
+}
+
+// secretNamed is c's secret of that name (zero if none).
+func secretNamed(c store.Client, name string) store.ClientSecret {
+	for _, sec := range c.Secrets {
+		if sec.Name == name {
+			return sec
+		}
+	}
+	return store.ClientSecret{}
 }
 
 // perms is a readable form of permissions for fixture checks.
@@ -349,7 +382,7 @@ func checkFixture00001(t *testing.T, s *Store) {
 	if err != nil {
 		t.Fatalf("GetClient: %v", err)
 	}
-	eq("client", []any{c.Name, c.Type, len(c.SecretHash), c.RedirectURIs, c.PostLogoutRedirectURIs, c.ThirdParty, c.CreatedAt},
+	eq("client", []any{c.Name, c.Type, len(secretNamed(c, store.SecretDefault).Hash), c.RedirectURIs, c.PostLogoutRedirectURIs, c.ThirdParty, c.CreatedAt},
 		[]any{"Fixture app", store.AppTraditional, 32, []string{"https://app.example/cb"}, []string{"https://app.example/"}, false, fxCreated})
 	spa, err := s.GetClient(ctx, "fixture-spa")
 	if err != nil {
@@ -360,7 +393,7 @@ func checkFixture00001(t *testing.T, s *Store) {
 			t.Errorf("app %s other than M2M got roles %+v, permissions %s", id, roles, got)
 		}
 	}
-	if spa.SecretHash != nil || spa.PostLogoutRedirectURIs != nil || !spa.ThirdParty || spa.Type != store.AppSPA {
+	if spa.Secrets != nil || spa.PostLogoutRedirectURIs != nil || !spa.ThirdParty || spa.Type != store.AppSPA {
 		t.Errorf("spa client = %+v", spa)
 	}
 
@@ -518,6 +551,71 @@ func TestMigrationDown00006(t *testing.T) {
 		defer db.Close()
 		check(t, postgresDialect, db)
 	})
+}
+
+func checkFixture00010(t *testing.T, s *Store) {
+	c, err := s.GetClient(t.Context(), "fixture-settings")
+	if err != nil {
+		t.Fatalf("GetClient: %v", err)
+	}
+	if c.Description != "Billing jobs" || c.IDTokenTTL != 600*time.Second || c.RefreshTokenTTL != 30*24*time.Hour ||
+		!c.NoRefreshRotation || !c.AlwaysIssueRefreshToken || string(c.CustomData) != `{"tier":"gold"}` {
+		t.Errorf("client settings = %+v", c)
+	}
+	ci := secretNamed(c, "ci")
+	if len(c.Secrets) != 2 || !bytes.Equal(secretNamed(c, store.SecretDefault).Hash, bytes.Repeat([]byte{3}, 32)) ||
+		!bytes.Equal(ci.Hash, bytes.Repeat([]byte{4}, 32)) || !ci.ExpiresAt.Equal(fxNever) || !ci.CreatedAt.Equal(fxCreated) {
+		t.Errorf("secrets = %+v", c.Secrets)
+	}
+	// Apps from before version 10 read with the server defaults.
+	old, err := s.GetClient(t.Context(), "fixture-client")
+	if err != nil {
+		t.Fatalf("GetClient fixture-client: %v", err)
+	}
+	if old.Description != "" || old.IDTokenTTL != 0 || old.RefreshTokenTTL != 0 || old.NoRefreshRotation ||
+		old.AlwaysIssueRefreshToken || old.CustomData != nil {
+		t.Errorf("pre-version-10 client settings = %+v", old)
+	}
+}
+
+func checkFixture00012(t *testing.T, s *Store) {
+	ctx := t.Context()
+	// Scopes stored as JSON before version 12 became rows, in order.
+	for res, want := range map[string]string{"fixture-res": "read write ", "fixture-res-6": "charge refund ",
+		"fixture-res-12": "send read "} {
+		l, err := s.ListResourceScopes(ctx, res)
+		got := ""
+		for _, sc := range l {
+			got += sc.Name + " "
+			if sc.ID == "" || sc.ResourceID != res {
+				t.Errorf("%s scope %+v", res, sc)
+			}
+		}
+		if err != nil || got != want {
+			t.Errorf("ListResourceScopes(%s) = %q, %v; want %q", res, got, err, want)
+		}
+	}
+	sc, err := s.GetResourceScope(ctx, "fixture-scope-send")
+	if err != nil || sc.Description != "Send mail" || !sc.CreatedAt.Equal(fxCreated) {
+		t.Errorf("GetResourceScope = %+v, %v", sc, err)
+	}
+	// Role permissions from before version 12 survive and resolve to scope
+	// rows.
+	held, err := s.ListRoleScopes(ctx, "fixture-role-user")
+	got := ""
+	for _, sc := range held {
+		got += sc.ResourceID + " " + sc.Name + "; "
+	}
+	if err != nil || got != "fixture-res read; fixture-res-6 charge; " {
+		t.Errorf("ListRoleScopes(fixture-role-user) = %q, %v", got, err)
+	}
+	r, err := s.GetRole(ctx, "fixture-role-12")
+	if err != nil || !r.IsDefault || perms(r.Permissions) != "https://mail.example send; " {
+		t.Errorf("default role = %+v, %v", r, err)
+	}
+	if old, err := s.GetRole(ctx, "fixture-role-user"); err != nil || old.IsDefault {
+		t.Errorf("pre-version-12 role = %+v, %v", old, err)
+	}
 }
 
 func checkFixture00014(t *testing.T, s *Store) {

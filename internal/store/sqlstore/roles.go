@@ -10,17 +10,18 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sesameauth/sesame/internal/store"
 )
 
-const roleCols = `id, name, description, type, created_at`
+const roleCols = `id, name, description, type, created_at, is_default`
 
 func scanRole(r rowScanner) (store.Role, error) {
 	var x store.Role
-	err := r.Scan(&x.ID, &x.Name, &x.Description, &x.Type, timeCol{&x.CreatedAt})
+	err := r.Scan(&x.ID, &x.Name, &x.Description, &x.Type, timeCol{&x.CreatedAt}, &x.IsDefault)
 	return x, err
 }
 
@@ -112,8 +113,8 @@ func (s *Store) CreateRole(ctx context.Context, r store.Role) error {
 
 // insertRole stores r with its permissions inside the caller's transaction.
 func (s *Store) insertRole(ctx context.Context, tx *sql.Tx, r store.Role) error {
-	if _, err := s.txExec(ctx, tx, `INSERT INTO roles (`+roleCols+`) VALUES ($1, $2, $3, $4, $5)`,
-		r.ID, r.Name, r.Description, string(r.Type), ns(r.CreatedAt)); err != nil {
+	if _, err := s.txExec(ctx, tx, `INSERT INTO roles (`+roleCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		r.ID, r.Name, r.Description, string(r.Type), ns(r.CreatedAt), r.IsDefault); err != nil {
 		return err
 	}
 	return s.insertRolePermissions(ctx, tx, r.ID, r.Permissions)
@@ -286,4 +287,148 @@ func (s *Store) ClientPermissions(ctx context.Context, clientID string) ([]store
 	l, err := getAll(ctx, s, s.rq, scanPermission, clientPermissionsQuery, clientID)
 	sortPermissions(l)
 	return l, err
+}
+
+// UpdateRole implements store.Roles.
+func (s *Store) UpdateRole(ctx context.Context, r store.Role) (store.Role, error) {
+	if err := s.mustAffect(s.exec(ctx, `UPDATE roles SET name = $2, description = $3, is_default = $4 WHERE id = $1`,
+		r.ID, r.Name, r.Description, r.IsDefault)); err != nil {
+		return store.Role{}, err
+	}
+	return s.GetRole(ctx, r.ID)
+}
+
+// ListRoleUsers implements store.Roles.
+func (s *Store) ListRoleUsers(ctx context.Context, roleID string, q store.ListQuery) ([]store.User, int, error) {
+	if err := s.mustExist(ctx, s.rq, `SELECT 1 FROM roles WHERE id = $1`, roleID); err != nil {
+		return nil, 0, err
+	}
+	return listPageIn(ctx, s, userList, q, `SELECT user_id FROM users_roles WHERE role_id = $ARG`, roleID)
+}
+
+// ListRoleClients implements store.Roles.
+func (s *Store) ListRoleClients(ctx context.Context, roleID string, q store.ListQuery) ([]store.Client, int, error) {
+	if err := s.mustExist(ctx, s.rq, `SELECT 1 FROM roles WHERE id = $1`, roleID); err != nil {
+		return nil, 0, err
+	}
+	return listPageIn(ctx, s, clientList, q, `SELECT client_id FROM clients_roles WHERE role_id = $ARG`, roleID)
+}
+
+// RoleStats implements store.Roles in three queries: the counts of every
+// role, then the featured users and apps (a window function keeps the
+// first FeaturedMembers of each role). The ids are bound as one JSON array
+// so the statements do not depend on how many there are.
+func (s *Store) RoleStats(ctx context.Context, roleIDs []string) (map[string]store.RoleStats, error) {
+	out := map[string]store.RoleStats{}
+	if len(roleIDs) == 0 {
+		return out, nil
+	}
+	ids := encList(roleIDs)
+	in := `SELECT value FROM json_each($1)`
+	if s.d.name != "sqlite" {
+		in = `SELECT jsonb_array_elements_text($1::jsonb)`
+	}
+	type count struct {
+		id           string
+		users, calls int
+	}
+	counts, err := getAll(ctx, s, s.rq, func(r rowScanner) (count, error) {
+		var c count
+		return c, r.Scan(&c.id, &c.users, &c.calls)
+	}, `SELECT r.id, (SELECT count(*) FROM users_roles ur WHERE ur.role_id = r.id),
+		(SELECT count(*) FROM clients_roles cr WHERE cr.role_id = r.id)
+		FROM roles r WHERE r.id IN (`+in+`)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range counts {
+		out[c.id] = store.RoleStats{UsersCount: c.users, ClientsCount: c.calls}
+	}
+	type member[T any] struct {
+		roleID string
+		v      T
+	}
+	users, err := getAll(ctx, s, s.rq, func(r rowScanner) (member[store.User], error) {
+		var m member[store.User]
+		return m, r.Scan(&m.roleID, &m.v.ID, &m.v.Name, &m.v.Picture, &m.v.Username, &m.v.Email)
+	}, `SELECT role_id, id, name, picture, username, email FROM (
+		SELECT ur.role_id, u.id, u.name, u.picture, u.username, u.email,
+			row_number() OVER (PARTITION BY ur.role_id ORDER BY u.created_at, u.id) AS n
+		FROM users_roles ur JOIN users u ON u.id = ur.user_id WHERE ur.role_id IN (`+in+`)) x
+		WHERE n <= `+strconv.Itoa(store.FeaturedMembers)+` ORDER BY role_id, n`, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range users {
+		st := out[m.roleID]
+		st.FeaturedUsers = append(st.FeaturedUsers, m.v)
+		out[m.roleID] = st
+	}
+	clients, err := getAll(ctx, s, s.rq, func(r rowScanner) (member[store.Client], error) {
+		var m member[store.Client]
+		return m, r.Scan(&m.roleID, &m.v.ID, &m.v.Name, &m.v.Type)
+	}, `SELECT role_id, id, name, type FROM (
+		SELECT cr.role_id, c.id, c.name, c.type,
+			row_number() OVER (PARTITION BY cr.role_id ORDER BY c.created_at, c.id) AS n
+		FROM clients_roles cr JOIN clients c ON c.id = cr.client_id WHERE cr.role_id IN (`+in+`)) x
+		WHERE n <= `+strconv.Itoa(store.FeaturedMembers)+` ORDER BY role_id, n`, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range clients {
+		st := out[m.roleID]
+		st.FeaturedClients = append(st.FeaturedClients, m.v)
+		out[m.roleID] = st
+	}
+	return out, nil
+}
+
+// ListRoleScopes implements store.Roles.
+func (s *Store) ListRoleScopes(ctx context.Context, roleID string) ([]store.ResourceScope, error) {
+	if err := s.mustExist(ctx, s.rq, `SELECT 1 FROM roles WHERE id = $1`, roleID); err != nil {
+		return nil, err
+	}
+	l, err := getAll(ctx, s, s.rq, scanScope, `SELECT rs.id, rs.resource_id, rs.name, rs.description, rs.created_at
+		FROM role_permissions rp JOIN resource_scopes rs ON rs.resource_id = rp.resource_id AND rs.name = rp.scope
+		WHERE rp.role_id = $1`, roleID)
+	slices.SortFunc(l, func(a, b store.ResourceScope) int {
+		if c := strings.Compare(a.ResourceID, b.ResourceID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return l, err
+}
+
+// AddRoleScopes implements store.Roles in one transaction.
+func (s *Store) AddRoleScopes(ctx context.Context, roleID string, scopeIDs []string, now time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.mustExist(ctx, tx, `SELECT 1 FROM roles WHERE id = $1`, roleID); err != nil {
+			return err
+		}
+		for _, id := range scopeIDs {
+			if err := s.mustAffect(s.txExec(ctx, tx, `INSERT INTO role_permissions (role_id, resource_id, scope)
+				SELECT $1, resource_id, name FROM resource_scopes WHERE id = $2 ON CONFLICT DO NOTHING`, roleID, id)); err != nil {
+				if !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+				// Held already, or no such scope.
+				if err := s.mustExist(ctx, tx, `SELECT 1 FROM resource_scopes WHERE id = $1`, id); err != nil {
+					return err
+				}
+			}
+		}
+		return s.revokeRoleClientTokens(ctx, tx, roleID, now)
+	})
+}
+
+// RemoveRoleScope implements store.Roles in one transaction.
+func (s *Store) RemoveRoleScope(ctx context.Context, roleID, scopeID string, now time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.mustAffect(s.txExec(ctx, tx, `DELETE FROM role_permissions WHERE role_id = $1 AND (resource_id, scope) IN
+			(SELECT resource_id, name FROM resource_scopes WHERE id = $2)`, roleID, scopeID)); err != nil {
+			return err
+		}
+		return s.revokeRoleClientTokens(ctx, tx, roleID, now)
+	})
 }

@@ -28,10 +28,18 @@ func userArgs(u store.User) []any {
 
 // CreateUser stores u. A clash on ID, or on a non-empty username or email,
 // is store.ErrAlreadyExists.
+// CreateUser implements store.Users: the user and their default roles in
+// one transaction.
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
-	_, err := s.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		userArgs(u)...)
-	return err
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.txExec(ctx, tx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			userArgs(u)...); err != nil {
+			return err
+		}
+		_, err := s.txExec(ctx, tx, `INSERT INTO users_roles (user_id, role_id)
+			SELECT $1, id FROM roles WHERE is_default = $2 AND type = 'user'`, u.ID, true)
+		return err
+	})
 }
 
 func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {

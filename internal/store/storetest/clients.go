@@ -11,7 +11,7 @@ import (
 func testClients(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := now()
-	web := store.Client{ID: "c1", Name: "Web", Type: store.AppTraditional, SecretHash: hash(),
+	web := store.Client{ID: "c1", Name: "Web", Type: store.AppTraditional, Secrets: defaultSecret(n),
 		RedirectURIs:           []string{"https://a.example/cb", "https://a.example/cb2"},
 		PostLogoutRedirectURIs: []string{"https://a.example/"}, ThirdParty: true, CreatedAt: n}
 	spa := store.Client{ID: "c2", Name: "SPA", Type: store.AppSPA, RedirectURIs: []string{"http://localhost:3000/cb"},
@@ -38,7 +38,9 @@ func testClients(t *testing.T, s store.Store) {
 
 	list, err = s.ListClients(ctx)
 	noErr(t, "ListClients", err)
-	diff(t, "ListClients", []store.Client{web, spa}, list)
+	listed := web
+	listed.Secrets = nil // lists carry no secrets
+	diff(t, "ListClients", []store.Client{listed, spa}, list)
 
 	noErr(t, "DeleteClient", s.DeleteClient(ctx, "c1"))
 	_, err = s.GetClient(ctx, "c1")
@@ -110,20 +112,151 @@ func testRotateClientSecret(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := now()
 	first, second, third := hash(), hash(), hash()
-	c := store.Client{ID: "r1", Name: "Web", Type: store.AppTraditional, SecretHash: first, CreatedAt: n}
+	other := store.ClientSecret{Name: "ci", Hash: hash(), CreatedAt: n}
+	c := store.Client{ID: "r1", Name: "Web", Type: store.AppTraditional, CreatedAt: n,
+		Secrets: []store.ClientSecret{{Name: store.SecretDefault, Hash: first, CreatedAt: n}, other}}
 	noErr(t, "CreateClient", s.CreateClient(ctx, c))
-	noErr(t, "RotateClientSecret", s.RotateClientSecret(ctx, "r1", second, n.Add(time.Hour)))
+	noErr(t, "RotateClientSecret", s.RotateClientSecret(ctx, "r1",
+		store.ClientSecret{Hash: second, CreatedAt: n.Add(time.Second)}, n.Add(time.Hour)))
 	got, err := s.GetClient(ctx, "r1")
 	noErr(t, "GetClient", err)
-	c.SecretHash, c.PreviousSecretHash, c.PreviousSecretExpiresAt = second, first, n.Add(time.Hour)
+	c.Secrets = []store.ClientSecret{other, {Name: store.SecretPrevious, Hash: first, CreatedAt: n, ExpiresAt: n.Add(time.Hour)},
+		{Name: store.SecretDefault, Hash: second, CreatedAt: n.Add(time.Second)}}
 	diff(t, "after one rotation", c, got)
-	// A second rotation replaces the previous secret: the first is gone.
-	noErr(t, "RotateClientSecret again", s.RotateClientSecret(ctx, "r1", third, n.Add(2*time.Hour)))
+	// A second rotation replaces the previous secret: the first is gone;
+	// the named secret "ci" is untouched.
+	noErr(t, "RotateClientSecret again", s.RotateClientSecret(ctx, "r1",
+		store.ClientSecret{Hash: third, CreatedAt: n.Add(2 * time.Second)}, n.Add(2*time.Hour)))
 	got, err = s.GetClient(ctx, "r1")
 	noErr(t, "GetClient", err)
-	c.SecretHash, c.PreviousSecretHash, c.PreviousSecretExpiresAt = third, second, n.Add(2*time.Hour)
+	c.Secrets = []store.ClientSecret{other, {Name: store.SecretPrevious, Hash: second, CreatedAt: n.Add(time.Second), ExpiresAt: n.Add(2 * time.Hour)},
+		{Name: store.SecretDefault, Hash: third, CreatedAt: n.Add(2 * time.Second)}}
 	diff(t, "after two rotations", c, got)
-	wantErr(t, "RotateClientSecret unknown client", s.RotateClientSecret(ctx, "nope", third, n), store.ErrNotFound)
+	wantErr(t, "RotateClientSecret unknown client", s.RotateClientSecret(ctx, "nope", store.ClientSecret{Hash: third, CreatedAt: n}, n), store.ErrNotFound)
+	_, err = s.GetClient(ctx, "nope")
+	wantErr(t, "no client made by a refused rotation", err, store.ErrNotFound)
+}
+
+// defaultSecret is one random secret named "default", created at n.
+func defaultSecret(n time.Time) []store.ClientSecret {
+	return []store.ClientSecret{{Name: store.SecretDefault, Hash: hash(), CreatedAt: n}}
+}
+
+func testClientSecrets(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	c := store.Client{ID: "s1", Name: "Job", Type: store.AppM2M, CreatedAt: n, Secrets: defaultSecret(n)}
+	noErr(t, "CreateClient", s.CreateClient(ctx, c))
+	noErr(t, "CreateClient other", s.CreateClient(ctx, store.Client{ID: "s2", Name: "Other", Type: store.AppM2M, CreatedAt: n,
+		Secrets: defaultSecret(n)}))
+
+	ci := store.ClientSecret{Name: "ci", Hash: hash(), CreatedAt: n.Add(time.Second), ExpiresAt: n.Add(time.Hour)}
+	noErr(t, "AddClientSecret", s.AddClientSecret(ctx, "s1", ci))
+	wantErr(t, "AddClientSecret same name", s.AddClientSecret(ctx, "s1", store.ClientSecret{Name: "ci", Hash: hash(), CreatedAt: n}),
+		store.ErrAlreadyExists)
+	noErr(t, "AddClientSecret same name on another app", s.AddClientSecret(ctx, "s2", store.ClientSecret{Name: "ci", Hash: hash(), CreatedAt: n}))
+	wantErr(t, "AddClientSecret unknown client", s.AddClientSecret(ctx, "nope", store.ClientSecret{Name: "x", Hash: hash(), CreatedAt: n}),
+		store.ErrNotFound)
+
+	got, err := s.GetClient(ctx, "s1")
+	noErr(t, "GetClient", err)
+	diff(t, "GetClient secrets", append(c.Secrets, ci), got.Secrets)
+
+	list, err := s.ListClientSecrets(ctx, "s1")
+	noErr(t, "ListClientSecrets", err)
+	diff(t, "ListClientSecrets (no hashes)", []store.ClientSecret{{Name: store.SecretDefault, CreatedAt: n},
+		{Name: "ci", CreatedAt: ci.CreatedAt, ExpiresAt: ci.ExpiresAt}}, list)
+	_, err = s.ListClientSecrets(ctx, "nope")
+	wantErr(t, "ListClientSecrets unknown client", err, store.ErrNotFound)
+
+	noErr(t, "DeleteClientSecret", s.DeleteClientSecret(ctx, "s1", store.SecretDefault))
+	wantErr(t, "DeleteClientSecret twice", s.DeleteClientSecret(ctx, "s1", store.SecretDefault), store.ErrNotFound)
+	wantErr(t, "DeleteClientSecret unknown client", s.DeleteClientSecret(ctx, "nope", "ci"), store.ErrNotFound)
+	noErr(t, "DeleteClientSecret ci", s.DeleteClientSecret(ctx, "s1", "ci"))
+	list, err = s.ListClientSecrets(ctx, "s1")
+	noErr(t, "ListClientSecrets of an app without secrets", err)
+	if len(list) != 0 {
+		t.Fatalf("secrets left: %+v", list)
+	}
+	got, err = s.GetClient(ctx, "s1")
+	noErr(t, "GetClient without secrets", err)
+	if got.Secrets != nil || got.Name != "Job" {
+		t.Fatalf("GetClient without secrets = %+v", got)
+	}
+	other, err := s.ListClientSecrets(ctx, "s2")
+	noErr(t, "ListClientSecrets other", err)
+	if len(other) != 2 {
+		t.Fatalf("other app's secrets = %+v, want default and ci", other)
+	}
+	// Deleting the app deletes its secrets: a new app of that id starts
+	// without any.
+	noErr(t, "DeleteClient", s.DeleteClient(ctx, "s2"))
+	noErr(t, "CreateClient again", s.CreateClient(ctx, store.Client{ID: "s2", Name: "Again", Type: store.AppM2M, CreatedAt: n}))
+	other, err = s.ListClientSecrets(ctx, "s2")
+	noErr(t, "ListClientSecrets recreated", err)
+	if len(other) != 0 {
+		t.Fatalf("recreated app inherited secrets: %+v", other)
+	}
+}
+
+func testUpdateClient(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	c := store.Client{ID: "u1", Name: "Web", Type: store.AppTraditional, CreatedAt: n, Secrets: defaultSecret(n),
+		RedirectURIs: []string{"https://a.example/cb"}}
+	noErr(t, "CreateClient", s.CreateClient(ctx, c))
+	want := c
+	want.Name, want.Description = "Web 2", "the web app"
+	want.RedirectURIs, want.PostLogoutRedirectURIs = []string{"https://b.example/cb"}, []string{"https://b.example/"}
+	want.CORSOrigins, want.ThirdParty = []string{"https://c.example"}, true
+	want.IDTokenTTL, want.RefreshTokenTTL = 10*time.Minute, 30*24*time.Hour
+	want.NoRefreshRotation, want.AlwaysIssueRefreshToken = true, true
+	want.CustomData = []byte(`{"tier":"gold"}`)
+	got, err := s.UpdateClient(ctx, "u1", func(old store.Client) (store.Client, error) {
+		diff(t, "UpdateClient reads the app without secrets", store.Client{ID: c.ID, Name: c.Name, Type: c.Type,
+			CreatedAt: c.CreatedAt, RedirectURIs: c.RedirectURIs}, old)
+		upd := want
+		upd.ID, upd.Type, upd.CreatedAt = "other", store.AppSPA, n.Add(time.Hour) // ignored
+		upd.Secrets = nil
+		return upd, nil
+	})
+	noErr(t, "UpdateClient", err)
+	returned := want
+	returned.Secrets = nil
+	diff(t, "UpdateClient result", returned, got)
+	read, err := s.GetClient(ctx, "u1")
+	noErr(t, "GetClient", err)
+	diff(t, "GetClient after UpdateClient", want, read)
+
+	boom := errors.New("boom")
+	_, err = s.UpdateClient(ctx, "u1", func(store.Client) (store.Client, error) { return store.Client{Name: "lost"}, boom })
+	if !errors.Is(err, boom) {
+		t.Fatalf("UpdateClient with failing fn: %v", err)
+	}
+	read, err = s.GetClient(ctx, "u1")
+	noErr(t, "GetClient", err)
+	diff(t, "a failed update writes nothing", want, read)
+	_, err = s.UpdateClient(ctx, "nope", func(c store.Client) (store.Client, error) { return c, nil })
+	wantErr(t, "UpdateClient unknown client", err, store.ErrNotFound)
+
+	// Concurrent updates of different fields both land.
+	done := make(chan error, 2)
+	for _, f := range []func(*store.Client){
+		func(c *store.Client) { c.Description = "d" },
+		func(c *store.Client) { c.IDTokenTTL = time.Minute },
+	} {
+		go func() {
+			_, err := s.UpdateClient(ctx, "u1", func(c store.Client) (store.Client, error) { f(&c); return c, nil })
+			done <- err
+		}()
+	}
+	noErr(t, "concurrent UpdateClient", <-done)
+	noErr(t, "concurrent UpdateClient", <-done)
+	read, err = s.GetClient(ctx, "u1")
+	noErr(t, "GetClient", err)
+	if read.Description != "d" || read.IDTokenTTL != time.Minute {
+		t.Fatalf("an update was lost: description %q, id token ttl %v", read.Description, read.IDTokenTTL)
+	}
 }
 
 func testClientCORSOrigins(t *testing.T, s store.Store) {
@@ -160,7 +293,7 @@ func testCreateClientWithRole(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := now()
 	roleResources(t, s)
-	c := store.Client{ID: "m2m-1", Name: "Robot", Type: store.AppM2M, SecretHash: hash(), CreatedAt: n}
+	c := store.Client{ID: "m2m-1", Name: "Robot", Type: store.AppM2M, Secrets: defaultSecret(n), CreatedAt: n}
 	r := store.Role{ID: "app-m2m-1", Name: "app:m2m-1", Description: "Permissions of app Robot", Type: store.RoleM2M,
 		Permissions: []store.Permission{perm(apiA, "read"), perm(apiB, "admin")}, CreatedAt: n}
 	noErr(t, "CreateClientWithRole", s.CreateClientWithRole(ctx, c, r))
@@ -199,7 +332,13 @@ func testCreateClientWithRole(t *testing.T, s store.Store) {
 	wantErr(t, "role of a duplicate client left behind", err, store.ErrNotFound)
 	list, err := s.ListClients(ctx)
 	noErr(t, "ListClients", err)
+	c.Secrets = nil // lists carry no secrets
 	diff(t, "clients after failures", []store.Client{c}, list)
+	got, err = s.GetClient(ctx, c.ID)
+	noErr(t, "GetClient", err)
+	if len(got.Secrets) != 1 {
+		t.Fatalf("secrets after failures = %+v, want the one created", got.Secrets)
+	}
 }
 
 // testPutClientRole: creating, then replacing, an app's own role and
@@ -209,7 +348,7 @@ func testPutClientRole(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := now()
 	roleResources(t, s)
-	c := store.Client{ID: "m2m-1", Name: "Robot", Type: store.AppM2M, SecretHash: hash(), CreatedAt: n}
+	c := store.Client{ID: "m2m-1", Name: "Robot", Type: store.AppM2M, Secrets: defaultSecret(n), CreatedAt: n}
 	noErr(t, "CreateClient", s.CreateClient(ctx, c))
 	r := store.Role{ID: "app-m2m-1", Name: "app:m2m-1", Type: store.RoleM2M, Permissions: []store.Permission{perm(apiA, "read")}, CreatedAt: n}
 	noErr(t, "PutClientRole create", s.PutClientRole(ctx, c.ID, r, n))
@@ -254,10 +393,10 @@ func testDeleteClientWithRole(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := now()
 	roleResources(t, s)
-	c := store.Client{ID: "m2m-1", Name: "Robot", Type: store.AppM2M, SecretHash: hash(), CreatedAt: n}
+	c := store.Client{ID: "m2m-1", Name: "Robot", Type: store.AppM2M, Secrets: defaultSecret(n), CreatedAt: n}
 	r := store.Role{ID: "app-m2m-1", Name: "app:m2m-1", Type: store.RoleM2M, Permissions: []store.Permission{perm(apiA, "read")}, CreatedAt: n}
 	noErr(t, "CreateClientWithRole", s.CreateClientWithRole(ctx, c, r))
-	other := store.Client{ID: "m2m-2", Name: "Other", Type: store.AppM2M, SecretHash: hash(), CreatedAt: n}
+	other := store.Client{ID: "m2m-2", Name: "Other", Type: store.AppM2M, Secrets: defaultSecret(n), CreatedAt: n}
 	noErr(t, "CreateClient other", s.CreateClient(ctx, other))
 	noErr(t, "AssignClientRole other", s.AssignClientRole(ctx, other.ID, r.ID))
 	tok := store.AccessToken{Hash: hash(), ClientID: other.ID, Scopes: []string{"read"}, Audience: apiA, CreatedAt: n, ExpiresAt: n.Add(time.Hour)}

@@ -18,6 +18,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Clients", func(t *testing.T) { testClients(t, newStore(t)) })
 	t.Run("HostileValues", func(t *testing.T) { testHostileValues(t, newStore(t)) })
 	t.Run("RotateClientSecret", func(t *testing.T) { testRotateClientSecret(t, newStore(t)) })
+	t.Run("ClientSecrets", func(t *testing.T) { testClientSecrets(t, newStore(t)) })
+	t.Run("UpdateClient", func(t *testing.T) { testUpdateClient(t, newStore(t)) })
 	t.Run("ClientCORSOrigins", func(t *testing.T) { testClientCORSOrigins(t, newStore(t)) })
 	t.Run("DeleteClientCascades", func(t *testing.T) { testDeleteClientCascades(t, newStore(t)) })
 	t.Run("CreateClientWithRole", func(t *testing.T) { testCreateClientWithRole(t, newStore(t)) })
@@ -34,6 +36,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("ListSearch", func(t *testing.T) { testListSearch(t, newStore(t)) })
 	t.Run("ListSearchHostile", func(t *testing.T) { testListSearchHostile(t, newStore(t)) })
 	t.Run("Resources", func(t *testing.T) { testResources(t, newStore(t)) })
+	t.Run("ResourceScopes", func(t *testing.T) { testResourceScopes(t, newStore(t)) })
+	t.Run("RoleMembers", func(t *testing.T) { testRoleMembers(t, newStore(t)) })
 	t.Run("Keys", func(t *testing.T) { testKeys(t, newStore(t)) })
 	t.Run("Consents", func(t *testing.T) { testConsents(t, newStore(t)) })
 	t.Run("AuthRequests", func(t *testing.T) { testAuthRequests(t, newStore(t)) })
@@ -61,6 +65,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Throttle", func(t *testing.T) { testThrottle(t, newStore(t)) })
 	t.Run("SignInExperience", func(t *testing.T) { testSignInExperience(t, newStore(t)) })
 	t.Run("GarbageCollect", func(t *testing.T) { testGarbageCollect(t, newStore(t)) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore(t)) })
+	t.Run("AuditFilters", func(t *testing.T) { testAuditFilters(t, newStore(t)) })
+	t.Run("AuditPaging", func(t *testing.T) { testAuditPaging(t, newStore(t)) })
+	t.Run("AuditGarbageCollect", func(t *testing.T) { testAuditGarbageCollect(t, newStore(t)) })
 	t.Run("Ping", func(t *testing.T) {
 		if err := newStore(t).Ping(t.Context()); err != nil {
 			t.Fatalf("Ping: %v", err)
@@ -170,7 +178,7 @@ func newFixture(t *testing.T, s store.Store, scopes ...string) fixture {
 	ctx := t.Context()
 	n := now()
 	f := fixture{
-		client: store.Client{ID: id(), Name: "app", Type: store.AppTraditional, SecretHash: hash(),
+		client: store.Client{ID: id(), Name: "app", Type: store.AppTraditional, Secrets: defaultSecret(n),
 			RedirectURIs: []string{"https://app.example/cb"}, CreatedAt: n},
 		user: store.User{ID: id(), Username: "u-" + id(), CreatedAt: n, UpdatedAt: n},
 	}

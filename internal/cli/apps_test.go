@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestAppsUpdateAndSecrets: `apps update` changes only the flags given and
+// refuses bad values with one line and exit 2; named secrets are added
+// (shown once), listed without their values and deleted.
+func TestAppsUpdateAndSecrets(t *testing.T) {
+	dir := t.TempDir()
+	mustRun := func(args ...string) string {
+		t.Helper()
+		code, out, errs := run(t, append(args, "--data", dir)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		return out
+	}
+	fails := func(args ...string) {
+		t.Helper()
+		if code, _, errs := run(t, append(args, "--data", dir)...); code != 2 || strings.Count(strings.TrimRight(errs, "\n"), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line", args, code, errs)
+		}
+	}
+	var app map[string]any
+	json.Unmarshal([]byte(mustRun("apps", "create", "--name", "web", "--type", "traditional", "--redirect-uri", "https://a.example/cb", "--json")), &app)
+	id := app["id"].(string)
+
+	mustRun("apps", "update", id, "--description", "the web app", "--id-token-ttl", "600", "--rotate-refresh-token=false")
+	var got map[string]any
+	json.Unmarshal([]byte(mustRun("apps", "update", id, "--name", "Web 2", "--json")), &got)
+	if got["name"] != "Web 2" || got["redirect_uris"].([]any)[0] != "https://a.example/cb" {
+		t.Errorf("after update: %v", got)
+	}
+	fails("apps", "update", id, "--id-token-ttl", "5")
+	fails("apps", "update", id, "--refresh-token-ttl-days", "181")
+	fails("apps", "update", id, "--custom-data", "[1]")
+	fails("apps", "update", id, "--redirect-uri", "http://evil.example/cb")
+	fails("apps", "update", id)
+	fails("apps", "update", "nope", "--name", "x")
+
+	out := mustRun("apps", "add-secret", id, "--name", "ci", "--expires-in", "24h")
+	i := strings.Index(out, "App secret: ")
+	if i < 0 || len(strings.Fields(out[i+len("App secret: "):])[0]) != 32 || !strings.Contains(out, "works until") {
+		t.Fatalf("add-secret said %q", out)
+	}
+	secret := strings.Fields(out[i+len("App secret: "):])[0]
+	fails("apps", "add-secret", id, "--name", "ci")
+	fails("apps", "add-secret", id, "--name", "")
+	list := mustRun("apps", "secrets", id)
+	if !strings.Contains(list, "default\t") || !strings.Contains(list, "ci\t") || strings.Contains(list, secret) {
+		t.Errorf("secrets listed %q", list)
+	}
+	mustRun("apps", "delete-secret", id, "--name", "ci")
+	fails("apps", "delete-secret", id, "--name", "ci")
+	if list := mustRun("apps", "secrets", id); strings.Contains(list, "ci\t") {
+		t.Errorf("deleted secret still listed: %q", list)
+	}
+}

@@ -1,0 +1,75 @@
+package console
+
+import (
+	"net/http"
+
+	"github.com/sesameauth/sesame/internal/directory"
+	"github.com/sesameauth/sesame/internal/ui"
+)
+
+// audit records a console mutation against the administrator. The audit
+// log (internal/audit) is being added; until it lands the change is
+// logged.
+func (h *Handler) audit(r *http.Request, rq *request, action, target string) {
+	h.Log.InfoContext(r.Context(), "console: change", "actor", rq.p.Actor(), "action", action, "target", target)
+}
+
+func (h *Handler) setupView(w http.ResponseWriter, r *http.Request, status int, token, login, msg string) {
+	h.render(w, r, status, &SetupPage{Base: ui.Base{Title: "Set up Sesame"}, Action: h.path("/setup"),
+		CSRFToken: h.CSRF.Token(w, r), Token: token, Login: login, Error: msg, Console: h.path("/")})
+}
+
+// setupPage shows the first-run form while no administrator exists.
+func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request) {
+	if !h.setupOpen(w, r) {
+		return
+	}
+	tok := r.URL.Query().Get("token")
+	if tok == "" || len(tok) > 256 {
+		h.errorPage(w, r, http.StatusBadRequest, "This setup link is not valid",
+			"Open the setup link that `sesame serve` printed, or run `sesame admins create`.")
+		return
+	}
+	h.setupView(w, r, http.StatusOK, tok, "", "")
+}
+
+// setupOpen answers when setup is over (or not wired) and reports whether
+// the form may be shown.
+func (h *Handler) setupOpen(w http.ResponseWriter, r *http.Request) bool {
+	if h.Setup == nil {
+		h.errorPage(w, r, http.StatusNotFound, "Setup is not available", "Run `sesame admins create` to add an administrator.")
+		return false
+	}
+	needed, err := h.Setup.Needed(r.Context())
+	if err != nil {
+		h.failure(w, r, err)
+		return false
+	}
+	if !needed {
+		h.render(w, r, http.StatusOK, &SetupPage{Base: ui.Base{Title: "Set up Sesame"}, Done: true, Console: h.path("/")})
+		return false
+	}
+	return true
+}
+
+func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
+	if !h.checkForm(w, r) || !h.setupOpen(w, r) {
+		return
+	}
+	f := r.PostForm
+	tok, login, pw := f.Get("token"), f.Get("login"), f.Get("password")
+	if pw != f.Get("password_repeat") {
+		h.setupView(w, r, http.StatusBadRequest, tok, login, "The two passwords differ.")
+		return
+	}
+	err := h.Setup.Create(r.Context(), tok, login, pw)
+	if directory.IsBadInput(err) {
+		h.setupView(w, r, http.StatusBadRequest, tok, login, formMessage(err))
+		return
+	}
+	if err != nil {
+		h.failure(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, &SetupPage{Base: ui.Base{Title: "Set up Sesame"}, Done: true, Console: h.path("/")})
+}
