@@ -10,7 +10,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/sesameauth/sesame/internal/admin"
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/console"
 	"github.com/sesameauth/sesame/internal/directory"
@@ -43,6 +46,9 @@ type Options struct {
 	PasswordParams password.Params  // default password.Default
 	Throttle       experience.Throttle
 	GCInterval     time.Duration // default 10m
+	// NoAudit turns the audit log off (the benchmarks that measure what
+	// it costs); Server.Audit is then nil, which records nothing.
+	NoAudit bool
 	// ConsoleSetup is the console's first-run setup (admin.Setup once it
 	// lands); nil: the console has no setup page.
 	ConsoleSetup console.Setup
@@ -61,6 +67,7 @@ type Server struct {
 	handler http.Handler
 	metrics *httpx.Metrics
 	gcEvery time.Duration
+	audit   *audit.Log
 }
 
 // New builds the server over st. cfg must be validated.
@@ -111,19 +118,23 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	mux := http.NewServeMux()
 	under := httpx.Under(mux, string(base))
 	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval}
+	if !opts.NoAudit {
+		// Started last: nothing below fails, so New never leaks its writer.
+		s.audit = audit.New(st, audit.Options{Now: opts.Now, Logger: log})
+	}
 	// Every endpoint family, in one list.
 	for _, h := range []httpx.Mounter{
 		&discovery.Handler{P: p},
 		&authorize.Handler{P: p, Store: st, Sessions: sessions, UI: renderer, Responder: responder, Base: base, RegisterPath: registerPath(cfg), RequirePKCE: cfg.RequirePKCE,
 			IP: httpx.ClientIP{Trusted: proxies}},
-		&token.Handler{P: p, Store: st},
+		&token.Handler{P: p, Store: st, Audit: s.audit},
 		&userinfo.Handler{P: p, Tokens: tokens, Users: st},
 		&endsession.Handler{P: p, Clients: st, Sessions: sessions, UI: renderer, CSRF: csrf, Base: base, Origin: origin},
 		&revocation.Handler{P: p, Tokens: tokens, Store: st},
 		&introspection.Handler{P: p, Tokens: tokens, Store: st},
 		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
 			Origin: origin, Base: base, Settings: &signinexp.Service{Store: st, AllowRegistration: cfg.AllowRegistration, Now: opts.Now},
-			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams},
+			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams, Audit: s.audit},
 		// The console reaches the token endpoint and JWKS through s.handler
 		// in process (internal/console doc).
 		&console.Handler{Endpoint: cfg.Endpoint, Base: base, Issuer: p.Issuer, Master: master, ClientSecret: console.ClientSecret(master),
@@ -137,6 +148,9 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	}
 	s.mountSite(mux, base, renderer, p)
 	s.metrics = httpx.NewMetrics()
+	s.metrics.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sesame_audit_dropped_total",
+		Help: "Audit log entries lost: the queue was full or the database refused a batch."},
+		func() float64 { return float64(s.audit.Dropped()) }))
 	s.handler = httpx.Chain(mux, httpx.RequestContext(log, httpx.ClientIP{Trusted: proxies}), httpx.Recover(log), httpx.Log(log),
 		httpx.Secure(cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), s.metrics.Middleware)
 	return s, nil
@@ -194,6 +208,14 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // MetricsHandler serves Prometheus metrics; Run serves it on
 // cfg.MetricsAddr, apart from the public port.
 func (s *Server) MetricsHandler() http.Handler { return s.metrics.Handler() }
+
+// Audit is the audit log (nil with Options.NoAudit). Handlers built in New
+// use it; tests read it after Flush.
+func (s *Server) Audit() *audit.Log { return s.audit }
+
+// Close flushes the audit log and stops its writer. Run calls it on
+// shutdown; a Server used only through Handler must call it.
+func (s *Server) Close(ctx context.Context) error { return s.audit.Close(ctx) }
 
 // Keys is the signing key manager.
 func (s *Server) Keys() *keys.Manager { return s.keys }
@@ -254,7 +276,9 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	case err := <-errc:
 		stopGC()
 		<-gcDone
-		return err
+		closeCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		return errors.Join(err, s.Close(closeCtx))
 	case <-ctx.Done():
 	}
 	s.log.Info("shutting down")
@@ -262,6 +286,13 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	<-gcDone
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	// The audit log is closed after the last request has finished, so
+	// that what those requests recorded is written too.
+	defer func() {
+		if err := s.Close(shutdownCtx); err != nil {
+			s.log.Warn("audit log not fully written at shutdown", "err", err)
+		}
+	}()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
 	}

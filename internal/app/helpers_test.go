@@ -98,6 +98,7 @@ func newEnvWrapped(t testing.TB, log *slog.Logger, wrap func(store.Store) store.
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { srv.Close(context.Background()) }) // writes what the test recorded before the store closes
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)

@@ -82,6 +82,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		t.Run("ReleaseAttempt30", func(t *testing.T) { testConcurrentRelease(t, newStore(t)) })
 		t.Run("UpdateUser20", func(t *testing.T) { testConcurrentUpdateUser(t, newStore(t)) })
 		t.Run("CreateFirstKey10", func(t *testing.T) { testConcurrentFirstKey(t, newStore(t)) })
+		t.Run("CreateResourceScope10", func(t *testing.T) { testConcurrentCreateScope(t, newStore(t)) })
 		t.Run("PutSignInExperience10", func(t *testing.T) { testConcurrentSignInExperience(t, newStore(t)) })
 	})
 }
