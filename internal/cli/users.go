@@ -8,6 +8,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/directory"
+	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -61,7 +62,7 @@ func usersCreate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	u, err := directory.Users{Store: st, PasswordParams: passwordParams}.Create(ctx, nu)
+	u, err := directory.Users{Store: st, PasswordParams: passwordParams, Policy: (&signinexp.Service{Store: st}).PasswordPolicy}.Create(ctx, nu)
 	if err != nil {
 		return err
 	}
@@ -170,7 +171,7 @@ func usersUpdate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if err := (directory.Users{Store: st, PasswordParams: passwordParams}).Edit(ctx, u, upd); err != nil {
+	if err := (directory.Users{Store: st, PasswordParams: passwordParams, Policy: (&signinexp.Service{Store: st}).PasswordPolicy}).Edit(ctx, u, upd); err != nil {
 		return err
 	}
 	if upd.Password != nil {

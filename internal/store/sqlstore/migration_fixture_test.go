@@ -654,3 +654,13 @@ func checkFixture00012(t *testing.T, s *Store) {
 		t.Errorf("pre-version-12 role = %+v, %v", old, err)
 	}
 }
+
+func checkFixture00014(t *testing.T, s *Store) {
+	x, err := s.GetSignInExperience(t.Context())
+	if err != nil {
+		t.Fatalf("GetSignInExperience: %v", err)
+	}
+	if string(x.Doc) != `{"displayName":"Fixture"}` || x.Version != 3 || !x.UpdatedAt.Equal(time.Unix(0, 1700000000000000000)) {
+		t.Errorf("sign-in experience = %+v", x)
+	}
+}
