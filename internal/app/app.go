@@ -148,7 +148,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
 			Origin: origin, Base: base, Settings: settings,
 			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams, Audit: s.audit},
-		&management.Handler{Audit: s.audit, Gate: gate, Endpoint: cfg.Endpoint, Lists: st,
+		&management.Handler{Audit: s.audit, Gate: gate, Endpoint: cfg.Endpoint, Lists: st, Settings: settings,
 			Apps: directory.Apps{Store: st, Now: opts.Now}, Users: users,
 			Roles: directory.Roles{Store: st, Now: opts.Now}, Resources: directory.Resources{Store: st, Now: opts.Now},
 			Keys: directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}},

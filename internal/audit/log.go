@@ -9,12 +9,14 @@ import (
 	"time"
 
 	"github.com/sesameauth/sesame/internal/opaque"
+	"github.com/sesameauth/sesame/internal/store"
 )
 
 // Store is what the log writes and reads.
 type Store interface {
 	AppendAudit(ctx context.Context, entries ...Entry) error
 	ListAudit(ctx context.Context, q Query) ([]Entry, int, error)
+	GetAudit(ctx context.Context, id string) (Entry, error)
 }
 
 // Options tune a Log; the zero value gives the defaults.
@@ -121,6 +123,15 @@ func (l *Log) List(ctx context.Context, q Query) ([]Entry, int, error) {
 		return nil, 0, nil
 	}
 	return l.st.ListAudit(ctx, q)
+}
+
+// Get returns the entry with this id; an unknown id (or a nil Log) is
+// store.ErrNotFound.
+func (l *Log) Get(ctx context.Context, id string) (Entry, error) {
+	if l == nil {
+		return Entry{}, store.ErrNotFound
+	}
+	return l.st.GetAudit(ctx, id)
 }
 
 // Dropped is how many entries were lost: not queued because the queue was

@@ -29,13 +29,15 @@ const (
 // /api/users/:id takes it; nil fields stay as they are.
 //
 // An empty Username or Email clears it (a user keeps at least one). A new
-// Email is unverified. Avatar is an https URL or empty. Profile is a JSON
+// Email is unverified, as is a new Phone (digits, an optional leading +;
+// empty clears it). Avatar is an https URL or empty. Profile is a JSON
 // object of Logto's profile keys (store.UserProfile), merged key by key
 // into the stored profile, a null or "" value removing the key; address
 // is merged the same way. CustomData is a JSON object that replaces the
 // stored one.
 type UserPatch struct {
 	Username, Email, Name, Avatar *string
+	Phone                         *string
 	Profile                       json.RawMessage
 	CustomData                    json.RawMessage
 }
@@ -84,6 +86,13 @@ func checkPatch(p UserPatch) (checked, error) {
 		}
 		c.Email = &e
 	}
+	if p.Phone != nil {
+		ph := strings.TrimSpace(*p.Phone)
+		if ph != "" && !validPhone(ph) {
+			return c, userFieldErr("primaryPhone", "primaryPhone: digits only, with an optional leading +, %d to %d of them", minPhone, maxPhone)
+		}
+		c.Phone = &ph
+	}
 	if p.Name != nil {
 		n := strings.TrimSpace(*p.Name)
 		if utf8.RuneCountInString(n) > MaxName || !utf8.ValidString(n) {
@@ -110,6 +119,24 @@ func checkPatch(p UserPatch) (checked, error) {
 		c.customData, c.setCustom = m, true
 	}
 	return c, nil
+}
+
+// Bounds on a phone number's digits (E.164 allows at most 15).
+const minPhone, maxPhone = 4, 15
+
+// validPhone accepts digits with an optional leading +, as Logto stores
+// primaryPhone.
+func validPhone(s string) bool {
+	d := strings.TrimPrefix(s, "+")
+	if len(d) < minPhone || len(d) > maxPhone {
+		return false
+	}
+	for _, r := range d {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // checkAvatar accepts "" (no avatar) or an absolute https URL: the picture
@@ -286,6 +313,9 @@ func (d Users) Update(ctx context.Context, id string, patch UserPatch) (store.Us
 		}
 		if c.Name != nil {
 			x.Name = *c.Name
+		}
+		if c.Phone != nil && *c.Phone != x.Phone {
+			x.Phone, x.PhoneVerified = *c.Phone, false
 		}
 		if c.Avatar != nil {
 			x.Picture = *c.Avatar

@@ -1,6 +1,7 @@
 package management
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/routes"
+	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -35,6 +37,7 @@ type Handler struct {
 	Resources directory.Resources
 	Keys      directory.Keys
 	Lists     Lists
+	Settings  SignInExperience
 	// Audit records every change (RecordNow, before answering) and serves
 	// GET /api/logs; nil records nothing.
 	Audit *audit.Log
@@ -153,6 +156,7 @@ var domainStatus = map[string]struct {
 	directory.ErrScopeExists.Code:      {http.StatusUnprocessableEntity, "scope.name_exists"},
 	directory.ErrSecretExists.Code:     {http.StatusUnprocessableEntity, "application.secret_name_already_in_use"},
 	directory.ErrSecretNotFound.Code:   {http.StatusNotFound, "entity.not_exists"},
+	signinexp.ErrConflict.Code:         {http.StatusConflict, signinexp.ErrConflict.Code},
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -216,8 +220,13 @@ var flagFields = map[string]string{
 
 // decode reads a JSON body into v: unknown fields and wrong types are
 // guard.invalid_input.
-func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+func decode(r *http.Request, v any) error { return decodeFrom(r.Body, v) }
+
+// decodeBytes is decode for a body already read.
+func decodeBytes(b []byte, v any) error { return decodeFrom(bytes.NewReader(b), v) }
+
+func decodeFrom(body io.Reader, v any) error {
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError

@@ -36,3 +36,12 @@ func (h *Handler) listLogs(w http.ResponseWriter, r *http.Request) error {
 	h.pageHeaders(w, r, p, total)
 	return write(w, r, http.StatusOK, audit.Views(es))
 }
+
+// getLog is GET /api/logs/{id}.
+func (h *Handler) getLog(w http.ResponseWriter, r *http.Request) error {
+	e, err := h.Audit.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return write(w, r, http.StatusOK, audit.ViewOf(e))
+}

@@ -33,11 +33,13 @@ func (h *Handler) table() []route {
 			[]string{"search", "search.id", "search.username", "search.primaryEmail", "search.primaryPhone", "search.name", "mode", "joint", "isCaseSensitive"}, h.listUsers},
 		{"POST", "/users", "CreateUser", "Create a user", "UserCreate", "User", 200, false, nil, h.createUser},
 		{"GET", "/users/{id}", "GetUser", "Get a user", "", "User", 200, false, nil, h.getUser},
-		{"PATCH", "/users/{id}", "UpdateUser", "Update a user's email address and name", "UserUpdate", "User", 200, false, nil, h.updateUser},
+		{"PATCH", "/users/{id}", "UpdateUser", "Update a user's identifiers, name, avatar, profile or custom data (null or \"\" clears a field)", "UserUpdate", "User", 200, false, nil, h.updateUser},
 		{"DELETE", "/users/{id}", "DeleteUser", "Delete a user", "", "", 204, false, nil, h.deleteUser},
 		{"PATCH", "/users/{id}/password", "UpdateUserPassword", "Set a user's password (signs them out everywhere)", "Password", "User", 200, false, nil, h.setPassword},
 		{"POST", "/users/{id}/password/verify", "VerifyUserPassword", "Check a user's password: 204 if right, 422 if wrong", "Password", "", 204, false, nil, h.verifyPassword},
 		{"PATCH", "/users/{id}/is-suspended", "UpdateUserIsSuspended", "Suspend or unsuspend a user", "IsSuspended", "User", 200, false, nil, h.suspend},
+		{"GET", "/users/{id}/custom-data", "ListUserCustomData", "Get a user's custom data", "", "CustomData", 200, false, nil, h.getCustomData},
+		{"PATCH", "/users/{id}/custom-data", "UpdateUserCustomData", "Set keys of a user's custom data (merged over the stored ones)", "CustomDataUpdate", "CustomData", 200, false, nil, h.patchCustomData},
 		{"GET", "/users/{id}/roles", "ListUserRoles", "List a user's roles", "", "RoleList", 200, false, nil, h.listUserRoles},
 		{"POST", "/users/{id}/roles", "AssignUserRoles", "Assign roles to a user", "RoleIDs", "", 201, false, nil, h.assignUserRoles},
 		{"DELETE", "/users/{id}/roles/{roleId}", "DeleteUserRole", "Take a role from a user", "", "", 204, false, nil, h.unassignUserRole},
@@ -71,6 +73,11 @@ func (h *Handler) table() []route {
 
 		{"GET", "/logs", "ListLogs", "List audit log entries, newest first", "", "LogList", 200, true,
 			[]string{"userId", "applicationId", "logKey", "start_time", "end_time"}, h.listLogs},
+
+		{"GET", "/logs/{id}", "GetLog", "Get an audit log entry", "", "Log", 200, false, nil, h.getLog},
+
+		{"GET", "/sign-in-exp", "GetSignInExp", "Get the sign-in experience settings", "", "SignInExp", 200, false, nil, h.getSignInExp},
+		{"PATCH", "/sign-in-exp", "UpdateSignInExp", "Change the sign-in experience settings (objects merge, arrays are replaced)", "SignInExpUpdate", "SignInExp", 200, false, nil, h.updateSignInExp},
 
 		{"GET", "/configs/oidc/{keyType}", "GetOidcKeys", "List the signing keys' public metadata (private-keys only)", "", "OidcKeyList", 200, false, nil, h.listKeys},
 		{"POST", "/configs/oidc/{keyType}/rotate", "RotateOidcKeys", "Add a signing key (published now, signing after the publish delay)", "KeyRotate", "OidcKeyList", 200, false, nil, h.rotateKeys},

@@ -1,6 +1,8 @@
 package management
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
 
 	"github.com/sesameauth/sesame/internal/directory"
@@ -14,12 +16,12 @@ type user struct {
 	PrimaryPhone  *string        `json:"primaryPhone"`
 	Name          *string        `json:"name"`
 	Avatar        *string        `json:"avatar"`
-	CustomData    map[string]any `json:"customData"`
-	Identities    map[string]any `json:"identities"`
-	LastSignInAt  *int64         `json:"lastSignInAt"`
-	CreatedAt     *int64         `json:"createdAt"`
-	UpdatedAt     *int64         `json:"updatedAt"`
-	Profile       map[string]any `json:"profile"`
+	CustomData    map[string]any    `json:"customData"`
+	Identities    map[string]any    `json:"identities"`
+	LastSignInAt  *int64            `json:"lastSignInAt"`
+	CreatedAt     *int64            `json:"createdAt"`
+	UpdatedAt     *int64            `json:"updatedAt"`
+	Profile       store.UserProfile `json:"profile"`
 	ApplicationID *string        `json:"applicationId"`
 	IsSuspended   bool           `json:"isSuspended"`
 	HasPassword   *bool          `json:"hasPassword,omitempty"`
@@ -35,9 +37,17 @@ func null(s string) *string {
 // userView never carries the password hash.
 func userView(u store.User) user {
 	return user{ID: u.ID, Username: null(u.Username), PrimaryEmail: null(u.Email), PrimaryPhone: null(u.Phone),
-		Name: null(u.Name), Avatar: null(u.Picture), CustomData: map[string]any{}, Identities: map[string]any{},
+		Name: null(u.Name), Avatar: null(u.Picture), CustomData: customData(u), Identities: map[string]any{},
 		LastSignInAt: ms(u.LastSignInAt), CreatedAt: ms(u.CreatedAt), UpdatedAt: ms(u.UpdatedAt),
-		Profile: map[string]any{}, IsSuspended: u.Suspended}
+		Profile: u.Profile, IsSuspended: u.Suspended}
+}
+
+// customData is the user's custom data, {} when there is none.
+func customData(u store.User) map[string]any {
+	if u.CustomData == nil {
+		return map[string]any{}
+	}
+	return u.CustomData
 }
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) error {
@@ -99,9 +109,38 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) error {
 	return write(w, r, http.StatusOK, v)
 }
 
+// userUpdate is PATCH /api/users/{id}: every field of directory.UserPatch;
+// an absent field stays as it is, null or "" clears it. An id in the body
+// is refused: the path names the user (catalogue MA-04).
 type userUpdate struct {
-	PrimaryEmail *string `json:"primaryEmail"`
-	Name         *string `json:"name"`
+	Username     *string         `json:"username"`
+	PrimaryEmail *string         `json:"primaryEmail"`
+	PrimaryPhone *string         `json:"primaryPhone"`
+	Name         *string         `json:"name"`
+	Avatar       *string         `json:"avatar"`
+	Profile      json.RawMessage `json:"profile"`
+	CustomData   json.RawMessage `json:"customData"`
+}
+
+// patch is the domain's patch for in; raw (the same body as a map) tells
+// a null, which clears the field as "" does, from an absent field.
+func (in *userUpdate) patch(raw map[string]json.RawMessage) directory.UserPatch {
+	p := directory.UserPatch{Username: in.Username, Email: in.PrimaryEmail, Phone: in.PrimaryPhone, Name: in.Name,
+		Avatar: in.Avatar, Profile: in.Profile, CustomData: in.CustomData}
+	empty := ""
+	for k, dst := range map[string]**string{"username": &p.Username, "primaryEmail": &p.Email, "primaryPhone": &p.Phone,
+		"name": &p.Name, "avatar": &p.Avatar} {
+		if v, ok := raw[k]; ok && string(v) == "null" {
+			*dst = &empty
+		}
+	}
+	if v, ok := raw["customData"]; ok && string(v) == "null" {
+		p.CustomData = json.RawMessage(`{}`)
+	}
+	if v, ok := raw["profile"]; ok && string(v) == "null" {
+		p.Profile = nil
+	}
+	return p
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
@@ -109,17 +148,62 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(body, &raw) != nil || raw == nil {
+		return invalidInput("the request body must be a JSON object")
+	}
 	var in userUpdate
+	if err := decodeBytes(body, &in); err != nil {
+		return err
+	}
+	after, err := h.Users.Update(r.Context(), u.ID, in.patch(raw))
+	if err != nil {
+		return err
+	}
+	if err := h.record(r, "User", "Update", u.ID, userView(u), userView(after)); err != nil {
+		return err
+	}
+	return write(w, r, http.StatusOK, userView(after))
+}
+
+func (h *Handler) getCustomData(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.user(r)
+	if err != nil {
+		return err
+	}
+	return write(w, r, http.StatusOK, customData(u))
+}
+
+// customDataBody is Logto's PATCH /api/users/{id}/custom-data body; its
+// top-level keys are set over the stored ones.
+type customDataBody struct {
+	CustomData json.RawMessage `json:"customData"`
+}
+
+func (h *Handler) patchCustomData(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.user(r)
+	if err != nil {
+		return err
+	}
+	var in customDataBody
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if err := h.Users.Edit(r.Context(), u, directory.UserUpdate{Email: in.PrimaryEmail, Name: in.Name}); err != nil {
+	if in.CustomData == nil {
+		return fieldError("customData", "customData (a JSON object) is required")
+	}
+	after, err := h.Users.SetCustomData(r.Context(), u.ID, in.CustomData, true)
+	if err != nil {
 		return err
 	}
-	if err := h.record(r, "User", "Update", u.ID, userView(u), in); err != nil {
+	if err := h.record(r, "User", "UpdateCustomData", u.ID, customData(u), customData(after)); err != nil {
 		return err
 	}
-	return h.writeUser(w, r, u.ID)
+	return write(w, r, http.StatusOK, customData(after))
 }
 
 func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, id string) error {

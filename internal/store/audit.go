@@ -59,4 +59,6 @@ type Audit interface {
 	// ListAudit returns one page of the entries q selects and how many it
 	// selects in all.
 	ListAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, int, error)
+	// GetAudit returns the entry with this id, or ErrNotFound.
+	GetAudit(ctx context.Context, id string) (AuditEntry, error)
 }

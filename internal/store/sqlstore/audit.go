@@ -96,6 +96,11 @@ func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.Audi
 	return items, total, err
 }
 
+// GetAudit implements store.Audit.
+func (s *Store) GetAudit(ctx context.Context, id string) (store.AuditEntry, error) {
+	return getOne(ctx, s, s.rq, scanAudit, `SELECT `+auditCols+` FROM audit_log WHERE id = $1`, id)
+}
+
 func scanAudit(r rowScanner) (store.AuditEntry, error) {
 	var e store.AuditEntry
 	var before, after string

@@ -57,6 +57,13 @@ func testAudit(t *testing.T, s store.Store) {
 		diff(t, "entry "+want.ID, want, g)
 	}
 
+	// GetAudit reads one entry by id, every field as ListAudit reads it.
+	one, err := s.GetAudit(ctx, "a-full")
+	noErr(t, "GetAudit", err)
+	diff(t, "GetAudit", got[0], one)
+	_, err = s.GetAudit(ctx, "no-such-entry")
+	wantErr(t, "GetAudit of an unknown id", err, store.ErrNotFound)
+
 	// A batch with a clashing id writes nothing.
 	err = s.AppendAudit(ctx, store.AuditEntry{ID: "a-new", Key: "k", Result: store.AuditSuccess, CreatedAt: n},
 		store.AuditEntry{ID: "a-full", Key: "k", Result: store.AuditSuccess, CreatedAt: n})
