@@ -21,6 +21,7 @@ import (
 type RoleStore interface {
 	ResourceReader
 	CreateRole(ctx context.Context, r store.Role) error
+	CreateRoleWithScopes(ctx context.Context, r store.Role, scopeIDs []string) error
 	GetRole(ctx context.Context, id string) (store.Role, error)
 	GetRoleByName(ctx context.Context, name string) (store.Role, error)
 	ListRoles(ctx context.Context) ([]store.Role, error)
@@ -56,6 +57,10 @@ type NewRole struct {
 	// IsDefault makes a user role a default role: every user created from
 	// then on gets it.
 	IsDefault bool
+	// ScopeIDs are resource scopes (by id) the role holds besides
+	// Permissions, given in the same transaction: an unknown id creates
+	// nothing (the Management API's POST /api/roles scopeIds).
+	ScopeIDs []string
 }
 
 // CheckNewRole validates r and normalises it: name trimmed, type
@@ -112,12 +117,32 @@ func (d Roles) Create(ctx context.Context, nr NewRole) (store.Role, error) {
 	if err := CheckPermissions(ctx, d.Store, nr.Permissions); err != nil {
 		return store.Role{}, err
 	}
+	if len(nr.ScopeIDs) > maxScopeIDs {
+		return store.Role{}, errf(ErrRoleInvalid.Code, "scopeIds must name at most %d scopes", maxScopeIDs)
+	}
 	r := store.Role{ID: opaque.NewID(), Name: nr.Name, Description: strings.TrimSpace(nr.Description), Type: nr.Type,
 		Permissions: nr.Permissions, IsDefault: nr.IsDefault, CreatedAt: d.now()}
-	if err := d.Store.CreateRole(ctx, r); errors.Is(err, store.ErrAlreadyExists) {
+	var err error
+	if len(nr.ScopeIDs) == 0 {
+		err = d.Store.CreateRole(ctx, r)
+	} else {
+		err = d.Store.CreateRoleWithScopes(ctx, r, nr.ScopeIDs)
+	}
+	switch {
+	case errors.Is(err, store.ErrAlreadyExists):
 		return store.Role{}, errf(ErrRoleExists.Code, "a role named %q already exists", nr.Name)
-	} else if err != nil {
+	case errors.Is(err, store.ErrNotFound) && len(nr.ScopeIDs) > 0:
+		for _, id := range nr.ScopeIDs {
+			if _, err := d.Store.GetResourceScope(ctx, id); errors.Is(err, store.ErrNotFound) {
+				return store.Role{}, ScopeNotFound(id)
+			}
+		}
 		return store.Role{}, err
+	case err != nil:
+		return store.Role{}, err
+	}
+	if len(nr.ScopeIDs) > 0 {
+		return d.Store.GetRole(ctx, r.ID) // the permissions the scopes gave
 	}
 	return r, nil
 }

@@ -107,15 +107,12 @@ func (h *Handler) createRole(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	ro, err := h.Roles.Create(r.Context(), directory.NewRole{Name: in.Name, Description: in.Description, Type: t, IsDefault: in.IsDefault})
+	// The role and its scopes in one transaction: a bad scope id leaves
+	// no role behind.
+	ro, err := h.Roles.Create(r.Context(), directory.NewRole{Name: in.Name, Description: in.Description, Type: t, IsDefault: in.IsDefault,
+		ScopeIDs: in.ScopeIDs})
 	if err != nil {
 		return err
-	}
-	if len(in.ScopeIDs) > 0 {
-		if err := h.Roles.AddScopes(r.Context(), ro, in.ScopeIDs); err != nil {
-			// Not one transaction: the role stays, without scopes; say so.
-			return err
-		}
 	}
 	if err := h.record(r, "Role", "Create", ro.ID, nil, roleView(ro)); err != nil {
 		return err

@@ -64,6 +64,10 @@ type Roles interface {
 	// ErrAlreadyExists; a permission on an unregistered resource is
 	// ErrNotFound (nothing is written).
 	CreateRole(ctx context.Context, r Role) error
+	// CreateRoleWithScopes stores r with its permissions and the scopes
+	// with these ids in one transaction: a missing scope is ErrNotFound
+	// and a name clash ErrAlreadyExists, with nothing written.
+	CreateRoleWithScopes(ctx context.Context, r Role, scopeIDs []string) error
 	GetRole(ctx context.Context, id string) (Role, error)
 	GetRoleByName(ctx context.Context, name string) (Role, error)
 	ListRoles(ctx context.Context) ([]Role, error) // by name

@@ -111,6 +111,26 @@ func (s *Store) CreateRole(ctx context.Context, r store.Role) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error { return s.insertRole(ctx, tx, r) })
 }
 
+// CreateRoleWithScopes implements store.Roles in one transaction. A new
+// role has no apps, so there are no tokens to revoke.
+func (s *Store) CreateRoleWithScopes(ctx context.Context, r store.Role, scopeIDs []string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.insertRole(ctx, tx, r); err != nil {
+			return err
+		}
+		for _, id := range scopeIDs {
+			if _, err := s.txExec(ctx, tx, `INSERT INTO role_permissions (role_id, resource_id, scope)
+				SELECT $1, resource_id, name FROM resource_scopes WHERE id = $2 ON CONFLICT DO NOTHING`, r.ID, id); err != nil {
+				return err
+			}
+			if err := s.mustExist(ctx, tx, `SELECT 1 FROM resource_scopes WHERE id = $1`, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // insertRole stores r with its permissions inside the caller's transaction.
 func (s *Store) insertRole(ctx context.Context, tx *sql.Tx, r store.Role) error {
 	if _, err := s.txExec(ctx, tx, `INSERT INTO roles (`+roleCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,

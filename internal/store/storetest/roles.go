@@ -479,3 +479,28 @@ func testRoleMembers(t *testing.T, s store.Store) {
 	_, err = s.ListRoleScopes(ctx, "nope")
 	wantErr(t, "ListRoleScopes missing role", err, store.ErrNotFound)
 }
+
+// testCreateRoleWithScopes: the role and its scopes are written together;
+// an unknown scope or a name clash writes nothing.
+func testCreateRoleWithScopes(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	roleResources(t, s)
+	scopes, err := s.ListResourceScopes(ctx, "res-a")
+	noErr(t, "ListResourceScopes", err)
+	read, write := scopes[0], scopes[1]
+	r := store.Role{ID: "r1", Name: "reader", Type: store.RoleM2M, CreatedAt: n}
+	noErr(t, "CreateRoleWithScopes", s.CreateRoleWithScopes(ctx, r, []string{read.ID, write.ID, read.ID}))
+	got, err := s.GetRole(ctx, "r1")
+	noErr(t, "GetRole", err)
+	diff(t, "permissions", []store.Permission{perm(apiA, "read"), perm(apiA, "write")}, got.Permissions)
+
+	bad := store.Role{ID: "r2", Name: "half", Type: store.RoleUser, CreatedAt: n}
+	wantErr(t, "CreateRoleWithScopes unknown scope", s.CreateRoleWithScopes(ctx, bad, []string{read.ID, "nope"}), store.ErrNotFound)
+	_, err = s.GetRole(ctx, "r2")
+	wantErr(t, "a role whose scope was unknown", err, store.ErrNotFound)
+	_, err = s.GetRoleByName(ctx, "half")
+	wantErr(t, "a role whose scope was unknown, by name", err, store.ErrNotFound)
+	clash := store.Role{ID: "r3", Name: "reader", Type: store.RoleUser, CreatedAt: n}
+	wantErr(t, "CreateRoleWithScopes name clash", s.CreateRoleWithScopes(ctx, clash, []string{read.ID}), store.ErrAlreadyExists)
+}

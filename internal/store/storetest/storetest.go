@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Resources", func(t *testing.T) { testResources(t, newStore(t)) })
 	t.Run("ResourceScopes", func(t *testing.T) { testResourceScopes(t, newStore(t)) })
 	t.Run("RoleMembers", func(t *testing.T) { testRoleMembers(t, newStore(t)) })
+	t.Run("CreateRoleWithScopes", func(t *testing.T) { testCreateRoleWithScopes(t, newStore(t)) })
 	t.Run("Keys", func(t *testing.T) { testKeys(t, newStore(t)) })
 	t.Run("Consents", func(t *testing.T) { testConsents(t, newStore(t)) })
 	t.Run("AuthRequests", func(t *testing.T) { testAuthRequests(t, newStore(t)) })
