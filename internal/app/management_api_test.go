@@ -173,6 +173,23 @@ func authorizationMatrix(t *testing.T, m *mgmt) {
 	m.permit(t, scID, map[string][]string{api: {"read"}})
 	wrongScope := m.token(t, scID, scSecret, api, "read")
 
+	// An ordinary M2M app (catalogue MA-07): a role on another API only.
+	// Its token for that API is the wrong audience; it cannot get one for
+	// the Management API at all, and if it could the gate would refuse it.
+	ordID, ordSecret := m.app(t, store.AppM2M, nil, nil)
+	m.permit(t, ordID, map[string][]string{"https://other.example": {"read"}})
+	ordinary := m.token(t, ordID, ordSecret, "https://other.example", "read")
+	ordinaryAPI := ""
+	cc := clientcredentials.Config{ClientID: ordID, ClientSecret: ordSecret, TokenURL: m.Issuer + "/token", Scopes: []string{admin.Scope},
+		EndpointParams: url.Values{"resource": {api}}}
+	if tok, err := cc.Token(context.Background()); err == nil {
+		ordinaryAPI = tok.AccessToken
+	}
+	// An end user's tokens from a real sign-in (catalogue MA-01): the ID
+	// token and the opaque access token for userinfo. The user is an
+	// administrator, so only the token's kind can refuse them.
+	idToken, userinfoToken := m.endUserTokens(t)
+
 	routes := documentedRoutes(t, m)
 	if len(routes) < 20 {
 		t.Fatalf("only %d routes documented", len(routes))
@@ -195,6 +212,9 @@ func authorizationMatrix(t *testing.T, m *mgmt) {
 			{"wrong audience", "Bearer " + wrongAud, 401},
 			{"wrong scope", "Bearer " + wrongScope, 403},
 			{"wrong role", "Bearer " + wrongRole, 401},
+			{"end user's ID token", "Bearer " + idToken, 401},
+			{"end user's userinfo token", "Bearer " + userinfoToken, 401},
+			{"ordinary app's token for its API", "Bearer " + ordinary, 401},
 		} {
 			req, _ := http.NewRequest(rt.Method, m.URL+path, strings.NewReader(""))
 			if c.header != "" {
@@ -211,6 +231,11 @@ func authorizationMatrix(t *testing.T, m *mgmt) {
 				t.Errorf("%s %s with %s: %d %s", rt.Method, rt.Path, c.name, resp.StatusCode, raw)
 			}
 		}
+		if ordinaryAPI != "" {
+			if st, _, raw := m.call(t, ordinaryAPI, rt.Method, path, body); st != 401 && st != 403 {
+				t.Errorf("%s %s with an ordinary app's token for the API: %d %s", rt.Method, rt.Path, st, raw)
+			}
+		}
 		for name, tok := range map[string]string{"{endpoint}/api": right, "Logto's indicator": logto} {
 			st, _, raw := m.call(t, tok, rt.Method, path, body)
 			if st == 401 || st == 403 || st >= 500 || (st >= 400 && decodeJSON[apiErr](t, raw).Code == "") {
@@ -218,6 +243,30 @@ func authorizationMatrix(t *testing.T, m *mgmt) {
 			}
 		}
 	}
+}
+
+// endUserTokens signs an administrator in to a web app through the
+// hosted pages and returns the ID token and access token it got.
+func (m *mgmt) endUserTokens(t *testing.T) (idToken, accessToken string) {
+	t.Helper()
+	redirect := "http://localhost:3000/callback"
+	id, secret := m.app(t, store.AppTraditional, []string{redirect}, nil)
+	u := m.user(t, "endadmin", "correct horse battery")
+	if err := m.Store.AssignUserRole(context.Background(), u.ID, admin.AdminRoleID); err != nil {
+		t.Fatal(err)
+	}
+	b := m.browser(t)
+	code, verifier, _ := m.flow(t, b, id, redirect, true, "endadmin", "correct horse battery", url.Values{"scope": {"openid profile"}})
+	st, body := m.exchange(t, id, secret, code, verifier, redirect)
+	idToken, _ = body["id_token"].(string)
+	accessToken, _ = body["access_token"].(string)
+	if st != 200 || idToken == "" || accessToken == "" {
+		t.Fatalf("sign-in tokens: %d %v", st, body)
+	}
+	if userinfo(t, m.env, accessToken) != 200 {
+		t.Fatal("the end user's access token does not work at userinfo")
+	}
+	return idToken, accessToken
 }
 
 type apiErr struct {

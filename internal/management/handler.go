@@ -51,8 +51,45 @@ type Handler struct {
 // after are API views, which carry no secrets or hashes.
 func (h *Handler) record(r *http.Request, entity, action, id string, before, after any) error {
 	e := audit.AdminChange(principal(r.Context()).Actor(), entity, action, id, before, after)
-	e.IP, e.UserAgent = httpx.ClientAddr(r.Context()), r.UserAgent()
+	e.ID, e.IP, e.UserAgent = entryID(r), httpx.ClientAddr(r.Context()), r.UserAgent()
 	return h.Audit.RecordNow(r.Context(), e)
+}
+
+// KeyRefused is the audit key of a request the gate refused.
+const KeyRefused = "Admin.Auth.Refused"
+
+// refused records a request the gate turned away (catalogue MA-13), with
+// Record, which queues and never waits: a flood of bad tokens cannot slow
+// the API or fill it with database writes, only drop entries (counted).
+// The actor is the token's holder when the token was valid but lacked the
+// permission; target is the operation asked for.
+func (h *Handler) refused(r *http.Request, op string, p admin.Principal, err error) {
+	reason := "unauthorized"
+	if errors.Is(err, admin.ErrForbidden) {
+		reason = "forbidden"
+	}
+	e := audit.Entry{ID: entryID(r), Key: KeyRefused, Result: audit.Failure, Error: reason, ApplicationID: p.ClientID,
+		UserID: p.UserID, IP: httpx.ClientAddr(r.Context()), UserAgent: r.UserAgent(), Target: "operation:" + op}
+	if p.ClientID != "" {
+		e.Actor = p.Actor()
+	}
+	h.Audit.Record(r.Context(), e)
+}
+
+type entryKey struct{}
+
+// entryID is the id of the audit entry a request records: its request id
+// (X-Request-Id), so a response or a server log line leads to the entry
+// (GET /api/logs/{id}). A request records at most one entry; a second one
+// would get a fresh id rather than clash.
+func entryID(r *http.Request) string {
+	used, _ := r.Context().Value(entryKey{}).(*bool)
+	id := httpx.RequestID(r.Context())
+	if used == nil || *used || id == "" {
+		return ""
+	}
+	*used = true
+	return id
 }
 
 // maxBody bounds a request body.
@@ -71,22 +108,27 @@ func principal(ctx context.Context) admin.Principal {
 func (h *Handler) Mount(m httpx.Mux) {
 	m.HandleFunc("GET "+routes.API+"/swagger.json", h.swagger)
 	for _, rt := range h.table() {
-		m.Handle(rt.Method+" "+routes.API+rt.Path, h.authorize(rt.handle))
+		m.Handle(rt.Method+" "+routes.API+rt.Path, h.authorize(rt.ID, rt.handle))
 	}
 }
 
 // authorize lets a request through only with a bearer token the gate
 // accepts. Cookies are never looked at: a console session does not
 // authorize the API.
-func (h *Handler) authorize(next func(http.ResponseWriter, *http.Request) error) http.Handler {
+func (h *Handler) authorize(op string, next func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.NoStore(w)
+		r = r.WithContext(context.WithValue(r.Context(), entryKey{}, new(bool)))
 		tok, ok := bearer(r)
 		if !ok {
+			h.refused(r, op, admin.Principal{}, admin.ErrUnauthorized)
 			writeError(w, r, admin.ErrUnauthorized)
 			return
 		}
 		p, err := h.Gate.Authorize(r.Context(), tok)
+		if errors.Is(err, admin.ErrUnauthorized) || errors.Is(err, admin.ErrForbidden) {
+			h.refused(r, op, p, err)
+		}
 		if err != nil {
 			writeError(w, r, err)
 			return
