@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/management"
@@ -298,4 +299,141 @@ func (m *mgmt) readOnlyToken(t *testing.T) tokenHolder {
 	id, secret := m.app(t, store.AppM2M, nil, nil)
 	m.permit(t, id, map[string][]string{api: {"read"}})
 	return tokenHolder{id, m.token(t, id, secret, api, "read")}
+}
+
+// TestManagementUserFields: PATCH /api/users/{id} sets every field of the
+// domain's patch, null clears, bad input names its field and changes
+// nothing; custom data is read and merged; the list is newest first.
+func TestManagementUserFields(t *testing.T) {
+	m := newMgmt(t)
+	c := m.client(t)
+	first := decodeJSON[map[string]any](t, c.must(200, "POST", "/api/users", map[string]any{"username": "first", "password": "correct horse battery"}))
+	m.clock.Advance(time.Second)
+	u := decodeJSON[map[string]any](t, c.must(200, "POST", "/api/users", map[string]any{"username": "alice", "password": "correct horse battery"}))
+	id := u["id"].(string)
+	got := decodeJSON[map[string]any](t, c.must(200, "PATCH", "/api/users/"+id, map[string]any{
+		"username": "Alice2", "primaryEmail": "Alice@Example.com", "primaryPhone": "+15551234567", "name": " Alice ",
+		"avatar": "https://img.example/a.png", "profile": map[string]any{"givenName": "Alice", "address": map[string]any{"country": "FR"}},
+		"customData": map[string]any{"plan": "pro", "seats": 3}}))
+	want := map[string]any{"username": "alice2", "primaryEmail": "alice@example.com", "primaryPhone": "+15551234567", "name": "Alice",
+		"avatar": "https://img.example/a.png"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+	diffJSON(t, "profile", map[string]any{"givenName": "Alice", "address": map[string]any{"country": "FR"}}, got["profile"])
+	diffJSON(t, "customData", map[string]any{"plan": "pro", "seats": 3}, got["customData"])
+	full := decodeJSON[map[string]any](t, c.must(200, "GET", "/api/users/"+id, nil))
+	if full["hasPassword"] != true || full["profile"] == nil || full["customData"] == nil || full["passwordHash"] != nil {
+		t.Errorf("GET user %v", full)
+	}
+	// null clears; an absent field stays.
+	got = decodeJSON[map[string]any](t, c.must(200, "PATCH", "/api/users/"+id, `{"primaryPhone": null, "avatar": "", "profile": {"givenName": null}}`))
+	if got["primaryPhone"] != nil || got["avatar"] != nil || got["username"] != "alice2" || mustJSON(t, got["profile"]) != `{"address":{"country":"FR"}}` {
+		t.Errorf("after clearing: %v", got)
+	}
+	before := string(c.must(200, "GET", "/api/users/"+id, nil))
+	for _, b := range []struct{ body, field string }{
+		{`{"avatar": "javascript:alert(1)"}`, "avatar"},
+		{`{"primaryPhone": "call me"}`, "primaryPhone"},
+		{`{"primaryEmail": "nope"}`, "primaryEmail"},
+		{`{"profile": {"shoeSize": "42"}}`, "profile.shoeSize"},
+		{`{"customData": [1]}`, "customData"},
+		{`{"username": "", "primaryEmail": ""}`, "username"},
+	} {
+		if e := c.fails(400, "", "PATCH", "/api/users/"+id, b.body); e.Data["field"] != b.field {
+			t.Errorf("%s: field %v, want %s", b.body, e.Data["field"], b.field)
+		}
+	}
+	c.fails(422, "user.username_or_email_already_in_use", "PATCH", "/api/users/"+id, map[string]any{"username": "first"})
+	if after := string(c.must(200, "GET", "/api/users/"+id, nil)); after != before {
+		t.Errorf("refused patches changed the user:\n%s\n%s", before, after)
+	}
+
+	// Custom data: read, merged by key.
+	diffJSON(t, "custom data", map[string]any{"plan": "pro", "seats": 3}, decodeJSON[map[string]any](t, c.must(200, "GET", "/api/users/"+id+"/custom-data", nil)))
+	merged := decodeJSON[map[string]any](t, c.must(200, "PATCH", "/api/users/"+id+"/custom-data", map[string]any{"customData": map[string]any{"seats": 5, "beta": true}}))
+	diffJSON(t, "merged custom data", map[string]any{"beta": true, "plan": "pro", "seats": 5}, merged)
+	c.fails(400, "", "PATCH", "/api/users/"+id+"/custom-data", map[string]any{})
+	c.fails(400, "guard.invalid_input", "PATCH", "/api/users/"+id+"/custom-data", map[string]any{"customData": map[string]any{}, "userId": first["id"]})
+	if e := c.fails(400, "", "PATCH", "/api/users/"+id+"/custom-data", map[string]any{"customData": map[string]any{"big": strings.Repeat("x", 9<<10)}}); e.Data["field"] != "customData" {
+		t.Errorf("oversized custom data: %+v", e)
+	}
+	diffJSON(t, "first user's custom data", map[string]any{}, decodeJSON[map[string]any](t, c.must(200, "GET", "/api/users/"+first["id"].(string)+"/custom-data", nil)))
+
+	// Newest first, as Logto lists users.
+	list := decodeJSON[[]map[string]any](t, c.must(200, "GET", "/api/users", nil))
+	if len(list) < 2 || list[0]["id"] != id || list[1]["id"] != first["id"] {
+		t.Errorf("users not newest first: %v", list)
+	}
+	// The change is in the log with the user's views before and after.
+	if err := m.Server.Audit().Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	logs := decodeJSON[[]logView](t, c.must(200, "GET", "/api/logs?logKey=Admin.User.UpdateCustomData&userId="+id, nil))
+	if len(logs) != 1 || logs[0].Payload.Before["plan"] != "pro" || logs[0].Payload.After["beta"] != true {
+		t.Errorf("custom data entry %+v", logs)
+	}
+}
+
+// TestManagementSignInExp: GET and PATCH /api/sign-in-exp through
+// signinexp, the change applied to the hosted pages at once and audited
+// with the document before and after.
+func TestManagementSignInExp(t *testing.T) {
+	m := newMgmt(t)
+	c := m.client(t)
+	got := decodeJSON[map[string]any](t, c.must(200, "GET", "/api/sign-in-exp", nil))
+	if got["signInMode"] == nil || got["passwordPolicy"] == nil || got["color"] == nil {
+		t.Fatalf("sign-in-exp %v", got)
+	}
+	after := decodeJSON[map[string]any](t, c.must(200, "PATCH", "/api/sign-in-exp", map[string]any{
+		"displayName": "Acme ID", "color": map[string]any{"primaryColor": "#AA0000"}}))
+	if after["displayName"] != "Acme ID" || after["color"].(map[string]any)["primaryColor"] != "#aa0000" ||
+		after["color"].(map[string]any)["darkPrimaryColor"] == nil {
+		t.Errorf("after PATCH %v", after)
+	}
+	if e := c.fails(400, "sign_in_exp.color.primaryColor", "PATCH", "/api/sign-in-exp", map[string]any{"color": map[string]any{"primaryColor": "red;}"}}); e.Data["field"] != "color.primaryColor" {
+		t.Errorf("field %v", e.Data)
+	}
+	c.fails(400, "guard.invalid_input", "PATCH", "/api/sign-in-exp", map[string]any{"id": "x"})
+	c.fails(400, "guard.invalid_input", "PATCH", "/api/sign-in-exp", "not json")
+	if now := decodeJSON[map[string]any](t, c.must(200, "GET", "/api/sign-in-exp", nil)); now["displayName"] != "Acme ID" {
+		t.Errorf("GET after refused patches %v", now)
+	}
+	// The hosted sign-in page shows the new name at once.
+	redirect := "http://localhost:3000/callback"
+	appID, _ := m.app(t, store.AppTraditional, []string{redirect}, nil)
+	body, _, _ := page(t, m.browser(t).get(t, m.authURL(appID, redirect, url.Values{"code_challenge": {"x" + strings.Repeat("a", 43)}, "code_challenge_method": {"S256"}})))
+	if !strings.Contains(body, "Acme ID") {
+		t.Errorf("sign-in page does not show the new display name")
+	}
+	logs := decodeJSON[[]logView](t, c.must(200, "GET", "/api/logs?logKey=Admin.SignInExperience.Update", nil))
+	if len(logs) != 1 || logs[0].Payload.Before["displayName"] != "" || logs[0].Payload.After["displayName"] != "Acme ID" ||
+		logs[0].Payload.Target != "signInExperience" {
+		t.Errorf("sign-in-exp entries %+v", logs)
+	}
+}
+
+// TestManagementCreateRoleWithScopes: POST /api/roles with scopeIds gives
+// the role those scopes; a bad scope id leaves no role behind.
+func TestManagementCreateRoleWithScopes(t *testing.T) {
+	m := newMgmt(t)
+	c := m.client(t)
+	res := decodeJSON[map[string]any](t, c.must(201, "POST", "/api/resources", map[string]any{"name": "Billing", "indicator": "https://billing.example"}))
+	sc := decodeJSON[map[string]any](t, c.must(201, "POST", "/api/resources/"+res["id"].(string)+"/scopes", map[string]any{"name": "read"}))
+	e := c.fails(404, "entity.not_exists_with_id", "POST", "/api/roles", map[string]any{"name": "half", "type": "MachineToMachine", "scopeIds": []string{sc["id"].(string), "no-such-scope"}})
+	if !strings.Contains(e.Message, "no-such-scope") {
+		t.Errorf("message %q", e.Message)
+	}
+	for _, r := range decodeJSON[[]map[string]any](t, c.must(200, "GET", "/api/roles", nil)) {
+		if r["name"] == "half" {
+			t.Errorf("a role with a bad scope id was left behind: %v", r)
+		}
+	}
+	ro := decodeJSON[map[string]any](t, c.must(200, "POST", "/api/roles", map[string]any{"name": "half", "type": "MachineToMachine", "scopeIds": []string{sc["id"].(string)}}))
+	scopes := decodeJSON[[]map[string]any](t, c.must(200, "GET", "/api/roles/"+ro["id"].(string)+"/scopes", nil))
+	if len(scopes) != 1 || scopes[0]["id"] != sc["id"] {
+		t.Errorf("role scopes %v", scopes)
+	}
 }

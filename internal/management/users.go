@@ -59,7 +59,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	lq.Page, lq.PageSize = p.Page, p.Size
+	lq.Page, lq.PageSize, lq.NewestFirst = p.Page, p.Size, true // Logto's order
 	us, total, err := h.Lists.ListUsersPage(r.Context(), lq)
 	if err != nil {
 		return err
