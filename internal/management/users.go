@@ -10,21 +10,21 @@ import (
 )
 
 type user struct {
-	ID            string         `json:"id"`
-	Username      *string        `json:"username"`
-	PrimaryEmail  *string        `json:"primaryEmail"`
-	PrimaryPhone  *string        `json:"primaryPhone"`
-	Name          *string        `json:"name"`
-	Avatar        *string        `json:"avatar"`
+	ID            string            `json:"id"`
+	Username      *string           `json:"username"`
+	PrimaryEmail  *string           `json:"primaryEmail"`
+	PrimaryPhone  *string           `json:"primaryPhone"`
+	Name          *string           `json:"name"`
+	Avatar        *string           `json:"avatar"`
 	CustomData    map[string]any    `json:"customData"`
 	Identities    map[string]any    `json:"identities"`
 	LastSignInAt  *int64            `json:"lastSignInAt"`
 	CreatedAt     *int64            `json:"createdAt"`
 	UpdatedAt     *int64            `json:"updatedAt"`
 	Profile       store.UserProfile `json:"profile"`
-	ApplicationID *string        `json:"applicationId"`
-	IsSuspended   bool           `json:"isSuspended"`
-	HasPassword   *bool          `json:"hasPassword,omitempty"`
+	ApplicationID *string           `json:"applicationId"`
+	IsSuspended   bool              `json:"isSuspended"`
+	HasPassword   *bool             `json:"hasPassword,omitempty"`
 }
 
 func null(s string) *string {
