@@ -18,7 +18,7 @@ type fakeServer struct {
 	t          *testing.T
 	tokenCalls atomic.Int32
 	apiCalls   atomic.Int32
-	expiresIn  int                            // seconds; 0 leaves expires_in out
+	expiresIn  int                                               // seconds; 0 leaves expires_in out
 	tokenHook  func(w http.ResponseWriter, r *http.Request) bool // true: answered
 	api        http.HandlerFunc
 

@@ -129,7 +129,7 @@ func TestRequests(t *testing.T) {
 	ctx := context.Background()
 	exp := time.UnixMilli(1764892800000)
 	for _, tc := range []struct {
-		call                     func() error
+		call                      func() error
 		method, path, body, query string
 	}{
 		{func() error {
