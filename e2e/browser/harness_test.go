@@ -77,6 +77,7 @@ func startSesameWith(t testing.TB, opts func(*app.Options)) *sesame {
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
+	t.Cleanup(func() { srv.Close(context.Background()) }) // after ts.Close, before st.Close
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close) // runs before st.Close (LIFO)

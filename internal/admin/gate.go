@@ -16,13 +16,13 @@ import (
 const (
 	Scope            = "all"                           // the one Management API permission
 	LogtoAudience    = "https://default.logto.app/api" // Logto OSS's indicator, accepted so Logto tooling works unchanged
-	APIResourceID    = "management-api"
-	LogtoResourceID  = "management-api-logto"
-	M2MRoleID        = "management-api-access"
+	APIResourceID    = directory.ManagementResourceID
+	LogtoResourceID  = directory.ManagementLogtoResourceID
+	M2MRoleID        = directory.ManagementM2MRoleID
 	M2MRoleName      = "Management API access"
-	AdminRoleID      = "sesame-admin"
+	AdminRoleID      = directory.AdminRoleID
 	AdminRoleName    = "Sesame administrator"
-	ConsoleClientID  = "sesame-console"
+	ConsoleClientID  = directory.ConsoleClientID
 	ConsoleClientApp = "Sesame console"
 )
 

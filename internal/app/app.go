@@ -10,12 +10,16 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/sesameauth/sesame/internal/admin"
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/console"
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/experience"
 	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/management"
 	"github.com/sesameauth/sesame/internal/oidc/authorize"
 	"github.com/sesameauth/sesame/internal/oidc/discovery"
 	"github.com/sesameauth/sesame/internal/oidc/endsession"
@@ -42,13 +46,14 @@ type Options struct {
 	PasswordParams password.Params  // default password.Default
 	Throttle       experience.Throttle
 	GCInterval     time.Duration // default 10m
-	// ConsoleSetup is the console's first-run setup (admin.Setup once it
-	// lands); nil: the console has no setup page.
+	// NoAudit turns the audit log off (the benchmarks that measure what
+	// it costs); Server.Audit is then nil, which records nothing.
+	NoAudit bool
+	// ConsoleSetup and ConsoleURIs replace the console's first-run setup
+	// (default: admin.Admins.Setup) and its saving of redirect URIs
+	// (default: directory.Apps.Update) in tests.
 	ConsoleSetup console.Setup
-	// ConsoleURIs saves an app's redirect URIs from the console
-	// (directory.Apps.Update once it lands); nil: the console says saving
-	// is not available.
-	ConsoleURIs console.URIUpdater
+	ConsoleURIs  console.URIUpdater
 }
 
 // Server is a configured Sesame.
@@ -60,6 +65,7 @@ type Server struct {
 	handler http.Handler
 	metrics *httpx.Metrics
 	gcEvery time.Duration
+	audit   *audit.Log
 }
 
 // New builds the server over st. cfg must be validated.
@@ -87,6 +93,15 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if err := km.Ensure(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
+	if err := admin.Ensure(ctx, st, cfg.Endpoint, console.ClientSecret(master), opts.Now()); err != nil {
+		return nil, fmt.Errorf("management plane: %w", err)
+	}
+	if opts.ConsoleSetup == nil {
+		opts.ConsoleSetup = consoleSetup{admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now}}
+	}
+	if opts.ConsoleURIs == nil {
+		opts.ConsoleURIs = consoleURIs{directory.Apps{Store: st, Now: opts.Now}}
+	}
 	proxies, err := cfg.Proxies()
 	if err != nil {
 		return nil, err
@@ -110,24 +125,34 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	mux := http.NewServeMux()
 	under := httpx.Under(mux, string(base))
 	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval}
+	if !opts.NoAudit {
+		// Started last: nothing below fails, so New never leaks its writer.
+		s.audit = audit.New(st, audit.Options{Now: opts.Now, Logger: log})
+	}
+	// One gate for the Management API and the console: the same check.
+	gate := &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}
 	// Every endpoint family, in one list.
 	for _, h := range []httpx.Mounter{
 		&discovery.Handler{P: p},
 		&authorize.Handler{P: p, Store: st, Sessions: sessions, UI: renderer, Responder: responder, Base: base, RegisterPath: registerPath(cfg), RequirePKCE: cfg.RequirePKCE,
 			IP: httpx.ClientIP{Trusted: proxies}},
-		&token.Handler{P: p, Store: st},
+		&token.Handler{P: p, Store: st, Audit: s.audit},
 		&userinfo.Handler{P: p, Tokens: tokens, Users: st},
 		&endsession.Handler{P: p, Clients: st, Sessions: sessions, UI: renderer, CSRF: csrf, Base: base, Origin: origin},
 		&revocation.Handler{P: p, Tokens: tokens, Store: st},
 		&introspection.Handler{P: p, Tokens: tokens, Store: st},
 		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
 			Origin: origin, Base: base, AllowRegistration: cfg.AllowRegistration,
-			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams},
+			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams, Audit: s.audit},
+		&management.Handler{Audit: s.audit, Gate: gate, Endpoint: cfg.Endpoint, Lists: st,
+			Apps: directory.Apps{Store: st, Now: opts.Now}, Users: directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now},
+			Roles: directory.Roles{Store: st, Now: opts.Now}, Resources: directory.Resources{Store: st, Now: opts.Now},
+			Keys: directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}},
 		// The console reaches the token endpoint and JWKS through s.handler
 		// in process (internal/console doc).
 		&console.Handler{Endpoint: cfg.Endpoint, Base: base, Issuer: p.Issuer, Master: master, ClientSecret: console.ClientSecret(master),
 			Server: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }),
-			Gate:   &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}, Setup: opts.ConsoleSetup,
+			Gate:   gate, Setup: opts.ConsoleSetup,
 			Apps: directory.Apps{Store: st, Now: opts.Now}, URIs: opts.ConsoleURIs, Users: directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now},
 			Store: st, UI: renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
 	} {
@@ -135,6 +160,9 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	}
 	s.mountSite(mux, base, renderer, p)
 	s.metrics = httpx.NewMetrics()
+	s.metrics.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sesame_audit_dropped_total",
+		Help: "Audit log entries lost: the queue was full or the database refused a batch."},
+		func() float64 { return float64(s.audit.Dropped()) }))
 	s.handler = httpx.Chain(mux, httpx.RequestContext(log, httpx.ClientIP{Trusted: proxies}), httpx.Recover(log), httpx.Log(log),
 		httpx.Secure(cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), s.metrics.Middleware)
 	return s, nil
@@ -192,6 +220,14 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // MetricsHandler serves Prometheus metrics; Run serves it on
 // cfg.MetricsAddr, apart from the public port.
 func (s *Server) MetricsHandler() http.Handler { return s.metrics.Handler() }
+
+// Audit is the audit log (nil with Options.NoAudit). Handlers built in New
+// use it; tests read it after Flush.
+func (s *Server) Audit() *audit.Log { return s.audit }
+
+// Close flushes the audit log and stops its writer. Run calls it on
+// shutdown; a Server used only through Handler must call it.
+func (s *Server) Close(ctx context.Context) error { return s.audit.Close(ctx) }
 
 // Keys is the signing key manager.
 func (s *Server) Keys() *keys.Manager { return s.keys }
@@ -252,7 +288,9 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	case err := <-errc:
 		stopGC()
 		<-gcDone
-		return err
+		closeCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		return errors.Join(err, s.Close(closeCtx))
 	case <-ctx.Done():
 	}
 	s.log.Info("shutting down")
@@ -260,6 +298,13 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	<-gcDone
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	// The audit log is closed after the last request has finished, so
+	// that what those requests recorded is written too.
+	defer func() {
+		if err := s.Close(shutdownCtx); err != nil {
+			s.log.Warn("audit log not fully written at shutdown", "err", err)
+		}
+	}()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
 	}

@@ -74,15 +74,6 @@ func newEnvWrapped(t testing.TB, log *slog.Logger, wrap func(store.Store) store.
 	t.Helper()
 	ctx := context.Background()
 	dataDir := t.TempDir()
-	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: dataDir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	var served store.Store = st
-	if wrap != nil {
-		served = wrap(st)
-	}
 	ts := httptest.NewUnstartedServer(nil)
 	endpoint := "http://" + ts.Listener.Addr().String()
 	cfg := config.Config{Addr: "127.0.0.1:0", Endpoint: endpoint, DataDir: t.TempDir(), LogFormat: "text", LogLevel: "info",
@@ -91,6 +82,16 @@ func newEnvWrapped(t testing.TB, log *slog.Logger, wrap func(store.Store) store.
 	for _, f := range opts {
 		f(&cfg, &o)
 	}
+	// SQLite in dataDir unless an option (onPostgres) set a database URL.
+	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: dataDir, DatabaseURL: cfg.DatabaseURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var served store.Store = st
+	if wrap != nil {
+		served = wrap(st)
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +99,7 @@ func newEnvWrapped(t testing.TB, log *slog.Logger, wrap func(store.Store) store.
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { srv.Close(context.Background()) }) // writes what the test recorded before the store closes
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
@@ -106,6 +108,15 @@ func newEnvWrapped(t testing.TB, log *slog.Logger, wrap func(store.Store) store.
 		e.t = tt
 	}
 	return e
+}
+
+// onPostgres runs the env's server on a fresh PostgreSQL schema (the test
+// is skipped when $SESAME_TEST_POSTGRES_DSN is not set).
+func onPostgres(t testing.TB) envOption {
+	dsn := testkit.NewSchema(t, testkit.PostgresDSN(t), "app")
+	return func(c *config.Config, _ *app.Options) {
+		c.DatabaseURL, c.Secret = dsn, "test-master-secret-of-at-least-32-bytes"
+	}
 }
 
 // app registers a client and returns its id and secret.

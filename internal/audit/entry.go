@@ -39,6 +39,7 @@ const (
 	ReasonSuspended     = "suspended"
 	ReasonThrottled     = "throttled"
 	ReasonTaken         = "identifier_taken" // registration: the username or email has an account
+	ReasonServerError   = "server_error"     // the password could not be checked (a damaged hash)
 )
 
 // Limits on what an entry stores.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/store"
@@ -43,11 +44,16 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 	fs.Var(&corsOrigins, "cors-origin", corsOriginUsage)
 	fs.Var(&permissions, "permission", "m2m apps: an API resource the app may get tokens for, with the scopes it may ask for, as RESOURCE=SCOPE,SCOPE (repeatable); held by the app's own role \"app:<id>\"")
 	fs.BoolVar(&asJSON, "json", false, "print the app as one JSON object")
+	var mgmt bool
+	fs.BoolVar(&mgmt, "management-api", false, "m2m apps: give the app the role \""+admin.M2MRoleName+"\" (full Management API access)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := cfg.ValidateStore(); err != nil {
 		return usageError{err.Error()}
+	}
+	if mgmt && store.AppType(typ) != store.AppM2M {
+		return usagef("--management-api needs --type m2m")
 	}
 	a.Type, a.RedirectURIs, a.PostLogoutRedirectURIs, a.CORSOrigins = store.AppType(typ), redirects, logouts, corsOrigins
 	if err := checkNewApp(&a, permissions); err != nil {
@@ -64,6 +70,12 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 	v, secret, err := directory.Apps{Store: st}.Create(ctx, a)
 	if err != nil {
 		return err
+	}
+	if mgmt {
+		if err := admin.GrantManagementAPI(ctx, st, v.Client.ID); err != nil {
+			return err
+		}
+		v.Roles = append(v.Roles, store.Role{Name: admin.M2MRoleName})
 	}
 	if asJSON {
 		return writeJSON(env.Stdout, toAppJSON(v, secret))

@@ -47,7 +47,7 @@ func rolesCreate(ctx context.Context, env Env, args []string) error {
 	var typ string
 	var permissions multiFlag
 	var asJSON bool
-	fs := newFlags(env, "roles create", "roles create --name NAME --type user|m2m [--description D] [--permission RESOURCE=SCOPE,SCOPE]... [--json]")
+	fs := newFlags(env, "roles create", "roles create --name NAME --type user|m2m [--description D] [--default] [--permission RESOURCE=SCOPE,SCOPE]... [--json]")
 	cfg.StoreFlags(fs)
 	fs.StringVar(&nr.Name, "name", "", "unique name, 1 to 128 printable characters (required)")
 	fs.StringVar(&typ, "type", "", "user (assigned to users) or m2m (assigned to machine-to-machine apps) (required)")

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/app"
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/store/sqlstore"
@@ -49,6 +50,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// On a database without an administrator, a one-time setup URL goes to
+	// stdout only: never to the log stream, and only its hash is stored.
+	setupURL, err := admin.Admins{Store: st}.SetupURL(ctx, cfg.Endpoint)
+	if err != nil {
+		return fmt.Errorf("setup URL: %w", err)
+	}
 	where := "SQLite in " + cfg.DataDir
 	if cfg.Postgres() {
 		where = "PostgreSQL"
@@ -60,6 +67,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "  Issuer:     %s\n", cfg.Issuer())
 		fmt.Fprintf(env.Stdout, "  Discovery:  %s/.well-known/openid-configuration\n", cfg.Issuer())
 		fmt.Fprintf(env.Stdout, "  Home:       %s/\n", cfg.Endpoint)
+		if setupURL != "" {
+			fmt.Fprintf(env.Stdout, "\nNo administrator yet. Create the first one within %v at (works once):\n  %s\n", admin.SetupTTL, setupURL)
+		}
 	})
 }
 

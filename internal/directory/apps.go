@@ -224,6 +224,9 @@ func (d Apps) List(ctx context.Context) ([]App, error) {
 
 // Delete removes an app, revoking its tokens, and its own role.
 func (d Apps) Delete(ctx context.Context, id string) error {
+	if err := CheckAppChange(id); err != nil {
+		return err
+	}
 	if err := d.Store.DeleteClientWithRole(ctx, id, AppRoleID(id), d.now()); errors.Is(err, store.ErrNotFound) {
 		return AppNotFound(id)
 	} else if err != nil {
@@ -474,6 +477,12 @@ func checkCustomData(in json.RawMessage) (json.RawMessage, error) {
 // written on an error), in one store transaction, and returns the app as
 // stored. A missing app is ErrAppNotFound.
 func (d Apps) Update(ctx context.Context, id string, u AppUpdate) (store.Client, error) {
+	// The console's name and redirect URIs are Ensure's (they follow the endpoint).
+	if u.Name != nil || u.RedirectURIs != nil || u.PostLogoutRedirectURIs != nil {
+		if err := CheckAppChange(id); err != nil {
+			return store.Client{}, err
+		}
+	}
 	c, err := d.Store.UpdateClient(ctx, id, func(c store.Client) (store.Client, error) { return CheckAppUpdate(c, u) })
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Client{}, AppNotFound(id)

@@ -127,6 +127,11 @@ type ResourceUpdate struct {
 // Update validates and applies u to the resource with this id and returns
 // the stored resource.
 func (d Resources) Update(ctx context.Context, id string, u ResourceUpdate) (store.Resource, error) {
+	if u.Name != nil {
+		if err := CheckResourceChange(id); err != nil {
+			return store.Resource{}, err
+		}
+	}
 	r, err := d.Get(ctx, id)
 	if err != nil {
 		return store.Resource{}, err
@@ -153,6 +158,9 @@ func (d Resources) Update(ctx context.Context, id string, u ResourceUpdate) (sto
 // Delete removes a resource with its scopes and every role permission on
 // it. Tokens already issued for it stay valid until they expire.
 func (d Resources) Delete(ctx context.Context, id string) error {
+	if err := CheckResourceChange(id); err != nil {
+		return err
+	}
 	if err := d.Store.DeleteResource(ctx, id); errors.Is(err, store.ErrNotFound) {
 		return ResourceIDNotFound(id)
 	} else if err != nil {

@@ -144,6 +144,9 @@ func (d Roles) List(ctx context.Context) ([]store.Role, error) { return d.Store.
 
 // Delete removes a role and its assignments.
 func (d Roles) Delete(ctx context.Context, r store.Role) error {
+	if err := CheckRoleChange(r.ID); err != nil {
+		return err
+	}
 	return d.Store.DeleteRole(ctx, r.ID, d.now())
 }
 
@@ -231,6 +234,11 @@ type RoleUpdate struct {
 // Update validates and applies u to r and returns the stored role. Making
 // a role default gives it only to users created afterwards.
 func (d Roles) Update(ctx context.Context, r store.Role, u RoleUpdate) (store.Role, error) {
+	if u.Name != nil {
+		if err := CheckRoleChange(r.ID); err != nil {
+			return store.Role{}, err
+		}
+	}
 	if u.Name != nil {
 		r.Name = strings.TrimSpace(*u.Name)
 		if err := checkRoleName(r.Name); err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/authz"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2"
@@ -51,6 +52,7 @@ type Handler struct {
 	AllowRegistration bool
 	Throttle          Throttle
 	PasswordParams    password.Params
+	Audit             *audit.Log // sign-ins and registrations, queued (never waited on)
 }
 
 // Mount registers the routes.
@@ -82,6 +84,17 @@ func (h *Handler) throttle() Throttle {
 		t.Window = 15 * time.Minute
 	}
 	return t
+}
+
+// record queues the audit entry of a sign-in or registration for ar's app:
+// a success when reason is empty, else a failure for reason.
+func (h *Handler) record(r *http.Request, key string, ar store.AuthRequest, reason, userID, sid string) {
+	e := audit.Entry{Key: key, UserID: userID, ApplicationID: ar.ClientID, SessionID: sid,
+		IP: httpx.ClientAddr(r.Context()), UserAgent: r.UserAgent()}
+	if reason != "" {
+		e.Result, e.Error = audit.Failure, reason
+	}
+	h.Audit.Record(r.Context(), e)
 }
 
 func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, heading, msg string) {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/identity"
 	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/password"
@@ -74,6 +75,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		h.failure(w, r, err)
 		return
 	} else if !ok {
+		h.record(r, audit.KeyRegister, ar, audit.ReasonThrottled, "", "")
 		w.Header().Set("Retry-After", retryAfter(retry, now))
 		h.renderRegister(w, r, http.StatusTooManyRequests, ar, c, username, email, "Too many accounts created from your network. Try again later.")
 		return
@@ -82,6 +84,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		h.failure(w, r, err)
 		return
 	} else if msg != "" {
+		h.record(r, audit.KeyRegister, ar, audit.ReasonTaken, "", "")
 		bad(msg)
 		return
 	}
@@ -93,13 +96,14 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	if err := h.Store.CreateUser(ctx, u); errors.Is(err, store.ErrAlreadyExists) {
 		// Taken meanwhile by a concurrent registration: which of the two
 		// identifiers clashed is not known here, and must not be told.
+		h.record(r, audit.KeyRegister, ar, audit.ReasonTaken, "", "")
 		bad(msgCannotRegister)
 		return
 	} else if err != nil {
 		h.failure(w, r, err)
 		return
 	}
-	h.complete(w, r, ar, u)
+	h.complete(w, r, ar, u, audit.KeyRegister)
 }
 
 // taken returns the refusal for a username or email that already has an

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/identity"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/routes"
@@ -63,6 +64,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.failure(w, r, err)
 		return
 	} else if !ok {
+		h.record(r, audit.KeySignIn, ar, audit.ReasonThrottled, "", "")
 		h.tooMany(w, r, ar, c, ident, retry, now, "Too many sign-in attempts from your network.")
 		return
 	}
@@ -89,30 +91,38 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	} else if !ok {
 		releaseIP() // no password was checked
+		h.record(r, audit.KeySignIn, ar, audit.ReasonThrottled, user.ID, "")
 		h.tooMany(w, r, ar, c, ident, retry, now, "Too many failed sign-in attempts for this account.")
 		return
 	}
 	if user.ID == "" {
 		password.VerifyDummy(ctx, pw)
+		// The identifier tried is not recorded: people type passwords
+		// into the wrong field.
+		h.record(r, audit.KeySignIn, ar, audit.ReasonUnknownUser, "", "")
 		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
 		return
 	}
 	if err := password.Verify(ctx, pw, user.PasswordHash); err != nil {
+		reason := audit.ReasonWrongPassword
 		if !errors.Is(err, password.ErrMismatch) {
 			h.Log.ErrorContext(ctx, "password verification failed", "user", user.ID, "err", err)
+			reason = audit.ReasonServerError
 		}
+		h.record(r, audit.KeySignIn, ar, reason, user.ID, "")
 		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
 		return
 	}
 	releaseIP() // the right password is not a failure
 	if user.Suspended {
+		h.record(r, audit.KeySignIn, ar, audit.ReasonSuspended, user.ID, "")
 		h.renderSignIn(w, r, http.StatusForbidden, ar, c, ident, "This account is suspended. Contact the administrator.")
 		return
 	}
 	if err := h.Store.ResetAttempts(ctx, key); err != nil {
 		h.Log.WarnContext(ctx, "cannot reset sign-in attempts", "err", err)
 	}
-	h.complete(w, r, ar, user)
+	h.complete(w, r, ar, user, audit.KeySignIn)
 }
 
 // retryAfter is the Retry-After value, in whole seconds, at least 1.
@@ -130,13 +140,16 @@ func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request, ar store.AuthR
 		fmt.Sprintf("%s Try again in %d minute%s.", what, mins, map[bool]string{true: "", false: "s"}[mins == 1]))
 }
 
-// complete starts the SSO session and resumes the authorization request.
-func (h *Handler) complete(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, user store.User) {
+// complete starts the SSO session, records the successful sign-in or
+// registration (key) and resumes the authorization request.
+func (h *Handler) complete(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, user store.User, key string) {
 	ctx := r.Context()
-	if _, err := h.Sessions.Start(ctx, w, r, user.ID); err != nil {
+	sess, err := h.Sessions.Start(ctx, w, r, user.ID)
+	if err != nil {
 		h.failure(w, r, err)
 		return
 	}
+	h.record(r, key, ar, "", user.ID, sess.SID)
 	now := h.now()
 	if _, err := h.Store.UpdateUser(ctx, user.ID, func(u store.User) (store.User, error) {
 		u.LastSignInAt = now

@@ -53,6 +53,10 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	})
 }
 
+// Register adds collectors that other packages define (the audit log's
+// drop counter) to the registry.
+func (m *Metrics) Register(cs ...prometheus.Collector) { m.reg.MustRegister(cs...) }
+
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})

@@ -35,6 +35,7 @@ type Store interface {
 	AccessTokens
 	Consents
 	Throttle
+	Admins
 	Audit
 	// GarbageCollect deletes expired rows and reports how many.
 	GarbageCollect(ctx context.Context, now time.Time) (int64, error)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/authz"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2"
@@ -35,6 +36,9 @@ type Store interface {
 type Handler struct {
 	P     *provider.Provider // client authentication, token minting, clock, log
 	Store Store
+	// Audit records every request for a grant Sesame serves, with its
+	// outcome. Record only queues: the endpoint never waits on it.
+	Audit *audit.Log
 }
 
 // Mount registers the route.
@@ -45,7 +49,9 @@ func (h *Handler) Mount(m httpx.Mux) {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
-	resp, err := h.handle(r)
+	var ev audit.Entry
+	resp, err := h.handle(r, &ev)
+	h.record(r, ev, err)
 	if err != nil {
 		oauth2err.Write(w, r, h.P.Log, err)
 		return
@@ -54,20 +60,37 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, r, http.StatusOK, resp)
 }
 
-func (h *Handler) handle(r *http.Request) (*provider.TokenResponse, error) {
+// record queues the audit entry of a token request; ev holds what handle
+// learnt (key, app, user, session). Requests for grant types Sesame does not
+// serve, and unreadable requests, are not recorded.
+func (h *Handler) record(r *http.Request, ev audit.Entry, err error) {
+	if ev.Key == "" {
+		return
+	}
+	ev.IP, ev.UserAgent = httpx.ClientAddr(r.Context()), r.UserAgent()
+	if err != nil {
+		ev.Result, ev.Error = audit.Failure, oauth2err.From(err).Code
+	}
+	h.Audit.Record(r.Context(), ev)
+}
+
+// handle answers a token request, filling in ev as it learns who it is for.
+func (h *Handler) handle(r *http.Request, ev *audit.Entry) (*provider.TokenResponse, error) {
 	form, err := httpx.Params(r, "resource")
 	if err != nil {
 		return nil, oauth2err.New(oauth2err.InvalidRequest, err.Error())
 	}
+	ev.Key = audit.TokenKey(form.Get("grant_type"))
 	c, err := h.P.AuthenticateClient(r.Context(), r, form)
 	if err != nil {
 		return nil, err
 	}
+	ev.ApplicationID = c.ID
 	switch gt := form.Get("grant_type"); gt {
 	case "authorization_code":
-		return h.authorizationCode(r.Context(), c, form)
+		return h.authorizationCode(r.Context(), c, form, ev)
 	case "refresh_token":
-		return h.refreshToken(r.Context(), c, form)
+		return h.refreshToken(r.Context(), c, form, ev)
 	case "client_credentials":
 		return h.clientCredentials(r.Context(), c, form)
 	case "":
@@ -96,7 +119,7 @@ func (h *Handler) resource(ctx context.Context, form url.Values) (store.Resource
 
 var errBadCode = oauth2err.New(oauth2err.InvalidGrant, "the authorization code is invalid, expired or already used")
 
-func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form url.Values) (*provider.TokenResponse, error) {
+func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form url.Values, ev *audit.Entry) (*provider.TokenResponse, error) {
 	if c.Type == store.AppM2M {
 		return nil, oauth2err.New(oauth2err.UnauthorizedClient, "this client may only use client_credentials")
 	}
@@ -117,6 +140,7 @@ func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form ur
 	ac, err := h.Store.RedeemCode(ctx, opaque.Hash(code), now, func(ac store.AuthCode) (store.CodeIssue, error) {
 		// Every check below runs after the code is consumed: a failed
 		// attempt burns the code (RFC 7636 §4.6, catalogue RP-12/TL-04).
+		ev.UserID, ev.SessionID = ac.UserID, ac.SID
 		if ac.ClientID != c.ID {
 			return store.CodeIssue{}, errBadCode
 		}
@@ -247,7 +271,7 @@ func (h *Handler) activeUser(ctx context.Context, userID, grantID string) (store
 
 var errBadRefresh = oauth2err.New(oauth2err.InvalidGrant, "the refresh token is invalid, expired or revoked")
 
-func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Values) (*provider.TokenResponse, error) {
+func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Values, ev *audit.Entry) (*provider.TokenResponse, error) {
 	if c.Type == store.AppM2M {
 		return nil, oauth2err.New(oauth2err.UnauthorizedClient, "this client may only use client_credentials")
 	}
@@ -274,6 +298,7 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 	var grant store.Grant // the transaction already read it: no second lookup
 	rt, err := h.Store.UseRefreshToken(ctx, opaque.Hash(presented), now, func(rt store.RefreshToken, g store.Grant) (store.RefreshIssue, error) {
 		grant = g
+		ev.UserID, ev.SessionID = rt.UserID, g.SID
 		if rt.ClientID != c.ID {
 			return store.RefreshIssue{}, errBadRefresh
 		}

@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -28,7 +30,7 @@ import (
 // never edit an older fixture.
 var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004, 5: checkFixture00005,
 	6: checkFixture00006, 7: checkFixture00007, 8: checkFixture00008,
-	10: checkFixture00010, 12: checkFixture00012, 13: checkFixture00013}
+	10: checkFixture00010, 12: checkFixture00012, 13: checkFixture00013, 15: checkFixture00015}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -551,6 +553,23 @@ func TestMigrationDown00006(t *testing.T) {
 		defer db.Close()
 		check(t, postgresDialect, db)
 	})
+}
+
+func checkFixture00015(t *testing.T, s *Store) {
+	// The fixture's token (hash of "fixture-setup") is unused: it sets up
+	// the first administrator once.
+	h := sha256.Sum256([]byte("fixture-setup"))
+	n := time.Unix(1800000000, 0)
+	if err := s.CreateRole(t.Context(), store.Role{ID: "fixture-admins", Name: "fixture-admins", Type: store.RoleUser, CreatedAt: n}); err != nil {
+		t.Fatal(err)
+	}
+	u := store.User{ID: "fixture-admin", Username: "fixture-admin", PasswordHash: "x", CreatedAt: n, UpdatedAt: n}
+	if err := s.SetupFirstAdmin(t.Context(), h[:], n, u, "fixture-admins"); err != nil {
+		t.Fatalf("SetupFirstAdmin with the fixture token: %v", err)
+	}
+	if err := s.SetupFirstAdmin(t.Context(), h[:], n, u, "fixture-admins"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("second use = %v, want ErrNotFound", err)
+	}
 }
 
 func checkFixture00010(t *testing.T, s *Store) {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -108,5 +109,26 @@ func testResourceScopes(t *testing.T, s store.Store) {
 	noErr(t, "GetRole", err)
 	if len(r.Permissions) != 0 {
 		t.Fatalf("permissions on a deleted resource: %v", r.Permissions)
+	}
+}
+
+// testConcurrentCreateScope: scopes added at once to one resource all end
+// up in Resource.Scopes (each rewrite of the JSON sees the others).
+func testConcurrentCreateScope(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	a, _ := roleResources(t, s)
+	const k = 10
+	errs := race(t, k, func(i int) error {
+		return s.CreateResourceScope(ctx, store.ResourceScope{ID: fmt.Sprintf("sc-%d", i), ResourceID: a.ID,
+			Name: fmt.Sprintf("s%d", i), CreatedAt: n.Add(time.Duration(i+1) * time.Second)})
+	})
+	for i, err := range errs {
+		noErr(t, fmt.Sprintf("CreateResourceScope %d", i), err)
+	}
+	got, err := s.GetResource(ctx, a.ID)
+	noErr(t, "GetResource", err)
+	if len(got.Scopes) != 2+k {
+		t.Fatalf("Resource.Scopes after %d concurrent creates: %v", k, got.Scopes)
 	}
 }

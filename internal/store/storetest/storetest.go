@@ -62,6 +62,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("RoleCascades", func(t *testing.T) { testRoleCascades(t, newStore(t)) })
 	t.Run("RoleChangesRevokeClientTokens", func(t *testing.T) { testRoleChangesRevokeClientTokens(t, newStore(t)) })
 	t.Run("PermissionsRoundTrip", func(t *testing.T) { testPermissionsRoundTrip(t, newStore(t)) })
+	t.Run("SetupFirstAdmin", func(t *testing.T) { testSetupFirstAdmin(t, newStore(t)) })
+	t.Run("SetupFirstAdminRace", func(t *testing.T) { testSetupFirstAdminRace(t, newStore(t)) })
+	t.Run("AdminHolders", func(t *testing.T) { testAdminHolders(t, newStore(t)) })
+	t.Run("SeededFields", func(t *testing.T) { testSeededFields(t, newStore(t)) })
 	t.Run("Throttle", func(t *testing.T) { testThrottle(t, newStore(t)) })
 	t.Run("GarbageCollect", func(t *testing.T) { testGarbageCollect(t, newStore(t)) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore(t)) })
@@ -81,6 +85,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		t.Run("ReleaseAttempt30", func(t *testing.T) { testConcurrentRelease(t, newStore(t)) })
 		t.Run("UpdateUser20", func(t *testing.T) { testConcurrentUpdateUser(t, newStore(t)) })
 		t.Run("CreateFirstKey10", func(t *testing.T) { testConcurrentFirstKey(t, newStore(t)) })
+		t.Run("CreateResourceScope10", func(t *testing.T) { testConcurrentCreateScope(t, newStore(t)) })
 	})
 }
 

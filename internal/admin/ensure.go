@@ -1,0 +1,127 @@
+package admin
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/routes"
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+// EnsureStore is what Ensure reads and writes.
+type EnsureStore interface {
+	CreateResource(ctx context.Context, r store.Resource) error
+	GetResourceByIndicator(ctx context.Context, indicator string) (store.Resource, error)
+	ListResources(ctx context.Context) ([]store.Resource, error)
+	SetResourceIndicator(ctx context.Context, id, indicator string) error
+	CreateRole(ctx context.Context, r store.Role) error
+	GetRole(ctx context.Context, id string) (store.Role, error)
+	CreateClient(ctx context.Context, c store.Client) error
+	GetClient(ctx context.Context, id string) (store.Client, error)
+	SetClientRedirectURIs(ctx context.Context, id string, redirectURIs, postLogoutRedirectURIs []string) error
+	RotateClientSecret(ctx context.Context, id string, s store.ClientSecret, previousExpiresAt time.Time) error
+}
+
+// ConsoleRedirects are the console client's redirect and post-logout
+// redirect URIs for endpoint.
+func ConsoleRedirects(endpoint string) (redirect, postLogout string) {
+	base := strings.TrimSuffix(endpoint, "/") + routes.Console
+	return base + "/callback", base + "/signed-out"
+}
+
+// Ensure creates, or brings up to date with endpoint, the objects the
+// management plane needs (see the constants). It runs at every start-up
+// and is idempotent; replicas starting together may race, and a creation
+// that loses the race (store.ErrAlreadyExists) is success.
+// consoleSecret is the console client's secret, secret.Derive(master,
+// "console-client"); only its hash is stored.
+func Ensure(ctx context.Context, st EnsureStore, endpoint, consoleSecret string, now time.Time) error {
+	api := APIIndicator(endpoint)
+	if err := ensureResource(ctx, st, store.Resource{ID: APIResourceID, Indicator: api, Name: "Management API",
+		Scopes: []string{Scope}, AccessTokenTTL: time.Hour, CreatedAt: now}); err != nil {
+		return err
+	}
+	if err := ensureResource(ctx, st, store.Resource{ID: LogtoResourceID, Indicator: LogtoAudience, Name: "Management API (Logto)",
+		Scopes: []string{Scope}, AccessTokenTTL: time.Hour, CreatedAt: now}); err != nil {
+		return err
+	}
+	if err := ensureRole(ctx, st, store.Role{ID: M2MRoleID, Name: M2MRoleName, Description: "Machine-to-machine access to the Management API",
+		Type: store.RoleM2M, Permissions: []store.Permission{{Resource: api, Scope: Scope}, {Resource: LogtoAudience, Scope: Scope}}, CreatedAt: now}); err != nil {
+		return err
+	}
+	if err := ensureRole(ctx, st, store.Role{ID: AdminRoleID, Name: AdminRoleName, Description: "Administers Sesame in the console and the Management API",
+		Type: store.RoleUser, Permissions: []store.Permission{{Resource: api, Scope: Scope}}, CreatedAt: now}); err != nil {
+		return err
+	}
+	return ensureConsole(ctx, st, endpoint, consoleSecret, now)
+}
+
+func ensureResource(ctx context.Context, st EnsureStore, r store.Resource) error {
+	err := st.CreateResource(ctx, r)
+	if !errors.Is(err, store.ErrAlreadyExists) {
+		return err
+	}
+	// Present already (by id or indicator). Follow an endpoint change:
+	// the stored indicator of our id differs from the wanted one.
+	all, err := st.ListResources(ctx)
+	if err != nil {
+		return err
+	}
+	for _, have := range all {
+		if have.ID == r.ID && have.Indicator != r.Indicator {
+			return st.SetResourceIndicator(ctx, r.ID, r.Indicator)
+		}
+	}
+	return nil
+}
+
+func ensureRole(ctx context.Context, st EnsureStore, r store.Role) error {
+	if _, err := st.GetRole(ctx, r.ID); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if err := st.CreateRole(ctx, r); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+		return err
+	}
+	return nil
+}
+
+func ensureConsole(ctx context.Context, st EnsureStore, endpoint, consoleSecret string, now time.Time) error {
+	redirect, out := ConsoleRedirects(endpoint)
+	hash := provider.HashSecret(consoleSecret)
+	c, err := st.GetClient(ctx, ConsoleClientID)
+	if errors.Is(err, store.ErrNotFound) {
+		err = st.CreateClient(ctx, store.Client{ID: ConsoleClientID, Name: ConsoleClientApp, Type: store.AppTraditional,
+			Secrets: []store.ClientSecret{{Name: store.SecretDefault, Hash: hash, CreatedAt: now}}, RedirectURIs: []string{redirect}, PostLogoutRedirectURIs: []string{out}, CreatedAt: now})
+		if errors.Is(err, store.ErrAlreadyExists) {
+			return nil
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(c.RedirectURIs, []string{redirect}) || !slices.Equal(c.PostLogoutRedirectURIs, []string{out}) {
+		if err := st.SetClientRedirectURIs(ctx, ConsoleClientID, []string{redirect}, []string{out}); err != nil {
+			return err
+		}
+	}
+	// A new master secret derives a new console secret; the old one stops
+	// working at once (only the console itself uses it).
+	var have []byte
+	for _, s := range c.Secrets {
+		if s.Name == store.SecretDefault {
+			have = s.Hash
+		}
+	}
+	if subtle.ConstantTimeCompare(have, hash) != 1 {
+		return st.RotateClientSecret(ctx, ConsoleClientID, store.ClientSecret{Name: store.SecretDefault, Hash: hash, CreatedAt: now}, now)
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+package admin_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/admin"
+	"github.com/sesameauth/sesame/internal/directory"
+	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/store/sqlstore"
+)
+
+func TestEnsure(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n := time.Now()
+	for range 2 { // idempotent
+		if err := admin.Ensure(ctx, st, "https://old.example/", "s1", n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The endpoint and the master secret change.
+	if err := admin.Ensure(ctx, st, "https://id.example", "s2", n); err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.GetResourceByIndicator(ctx, "https://id.example/api")
+	if err != nil || r.ID != admin.APIResourceID {
+		t.Fatalf("API resource after endpoint change = %+v, %v", r, err)
+	}
+	if _, err := st.GetResourceByIndicator(ctx, admin.LogtoAudience); err != nil {
+		t.Fatalf("Logto resource: %v", err)
+	}
+	m2m, err := st.GetRole(ctx, admin.M2MRoleID)
+	if err != nil || !slices.Contains(m2m.Permissions, store.Permission{Resource: "https://id.example/api", Scope: admin.Scope}) ||
+		!slices.Contains(m2m.Permissions, store.Permission{Resource: admin.LogtoAudience, Scope: admin.Scope}) || m2m.Type != store.RoleM2M {
+		t.Fatalf("m2m role = %+v, %v", m2m, err)
+	}
+	adm, err := st.GetRole(ctx, admin.AdminRoleID)
+	if err != nil || !slices.Equal(adm.Permissions, []store.Permission{{Resource: "https://id.example/api", Scope: admin.Scope}}) || adm.Type != store.RoleUser {
+		t.Fatalf("admin role = %+v, %v", adm, err)
+	}
+	c, err := st.GetClient(ctx, admin.ConsoleClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.RedirectURIs, []string{"https://id.example/console/callback"}) ||
+		!slices.Equal(c.PostLogoutRedirectURIs, []string{"https://id.example/console/signed-out"}) ||
+		!hasSecret(c, provider.HashSecret("s2")) || hasSecret(c, provider.HashSecret("s1")) || c.Type != store.AppTraditional || c.ThirdParty {
+		t.Fatalf("console client = %+v", c)
+	}
+
+	// The seeded objects cannot be deleted.
+	if err := (directory.Apps{Store: st}).Delete(ctx, admin.ConsoleClientID); !errors.Is(err, directory.ErrAppProtected) {
+		t.Errorf("delete console client = %v, want app.protected", err)
+	}
+	for _, r := range []store.Role{m2m, adm} {
+		if err := (directory.Roles{Store: st}).Delete(ctx, r); !errors.Is(err, directory.ErrRoleProtected) {
+			t.Errorf("delete role %s = %v, want role.protected", r.ID, err)
+		}
+	}
+	name := "mine"
+	if _, err := (directory.Apps{Store: st}).Update(ctx, admin.ConsoleClientID, directory.AppUpdate{Name: &name}); !errors.Is(err, directory.ErrAppProtected) {
+		t.Errorf("rename console client = %v, want app.protected", err)
+	}
+	if _, err := (directory.Roles{Store: st}).Update(ctx, adm, directory.RoleUpdate{Name: &name}); !errors.Is(err, directory.ErrRoleProtected) {
+		t.Errorf("rename admin role = %v, want role.protected", err)
+	}
+	if err := (directory.Resources{Store: st}).Delete(ctx, admin.APIResourceID); !errors.Is(err, directory.ErrResourceProtected) {
+		t.Errorf("delete API resource = %v, want resource.protected", err)
+	}
+	if _, err := st.GetClient(ctx, admin.ConsoleClientID); err != nil {
+		t.Errorf("console client gone: %v", err)
+	}
+	if err := directory.CheckResourceChange(admin.APIResourceID); !errors.Is(err, directory.ErrResourceProtected) {
+		t.Errorf("CheckResourceChange = %v", err)
+	}
+}
+
+// hasSecret reports whether the client has a live secret with hash h.
+func hasSecret(c store.Client, h []byte) bool {
+	for _, s := range c.Secrets {
+		if slices.Equal(s.Hash, h) && s.Live(time.Now().Add(time.Second)) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,44 @@
+package directory
+
+// The objects internal/admin seeds for the management plane (the
+// Management API resources, its roles, the console's client) cannot be
+// deleted or renamed by any front end: without them nobody could manage
+// Sesame (docs/security.md). The ids are internal/admin's constants.
+const (
+	ManagementResourceID      = "management-api"
+	ManagementLogtoResourceID = "management-api-logto"
+	ManagementM2MRoleID       = "management-api-access"
+	AdminRoleID               = "sesame-admin"
+	ConsoleClientID           = "sesame-console"
+)
+
+// Protection codes, as errors.Is targets.
+var (
+	ErrAppProtected      = &Error{Code: "app.protected"}
+	ErrRoleProtected     = &Error{Code: "role.protected"}
+	ErrResourceProtected = &Error{Code: "resource.protected"}
+)
+
+// CheckAppChange refuses deleting or renaming the console's client.
+func CheckAppChange(id string) error {
+	if id == ConsoleClientID {
+		return errf(ErrAppProtected.Code, "app %q is Sesame's own console and cannot be deleted or renamed", id)
+	}
+	return nil
+}
+
+// CheckRoleChange refuses deleting or renaming a seeded role.
+func CheckRoleChange(id string) error {
+	if id == ManagementM2MRoleID || id == AdminRoleID {
+		return errf(ErrRoleProtected.Code, "role %q is built in and cannot be deleted or renamed", id)
+	}
+	return nil
+}
+
+// CheckResourceChange refuses deleting or renaming a seeded resource.
+func CheckResourceChange(id string) error {
+	if id == ManagementResourceID || id == ManagementLogtoResourceID {
+		return errf(ErrResourceProtected.Code, "resource %q is the Management API and cannot be deleted or renamed", id)
+	}
+	return nil
+}

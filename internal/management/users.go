@@ -1,0 +1,272 @@
+package management
+
+import (
+	"net/http"
+
+	"github.com/sesameauth/sesame/internal/directory"
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+type user struct {
+	ID            string         `json:"id"`
+	Username      *string        `json:"username"`
+	PrimaryEmail  *string        `json:"primaryEmail"`
+	PrimaryPhone  *string        `json:"primaryPhone"`
+	Name          *string        `json:"name"`
+	Avatar        *string        `json:"avatar"`
+	CustomData    map[string]any `json:"customData"`
+	Identities    map[string]any `json:"identities"`
+	LastSignInAt  *int64         `json:"lastSignInAt"`
+	CreatedAt     *int64         `json:"createdAt"`
+	UpdatedAt     *int64         `json:"updatedAt"`
+	Profile       map[string]any `json:"profile"`
+	ApplicationID *string        `json:"applicationId"`
+	IsSuspended   bool           `json:"isSuspended"`
+	HasPassword   *bool          `json:"hasPassword,omitempty"`
+}
+
+func null(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// userView never carries the password hash.
+func userView(u store.User) user {
+	return user{ID: u.ID, Username: null(u.Username), PrimaryEmail: null(u.Email), PrimaryPhone: null(u.Phone),
+		Name: null(u.Name), Avatar: null(u.Picture), CustomData: map[string]any{}, Identities: map[string]any{},
+		LastSignInAt: ms(u.LastSignInAt), CreatedAt: ms(u.CreatedAt), UpdatedAt: ms(u.UpdatedAt),
+		Profile: map[string]any{}, IsSuspended: u.Suspended}
+}
+
+func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) error {
+	p, err := readPaging(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	lq, err := readSearch(r.URL.Query(), userSearchFields)
+	if err != nil {
+		return err
+	}
+	lq.Page, lq.PageSize = p.Page, p.Size
+	us, total, err := h.Lists.ListUsersPage(r.Context(), lq)
+	if err != nil {
+		return err
+	}
+	h.pageHeaders(w, r, p, total)
+	out := make([]user, 0, len(us))
+	for _, u := range us {
+		out = append(out, userView(u))
+	}
+	return write(w, r, http.StatusOK, out)
+}
+
+type userCreate struct {
+	Username     string `json:"username"`
+	PrimaryEmail string `json:"primaryEmail"`
+	Password     string `json:"password"`
+	Name         string `json:"name"`
+}
+
+func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) error {
+	var in userCreate
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	u, err := h.Users.Create(r.Context(), directory.NewUser{Username: in.Username, Email: in.PrimaryEmail, Password: in.Password, Name: in.Name})
+	if err != nil {
+		return err
+	}
+	if err := h.record(r, "User", "Create", u.ID, nil, userView(u)); err != nil {
+		return err
+	}
+	return write(w, r, http.StatusOK, userView(u))
+}
+
+func (h *Handler) user(r *http.Request) (store.User, error) {
+	return h.Users.Find(r.Context(), r.PathValue("id"))
+}
+
+func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.user(r)
+	if err != nil {
+		return err
+	}
+	v := userView(u)
+	has := u.PasswordHash != ""
+	v.HasPassword = &has
+	return write(w, r, http.StatusOK, v)
+}
+
+type userUpdate struct {
+	PrimaryEmail *string `json:"primaryEmail"`
+	Name         *string `json:"name"`
+}
+
+func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.user(r)
+	if err != nil {
+		return err
+	}
+	var in userUpdate
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if err := h.Users.Update(r.Context(), u, directory.UserUpdate{Email: in.PrimaryEmail, Name: in.Name}); err != nil {
+		return err
+	}
+	if err := h.record(r, "User", "Update", u.ID, userView(u), in); err != nil {
+		return err
+	}
+	return h.writeUser(w, r, u.ID)
+}
+
+func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, id string) error {
+	u, err := h.Users.Find(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return write(w, r, http.StatusOK, userView(u))
+}
+
+func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.user(r)
+	if err != nil {
+		return err
+	}
+	if err := h.Users.Delete(r.Context(), u.ID); err != nil {
+		return err
+	}
+	if err := h.record(r, "User", "Delete", u.ID, userView(u), nil); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+type passwordBody struct {
+	Password string `json:"password"`
+}
+
+func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.user(r)
+	if err != nil {
+		return err
+	}
+	var in passwordBody
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if err := h.Users.Update(r.Context(), u, directory.UserUpdate{Password: &in.Password}); err != nil {
+		return err
+	}
+	if err := h.record(r, "User", "SetPassword", u.ID, nil, nil); err != nil {
+		return err
+	}
+	return h.writeUser(w, r, u.ID)
+}
+
+func (h *Handler) verifyPassword(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.user(r)
+	if err != nil {
+		return err
+	}
+	var in passwordBody
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.Password == "" {
+		return fieldError("password", "password is required")
+	}
+	ok, err := h.Users.CheckPassword(r.Context(), u, in.Password)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errStatus(http.StatusUnprocessableEntity, "session.invalid_credentials", "the password is wrong")
+	}
+	return noContent(w)
+}
+
+type isSuspended struct {
+	IsSuspended *bool `json:"isSuspended"`
+}
+
+func (h *Handler) suspend(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.user(r)
+	if err != nil {
+		return err
+	}
+	var in isSuspended
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.IsSuspended == nil {
+		return fieldError("isSuspended", "isSuspended (true or false) is required")
+	}
+	if err := h.Users.Suspend(r.Context(), u.ID, *in.IsSuspended); err != nil {
+		return err
+	}
+	if err := h.record(r, "User", "SetSuspended", u.ID, nil, in); err != nil {
+		return err
+	}
+	return h.writeUser(w, r, u.ID)
+}
+
+func (h *Handler) listUserRoles(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.user(r)
+	if err != nil {
+		return err
+	}
+	rs, err := h.Lists.ListUserRoles(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	return write(w, r, http.StatusOK, roleViews(rs))
+}
+
+func (h *Handler) assignUserRoles(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.user(r)
+	if err != nil {
+		return err
+	}
+	var in roleIDs
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if len(in.RoleIDs) == 0 {
+		return fieldError("roleIds", "roleIds must name at least one role")
+	}
+	rs, err := h.findRoles(r, in.RoleIDs)
+	if err != nil {
+		return err
+	}
+	for _, role := range rs {
+		if err := h.Roles.AssignUser(r.Context(), u, role); err != nil {
+			return err
+		}
+	}
+	if err := h.record(r, "User", "AssignRoles", u.ID, nil, in); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusCreated)
+	return nil
+}
+
+func (h *Handler) unassignUserRole(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.user(r)
+	if err != nil {
+		return err
+	}
+	role, err := h.Roles.Find(r.Context(), r.PathValue("roleId"))
+	if err != nil {
+		return err
+	}
+	if err := h.Roles.UnassignUser(r.Context(), u, role); err != nil {
+		return err
+	}
+	if err := h.record(r, "User", "UnassignRole", u.ID, roleView(role), nil); err != nil {
+		return err
+	}
+	return noContent(w)
+}
