@@ -34,6 +34,7 @@ import (
 	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/secret"
 	"github.com/sesameauth/sesame/internal/session"
+	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
 	"github.com/sesameauth/sesame/web"
@@ -129,7 +130,10 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		// Started last: nothing below fails, so New never leaks its writer.
 		s.audit = audit.New(st, audit.Options{Now: opts.Now, Logger: log})
 	}
-	// One gate for the Management API and the console: the same check.
+	// One sign-in experience, one users directory (with its password
+	// policy) and one gate for the hosted pages, the API and the console.
+	settings := &signinexp.Service{Store: st, AllowRegistration: cfg.AllowRegistration, Now: opts.Now}
+	users := directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}
 	gate := &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}
 	// Every endpoint family, in one list.
 	for _, h := range []httpx.Mounter{
@@ -142,10 +146,10 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&revocation.Handler{P: p, Tokens: tokens, Store: st},
 		&introspection.Handler{P: p, Tokens: tokens, Store: st},
 		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
-			Origin: origin, Base: base, AllowRegistration: cfg.AllowRegistration,
+			Origin: origin, Base: base, Settings: settings,
 			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams, Audit: s.audit},
 		&management.Handler{Audit: s.audit, Gate: gate, Endpoint: cfg.Endpoint, Lists: st,
-			Apps: directory.Apps{Store: st, Now: opts.Now}, Users: directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now},
+			Apps: directory.Apps{Store: st, Now: opts.Now}, Users: users,
 			Roles: directory.Roles{Store: st, Now: opts.Now}, Resources: directory.Resources{Store: st, Now: opts.Now},
 			Keys: directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}},
 		// The console reaches the token endpoint and JWKS through s.handler
@@ -153,7 +157,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&console.Handler{Endpoint: cfg.Endpoint, Base: base, Issuer: p.Issuer, Master: master, ClientSecret: console.ClientSecret(master),
 			Server: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }),
 			Gate:   gate, Setup: opts.ConsoleSetup,
-			Apps: directory.Apps{Store: st, Now: opts.Now}, URIs: opts.ConsoleURIs, Users: directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now},
+			Apps: directory.Apps{Store: st, Now: opts.Now}, URIs: opts.ConsoleURIs, Users: users,
 			Store: st, UI: renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
 	} {
 		h.Mount(under)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/directory"
+	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -61,7 +62,7 @@ func usersCreate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	u, err := directory.Users{Store: st, PasswordParams: passwordParams}.Create(ctx, nu)
+	u, err := directory.Users{Store: st, PasswordParams: passwordParams, Policy: (&signinexp.Service{Store: st}).PasswordPolicy}.Create(ctx, nu)
 	if err != nil {
 		return err
 	}
@@ -170,7 +171,7 @@ func usersUpdate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if err := (directory.Users{Store: st, PasswordParams: passwordParams}).Update(ctx, u, upd); err != nil {
+	if err := (directory.Users{Store: st, PasswordParams: passwordParams, Policy: (&signinexp.Service{Store: st}).PasswordPolicy}).Edit(ctx, u, upd); err != nil {
 		return err
 	}
 	if upd.Password != nil {
@@ -197,14 +198,55 @@ func usersSuspend(ctx context.Context, env Env, args []string, suspend bool) err
 	return nil
 }
 
+// usersList prints one page of users, oldest first (--page, --page-size),
+// optionally only those matching --search; the table ends with where the
+// page lies, --json prints the page's array alone.
 func usersList(ctx context.Context, env Env, args []string) error {
-	return list(ctx, env, args, "users list", store.Store.ListUsers,
-		func(u store.User) any {
-			return userJSON{ID: u.ID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name, Suspended: u.Suspended,
-				CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339)}
-		},
-		"ID\tUSERNAME\tEMAIL",
-		func(u store.User) string { return fmt.Sprintf("%s\t%s\t%s", u.ID, u.Username, u.Email) })
+	var cfg config.Config
+	var asJSON, prefix bool
+	var q store.ListQuery
+	fs := newFlags(env, "users list", "users list [--page N] [--page-size N] [--search TEXT [--prefix]] [--json]")
+	cfg.StoreFlags(fs)
+	fs.BoolVar(&asJSON, "json", false, "print a JSON array")
+	fs.IntVar(&q.Page, "page", 1, "page `number`, from 1")
+	fs.IntVar(&q.PageSize, "page-size", store.DefaultPageSize, fmt.Sprintf("users per page, 1 to %d", store.MaxPageSize))
+	fs.StringVar(&q.Search, "search", "", "only users whose id, username, email, phone or name contains `TEXT` (any case)")
+	fs.BoolVar(&prefix, "prefix", false, "with --search, match only at the start (uses indexes: fast on large directories)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case q.Page < 1:
+		return usagef("users list: --page must be 1 or more")
+	case q.PageSize < 1 || q.PageSize > store.MaxPageSize:
+		return usagef("users list: --page-size must be 1 to %d", store.MaxPageSize)
+	case prefix && q.Search == "":
+		return usagef("users list: --prefix needs --search")
+	}
+	if prefix {
+		q.Match = store.MatchPrefix
+	}
+	return withStore(ctx, fs, &cfg, nil, func(st store.Store) error {
+		page, total, err := directory.Users{Store: st}.Page(ctx, q)
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			out := make([]any, 0, len(page))
+			for _, u := range page {
+				out = append(out, userJSON{ID: u.ID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name,
+					Suspended: u.Suspended, CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339)})
+			}
+			return writeJSON(env.Stdout, out)
+		}
+		if err := printTable(env.Stdout, "ID\tUSERNAME\tEMAIL", page,
+			func(u store.User) string { return fmt.Sprintf("%s\t%s\t%s", u.ID, u.Username, u.Email) }); err != nil {
+			return err
+		}
+		pages := max((total+q.PageSize-1)/q.PageSize, 1)
+		fmt.Fprintf(env.Stdout, "Page %d of %d (%d users)\n", q.Page, pages, total)
+		return nil
+	})
 }
 
 // usersAssignRole assigns a user role to a user, or takes it away.

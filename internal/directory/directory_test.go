@@ -1,6 +1,7 @@
 package directory_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -138,7 +139,7 @@ func TestUsers(t *testing.T) {
 	wantCode(t, "unknown user", err, directory.ErrUserNotFound, `no user "nobody"`)
 
 	email, name := "New@Example.com", "  Alice A. "
-	if err := users.Update(ctx, u, directory.UserUpdate{Email: &email, Name: &name}); err != nil {
+	if err := users.Edit(ctx, u, directory.UserUpdate{Email: &email, Name: &name}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := st.GetUser(ctx, u.ID)
@@ -146,7 +147,7 @@ func TestUsers(t *testing.T) {
 		t.Fatalf("after Update: %+v", got)
 	}
 	pw := "another password"
-	if err := users.Update(ctx, u, directory.UserUpdate{Password: &pw}); err != nil {
+	if err := users.Edit(ctx, u, directory.UserUpdate{Password: &pw}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = st.GetUser(ctx, u.ID)
@@ -154,7 +155,7 @@ func TestUsers(t *testing.T) {
 		t.Fatal("new password does not verify")
 	}
 	short := "short"
-	err = users.Update(ctx, u, directory.UserUpdate{Password: &short})
+	err = users.Edit(ctx, u, directory.UserUpdate{Password: &short})
 	if !errors.Is(err, identity.ErrPasswordTooShort) {
 		t.Fatalf("short password: %v", err)
 	}
@@ -174,5 +175,31 @@ func TestKeysRotateAlg(t *testing.T) {
 	_, err := keys.Rotate(ctx, "HS256")
 	if !errors.Is(err, directory.ErrKeyAlg) {
 		t.Fatalf("Rotate(HS256): %v", err)
+	}
+}
+
+// TestUsersPasswordPolicy: creating a user and setting a password obey the
+// sign-in experience's policy, the one registration checks.
+func TestUsersPasswordPolicy(t *testing.T) {
+	ctx := t.Context()
+	st := newStore(t)
+	policy := identity.DefaultPasswordPolicy()
+	policy.Length.Min = 12
+	users := directory.Users{Store: st, PasswordParams: fastHash,
+		Policy: func(context.Context) (identity.PasswordPolicy, error) { return policy, nil }}
+	_, err := users.Create(ctx, directory.NewUser{Username: "carol", Password: "eleven char"})
+	if !errors.Is(err, identity.ErrPasswordTooShort) || !directory.IsBadInput(err) {
+		t.Fatalf("Create with a short password: %v", err)
+	}
+	u, err := users.Create(ctx, directory.NewUser{Username: "carol", Password: "twelve chars"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.SetPassword(ctx, u.ID, "eleven char"); !errors.Is(err, identity.ErrPasswordTooShort) {
+		t.Fatalf("SetPassword short: %v", err)
+	}
+	policy.Rejects.UserInfo = true
+	if err := users.SetPassword(ctx, u.ID, "carol-password"); !errors.Is(err, identity.ErrPasswordUserInfo) {
+		t.Fatalf("SetPassword with the username: %v", err)
 	}
 }

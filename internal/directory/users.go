@@ -20,6 +20,9 @@ type UserStore interface {
 	ListUsers(ctx context.Context) ([]store.User, error)
 	UpdateUser(ctx context.Context, id string, fn func(store.User) (store.User, error)) (store.User, error)
 	DeleteUser(ctx context.Context, id string) error
+	ListUsersPage(ctx context.Context, q store.ListQuery) ([]store.User, int, error)
+	ListUserSessions(ctx context.Context, userID string, now time.Time) ([]store.UserSession, error)
+	DeleteUserSessions(ctx context.Context, userID string) error
 	SuspendUser(ctx context.Context, id string, suspended bool, now time.Time) (store.User, error)
 	SetUserPassword(ctx context.Context, id, hash string, now time.Time) error
 }
@@ -31,9 +34,28 @@ type Users struct {
 	// password.Default.
 	PasswordParams password.Params
 	Now            func() time.Time // default time.Now
+	// Policy returns the sign-in experience's password policy (package
+	// signinexp); nil means identity.DefaultPasswordPolicy.
+	Policy func(context.Context) (identity.PasswordPolicy, error)
 }
 
 func (d Users) now() time.Time { return now(d.Now) }
+
+// checkPolicy checks a new password against the password policy, the one
+// registration enforces too.
+func (d Users) checkPolicy(ctx context.Context, pw string, userInfo ...string) error {
+	p := identity.DefaultPasswordPolicy()
+	if d.Policy != nil {
+		var err error
+		if p, err = d.Policy(ctx); err != nil {
+			return err
+		}
+	}
+	if err := identity.CheckPassword(p, pw, userInfo...); err != nil {
+		return invalid("--password", err)
+	}
+	return nil
+}
 
 func (d Users) params() password.Params {
 	if d.PasswordParams.Memory == 0 {
@@ -86,6 +108,9 @@ func (d Users) Create(ctx context.Context, nu NewUser) (store.User, error) {
 	if err := CheckNewUser(&nu); err != nil {
 		return store.User{}, err
 	}
+	if err := d.checkPolicy(ctx, nu.Password, nu.Username, nu.Email); err != nil {
+		return store.User{}, err
+	}
 	hash, err := identity.HashPassword(ctx, nu.Password, d.params())
 	if err != nil {
 		return store.User{}, &Error{Code: identity.ErrPasswordUnusable.Code, Message: err.Error(), Err: err}
@@ -134,8 +159,17 @@ func (d Users) Suspend(ctx context.Context, id string, suspend bool) error {
 // SetPassword hashes pw, stores it and signs the user out everywhere in
 // one transaction: sessions end and every grant is revoked, so whoever
 // knew the old password keeps nothing (catalogue UI-11, TL-12). pw must
-// already satisfy identity.ValidatePassword.
+// satisfy the password policy.
 func (d Users) SetPassword(ctx context.Context, id, pw string) error {
+	u, err := d.Store.GetUser(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return UserNotFound(id)
+	} else if err != nil {
+		return err
+	}
+	if err := d.checkPolicy(ctx, pw, u.Username, u.Email); err != nil {
+		return err
+	}
 	hash, err := password.Hash(ctx, pw, d.params())
 	if err != nil {
 		return err
@@ -171,10 +205,11 @@ func CheckUserUpdate(upd *UserUpdate) error {
 	return nil
 }
 
-// Update changes a user's email, verification flag, name and password. A
-// new email address is unverified unless the update vouches for it; a new
-// password signs the user out everywhere (see SetPassword).
-func (d Users) Update(ctx context.Context, u store.User, upd UserUpdate) error {
+// Edit changes a user's email, verification flag, name and password (the
+// CLI's `users update`). A new email address is unverified unless the
+// update vouches for it; a new password signs the user out everywhere (see
+// SetPassword).
+func (d Users) Edit(ctx context.Context, u store.User, upd UserUpdate) error {
 	if err := CheckUserUpdate(&upd); err != nil {
 		return err
 	}

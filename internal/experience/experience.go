@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/sesameauth/sesame/internal/audit"
@@ -15,6 +16,7 @@ import (
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/session"
+	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
 )
@@ -40,19 +42,21 @@ type Store interface {
 
 // Handler serves the hosted pages.
 type Handler struct {
-	Store             Store
-	Log               *slog.Logger
-	Now               func() time.Time
-	Sessions          *session.Manager
-	UI                *ui.Renderer
-	CSRF              *httpx.CSRF
-	IP                httpx.ClientIP
-	Origin            *http.CrossOriginProtection
-	Base              routes.Base // the public endpoint's path, for links and redirects
-	AllowRegistration bool
-	Throttle          Throttle
-	PasswordParams    password.Params
-	Audit             *audit.Log // sign-ins and registrations, queued (never waited on)
+	Store    Store
+	Log      *slog.Logger
+	Now      func() time.Time
+	Sessions *session.Manager
+	UI       *ui.Renderer
+	CSRF     *httpx.CSRF
+	IP       httpx.ClientIP
+	Origin   *http.CrossOriginProtection
+	Base     routes.Base // the public endpoint's path, for links and redirects
+	// Settings are the sign-in experience settings, read on every page
+	// and form (no cache), so a change applies at once.
+	Settings       *signinexp.Service
+	Throttle       Throttle
+	PasswordParams password.Params
+	Audit          *audit.Log // sign-ins and registrations, queued (never waited on)
 }
 
 // Mount registers the routes.
@@ -61,6 +65,7 @@ func (h *Handler) Mount(m httpx.Mux) {
 	m.Handle("POST "+routes.SignIn, h.Origin.Handler(http.HandlerFunc(h.signIn)))
 	m.HandleFunc("GET "+routes.Register, h.registerPage)
 	m.Handle("POST "+routes.Register, h.Origin.Handler(http.HandlerFunc(h.register)))
+	m.HandleFunc("GET "+routes.Static+"brand.css", h.brandCSS)
 	m.HandleFunc("GET "+routes.Consent, h.consentPage)
 	m.Handle("POST "+routes.Consent, h.Origin.Handler(http.HandlerFunc(h.consent)))
 }
@@ -170,4 +175,36 @@ func (h *Handler) checkForm(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// settings reads the sign-in experience settings. On failure it has
+// answered already.
+func (h *Handler) settings(w http.ResponseWriter, r *http.Request) (signinexp.Settings, bool) {
+	x, err := h.Settings.Get(r.Context())
+	if err != nil {
+		h.failure(w, r, err)
+		return signinexp.Settings{}, false
+	}
+	return x, true
+}
+
+// brand is the page header's branding from x.
+func (h *Handler) brand(x signinexp.Settings) ui.Brand {
+	return ui.Brand{Name: x.DisplayName, LogoURL: x.Branding.LogoURL, DarkLogoURL: x.Branding.DarkLogoURL,
+		CSSURL: h.Base.Path(routes.Static) + "brand.css?v=" + strconv.FormatInt(x.Version, 10)}
+}
+
+// brandCSS serves the brand colours as a stylesheet. Pages link it with
+// ?v=<settings version>, so a change is a new URL; the response itself is
+// not cached long, as the version in the query is not checked.
+func (h *Handler) brandCSS(w http.ResponseWriter, r *http.Request) {
+	x, err := h.Settings.Get(r.Context())
+	if err != nil {
+		h.Log.ErrorContext(r.Context(), "experience: brand.css", "err", err)
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	w.Write([]byte(x.CSS()))
 }

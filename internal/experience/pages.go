@@ -9,12 +9,15 @@ func Pages() []ui.Page { return []ui.Page{&SignInPage{}, &RegisterPage{}, &Conse
 // SignInPage is the username-or-email and password form.
 type SignInPage struct {
 	ui.Base
-	Action      string // form POST target
-	CSRFToken   string // hidden input named "csrf_token"
-	AppName     string // the app the user is signing in to
-	Identifier  string // pre-filled username or email (input name "identifier")
-	Error       string // user-facing error, shown in an alert above the form
-	RegisterURL string // link "Create account" when non-empty
+	Action     string // form POST target
+	CSRFToken  string // hidden input named "csrf_token"
+	AppName    string // the app the user is signing in to
+	Identifier string // pre-filled username or email (input name "identifier")
+	// IdentifierLabel is what the form accepts: "Username or email",
+	// "Username" or "Email".
+	IdentifierLabel string
+	Error           string // user-facing error, shown in an alert above the form
+	RegisterURL     string // link "Create account" when non-empty
 	// The password input is named "password".
 }
 
@@ -30,6 +33,8 @@ type RegisterPage struct {
 	Error                      string
 	SignInURL                  string // "Already have an account? Sign in"
 	PasswordHint               string // optional, e.g. "At least 12 characters."
+	// TermsURL and PrivacyURL link the policies when set.
+	TermsURL, PrivacyURL string
 }
 
 // Template implements ui.Page.

@@ -13,33 +13,45 @@ import (
 	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/routes"
+	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
 )
 
+// openSettings reads the settings and, when registration is closed,
+// answers with the "registration is closed" page.
+func (h *Handler) openSettings(w http.ResponseWriter, r *http.Request) (signinexp.Settings, bool) {
+	x, ok := h.settings(w, r)
+	if ok && !x.RegistrationOpen() {
+		h.errorPage(w, r, http.StatusForbidden, "Registration is closed", "This server does not allow creating accounts. Ask the administrator for one.")
+		return x, false
+	}
+	return x, ok
+}
+
 func (h *Handler) registerPage(w http.ResponseWriter, r *http.Request) {
-	if !h.AllowRegistration {
-		h.errorPage(w, r, http.StatusNotFound, "Registration is closed", "This Sesame server does not allow creating accounts. Ask the administrator for one.")
+	x, ok := h.openSettings(w, r)
+	if !ok {
 		return
 	}
 	ar, c, ok := h.interaction(w, r)
 	if !ok {
 		return
 	}
-	h.renderRegister(w, r, http.StatusOK, ar, c, "", "", "")
+	h.renderRegister(w, r, http.StatusOK, x, ar, c, "", "", "")
 }
 
-func (h *Handler) renderRegister(w http.ResponseWriter, r *http.Request, status int, ar store.AuthRequest, c store.Client, username, email, msg string) {
+func (h *Handler) renderRegister(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, username, email, msg string) {
 	allowRedirect(w, r, ar)
-	h.UI.Render(w, r, status, &RegisterPage{Base: ui.Base{Title: "Create account"},
+	h.UI.Render(w, r, status, &RegisterPage{Base: ui.Base{Title: "Create account", Brand: h.brand(x)},
 		Action: h.Base.PageURL(routes.Register, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
 		Username: username, Email: email, Error: msg, SignInURL: h.Base.PageURL(routes.SignIn, ar.ID),
-		PasswordHint: "At least 8 characters."})
+		PasswordHint: x.PasswordPolicy.Hint(), TermsURL: x.TermsOfUseURL, PrivacyURL: x.PrivacyPolicyURL})
 }
 
 func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
-	if !h.AllowRegistration {
-		h.errorPage(w, r, http.StatusNotFound, "Registration is closed", "This Sesame server does not allow creating accounts.")
+	x, ok := h.openSettings(w, r)
+	if !ok {
 		return
 	}
 	ar, c, ok := h.postedInteraction(w, r)
@@ -50,7 +62,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	username := identity.Canonical(r.PostFormValue("username"))
 	email := identity.Canonical(r.PostFormValue("email"))
 	pw, confirm := r.PostFormValue("password"), r.PostFormValue("password_confirm")
-	bad := func(msg string) { h.renderRegister(w, r, http.StatusBadRequest, ar, c, username, email, msg) }
+	bad := func(msg string) { h.renderRegister(w, r, http.StatusBadRequest, x, ar, c, username, email, msg) }
 	if err := identity.ValidateUsername(username); err != nil {
 		bad(err.Error())
 		return
@@ -61,7 +73,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := identity.ValidatePassword(pw); err != nil {
+	if err := identity.CheckPassword(x.PasswordPolicy, pw, username, email); err != nil {
 		bad(err.Error())
 		return
 	}
@@ -77,7 +89,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	} else if !ok {
 		h.record(r, audit.KeyRegister, ar, audit.ReasonThrottled, "", "")
 		w.Header().Set("Retry-After", retryAfter(retry, now))
-		h.renderRegister(w, r, http.StatusTooManyRequests, ar, c, username, email, "Too many accounts created from your network. Try again later.")
+		h.renderRegister(w, r, http.StatusTooManyRequests, x, ar, c, username, email, "Too many accounts created from your network. Try again later.")
 		return
 	}
 	if msg, err := h.taken(ctx, username, email); err != nil {

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/identity"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/routes"
+	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
 )
@@ -22,18 +24,42 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.renderSignIn(w, r, http.StatusOK, ar, c, ar.LoginHint, "")
+	x, ok := h.settings(w, r)
+	if !ok {
+		return
+	}
+	h.renderSignIn(w, r, http.StatusOK, x, ar, c, ar.LoginHint, "")
 }
 
-func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, ar store.AuthRequest, c store.Client, ident, msg string) {
+func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, ident, msg string) {
 	allowRedirect(w, r, ar)
-	p := &SignInPage{Base: ui.Base{Title: "Sign in"},
+	p := &SignInPage{Base: ui.Base{Title: "Sign in", Brand: h.brand(x)},
 		Action: h.Base.PageURL(routes.SignIn, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
-		Identifier: ident, Error: msg}
-	if h.AllowRegistration {
+		Identifier: ident, Error: msg, IdentifierLabel: identifierLabel(x)}
+	if x.RegistrationOpen() {
 		p.RegisterURL = h.Base.PageURL(routes.Register, ar.ID)
 	}
 	h.UI.Render(w, r, status, p)
+}
+
+// identifierLabel names what the sign-in form accepts.
+func identifierLabel(x signinexp.Settings) string {
+	switch u, e := x.Accepts(signinexp.Username), x.Accepts(signinexp.Email); {
+	case u && !e:
+		return "Username"
+	case e && !u:
+		return "Email"
+	}
+	return "Username or email"
+}
+
+// identifierKind is what an identifier typed on the sign-in form is: an
+// address when it has an '@' (usernames cannot).
+func identifierKind(ident string) string {
+	if strings.Contains(ident, "@") {
+		return signinexp.Email
+	}
+	return signinexp.Username
 }
 
 const msgBadCredentials = "Incorrect username, email or password."
@@ -43,11 +69,21 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	x, ok := h.settings(w, r)
+	if !ok {
+		return
+	}
 	ctx := r.Context()
 	ident := identity.Canonical(r.PostFormValue("identifier"))
 	pw := r.PostFormValue("password")
 	if ident == "" || pw == "" || len(ident) > 320 {
-		h.renderSignIn(w, r, http.StatusBadRequest, ar, c, ident, "Enter your username or email and your password.")
+		h.renderSignIn(w, r, http.StatusBadRequest, x, ar, c, ident, "Enter your "+strings.ToLower(identifierLabel(x))+" and your password.")
+		return
+	}
+	// Refused before any lookup or throttle, so it tells nothing about
+	// accounts.
+	if !x.Accepts(identifierKind(ident)) {
+		h.renderSignIn(w, r, http.StatusBadRequest, x, ar, c, ident, "Sign in with your "+strings.ToLower(identifierLabel(x))+".")
 		return
 	}
 	t := h.throttle()
@@ -65,7 +101,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	} else if !ok {
 		h.record(r, audit.KeySignIn, ar, audit.ReasonThrottled, "", "")
-		h.tooMany(w, r, ar, c, ident, retry, now, "Too many sign-in attempts from your network.")
+		h.tooMany(w, r, x, ar, c, ident, retry, now, "Too many sign-in attempts from your network.")
 		return
 	}
 	releaseIP := func() {
@@ -92,7 +128,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	} else if !ok {
 		releaseIP() // no password was checked
 		h.record(r, audit.KeySignIn, ar, audit.ReasonThrottled, user.ID, "")
-		h.tooMany(w, r, ar, c, ident, retry, now, "Too many failed sign-in attempts for this account.")
+		h.tooMany(w, r, x, ar, c, ident, retry, now, "Too many failed sign-in attempts for this account.")
 		return
 	}
 	if user.ID == "" {
@@ -100,7 +136,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		// The identifier tried is not recorded: people type passwords
 		// into the wrong field.
 		h.record(r, audit.KeySignIn, ar, audit.ReasonUnknownUser, "", "")
-		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
+		h.renderSignIn(w, r, http.StatusUnauthorized, x, ar, c, ident, msgBadCredentials)
 		return
 	}
 	if err := password.Verify(ctx, pw, user.PasswordHash); err != nil {
@@ -110,13 +146,13 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 			reason = audit.ReasonServerError
 		}
 		h.record(r, audit.KeySignIn, ar, reason, user.ID, "")
-		h.renderSignIn(w, r, http.StatusUnauthorized, ar, c, ident, msgBadCredentials)
+		h.renderSignIn(w, r, http.StatusUnauthorized, x, ar, c, ident, msgBadCredentials)
 		return
 	}
 	releaseIP() // the right password is not a failure
 	if user.Suspended {
 		h.record(r, audit.KeySignIn, ar, audit.ReasonSuspended, user.ID, "")
-		h.renderSignIn(w, r, http.StatusForbidden, ar, c, ident, "This account is suspended. Contact the administrator.")
+		h.renderSignIn(w, r, http.StatusForbidden, x, ar, c, ident, "This account is suspended. Contact the administrator.")
 		return
 	}
 	if err := h.Store.ResetAttempts(ctx, key); err != nil {
@@ -130,13 +166,13 @@ func retryAfter(retry, now time.Time) string {
 	return fmt.Sprint(max(1, int(math.Ceil(retry.Sub(now).Seconds()))))
 }
 
-func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, c store.Client, ident string, retry, now time.Time, what string) {
+func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request, x signinexp.Settings, ar store.AuthRequest, c store.Client, ident string, retry, now time.Time, what string) {
 	mins := int(math.Ceil(retry.Sub(now).Minutes()))
 	if mins < 1 {
 		mins = 1
 	}
 	w.Header().Set("Retry-After", retryAfter(retry, now))
-	h.renderSignIn(w, r, http.StatusTooManyRequests, ar, c, ident,
+	h.renderSignIn(w, r, http.StatusTooManyRequests, x, ar, c, ident,
 		fmt.Sprintf("%s Try again in %d minute%s.", what, mins, map[bool]string{true: "", false: "s"}[mins == 1]))
 }
 

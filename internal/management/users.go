@@ -113,7 +113,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if err := h.Users.Update(r.Context(), u, directory.UserUpdate{Email: in.PrimaryEmail, Name: in.Name}); err != nil {
+	if err := h.Users.Edit(r.Context(), u, directory.UserUpdate{Email: in.PrimaryEmail, Name: in.Name}); err != nil {
 		return err
 	}
 	if err := h.record(r, "User", "Update", u.ID, userView(u), in); err != nil {
@@ -157,7 +157,7 @@ func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if err := h.Users.Update(r.Context(), u, directory.UserUpdate{Password: &in.Password}); err != nil {
+	if err := h.Users.Edit(r.Context(), u, directory.UserUpdate{Password: &in.Password}); err != nil {
 		return err
 	}
 	if err := h.record(r, "User", "SetPassword", u.ID, nil, nil); err != nil {

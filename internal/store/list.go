@@ -43,7 +43,8 @@ const (
 )
 
 // ListQuery selects one page of a list, oldest first (created_at, then id,
-// so pages are stable while rows are added).
+// so pages are stable while rows are added), or newest first (the reverse
+// order) with NewestFirst, as Logto lists users.
 //
 // Search, when not empty, keeps the rows of which at least one of Fields
 // (all the list's searchable fields when empty) matches it by Match. Every
@@ -51,6 +52,10 @@ const (
 // character (\) match only themselves. Unless CaseSensitive is set, case is
 // ignored as the database's lower() folds it: ASCII only on SQLite, Unicode
 // on PostgreSQL (usernames and emails are stored lower-cased anyway).
+// Case-insensitive MatchPrefix and MatchExact on users use indexes (one
+// range scan per field, migration 00011), so they and their total stay
+// fast at 100,000 users; MatchContains and case-sensitive matches read
+// every row (about linear in the table: see bench/README.md).
 // This is enough to serve Logto's search grammar (search / search.<field>,
 // mode exact or like with the caller's % at either end, isCaseSensitive,
 // joint=or): the API layer maps a pattern to Match and Fields.
@@ -61,6 +66,7 @@ type ListQuery struct {
 	Fields        []SearchField
 	Match         Match
 	CaseSensitive bool
+	NewestFirst   bool
 }
 
 // Limit is the normalised page size.

@@ -20,6 +20,18 @@ type Session struct {
 	LastSeenAt time.Time
 }
 
+// UserSession is a live session of a user as an admin sees it: when it
+// started and was last used, when it ends, and the apps (client ids,
+// sorted) that hold a grant issued from it, revoked and expired grants
+// left out.
+type UserSession struct {
+	SID        string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+	ClientIDs  []string
+}
+
 type Sessions interface {
 	CreateSession(ctx context.Context, s Session) error
 	GetSession(ctx context.Context, idHash []byte) (Session, error) // expired → ErrNotFound
@@ -27,6 +39,9 @@ type Sessions interface {
 	// it that do not outlive it (those without offline_access).
 	DeleteSession(ctx context.Context, idHash []byte) error
 	DeleteUserSessions(ctx context.Context, userID string) error
+	// ListUserSessions returns the user's sessions not expired at now,
+	// newest first, each with its apps (see UserSession).
+	ListUserSessions(ctx context.Context, userID string, now time.Time) ([]UserSession, error)
 	// TouchSession moves the session's LastSeenAt forward to at; it never
 	// moves it back, so racing replicas cannot shorten a session. Touching
 	// a missing session is not an error.

@@ -37,6 +37,7 @@ type Store interface {
 	Throttle
 	Admins
 	Audit
+	SignInExperiences
 	// GarbageCollect deletes expired rows and reports how many.
 	GarbageCollect(ctx context.Context, now time.Time) (int64, error)
 	// Ping checks the database is reachable (readiness).

@@ -27,6 +27,38 @@ type User struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	LastSignInAt  time.Time // zero when never
+	// CustomData is Logto's customData: a JSON object the admin owns
+	// (directory.MaxCustomData bytes at most); nil when empty.
+	CustomData map[string]any
+	// Profile is Logto's profile: the standard claims Sesame has no
+	// column for.
+	Profile UserProfile
+}
+
+// UserProfile holds Logto's profile keys; an empty string is an absent key.
+type UserProfile struct {
+	FamilyName        string      `json:"familyName,omitempty"`
+	GivenName         string      `json:"givenName,omitempty"`
+	MiddleName        string      `json:"middleName,omitempty"`
+	Nickname          string      `json:"nickname,omitempty"`
+	PreferredUsername string      `json:"preferredUsername,omitempty"`
+	Profile           string      `json:"profile,omitempty"`
+	Website           string      `json:"website,omitempty"`
+	Gender            string      `json:"gender,omitempty"`
+	Birthdate         string      `json:"birthdate,omitempty"`
+	Zoneinfo          string      `json:"zoneinfo,omitempty"`
+	Locale            string      `json:"locale,omitempty"`
+	Address           UserAddress `json:"address,omitzero"`
+}
+
+// UserAddress is the OIDC address claim inside UserProfile.
+type UserAddress struct {
+	Formatted     string `json:"formatted,omitempty"`
+	StreetAddress string `json:"streetAddress,omitempty"`
+	Locality      string `json:"locality,omitempty"`
+	Region        string `json:"region,omitempty"`
+	PostalCode    string `json:"postalCode,omitempty"`
+	Country       string `json:"country,omitempty"`
 }
 
 type Users interface {

@@ -53,6 +53,16 @@ type Base struct {
 	Nonce     string // CSP nonce for the one allowed inline script
 	Lang      string // "en" when empty
 	RequestID string // shown on the error page
+	Brand     Brand  // the sign-in experience's branding; zero: Sesame's
+}
+
+// Brand is the branding a page shows: validated values only (package
+// signinexp), escaped by html/template like any other field.
+type Brand struct {
+	Name        string // replaces "Sesame" in the header when set
+	LogoURL     string // an https URL shown as <img> instead of the mark
+	DarkLogoURL string // for dark mode; "" uses LogoURL
+	CSSURL      string // the generated brand stylesheet (colours)
 }
 
 func (b *Base) base() *Base { return b }

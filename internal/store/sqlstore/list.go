@@ -40,6 +40,10 @@ func (s *Store) ListClientsPage(ctx context.Context, q store.ListQuery) ([]store
 // listPage counts the matching rows, then reads the page (skipped when it
 // lies past the end). The two reads are separate statements: a row added
 // in between may show in one and not the other, as with any paging.
+//
+// The page is found on ids alone, then its rows are read: the inner
+// query walks the (created_at, id) index without reading the rows it
+// skips, so a deep page costs an index walk, not 100,000 row reads.
 func listPage[T any](ctx context.Context, s *Store, l listSpec[T], q store.ListQuery) ([]T, int, error) {
 	return listPageIn(ctx, s, l, q, "", nil)
 }
@@ -68,10 +72,22 @@ func listPageIn[T any](ctx context.Context, s *Store, l listSpec[T], q store.Lis
 	if q.Offset() >= int64(total) {
 		return nil, total, nil
 	}
+	// A search sorts its matches rather than walking the created_at index:
+	// walking it, a planner that expects many matches (PostgreSQL guesses
+	// hundreds) reads the whole table when there are few. created_at + 0
+	// is the same order without that index.
+	by := `created_at`
+	if where != "" {
+		by = `created_at + 0`
+	}
+	order := ` ORDER BY ` + by + `, id`
+	if q.NewestFirst {
+		order = ` ORDER BY ` + by + ` DESC, id DESC`
+	}
 	n := strconv.Itoa(len(args) + 1)
 	m := strconv.Itoa(len(args) + 2)
-	items, err := getAll(ctx, s, s.rq, l.scan, `SELECT `+l.cols+` FROM `+l.table+where+
-		` ORDER BY created_at, id LIMIT $`+n+` OFFSET $`+m, append(args, q.Limit(), q.Offset())...)
+	items, err := getAll(ctx, s, s.rq, l.scan, `SELECT `+l.cols+` FROM `+l.table+` WHERE id IN (SELECT id FROM `+l.table+where+
+		order+` LIMIT $`+n+` OFFSET $`+m+`)`+order, append(args, q.Limit(), q.Offset())...)
 	return items, total, err
 }
 
@@ -95,26 +111,41 @@ func searchWhere[T any](d *dialect, l listSpec[T], q store.ListQuery) (string, [
 		}
 	}
 	arg := q.Search
-	if !q.CaseSensitive && q.Match != store.MatchExact {
+	if !q.CaseSensitive && q.Match == store.MatchContains {
 		arg = escapeLike(arg)
 	}
 	return " WHERE (" + strings.Join(terms, " OR ") + ")", []any{arg}, nil
 }
 
-// matchTerm compares col with $1. Case-insensitive contains and prefix use
-// LIKE on lower-cased sides with $1 escaped (escapeLike); the case-sensitive
-// ones avoid LIKE, which SQLite folds ASCII case in.
+// matchTerm compares col with $1. Case-insensitive exact and prefix
+// matches compare lower(col) in byte order, which the expression indexes
+// of migration 00011 serve (on PostgreSQL through COLLATE "C"): a prefix
+// p is the range p <= lower(col) < p || U+10FFFF, so a value that goes on
+// with U+10FFFF itself (a noncharacter) is missed. Case-insensitive
+// contains uses LIKE on lower-cased sides with $1 escaped (escapeLike) and
+// reads every row; the case-sensitive ones avoid LIKE, which SQLite folds
+// ASCII case in, and read every row too.
 func matchTerm(d *dialect, col string, q store.ListQuery) string {
 	const p = `CAST($1 AS TEXT)`
+	lc, maxChar := `lower(`+col+`)`, `char(1114111)`
+	if d.name != "sqlite" {
+		lc, maxChar = `lower(`+col+`) COLLATE "C"`, `chr(1114111)`
+	}
+	// A search is never empty, so "col <> ''" changes no answer; it lets
+	// the partial indexes (which skip empty values) serve the term.
+	nonEmpty := ``
+	if col != "id" {
+		nonEmpty = col + ` <> '' AND `
+	}
 	switch {
 	case q.Match == store.MatchExact && q.CaseSensitive:
 		return col + ` = ` + p
 	case q.Match == store.MatchExact:
-		return `lower(` + col + `) = lower(` + p + `)`
+		return `(` + nonEmpty + lc + ` = lower(` + p + `))`
 	case q.Match == store.MatchPrefix && q.CaseSensitive:
 		return `substr(` + col + `, 1, length(` + p + `)) = ` + p
 	case q.Match == store.MatchPrefix:
-		return `lower(` + col + `) LIKE lower(` + p + `) || '%' ESCAPE '\'`
+		return `(` + nonEmpty + lc + ` >= lower(` + p + `) AND ` + lc + ` < lower(` + p + `) || ` + maxChar + `)`
 	case q.CaseSensitive && d.name == "sqlite":
 		return `instr(` + col + `, ` + p + `) > 0`
 	case q.CaseSensitive:

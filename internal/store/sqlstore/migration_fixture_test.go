@@ -30,7 +30,7 @@ import (
 // never edit an older fixture.
 var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004, 5: checkFixture00005,
 	6: checkFixture00006, 7: checkFixture00007, 8: checkFixture00008,
-	10: checkFixture00010, 12: checkFixture00012, 13: checkFixture00013, 15: checkFixture00015}
+	10: checkFixture00010, 11: checkFixture00011, 12: checkFixture00012, 13: checkFixture00013, 14: checkFixture00014, 15: checkFixture00015}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -178,6 +178,24 @@ func checkFixture00007(t *testing.T, s *Store) {
 	}
 	if old.CORSOrigins != nil {
 		t.Errorf("pre-version-7 client has cors origins %v", old.CORSOrigins)
+	}
+}
+
+func checkFixture00011(t *testing.T, s *Store) {
+	u, err := s.GetUser(t.Context(), "fixture-user-11")
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	if u.CustomData["plan"] != "pro" || u.CustomData["seats"] != float64(3) || u.Profile.GivenName != "Dora" || u.Profile.Address.Country != "FR" {
+		t.Errorf("user 11: custom data %v, profile %+v", u.CustomData, u.Profile)
+	}
+	// Users from before version 11 have neither.
+	old, err := s.GetUser(t.Context(), "fixture-user")
+	if err != nil {
+		t.Fatalf("GetUser fixture-user: %v", err)
+	}
+	if old.CustomData != nil || old.Profile != (store.UserProfile{}) {
+		t.Errorf("pre-version-11 user: custom data %v, profile %+v", old.CustomData, old.Profile)
 	}
 }
 
@@ -634,5 +652,15 @@ func checkFixture00012(t *testing.T, s *Store) {
 	}
 	if old, err := s.GetRole(ctx, "fixture-role-user"); err != nil || old.IsDefault {
 		t.Errorf("pre-version-12 role = %+v, %v", old, err)
+	}
+}
+
+func checkFixture00014(t *testing.T, s *Store) {
+	x, err := s.GetSignInExperience(t.Context())
+	if err != nil {
+		t.Fatalf("GetSignInExperience: %v", err)
+	}
+	if string(x.Doc) != `{"displayName":"Fixture"}` || x.Version != 3 || !x.UpdatedAt.Equal(time.Unix(0, 1700000000000000000)) {
+		t.Errorf("sign-in experience = %+v", x)
 	}
 }

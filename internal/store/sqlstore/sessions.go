@@ -90,3 +90,35 @@ func (s *Store) endSessions(ctx context.Context, tx *sql.Tx, where string, arg a
 	_, err = s.txExec(ctx, tx, `DELETE FROM sessions `+where, arg)
 	return err
 }
+
+// ListUserSessions implements store.Sessions in two queries: the sessions,
+// then the apps of all of them at once (not one query per session).
+func (s *Store) ListUserSessions(ctx context.Context, userID string, now time.Time) ([]store.UserSession, error) {
+	out, err := getAll(ctx, s, s.rq, func(r rowScanner) (store.UserSession, error) {
+		var x store.UserSession
+		return x, r.Scan(&x.SID, timeCol{&x.CreatedAt}, timeCol{&x.LastSeenAt}, timeCol{&x.ExpiresAt})
+	}, `SELECT sid, created_at, last_seen_at, expires_at FROM sessions
+		WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, sid`, userID, ns(now))
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	type pair struct{ sid, client string }
+	pairs, err := getAll(ctx, s, s.rq, func(r rowScanner) (pair, error) {
+		var p pair
+		return p, r.Scan(&p.sid, &p.client)
+	}, `SELECT DISTINCT g.sid, g.client_id FROM grants g JOIN sessions x ON x.sid = g.sid
+		WHERE x.user_id = $1 AND x.expires_at > $2 AND g.user_id = $1 AND g.revoked_at = 0
+		AND (g.expires_at = 0 OR g.expires_at > $2) AND g.sid <> ''
+		ORDER BY g.sid, g.client_id`, userID, ns(now))
+	if err != nil {
+		return nil, err
+	}
+	bySID := make(map[string][]string, len(out))
+	for _, p := range pairs {
+		bySID[p.sid] = append(bySID[p.sid], p.client)
+	}
+	for i := range out {
+		out[i].ClientIDs = bySID[out[i].SID]
+	}
+	return out, nil
+}

@@ -55,11 +55,12 @@ func (s *Store) lockRole(ctx context.Context, tx *sql.Tx, roleID string) error {
 }
 
 func (s *Store) insertUserWithRole(ctx context.Context, tx *sql.Tx, u store.User, roleID string) error {
-	if _, err := s.txExec(ctx, tx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		userArgs(u)...); err != nil {
+	if err := s.insertUser(ctx, tx, u); err != nil {
 		return err
 	}
-	_, err := s.txExec(ctx, tx, `INSERT INTO users_roles (user_id, role_id) VALUES ($1, $2)`, u.ID, roleID)
+	// The role may be a default role, which insertUser gave already.
+	_, err := s.txExec(ctx, tx, `INSERT INTO users_roles (user_id, role_id) SELECT $1, $2
+		WHERE NOT EXISTS (SELECT 1 FROM users_roles WHERE user_id = $1 AND role_id = $2)`, u.ID, roleID)
 	return err
 }
 

@@ -5,25 +5,52 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/sesameauth/sesame/internal/store"
 )
 
 const userCols = `id, username, email, phone, name, picture, password_hash, suspended, created_at, updated_at, last_sign_in_at,
-	email_verified, phone_verified`
+	email_verified, phone_verified, custom_data, profile`
 
 func scanUser(r rowScanner) (store.User, error) {
 	var u store.User
+	var custom, profile string
 	err := r.Scan(&u.ID, &u.Username, &u.Email, &u.Phone, &u.Name, &u.Picture, &u.PasswordHash,
 		&u.Suspended, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, timeCol{&u.LastSignInAt},
-		&u.EmailVerified, &u.PhoneVerified)
-	return u, err
+		&u.EmailVerified, &u.PhoneVerified, &custom, &profile)
+	if err != nil {
+		return u, err
+	}
+	if err := json.Unmarshal([]byte(custom), &u.CustomData); err != nil {
+		return u, fmt.Errorf("sqlstore: user %s custom_data: %w", u.ID, err)
+	}
+	if len(u.CustomData) == 0 {
+		u.CustomData = nil // '{}' reads back as the nil a new user has
+	}
+	if err := json.Unmarshal([]byte(profile), &u.Profile); err != nil {
+		return u, fmt.Errorf("sqlstore: user %s profile: %w", u.ID, err)
+	}
+	return u, nil
 }
 
-func userArgs(u store.User) []any {
+func userArgs(u store.User) ([]any, error) {
+	custom, err := json.Marshal(u.CustomData)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: custom data: %w", err)
+	}
+	if u.CustomData == nil {
+		custom = []byte("{}")
+	}
+	profile, err := json.Marshal(u.Profile)
+	if err != nil {
+		return nil, err
+	}
 	return []any{u.ID, u.Username, u.Email, u.Phone, u.Name, u.Picture, u.PasswordHash,
-		u.Suspended, ns(u.CreatedAt), ns(u.UpdatedAt), ns(u.LastSignInAt), u.EmailVerified, u.PhoneVerified}
+		u.Suspended, ns(u.CreatedAt), ns(u.UpdatedAt), ns(u.LastSignInAt), u.EmailVerified, u.PhoneVerified,
+		string(custom), string(profile)}, nil
 }
 
 // CreateUser stores u. A clash on ID, or on a non-empty username or email,
@@ -31,15 +58,22 @@ func userArgs(u store.User) []any {
 // CreateUser implements store.Users: the user and their default roles in
 // one transaction.
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.txExec(ctx, tx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			userArgs(u)...); err != nil {
-			return err
-		}
-		_, err := s.txExec(ctx, tx, `INSERT INTO users_roles (user_id, role_id)
-			SELECT $1, id FROM roles WHERE is_default = $2 AND type = 'user'`, u.ID, true)
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.insertUser(ctx, tx, u) })
+}
+
+// insertUser writes u and gives it the default user roles, inside tx.
+func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u store.User) error {
+	args, err := userArgs(u)
+	if err != nil {
 		return err
-	})
+	}
+	if _, err := s.txExec(ctx, tx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		args...); err != nil {
+		return err
+	}
+	_, err = s.txExec(ctx, tx, `INSERT INTO users_roles (user_id, role_id)
+		SELECT $1, id FROM roles WHERE is_default = $2 AND type = 'user'`, u.ID, true)
+	return err
 }
 
 func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
@@ -79,9 +113,14 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(store.User) (
 			return err
 		}
 		u.ID = id
+		args, err := userArgs(u)
+		if err != nil {
+			return err
+		}
 		_, err = s.txExec(ctx, tx, `UPDATE users SET username = $2, email = $3, phone = $4, name = $5,
 			picture = $6, password_hash = $7, suspended = $8, created_at = $9, updated_at = $10,
-			last_sign_in_at = $11, email_verified = $12, phone_verified = $13 WHERE id = $1`, userArgs(u)...)
+			last_sign_in_at = $11, email_verified = $12, phone_verified = $13, custom_data = $14, profile = $15
+			WHERE id = $1`, args...)
 		out = u
 		return err
 	})

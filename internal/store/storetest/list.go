@@ -158,6 +158,10 @@ func testListSearchHostile(t *testing.T, s store.Store) {
 		{`\%`, store.MatchContains, []string{`\%`}},
 		{`%%`, store.MatchContains, nil},
 		{`a_b`, store.MatchPrefix, []string{`a_b`}},
+		{`100`, store.MatchPrefix, []string{`100%`, `1000`}},
+		{`100%`, store.MatchPrefix, []string{`100%`}},
+		{`\%`, store.MatchPrefix, []string{`\%`}},
+		{`a`, store.MatchPrefix, []string{`a_b`, `axb`}},
 		{`%`, store.MatchPrefix, nil},
 		{`\`, store.MatchPrefix, []string{`\%`}},
 		{`_`, store.MatchExact, nil},
@@ -199,4 +203,38 @@ func userIDs(us []store.User) []string {
 		out = append(out, u.ID)
 	}
 	return out
+}
+
+// testListNewestFirst: NewestFirst is the exact reverse of the default
+// order, ties broken by id, on every page and with a search.
+func testListNewestFirst(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	for i := range 25 {
+		u := store.User{ID: fmt.Sprintf("u%02d", 24-i), Username: fmt.Sprintf("user%02d", i), CreatedAt: n.Add(time.Duration(i/2) * time.Second), UpdatedAt: n}
+		noErr(t, "CreateUser", s.CreateUser(ctx, u))
+	}
+	oldest, _, err := s.ListUsersPage(ctx, store.ListQuery{PageSize: 100})
+	noErr(t, "ListUsersPage", err)
+	want := slices.Clone(oldest)
+	slices.Reverse(want)
+	var got []store.User
+	for p := 1; p <= 3; p++ {
+		page, total, err := s.ListUsersPage(ctx, store.ListQuery{Page: p, PageSize: 10, NewestFirst: true})
+		noErr(t, "ListUsersPage newest first", err)
+		if total != 25 {
+			t.Fatalf("newest first page %d: total %d, want 25", p, total)
+		}
+		got = append(got, page...)
+	}
+	diff(t, "newest first, pages of 10 joined", want, got)
+	if got[0].Username != "user24" || got[1].Username != "user22" {
+		t.Fatalf("newest first starts %s, %s; want user24, user22 (ids decide ties, reversed too)", got[0].Username, got[1].Username)
+	}
+	page, total, err := s.ListUsersPage(ctx, store.ListQuery{Search: "USER1", Match: store.MatchPrefix, NewestFirst: true, PageSize: 3})
+	noErr(t, "ListUsersPage prefix newest first", err)
+	// user18 and user19 share a second, as do user16 and user17.
+	if want := []string{"u06", "u05", "u08"}; total != 10 || !slices.Equal(userIDs(page), want) {
+		t.Fatalf("prefix user1 newest first: %v (total %d), want %v of 10", userIDs(page), total, want)
+	}
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -111,4 +112,63 @@ func testDeleteUserSessions(t *testing.T, s store.Store) {
 		t.Fatal("other user's grant revoked")
 	}
 	noErr(t, "DeleteUserSessions twice (idempotent)", s.DeleteUserSessions(ctx, f.user.ID))
+}
+
+// testListUserSessions: live sessions only, newest first, each with the
+// apps holding a live grant from it (one entry per app, sorted); other
+// users' sessions and grants never show.
+func testListUserSessions(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	f := newFixture(t, s, "openid")
+	other := newFixture(t, s, "openid")
+	second := store.Client{ID: "b-" + id(), Name: "second", Type: store.AppSPA, CreatedAt: n}
+	third := store.Client{ID: "a-" + id(), Name: "third", Type: store.AppSPA, CreatedAt: n}
+	noErr(t, "CreateClient", s.CreateClient(ctx, second))
+	noErr(t, "CreateClient", s.CreateClient(ctx, third))
+	// Two more grants from f's session: another app, and the same app again.
+	g2 := newGrant(f, []string{"openid"}, n)
+	g2.ClientID = second.ID
+	noErr(t, "CreateGrant", s.CreateGrant(ctx, g2))
+	noErr(t, "CreateGrant", s.CreateGrant(ctx, newGrant(f, []string{"openid"}, n)))
+	// A revoked and an expired grant from it do not count.
+	revoked := newGrant(f, []string{"openid"}, n)
+	revoked.ClientID, revoked.RevokedAt = third.ID, n
+	noErr(t, "CreateGrant", s.CreateGrant(ctx, revoked))
+	expired := newGrant(f, []string{"openid"}, n.Add(-2*time.Hour))
+	expired.ClientID, expired.ExpiresAt = third.ID, n.Add(-time.Hour)
+	noErr(t, "CreateGrant", s.CreateGrant(ctx, expired))
+	// A newer session with no grant, and an expired one.
+	newer := store.Session{IDHash: hash(), SID: id(), UserID: f.user.ID, AuthTime: n, CreatedAt: n.Add(time.Minute),
+		LastSeenAt: n.Add(2 * time.Minute), ExpiresAt: n.Add(time.Hour)}
+	noErr(t, "CreateSession", s.CreateSession(ctx, newer))
+	noErr(t, "CreateSession", s.CreateSession(ctx, store.Session{IDHash: hash(), SID: id(), UserID: f.user.ID,
+		AuthTime: n, CreatedAt: n.Add(-2 * time.Hour), ExpiresAt: n.Add(-time.Second)}))
+
+	got, err := s.ListUserSessions(ctx, f.user.ID, n)
+	noErr(t, "ListUserSessions", err)
+	apps := []string{f.client.ID, second.ID}
+	slices.Sort(apps)
+	want := []store.UserSession{
+		{SID: newer.SID, CreatedAt: newer.CreatedAt, LastSeenAt: newer.LastSeenAt, ExpiresAt: newer.ExpiresAt},
+		{SID: f.session.SID, CreatedAt: f.session.CreatedAt, ExpiresAt: f.session.ExpiresAt, ClientIDs: apps},
+	}
+	diff(t, "ListUserSessions", want, got)
+
+	none, err := s.ListUserSessions(ctx, "nobody", n)
+	noErr(t, "ListUserSessions of nobody", err)
+	if len(none) != 0 {
+		t.Fatalf("sessions of an unknown user: %+v", none)
+	}
+	theirs, err := s.ListUserSessions(ctx, other.user.ID, n)
+	noErr(t, "ListUserSessions other", err)
+	if len(theirs) != 1 || !slices.Equal(theirs[0].ClientIDs, []string{other.client.ID}) {
+		t.Fatalf("other user's sessions: %+v", theirs)
+	}
+	noErr(t, "DeleteUserSessions", s.DeleteUserSessions(ctx, f.user.ID))
+	after, err := s.ListUserSessions(ctx, f.user.ID, n)
+	noErr(t, "ListUserSessions after ending them", err)
+	if len(after) != 0 {
+		t.Fatalf("sessions after DeleteUserSessions: %+v", after)
+	}
 }

@@ -35,6 +35,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("ListPaging", func(t *testing.T) { testListPaging(t, newStore(t)) })
 	t.Run("ListSearch", func(t *testing.T) { testListSearch(t, newStore(t)) })
 	t.Run("ListSearchHostile", func(t *testing.T) { testListSearchHostile(t, newStore(t)) })
+	t.Run("ListNewestFirst", func(t *testing.T) { testListNewestFirst(t, newStore(t)) })
+	t.Run("UserProfileData", func(t *testing.T) { testUserProfileData(t, newStore(t)) })
+	t.Run("ListUserSessions", func(t *testing.T) { testListUserSessions(t, newStore(t)) })
 	t.Run("Resources", func(t *testing.T) { testResources(t, newStore(t)) })
 	t.Run("ResourceScopes", func(t *testing.T) { testResourceScopes(t, newStore(t)) })
 	t.Run("RoleMembers", func(t *testing.T) { testRoleMembers(t, newStore(t)) })
@@ -67,6 +70,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("AdminHolders", func(t *testing.T) { testAdminHolders(t, newStore(t)) })
 	t.Run("SeededFields", func(t *testing.T) { testSeededFields(t, newStore(t)) })
 	t.Run("Throttle", func(t *testing.T) { testThrottle(t, newStore(t)) })
+	t.Run("SignInExperience", func(t *testing.T) { testSignInExperience(t, newStore(t)) })
 	t.Run("GarbageCollect", func(t *testing.T) { testGarbageCollect(t, newStore(t)) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore(t)) })
 	t.Run("AuditFilters", func(t *testing.T) { testAuditFilters(t, newStore(t)) })
@@ -86,6 +90,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		t.Run("UpdateUser20", func(t *testing.T) { testConcurrentUpdateUser(t, newStore(t)) })
 		t.Run("CreateFirstKey10", func(t *testing.T) { testConcurrentFirstKey(t, newStore(t)) })
 		t.Run("CreateResourceScope10", func(t *testing.T) { testConcurrentCreateScope(t, newStore(t)) })
+		t.Run("PutSignInExperience10", func(t *testing.T) { testConcurrentSignInExperience(t, newStore(t)) })
 	})
 }
 

@@ -288,3 +288,42 @@ func testSetUserPassword(t *testing.T, s store.Store) {
 	wantErr(t, "SetUserPassword missing user", s.SetUserPassword(ctx, "nobody", newHash, later), store.ErrNotFound)
 	u.wantOtherUntouched(t, s, later, "SetUserPassword missing user")
 }
+
+// testUserProfileData: custom data and profile are stored whole, read
+// back as written, replaced by UpdateUser, and empty reads back as empty.
+func testUserProfileData(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	u := store.User{ID: id(), Username: "p-" + id(), CreatedAt: n, UpdatedAt: n,
+		CustomData: map[string]any{"plan": "pro", "seats": float64(3), "tags": []any{"a", "b"}, "nested": map[string]any{"k": nil}},
+		Profile: store.UserProfile{GivenName: "Ada", FamilyName: "Lovelace", Locale: "en-GB",
+			Address: store.UserAddress{Locality: "London", Country: "GB"}}}
+	noErr(t, "CreateUser", s.CreateUser(ctx, u))
+	got, err := s.GetUser(ctx, u.ID)
+	noErr(t, "GetUser", err)
+	diff(t, "user with custom data and profile", u, got)
+
+	upd, err := s.UpdateUser(ctx, u.ID, func(x store.User) (store.User, error) {
+		x.CustomData = map[string]any{"plan": "free"}
+		x.Profile = store.UserProfile{Nickname: "ada"}
+		return x, nil
+	})
+	noErr(t, "UpdateUser", err)
+	got, err = s.GetUser(ctx, u.ID)
+	noErr(t, "GetUser after update", err)
+	diff(t, "updated user", upd, got)
+	if got.CustomData["plan"] != "free" || len(got.CustomData) != 1 || got.Profile != (store.UserProfile{Nickname: "ada"}) {
+		t.Fatalf("after update: custom %v, profile %+v", got.CustomData, got.Profile)
+	}
+
+	_, err = s.UpdateUser(ctx, u.ID, func(x store.User) (store.User, error) {
+		x.CustomData, x.Profile = nil, store.UserProfile{}
+		return x, nil
+	})
+	noErr(t, "UpdateUser clearing", err)
+	got, err = s.GetUser(ctx, u.ID)
+	noErr(t, "GetUser after clearing", err)
+	if got.CustomData != nil || got.Profile != (store.UserProfile{}) {
+		t.Fatalf("after clearing: custom %v, profile %+v", got.CustomData, got.Profile)
+	}
+}

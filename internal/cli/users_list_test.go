@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/store/sqlstore"
+)
+
+// TestUsersListPages: users list pages through the directory, searches,
+// and refuses nonsense paging with exit status 2.
+func TestUsersListPages(t *testing.T) {
+	dir := t.TempDir()
+	st, err := sqlstore.Open(t.Context(), sqlstore.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := time.Now()
+	for i := range 25 {
+		u := store.User{ID: fmt.Sprintf("id%02d", i), Username: fmt.Sprintf("user%02d", i), CreatedAt: n.Add(time.Duration(i) * time.Second), UpdatedAt: n}
+		if i%5 == 0 {
+			u.Username = fmt.Sprintf("admin%02d", i)
+		}
+		if err := st.CreateUser(t.Context(), u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+
+	code, out, errs := run(t, "users", "list", "--data", dir, "--page", "3", "--page-size", "10")
+	if code != 0 || !strings.Contains(out, "user21") || strings.Contains(out, "user19") || !strings.Contains(out, "Page 3 of 3 (25 users)") {
+		t.Fatalf("page 3: %d %s %s", code, out, errs)
+	}
+	var page []map[string]any
+	code, out, errs = run(t, "users", "list", "--data", dir, "--search", "ADMIN", "--prefix", "--page-size", "2", "--page", "2", "--json")
+	if err := json.Unmarshal([]byte(out), &page); code != 0 || err != nil || len(page) != 2 || page[0]["username"] != "admin10" || page[1]["username"] != "admin15" {
+		t.Fatalf("prefix search page 2: %d %s %s", code, out, errs)
+	}
+	if code, out, _ = run(t, "users", "list", "--data", dir, "--search", "min2"); code != 0 || !strings.Contains(out, "admin20") || !strings.Contains(out, "(1 users)") {
+		t.Fatalf("contains search: %d %s", code, out)
+	}
+	for _, args := range [][]string{{"--page", "0"}, {"--page-size", "101"}, {"--page-size", "0"}, {"--prefix"}, {"--page", "x"}} {
+		code, _, errs := run(t, append([]string{"users", "list", "--data", dir}, args...)...)
+		if code != 2 || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("users list %v: exit %d, stderr %q; want 2 and one line", args, code, errs)
+		}
+	}
+}
