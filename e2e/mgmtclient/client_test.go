@@ -404,3 +404,49 @@ func TestAuthErrors(t *testing.T) {
 		t.Fatalf("with Logto's indicator: %v", err)
 	}
 }
+
+// An app without the Management API role gets no token for the API, nor
+// does one whose role is taken away; a token without the scope "all" is
+// 403.
+func TestForbidden(t *testing.T) {
+	e := start(t)
+	ctx := ctxT(t)
+
+	var plain e2etest.App
+	e.s.CLI.JSON(t, &plain, "apps", "create", "--name", "plain m2m", "--type", "m2m")
+	c, err := management.New(management.Config{Endpoint: e.s.URL, AppID: plain.ID, AppSecret: plain.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Users.Get(ctx, "anyone")
+	wantErr(t, "an app without the role", err, management.ErrInvalidTarget, 400, "oidc.invalid_target")
+
+	var second e2etest.App
+	e.s.CLI.JSON(t, &second, "apps", "create", "--name", "second automation", "--type", "m2m", "--management-api")
+	c2, err := management.New(management.Config{Endpoint: e.s.URL, AppID: second.ID, AppSecret: second.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c2.Users.ListPage(ctx, management.UserListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	roles, err := e.client.Applications.ListRoles(ctx, second.ID)
+	if err != nil || len(roles) != 1 {
+		t.Fatalf("roles of the second app: %+v, %v", roles, err)
+	}
+	if err := e.client.Applications.RemoveRole(ctx, second.ID, roles[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	// Sesame revokes the app's token with the role: the call is answered
+	// 401, the client fetches a new token, and that is refused.
+	_, _, err = c2.Users.ListPage(ctx, management.UserListOptions{})
+	wantErr(t, "after the role was taken", err, management.ErrInvalidTarget, 400, "oidc.invalid_target")
+
+	// A token for the API without the scope "all".
+	c3, err := management.New(management.Config{Endpoint: e.s.URL, AppID: e.app.ID, AppSecret: e.app.Secret, Scope: "openid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c3.Users.ListPage(ctx, management.UserListOptions{})
+	wantErr(t, "a token without all", err, management.ErrForbidden, 403, "auth.forbidden")
+}

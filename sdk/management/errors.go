@@ -65,8 +65,8 @@ var (
 	// ErrUnauthorized: no valid token (401 auth.unauthorized), e.g. one
 	// for another audience, expired or revoked.
 	ErrUnauthorized = &Error{Code: "auth.unauthorized"}
-	// ErrForbidden: a valid token without the scope "all" (403
-	// auth.forbidden).
+	// ErrForbidden: a valid token without the scope "all", or whose app
+	// no longer holds the permission (403 auth.forbidden).
 	ErrForbidden = &Error{Code: "auth.forbidden"}
 	// ErrNotFound: any 404, such as entity.not_exists_with_id (an unknown
 	// id), entity.not_exists (an unknown secret name) or entity.not_found
@@ -80,6 +80,10 @@ var (
 	ErrInvalidPagination = &Error{Code: "guard.invalid_pagination"}
 	// ErrInvalidClient: the token endpoint refused the app's id or secret.
 	ErrInvalidClient = &Error{Code: "oidc.invalid_client"}
+	// ErrInvalidTarget: the token endpoint refused the resource; on Sesame,
+	// the app holds no permission on the API (it lacks the Management API
+	// role), or Config.Resource is not an indicator the server knows.
+	ErrInvalidTarget = &Error{Code: "oidc.invalid_target"}
 	// ErrUnavailable: the server cannot answer now (503); retry later.
 	ErrUnavailable = &Error{Status: http.StatusServiceUnavailable}
 )

@@ -52,6 +52,9 @@ func newTokenCache(tokenURL, id, secret, resource, scope string, hc *http.Client
 			ClientID: id, ClientSecret: secret, TokenURL: tokenURL,
 			Scopes:         []string{scope},
 			EndpointParams: url.Values{"resource": {resource}},
+			// Basic, as Sesame and Logto both take: the default (auto
+			// detect) sends a refused request twice, once per style.
+			AuthStyle: oauth2.AuthStyleInHeader,
 		},
 		http:  hc,
 		now:   time.Now,

@@ -3,6 +3,7 @@ package management
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"sync"
 	"testing"
@@ -34,6 +35,9 @@ func TestTokenRequest(t *testing.T) {
 			want := tc.wantResource
 			if want == "{endpoint}/api" {
 				want = f.URL + "/api"
+			}
+			if id, secret, ok := r.BasicAuth(); !ok || id != "m2m" || secret != "s3cret" || r.PostForm.Has("client_secret") {
+				t.Errorf("client authentication: basic %v (%q), client_secret in the body %v; want Basic only", ok, id, r.PostForm.Has("client_secret"))
 			}
 			if got := r.PostForm.Get("grant_type"); got != "client_credentials" {
 				t.Errorf("grant_type %q", got)
@@ -158,6 +162,33 @@ func TestUnauthorizedRetriedOnceWithNewToken(t *testing.T) {
 	}
 	if n := f.tokenCalls.Load(); n != 2 {
 		t.Fatalf("%d token requests, want 2", n)
+	}
+}
+
+// The retry after a 401 sends the same body again.
+func TestUnauthorizedRetryResendsBody(t *testing.T) {
+	var bodies []string
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, string(b))
+		writeJSON(w, 200, map[string]any{"id": "u1"})
+	})
+	c := f.client(t)
+	ctx := context.Background()
+	if _, err := c.Users.Get(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	f.revoke("tok-1")
+	if _, err := c.Users.Update(ctx, "u1", UserUpdate{Name: Ptr("Ann")}); err != nil {
+		t.Fatal(err)
+	}
+	// The refused attempt never reached the handler (the fake's gate
+	// answered it); the retry carried the body.
+	if len(bodies) != 2 || bodies[1] != `{"name":"Ann"}` {
+		t.Fatalf("bodies %q", bodies)
+	}
+	if n := f.apiCalls.Load(); n != 3 {
+		t.Fatalf("%d API calls, want 3", n)
 	}
 }
 
