@@ -112,18 +112,12 @@ func New(cfg Config) (*Client, error) {
 // of a large tenant fits easily).
 const maxResponse = 32 << 20
 
-// response is a successful answer: its headers and body.
-type response struct {
-	header http.Header
-	body   []byte
-}
-
-// do sends one API call and decodes a 2xx JSON answer into out (unless
-// out is nil). path is under /api and already escaped. A 401 drops the
+// do sends one API call, decodes a 2xx JSON answer into out (unless out is
+// nil) and returns the answer's header. path is under /api and already escaped. A 401 drops the
 // token it used and the call is tried once more with a fresh one: the
 // token may have been revoked or the server's keys rotated before its
 // expiry.
-func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) (*response, error) {
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) (http.Header, error) {
 	var body []byte
 	if in != nil {
 		var err error
@@ -155,7 +149,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 				return nil, fmt.Errorf("management: %s %s: decode the answer: %w", method, path, err)
 			}
 		}
-		return &response{header: resp.header, body: resp.body}, nil
+		return resp.header, nil
 	}
 }
 

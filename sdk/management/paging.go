@@ -42,17 +42,17 @@ func (o ListOptions) values(q url.Values, iterating bool) {
 // the server sent none).
 func list[T any](ctx context.Context, c *Client, path string, q url.Values) ([]T, int, http.Header, error) {
 	var items []T
-	resp, err := c.do(ctx, http.MethodGet, path, q, nil, &items)
+	header, err := c.do(ctx, http.MethodGet, path, q, nil, &items)
 	if err != nil {
 		return nil, 0, nil, err
 	}
 	total := -1
-	if v := resp.header.Get("Total-Number"); v != "" {
+	if v := header.Get("Total-Number"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 			total = n
 		}
 	}
-	return items, total, resp.header, nil
+	return items, total, header, nil
 }
 
 // onePage is a …Page method: the items and the total (Total-Number, or the

@@ -357,6 +357,7 @@ func TestIterator(t *testing.T) {
 		{"link", 7, 3, 0, true, true, 7, 3, []int{1, 2, 3}},
 		{"link exact multiple", 6, 3, 0, true, true, 6, 2, []int{1, 2}},
 		{"total only", 7, 3, 0, false, true, 7, 3, []int{1, 2, 3}},
+		{"link only", 7, 3, 0, true, false, 7, 3, []int{1, 2, 3}},
 		{"total exact multiple", 6, 3, 0, false, true, 6, 2, []int{1, 2}},
 		{"from page 2", 7, 3, 2, true, true, 4, 2, []int{2, 3}},
 		{"empty", 0, 3, 0, true, true, 0, 1, []int{1}},
