@@ -113,10 +113,10 @@ func New(cfg Config) (*Client, error) {
 const maxResponse = 32 << 20
 
 // do sends one API call, decodes a 2xx JSON answer into out (unless out is
-// nil) and returns the answer's header. path is under /api and already escaped. A 401 drops the
-// token it used and the call is tried once more with a fresh one: the
-// token may have been revoked or the server's keys rotated before its
-// expiry.
+// nil) and returns the answer's header. path is under /api and already
+// escaped. A 401 drops the token it used and the call is tried once more
+// with a fresh one: a token can be revoked before it expires (Sesame
+// revokes an app's tokens when its role is taken away).
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) (http.Header, error) {
 	var body []byte
 	if in != nil {
