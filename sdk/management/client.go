@@ -206,3 +206,15 @@ func path(format string, ids ...string) (string, error) {
 //
 //	client.Users.Update(ctx, id, management.UserUpdate{Name: management.Ptr("Ann")})
 func Ptr[T any](v T) *T { return &v }
+
+// Do calls a route the services do not cover (such as Logto's
+// /organizations) with the Client's token handling and errors: path is
+// under /api ("/organizations"), escaped by the caller; in, if not nil, is
+// sent as JSON and a 2xx JSON answer is decoded into out, if not nil. It
+// returns the answer's header (Total-Number, Link).
+func (c *Client) Do(ctx context.Context, method, path string, query url.Values, in, out any) (http.Header, error) {
+	if !strings.HasPrefix(path, "/") {
+		return nil, fmt.Errorf("management: the path %q must start with /", path)
+	}
+	return c.do(ctx, method, path, query, in, out)
+}

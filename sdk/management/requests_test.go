@@ -461,3 +461,22 @@ func TestHasRel(t *testing.T) {
 		}
 	}
 }
+
+func TestDo(t *testing.T) {
+	rec, c := newRecorder(t)
+	rec.answer = func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Total-Number", "1")
+		writeJSON(w, 200, []map[string]string{{"id": "o1", "name": "Acme"}})
+	}
+	var orgs []struct{ ID, Name string }
+	h, err := c.Do(context.Background(), "GET", "/organizations", url.Values{"q": {"Acme"}}, nil, &orgs)
+	if err != nil || len(orgs) != 1 || orgs[0].Name != "Acme" || h.Get("Total-Number") != "1" {
+		t.Fatalf("%+v, %v, %v", orgs, h, err)
+	}
+	if got := rec.last(t); got.Path != "/api/organizations" || got.Query.Get("q") != "Acme" {
+		t.Fatalf("sent %+v", got)
+	}
+	if _, err := c.Do(context.Background(), "GET", "organizations", nil, nil, nil); err == nil {
+		t.Fatal("a relative path was accepted")
+	}
+}
