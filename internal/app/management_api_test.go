@@ -260,8 +260,8 @@ func (m *mgmt) endUserTokens(t *testing.T) (idToken, accessToken string) {
 	st, body := m.exchange(t, id, secret, code, verifier, redirect)
 	idToken, _ = body["id_token"].(string)
 	accessToken, _ = body["access_token"].(string)
-	if st != 200 || idToken == "" || accessToken == "" {
-		t.Fatalf("sign-in tokens: %d %v", st, body)
+	if st != 200 || idToken == "" || accessToken == "" || strings.Contains(accessToken, ".") {
+		t.Fatalf("sign-in tokens (an ID token and an opaque access token expected): %d %v", st, body)
 	}
 	if userinfo(t, m.env, accessToken) != 200 {
 		t.Fatal("the end user's access token does not work at userinfo")
