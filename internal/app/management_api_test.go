@@ -174,8 +174,9 @@ func authorizationMatrix(t *testing.T, m *mgmt) {
 	wrongScope := m.token(t, scID, scSecret, api, "read")
 
 	// An ordinary M2M app (catalogue MA-07): a role on another API only.
-	// Its token for that API is the wrong audience; it cannot get one for
-	// the Management API at all, and if it could the gate would refuse it.
+	// Its token for that API is the wrong audience, and the token endpoint
+	// refuses it one for the Management API (invalid_target); were one
+	// issued, the gate would still have to refuse it below.
 	ordID, ordSecret := m.app(t, store.AppM2M, nil, nil)
 	m.permit(t, ordID, map[string][]string{"https://other.example": {"read"}})
 	ordinary := m.token(t, ordID, ordSecret, "https://other.example", "read")
@@ -183,6 +184,7 @@ func authorizationMatrix(t *testing.T, m *mgmt) {
 	cc := clientcredentials.Config{ClientID: ordID, ClientSecret: ordSecret, TokenURL: m.Issuer + "/token", Scopes: []string{admin.Scope},
 		EndpointParams: url.Values{"resource": {api}}}
 	if tok, err := cc.Token(context.Background()); err == nil {
+		t.Errorf("an ordinary app got a Management API token (scope %v)", tok.Extra("scope"))
 		ordinaryAPI = tok.AccessToken
 	}
 	// An end user's tokens from a real sign-in (catalogue MA-01): the ID
