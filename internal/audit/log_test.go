@@ -259,6 +259,9 @@ func TestNilLog(t *testing.T) {
 	if es, n, err := l.List(t.Context(), audit.Query{}); es != nil || n != 0 || err != nil {
 		t.Error(es, n, err)
 	}
+	if _, err := l.Get(t.Context(), "x"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Get on a nil log: %v", err)
+	}
 	if l.Flush(t.Context()) != nil || l.Close(t.Context()) != nil || l.Dropped() != 0 {
 		t.Error("nil log")
 	}
