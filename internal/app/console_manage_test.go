@@ -610,3 +610,29 @@ func TestConsoleAppUserChangesAudited(t *testing.T) {
 	wantStatus(t, "delete app", resp, body, http.StatusOK)
 	e.wantAudit(t, "Admin.Application.Delete", actor, "application:"+id)
 }
+
+// TestConsoleKeepsManagementAccess: the console cannot take the
+// Management API's permission away (its scope, the built-in roles'
+// permissions) nor remove the last administrator through the roles page.
+func TestConsoleKeepsManagementAccess(t *testing.T) {
+	e, b, csrf := signedInConsole(t)
+	ctx := context.Background()
+	scopes, err := e.Store.ListResourceScopes(ctx, admin.APIResourceID)
+	if err != nil || len(scopes) == 0 {
+		t.Fatalf("management scopes %+v %v", scopes, err)
+	}
+	all := scopes[0]
+	resp, body := b.postPage(t, "/console/resources/"+admin.APIResourceID+"/scopes/"+all.ID+"/delete", csrf, nil)
+	wantStatus(t, "delete the all scope", resp, body, http.StatusBadRequest, "its permissions cannot be deleted")
+	held, err := e.Store.ListRoleScopes(ctx, admin.AdminRoleID)
+	if err != nil || len(held) == 0 {
+		t.Fatalf("admin role scopes %+v %v", held, err)
+	}
+	resp, body = b.postPage(t, "/console/roles/"+admin.AdminRoleID+"/scopes/"+held[0].ID+"/delete", csrf, nil)
+	wantStatus(t, "remove the admin role's permission", resp, body, http.StatusBadRequest, "its permissions cannot be removed")
+	root, _ := e.Store.GetUserByLogin(ctx, "root")
+	resp, body = b.postPage(t, "/console/roles/"+admin.AdminRoleID+"/users/"+root.ID+"/delete", csrf, nil)
+	wantStatus(t, "remove the last administrator", resp, body, http.StatusBadRequest, "Refusing to disable the last enabled administrator")
+	resp, body = b.getPage(t, e, "/console/")
+	wantStatus(t, "still an administrator", resp, body, http.StatusOK, "Get started")
+}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
@@ -414,7 +415,13 @@ func (h *Handler) unassignRoleUser(w http.ResponseWriter, r *http.Request, rq *r
 	if !ok {
 		return
 	}
-	if err := h.Roles.UnassignUser(r.Context(), u, ro); directory.IsBadInput(err) {
+	// The administrator role goes through admin.Admins.Disable, the rule
+	// that keeps the last enabled administrator (docs/security.md).
+	unassign := func() error { return h.Roles.UnassignUser(r.Context(), u, ro) }
+	if ro.ID == admin.AdminRoleID {
+		unassign = func() error { _, err := h.Admins.Disable(r.Context(), u.ID); return err }
+	}
+	if err := unassign(); directory.IsBadInput(err) {
 		h.roleError(w, r, rq, ro, err)
 		return
 	} else if err != nil {
