@@ -182,8 +182,12 @@ func TestConsoleResources(t *testing.T) {
 	}
 }
 
-func TestConsoleRoles(t *testing.T) {
-	e, b, csrf := signedInConsole(t)
+func TestConsoleRoles(t *testing.T) { testConsoleRoles(t) }
+
+func TestConsoleRolesPostgres(t *testing.T) { testConsoleRoles(t, onPostgres(t), withConsoleMaster) }
+
+func testConsoleRoles(t *testing.T, opts ...envOption) {
+	e, b, csrf := signedInConsole(t, opts...)
 	ctx := context.Background()
 	actor := rootActor(t, e)
 	e.resource(t, "https://api.example/orders", "read:orders", "write:orders")
@@ -376,8 +380,12 @@ func TestConsoleSignInExperience(t *testing.T) {
 	}
 }
 
-func TestConsoleAuditLog(t *testing.T) {
-	e, b, csrf := signedInConsole(t)
+func TestConsoleAuditLog(t *testing.T) { testConsoleAuditLog(t) }
+
+func TestConsoleAuditLogPostgres(t *testing.T) { testConsoleAuditLog(t, onPostgres(t), withConsoleMaster) }
+
+func testConsoleAuditLog(t *testing.T, opts ...envOption) {
+	e, b, csrf := signedInConsole(t, opts...)
 	actor := rootActor(t, e)
 	// Some history: a failed sign-in, an admin change with before/after.
 	rp, _ := e.app(t, store.AppTraditional, []string{"https://app.example/cb"}, nil)
