@@ -382,7 +382,9 @@ func TestConsoleSignInExperience(t *testing.T) {
 
 func TestConsoleAuditLog(t *testing.T) { testConsoleAuditLog(t) }
 
-func TestConsoleAuditLogPostgres(t *testing.T) { testConsoleAuditLog(t, onPostgres(t), withConsoleMaster) }
+func TestConsoleAuditLogPostgres(t *testing.T) {
+	testConsoleAuditLog(t, onPostgres(t), withConsoleMaster)
+}
 
 func testConsoleAuditLog(t *testing.T, opts ...envOption) {
 	e, b, csrf := signedInConsole(t, opts...)
