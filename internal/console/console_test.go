@@ -106,7 +106,6 @@ func TestSettingsError(t *testing.T) {
 		"sign_in_exp.passwordPolicy.rejects.words[3]": "words",
 		"sign_in_exp.passwordPolicy.length.max":       "min_length",
 		"sign_in_exp.conflict":                        "",
-		"guard.invalid_input":                         "",
 	} {
 		field, msg := settingsError(&directory.Error{Code: code, Message: "x.y: a colour is #rrggbb"})
 		if field != want || msg != "A colour is #rrggbb." {
