@@ -92,3 +92,32 @@ func hasSecret(c store.Client, h []byte) bool {
 	}
 	return false
 }
+
+// TestEnsureRolesKeepsIndicator: the CLI's EnsureRoles seeds the roles on
+// a fresh database but never moves the indicator serve set.
+func TestEnsureRolesKeepsIndicator(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n := time.Now()
+	if err := admin.EnsureRoles(ctx, st, "http://localhost:3001", n); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{admin.AdminRoleID, admin.M2MRoleID} {
+		if _, err := st.GetRole(ctx, id); err != nil {
+			t.Fatalf("role %s after EnsureRoles: %v", id, err)
+		}
+	}
+	if err := admin.Ensure(ctx, st, "https://id.example", "s", n); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.EnsureRoles(ctx, st, "http://localhost:3001", n); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := st.GetResourceByIndicator(ctx, "https://id.example/api"); err != nil || r.ID != admin.APIResourceID {
+		t.Fatalf("EnsureRoles moved the Management API: %+v, %v", r, err)
+	}
+}
