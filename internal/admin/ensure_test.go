@@ -72,6 +72,27 @@ func TestEnsure(t *testing.T) {
 	if _, err := (directory.Roles{Store: st}).Update(ctx, adm, directory.RoleUpdate{Name: &name}); !errors.Is(err, directory.ErrRoleProtected) {
 		t.Errorf("rename admin role = %v, want role.protected", err)
 	}
+	// Nor made default roles, nor their permissions changed: every new
+	// user would be an administrator, or the console would break.
+	yes, no := true, false
+	res := store.Permission{Resource: admin.LogtoAudience, Scope: admin.Scope}
+	for _, r := range []store.Role{m2m, adm} {
+		if _, err := (directory.Roles{Store: st}).Update(ctx, r, directory.RoleUpdate{IsDefault: &yes}); !errors.Is(err, directory.ErrRoleProtected) {
+			t.Errorf("make role %s default = %v, want role.protected", r.ID, err)
+		}
+		if _, err := (directory.Roles{Store: st}).Permit(ctx, r, []store.Permission{res}); !errors.Is(err, directory.ErrRoleProtected) {
+			t.Errorf("permit on role %s = %v, want role.protected", r.ID, err)
+		}
+		if _, err := (directory.Roles{Store: st}).Revoke(ctx, r, []store.Permission{{Resource: "https://id.example/api"}}); !errors.Is(err, directory.ErrRoleProtected) {
+			t.Errorf("revoke on role %s = %v, want role.protected", r.ID, err)
+		}
+	}
+	if _, err := (directory.Roles{Store: st}).Update(ctx, adm, directory.RoleUpdate{IsDefault: &no}); err != nil {
+		t.Errorf("isDefault=false on the admin role (a no-op) = %v", err)
+	}
+	if after, _ := st.GetRole(ctx, admin.AdminRoleID); after.IsDefault || !slices.Equal(after.Permissions, adm.Permissions) {
+		t.Errorf("admin role changed: %+v", after)
+	}
 	if err := (directory.Resources{Store: st}).Delete(ctx, admin.APIResourceID); !errors.Is(err, directory.ErrResourceProtected) {
 		t.Errorf("delete API resource = %v, want resource.protected", err)
 	}

@@ -70,3 +70,18 @@ func TestCLIBootstrapsFreshDatabase(t *testing.T) {
 		t.Fatalf("setup URL printed although the CLI created an administrator:\n%s", out)
 	}
 }
+
+// TestSeededRolesProtectedCLI: the CLI refuses making the seeded roles
+// default roles or changing their permissions (role.protected).
+func TestSeededRolesProtectedCLI(t *testing.T) {
+	d := cliDir{t, t.TempDir()}
+	d.ok("apps", "create", "--name", "ops", "--type", "m2m", "--management-api") // seeds the roles
+	for _, role := range []string{admin.AdminRoleID, admin.M2MRoleName} {
+		d.fails("default role", "roles", "update", role, "--default")
+		d.fails("permissions cannot be changed", "roles", "revoke", role, admin.LogtoAudience)
+		d.fails("permissions cannot be changed", "roles", "permit", role, admin.LogtoAudience+"="+admin.Scope)
+	}
+	if out := d.ok("roles", "list", "--json"); strings.Contains(out, `"is_default": true`) {
+		t.Fatalf("a seeded role became default:\n%s", out)
+	}
+}
