@@ -97,9 +97,6 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if err := admin.Ensure(ctx, st, cfg.Endpoint, console.ClientSecret(master), opts.Now()); err != nil {
 		return nil, fmt.Errorf("management plane: %w", err)
 	}
-	if opts.ConsoleSetup == nil {
-		opts.ConsoleSetup = consoleSetup{admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now}}
-	}
 	if opts.ConsoleURIs == nil {
 		opts.ConsoleURIs = consoleURIs{directory.Apps{Store: st, Now: opts.Now}}
 	}
@@ -134,6 +131,9 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	// policy) and one gate for the hosted pages, the API and the console.
 	settings := &signinexp.Service{Store: st, AllowRegistration: cfg.AllowRegistration, Now: opts.Now}
 	users := directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}
+	if opts.ConsoleSetup == nil {
+		opts.ConsoleSetup = consoleSetup{admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}}
+	}
 	gate := &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}
 	// Every endpoint family, in one list.
 	for _, h := range []httpx.Mounter{

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -54,7 +55,8 @@ func adminsCreate(ctx context.Context, env Env, args []string) error {
 		if err := admin.EnsureRoles(ctx, st, cfg.Endpoint, time.Now()); err != nil {
 			return err
 		}
-		u, err := admin.Admins{Store: st, PasswordParams: passwordParams}.CreateAdmin(ctx, na)
+		a := admin.Admins{Store: st, PasswordParams: passwordParams, Policy: (&signinexp.Service{Store: st}).PasswordPolicy}
+		u, err := a.CreateAdmin(ctx, na)
 		if err != nil {
 			return err
 		}

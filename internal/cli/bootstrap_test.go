@@ -13,6 +13,8 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/sesameauth/sesame/internal/admin"
+	"github.com/sesameauth/sesame/internal/signinexp"
+	"github.com/sesameauth/sesame/internal/store/sqlstore"
 )
 
 // TestCLIBootstrapsFreshDatabase: `admins create` and `apps create
@@ -83,5 +85,33 @@ func TestSeededRolesProtectedCLI(t *testing.T) {
 	}
 	if out := d.ok("roles", "list", "--json"); strings.Contains(out, `"is_default": true`) {
 		t.Fatalf("a seeded role became default:\n%s", out)
+	}
+}
+
+// TestAdminsCreatePasswordPolicy: `admins create` follows the sign-in
+// experience's password policy, as `users create` does.
+func TestAdminsCreatePasswordPolicy(t *testing.T) {
+	d := cliDir{t, t.TempDir()}
+	d.ok("users", "list") // creates the database
+	st, err := sqlstore.Open(t.Context(), sqlstore.Options{DataDir: d.dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = (&signinexp.Service{Store: st}).Update(t.Context(), []byte(`{"passwordPolicy":{"length":{"min":12,"max":256}}}`))
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	admins := func(pw string) (int, string) {
+		var out, errs bytes.Buffer
+		code := Main(t.Context(), []string{"admins", "create", "--username", "boss", "--password-stdin", "--data", d.dir},
+			Env{Stdin: strings.NewReader(pw + "\n"), Stdout: &out, Stderr: &errs, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		return code, errs.String()
+	}
+	if code, errs := admins("ten-chars!"); code != 2 || !strings.Contains(errs, "12") {
+		t.Fatalf("10-character password under a 12-character policy: exit %d %q, want 2", code, errs)
+	}
+	if code, errs := admins("twelve-chars"); code != 0 {
+		t.Fatalf("12-character password: exit %d %q", code, errs)
 	}
 }
