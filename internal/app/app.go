@@ -138,7 +138,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	// Every endpoint family, in one list.
 	for _, h := range []httpx.Mounter{
 		&discovery.Handler{P: p},
-		&authorize.Handler{P: p, Store: st, Sessions: sessions, UI: renderer, Responder: responder, Base: base, RegisterPath: registerPath(cfg), RequirePKCE: cfg.RequirePKCE,
+		&authorize.Handler{P: p, Store: st, Sessions: sessions, UI: renderer, Responder: responder, Base: base, RegistrationOpen: settings.RegistrationOpen, RequirePKCE: cfg.RequirePKCE,
 			IP: httpx.ClientIP{Trusted: proxies}},
 		&token.Handler{P: p, Store: st, Audit: s.audit},
 		&userinfo.Handler{P: p, Tokens: tokens, Users: st},
@@ -208,13 +208,6 @@ func crossOrigin(cfg config.Config, renderer *ui.Renderer) (*http.CrossOriginPro
 
 // requestDeadline bounds a request's database and hashing work.
 const requestDeadline = 15 * time.Second
-
-func registerPath(cfg config.Config) string {
-	if cfg.AllowRegistration {
-		return routes.Register
-	}
-	return ""
-}
 
 func originOf(endpoint string) string { return oauth2.Origin(endpoint) }
 

@@ -3,19 +3,31 @@ package app_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/sesameauth/sesame/internal/admin"
+	"github.com/sesameauth/sesame/internal/app"
+	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/identity"
 	"github.com/sesameauth/sesame/internal/signinexp"
+	"github.com/sesameauth/sesame/internal/store"
 )
+
+// setExperience applies patch to the stored sign-in experience, as the
+// Management API and the console do (over defaults with registration
+// closed: a patch that wants it open says so).
+func (e *env) setExperience(t *testing.T, patch string) {
+	t.Helper()
+	if _, _, err := (&signinexp.Service{Store: e.Store}).Update(t.Context(), []byte(patch)); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // setPolicyMin12 stores a password policy of at least 12 characters.
 func (e *env) setPolicyMin12(t *testing.T) {
-	t.Helper()
-	if _, _, err := (&signinexp.Service{Store: e.Store}).Update(t.Context(), []byte(`{"passwordPolicy":{"length":{"min":12,"max":256}}}`)); err != nil {
-		t.Fatal(err)
-	}
+	e.setExperience(t, `{"passwordPolicy":{"length":{"min":12,"max":256}}}`)
 }
 
 // TestConsoleSetupPasswordPolicy: the real first-run setup refuses an
@@ -48,5 +60,103 @@ func TestConsoleSetupPasswordPolicy(t *testing.T) {
 	resp = b.post(t, action, form)
 	if body, _, _ = page(t, resp); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Sesame is set up") {
 		t.Fatalf("12-character password: %d %.800s", resp.StatusCode, body)
+	}
+}
+
+// TestAuthorizeRegisterFollowsSettings: first_screen=register opens the
+// register page when the stored sign-in experience has registration open,
+// whatever --registration said, and read at request time.
+func TestAuthorizeRegisterFollowsSettings(t *testing.T) {
+	e := newEnv(t, func(c *config.Config, _ *app.Options) { c.AllowRegistration = false })
+	r := "https://app.example/cb"
+	id, _ := e.app(t, store.AppTraditional, []string{r}, nil)
+	first := func() string {
+		resp := e.browser(t).get(t, e.authURL(id, r, url.Values{"first_screen": {"register"}}))
+		resp.Body.Close()
+		return resp.Request.URL.Path
+	}
+	if p := first(); p != "/sign-in" {
+		t.Fatalf("registration closed (the flag's default): first_screen=register opened %s", p)
+	}
+	e.setExperience(t, `{"signInMode":"SignInAndRegister"}`)
+	if p := first(); p != "/register" {
+		t.Fatalf("registration opened in the settings: first_screen=register opened %s", p)
+	}
+	e.setExperience(t, `{"signInMode":"SignIn"}`)
+	if p := first(); p != "/sign-in" {
+		t.Fatalf("registration closed again: first_screen=register opened %s", p)
+	}
+}
+
+var inputRe = regexp.MustCompile(`<input id="(username|email)"[^>]*>`)
+
+// registerInputs returns the register form's username and email inputs.
+func registerInputs(body string) map[string]string {
+	m := map[string]string{}
+	for _, x := range inputRe.FindAllStringSubmatch(body, -1) {
+		m[x[1]] = x[0]
+	}
+	return m
+}
+
+// TestRegisterIdentifiers: signUp.identifiers shape the register form and
+// the server enforces the same, whatever is posted.
+func TestRegisterIdentifiers(t *testing.T) {
+	e := newEnv(t)
+	r := "https://app.example/cb"
+	id, _ := e.app(t, store.AppTraditional, []string{r}, nil)
+	open := func() (*browser, string, string, map[string]string) {
+		b := e.browser(t)
+		body, action, csrf := page(t, b.get(t, e.authURL(id, r, url.Values{"first_screen": {"register"}})))
+		return b, action, csrf, registerInputs(body)
+	}
+	post := func(b *browser, action, csrf, username, email string) (int, string) {
+		resp := b.post(t, action, url.Values{"csrf_token": {csrf}, "username": {username}, "email": {email},
+			"password": {"password-1"}, "password_confirm": {"password-1"}})
+		body, _, _ := page(t, resp)
+		return resp.StatusCode, body
+	}
+
+	// Default, username: a required username, an optional email.
+	_, _, _, in := open()
+	if !strings.Contains(in["username"], "required") || in["email"] == "" || strings.Contains(in["email"], "required") {
+		t.Fatalf("username sign-up form inputs: %v", in)
+	}
+
+	// Email only: no username field, a required email; a posted username
+	// is ignored and a missing email refused.
+	e.setExperience(t, `{"signInMode":"SignInAndRegister","signUp":{"identifiers":["email"],"password":true}}`)
+	b, action, csrf, in := open()
+	if in["username"] != "" || !strings.Contains(in["email"], "required") {
+		t.Fatalf("email sign-up form inputs: %v", in)
+	}
+	if code, body := post(b, action, csrf, "sneaky", ""); code != http.StatusBadRequest || !strings.Contains(body, "Enter your email address") {
+		t.Fatalf("email sign-up without an email: %d %.600s", code, body)
+	}
+	if code, body := post(b, action, csrf, "sneaky", "only@example.com"); code != http.StatusSeeOther {
+		t.Fatalf("email sign-up: %d %.600s", code, body)
+	}
+	u, err := e.Store.GetUserByLogin(t.Context(), "only@example.com")
+	if err != nil || u.Username != "" {
+		t.Fatalf("email sign-up created %+v %v, want no username", u, err)
+	}
+	if _, err := e.Store.GetUserByLogin(t.Context(), identity.Canonical("sneaky")); err == nil {
+		t.Fatal("a username the form does not ask for was stored")
+	}
+
+	// Both: both required.
+	e.setExperience(t, `{"signInMode":"SignInAndRegister","signUp":{"identifiers":["username","email"],"password":true}}`)
+	b, action, csrf, in = open()
+	if !strings.Contains(in["username"], "required") || !strings.Contains(in["email"], "required") {
+		t.Fatalf("username+email sign-up form inputs: %v", in)
+	}
+	if code, body := post(b, action, csrf, "both", ""); code != http.StatusBadRequest || !strings.Contains(body, "Enter your email address") {
+		t.Fatalf("username+email sign-up without an email: %d %.600s", code, body)
+	}
+	if code, body := post(b, action, csrf, "", "both@example.com"); code != http.StatusBadRequest {
+		t.Fatalf("username+email sign-up without a username: %d %.600s", code, body)
+	}
+	if code, body := post(b, action, csrf, "both", "both@example.com"); code != http.StatusSeeOther {
+		t.Fatalf("username+email sign-up: %d %.600s", code, body)
 	}
 }
