@@ -160,3 +160,46 @@ func TestRegisterIdentifiers(t *testing.T) {
 		t.Fatalf("username+email sign-up: %d %.600s", code, body)
 	}
 }
+
+// TestLightOnlyPages: isDarkModeEnabled=false makes the hosted pages
+// light-only: class "light-only" (which sesame.css's dark palette
+// excludes), a light color-scheme, no dark logo, a light-only brand.css.
+func TestLightOnlyPages(t *testing.T) {
+	e := newEnv(t)
+	r := "https://app.example/cb"
+	id, _ := e.app(t, store.AppTraditional, []string{r}, nil)
+	get := func(u string) string {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _, _ := page(t, resp)
+		return body
+	}
+	signIn := func() string {
+		body, _, _ := page(t, e.browser(t).get(t, e.authURL(id, r, nil)))
+		return body
+	}
+	brandCSS := regexp.MustCompile(`href="(/static/brand\.css\?v=\d+)"`)
+	e.setExperience(t, `{"branding":{"logoUrl":"https://cdn.example/light.png","darkLogoUrl":"https://cdn.example/dark.png"}}`)
+	body := signIn()
+	if strings.Contains(body, "light-only") || !strings.Contains(body, `content="light dark"`) || !strings.Contains(body, "dark.png") {
+		t.Fatalf("dark mode on: %.1200s", body)
+	}
+	e.setExperience(t, `{"color":{"isDarkModeEnabled":false}}`)
+	body = signIn()
+	if !strings.Contains(body, `<html lang="en" class="light-only">`) || !strings.Contains(body, `<meta name="color-scheme" content="light">`) ||
+		strings.Contains(body, "dark.png") || !strings.Contains(body, "light.png") {
+		t.Fatalf("dark mode off: %.1200s", body)
+	}
+	m := brandCSS.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no brand.css link: %.1200s", body)
+	}
+	if css := get(e.URL + m[1]); strings.Contains(css, "prefers-color-scheme") || !strings.Contains(css, "color-scheme: light;") {
+		t.Fatalf("light-only brand.css:\n%s", css)
+	}
+	if css := get(e.URL + "/static/sesame.css"); !strings.Contains(css, ":root:not(.light-only) {") || !strings.Contains(css, ":root.light-only {") {
+		t.Fatal("sesame.css's dark palette does not exclude light-only pages")
+	}
+}

@@ -190,8 +190,12 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) (signinexp.Se
 
 // brand is the page header's branding from x.
 func (h *Handler) brand(x signinexp.Settings) ui.Brand {
-	return ui.Brand{Name: x.DisplayName, LogoURL: x.Branding.LogoURL, DarkLogoURL: x.Branding.DarkLogoURL,
+	b := ui.Brand{Name: x.DisplayName, LogoURL: x.Branding.LogoURL, DarkLogoURL: x.Branding.DarkLogoURL,
 		CSSURL: h.Base.Path(routes.Static) + "brand.css?v=" + strconv.FormatInt(x.Version, 10)}
+	if !x.Color.IsDarkModeEnabled {
+		b.LightOnly, b.DarkLogoURL = true, ""
+	}
+	return b
 }
 
 // brandCSS serves the brand colours as a stylesheet. Pages link it with
