@@ -11,23 +11,12 @@ import (
 	"github.com/sesameauth/sesame/internal/app"
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/identity"
-	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
-// setExperience applies patch to the stored sign-in experience, as the
-// Management API and the console do (over defaults with registration
-// closed: a patch that wants it open says so).
-func (e *env) setExperience(t *testing.T, patch string) {
-	t.Helper()
-	if _, _, err := (&signinexp.Service{Store: e.Store}).Update(t.Context(), []byte(patch)); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // setPolicyMin12 stores a password policy of at least 12 characters.
 func (e *env) setPolicyMin12(t *testing.T) {
-	e.setExperience(t, `{"passwordPolicy":{"length":{"min":12,"max":256}}}`)
+	e.signInExp(t, `{"passwordPolicy":{"length":{"min":12,"max":256}}}`)
 }
 
 // TestConsoleSetupPasswordPolicy: the real first-run setup refuses an
@@ -78,11 +67,11 @@ func TestAuthorizeRegisterFollowsSettings(t *testing.T) {
 	if p := first(); p != "/sign-in" {
 		t.Fatalf("registration closed (the flag's default): first_screen=register opened %s", p)
 	}
-	e.setExperience(t, `{"signInMode":"SignInAndRegister"}`)
+	e.signInExp(t, `{"signInMode":"SignInAndRegister"}`)
 	if p := first(); p != "/register" {
 		t.Fatalf("registration opened in the settings: first_screen=register opened %s", p)
 	}
-	e.setExperience(t, `{"signInMode":"SignIn"}`)
+	e.signInExp(t, `{"signInMode":"SignIn"}`)
 	if p := first(); p != "/sign-in" {
 		t.Fatalf("registration closed again: first_screen=register opened %s", p)
 	}
@@ -125,7 +114,7 @@ func TestRegisterIdentifiers(t *testing.T) {
 
 	// Email only: no username field, a required email; a posted username
 	// is ignored and a missing email refused.
-	e.setExperience(t, `{"signInMode":"SignInAndRegister","signUp":{"identifiers":["email"],"password":true}}`)
+	e.signInExp(t, `{"signInMode":"SignInAndRegister","signUp":{"identifiers":["email"],"password":true}}`)
 	b, action, csrf, in := open()
 	if in["username"] != "" || !strings.Contains(in["email"], "required") {
 		t.Fatalf("email sign-up form inputs: %v", in)
@@ -145,7 +134,7 @@ func TestRegisterIdentifiers(t *testing.T) {
 	}
 
 	// Both: both required.
-	e.setExperience(t, `{"signInMode":"SignInAndRegister","signUp":{"identifiers":["username","email"],"password":true}}`)
+	e.signInExp(t, `{"signInMode":"SignInAndRegister","signUp":{"identifiers":["username","email"],"password":true}}`)
 	b, action, csrf, in = open()
 	if !strings.Contains(in["username"], "required") || !strings.Contains(in["email"], "required") {
 		t.Fatalf("username+email sign-up form inputs: %v", in)
@@ -181,12 +170,12 @@ func TestLightOnlyPages(t *testing.T) {
 		return body
 	}
 	brandCSS := regexp.MustCompile(`href="(/static/brand\.css\?v=\d+)"`)
-	e.setExperience(t, `{"branding":{"logoUrl":"https://cdn.example/light.png","darkLogoUrl":"https://cdn.example/dark.png"}}`)
+	e.signInExp(t, `{"branding":{"logoUrl":"https://cdn.example/light.png","darkLogoUrl":"https://cdn.example/dark.png"}}`)
 	body := signIn()
 	if strings.Contains(body, "light-only") || !strings.Contains(body, `content="light dark"`) || !strings.Contains(body, "dark.png") {
 		t.Fatalf("dark mode on: %.1200s", body)
 	}
-	e.setExperience(t, `{"color":{"isDarkModeEnabled":false}}`)
+	e.signInExp(t, `{"color":{"isDarkModeEnabled":false}}`)
 	body = signIn()
 	if !strings.Contains(body, `<html lang="en" class="light-only">`) || !strings.Contains(body, `<meta name="color-scheme" content="light">`) ||
 		strings.Contains(body, "dark.png") || !strings.Contains(body, "light.png") {
@@ -201,5 +190,37 @@ func TestLightOnlyPages(t *testing.T) {
 	}
 	if css := get(e.URL + "/static/sesame.css"); !strings.Contains(css, ":root:not(.light-only) {") || !strings.Contains(css, ":root.light-only {") {
 		t.Fatal("sesame.css's dark palette does not exclude light-only pages")
+	}
+}
+
+// TestBrandPagesAllowHTTPSImages: the pages showing the brand (sign-in,
+// register) allow https images, so a logo on a CDN displays; every other
+// directive is the one other pages have, and those keep img-src 'self' data:.
+func TestBrandPagesAllowHTTPSImages(t *testing.T) {
+	e := newEnv(t)
+	r := "https://app.example/cb"
+	id, _ := e.app(t, store.AppTraditional, []string{r}, nil)
+	e.signInExp(t, `{"branding":{"logoUrl":"https://cdn.example/logo.png"}}`)
+	nonce := regexp.MustCompile(`'nonce-[^']+'`)
+	csp := func(resp *http.Response) string {
+		body, _, _ := page(t, resp)
+		if resp.Request.URL.Path != "/" && !strings.Contains(body, "https://cdn.example/logo.png") {
+			t.Fatalf("%s: no logo", resp.Request.URL.Path)
+		}
+		checkPageHeaders(t, resp.Header)
+		return nonce.ReplaceAllString(resp.Header.Get("Content-Security-Policy"), "N")
+	}
+	b := e.browser(t)
+	home := csp(b.get(t, e.URL+"/"))
+	if !strings.Contains(home, "img-src 'self' data:;") {
+		t.Fatalf("home page CSP %q", home)
+	}
+	for _, q := range []url.Values{nil, {"first_screen": {"register"}}} {
+		got := csp(e.browser(t).get(t, e.authURL(id, r, q)))
+		want := strings.Replace(home, "img-src 'self' data:;", "img-src 'self' data: https:;", 1)
+		want = strings.Replace(want, "form-action 'self'", "form-action 'self' https://app.example", 1)
+		if got != want {
+			t.Errorf("%v: CSP %q, want %q", q, got, want)
+		}
 	}
 }

@@ -44,7 +44,7 @@ func (h *Handler) registerPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) renderRegister(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, username, email, msg string) {
 	allowRedirect(w, r, ar)
 	askUsername, emailRequired := x.SignUpFields()
-	h.UI.Render(w, r, status, &RegisterPage{EmailOnly: !askUsername, EmailRequired: emailRequired, Base: ui.Base{Title: "Create account", Brand: h.brand(x)},
+	h.UI.Render(w, r, status, &RegisterPage{EmailOnly: !askUsername, EmailRequired: emailRequired, Base: ui.Base{Title: "Create account", Brand: h.brand(w, x)},
 		Action: h.Base.PageURL(routes.Register, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
 		Username: username, Email: email, Error: msg, SignInURL: h.Base.PageURL(routes.SignIn, ar.ID),
 		PasswordHint: x.PasswordPolicy.Hint(), TermsURL: x.TermsOfUseURL, PrivacyURL: x.PrivacyPolicyURL})
