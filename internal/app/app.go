@@ -158,6 +158,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 			Server: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }),
 			Gate:   gate, Setup: opts.ConsoleSetup,
 			Apps: directory.Apps{Store: st, Now: opts.Now}, URIs: opts.ConsoleURIs, Users: users,
+			Resources: directory.Resources{Store: st, Now: opts.Now}, Roles: directory.Roles{Store: st, Now: opts.Now},
+			Settings: settings, Admins: admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now}, Audit: s.audit,
 			Store: st, UI: renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
 	} {
 		h.Mount(under)

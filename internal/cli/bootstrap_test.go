@@ -80,7 +80,7 @@ func TestSeededRolesProtectedCLI(t *testing.T) {
 	d.ok("apps", "create", "--name", "ops", "--type", "m2m", "--management-api") // seeds the roles
 	for _, role := range []string{admin.AdminRoleID, admin.M2MRoleName} {
 		d.fails("default role", "roles", "update", role, "--default")
-		d.fails("permissions cannot be changed", "roles", "revoke", role, admin.LogtoAudience)
+		d.fails("permissions cannot be removed", "roles", "revoke", role, admin.LogtoAudience)
 		d.fails("permissions cannot be changed", "roles", "permit", role, admin.LogtoAudience+"="+admin.Scope)
 	}
 	if out := d.ok("roles", "list", "--json"); strings.Contains(out, `"is_default": true`) {

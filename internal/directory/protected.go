@@ -61,3 +61,16 @@ func CheckResourceChange(id string) error {
 	}
 	return nil
 }
+
+// CheckScopeRemoval refuses taking a permission from a seeded resource or
+// role: without the Management API's "all" on them nobody could manage
+// Sesame any more (docs/security.md).
+func CheckScopeRemoval(resourceID, roleID string) error {
+	if resourceID != "" && CheckResourceChange(resourceID) != nil {
+		return errf(ErrResourceProtected.Code, "resource %q is the Management API: its permissions cannot be deleted", resourceID)
+	}
+	if roleID != "" && CheckRoleChange(roleID) != nil {
+		return errf(ErrRoleProtected.Code, "role %q is built in: its permissions cannot be removed", roleID)
+	}
+	return nil
+}
