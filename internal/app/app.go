@@ -159,7 +159,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 			Gate:   gate, Setup: opts.ConsoleSetup,
 			Apps: directory.Apps{Store: st, Now: opts.Now}, URIs: opts.ConsoleURIs, Users: users,
 			Resources: directory.Resources{Store: st, Now: opts.Now}, Roles: directory.Roles{Store: st, Now: opts.Now},
-			Settings: settings, Admins: admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now}, Audit: s.audit,
+			Settings: settings, Admins: admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}, Audit: s.audit,
 			Store: st, UI: renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
 	} {
 		h.Mount(under)

@@ -224,3 +224,17 @@ func TestBrandPagesAllowHTTPSImages(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleAddAdminPasswordPolicy: the console's "add administrator"
+// follows the sign-in experience's password policy too.
+func TestConsoleAddAdminPasswordPolicy(t *testing.T) {
+	e, b, csrf := signedInConsole(t)
+	e.setPolicyMin12(t)
+	resp, body := b.postPage(t, "/console/admins", csrf, url.Values{"mode": {"create"}, "username": {"second"}, "password": {"ten-chars!"}, "password_repeat": {"ten-chars!"}})
+	wantStatus(t, "10-character password under a 12-character policy", resp, body, http.StatusBadRequest, "12")
+	if _, err := e.Store.GetUserByLogin(t.Context(), "second"); err == nil {
+		t.Fatal("a refused administrator was created")
+	}
+	resp, body = b.postPage(t, "/console/admins", csrf, url.Values{"mode": {"create"}, "username": {"second"}, "password": {"twelve-chars"}, "password_repeat": {"twelve-chars"}})
+	wantStatus(t, "12-character password", resp, body, http.StatusOK, "The administrator is created")
+}
