@@ -265,7 +265,9 @@ func TestOperatorWalk(t *testing.T) {
 		if strings.Contains(user.BodyText(), "Hello, "+userID) {
 			t.Fatalf("the suspended user was signed in to the app again\n%s", user.State())
 		}
-		if !strings.Contains(user.BodyText(), "This account is suspended") {
+		if strings.Contains(user.BodyText(), "This account is suspended") {
+			t.Logf("the suspended user's Sesame session was refused without the form")
+		} else {
 			user.SubmitSignIn(userLogin, userPW)
 			user.WaitFor("the hosted page refusing the suspended user", e2etest.OnPage(s.URL+"/sign-in")+` && `+suspended)
 		}
@@ -297,6 +299,9 @@ func TestOperatorWalk(t *testing.T) {
 	step(t, "7 console sign-out", func() {
 		op.Navigate(s.URL + "/console/")
 		op.WaitFor("the console", `document.querySelector('form.console-signout button')`)
+		if e2etest.FindCookie(op.AllCookies(), "sesame_console") == nil {
+			t.Fatalf("no sesame_console cookie while signed in; cookies: %q", e2etest.CookieNames(op.AllCookies()))
+		}
 		op.Click(`form.console-signout button`)
 		op.WaitFor("the signed-out page", e2etest.OnPage(s.URL+"/console/signed-out"))
 		for _, c := range op.AllCookies() {
