@@ -292,8 +292,12 @@ func TestOperatorWalk(t *testing.T) {
 		}
 		op.WaitFor("the Administrators page after Disable", e2etest.OnPage(s.URL+"/console/admins?done=disabled"))
 
+		m := second.Mark()
 		second.Navigate(s.URL + "/console/users")
-		second.WaitFor("the not-an-administrator page", `document.body.innerText.includes('You are not an administrator')`)
+		second.WaitFor("the not-an-administrator page", e2etest.OnPage(s.URL+"/console/users")+` && document.body.innerText.includes('You are not an administrator')`)
+		if r, ok := second.LastMainResponse(m); !ok || r.Status != http.StatusForbidden {
+			t.Errorf("the disabled administrator's console request: last document response %+v (seen: %v), want 403", r, ok)
+		}
 	})
 
 	step(t, "7 console sign-out", func() {
