@@ -35,6 +35,25 @@ func CheckRoleChange(id string) error {
 	return nil
 }
 
+// CheckRolePermissionChange refuses adding or removing permissions of a
+// seeded role: an administrator role missing the Management API scope
+// would lock everyone out of the console (docs/security.md).
+func CheckRolePermissionChange(id string) error {
+	if id == ManagementM2MRoleID || id == AdminRoleID {
+		return errf(ErrRoleProtected.Code, "role %q is built in: its permissions cannot be changed", id)
+	}
+	return nil
+}
+
+// CheckRoleDefault refuses making a seeded role a default role: every new
+// user would become an administrator (docs/security.md).
+func CheckRoleDefault(id string, isDefault bool) error {
+	if isDefault && (id == ManagementM2MRoleID || id == AdminRoleID) {
+		return errf(ErrRoleProtected.Code, "role %q is built in and cannot be a default role", id)
+	}
+	return nil
+}
+
 // CheckResourceChange refuses deleting or renaming a seeded resource.
 func CheckResourceChange(id string) error {
 	if id == ManagementResourceID || id == ManagementLogtoResourceID {

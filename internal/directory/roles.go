@@ -177,6 +177,9 @@ func (d Roles) Delete(ctx context.Context, r store.Role) error {
 
 // Permit adds permissions to a role and returns its new permissions.
 func (d Roles) Permit(ctx context.Context, r store.Role, perms []store.Permission) ([]store.Permission, error) {
+	if err := CheckRolePermissionChange(r.ID); err != nil {
+		return nil, err
+	}
 	if err := CheckPermissions(ctx, d.Store, perms); err != nil {
 		return nil, err
 	}
@@ -280,6 +283,9 @@ func (d Roles) Update(ctx context.Context, r store.Role, u RoleUpdate) (store.Ro
 		}
 	}
 	if u.IsDefault != nil {
+		if err := CheckRoleDefault(r.ID, *u.IsDefault); err != nil {
+			return store.Role{}, err
+		}
 		if err := checkDefault(r.Type, *u.IsDefault); err != nil {
 			return store.Role{}, err
 		}
