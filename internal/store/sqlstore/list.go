@@ -87,14 +87,28 @@ func listPageIn[T any](ctx context.Context, s *Store, l listSpec[T], q store.Lis
 	if where != "" {
 		by = `created_at + 0`
 	}
-	order := ` ORDER BY ` + by + `, id`
+	asc, desc := ` ORDER BY `+by+`, id`, ` ORDER BY `+by+` DESC, id DESC`
+	order, walk := asc, asc
 	if q.NewestFirst {
-		order = ` ORDER BY ` + by + ` DESC, id DESC`
+		order, walk = desc, desc
+	}
+	// A page past the middle is found from the other end: the walk to it
+	// is then at most half the matches (page 1000 of 1000 costs what page
+	// 1 does), and the rows are sorted back into the asked order.
+	limit, offset := int64(q.Limit()), q.Offset()
+	if offset > int64(total)/2 {
+		if walk == asc {
+			walk = desc
+		} else {
+			walk = asc
+		}
+		limit = min(limit, int64(total)-offset)
+		offset = int64(total) - offset - limit
 	}
 	n := strconv.Itoa(len(args) + 1)
 	m := strconv.Itoa(len(args) + 2)
 	items, err := getAll(ctx, s, s.rq, l.scan, `SELECT `+l.cols+` FROM `+l.table+` WHERE id IN (SELECT id FROM `+l.table+where+
-		order+` LIMIT $`+n+` OFFSET $`+m+`)`+order, append(args, q.Limit(), q.Offset())...)
+		walk+` LIMIT $`+n+` OFFSET $`+m+`)`+order, append(args, limit, offset)...)
 	return items, total, err
 }
 
