@@ -65,4 +65,12 @@
 // The protocol work is done by github.com/coreos/go-oidc/v3 (discovery, JWKS,
 // ID token verification) and golang.org/x/oauth2 (authorization URL, PKCE,
 // token requests).
+//
+// # Managing the server
+//
+// Package [github.com/sesameauth/sesame/sdk/management] is a client for the
+// Management API ({Endpoint}/api, in Logto's shapes): applications, users,
+// roles, API resources, the sign-in experience, the log and the signing
+// keys, as a machine-to-machine app created with `sesame apps create --type
+// m2m --management-api`. It works against Logto too.
 package sesame

@@ -391,7 +391,7 @@ func appsUpdate(ctx context.Context, env Env, args []string) error {
 	if set == 0 {
 		return usagef("apps update: nothing to change (see sesame apps update --help)")
 	}
-	return withApp(ctx, &cfg, id, func(d directory.Apps, c store.Client) error {
+	return withApp(ctx, &cfg, id, func(d directory.Apps, _ store.Client) error {
 		c, err := d.Update(ctx, id, u)
 		if err != nil {
 			return err

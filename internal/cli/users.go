@@ -226,8 +226,28 @@ func usersList(ctx context.Context, env Env, args []string) error {
 	if prefix {
 		q.Match = store.MatchPrefix
 	}
+	// Without --page or --page-size the whole list is printed, as before
+	// paging existed: scripts that read `users list --json` keep working.
+	paged := false
+	fs.Visit(func(f *flag.Flag) { paged = paged || f.Name == "page" || f.Name == "page-size" })
 	return withStore(ctx, fs, &cfg, nil, func(st store.Store) error {
-		page, total, err := directory.Users{Store: st}.Page(ctx, q)
+		d := directory.Users{Store: st}
+		var page []store.User
+		var total int
+		var err error
+		if paged {
+			page, total, err = d.Page(ctx, q)
+		} else {
+			q.PageSize = store.MaxPageSize
+			for q.Page = 1; ; q.Page++ {
+				var more []store.User
+				more, total, err = d.Page(ctx, q)
+				page = append(page, more...)
+				if err != nil || len(more) < q.PageSize {
+					break
+				}
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -243,8 +263,10 @@ func usersList(ctx context.Context, env Env, args []string) error {
 			func(u store.User) string { return fmt.Sprintf("%s\t%s\t%s", u.ID, u.Username, u.Email) }); err != nil {
 			return err
 		}
-		pages := max((total+q.PageSize-1)/q.PageSize, 1)
-		fmt.Fprintf(env.Stdout, "Page %d of %d (%d users)\n", q.Page, pages, total)
+		if paged {
+			pages := max((total+q.PageSize-1)/q.PageSize, 1)
+			fmt.Fprintf(env.Stdout, "Page %d of %d (%d users)\n", q.Page, pages, total)
+		}
 		return nil
 	})
 }

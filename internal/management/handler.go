@@ -131,11 +131,6 @@ func invalidInput(msg string) *Error {
 	return errStatus(http.StatusBadRequest, "guard.invalid_input", msg)
 }
 
-// notFound is Logto's error for an unknown id.
-func notFound(err error) *Error {
-	return errStatus(http.StatusNotFound, "entity.not_exists_with_id", err.Error())
-}
-
 // domainStatus maps domain codes that are not "bad input" to Logto's.
 var domainStatus = map[string]struct {
 	status int
