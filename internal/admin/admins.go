@@ -38,6 +38,10 @@ type Admins struct {
 	Store          AdminStore
 	PasswordParams password.Params  // zero: password.Default
 	Now            func() time.Time // default time.Now
+	// Policy returns the sign-in experience's password policy (package
+	// signinexp), the one every user's password follows; nil means
+	// identity.DefaultPasswordPolicy.
+	Policy func(context.Context) (identity.PasswordPolicy, error)
 }
 
 func (a Admins) now() time.Time {
@@ -70,6 +74,9 @@ func (a Admins) user(ctx context.Context, na NewAdmin) (store.User, error) {
 	}
 	if emailOnly {
 		nu.Username = ""
+	}
+	if err := directory.CheckPasswordPolicy(ctx, a.Policy, nu.Password, nu.Username, nu.Email); err != nil {
+		return store.User{}, err
 	}
 	params := a.PasswordParams
 	if params.Memory == 0 {

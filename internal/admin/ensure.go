@@ -13,14 +13,19 @@ import (
 	"github.com/sesameauth/sesame/internal/store"
 )
 
-// EnsureStore is what Ensure reads and writes.
-type EnsureStore interface {
+// RolesStore is what EnsureRoles reads and writes.
+type RolesStore interface {
 	CreateResource(ctx context.Context, r store.Resource) error
-	GetResourceByIndicator(ctx context.Context, indicator string) (store.Resource, error)
 	ListResources(ctx context.Context) ([]store.Resource, error)
 	SetResourceIndicator(ctx context.Context, id, indicator string) error
 	CreateRole(ctx context.Context, r store.Role) error
 	GetRole(ctx context.Context, id string) (store.Role, error)
+}
+
+// EnsureStore is what Ensure reads and writes.
+type EnsureStore interface {
+	RolesStore
+	GetResourceByIndicator(ctx context.Context, indicator string) (store.Resource, error)
 	CreateClient(ctx context.Context, c store.Client) error
 	GetClient(ctx context.Context, id string) (store.Client, error)
 	SetClientRedirectURIs(ctx context.Context, id string, redirectURIs, postLogoutRedirectURIs []string) error
@@ -41,46 +46,70 @@ func ConsoleRedirects(endpoint string) (redirect, postLogout string) {
 // consoleSecret is the console client's secret, secret.Derive(master,
 // "console-client"); only its hash is stored.
 func Ensure(ctx context.Context, st EnsureStore, endpoint, consoleSecret string, now time.Time) error {
-	api := APIIndicator(endpoint)
-	if err := ensureResource(ctx, st, store.Resource{ID: APIResourceID, Indicator: api, Name: "Management API",
-		Scopes: []string{Scope}, AccessTokenTTL: time.Hour, CreatedAt: now}); err != nil {
+	if err := ensureRoles(ctx, st, endpoint, now, true); err != nil {
 		return err
 	}
-	if err := ensureResource(ctx, st, store.Resource{ID: LogtoResourceID, Indicator: LogtoAudience, Name: "Management API (Logto)",
-		Scopes: []string{Scope}, AccessTokenTTL: time.Hour, CreatedAt: now}); err != nil {
+	return ensureConsole(ctx, st, endpoint, consoleSecret, now)
+}
+
+// EnsureRoles is the part of Ensure that needs no master secret: the
+// Management API resources and the two roles. The CLI runs it before
+// `admins create` and `apps create --management-api`, so they work on a
+// database `sesame serve` never started on; the roles name the resources
+// by id, so serve's Ensure only has to correct the indicator if the CLI's
+// endpoint differs from serve's. Unlike Ensure it never changes an
+// existing indicator: a CLI run without --endpoint must not move the
+// Management API of a running server.
+func EnsureRoles(ctx context.Context, st RolesStore, endpoint string, now time.Time) error {
+	return ensureRoles(ctx, st, endpoint, now, false)
+}
+
+func ensureRoles(ctx context.Context, st RolesStore, endpoint string, now time.Time, follow bool) error {
+	api := APIIndicator(endpoint)
+	have, err := ensureResource(ctx, st, store.Resource{ID: APIResourceID, Indicator: api, Name: "Management API",
+		Scopes: []string{Scope}, AccessTokenTTL: time.Hour, CreatedAt: now}, follow)
+	if err != nil {
+		return err
+	}
+	api = have
+	if _, err := ensureResource(ctx, st, store.Resource{ID: LogtoResourceID, Indicator: LogtoAudience, Name: "Management API (Logto)",
+		Scopes: []string{Scope}, AccessTokenTTL: time.Hour, CreatedAt: now}, follow); err != nil {
 		return err
 	}
 	if err := ensureRole(ctx, st, store.Role{ID: M2MRoleID, Name: M2MRoleName, Description: "Machine-to-machine access to the Management API",
 		Type: store.RoleM2M, Permissions: []store.Permission{{Resource: api, Scope: Scope}, {Resource: LogtoAudience, Scope: Scope}}, CreatedAt: now}); err != nil {
 		return err
 	}
-	if err := ensureRole(ctx, st, store.Role{ID: AdminRoleID, Name: AdminRoleName, Description: "Administers Sesame in the console and the Management API",
-		Type: store.RoleUser, Permissions: []store.Permission{{Resource: api, Scope: Scope}}, CreatedAt: now}); err != nil {
-		return err
-	}
-	return ensureConsole(ctx, st, endpoint, consoleSecret, now)
+	return ensureRole(ctx, st, store.Role{ID: AdminRoleID, Name: AdminRoleName, Description: "Administers Sesame in the console and the Management API",
+		Type: store.RoleUser, Permissions: []store.Permission{{Resource: api, Scope: Scope}}, CreatedAt: now})
 }
 
-func ensureResource(ctx context.Context, st EnsureStore, r store.Resource) error {
+// ensureResource creates r unless present and returns its indicator. With
+// follow, a stored indicator that differs from r's is corrected (an
+// endpoint change); without, the stored one is kept and returned.
+func ensureResource(ctx context.Context, st RolesStore, r store.Resource, follow bool) (string, error) {
 	err := st.CreateResource(ctx, r)
 	if !errors.Is(err, store.ErrAlreadyExists) {
-		return err
+		return r.Indicator, err
 	}
-	// Present already (by id or indicator). Follow an endpoint change:
-	// the stored indicator of our id differs from the wanted one.
+	// Present already (by id or indicator).
 	all, err := st.ListResources(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	for _, have := range all {
-		if have.ID == r.ID && have.Indicator != r.Indicator {
-			return st.SetResourceIndicator(ctx, r.ID, r.Indicator)
+		if have.ID != r.ID || have.Indicator == r.Indicator {
+			continue
 		}
+		if !follow {
+			return have.Indicator, nil
+		}
+		return r.Indicator, st.SetResourceIndicator(ctx, r.ID, r.Indicator)
 	}
-	return nil
+	return r.Indicator, nil
 }
 
-func ensureRole(ctx context.Context, st EnsureStore, r store.Role) error {
+func ensureRole(ctx context.Context, st RolesStore, r store.Role) error {
 	if _, err := st.GetRole(ctx, r.ID); err == nil {
 		return nil
 	} else if !errors.Is(err, store.ErrNotFound) {

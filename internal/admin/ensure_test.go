@@ -72,6 +72,27 @@ func TestEnsure(t *testing.T) {
 	if _, err := (directory.Roles{Store: st}).Update(ctx, adm, directory.RoleUpdate{Name: &name}); !errors.Is(err, directory.ErrRoleProtected) {
 		t.Errorf("rename admin role = %v, want role.protected", err)
 	}
+	// Nor made default roles, nor their permissions changed: every new
+	// user would be an administrator, or the console would break.
+	yes, no := true, false
+	res := store.Permission{Resource: admin.LogtoAudience, Scope: admin.Scope}
+	for _, r := range []store.Role{m2m, adm} {
+		if _, err := (directory.Roles{Store: st}).Update(ctx, r, directory.RoleUpdate{IsDefault: &yes}); !errors.Is(err, directory.ErrRoleProtected) {
+			t.Errorf("make role %s default = %v, want role.protected", r.ID, err)
+		}
+		if _, err := (directory.Roles{Store: st}).Permit(ctx, r, []store.Permission{res}); !errors.Is(err, directory.ErrRoleProtected) {
+			t.Errorf("permit on role %s = %v, want role.protected", r.ID, err)
+		}
+		if _, err := (directory.Roles{Store: st}).Revoke(ctx, r, []store.Permission{{Resource: "https://id.example/api"}}); !errors.Is(err, directory.ErrRoleProtected) {
+			t.Errorf("revoke on role %s = %v, want role.protected", r.ID, err)
+		}
+	}
+	if _, err := (directory.Roles{Store: st}).Update(ctx, adm, directory.RoleUpdate{IsDefault: &no}); err != nil {
+		t.Errorf("isDefault=false on the admin role (a no-op) = %v", err)
+	}
+	if after, _ := st.GetRole(ctx, admin.AdminRoleID); after.IsDefault || !slices.Equal(after.Permissions, adm.Permissions) {
+		t.Errorf("admin role changed: %+v", after)
+	}
 	if err := (directory.Resources{Store: st}).Delete(ctx, admin.APIResourceID); !errors.Is(err, directory.ErrResourceProtected) {
 		t.Errorf("delete API resource = %v, want resource.protected", err)
 	}
@@ -91,4 +112,33 @@ func hasSecret(c store.Client, h []byte) bool {
 		}
 	}
 	return false
+}
+
+// TestEnsureRolesKeepsIndicator: the CLI's EnsureRoles seeds the roles on
+// a fresh database but never moves the indicator serve set.
+func TestEnsureRolesKeepsIndicator(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n := time.Now()
+	if err := admin.EnsureRoles(ctx, st, "http://localhost:3001", n); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{admin.AdminRoleID, admin.M2MRoleID} {
+		if _, err := st.GetRole(ctx, id); err != nil {
+			t.Fatalf("role %s after EnsureRoles: %v", id, err)
+		}
+	}
+	if err := admin.Ensure(ctx, st, "https://id.example", "s", n); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.EnsureRoles(ctx, st, "http://localhost:3001", n); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := st.GetResourceByIndicator(ctx, "https://id.example/api"); err != nil || r.ID != admin.APIResourceID {
+		t.Fatalf("EnsureRoles moved the Management API: %+v, %v", r, err)
+	}
 }

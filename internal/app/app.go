@@ -97,9 +97,6 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if err := admin.Ensure(ctx, st, cfg.Endpoint, console.ClientSecret(master), opts.Now()); err != nil {
 		return nil, fmt.Errorf("management plane: %w", err)
 	}
-	if opts.ConsoleSetup == nil {
-		opts.ConsoleSetup = consoleSetup{admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now}}
-	}
 	if opts.ConsoleURIs == nil {
 		opts.ConsoleURIs = consoleURIs{directory.Apps{Store: st, Now: opts.Now}}
 	}
@@ -134,11 +131,14 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	// policy) and one gate for the hosted pages, the API and the console.
 	settings := &signinexp.Service{Store: st, AllowRegistration: cfg.AllowRegistration, Now: opts.Now}
 	users := directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}
+	if opts.ConsoleSetup == nil {
+		opts.ConsoleSetup = consoleSetup{admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}}
+	}
 	gate := &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}
 	// Every endpoint family, in one list.
 	for _, h := range []httpx.Mounter{
 		&discovery.Handler{P: p},
-		&authorize.Handler{P: p, Store: st, Sessions: sessions, UI: renderer, Responder: responder, Base: base, RegisterPath: registerPath(cfg), RequirePKCE: cfg.RequirePKCE,
+		&authorize.Handler{P: p, Store: st, Sessions: sessions, UI: renderer, Responder: responder, Base: base, RegistrationOpen: settings.RegistrationOpen, RequirePKCE: cfg.RequirePKCE,
 			IP: httpx.ClientIP{Trusted: proxies}},
 		&token.Handler{P: p, Store: st, Audit: s.audit},
 		&userinfo.Handler{P: p, Tokens: tokens, Users: st},
@@ -158,6 +158,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 			Server: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }),
 			Gate:   gate, Setup: opts.ConsoleSetup,
 			Apps: directory.Apps{Store: st, Now: opts.Now}, URIs: opts.ConsoleURIs, Users: users,
+			Resources: directory.Resources{Store: st, Now: opts.Now}, Roles: directory.Roles{Store: st, Now: opts.Now},
+			Settings: settings, Admins: admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}, Audit: s.audit,
 			Store: st, UI: renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
 	} {
 		h.Mount(under)
@@ -208,13 +210,6 @@ func crossOrigin(cfg config.Config, renderer *ui.Renderer) (*http.CrossOriginPro
 
 // requestDeadline bounds a request's database and hashing work.
 const requestDeadline = 15 * time.Second
-
-func registerPath(cfg config.Config) string {
-	if cfg.AllowRegistration {
-		return routes.Register
-	}
-	return ""
-}
 
 func originOf(endpoint string) string { return oauth2.Origin(endpoint) }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -22,8 +23,9 @@ func adminsCreate(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
 	var na admin.NewAdmin
 	var pwStdin, asJSON bool
-	fs := newFlags(env, "admins create", "admins create (--username U | --email E) --password-stdin [--name N] [--json]")
+	fs := newFlags(env, "admins create", "admins create (--username U | --email E) --password-stdin [--name N] [--endpoint URL] [--json]")
 	cfg.StoreFlags(fs)
+	cfg.EndpointFlag(fs)
 	fs.StringVar(&na.Username, "username", "", "username")
 	fs.StringVar(&na.Email, "email", "", "email address")
 	fs.StringVar(&na.Name, "name", "", "display name")
@@ -33,6 +35,9 @@ func adminsCreate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	if err := cfg.ValidateEndpoint(); err != nil {
 		return usageError{err.Error()}
 	}
 	if na.Username == "" && na.Email == "" {
@@ -46,7 +51,12 @@ func adminsCreate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	return withStore(ctx, fs, &cfg, nil, func(st store.Store) error {
-		u, err := admin.Admins{Store: st, PasswordParams: passwordParams}.CreateAdmin(ctx, na)
+		// On a database serve never started on, the role is not there yet.
+		if err := admin.EnsureRoles(ctx, st, cfg.Endpoint, time.Now()); err != nil {
+			return err
+		}
+		a := admin.Admins{Store: st, PasswordParams: passwordParams, Policy: (&signinexp.Service{Store: st}).PasswordPolicy}
+		u, err := a.CreateAdmin(ctx, na)
 		if err != nil {
 			return err
 		}

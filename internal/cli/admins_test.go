@@ -24,21 +24,40 @@ import (
 // printed, then stops it, and returns stdout and the log stream.
 func runServe(t *testing.T, dir string) (stdout, logs string) {
 	t.Helper()
+	_, stop := startServe(t, dir, "http://localhost:3001/")
+	return stop()
+}
+
+// startServe starts `sesame serve` on dir with endpoint and returns the
+// address it listens on once its startup output is printed; stop ends it
+// and returns stdout and the log stream.
+func startServe(t *testing.T, dir, endpoint string) (addr string, stop func() (stdout, logs string)) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	var out, errs, logBuf testkit.LogBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--endpoint", "http://localhost:3001/"},
+		done <- Main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--endpoint", endpoint},
 			Env{Stdout: &out, Stderr: &errs, Log: slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	}()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(out.String(), "Home:"); time.Sleep(20 * time.Millisecond) {
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("serve exited %d: %s", code, errs.String())
+	if m := regexp.MustCompile(`running on http://(\S+)`).FindStringSubmatch(out.String()); m != nil {
+		addr = m[1]
 	}
-	return out.String(), logBuf.String() + errs.String()
+	stopped := false
+	stop = func() (string, string) {
+		if !stopped {
+			stopped = true
+			cancel()
+			if code := <-done; code != 0 {
+				t.Fatalf("serve exited %d: %s", code, errs.String())
+			}
+		}
+		return out.String(), logBuf.String() + errs.String()
+	}
+	t.Cleanup(func() { stop() })
+	return addr, stop
 }
 
 // TestServeSetupURL: a first start prints a setup URL to stdout only; its

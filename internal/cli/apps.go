@@ -46,10 +46,14 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 	fs.BoolVar(&asJSON, "json", false, "print the app as one JSON object")
 	var mgmt bool
 	fs.BoolVar(&mgmt, "management-api", false, "m2m apps: give the app the role \""+admin.M2MRoleName+"\" (full Management API access)")
+	cfg.EndpointFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := cfg.ValidateStore(); err != nil {
+		return usageError{err.Error()}
+	}
+	if err := cfg.ValidateEndpoint(); err != nil {
 		return usageError{err.Error()}
 	}
 	if mgmt && store.AppType(typ) != store.AppM2M {
@@ -67,6 +71,12 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if mgmt {
+		// On a database serve never started on, the role is not there yet.
+		if err := admin.EnsureRoles(ctx, st, cfg.Endpoint, time.Now()); err != nil {
+			return err
+		}
+	}
 	v, secret, err := directory.Apps{Store: st}.Create(ctx, a)
 	if err != nil {
 		return err

@@ -89,7 +89,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.StoreFlags(fs)
 	c.SecretFlag(fs)
 	fs.StringVar(&c.Addr, "addr", env("SESAME_ADDR", "127.0.0.1:3001"), "listen address (env SESAME_ADDR)")
-	fs.StringVar(&c.Endpoint, "endpoint", env("SESAME_ENDPOINT", "http://localhost:3001"), "public base URL; the issuer is {endpoint}/oidc (env SESAME_ENDPOINT)")
+	c.EndpointFlag(fs)
 	fs.StringVar(&c.LogFormat, "log-format", env("SESAME_LOG_FORMAT", "text"), "log format: text or json (env SESAME_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SESAME_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env SESAME_LOG_LEVEL)")
 	fs.StringVar(&c.SigningAlg, "signing-alg", env("SESAME_SIGNING_ALG", "ES384"), "ID token signing algorithm: ES384, ES256 or RS256 (env SESAME_SIGNING_ALG)")
@@ -100,6 +100,13 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", c.envDuration("SESAME_SESSION_LIFETIME", 14*24*time.Hour), "how long an SSO session lasts after sign-in, however active; 0: 14 days (env SESAME_SESSION_LIFETIME)")
 	fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", c.envDuration("SESAME_SESSION_IDLE_TIMEOUT", 72*time.Hour), "end an SSO session unused for this long; 0: only the lifetime ends it (env SESAME_SESSION_IDLE_TIMEOUT)")
 	c.KeyFlags(fs)
+}
+
+// EndpointFlag registers --endpoint; serve needs it, and so do the store
+// commands that seed the Management API resources (their indicator is
+// {endpoint}/api).
+func (c *Config) EndpointFlag(fs *flag.FlagSet) {
+	fs.StringVar(&c.Endpoint, "endpoint", env("SESAME_ENDPOINT", "http://localhost:3001"), "public base URL; the issuer is {endpoint}/oidc (env SESAME_ENDPOINT)")
 }
 
 // SecretFlag registers --secret.
@@ -140,13 +147,8 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("--addr %q is not host:port", c.Addr)
 	}
-	u, err := url.Parse(c.Endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return fmt.Errorf("--endpoint %q must be an absolute http(s) URL without query or fragment", c.Endpoint)
-	}
-	c.Endpoint = strings.TrimRight(c.Endpoint, "/")
-	if p := strings.TrimRight(u.Path, "/"); p != "" && !validPath.MatchString(p) {
-		return fmt.Errorf("--endpoint %q: its path may hold only letters, digits and - . _ ~ in /-separated segments", c.Endpoint)
+	if err := c.ValidateEndpoint(); err != nil {
+		return err
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json")
@@ -181,6 +183,19 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionIdleTimeout != 0 && c.SessionIdleTimeout < time.Minute {
 		return errors.New("--session-idle-timeout must be 0 (off) or at least 1m")
+	}
+	return nil
+}
+
+// ValidateEndpoint checks --endpoint and normalises it (no trailing slash).
+func (c *Config) ValidateEndpoint() error {
+	u, err := url.Parse(c.Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("--endpoint %q must be an absolute http(s) URL without query or fragment", c.Endpoint)
+	}
+	c.Endpoint = strings.TrimRight(c.Endpoint, "/")
+	if p := strings.TrimRight(u.Path, "/"); p != "" && !validPath.MatchString(p) {
+		return fmt.Errorf("--endpoint %q: its path may hold only letters, digits and - . _ ~ in /-separated segments", c.Endpoint)
 	}
 	return nil
 }

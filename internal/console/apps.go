@@ -102,7 +102,9 @@ func (h *Handler) createApp(w http.ResponseWriter, r *http.Request, rq *request)
 		h.failure(w, r, err)
 		return
 	}
-	h.audit(r, rq, "app.create", a.Client.ID)
+	if !h.record(w, r, rq, "Application", "Create", a.Client.ID, nil, appDoc(a.Client)) {
+		return
+	}
 	// The secret is shown on this page, the answer to the POST, and never
 	// again: only its hash is stored.
 	p := h.appView(rq, a.Client)
@@ -179,7 +181,11 @@ func (h *Handler) saveURIs(w http.ResponseWriter, r *http.Request, rq *request) 
 		h.render(w, r, http.StatusBadRequest, p)
 		return
 	}
-	h.audit(r, rq, "app.update", c.ID)
+	if !h.record(w, r, rq, "Application", "Update", c.ID,
+		map[string][]string{"redirectUris": c.RedirectURIs, "postLogoutRedirectUris": c.PostLogoutRedirectURIs},
+		map[string][]string{"redirectUris": lines(redirects), "postLogoutRedirectUris": lines(logouts)}) {
+		return
+	}
 	if back {
 		h.seeOther(w, r, "/apps/"+c.ID+"/guide?saved=1&framework="+framework(r.PostFormValue("framework")))
 		return
@@ -204,7 +210,10 @@ func (h *Handler) saveCORS(w http.ResponseWriter, r *http.Request, rq *request) 
 		h.failure(w, r, err)
 		return
 	}
-	h.audit(r, rq, "app.update", c.ID)
+	if !h.record(w, r, rq, "Application", "Update", c.ID, map[string][]string{"corsAllowedOrigins": c.CORSOrigins},
+		map[string][]string{"corsAllowedOrigins": lines(raw)}) {
+		return
+	}
 	h.seeOther(w, r, "/apps/"+c.ID+"?saved=1")
 }
 
@@ -223,7 +232,9 @@ func (h *Handler) deleteApp(w http.ResponseWriter, r *http.Request, rq *request)
 		h.failure(w, r, err)
 		return
 	}
-	h.audit(r, rq, "app.delete", c.ID)
+	if !h.record(w, r, rq, "Application", "Delete", c.ID, appDoc(c), nil) {
+		return
+	}
 	h.seeOther(w, r, "/apps")
 }
 

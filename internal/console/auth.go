@@ -198,11 +198,20 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	h.startSignIn(w, r, ret, false)
+}
+
+// startSignIn redirects to /oidc/auth, coming back to the console path
+// ret; prompt asks for the password even with a live Sesame session.
+func (h *Handler) startSignIn(w http.ResponseWriter, r *http.Request, ret string, prompt bool) {
 	l := login{State: random(), Nonce: random(), Verifier: oauth2.GenerateVerifier(), Return: ret}
 	h.setCookie(w, loginCookie, l, 3600)
-	u := h.oc.conf.AuthCodeURL(l.State, oauth2.S256ChallengeOption(l.Verifier), oidc.Nonce(l.Nonce),
-		oauth2.SetAuthURLParam("resource", h.oc.resource))
-	http.Redirect(w, r, u, http.StatusSeeOther)
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(l.Verifier), oidc.Nonce(l.Nonce),
+		oauth2.SetAuthURLParam("resource", h.oc.resource)}
+	if prompt {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "login"))
+	}
+	http.Redirect(w, r, h.oc.conf.AuthCodeURL(l.State, opts...), http.StatusSeeOther)
 }
 
 // callback finishes the sign-in: it checks state, exchanges the code in

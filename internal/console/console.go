@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/sesameauth/sesame/internal/admin"
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/secret"
+	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
 )
@@ -38,6 +40,22 @@ type Setup interface {
 // Bad input is a *directory.Error; nil means saving is not available.
 type URIUpdater interface {
 	SetURIs(ctx context.Context, c store.Client, redirects, logouts []string) error
+}
+
+// Settings is the sign-in experience (signinexp.Service).
+type Settings interface {
+	Get(ctx context.Context) (signinexp.Settings, error)
+	// Update applies a JSON patch in Logto's shape; bad input is a
+	// *directory.Error whose Code names the field.
+	Update(ctx context.Context, patch []byte) (before, after signinexp.Settings, err error)
+}
+
+// Admins manages administrators (admin.Admins).
+type Admins interface {
+	CreateAdmin(ctx context.Context, na admin.NewAdmin) (store.User, error)
+	ListAdmins(ctx context.Context) ([]store.User, error)
+	Disable(ctx context.Context, who string) (store.User, error)
+	Enable(ctx context.Context, who string) (store.User, error)
 }
 
 // Store is what the console pages read besides the directory operations.
@@ -66,6 +84,15 @@ type Handler struct {
 	Apps   directory.Apps
 	URIs   URIUpdater // nil until directory.Apps.Update lands
 	Users  directory.Users
+	// Resources, Roles, Settings and Admins back the resources, roles,
+	// sign-in experience and administrators pages.
+	Resources directory.Resources
+	Roles     directory.Roles
+	Settings  Settings
+	Admins    Admins
+	// Audit records every change (RecordNow) and serves the audit log
+	// page; nil records nothing.
+	Audit  *audit.Log
 	Store  Store
 	UI     *ui.Renderer
 	CSRF   *httpx.CSRF
@@ -123,6 +150,39 @@ func (h *Handler) Mount(m httpx.Mux) {
 	post("/users/{id}/suspend", h.admin(h.suspend))
 	post("/users/{id}/sessions", h.admin(h.endSessions))
 	post("/users/{id}/delete", h.admin(h.deleteUser))
+
+	m.HandleFunc("GET "+c+"/resources", h.admin(h.resourcesPage))
+	m.HandleFunc("GET "+c+"/resources/new", h.admin(h.newResourcePage))
+	post("/resources", h.admin(h.createResource))
+	m.HandleFunc("GET "+c+"/resources/{id}", h.admin(h.resourcePage))
+	post("/resources/{id}", h.admin(h.updateResource))
+	post("/resources/{id}/delete", h.admin(h.deleteResource))
+	post("/resources/{id}/scopes", h.admin(h.createScope))
+	post("/resources/{id}/scopes/{scope}", h.admin(h.updateScope))
+	post("/resources/{id}/scopes/{scope}/delete", h.admin(h.deleteScope))
+
+	m.HandleFunc("GET "+c+"/roles", h.admin(h.rolesPage))
+	m.HandleFunc("GET "+c+"/roles/new", h.admin(h.newRolePage))
+	post("/roles", h.admin(h.createRole))
+	m.HandleFunc("GET "+c+"/roles/{id}", h.admin(h.rolePage))
+	post("/roles/{id}", h.admin(h.updateRole))
+	post("/roles/{id}/delete", h.admin(h.deleteRole))
+	post("/roles/{id}/scopes", h.admin(h.addRoleScopes))
+	post("/roles/{id}/scopes/{scope}/delete", h.admin(h.removeRoleScope))
+	post("/roles/{id}/users", h.admin(h.assignRoleUser))
+	post("/roles/{id}/users/{user}/delete", h.admin(h.unassignRoleUser))
+	post("/roles/{id}/apps", h.admin(h.assignRoleApp))
+	post("/roles/{id}/apps/{app}/delete", h.admin(h.unassignRoleApp))
+
+	m.HandleFunc("GET "+c+"/sign-in-experience", h.admin(h.settingsPage))
+	post("/sign-in-experience", h.admin(h.saveSettings))
+	m.HandleFunc("GET "+c+"/sign-in-experience/preview", h.admin(h.previewSignIn))
+
+	m.HandleFunc("GET "+c+"/audit", h.admin(h.auditPage))
+
+	m.HandleFunc("GET "+c+"/admins", h.admin(h.adminsPage))
+	post("/admins", h.admin(h.addAdmin))
+	post("/admins/{id}/disable", h.admin(h.disableAdmin))
 }
 
 // request is one authorized console request.

@@ -95,3 +95,34 @@ func TestSessionCookie(t *testing.T) {
 		t.Fatalf("https cookie %+v", ck)
 	}
 }
+
+// TestSettingsError: signinexp's error codes name the form field the
+// message is shown by.
+func TestSettingsError(t *testing.T) {
+	for code, want := range map[string]string{
+		"sign_in_exp.color.primaryColor":              "primary_color",
+		"sign_in_exp.branding.logoUrl":                "logo_url",
+		"sign_in_exp.signIn.methods":                  "identifiers",
+		"sign_in_exp.passwordPolicy.rejects.words[3]": "words",
+		"sign_in_exp.passwordPolicy.length.max":       "min_length",
+		"sign_in_exp.conflict":                        "",
+	} {
+		field, msg := settingsError(&directory.Error{Code: code, Message: "x.y: a colour is #rrggbb"})
+		if field != want || msg != "A colour is #rrggbb." {
+			t.Errorf("settingsError(%s) = %q, %q; want field %q", code, field, msg, want)
+		}
+	}
+}
+
+func TestFieldOf(t *testing.T) {
+	for msg, want := range map[string]string{
+		"--access-token-ttl must be whole seconds": "ttl",
+		"--name is required":                       "name",
+		`--scope "a b" is not valid`:               "scope_name",
+		"a resource with indicator exists":         "indicator",
+	} {
+		if got := fieldOf(&directory.Error{Code: "c", Message: msg}, resourceFields, "indicator"); got != want {
+			t.Errorf("fieldOf(%q) = %q, want %q", msg, got, want)
+		}
+	}
+}

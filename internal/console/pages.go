@@ -10,7 +10,9 @@ import (
 // Pages returns every console page, as zero values for ui.New.
 func Pages() []ui.Page {
 	return []ui.Page{&NotSetUpPage{}, &SetupPage{}, &NotAdminPage{}, &SignedOutPage{}, &HomePage{},
-		&AppsPage{}, &NewAppPage{}, &AppPage{}, &GuidePage{}, &UsersPage{}, &NewUserPage{}, &UserPage{}}
+		&AppsPage{}, &NewAppPage{}, &AppPage{}, &GuidePage{}, &UsersPage{}, &NewUserPage{}, &UserPage{},
+		&ResourcesPage{}, &NewResourcePage{}, &ResourcePage{}, &RolesPage{}, &NewRolePage{}, &RolePage{},
+		&SettingsPage{}, &AuditPage{}, &AdminsPage{}}
 }
 
 // Nav is what the console layout's navigation bar needs; every signed-in
@@ -32,6 +34,11 @@ var navItems = []NavItem{
 	{"home", "Get started", "/"},
 	{"apps", "Applications", "/apps"},
 	{"users", "Users", "/users"},
+	{"resources", "API resources", "/resources"},
+	{"roles", "Roles", "/roles"},
+	{"signin", "Sign-in experience", "/sign-in-experience"},
+	{"audit", "Audit log", "/audit"},
+	{"admins", "Administrators", "/admins"},
 }
 
 // NotSetUpPage is every console page while no administrator exists.

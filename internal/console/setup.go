@@ -3,15 +3,25 @@ package console
 import (
 	"net/http"
 
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/directory"
+	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/ui"
 )
 
-// audit records a console mutation against the administrator. The audit
-// log (internal/audit) is being added; until it lands the change is
-// logged.
-func (h *Handler) audit(r *http.Request, rq *request, action, target string) {
-	h.Log.InfoContext(r.Context(), "console: change", "actor", rq.p.Actor(), "action", action, "target", target)
+// record writes a console change to the audit log against the signed-in
+// administrator, as the Management API does (audit.AdminChange), before
+// the answer: a change the log missed must not look successful, so on
+// failure it has answered with the failure page and returns false.
+// before and after are views without secrets or password hashes.
+func (h *Handler) record(w http.ResponseWriter, r *http.Request, rq *request, entity, action, id string, before, after any) bool {
+	e := audit.AdminChange(rq.p.Actor(), entity, action, id, before, after)
+	e.IP, e.UserAgent = httpx.ClientAddr(r.Context()), r.UserAgent()
+	if err := h.Audit.RecordNow(r.Context(), e); err != nil {
+		h.failure(w, r, err)
+		return false
+	}
+	return true
 }
 
 func (h *Handler) setupView(w http.ResponseWriter, r *http.Request, status int, token, login, msg string) {

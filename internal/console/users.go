@@ -71,7 +71,9 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, rq *request
 		h.failure(w, r, err)
 		return
 	}
-	h.audit(r, rq, "user.create", u.ID)
+	if !h.record(w, r, rq, "User", "Create", u.ID, nil, userDoc(u)) {
+		return
+	}
 	h.seeOther(w, r, "/users/"+url.PathEscape(u.ID))
 }
 
@@ -145,7 +147,9 @@ func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request, rq *reques
 		h.failure(w, r, err)
 		return
 	}
-	h.audit(r, rq, "user.password", u.ID)
+	if !h.record(w, r, rq, "User", "SetPassword", u.ID, nil, nil) {
+		return
+	}
 	h.seeOther(w, r, "/users/"+url.PathEscape(u.ID)+"?done=password")
 }
 
@@ -159,11 +163,13 @@ func (h *Handler) suspend(w http.ResponseWriter, r *http.Request, rq *request) {
 		h.failure(w, r, err)
 		return
 	}
-	done, action := "active", "user.unsuspend"
+	done := "active"
 	if on {
-		done, action = "suspended", "user.suspend"
+		done = "suspended"
 	}
-	h.audit(r, rq, action, u.ID)
+	if !h.record(w, r, rq, "User", "SetSuspended", u.ID, map[string]bool{"isSuspended": u.Suspended}, map[string]bool{"isSuspended": on}) {
+		return
+	}
 	h.seeOther(w, r, "/users/"+url.PathEscape(u.ID)+"?done="+done)
 }
 
@@ -176,7 +182,9 @@ func (h *Handler) endSessions(w http.ResponseWriter, r *http.Request, rq *reques
 		h.failure(w, r, err)
 		return
 	}
-	h.audit(r, rq, "user.sessions.end", u.ID)
+	if !h.record(w, r, rq, "User", "EndSessions", u.ID, nil, nil) {
+		return
+	}
 	h.seeOther(w, r, "/users/"+url.PathEscape(u.ID)+"?done=sessions")
 }
 
@@ -193,6 +201,8 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, rq *request
 		h.failure(w, r, err)
 		return
 	}
-	h.audit(r, rq, "user.delete", u.ID)
+	if !h.record(w, r, rq, "User", "Delete", u.ID, userDoc(u), nil) {
+		return
+	}
 	h.seeOther(w, r, "/users")
 }

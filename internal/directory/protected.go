@@ -35,10 +35,42 @@ func CheckRoleChange(id string) error {
 	return nil
 }
 
+// CheckRolePermissionChange refuses adding or removing permissions of a
+// seeded role: an administrator role missing the Management API scope
+// would lock everyone out of the console (docs/security.md).
+func CheckRolePermissionChange(id string) error {
+	if id == ManagementM2MRoleID || id == AdminRoleID {
+		return errf(ErrRoleProtected.Code, "role %q is built in: its permissions cannot be changed", id)
+	}
+	return nil
+}
+
+// CheckRoleDefault refuses making a seeded role a default role: every new
+// user would become an administrator (docs/security.md).
+func CheckRoleDefault(id string, isDefault bool) error {
+	if isDefault && (id == ManagementM2MRoleID || id == AdminRoleID) {
+		return errf(ErrRoleProtected.Code, "role %q is built in and cannot be a default role", id)
+	}
+	return nil
+}
+
 // CheckResourceChange refuses deleting or renaming a seeded resource.
 func CheckResourceChange(id string) error {
 	if id == ManagementResourceID || id == ManagementLogtoResourceID {
 		return errf(ErrResourceProtected.Code, "resource %q is the Management API and cannot be deleted or renamed", id)
+	}
+	return nil
+}
+
+// CheckScopeRemoval refuses taking a permission from a seeded resource or
+// role: without the Management API's "all" on them nobody could manage
+// Sesame any more (docs/security.md).
+func CheckScopeRemoval(resourceID, roleID string) error {
+	if resourceID != "" && CheckResourceChange(resourceID) != nil {
+		return errf(ErrResourceProtected.Code, "resource %q is the Management API: its permissions cannot be deleted", resourceID)
+	}
+	if roleID != "" && CheckRoleChange(roleID) != nil {
+		return errf(ErrRoleProtected.Code, "role %q is built in: its permissions cannot be removed", roleID)
 	}
 	return nil
 }

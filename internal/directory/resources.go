@@ -245,6 +245,9 @@ func (d Resources) UpdateScope(ctx context.Context, resourceID, scopeID, descrip
 // DeleteScope removes one of the resource's scopes, takes it from every
 // role and revokes the client_credentials tokens of the apps that held it.
 func (d Resources) DeleteScope(ctx context.Context, resourceID, scopeID string) error {
+	if err := CheckScopeRemoval(resourceID, ""); err != nil {
+		return err
+	}
 	if _, err := d.scope(ctx, resourceID, scopeID); err != nil {
 		return err
 	}

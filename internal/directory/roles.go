@@ -152,6 +152,9 @@ func (d Roles) Delete(ctx context.Context, r store.Role) error {
 
 // Permit adds permissions to a role and returns its new permissions.
 func (d Roles) Permit(ctx context.Context, r store.Role, perms []store.Permission) ([]store.Permission, error) {
+	if err := CheckRolePermissionChange(r.ID); err != nil {
+		return nil, err
+	}
 	if err := CheckPermissions(ctx, d.Store, perms); err != nil {
 		return nil, err
 	}
@@ -163,6 +166,9 @@ func (d Roles) Permit(ctx context.Context, r store.Role, perms []store.Permissio
 // Scope stands for every scope of the resource. Naming a permission the
 // role does not hold is an error, so a typo does not pass silently.
 func (d Roles) Revoke(ctx context.Context, r store.Role, perms []store.Permission) ([]store.Permission, error) {
+	if err := CheckScopeRemoval("", r.ID); err != nil {
+		return nil, err
+	}
 	next := slices.Clone(r.Permissions)
 	for _, p := range perms {
 		n := len(next)
@@ -252,6 +258,9 @@ func (d Roles) Update(ctx context.Context, r store.Role, u RoleUpdate) (store.Ro
 		}
 	}
 	if u.IsDefault != nil {
+		if err := CheckRoleDefault(r.ID, *u.IsDefault); err != nil {
+			return store.Role{}, err
+		}
 		if err := checkDefault(r.Type, *u.IsDefault); err != nil {
 			return store.Role{}, err
 		}
@@ -346,6 +355,9 @@ func (d Roles) AddScopes(ctx context.Context, r store.Role, scopeIDs []string) e
 // RemoveScope takes one scope from r; a scope r does not hold is
 // ErrRoleNotHeld.
 func (d Roles) RemoveScope(ctx context.Context, r store.Role, scopeID string) error {
+	if err := CheckScopeRemoval("", r.ID); err != nil {
+		return err
+	}
 	if err := d.Store.RemoveRoleScope(ctx, r.ID, scopeID, d.now()); errors.Is(err, store.ErrNotFound) {
 		return errf(ErrRoleNotHeld.Code, "role %q does not hold scope %q", r.Name, scopeID)
 	} else if err != nil {

@@ -44,10 +44,17 @@ func (d Users) now() time.Time { return now(d.Now) }
 // checkPolicy checks a new password against the password policy, the one
 // registration enforces too.
 func (d Users) checkPolicy(ctx context.Context, pw string, userInfo ...string) error {
+	return CheckPasswordPolicy(ctx, d.Policy, pw, userInfo...)
+}
+
+// CheckPasswordPolicy checks a new password against the policy returned
+// by policy (nil: identity.DefaultPasswordPolicy). Every way of setting a
+// password (users, administrators, registration) uses it.
+func CheckPasswordPolicy(ctx context.Context, policy func(context.Context) (identity.PasswordPolicy, error), pw string, userInfo ...string) error {
 	p := identity.DefaultPasswordPolicy()
-	if d.Policy != nil {
+	if policy != nil {
 		var err error
-		if p, err = d.Policy(ctx); err != nil {
+		if p, err = policy(ctx); err != nil {
 			return err
 		}
 	}

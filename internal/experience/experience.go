@@ -188,10 +188,16 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) (signinexp.Se
 	return x, true
 }
 
-// brand is the page header's branding from x.
-func (h *Handler) brand(x signinexp.Settings) ui.Brand {
-	return ui.Brand{Name: x.DisplayName, LogoURL: x.Branding.LogoURL, DarkLogoURL: x.Branding.DarkLogoURL,
+// brand is the page header's branding from x. The logos may be on any
+// https host, so the page's CSP allows https images.
+func (h *Handler) brand(w http.ResponseWriter, x signinexp.Settings) ui.Brand {
+	httpx.AllowRemoteImages(w)
+	b := ui.Brand{Name: x.DisplayName, LogoURL: x.Branding.LogoURL, DarkLogoURL: x.Branding.DarkLogoURL,
 		CSSURL: h.Base.Path(routes.Static) + "brand.css?v=" + strconv.FormatInt(x.Version, 10)}
+	if !x.Color.IsDarkModeEnabled {
+		b.LightOnly, b.DarkLogoURL = true, ""
+	}
+	return b
 }
 
 // brandCSS serves the brand colours as a stylesheet. Pages link it with

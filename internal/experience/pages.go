@@ -33,6 +33,9 @@ type RegisterPage struct {
 	Error                      string
 	SignInURL                  string // "Already have an account? Sign in"
 	PasswordHint               string // optional, e.g. "At least 12 characters."
+	// EmailOnly hides the username field (else shown and required);
+	// EmailRequired makes the email field required (signUp.identifiers).
+	EmailOnly, EmailRequired bool
 	// TermsURL and PrivacyURL link the policies when set.
 	TermsURL, PrivacyURL string
 }

@@ -43,7 +43,8 @@ func (h *Handler) registerPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderRegister(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, username, email, msg string) {
 	allowRedirect(w, r, ar)
-	h.UI.Render(w, r, status, &RegisterPage{Base: ui.Base{Title: "Create account", Brand: h.brand(x)},
+	askUsername, emailRequired := x.SignUpFields()
+	h.UI.Render(w, r, status, &RegisterPage{EmailOnly: !askUsername, EmailRequired: emailRequired, Base: ui.Base{Title: "Create account", Brand: h.brand(w, x)},
 		Action: h.Base.PageURL(routes.Register, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
 		Username: username, Email: email, Error: msg, SignInURL: h.Base.PageURL(routes.SignIn, ar.ID),
 		PasswordHint: x.PasswordPolicy.Hint(), TermsURL: x.TermsOfUseURL, PrivacyURL: x.PrivacyPolicyURL})
@@ -63,8 +64,17 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	email := identity.Canonical(r.PostFormValue("email"))
 	pw, confirm := r.PostFormValue("password"), r.PostFormValue("password_confirm")
 	bad := func(msg string) { h.renderRegister(w, r, http.StatusBadRequest, x, ar, c, username, email, msg) }
-	if err := identity.ValidateUsername(username); err != nil {
+	// signUp.identifiers decide what is asked and required, here as on
+	// the form (the form's "required" is only a convenience).
+	askUsername, emailRequired := x.SignUpFields()
+	if !askUsername {
+		username = ""
+	} else if err := identity.ValidateUsername(username); err != nil {
 		bad(err.Error())
+		return
+	}
+	if emailRequired && email == "" {
+		bad("Enter your email address.")
 		return
 	}
 	if email != "" {
@@ -126,10 +136,12 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 // are verified by mail, a fresh address still differs in that it creates
 // the account and signs in.
 func (h *Handler) taken(ctx context.Context, username, email string) (string, error) {
-	if _, err := h.Store.GetUserByLogin(ctx, username); err == nil {
-		return msgUsernameTaken, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return "", err
+	if username != "" {
+		if _, err := h.Store.GetUserByLogin(ctx, username); err == nil {
+			return msgUsernameTaken, nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return "", err
+		}
 	}
 	if email != "" {
 		if _, err := h.Store.GetUserByLogin(ctx, email); err == nil {

@@ -33,7 +33,7 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, ident, msg string) {
 	allowRedirect(w, r, ar)
-	p := &SignInPage{Base: ui.Base{Title: "Sign in", Brand: h.brand(x)},
+	p := &SignInPage{Base: ui.Base{Title: "Sign in", Brand: h.brand(w, x)},
 		Action: h.Base.PageURL(routes.SignIn, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
 		Identifier: ident, Error: msg, IdentifierLabel: identifierLabel(x)}
 	if x.RegistrationOpen() {

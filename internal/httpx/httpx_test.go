@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -168,5 +169,37 @@ func TestSecureHeaders(t *testing.T) {
 	}
 	if got := CSP("n", "https://a.example", "x'; script-src *"); strings.Contains(got, "script-src *") {
 		t.Errorf("CSP injection: %s", got)
+	}
+}
+
+// TestAllowRemoteImages: only img-src gains https:, in either order with
+// AllowFormAction; pages that do not ask keep img-src 'self' data:.
+func TestAllowRemoteImages(t *testing.T) {
+	const base = "default-src 'none'; script-src 'nonce-N'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	if got := CSP("N"); got != base {
+		t.Fatalf("CSP = %q", got)
+	}
+	want := strings.Replace(base, "img-src 'self' data:;", "img-src 'self' data: https:;", 1)
+	wantFA := strings.Replace(want, "form-action 'self'", "form-action 'self' https://app.example", 1)
+	h := Secure(false)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/brand":
+			AllowRemoteImages(w)
+		case "/brand-then-form":
+			AllowRemoteImages(w)
+			AllowFormAction(w, r, "https://app.example")
+		case "/form-then-brand":
+			AllowFormAction(w, r, "https://app.example")
+			AllowRemoteImages(w)
+		}
+	}))
+	for path, want := range map[string]string{"/plain": base, "/brand": want, "/brand-then-form": wantFA, "/form-then-brand": wantFA} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		got := rec.Header().Get("Content-Security-Policy")
+		nonce := regexp.MustCompile(`'nonce-([^']+)'`).FindStringSubmatch(got)
+		if nonce == nil || strings.Replace(got, nonce[1], "N", 1) != want {
+			t.Errorf("%s: CSP %q, want %q", path, got, want)
+		}
 	}
 }

@@ -56,14 +56,32 @@ func CSP(nonce string, formActions ...string) string {
 			fa += " " + a
 		}
 	}
-	return fmt.Sprintf("default-src 'none'; script-src 'nonce-%s'; style-src 'self'; img-src 'self' data:; "+
+	return fmt.Sprintf("default-src 'none'; script-src 'nonce-%s'; style-src 'self'; "+ownImgSrc+" "+
 		"form-action %s; frame-ancestors 'none'; base-uri 'none'", nonce, fa)
 }
 
 // AllowFormAction widens the response's form-action directive with origins.
 // Call before the response is written.
 func AllowFormAction(w http.ResponseWriter, r *http.Request, origins ...string) {
-	w.Header().Set("Content-Security-Policy", CSP(Nonce(r.Context()), origins...))
+	csp := CSP(Nonce(r.Context()), origins...)
+	if strings.Contains(w.Header().Get("Content-Security-Policy"), remoteImgSrc) {
+		csp = strings.Replace(csp, ownImgSrc, remoteImgSrc, 1)
+	}
+	w.Header().Set("Content-Security-Policy", csp)
+}
+
+const (
+	ownImgSrc    = "img-src 'self' data:;"
+	remoteImgSrc = "img-src 'self' data: https:;"
+)
+
+// AllowRemoteImages lets the response's page show https images (the
+// sign-in experience's logos, hosted anywhere): img-src 'self' data:
+// https:, every other directive unchanged. An image cannot run script
+// (docs/security.md, UI-05). Call before the response is written.
+func AllowRemoteImages(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", strings.Replace(h.Get("Content-Security-Policy"), ownImgSrc, remoteImgSrc, 1))
 }
 
 // Secure sets the headers every response carries and creates the request's

@@ -14,12 +14,15 @@ import (
 func (s Settings) CSS() string {
 	d := Defaults(false).Color
 	light, dark := color(s.Color.PrimaryColor, d.PrimaryColor), color(s.Color.DarkPrimaryColor, d.DarkPrimaryColor)
-	if !s.Color.IsDarkModeEnabled {
-		dark = light // one brand colour whatever the scheme
-	}
 	var b strings.Builder
 	b.WriteString("/* Generated from the sign-in experience settings. */\n")
 	vars(&b, ":root", light)
+	if !s.Color.IsDarkModeEnabled {
+		// Light only: the pages carry class "light-only", which keeps
+		// sesame.css's light palette; the brand colour is the light one.
+		b.WriteString(":root {\n  color-scheme: light;\n}\n")
+		return b.String()
+	}
 	b.WriteString("@media (prefers-color-scheme: dark) {\n")
 	vars(&b, "  :root", dark)
 	b.WriteString("}\n")

@@ -110,6 +110,22 @@ func Defaults(allowRegistration bool) Settings {
 // RegistrationOpen reports whether the register page creates accounts.
 func (s Settings) RegistrationOpen() bool { return s.SignInMode != ModeSignIn }
 
+// SignUpFields says how signUp.identifiers shape the register form: a
+// username field (asked and required) when "username" is listed, and an
+// email field always, required when "email" is listed. No identifier
+// listed reads as username only: a password account needs one.
+func (s Settings) SignUpFields() (username, emailRequired bool) {
+	for _, id := range s.SignUp.Identifiers {
+		switch id {
+		case Username:
+			username = true
+		case Email:
+			emailRequired = true
+		}
+	}
+	return username || !emailRequired, emailRequired
+}
+
 // Accepts reports whether the sign-in form takes identifier kind id.
 func (s Settings) Accepts(id string) bool {
 	for _, m := range s.SignIn.Methods {
@@ -149,6 +165,12 @@ func (s *Service) Get(ctx context.Context) (Settings, error) {
 func (s *Service) PasswordPolicy(ctx context.Context) (identity.PasswordPolicy, error) {
 	x, err := s.Get(ctx)
 	return x.PasswordPolicy, err
+}
+
+// RegistrationOpen reports whether the stored settings let users register.
+func (s *Service) RegistrationOpen(ctx context.Context) (bool, error) {
+	x, err := s.Get(ctx)
+	return x.RegistrationOpen(), err
 }
 
 // ErrConflict is a concurrent change that kept winning: try again.

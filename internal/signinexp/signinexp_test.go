@@ -164,8 +164,8 @@ func TestCSS(t *testing.T) {
 		t.Fatalf("css:\n%s", css)
 	}
 	x.Color.IsDarkModeEnabled = false
-	if css := x.CSS(); strings.Contains(css, "#00bb00") {
-		t.Fatalf("dark colour used with dark mode off:\n%s", css)
+	if css := x.CSS(); strings.Contains(css, "#00bb00") || strings.Contains(css, "prefers-color-scheme") || !strings.Contains(css, "color-scheme: light;") {
+		t.Fatalf("dark mode off: want the light scheme only:\n%s", css)
 	}
 	x.Color.PrimaryColor = "red;}*{display:none" // never stored; still never emitted
 	if css := x.CSS(); strings.Contains(css, "display") {

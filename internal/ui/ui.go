@@ -63,6 +63,7 @@ type Brand struct {
 	LogoURL     string // an https URL shown as <img> instead of the mark
 	DarkLogoURL string // for dark mode; "" uses LogoURL
 	CSSURL      string // the generated brand stylesheet (colours)
+	LightOnly   bool   // no dark scheme (isDarkModeEnabled false): class "light-only" on <html>
 }
 
 func (b *Base) base() *Base { return b }

@@ -112,6 +112,8 @@ func consoleSamples() []page {
 	}
 	app := store.Client{ID: "app123", Name: "Acme Notes", Type: store.AppTraditional, RedirectURIs: []string{"https://app.example/cb"}}
 	user := store.User{ID: "u1", Username: "ada", Email: "ada@example.com", Name: "Ada"}
+	resource := store.Resource{ID: "r1", Name: "Orders", Indicator: "https://api.example/orders"}
+	role := store.Role{ID: "ro1", Name: "Editor", Type: store.RoleUser}
 	return []page{
 		{"console_not_set_up", http.StatusOK, &console.NotSetUpPage{Base: b("Not set up")}},
 		{"console_setup", http.StatusOK, &console.SetupPage{Base: b("Set up"), Action: "/console/setup", CSRFToken: "tok-123", Token: "t", Login: "ada", Error: "The two passwords differ."}},
@@ -130,6 +132,33 @@ func consoleSamples() []page {
 			Users: []console.UserRow{{ID: "u1", Username: "ada", Email: "ada@example.com", Name: "Ada"}}, Prev: "/console/users?page=1", Next: "/console/users?page=3"}},
 		{"console_user_new", http.StatusOK, &console.NewUserPage{Base: b("Create a user"), Nav: nav("users"), Username: "ada", Error: "Taken"}},
 		{"console_user", http.StatusOK, &console.UserPage{Base: b("Ada"), Nav: nav("users"), User: user, Roles: []string{"Sesame administrator"}, Message: "Saved"}},
+		{"console_resources", http.StatusOK, &console.ResourcesPage{Base: b("API resources"), Nav: nav("resources"),
+			Resources: []console.ResourceRow{{ID: "r1", Name: "Orders", Indicator: "https://api.example/orders", TTL: 3600, Scopes: 2}}}},
+		{"console_resource_new", http.StatusOK, &console.NewResourcePage{Base: b("Create"), Nav: nav("resources"), Name: "Orders", TTL: "3600",
+			Errors: map[string]string{"indicator": "Not absolute"}}},
+		{"console_resource", http.StatusOK, &console.ResourcePage{Base: b("Orders"), Nav: nav("resources"), Resource: resource, Name: "Orders", TTL: "3600",
+			Scopes: []store.ResourceScope{{ID: "s1", ResourceID: "r1", Name: "read:orders", Description: "Read"}}, ScopeName: "x",
+			Errors: map[string]string{"scope_name": "Taken", "scope-s1": "Too long"}, Error: "Built in", Message: "Saved."}},
+		{"console_roles", http.StatusOK, &console.RolesPage{Base: b("Roles"), Nav: nav("roles"), Type: "user",
+			Roles: []console.RoleRow{{ID: "ro1", Name: "Editor", Description: "Edits", IsDefault: true, Members: 3}}}},
+		{"console_role_new", http.StatusOK, &console.NewRolePage{Base: b("Create"), Nav: nav("roles"), Name: "Editor", Type: "m2m",
+			Errors: map[string]string{"is_default": "Only user roles"}}},
+		{"console_role", http.StatusOK, &console.RolePage{Base: b("Editor"), Nav: nav("roles"), Role: role, Name: "Editor",
+			Held:      []console.HeldScope{{ID: "s1", Name: "read:orders", Resource: "Orders"}},
+			Available: []console.ScopeGroup{{Resource: "Orders", Indicator: "https://api.example/orders", Scopes: []store.ResourceScope{{ID: "s2", Name: "write:orders"}}}},
+			Users:     []console.UserRow{{ID: "u1", Username: "ada"}}, Members: 1, Query: "bo", Found: []console.UserRow{{ID: "u2", Username: "bob"}},
+			Errors: map[string]string{"scopes": "Choose one"}, Message: "Saved."}},
+		{"console_signinexp", http.StatusOK, &console.SettingsPage{Base: b("Sign-in experience"), Nav: nav("signin"), DisplayName: "Acme",
+			LogoURL: "https://acme.example/logo.svg", PrimaryColor: "#4f46e5", DarkPrimaryColor: "#6058ee", DarkMode: true, Username: true,
+			MinLength: "8", CharTypes: "0", Words: "acme\nsecret", Errors: map[string]string{"primary_color": "A colour is #rrggbb."}, Saved: true,
+			Preview: "/console/sign-in-experience/preview"}},
+		{"console_audit", http.StatusOK, &console.AuditPage{Base: b("Audit log"), Nav: nav("audit"), User: "u1", Events: []string{"Interaction.SignIn.Submit"},
+			Entries: []console.AuditRow{{ID: "l1", Key: "Admin.SignInExperience.Update", Result: "Success", Actor: "user:u1", Target: "signInExperience",
+				Before: "{\"a\": 1}", After: "{\"a\": 2}"}, {ID: "l2", Key: "Interaction.SignIn.Submit", Result: "Error", Error: "wrong_password", User: "u1", IP: "192.0.2.1"}},
+			Total: 120, Page: 2, Prev: "/console/audit?page=1", Next: "/console/audit?page=3"}},
+		{"console_admins", http.StatusOK, &console.AdminsPage{Base: b("Administrators"), Nav: nav("admins"),
+			Admins: []console.AdminRow{{ID: "u1", Username: "root", Enabled: true, Self: true}, {ID: "u2", Email: "b@example.com"}},
+			Errors: map[string]string{"login": "No user"}, Error: "Refusing to disable the last enabled administrator", Message: "Created"}},
 	}
 }
 
@@ -364,7 +393,9 @@ func checkHTML(t *testing.T, name, body, nonce string) {
 			t.Errorf("%s: %d forms, want 1", name, len(forms))
 		}
 	case "console_home", "console_apps", "console_app_new", "console_app", "console_guide", "console_users",
-		"console_user_new", "console_user", "console_setup", "console_not_admin":
+		"console_user_new", "console_user", "console_setup", "console_not_admin",
+		"console_resources", "console_resource_new", "console_resource", "console_roles", "console_role_new", "console_role",
+		"console_signinexp", "console_audit", "console_admins":
 		// The console's pages have forms (sign-out, the page's own): each
 		// has its CSRF token, checked above.
 	default:

@@ -1,8 +1,8 @@
 //go:build e2e
 
 // Package e2etest is the harness shared by Sesame's end-to-end test
-// packages (e2e/browser, e2e/goapp, e2e/logto, e2e/scale). Like them, it is
-// built only with the e2e build tag.
+// packages (e2e/browser, e2e/console, e2e/goapp, e2e/logto, e2e/scale).
+// Like them, it is built only with the e2e build tag.
 //
 // It provides:
 //

@@ -50,9 +50,11 @@ type Handler struct {
 	UI        *ui.Renderer
 	Responder *oauth2.Responder
 	Base      routes.Base // the public endpoint's path, for redirects to the hosted pages
-	// RegisterPath, when registration is open, is where first_screen=register
-	// (or Logto's older interaction_mode=signUp) starts instead of sign-in.
-	RegisterPath string
+	// RegistrationOpen reports, at request time, whether the stored sign-in
+	// experience lets users register; then first_screen=register (or
+	// Logto's older interaction_mode=signUp) starts on the register page
+	// instead of sign-in. Nil: never.
+	RegistrationOpen func(context.Context) (bool, error)
 	// RequirePKCE demands PKCE of confidential clients too (RFC 9700
 	// §2.1.1); public clients always need it.
 	RequirePKCE bool

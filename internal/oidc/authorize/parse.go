@@ -120,9 +120,15 @@ func (h *Handler) parse(ctx context.Context, q url.Values, c store.Client) (req 
 	}
 	req.ar = ar
 	req.firstScreen = routes.SignIn
-	if fs := q.Get("first_screen"); h.RegisterPath != "" && (fs == "register" || fs == "identifier:register" ||
+	if fs := q.Get("first_screen"); h.RegistrationOpen != nil && (fs == "register" || fs == "identifier:register" ||
 		(fs == "" && q.Get("interaction_mode") == "signUp")) {
-		req.firstScreen = h.RegisterPath
+		open, err := h.RegistrationOpen(ctx)
+		if err != nil {
+			return req, nil, err
+		}
+		if open {
+			req.firstScreen = routes.Register
+		}
 	}
 	return req, nil, nil
 }
