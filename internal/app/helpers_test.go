@@ -55,6 +55,7 @@ type env struct {
 	Store   store.Store
 	Server  *app.Server
 	DataDir string // the SQLite database's directory
+	DBURL   string // the PostgreSQL database's URL (onPostgres), else empty
 }
 
 type envOption func(*config.Config, *app.Options)
@@ -103,7 +104,7 @@ func newEnvWrapped(t testing.TB, log *slog.Logger, wrap func(store.Store) store.
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
-	e := &env{URL: endpoint, Issuer: endpoint + "/oidc", Store: st, Server: srv, DataDir: dataDir}
+	e := &env{URL: endpoint, Issuer: endpoint + "/oidc", Store: st, Server: srv, DataDir: dataDir, DBURL: cfg.DatabaseURL}
 	if tt, ok := t.(*testing.T); ok {
 		e.t = tt
 	}

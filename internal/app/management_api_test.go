@@ -36,7 +36,7 @@ type mgmt struct {
 func newMgmt(t *testing.T, apiScopes ...string) *mgmt { return newMgmtWith(t, nil, nil, apiScopes...) }
 
 // newMgmtWith is newMgmt with env options and a store wrapper.
-func newMgmtWith(t *testing.T, opts []envOption, wrap func(store.Store) store.Store, apiScopes ...string) *mgmt {
+func newMgmtWith(t testing.TB, opts []envOption, wrap func(store.Store) store.Store, apiScopes ...string) *mgmt {
 	clock := &fakeClock{t: time.Now()}
 	opts = append(opts, func(_ *config.Config, o *app.Options) { o.Now = clock.Now })
 	e := newEnvWrapped(t, slog.New(slog.NewTextHandler(io.Discard, nil)), wrap, opts...)
@@ -54,7 +54,7 @@ func newMgmtWith(t *testing.T, opts []envOption, wrap func(store.Store) store.St
 }
 
 // token gets an access token the real way: client_credentials with x/oauth2.
-func (m *mgmt) token(t *testing.T, id, secret, resource string, scopes ...string) string {
+func (m *mgmt) token(t testing.TB, id, secret, resource string, scopes ...string) string {
 	t.Helper()
 	cc := clientcredentials.Config{ClientID: id, ClientSecret: secret, TokenURL: m.Issuer + "/token", Scopes: scopes,
 		EndpointParams: url.Values{"resource": {resource}}}
@@ -66,7 +66,7 @@ func (m *mgmt) token(t *testing.T, id, secret, resource string, scopes ...string
 }
 
 // call sends a request to the API and decodes a JSON answer.
-func (m *mgmt) call(t *testing.T, token, method, path string, body any) (int, http.Header, []byte) {
+func (m *mgmt) call(t testing.TB, token, method, path string, body any) (int, http.Header, []byte) {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {

@@ -17,9 +17,10 @@ type listSpec[T any] struct {
 	scan        func(rowScanner) (T, error)
 	columns     map[store.SearchField]string // searchable field → column
 	allowed     []store.SearchField          // in the order the WHERE clause names them
+	counted     bool                         // row_counts holds the table's row count (migration 00016)
 }
 
-var userList = listSpec[store.User]{table: "users", cols: userCols, scan: scanUser, allowed: store.UserSearchFields,
+var userList = listSpec[store.User]{table: "users", cols: userCols, scan: scanUser, allowed: store.UserSearchFields, counted: true,
 	columns: map[store.SearchField]string{store.FieldID: "id", store.FieldUsername: "username", store.FieldEmail: "email",
 		store.FieldPhone: "phone", store.FieldName: "name"}}
 
@@ -65,8 +66,14 @@ func listPageIn[T any](ctx context.Context, s *Store, l listSpec[T], q store.Lis
 			where += " AND " + cond
 		}
 	}
+	// The whole table's total is the triggers' count: count(*) reads every
+	// row, 10-20 ms at 100,000 users on PostgreSQL (bench/README.md).
+	count := `SELECT count(*) FROM ` + l.table + where
+	if l.counted && where == "" {
+		count = `SELECT n FROM row_counts WHERE name = '` + l.table + `'`
+	}
 	var total int
-	if err := s.rq.QueryRowContext(ctx, s.d.q(`SELECT count(*) FROM `+l.table+where), args...).Scan(&total); err != nil {
+	if err := s.rq.QueryRowContext(ctx, s.d.q(count), args...).Scan(&total); err != nil {
 		return nil, 0, s.d.mapErr(err)
 	}
 	if q.Offset() >= int64(total) {
@@ -80,14 +87,28 @@ func listPageIn[T any](ctx context.Context, s *Store, l listSpec[T], q store.Lis
 	if where != "" {
 		by = `created_at + 0`
 	}
-	order := ` ORDER BY ` + by + `, id`
+	asc, desc := ` ORDER BY `+by+`, id`, ` ORDER BY `+by+` DESC, id DESC`
+	order, walk := asc, asc
 	if q.NewestFirst {
-		order = ` ORDER BY ` + by + ` DESC, id DESC`
+		order, walk = desc, desc
+	}
+	// A page past the middle is found from the other end: the walk to it
+	// is then at most half the matches (page 1000 of 1000 costs what page
+	// 1 does), and the rows are sorted back into the asked order.
+	limit, offset := int64(q.Limit()), q.Offset()
+	if offset > int64(total)/2 {
+		if walk == asc {
+			walk = desc
+		} else {
+			walk = asc
+		}
+		limit = min(limit, int64(total)-offset)
+		offset = int64(total) - offset - limit
 	}
 	n := strconv.Itoa(len(args) + 1)
 	m := strconv.Itoa(len(args) + 2)
 	items, err := getAll(ctx, s, s.rq, l.scan, `SELECT `+l.cols+` FROM `+l.table+` WHERE id IN (SELECT id FROM `+l.table+where+
-		order+` LIMIT $`+n+` OFFSET $`+m+`)`+order, append(args, q.Limit(), q.Offset())...)
+		walk+` LIMIT $`+n+` OFFSET $`+m+`)`+order, append(args, limit, offset)...)
 	return items, total, err
 }
 

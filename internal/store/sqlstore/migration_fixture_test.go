@@ -30,7 +30,8 @@ import (
 // never edit an older fixture.
 var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004, 5: checkFixture00005,
 	6: checkFixture00006, 7: checkFixture00007, 8: checkFixture00008,
-	10: checkFixture00010, 11: checkFixture00011, 12: checkFixture00012, 13: checkFixture00013, 14: checkFixture00014, 15: checkFixture00015}
+	10: checkFixture00010, 11: checkFixture00011, 12: checkFixture00012, 13: checkFixture00013, 14: checkFixture00014, 15: checkFixture00015,
+	16: checkFixture00016}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -662,5 +663,42 @@ func checkFixture00014(t *testing.T, s *Store) {
 	}
 	if string(x.Doc) != `{"displayName":"Fixture"}` || x.Version != 3 || !x.UpdatedAt.Equal(time.Unix(0, 1700000000000000000)) {
 		t.Errorf("sign-in experience = %+v", x)
+	}
+}
+
+func checkFixture00016(t *testing.T, s *Store) {
+	// The unfiltered list's total is the triggers' count: it must agree
+	// with the rows, through the fixtures' inserts and delete and through
+	// a user created and deleted now.
+	total := func() int {
+		t.Helper()
+		_, n, err := s.ListUsersPage(t.Context(), store.ListQuery{PageSize: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want int
+		if err := s.r.QueryRowContext(t.Context(), `SELECT count(*) FROM users`).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Fatalf("total = %d, count(*) = %d", n, want)
+		}
+		return n
+	}
+	before := total()
+	if _, err := s.GetUser(t.Context(), "fixture-counted"); err != nil {
+		t.Fatalf("GetUser(fixture-counted): %v", err)
+	}
+	if err := s.CreateUser(t.Context(), store.User{ID: "fixture-count-now", Username: "count-now", CreatedAt: time.Unix(1800000000, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	if n := total(); n != before+1 {
+		t.Fatalf("after CreateUser: total %d, want %d", n, before+1)
+	}
+	if err := s.DeleteUser(t.Context(), "fixture-count-now"); err != nil {
+		t.Fatal(err)
+	}
+	if n := total(); n != before {
+		t.Fatalf("after DeleteUser: total %d, want %d", n, before)
 	}
 }

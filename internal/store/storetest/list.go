@@ -38,6 +38,33 @@ func testListPaging(t *testing.T, s store.Store) {
 	}
 	diff(t, "pages of 7 joined", want, got)
 
+	// The same slices newest first and within a search, where the pages
+	// past the middle may be found from the other end.
+	rev := slices.Clone(want)
+	slices.Reverse(rev)
+	for _, c := range []struct {
+		name string
+		q    store.ListQuery
+		want []store.User
+	}{
+		{"newest first", store.ListQuery{PageSize: 7, NewestFirst: true}, rev},
+		{"prefix search", store.ListQuery{PageSize: 7, Search: "USER", Match: store.MatchPrefix}, want},
+		{"prefix search newest first", store.ListQuery{PageSize: 7, Search: "user", Match: store.MatchPrefix, NewestFirst: true}, rev},
+	} {
+		var got []store.User
+		for p := 1; p <= 8; p++ {
+			q := c.q
+			q.Page = p
+			page, total, err := s.ListUsersPage(ctx, q)
+			noErr(t, "ListUsersPage", err)
+			if total != 45 {
+				t.Fatalf("%s, page %d: total %d, want 45", c.name, p, total)
+			}
+			got = append(got, page...)
+		}
+		diff(t, c.name+": pages of 7 joined", c.want, got)
+	}
+
 	for _, c := range []struct {
 		q        store.ListQuery
 		from, to int
