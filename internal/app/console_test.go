@@ -238,7 +238,8 @@ func TestConsoleCSRF(t *testing.T) {
 	appID, _ := e.app(t, store.AppTraditional, []string{"https://app.example/cb"}, nil)
 	victim := e.user(t, "victim", "victim-password-1")
 	for _, path := range []string{"/console/apps", "/console/apps/" + appID + "/uris", "/console/apps/" + appID + "/cors",
-		"/console/apps/" + appID + "/delete", "/console/users", "/console/users/" + victim.ID + "/password",
+		"/console/apps/" + appID + "/delete", "/console/apps/" + appID + "/settings", "/console/apps/" + appID + "/secrets",
+		"/console/apps/" + appID + "/secrets/delete", "/console/apps/" + appID + "/secrets/rotate", "/console/users", "/console/users/" + victim.ID + "/password",
 		"/console/users/" + victim.ID + "/suspend", "/console/users/" + victim.ID + "/sessions",
 		"/console/users/" + victim.ID + "/delete", "/console/sign-out", "/console/setup"} {
 		for _, tok := range []string{"", "forged"} {

@@ -115,7 +115,7 @@ func (h *Handler) createApp(w http.ResponseWriter, r *http.Request, rq *request)
 func (h *Handler) appView(rq *request, c store.Client) *AppPage {
 	return &AppPage{Base: ui.Base{Title: c.Name}, Nav: h.nav(rq, "apps"), App: c, TypeLabel: typeLabel(c.Type),
 		Redirects: strings.Join(c.RedirectURIs, "\n"), Logouts: strings.Join(c.PostLogoutRedirectURIs, "\n"),
-		CORS: strings.Join(c.CORSOrigins, "\n"), Guide: h.path("/apps/" + c.ID + "/guide")}
+		CORS: strings.Join(c.CORSOrigins, "\n"), Guide: h.path("/apps/" + c.ID + "/guide"), Settings: settingsForm(c)}
 }
 
 // loadApp finds the app named in the path; on failure it has answered.
@@ -141,7 +141,10 @@ func (h *Handler) appPage(w http.ResponseWriter, r *http.Request, rq *request) {
 	if !ok {
 		return
 	}
-	p := h.appView(rq, c)
+	p, ok := h.appViewFor(w, r, rq, c)
+	if !ok {
+		return
+	}
 	p.Saved = r.URL.Query().Get("saved") == "1"
 	h.render(w, r, http.StatusOK, p)
 }

@@ -125,12 +125,18 @@ type AppPage struct {
 	App       store.Client
 	TypeLabel string
 	Secret    string // only on the page that follows the creation
-	Redirects string // one per line, as in the form
-	Logouts   string
-	CORS      string
-	Errors    map[string]string // by field name
-	Saved     bool
-	Guide     string
+	// SecretName names Secret when it is a named secret (added or rotated).
+	SecretName string
+	// Secrets are the app's secrets: names and times, never the values.
+	Secrets       []store.ClientSecret
+	NewSecretName string // the name typed, when adding a secret failed
+	Settings      AppSettingsForm
+	Redirects     string // one per line, as in the form
+	Logouts       string
+	CORS          string
+	Errors        map[string]string // by field name
+	Saved         bool
+	Guide         string
 }
 
 func (*AppPage) Template() string { return "console/app" }
@@ -191,10 +197,18 @@ func (*NewUserPage) Template() string { return "console/user_new" }
 type UserPage struct {
 	ui.Base
 	Nav
-	User    store.User
-	Roles   []string
-	Error   string
-	Message string
+	User     store.User
+	Roles    []string
+	Sessions []SessionRow
+	Error    string
+	Message  string
+}
+
+// SessionRow is one live SSO session of a user, with the apps it signed
+// in to.
+type SessionRow struct {
+	store.UserSession
+	Apps []string
 }
 
 func (*UserPage) Template() string { return "console/user" }

@@ -101,6 +101,25 @@ func (h *Handler) userView(w http.ResponseWriter, r *http.Request, rq *request, 
 	for _, ro := range roles {
 		p.Roles = append(p.Roles, ro.Name)
 	}
+	sessions, err := h.Users.Sessions(r.Context(), u.ID)
+	if err != nil {
+		h.failure(w, r, err)
+		return
+	}
+	names := map[string]string{}
+	for _, s := range sessions {
+		row := SessionRow{UserSession: s}
+		for _, id := range s.ClientIDs {
+			if _, ok := names[id]; !ok {
+				names[id] = id // an app deleted since is shown by its id
+				if c, err := h.Store.GetClient(r.Context(), id); err == nil {
+					names[id] = c.Name
+				}
+			}
+			row.Apps = append(row.Apps, names[id])
+		}
+		p.Sessions = append(p.Sessions, row)
+	}
 	h.render(w, r, status, p)
 }
 

@@ -1,0 +1,142 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/oidc/provider"
+	"github.com/sesameauth/sesame/internal/store"
+)
+
+// TestConsoleAppSecrets: an app's named secrets in the console. A new
+// secret is shown once, on the answer to the POST (not cached), and
+// authenticates; the app's page lists names and times only; deleting it
+// stops it at once; rotation shows the new default secret once.
+func TestConsoleAppSecrets(t *testing.T) {
+	e, b, csrf := signedInConsole(t)
+	ctx := context.Background()
+	appID, first := e.app(t, store.AppTraditional, []string{"https://app.example/cb"}, nil)
+	path := "/console/apps/" + appID
+
+	resp, body := b.postPage(t, path+"/secrets", csrf, url.Values{"name": {"ci"}, "expires_in_days": {"30"}})
+	m := regexp.MustCompile(`<code id="app-secret">([0-9A-Za-z]{32})</code>`).FindStringSubmatch(body)
+	if resp.StatusCode != http.StatusCreated || m == nil || !strings.Contains(body, "Secret “ci”") || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("add secret: %d %q\n%.1500s", resp.StatusCode, resp.Header.Get("Cache-Control"), body)
+	}
+	ci := m[1]
+	c, err := e.Store.GetClient(ctx, appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored *store.ClientSecret
+	for i := range c.Secrets {
+		if c.Secrets[i].Name == "ci" {
+			stored = &c.Secrets[i]
+		}
+	}
+	if stored == nil || !bytes.Equal(stored.Hash, provider.HashSecret(ci)) || stored.ExpiresAt.Sub(time.Now()) < 29*24*time.Hour {
+		t.Fatalf("stored secret %+v", stored)
+	}
+	e.wantAudit(t, "Admin.Application.AddSecret", rootActor(t, e), "application:"+appID)
+
+	// Listed by name, never shown again.
+	resp, body = b.getPage(t, e, path)
+	if resp.StatusCode != http.StatusOK || strings.Contains(body, ci) || strings.Contains(body, first) || !strings.Contains(body, "<code>ci</code>") ||
+		!strings.Contains(body, "<code>default</code>") {
+		t.Fatalf("app page after adding: %d\n%.2000s", resp.StatusCode, body)
+	}
+
+	// Field errors: a duplicate name, a bad expiry; nothing added.
+	for _, f := range []url.Values{{"name": {"ci"}}, {"name": {"x"}, "expires_in_days": {"soon"}}, {"name": {""}}} {
+		resp, body = b.postPage(t, path+"/secrets", csrf, f)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `aria-invalid="true"`) {
+			t.Errorf("add secret %v: %d\n%.800s", f, resp.StatusCode, body)
+		}
+	}
+	if l, _ := e.Store.ListClientSecrets(ctx, appID); len(l) != 2 {
+		t.Errorf("secrets after refused adds: %d, want 2", len(l))
+	}
+
+	// Delete: the secret stops working.
+	if resp, body = b.postPage(t, path+"/secrets/delete", csrf, url.Values{"name": {"ci"}}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("delete secret: %d %.500s", resp.StatusCode, body)
+	}
+	if l, _ := e.Store.ListClientSecrets(ctx, appID); len(l) != 1 || l[0].Name != store.SecretDefault {
+		t.Errorf("secrets after delete: %+v", l)
+	}
+
+	// Rotate: the new default secret is shown once; the old one keeps
+	// working for the grace period.
+	resp, body = b.postPage(t, path+"/secrets/rotate", csrf, url.Values{"grace_hours": {"2"}})
+	m = regexp.MustCompile(`<code id="app-secret">([0-9A-Za-z]{32})</code>`).FindStringSubmatch(body)
+	if resp.StatusCode != http.StatusCreated || m == nil || m[1] == first {
+		t.Fatalf("rotate: %d\n%.1500s", resp.StatusCode, body)
+	}
+	if l, _ := e.Store.ListClientSecrets(ctx, appID); len(l) != 2 {
+		t.Errorf("secrets after rotation: %+v, want default and previous", l)
+	}
+}
+
+// TestConsoleAppSettings: description, token lifetimes and refresh
+// settings saved through directory.Apps.Update, field errors next to the
+// field, and an audit entry with before and after.
+func TestConsoleAppSettings(t *testing.T) {
+	e, b, csrf := signedInConsole(t)
+	ctx := context.Background()
+	appID, _ := e.app(t, store.AppTraditional, []string{"https://app.example/cb"}, nil)
+	path := "/console/apps/" + appID
+
+	resp, body := b.postPage(t, path+"/settings", csrf, url.Values{"description": {"Billing"}, "id_token_ttl": {"600"},
+		"refresh_token_ttl_days": {"30"}, "always_issue_refresh_token": {"on"}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("save settings: %d %.800s", resp.StatusCode, body)
+	}
+	c, err := e.Store.GetClient(ctx, appID)
+	if err != nil || c.Description != "Billing" || c.IDTokenTTL != 600*time.Second || c.RefreshTokenTTL != 30*24*time.Hour ||
+		!c.NoRefreshRotation || !c.AlwaysIssueRefreshToken {
+		t.Fatalf("stored settings %+v, %v", c, err)
+	}
+	en := e.wantAudit(t, "Admin.Application.Update", rootActor(t, e), "application:"+appID)
+	if !strings.Contains(string(en.After), `"idTokenTtl":600`) || !strings.Contains(string(en.Before), `"idTokenTtl":0`) {
+		t.Errorf("audit before/after: %s → %s", en.Before, en.After)
+	}
+	// The form shows what is stored.
+	if _, body = b.getPage(t, e, path); !strings.Contains(body, `value="600"`) || !strings.Contains(body, `value="Billing"`) {
+		t.Errorf("settings form does not show the stored values:\n%.2000s", body)
+	}
+
+	for field, v := range map[string]string{"id_token_ttl": "5", "refresh_token_ttl_days": "999"} {
+		resp, body = b.postPage(t, path+"/settings", csrf, url.Values{field: {v}, "rotate_refresh_token": {"on"}})
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="`+field+`" name="`+field+`" type="number" inputmode="numeric" value="`+v+`" aria-invalid="true"`) {
+			t.Errorf("%s=%s: %d, want 400 with the error at the field\n%.2500s", field, v, resp.StatusCode, body)
+		}
+	}
+	if c2, _ := e.Store.GetClient(ctx, appID); c2.IDTokenTTL != c.IDTokenTTL || c2.RefreshTokenTTL != c.RefreshTokenTTL || c2.NoRefreshRotation != c.NoRefreshRotation {
+		t.Errorf("a refused save changed the app: %+v", c2)
+	}
+}
+
+// TestConsoleUserSessions: a user's page lists their live sessions with
+// the apps signed in to.
+func TestConsoleUserSessions(t *testing.T) {
+	e, b, _ := signedInConsole(t)
+	root, err := e.Store.GetUserByLogin(context.Background(), "root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := b.getPage(t, e, "/console/users/"+root.ID)
+	// root's own console sign-in is a session that signed in to the console.
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Active sessions") || !strings.Contains(body, "<td>Sesame console</td>") {
+		t.Fatalf("user page: %d\n%.3000s", resp.StatusCode, body)
+	}
+	alice := e.user(t, "alice", "alice-password-1")
+	if _, body = b.getPage(t, e, "/console/users/"+alice.ID); !strings.Contains(body, "No active session.") {
+		t.Errorf("a user without sessions:\n%.2000s", body)
+	}
+}
