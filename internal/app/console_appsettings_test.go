@@ -40,10 +40,13 @@ func TestConsoleAppSecrets(t *testing.T) {
 			stored = &c.Secrets[i]
 		}
 	}
-	if stored == nil || !bytes.Equal(stored.Hash, provider.HashSecret(ci)) || stored.ExpiresAt.Sub(time.Now()) < 29*24*time.Hour {
+	if stored == nil || !bytes.Equal(stored.Hash, provider.HashSecret(ci)) || time.Until(stored.ExpiresAt) < 29*24*time.Hour {
 		t.Fatalf("stored secret %+v", stored)
 	}
 	e.wantAudit(t, "Admin.Application.AddSecret", rootActor(t, e), "application:"+appID)
+	if !e.clientAuthOK(t, appID, ci) {
+		t.Fatal("the new secret does not authenticate the app")
+	}
 
 	// Listed by name, never shown again.
 	resp, body = b.getPage(t, e, path)
@@ -70,6 +73,9 @@ func TestConsoleAppSecrets(t *testing.T) {
 	if l, _ := e.Store.ListClientSecrets(ctx, appID); len(l) != 1 || l[0].Name != store.SecretDefault {
 		t.Errorf("secrets after delete: %+v", l)
 	}
+	if e.clientAuthOK(t, appID, ci) {
+		t.Error("a deleted secret still authenticates the app")
+	}
 
 	// Rotate: the new default secret is shown once; the old one keeps
 	// working for the grace period.
@@ -80,6 +86,9 @@ func TestConsoleAppSecrets(t *testing.T) {
 	}
 	if l, _ := e.Store.ListClientSecrets(ctx, appID); len(l) != 2 {
 		t.Errorf("secrets after rotation: %+v, want default and previous", l)
+	}
+	if !e.clientAuthOK(t, appID, m[1]) || !e.clientAuthOK(t, appID, first) {
+		t.Error("after rotation, the new and (during the grace period) the old default secret must both authenticate")
 	}
 }
 
@@ -136,7 +145,7 @@ func TestConsoleUserSessions(t *testing.T) {
 		t.Fatalf("user page: %d\n%.3000s", resp.StatusCode, body)
 	}
 	alice := e.user(t, "alice", "alice-password-1")
-	if _, body = b.getPage(t, e, "/console/users/"+alice.ID); !strings.Contains(body, "No active session.") {
+	if _, body = b.getPage(t, e, "/console/users/"+alice.ID); !strings.Contains(body, "No active sessions.") {
 		t.Errorf("a user without sessions:\n%.2000s", body)
 	}
 }

@@ -154,6 +154,9 @@ func (h *Handler) Mount(m httpx.Mux) {
 	post("/users/{id}/suspend", h.admin(h.suspend))
 	post("/users/{id}/sessions", h.admin(h.endSessions))
 	post("/users/{id}/delete", h.admin(h.deleteUser))
+	post("/users/{id}/profile", h.admin(h.saveProfile))
+	post("/users/{id}/roles", h.admin(h.assignUserRole))
+	post("/users/{id}/roles/{role}/delete", h.admin(h.unassignUserRole))
 
 	m.HandleFunc("GET "+c+"/resources", h.admin(h.resourcesPage))
 	m.HandleFunc("GET "+c+"/resources/new", h.admin(h.newResourcePage))

@@ -197,18 +197,31 @@ func (*NewUserPage) Template() string { return "console/user_new" }
 type UserPage struct {
 	ui.Base
 	Nav
-	User     store.User
-	Roles    []string
-	Sessions []SessionRow
-	Error    string
-	Message  string
-}
-
-// SessionRow is one live SSO session of a user, with the apps it signed
-// in to.
-type SessionRow struct {
-	store.UserSession
-	Apps []string
+	User    store.User
+	Roles   []string
+	Error   string
+	Message string
+	// HeldRoles and Assignable are the roles the user holds and the user
+	// roles they can be given; Sessions their live sessions.
+	HeldRoles, Assignable []RoleRef
+	Sessions              []SessionRow
+	// The profile form, from the stored user or as typed; Errors by field.
+	Username, Email, Name, Phone, Avatar string
+	ProfileJSON, CustomData              string
+	Errors                               map[string]string
 }
 
 func (*UserPage) Template() string { return "console/user" }
+
+// RoleRef is a role on a user's page; Admin marks the administrator
+// role, managed on the Administrators page.
+type RoleRef struct {
+	ID, Name string
+	Admin    bool
+}
+
+// SessionRow is one of a user's live sessions with the names of its apps.
+type SessionRow struct {
+	CreatedAt, LastSeenAt, ExpiresAt time.Time
+	Apps                             []string
+}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/identity"
 	"github.com/sesameauth/sesame/internal/store"
@@ -92,34 +93,28 @@ func (h *Handler) loadUser(w http.ResponseWriter, r *http.Request) (store.User, 
 }
 
 func (h *Handler) userView(w http.ResponseWriter, r *http.Request, rq *request, u store.User, status int, msg, errMsg string) {
+	h.userViewWith(w, r, rq, u, status, func(p *UserPage) { p.Message, p.Error = msg, errMsg })
+}
+
+// userViewWith renders the user's page from the stored user, then lets
+// set change it (a form's input and errors).
+func (h *Handler) userViewWith(w http.ResponseWriter, r *http.Request, rq *request, u store.User, status int, set func(*UserPage)) {
 	roles, err := h.Store.ListUserRoles(r.Context(), u.ID)
 	if err != nil {
 		h.failure(w, r, err)
 		return
 	}
-	p := &UserPage{Base: ui.Base{Title: displayName(u)}, Nav: h.nav(rq, "users"), User: u, Message: msg, Error: errMsg}
+	p := &UserPage{Base: ui.Base{Title: displayName(u)}, Nav: h.nav(rq, "users"), User: u}
 	for _, ro := range roles {
 		p.Roles = append(p.Roles, ro.Name)
+		p.HeldRoles = append(p.HeldRoles, RoleRef{ID: ro.ID, Name: ro.Name, Admin: ro.ID == admin.AdminRoleID})
 	}
-	sessions, err := h.Users.Sessions(r.Context(), u.ID)
-	if err != nil {
+	profileForm(p, u)
+	if err := h.userDetails(r, p, roles); err != nil {
 		h.failure(w, r, err)
 		return
 	}
-	names := map[string]string{}
-	for _, s := range sessions {
-		row := SessionRow{UserSession: s}
-		for _, id := range s.ClientIDs {
-			if _, ok := names[id]; !ok {
-				names[id] = id // an app deleted since is shown by its id
-				if c, err := h.Store.GetClient(r.Context(), id); err == nil {
-					names[id] = c.Name
-				}
-			}
-			row.Apps = append(row.Apps, names[id])
-		}
-		p.Sessions = append(p.Sessions, row)
-	}
+	set(p)
 	h.render(w, r, status, p)
 }
 
@@ -134,10 +129,13 @@ func displayName(u store.User) string {
 }
 
 var userMessages = map[string]string{
-	"password":  "The new password is set; the user was signed out everywhere.",
-	"suspended": "The user is suspended and was signed out everywhere.",
-	"active":    "The user can sign in again.",
-	"sessions":  "Every session of the user has ended.",
+	"password":        "The new password is set; the user was signed out everywhere.",
+	"suspended":       "The user is suspended and was signed out everywhere.",
+	"active":          "The user can sign in again.",
+	"sessions":        "Every session of the user has ended.",
+	"profile":         "Saved.",
+	"role-assigned":   "The role is assigned; the user's next tokens carry it.",
+	"role-unassigned": "The role is taken away; the user's next tokens no longer carry it.",
 }
 
 func (h *Handler) userPage(w http.ResponseWriter, r *http.Request, rq *request) {
