@@ -209,10 +209,19 @@ func (d Roles) Revoke(ctx context.Context, r store.Role, perms []store.Permissio
 
 // AssignUser gives a user role to a user (user roles go to users only).
 func (d Roles) AssignUser(ctx context.Context, u store.User, r store.Role) error {
+	if err := CheckUserRole(r); err != nil {
+		return err
+	}
+	return d.Store.AssignUserRole(ctx, u.ID, r.ID)
+}
+
+// CheckUserRole is AssignUser's rule: users get user roles. A caller that
+// assigns several checks them all before writing any.
+func CheckUserRole(r store.Role) error {
 	if r.Type != store.RoleUser {
 		return errf(ErrRoleMismatch.Code, "role %q is a %s role; users get user roles", r.Name, r.Type)
 	}
-	return d.Store.AssignUserRole(ctx, u.ID, r.ID)
+	return nil
 }
 
 // UnassignUser takes a role from a user; from their next token on they no
@@ -228,13 +237,22 @@ func (d Roles) UnassignUser(ctx context.Context, u store.User, r store.Role) err
 
 // AssignApp gives an m2m role to an m2m app.
 func (d Roles) AssignApp(ctx context.Context, c store.Client, r store.Role) error {
+	if err := CheckAppRole(c, r); err != nil {
+		return err
+	}
+	return d.Store.AssignClientRole(ctx, c.ID, r.ID)
+}
+
+// CheckAppRole is AssignApp's rule: m2m roles, for m2m apps only. A caller
+// that assigns several checks them all before writing any.
+func CheckAppRole(c store.Client, r store.Role) error {
 	switch {
 	case c.Type != store.AppM2M:
 		return errf(ErrRoleMismatch.Code, "app %s is a %s app; roles are for m2m apps (users' apps get their users' permissions)", c.ID, c.Type)
 	case r.Type != store.RoleM2M:
 		return errf(ErrRoleMismatch.Code, "role %q is a %s role; m2m apps get m2m roles", r.Name, r.Type)
 	}
-	return d.Store.AssignClientRole(ctx, c.ID, r.ID)
+	return nil
 }
 
 // UnassignApp takes a role from an app, revoking its current tokens.

@@ -314,6 +314,11 @@ func (h *Handler) assignAppRoles(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	for _, role := range rs { // every rule first: a refusal assigns nothing
+		if err := directory.CheckAppRole(c, role); err != nil {
+			return err
+		}
+	}
 	for _, role := range rs {
 		if err := h.Roles.AssignApp(r.Context(), c, role); err != nil {
 			return err

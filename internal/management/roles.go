@@ -374,6 +374,11 @@ func (h *Handler) roleAddApps(w http.ResponseWriter, r *http.Request) error {
 		}
 		cs = append(cs, c)
 	}
+	for _, c := range cs { // every rule first: a refusal assigns nothing
+		if err := directory.CheckAppRole(c, ro); err != nil {
+			return err
+		}
+	}
 	for _, c := range cs {
 		if err := h.Roles.AssignApp(r.Context(), c, ro); err != nil {
 			return err

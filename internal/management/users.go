@@ -325,6 +325,11 @@ func (h *Handler) assignUserRoles(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	for _, role := range rs { // every rule first: a refusal assigns nothing
+		if err := directory.CheckUserRole(role); err != nil {
+			return err
+		}
+	}
 	for _, role := range rs {
 		if err := h.Roles.AssignUser(r.Context(), u, role); err != nil {
 			return err
