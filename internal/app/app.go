@@ -97,8 +97,9 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if err := admin.Ensure(ctx, st, cfg.Endpoint, console.ClientSecret(master), opts.Now()); err != nil {
 		return nil, fmt.Errorf("management plane: %w", err)
 	}
+	apps := directory.Apps{Store: st, Now: opts.Now}
 	if opts.ConsoleURIs == nil {
-		opts.ConsoleURIs = consoleURIs{directory.Apps{Store: st, Now: opts.Now}}
+		opts.ConsoleURIs = consoleURIs{apps}
 	}
 	proxies, err := cfg.Proxies()
 	if err != nil {
@@ -131,8 +132,10 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	// policy) and one gate for the hosted pages, the API and the console.
 	settings := &signinexp.Service{Store: st, AllowRegistration: cfg.AllowRegistration, Now: opts.Now}
 	users := directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}
+	admins := admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}
+	roles, resources := directory.Roles{Store: st, Now: opts.Now}, directory.Resources{Store: st, Now: opts.Now}
 	if opts.ConsoleSetup == nil {
-		opts.ConsoleSetup = consoleSetup{admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}}
+		opts.ConsoleSetup = consoleSetup{admins}
 	}
 	gate := &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}
 	// Every endpoint family, in one list.
@@ -149,17 +152,15 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 			Origin: origin, Base: base, Settings: settings,
 			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams, Audit: s.audit},
 		&management.Handler{Audit: s.audit, Gate: gate, Endpoint: cfg.Endpoint, Lists: st, Settings: settings,
-			Apps: directory.Apps{Store: st, Now: opts.Now}, Users: users,
-			Roles: directory.Roles{Store: st, Now: opts.Now}, Resources: directory.Resources{Store: st, Now: opts.Now},
+			Apps: apps, Users: users, Roles: roles, Resources: resources,
 			Keys: directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}},
 		// The console reaches the token endpoint and JWKS through s.handler
 		// in process (internal/console doc).
 		&console.Handler{Endpoint: cfg.Endpoint, Base: base, Issuer: p.Issuer, Master: master, ClientSecret: console.ClientSecret(master),
 			Server: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }),
 			Gate:   gate, Setup: opts.ConsoleSetup,
-			Apps: directory.Apps{Store: st, Now: opts.Now}, URIs: opts.ConsoleURIs, Users: users,
-			Resources: directory.Resources{Store: st, Now: opts.Now}, Roles: directory.Roles{Store: st, Now: opts.Now},
-			Settings: settings, Admins: admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}, Audit: s.audit,
+			Apps: apps, URIs: opts.ConsoleURIs, Users: users, Resources: resources, Roles: roles,
+			Settings: settings, Admins: admins, Audit: s.audit,
 			Store: st, UI: renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
 	} {
 		h.Mount(under)
