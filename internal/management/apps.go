@@ -1,6 +1,7 @@
 package management
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -307,28 +308,10 @@ func (h *Handler) assignAppRoles(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if len(in.RoleIDs) == 0 {
-		return fieldError("roleIds", "roleIds must name at least one role")
-	}
-	rs, err := h.findRoles(r, in.RoleIDs)
-	if err != nil {
-		return err
-	}
-	for _, role := range rs { // every rule first: a refusal assigns nothing
-		if err := directory.CheckAppRole(c, role); err != nil {
-			return err
-		}
-	}
-	for _, role := range rs {
-		if err := h.Roles.AssignApp(r.Context(), c, role); err != nil {
-			return err
-		}
-	}
-	if err := h.record(r, "Application", "AssignRoles", c.ID, nil, in); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusCreated)
-	return nil
+	return assignAll(h, w, r, "roleIds", "role", in.RoleIDs, h.Roles.Find,
+		func(ro store.Role) error { return directory.CheckAppRole(c, ro) },
+		func(ctx context.Context, ro store.Role) error { return h.Roles.AssignApp(ctx, c, ro) },
+		"Application", "AssignRoles", c.ID, in)
 }
 
 func (h *Handler) unassignAppRole(w http.ResponseWriter, r *http.Request) error {
@@ -347,20 +330,6 @@ func (h *Handler) unassignAppRole(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return noContent(w)
-}
-
-// findRoles resolves every id before anything is assigned, so an unknown
-// id changes nothing.
-func (h *Handler) findRoles(r *http.Request, ids []string) ([]store.Role, error) {
-	out := make([]store.Role, 0, len(ids))
-	for _, id := range ids {
-		role, err := h.Roles.Find(r.Context(), id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, role)
-	}
-	return out, nil
 }
 
 // fieldError is guard.invalid_input about one field.

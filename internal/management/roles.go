@@ -1,8 +1,8 @@
 package management
 
 import (
+	"context"
 	"net/http"
-	"time"
 
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/store"
@@ -309,27 +309,10 @@ func (h *Handler) roleAddUsers(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if len(in.UserIDs) == 0 {
-		return fieldError("userIds", "userIds must name at least one user")
-	}
-	us := make([]store.User, 0, len(in.UserIDs))
-	for _, id := range in.UserIDs { // resolve all first: an unknown id changes nothing
-		u, err := h.Users.Find(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		us = append(us, u)
-	}
-	for _, u := range us {
-		if err := h.Roles.AssignUser(r.Context(), u, ro); err != nil {
-			return err
-		}
-	}
-	if err := h.record(r, "Role", "AssignUsers", ro.ID, nil, in); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusCreated)
-	return nil
+	return assignAll(h, w, r, "userIds", "user", in.UserIDs, h.Users.Find,
+		func(store.User) error { return directory.CheckUserRole(ro) },
+		func(ctx context.Context, u store.User) error { return h.Roles.AssignUser(ctx, u, ro) },
+		"Role", "AssignUsers", ro.ID, in)
 }
 
 func (h *Handler) roleRemoveUser(w http.ResponseWriter, r *http.Request) error {
@@ -363,32 +346,10 @@ func (h *Handler) roleAddApps(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if len(in.ApplicationIDs) == 0 {
-		return fieldError("applicationIds", "applicationIds must name at least one application")
-	}
-	cs := make([]store.Client, 0, len(in.ApplicationIDs))
-	for _, id := range in.ApplicationIDs { // resolve all first: an unknown id changes nothing
-		c, err := h.Apps.Get(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		cs = append(cs, c)
-	}
-	for _, c := range cs { // every rule first: a refusal assigns nothing
-		if err := directory.CheckAppRole(c, ro); err != nil {
-			return err
-		}
-	}
-	for _, c := range cs {
-		if err := h.Roles.AssignApp(r.Context(), c, ro); err != nil {
-			return err
-		}
-	}
-	if err := h.record(r, "Role", "AssignApplications", ro.ID, nil, in); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusCreated)
-	return nil
+	return assignAll(h, w, r, "applicationIds", "application", in.ApplicationIDs, h.Apps.Get,
+		func(c store.Client) error { return directory.CheckAppRole(c, ro) },
+		func(ctx context.Context, c store.Client) error { return h.Roles.AssignApp(ctx, c, ro) },
+		"Role", "AssignApplications", ro.ID, in)
 }
 
 func (h *Handler) roleRemoveApp(w http.ResponseWriter, r *http.Request) error {
@@ -415,178 +376,4 @@ type resource struct {
 	Indicator      string `json:"indicator"`
 	IsDefault      bool   `json:"isDefault"`
 	AccessTokenTTL int64  `json:"accessTokenTtl"` // seconds, as Logto
-}
-
-func resourceView(r store.Resource) resource {
-	return resource{ID: r.ID, Name: r.Name, Indicator: r.Indicator, AccessTokenTTL: int64(r.AccessTokenTTL / time.Second)}
-}
-
-func (h *Handler) listResources(w http.ResponseWriter, r *http.Request) error {
-	p, err := readPaging(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	if err := onlyParams(r, "page", "page_size"); err != nil {
-		return err
-	}
-	rs, err := h.Resources.List(r.Context())
-	if err != nil {
-		return err
-	}
-	if p.Asked {
-		h.pageHeaders(w, r, p, len(rs))
-		rs = slice(rs, p)
-	}
-	out := make([]resource, 0, len(rs))
-	for _, x := range rs {
-		out = append(out, resourceView(x))
-	}
-	return write(w, r, http.StatusOK, out)
-}
-
-type resourceCreate struct {
-	Name           string `json:"name"`
-	Indicator      string `json:"indicator"`
-	AccessTokenTTL *int64 `json:"accessTokenTtl"`
-}
-
-func (h *Handler) getResource(w http.ResponseWriter, r *http.Request) error {
-	x, err := h.Resources.Get(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return write(w, r, http.StatusOK, resourceView(x))
-}
-
-type resourceUpdate struct {
-	Name           *string `json:"name"`
-	AccessTokenTTL *int64  `json:"accessTokenTtl"`
-}
-
-func (h *Handler) updateResource(w http.ResponseWriter, r *http.Request) error {
-	var in resourceUpdate
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	u := directory.ResourceUpdate{Name: in.Name}
-	if in.AccessTokenTTL != nil {
-		ttl, err := ttlSeconds(*in.AccessTokenTTL)
-		if err != nil {
-			return err
-		}
-		u.AccessTokenTTL = &ttl
-	}
-	x, err := h.Resources.Update(r.Context(), r.PathValue("id"), u)
-	if err != nil {
-		return err
-	}
-	if err := h.record(r, "Resource", "Update", x.ID, nil, resourceView(x)); err != nil {
-		return err
-	}
-	return write(w, r, http.StatusOK, resourceView(x))
-}
-
-func (h *Handler) deleteResource(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Resources.Delete(r.Context(), r.PathValue("id")); err != nil {
-		return err
-	}
-	if err := h.record(r, "Resource", "Delete", r.PathValue("id"), nil, nil); err != nil {
-		return err
-	}
-	return noContent(w)
-}
-
-func (h *Handler) resourceScopes(w http.ResponseWriter, r *http.Request) error {
-	ss, err := h.Resources.Scopes(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return write(w, r, http.StatusOK, scopeViews(ss))
-}
-
-type scopeBody struct {
-	Name        string  `json:"name"`
-	Description *string `json:"description"`
-}
-
-func (h *Handler) createScope(w http.ResponseWriter, r *http.Request) error {
-	var in scopeBody
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	sc, err := h.Resources.CreateScope(r.Context(), r.PathValue("id"), in.Name, deref(in.Description))
-	if err != nil {
-		return err
-	}
-	if err := h.record(r, "Resource", "CreateScope", r.PathValue("id"), nil, scopeView(sc)); err != nil {
-		return err
-	}
-	return write(w, r, http.StatusCreated, scopeView(sc))
-}
-
-func (h *Handler) updateScope(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Description *string `json:"description"`
-	}
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	if in.Description == nil {
-		return fieldError("description", "description is required (a scope's name cannot change: tokens carry it)")
-	}
-	sc, err := h.Resources.UpdateScope(r.Context(), r.PathValue("id"), r.PathValue("scopeId"), *in.Description)
-	if err != nil {
-		return err
-	}
-	if err := h.record(r, "Resource", "UpdateScope", r.PathValue("id"), nil, scopeView(sc)); err != nil {
-		return err
-	}
-	return write(w, r, http.StatusOK, scopeView(sc))
-}
-
-func (h *Handler) deleteScope(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Resources.DeleteScope(r.Context(), r.PathValue("id"), r.PathValue("scopeId")); err != nil {
-		return err
-	}
-	if err := h.record(r, "Resource", "DeleteScope", r.PathValue("id"), map[string]string{"scopeId": r.PathValue("scopeId")}, nil); err != nil {
-		return err
-	}
-	return noContent(w)
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-// ttlSeconds reads accessTokenTtl (seconds); the domain checks its range.
-func ttlSeconds(v int64) (time.Duration, error) {
-	if v < 0 || v > 1<<31 {
-		return 0, fieldError("accessTokenTtl", "accessTokenTtl must be between 1 and 86400 seconds")
-	}
-	return time.Duration(v) * time.Second, nil
-}
-
-func (h *Handler) createResource(w http.ResponseWriter, r *http.Request) error {
-	var in resourceCreate
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	ttl := time.Hour // Logto's default, 3600 s
-	if in.AccessTokenTTL != nil {
-		var err error
-		if ttl, err = ttlSeconds(*in.AccessTokenTTL); err != nil {
-			return err
-		}
-	}
-	x, err := h.Resources.Create(r.Context(), directory.NewResource{Name: in.Name, Indicator: in.Indicator, AccessTokenTTL: ttl})
-	if err != nil {
-		return err
-	}
-	if err := h.record(r, "Resource", "Create", x.ID, nil, resourceView(x)); err != nil {
-		return err
-	}
-	return write(w, r, http.StatusCreated, resourceView(x))
 }

@@ -1,6 +1,7 @@
 package management
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -318,28 +319,9 @@ func (h *Handler) assignUserRoles(w http.ResponseWriter, r *http.Request) error 
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if len(in.RoleIDs) == 0 {
-		return fieldError("roleIds", "roleIds must name at least one role")
-	}
-	rs, err := h.findRoles(r, in.RoleIDs)
-	if err != nil {
-		return err
-	}
-	for _, role := range rs { // every rule first: a refusal assigns nothing
-		if err := directory.CheckUserRole(role); err != nil {
-			return err
-		}
-	}
-	for _, role := range rs {
-		if err := h.Roles.AssignUser(r.Context(), u, role); err != nil {
-			return err
-		}
-	}
-	if err := h.record(r, "User", "AssignRoles", u.ID, nil, in); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusCreated)
-	return nil
+	return assignAll(h, w, r, "roleIds", "role", in.RoleIDs, h.Roles.Find, directory.CheckUserRole,
+		func(ctx context.Context, ro store.Role) error { return h.Roles.AssignUser(ctx, u, ro) },
+		"User", "AssignRoles", u.ID, in)
 }
 
 func (h *Handler) unassignUserRole(w http.ResponseWriter, r *http.Request) error {
