@@ -125,7 +125,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		h.failure(w, r, err)
 		return
 	}
-	h.complete(w, r, ar, u, audit.KeyRegister)
+	h.signedIn(w, r, ar, u, audit.KeyRegister, "pwd")
 }
 
 // taken returns the refusal for a username or email that already has an
