@@ -24,6 +24,19 @@ const (
 	SignIn   = "/sign-in"
 	Register = "/register"
 	Consent  = "/consent"
+	// The rest of the sign-in experience (issue 11); each part may add
+	// sub-paths of its own under these.
+	SignInCode     = "/sign-in/code"    // passwordless: sign in with an emailed code
+	RegisterVerify = "/register/verify" // the emailed code that creates the account
+	ResetPassword  = "/reset-password"  // forgot password: email, code, new password
+	MFA            = "/mfa"             // the second factor after the first
+	MFAEnroll      = "/mfa/enroll"      // enrolment at sign-in when MFA is required
+	Passkey        = "/passkey/"        // WebAuthn ceremonies (JSON) under this prefix
+	SocialStart    = "/social/start"    // to an upstream OpenID provider
+	SocialCallback = "/social/callback" // back from it
+	SocialLink     = "/social/link"     // prove an existing account before linking
+	Account        = "/account"         // a signed-in user's own account pages
+	Language       = "/language"        // the pages' language switch (a cookie)
 	Static   = "/static/"
 	Health   = "/healthz"
 	Ready    = "/readyz"
