@@ -37,10 +37,10 @@ const (
 	SocialLink     = "/social/link"     // prove an existing account before linking
 	Account        = "/account"         // a signed-in user's own account pages
 	Language       = "/language"        // the pages' language switch (a cookie)
-	Static   = "/static/"
-	Health   = "/healthz"
-	Ready    = "/readyz"
-	Home     = "/{$}"
+	Static         = "/static/"
+	Health         = "/healthz"
+	Ready          = "/readyz"
+	Home           = "/{$}"
 )
 
 // The management plane.
