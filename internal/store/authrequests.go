@@ -33,6 +33,22 @@ type AuthRequest struct {
 	// ConsentDenied records that the user refused consent; the
 	// authorization endpoint then answers the app with access_denied.
 	ConsentDenied bool
+	// Logto's sign-in parameters, validated by the authorization endpoint:
+	// FirstScreen the page to open first (sign_in, register,
+	// reset_password, identifier:sign_in, identifier:register,
+	// single_sign_on; empty when absent), Identifiers the identifier kinds
+	// the sign-in form offers (email, phone, username; empty = all the
+	// settings allow), DirectSignIn "social:<id>" or "sso:<id>", ACRValues
+	// the requested authentication context classes.
+	FirstScreen  string
+	Identifiers  []string
+	DirectSignIn string
+	ACRValues    []string
+	// PendingUserID is the user whose first factor passed while a second
+	// factor is still due; PendingAMR the factors used so far (RFC 8176).
+	// Both are empty when no sign-in is half done.
+	PendingUserID string
+	PendingAMR    []string
 	CreatedAt     time.Time
 	ExpiresAt     time.Time
 }

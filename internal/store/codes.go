@@ -23,6 +23,7 @@ type AuthCode struct {
 	CreatedAt           time.Time
 	ExpiresAt           time.Time
 	ConsumedAt          time.Time // zero until redeemed
+	AMR                 []string  // the session's authentication methods, as on the grant
 }
 
 // CodeIssue is what a successful code redemption writes in the same

@@ -24,6 +24,9 @@ type Grant struct {
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
 	RevokedAt   time.Time // zero unless revoked
+	// AMR lists the authentication methods of the sign-in the grant came
+	// from; every ID token of the grant (refreshes included) carries them.
+	AMR []string
 }
 
 // Live reports whether the grant can still be used at now: not revoked and

@@ -18,6 +18,9 @@ type Session struct {
 	// LastSeenAt is when the browser last used the session (coarse: see
 	// TouchSession); it drives the idle timeout.
 	LastSeenAt time.Time
+	// AMR lists the authentication methods (RFC 8176 values such as "pwd",
+	// "otp", "mfa") the sign-in that started the session used.
+	AMR []string
 }
 
 // UserSession is a live session of a user as an admin sees it: when it

@@ -12,22 +12,22 @@ import (
 )
 
 const codeCols = `hash, grant_id, client_id, user_id, sid, redirect_uri, scopes, resources, nonce,
-	code_challenge, code_challenge_method, auth_time, created_at, expires_at, consumed_at, permissions`
+	code_challenge, code_challenge_method, auth_time, created_at, expires_at, consumed_at, permissions, amr`
 
 func scanCode(r rowScanner) (store.AuthCode, error) {
 	var c store.AuthCode
 	err := r.Scan(bytesCol{&c.Hash}, &c.GrantID, &c.ClientID, &c.UserID, &c.SID, &c.RedirectURI,
 		listCol{&c.Scopes}, listCol{&c.Resources}, &c.Nonce, &c.CodeChallenge, &c.CodeChallengeMethod,
-		timeCol{&c.AuthTime}, timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, timeCol{&c.ConsumedAt}, permsCol{&c.Permissions})
+		timeCol{&c.AuthTime}, timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, timeCol{&c.ConsumedAt}, permsCol{&c.Permissions}, listCol{&c.AMR})
 	return c, err
 }
 
 func (s *Store) CreateCode(ctx context.Context, c store.AuthCode) error {
 	_, err := s.exec(ctx, `INSERT INTO auth_codes (`+codeCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		blob(c.Hash), c.GrantID, c.ClientID, c.UserID, c.SID, c.RedirectURI, encList(c.Scopes),
 		encList(c.Resources), c.Nonce, c.CodeChallenge, c.CodeChallengeMethod, ns(c.AuthTime),
-		ns(c.CreatedAt), ns(c.ExpiresAt), ns(c.ConsumedAt), encPerms(c.Permissions))
+		ns(c.CreatedAt), ns(c.ExpiresAt), ns(c.ConsumedAt), encPerms(c.Permissions), encList(c.AMR))
 	return err
 }
 

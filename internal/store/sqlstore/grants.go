@@ -11,19 +11,19 @@ import (
 	"github.com/sesameauth/sesame/internal/store"
 )
 
-const grantCols = `id, client_id, user_id, sid, scopes, resources, auth_time, created_at, expires_at, revoked_at, permissions`
+const grantCols = `id, client_id, user_id, sid, scopes, resources, auth_time, created_at, expires_at, revoked_at, permissions, amr`
 
 func scanGrant(r rowScanner) (store.Grant, error) {
 	var g store.Grant
 	err := r.Scan(&g.ID, &g.ClientID, &g.UserID, &g.SID, listCol{&g.Scopes}, listCol{&g.Resources},
-		timeCol{&g.AuthTime}, timeCol{&g.CreatedAt}, timeCol{&g.ExpiresAt}, timeCol{&g.RevokedAt}, permsCol{&g.Permissions})
+		timeCol{&g.AuthTime}, timeCol{&g.CreatedAt}, timeCol{&g.ExpiresAt}, timeCol{&g.RevokedAt}, permsCol{&g.Permissions}, listCol{&g.AMR})
 	return g, err
 }
 
 func (s *Store) CreateGrant(ctx context.Context, g store.Grant) error {
-	_, err := s.exec(ctx, `INSERT INTO grants (`+grantCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err := s.exec(ctx, `INSERT INTO grants (`+grantCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		g.ID, g.ClientID, g.UserID, g.SID, encList(g.Scopes), encList(g.Resources), ns(g.AuthTime),
-		ns(g.CreatedAt), ns(g.ExpiresAt), ns(g.RevokedAt), encPerms(g.Permissions))
+		ns(g.CreatedAt), ns(g.ExpiresAt), ns(g.RevokedAt), encPerms(g.Permissions), encList(g.AMR))
 	return err
 }
 

@@ -11,17 +11,17 @@ import (
 	"github.com/sesameauth/sesame/internal/store"
 )
 
-const sessionCols = `id_hash, sid, user_id, auth_time, created_at, expires_at, last_seen_at`
+const sessionCols = `id_hash, sid, user_id, auth_time, created_at, expires_at, last_seen_at, amr`
 
 func scanSession(r rowScanner) (store.Session, error) {
 	var x store.Session
-	err := r.Scan(bytesCol{&x.IDHash}, &x.SID, &x.UserID, timeCol{&x.AuthTime}, timeCol{&x.CreatedAt}, timeCol{&x.ExpiresAt}, timeCol{&x.LastSeenAt})
+	err := r.Scan(bytesCol{&x.IDHash}, &x.SID, &x.UserID, timeCol{&x.AuthTime}, timeCol{&x.CreatedAt}, timeCol{&x.ExpiresAt}, timeCol{&x.LastSeenAt}, listCol{&x.AMR})
 	return x, err
 }
 
 func (s *Store) CreateSession(ctx context.Context, x store.Session) error {
-	_, err := s.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		blob(x.IDHash), x.SID, x.UserID, ns(x.AuthTime), ns(x.CreatedAt), ns(x.ExpiresAt), ns(x.LastSeenAt))
+	_, err := s.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		blob(x.IDHash), x.SID, x.UserID, ns(x.AuthTime), ns(x.CreatedAt), ns(x.ExpiresAt), ns(x.LastSeenAt), encList(x.AMR))
 	return err
 }
 

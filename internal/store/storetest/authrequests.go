@@ -15,7 +15,9 @@ func testAuthRequests(t *testing.T, s store.Store) {
 		Scopes: []string{"openid", "profile"}, Resources: []string{"https://api.example"}, State: "xyz",
 		Nonce: "n1", CodeChallenge: "abc", CodeChallengeMethod: "S256", ResponseMode: "query",
 		Prompt: []string{"login", "consent"}, MaxAge: -1, LoginHint: "alice", UILocales: "fr-CA fr",
-		ForceLogin: true, CreatedAt: n, ExpiresAt: n.Add(10 * time.Minute)}
+		ForceLogin: true, FirstScreen: "identifier:register", Identifiers: []string{"email", "phone"},
+		DirectSignIn: "social:google", ACRValues: []string{"urn:sesame:loa:2", "urn:sesame:loa:1"},
+		CreatedAt: n, ExpiresAt: n.Add(10 * time.Minute)}
 
 	_, err := s.GetAuthRequest(ctx, "ar1")
 	wantErr(t, "GetAuthRequest before create", err, store.ErrNotFound)
@@ -31,11 +33,15 @@ func testAuthRequests(t *testing.T, s store.Store) {
 		old.Prompt = nil
 		old.MaxAge = 300
 		old.ConsentDenied = true
+		old.PendingUserID, old.PendingAMR = "u1", []string{"pwd"}
+		old.Identifiers, old.DirectSignIn = nil, ""
 		return old, nil
 	})
 	noErr(t, "UpdateAuthRequest", err)
 	want := a
 	want.ForceLogin, want.Prompt, want.MaxAge, want.ConsentDenied = false, nil, 300, true
+	want.PendingUserID, want.PendingAMR = "u1", []string{"pwd"}
+	want.Identifiers, want.DirectSignIn = nil, ""
 	diff(t, "UpdateAuthRequest result", want, got)
 	got, err = s.GetAuthRequest(ctx, "ar1")
 	noErr(t, "GetAuthRequest", err)

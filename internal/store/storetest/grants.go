@@ -11,7 +11,8 @@ func testGrants(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := now()
 	g := store.Grant{ID: "g1", ClientID: "c1", UserID: "u1", SID: "sid", Scopes: []string{"openid", "offline_access"},
-		Resources: []string{"https://api.example"}, AuthTime: n.Add(-time.Minute), CreatedAt: n, ExpiresAt: n.Add(time.Hour)}
+		Resources: []string{"https://api.example"}, AuthTime: n.Add(-time.Minute), CreatedAt: n, ExpiresAt: n.Add(time.Hour),
+		AMR: []string{"otp"}}
 	_, err := s.GetGrant(ctx, "g1")
 	wantErr(t, "GetGrant before create", err, store.ErrNotFound)
 	noErr(t, "CreateGrant", s.CreateGrant(ctx, g))

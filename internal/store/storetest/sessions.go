@@ -11,7 +11,8 @@ import (
 func testSessions(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := now()
-	x := store.Session{IDHash: hash(), SID: "sid1", UserID: "u1", AuthTime: n.Add(-time.Minute), CreatedAt: n, ExpiresAt: n.Add(time.Hour), LastSeenAt: n}
+	x := store.Session{IDHash: hash(), SID: "sid1", UserID: "u1", AuthTime: n.Add(-time.Minute), CreatedAt: n, ExpiresAt: n.Add(time.Hour), LastSeenAt: n,
+		AMR: []string{"pwd", "hwk", "mfa"}}
 	_, err := s.GetSession(ctx, x.IDHash)
 	wantErr(t, "GetSession before create", err, store.ErrNotFound)
 	noErr(t, "CreateSession", s.CreateSession(ctx, x))

@@ -191,7 +191,8 @@ func newFixture(t *testing.T, s store.Store, scopes ...string) fixture {
 			RedirectURIs: []string{"https://app.example/cb"}, CreatedAt: n},
 		user: store.User{ID: id(), Username: "u-" + id(), CreatedAt: n, UpdatedAt: n},
 	}
-	f.session = store.Session{IDHash: hash(), SID: id(), UserID: f.user.ID, AuthTime: n, CreatedAt: n, ExpiresAt: n.Add(time.Hour)}
+	f.session = store.Session{IDHash: hash(), SID: id(), UserID: f.user.ID, AuthTime: n, CreatedAt: n, ExpiresAt: n.Add(time.Hour),
+		AMR: []string{"pwd", "otp", "mfa"}}
 	if len(scopes) == 0 {
 		scopes = []string{"openid", "offline_access"}
 	}
@@ -206,14 +207,14 @@ func newFixture(t *testing.T, s store.Store, scopes ...string) fixture {
 func newGrant(f fixture, scopes []string, n time.Time) store.Grant {
 	return store.Grant{ID: id(), ClientID: f.client.ID, UserID: f.user.ID, SID: f.session.SID,
 		Scopes: scopes, Resources: []string{"https://api.example"}, AuthTime: n, CreatedAt: n,
-		ExpiresAt: n.Add(30 * 24 * time.Hour)}
+		ExpiresAt: n.Add(30 * 24 * time.Hour), AMR: f.session.AMR}
 }
 
 func (f fixture) code(n time.Time) store.AuthCode {
 	return store.AuthCode{Hash: hash(), GrantID: f.grant.ID, ClientID: f.client.ID, UserID: f.user.ID,
 		SID: f.session.SID, RedirectURI: "https://app.example/cb", Scopes: f.grant.Scopes,
 		Resources: f.grant.Resources, Nonce: "n-0S6_WzA2Mj", CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-		CodeChallengeMethod: "S256", AuthTime: n, CreatedAt: n, ExpiresAt: n.Add(time.Minute)}
+		CodeChallengeMethod: "S256", AuthTime: n, CreatedAt: n, ExpiresAt: n.Add(time.Minute), AMR: f.grant.AMR}
 }
 
 func (f fixture) refresh(n time.Time) store.RefreshToken {
