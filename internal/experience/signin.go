@@ -181,15 +181,16 @@ func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request, x signinexp.Se
 // "hwk", "swk", "fed"). It asks for a second factor when the user or the
 // settings need one, else completes the sign-in.
 func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, user store.User, key, method string) {
-	_ = method // reaches the session and the ID token with issue 11's amr work
-	h.complete(w, r, ar, user, key)
+	h.complete(w, r, ar, user, key, []string{method})
 }
 
-// complete starts the SSO session, records the successful sign-in or
-// registration (key) and resumes the authorization request.
-func (h *Handler) complete(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, user store.User, key string) {
+// complete starts the SSO session with the authentication methods used
+// (amr: RFC 8176 values, in the order used; they reach every ID token of
+// the session's grants), records the successful sign-in or registration
+// (key) and resumes the authorization request.
+func (h *Handler) complete(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, user store.User, key string, amr []string) {
 	ctx := r.Context()
-	sess, err := h.Sessions.Start(ctx, w, r, user.ID)
+	sess, err := h.Sessions.Start(ctx, w, r, user.ID, amr)
 	if err != nil {
 		h.failure(w, r, err)
 		return

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/sesameauth/sesame/internal/opaque"
@@ -118,8 +119,10 @@ func (m *Manager) Current(ctx context.Context, r *http.Request) (store.Session, 
 }
 
 // Start signs the browser in as userID with a brand-new session id (the old
-// session, if any, is ended first: no session fixation).
-func (m *Manager) Start(ctx context.Context, w http.ResponseWriter, r *http.Request, userID string) (store.Session, error) {
+// session, if any, is ended first: no session fixation). amr lists the
+// authentication methods the sign-in used (RFC 8176 values); the session
+// records them for every ID token issued from it.
+func (m *Manager) Start(ctx context.Context, w http.ResponseWriter, r *http.Request, userID string, amr []string) (store.Session, error) {
 	if c, err := r.Cookie(m.name(cookieName)); err == nil && len(c.Value) >= 32 && len(c.Value) <= 64 {
 		if err := m.Store.DeleteSession(ctx, opaque.Hash(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return store.Session{}, err
@@ -128,7 +131,7 @@ func (m *Manager) Start(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	now := m.now()
 	tok := opaque.NewToken()
 	s := store.Session{IDHash: opaque.Hash(tok), SID: opaque.NewID(), UserID: userID,
-		AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(m.TTL), LastSeenAt: now}
+		AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(m.TTL), LastSeenAt: now, AMR: slices.Clone(amr)}
 	if err := m.Store.CreateSession(ctx, s); err != nil {
 		return store.Session{}, err
 	}

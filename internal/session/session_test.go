@@ -22,7 +22,7 @@ func TestSecureCookiesAndRotation(t *testing.T) {
 	st.CreateUser(ctx, store.User{ID: "u1", Username: "u1", CreatedAt: time.Now(), UpdatedAt: time.Now()})
 	m := &Manager{Store: st, Secure: true, TTL: time.Hour}
 	rec := httptest.NewRecorder()
-	if _, err := m.Start(ctx, rec, httptest.NewRequest(http.MethodPost, "/", nil), "u1"); err != nil {
+	if _, err := m.Start(ctx, rec, httptest.NewRequest(http.MethodPost, "/", nil), "u1", []string{"pwd"}); err != nil {
 		t.Fatal(err)
 	}
 	c := rec.Result().Cookies()[0]
@@ -36,7 +36,7 @@ func TestSecureCookiesAndRotation(t *testing.T) {
 	}
 	// Signing in again replaces the session: the old cookie stops working.
 	rec = httptest.NewRecorder()
-	m.Start(ctx, rec, req, "u1")
+	m.Start(ctx, rec, req, "u1", []string{"pwd"})
 	if _, _, ok, _ := m.Current(ctx, req); ok {
 		t.Fatal("the pre-sign-in session id still works (session fixation)")
 	}

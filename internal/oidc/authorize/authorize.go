@@ -259,7 +259,8 @@ func (h *Handler) consented(ctx context.Context, userID, clientID string, ar sto
 func (h *Handler) issueCode(ctx context.Context, ar store.AuthRequest, granted []store.Permission, sess store.Session, user store.User) (string, error) {
 	now := h.P.Time()
 	g := store.Grant{ID: opaque.NewID(), ClientID: ar.ClientID, UserID: user.ID, SID: sess.SID, Scopes: ar.Scopes,
-		Permissions: granted, Resources: ar.Resources, AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: now.Add(provider.GrantTTL)}
+		Permissions: granted, Resources: ar.Resources, AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: now.Add(provider.GrantTTL),
+		AMR: sess.AMR}
 	if err := h.Store.CreateGrant(ctx, g); err != nil {
 		return "", err
 	}
@@ -268,7 +269,7 @@ func (h *Handler) issueCode(ctx context.Context, ar store.AuthRequest, granted [
 		Hash: opaque.Hash(code), GrantID: g.ID, ClientID: ar.ClientID, UserID: user.ID, SID: sess.SID,
 		RedirectURI: ar.RedirectURI, Scopes: ar.Scopes, Permissions: granted, Resources: ar.Resources, Nonce: ar.Nonce,
 		CodeChallenge: ar.CodeChallenge, CodeChallengeMethod: ar.CodeChallengeMethod, AuthTime: sess.AuthTime,
-		CreatedAt: now, ExpiresAt: now.Add(provider.CodeTTL),
+		CreatedAt: now, ExpiresAt: now.Add(provider.CodeTTL), AMR: sess.AMR,
 	})
 	return code, err
 }

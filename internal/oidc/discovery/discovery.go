@@ -47,6 +47,7 @@ type Metadata struct {
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
 	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
 	ClaimsSupported                   []string `json:"claims_supported"`
+	ACRValuesSupported                []string `json:"acr_values_supported"`
 	ClaimTypesSupported               []string `json:"claim_types_supported"`
 	PromptValuesSupported             []string `json:"prompt_values_supported"`
 	AuthorizationResponseISSSupported bool     `json:"authorization_response_iss_parameter_supported"`
@@ -77,6 +78,7 @@ func Document(p *provider.Provider) Metadata {
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
 		CodeChallengeMethodsSupported:     []string{"S256"},
 		ClaimsSupported:                   provider.ClaimsSupported,
+		ACRValuesSupported:                provider.ACRValuesSupported,
 		ClaimTypesSupported:               []string{"normal"},
 		PromptValuesSupported:             []string{"none", "login", "consent", "select_account"},
 		AuthorizationResponseISSSupported: true,

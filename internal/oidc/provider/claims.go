@@ -49,6 +49,6 @@ func nullable(s string) any {
 }
 
 // ClaimsSupported is advertised in discovery.
-var ClaimsSupported = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid",
+var ClaimsSupported = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "amr", "acr",
 	"name", "picture", "username", "preferred_username", "created_at", "updated_at",
 	"email", "email_verified", "phone_number", "phone_number_verified", "roles"}

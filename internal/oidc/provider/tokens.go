@@ -21,6 +21,9 @@ type IDTokenParams struct {
 	AccessToken string        // for at_hash; empty to omit
 	TTL         time.Duration // 0: IDTokenTTL
 	Roles       []string      // the user's role names, claimed with the roles scope
+	// AMR are the authentication methods of the sign-in the grant came
+	// from; they give the amr and acr claims (AuthContext).
+	AMR []string
 }
 
 // IDToken mints a fresh ID token (a new iat on every call: Logto's SDKs
@@ -44,6 +47,9 @@ func (p *Provider) IDToken(ctx context.Context, in IDTokenParams) (string, error
 	}
 	if in.SID != "" {
 		c["sid"] = in.SID
+	}
+	if amr, acr := AuthContext(in.AMR); acr != "" {
+		c["amr"], c["acr"] = amr, acr
 	}
 	return p.Keys.SignFor(ctx, "JWT", func(alg string) any {
 		if in.AccessToken != "" {
