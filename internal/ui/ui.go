@@ -50,8 +50,8 @@ type Checker interface {
 // Base holds what every page's layout needs. It is embedded in every page
 // type; Render fills the fields left empty from the request.
 type Base struct {
-	Title     string // page <title> suffix; the layout renders "Title · Sesame"
-	Nonce     string // CSP nonce for the one allowed inline script
+	Title string // page <title> suffix; the layout renders "Title · Sesame"
+	Nonce string // CSP nonce for the one allowed inline script
 	// Lang is the page's language (<html lang>), chosen by Render (see
 	// there); a page may set it to force one.
 	Lang string
