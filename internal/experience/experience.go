@@ -11,6 +11,7 @@ import (
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/authz"
 	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/mail"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
 	"github.com/sesameauth/sesame/internal/password"
@@ -57,6 +58,11 @@ type Handler struct {
 	Throttle       Throttle
 	PasswordParams password.Params
 	Audit          *audit.Log // sign-ins and registrations, queued (never waited on)
+
+	// Mail sends the codes of registration, reset and passwordless
+	// sign-in; nil when no mail is configured (those pages are then
+	// off). Send is bounded by its own timeout: a failure is "try again".
+	Mail mail.Sender
 }
 
 // Mount registers the routes.
