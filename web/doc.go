@@ -13,6 +13,8 @@
 //	templates/app/home.html        the server's root page
 //	static/sesame.css              the only stylesheet
 //	static/favicon.svg             the favicon
+//	i18n/<lang>/*.json             the message catalogues (package
+//	                               internal/i18n): en, de, zh-Hans
 //
 // Each directory under templates/ is an area, named by the owner of its
 // pages; a page's file (templates/<area>/<name>.html, defining "content")
@@ -20,6 +22,11 @@
 // parsed into that area's pages. Room is left for templates/console/ (an
 // admin console) and templates/mail/ (email bodies): a new area is a new
 // directory, with no change to the engine.
+//
+// Pages hold no text of their own: they name catalogue keys,
+// {{.T "signin.heading"}}, and package ui renders them in the language the
+// request asks for. TestCataloguesComplete and TestUsedKeysExist keep the
+// catalogues whole.
 //
 // The pages are written for a strict Content-Security-Policy: they contain
 // no inline style attributes, no <style> elements and no event-handler

@@ -5,7 +5,7 @@ import (
 	"io/fs"
 )
 
-//go:embed templates static
+//go:embed templates static i18n
 var files embed.FS
 
 // FS returns the embedded templates and static files, rooted so that the

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/i18n"
 	"github.com/sesameauth/sesame/internal/routes"
 )
 
@@ -49,11 +50,18 @@ type Checker interface {
 // Base holds what every page's layout needs. It is embedded in every page
 // type; Render fills the fields left empty from the request.
 type Base struct {
-	Title     string // page <title> suffix; the layout renders "Title · Sesame"
-	Nonce     string // CSP nonce for the one allowed inline script
-	Lang      string // "en" when empty
+	Title string // page <title> suffix; the layout renders "Title · Sesame"
+	Nonce string // CSP nonce for the one allowed inline script
+	// Lang is the page's language (<html lang>), chosen by Render (see
+	// there); a page may set it to force one.
+	Lang string
+	// UILocales is the ui_locales of the authorization request the page
+	// serves, if any: it outranks the browser's preferences.
+	UILocales string
 	RequestID string // shown on the error page
 	Brand     Brand  // the sign-in experience's branding; zero: Sesame's
+
+	printer *i18n.Printer // set by Render for Lang
 }
 
 // Brand is the branding a page shows: validated values only (package
@@ -67,6 +75,34 @@ type Brand struct {
 }
 
 func (b *Base) base() *Base { return b }
+
+// T is the text of catalogue key in the page's language, its {name}
+// placeholders filled from args (name, value pairs). Templates call it as
+// {{.T "signin.heading"}}.
+func (b *Base) T(key string, args ...any) string { return b.printer.T(key, args...) }
+
+// TM is the text of a message chosen in Go code: {{.TM .Error}}. The zero
+// Msg is "".
+func (b *Base) TM(m Msg) string {
+	if m.Key == "" {
+		return ""
+	}
+	return b.printer.T(m.Key, m.Args...)
+}
+
+// Msg is a catalogue message chosen in Go code (an error on a form, an
+// error page's text): its key and its placeholders' name, value pairs.
+type Msg struct {
+	Key  string
+	Args []any
+}
+
+// M builds a Msg.
+func M(key string, args ...any) Msg { return Msg{Key: key, Args: args} }
+
+// IsZero reports whether m is unset (templates: {{if not .Error.IsZero}}
+// or {{with .TM .Error}}).
+func (m Msg) IsZero() bool { return m.Key == "" }
 
 // ErrorPage explains a failure that cannot be sent back to the app. It
 // deliberately has no link or redirect anywhere. Front ends of every area
@@ -87,6 +123,7 @@ const sharedArea = "shared"
 
 // Renderer renders the hosted pages. It is safe for concurrent use.
 type Renderer struct {
+	i18n     *i18n.Bundle
 	pages    map[string]*template.Template // by Page.Template
 	static   fs.FS
 	versions map[string]string // static file name → content hash
@@ -120,11 +157,15 @@ func NewAt(fsys fs.FS, prefix string, pages ...Page) (*Renderer, error) {
 		}
 		byName[name] = p
 	}
+	bundle, err := i18n.Load(fsys, "i18n")
+	if err != nil {
+		return nil, fmt.Errorf("ui: %w", err)
+	}
 	areas, err := parseAreas(fsys, funcs, byName)
 	if err != nil {
 		return nil, err
 	}
-	r := &Renderer{pages: make(map[string]*template.Template, len(pages)), static: static, versions: versions}
+	r := &Renderer{i18n: bundle, pages: make(map[string]*template.Template, len(pages)), static: static, versions: versions}
 	for name, zero := range byName {
 		area := path.Dir(name)
 		base, ok := areas[area]
@@ -143,6 +184,7 @@ func NewAt(fsys fs.FS, prefix string, pages ...Page) (*Renderer, error) {
 		}
 		// A trial render surfaces escaping and field errors now rather
 		// than on a user's request.
+		zero.base().printer = bundle.Printer(i18n.English)
 		if err := t.ExecuteTemplate(io.Discard, "layout", zero); err != nil {
 			return nil, fmt.Errorf("ui: %s: %w", name, err)
 		}
@@ -251,8 +293,26 @@ func hashStatic(static fs.FS) (map[string]string, error) {
 	return versions, err
 }
 
+// LangCookie names the cookie of the pages' language switch.
+const LangCookie = "sesame_lang"
+
+// Lang is the language of the pages for r: uiLocales (an authorization
+// request's ui_locales) first, then the language switch's cookie, then
+// the browser's Accept-Language, then English.
+func Lang(r *http.Request, uiLocales string) string {
+	var cookie string
+	if c, err := r.Cookie(LangCookie); err == nil {
+		cookie = c.Value
+	}
+	return i18n.Match(uiLocales, cookie, r.Header.Get("Accept-Language"))
+}
+
+// I18n returns the catalogues the pages render from (mail uses them too).
+func (rn *Renderer) I18n() *i18n.Bundle { return rn.i18n }
+
 // Render writes p with status. It fills the fields of p's [Base] left
-// empty: the CSP nonce, the language ("en") and the request id, from r.
+// empty: the CSP nonce, the language (Lang of r and p's UILocales, unless
+// p set Lang) and the request id, from r.
 // The page is rendered into a buffer first: if p fails its [Checker] or
 // its template fails, the client gets a plain 500, never a half page, and
 // the error is logged with the request id and the template name. Callers
@@ -264,8 +324,11 @@ func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, p
 		b.Nonce = httpx.Nonce(ctx)
 	}
 	if b.Lang == "" {
-		b.Lang = "en"
+		b.Lang = Lang(r, b.UILocales)
+	} else {
+		b.Lang = i18n.Match(b.Lang)
 	}
+	b.printer = rn.i18n.Printer(b.Lang)
 	if b.RequestID == "" {
 		b.RequestID = httpx.RequestID(ctx)
 	}

@@ -677,3 +677,37 @@ func TestStatic(t *testing.T) {
 		t.Errorf("GET %s: %d", href[1], w.Code)
 	}
 }
+
+// TestLangChoice: the authorization request's ui_locales outranks the
+// language switch's cookie, which outranks Accept-Language; nothing
+// supported is English.
+func TestLangChoice(t *testing.T) {
+	for _, c := range []struct {
+		uiLocales, cookie, accept, want string
+	}{
+		{"", "", "", "en"},
+		{"", "", "zh-CN,zh;q=0.9", "zh-Hans"},
+		{"", "de", "zh-CN", "de"},
+		{"fr de", "zh-Hans", "en", "de"},
+		{"fr", "xx", "fr-FR", "en"},
+	} {
+		req := httptest.NewRequest("GET", "/", nil)
+		if c.cookie != "" {
+			req.AddCookie(&http.Cookie{Name: ui.LangCookie, Value: c.cookie})
+		}
+		if c.accept != "" {
+			req.Header.Set("Accept-Language", c.accept)
+		}
+		if got := ui.Lang(req, c.uiLocales); got != c.want {
+			t.Errorf("Lang(ui_locales %q, cookie %q, Accept-Language %q) = %s, want %s", c.uiLocales, c.cookie, c.accept, got, c.want)
+		}
+	}
+	r := newRenderer(t)
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Accept-Language", "de-DE")
+	w := httptest.NewRecorder()
+	r.Render(w, req, http.StatusOK, &app.HomePage{})
+	if !strings.Contains(w.Body.String(), `<html lang="de"`) {
+		t.Error("Accept-Language de did not reach <html lang>")
+	}
+}
