@@ -63,6 +63,12 @@ type Handler struct {
 	// sign-in; nil when no mail is configured (those pages are then
 	// off). Send is bounded by its own timeout: a failure is "try again".
 	Mail mail.Sender
+
+	// First screens (Logto's first_screen and direct_sign_in; the core
+	// part). ResetAvailable reports whether the reset-password page can
+	// open first for these settings; nil: it cannot (the sign-in page
+	// opens instead).
+	ResetAvailable func(signinexp.Settings) bool
 }
 
 // Mount registers the routes.
