@@ -101,7 +101,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", env("SESAME_LOG_FORMAT", "text"), "log format: text or json (env SESAME_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SESAME_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env SESAME_LOG_LEVEL)")
 	fs.StringVar(&c.SigningAlg, "signing-alg", env("SESAME_SIGNING_ALG", "ES384"), "ID token signing algorithm: ES384, ES256 or RS256 (env SESAME_SIGNING_ALG)")
-	fs.BoolVar(&c.AllowRegistration, "registration", c.envBool("SESAME_REGISTRATION", true), "let users create accounts on the sign-in page (env SESAME_REGISTRATION)")
+	c.RegistrationFlag(fs)
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("SESAME_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (env SESAME_TRUSTED_PROXIES)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SESAME_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, apart from the public port; empty: off (env SESAME_METRICS_ADDR)")
 	fs.BoolVar(&c.RequirePKCE, "require-pkce", c.envBool("SESAME_REQUIRE_PKCE", false), "require PKCE of confidential apps too (public apps always need it; Logto's and Sesame's SDKs always send it) (env SESAME_REQUIRE_PKCE)")
@@ -109,6 +109,12 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", c.envDuration("SESAME_SESSION_IDLE_TIMEOUT", 72*time.Hour), "end an SSO session unused for this long; 0: only the lifetime ends it (env SESAME_SESSION_IDLE_TIMEOUT)")
 	c.KeyFlags(fs)
 	c.MailFlags(fs)
+}
+
+// RegistrationFlag registers --registration: the initial sign-in mode of
+// the settings, before they are first stored (signinexp.Defaults).
+func (c *Config) RegistrationFlag(fs *flag.FlagSet) {
+	fs.BoolVar(&c.AllowRegistration, "registration", c.envBool("SESAME_REGISTRATION", true), "let users create accounts on the sign-in page (env SESAME_REGISTRATION)")
 }
 
 // MailFlags registers the mail delivery settings. The SMTP URL is read
