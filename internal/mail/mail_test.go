@@ -135,6 +135,29 @@ func TestSMTPFailures(t *testing.T) {
 	}
 }
 
+// TestSMTPTLSRequired: smtp:// without an option refuses a server that
+// offers no STARTTLS; starttls=none and =opportunistic (loopback only)
+// deliver to a development mail catcher.
+func TestSMTPTLSRequired(t *testing.T) {
+	srv := testkit.NewSMTPServer(t, testkit.SMTPOptions{Plain: true})
+	s := newSender(t, sesmail.Config{SMTPURL: srv.URL(), From: "noreply@example.com"})
+	if err := s.Send(context.Background(), codeMessage("olga@example.com", "en")); err == nil {
+		t.Error("sent in plain text without starttls=none")
+	}
+	if n := len(srv.Mails()); n != 0 {
+		t.Fatalf("%d mails accepted", n)
+	}
+	for i, mode := range []string{"none", "opportunistic"} {
+		s = newSender(t, sesmail.Config{SMTPURL: srv.URL() + "?starttls=" + mode, From: "noreply@example.com"})
+		if err := s.Send(context.Background(), codeMessage("olga@example.com", "en")); err != nil {
+			t.Fatalf("starttls=%s: %v", mode, err)
+		}
+		if got := srv.WaitFor(t, "olga@example.com", i); got.TLS {
+			t.Errorf("starttls=%s: TLS on a plain server?", mode)
+		}
+	}
+}
+
 // TestSendTimesOutOnSilentServer (FT-12, docs/security.md): a server that
 // accepts the connection and never says a word holds Send no longer than
 // its timeout.

@@ -32,7 +32,7 @@ import (
 // that keeps every message it accepts. It offers STARTTLS (or, with
 // SMTPOptions.Implicit, TLS from the first byte) with a self-signed
 // certificate made for the test, and requires AUTH PLAIN, which it offers
-// only over TLS.
+// only over TLS (unless SMTPOptions.Plain).
 type SMTPServer struct {
 	Host, Username, Password string
 	Port                     int
@@ -55,6 +55,9 @@ type SMTPMail struct {
 // SMTPOptions tune NewSMTPServer.
 type SMTPOptions struct {
 	Implicit bool // smtps: TLS from the first byte instead of STARTTLS
+	// Plain offers no TLS at all (and AUTH in the clear), like a
+	// development mail catcher: for tests that TLS is required.
+	Plain bool
 }
 
 // NewSMTPServer starts an SMTP server on 127.0.0.1 for the test's life.
@@ -70,11 +73,14 @@ func NewSMTPServer(t testing.TB, opts ...SMTPOptions) *SMTPServer {
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s, c: c}, nil }))
 	srv.Domain = "localhost"
 	srv.TLSConfig = tc
+	if o.Plain {
+		srv.TLSConfig, srv.AllowInsecureAuth = nil, true
+	}
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.MaxMessageBytes = 1 << 20
 	var l net.Listener
 	var err error
-	if o.Implicit {
+	if o.Implicit && !o.Plain {
 		l, err = tls.Listen("tcp", "127.0.0.1:0", tc)
 	} else {
 		l, err = net.Listen("tcp", "127.0.0.1:0")
