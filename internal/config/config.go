@@ -215,8 +215,10 @@ func (c *Config) Validate() error {
 	if c.SessionIdleTimeout != 0 && c.SessionIdleTimeout < time.Minute {
 		return errors.New("--session-idle-timeout must be 0 (off) or at least 1m")
 	}
-	if c.MailTimeout < 0 || (c.MailTimeout > 0 && c.MailTimeout < 100*time.Millisecond) || c.MailTimeout > 2*time.Minute {
-		return errors.New("--mail-timeout must be between 100ms and 2m")
+	// Below the request deadline (15 s), so a slow mail server ends in
+	// the page's "try again", not in a cut request.
+	if c.MailTimeout < 0 || (c.MailTimeout > 0 && c.MailTimeout < 100*time.Millisecond) || c.MailTimeout > 12*time.Second {
+		return errors.New("--mail-timeout must be between 100ms and 12s")
 	}
 	return c.Mail().Validate()
 }

@@ -241,6 +241,12 @@ func TestMailDirWritesRFC5322(t *testing.T) {
 		if _, err := m.Header.AddressList("To"); err != nil {
 			t.Errorf("To: %v", err)
 		}
+		if id := m.Header.Get("Message-Id"); !strings.HasSuffix(id, "@localhost>") {
+			t.Errorf("Message-Id %q: want one at the sender's domain", id)
+		}
+		if m.Header.Get("Auto-Submitted") != "auto-generated" {
+			t.Error("no Auto-Submitted: auto-generated")
+		}
 		text, html, err := testkit.MailParts(raw)
 		if err != nil {
 			t.Fatal(err)

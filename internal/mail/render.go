@@ -2,10 +2,12 @@ package mail
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"io/fs"
+	"net/mail"
 	"strings"
 	texttemplate "text/template"
 
@@ -124,6 +126,18 @@ func oneLine(s string) string {
 	}, s))
 }
 
+// messageID is a random id at the sender's domain (not this host's name,
+// which says nothing to the recipient and something to an attacker).
+func messageID(from string) string {
+	domain := "localhost"
+	if a, err := mail.ParseAddress(from); err == nil {
+		if _, d, ok := strings.Cut(a.Address, "@"); ok && d != "" {
+			domain = d
+		}
+	}
+	return rand.Text() + "@" + domain
+}
+
 // message builds the RFC 5322 message of m: multipart/alternative with
 // the plain text first and the HTML second.
 func (r *renderer) message(from, to string, m Message) (*gomail.Msg, string, error) {
@@ -140,7 +154,9 @@ func (r *renderer) message(from, to string, m Message) (*gomail.Msg, string, err
 	}
 	msg.Subject(out.subject)
 	msg.SetDate()
-	msg.SetMessageID()
+	msg.SetMessageIDWithValue(messageID(from))
+	// RFC 3834: no vacation replies to a code.
+	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 	msg.SetGenHeader(gomail.HeaderContentLang, out.lang)
 	msg.SetBodyString(gomail.TypeTextPlain, out.text)
 	msg.AddAlternativeString(gomail.TypeTextHTML, out.html)
