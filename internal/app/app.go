@@ -141,7 +141,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	// Every endpoint family, in one list.
 	for _, h := range []httpx.Mounter{
 		&discovery.Handler{P: p},
-		&authorize.Handler{P: p, Store: st, Sessions: sessions, UI: renderer, Responder: responder, Base: base, RegistrationOpen: settings.RegistrationOpen, RequirePKCE: cfg.RequirePKCE,
+		&authorize.Handler{P: p, Store: st, Sessions: sessions, UI: renderer, Responder: responder, Base: base, RequirePKCE: cfg.RequirePKCE,
 			IP: httpx.ClientIP{Trusted: proxies}},
 		&token.Handler{P: p, Store: st, Audit: s.audit},
 		&userinfo.Handler{P: p, Tokens: tokens, Users: st},

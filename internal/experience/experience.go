@@ -57,6 +57,12 @@ type Handler struct {
 	Throttle       Throttle
 	PasswordParams password.Params
 	Audit          *audit.Log // sign-ins and registrations, queued (never waited on)
+
+	// First screens (Logto's first_screen and direct_sign_in; the core
+	// part). ResetAvailable reports whether the reset-password page can
+	// open first for these settings; nil: it cannot (the sign-in page
+	// opens instead).
+	ResetAvailable func(signinexp.Settings) bool
 }
 
 // Mount registers the routes.

@@ -38,7 +38,7 @@ func (h *Handler) registerPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.renderRegister(w, r, http.StatusOK, x, ar, c, "", "", "")
+	h.renderRegister(w, r, http.StatusOK, x, ar, c, "", emailHint(ar.LoginHint), "")
 }
 
 func (h *Handler) renderRegister(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, username, email, msg string) {

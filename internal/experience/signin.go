@@ -25,10 +25,10 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x, ok := h.settings(w, r)
-	if !ok {
+	if !ok || h.openFirstScreen(w, r, x, ar) {
 		return
 	}
-	h.renderSignIn(w, r, http.StatusOK, x, ar, c, ar.LoginHint, "")
+	h.renderSignIn(w, r, http.StatusOK, x.ForIdentifiers(ar.Identifiers), ar, c, ar.LoginHint, "")
 }
 
 func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, ident, msg string) {
@@ -73,6 +73,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	x = x.ForIdentifiers(ar.Identifiers) // the kinds the app asked for, within the settings
 	ctx := r.Context()
 	ident := identity.Canonical(r.PostFormValue("identifier"))
 	pw := r.PostFormValue("password")

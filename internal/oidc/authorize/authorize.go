@@ -50,11 +50,6 @@ type Handler struct {
 	UI        *ui.Renderer
 	Responder *oauth2.Responder
 	Base      routes.Base // the public endpoint's path, for redirects to the hosted pages
-	// RegistrationOpen reports, at request time, whether the stored sign-in
-	// experience lets users register; then first_screen=register (or
-	// Logto's older interaction_mode=signUp) starts on the register page
-	// instead of sign-in. Nil: never.
-	RegistrationOpen func(context.Context) (bool, error)
 	// RequirePKCE demands PKCE of confidential clients too (RFC 9700
 	// §2.1.1); public clients always need it.
 	RequirePKCE bool
@@ -105,7 +100,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	ar.ForceLogin = slices.Contains(ar.Prompt, "login") ||
 		(ok && ar.MaxAge >= 0 && ar.CreatedAt.Sub(sess.AuthTime) > time.Duration(ar.MaxAge)*time.Second) ||
 		(ok && req.hintSub != "" && req.hintSub != user.ID)
-	h.proceed(w, r, c, ar, req.target, false, req.firstScreen, browserSession{sess, user, ok})
+	h.proceed(w, r, c, ar, req.target, false, browserSession{sess, user, ok})
 }
 
 // browserSession is the SSO session of the request, looked up once.
@@ -155,14 +150,15 @@ func (h *Handler) resume(w http.ResponseWriter, r *http.Request) {
 		h.storeFailure(w, r, err)
 		return
 	}
-	h.proceed(w, r, c, ar, t, true, routes.SignIn, browserSession{sess, user, ok})
+	h.proceed(w, r, c, ar, t, true, browserSession{sess, user, ok})
 }
 
-// proceed sends the user to sign in (at firstScreen) or consent when needed,
-// else issues the code. stored says whether ar is already in the database
-// (a resumption).
+// proceed sends the user to sign in or consent when needed, else issues
+// the code. stored says whether ar is already in the database (a
+// resumption). The sign-in page opens the first screen the app asked for
+// (Logto's first_screen, direct_sign_in): one place decides it.
 func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, c store.Client, ar store.AuthRequest, t oauth2.Target, stored bool,
-	firstScreen string, bs browserSession) {
+	bs browserSession) {
 	ctx := r.Context()
 	sess, user, ok := bs.sess, bs.user, bs.ok
 	promptNone := slices.Contains(ar.Prompt, "none")
@@ -188,7 +184,7 @@ func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, c store.Client
 			h.Responder.Error(w, r, t, oauth2err.New(oauth2err.LoginRequired, "no signed-in session"))
 			return
 		}
-		interact(firstScreen)
+		interact(routes.SignIn)
 		return
 	}
 	// The user gets only the requested API scopes their roles grant

@@ -21,7 +21,6 @@ import (
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/oidc/redirecturi"
 	"github.com/sesameauth/sesame/internal/opaque"
-	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -31,14 +30,16 @@ import (
 // one auth_requests row holds what the client controls, at most
 // 43 (id) + 4096 (state) + 1024 (nonce) + 128 (code_challenge) + 4 (method)
 // + 9 (response_mode) + 27 (prompt: each of its 4 values once) + 256
-// (login_hint) + 64 (ui_locales) bytes plus a few integers: about 5.7 KB;
+// (login_hint) + 64 (ui_locales) + 4 × 256 (first_screen, identifier,
+// direct_sign_in, acr_values: see signin.go) bytes plus a few integers:
+// about 6.7 KB;
 // plus what the administrator registered and the request can only pick
 // from: client_id, one registered redirect URI (at most
 // redirecturi.MaxLength), scopes (the known OpenID scopes, each once),
 // permissions (scopes of the requested resources, each pair once) and at
 // most 20 registered resource indicators. With at most pendingLimit new requests per client address
 // per pendingWindow, one address holds at most 1,800 live rows (about
-// 10 MB) at a time.
+// 12 MB) at a time.
 const (
 	maxState     = 4096
 	maxNonce     = 1024
@@ -87,10 +88,9 @@ func (h *Handler) trustedClient(w http.ResponseWriter, r *http.Request) (store.C
 // request is a parsed authorization request of a trusted client and
 // redirect URI.
 type request struct {
-	target      oauth2.Target // where its answer goes
-	ar          store.AuthRequest
-	hintSub     string // the subject of a valid id_token_hint
-	firstScreen string // the hosted page that starts sign-in
+	target  oauth2.Target // where its answer goes
+	ar      store.AuthRequest
+	hintSub string // the subject of a valid id_token_hint
 }
 
 // parse validates everything after the client and redirect URI. An
@@ -118,18 +118,10 @@ func (h *Handler) parse(ctx context.Context, q url.Values, c store.Client) (req 
 			return req, oauth2err.New(oauth2err.InvalidRequest, "id_token_hint is not a valid ID token from this issuer"), nil
 		}
 	}
-	req.ar = ar
-	req.firstScreen = routes.SignIn
-	if fs := q.Get("first_screen"); h.RegistrationOpen != nil && (fs == "register" || fs == "identifier:register" ||
-		(fs == "" && q.Get("interaction_mode") == "signUp")) {
-		open, err := h.RegistrationOpen(ctx)
-		if err != nil {
-			return req, nil, err
-		}
-		if open {
-			req.firstScreen = routes.Register
-		}
+	if oerr = parseSignInParams(q, &ar); oerr != nil {
+		return req, oerr, nil
 	}
+	req.ar = ar
 	return req, nil, nil
 }
 

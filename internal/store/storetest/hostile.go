@@ -31,7 +31,8 @@ func testHostileValues(t *testing.T, s store.Store) {
 		diff(t, "user with "+v, u, gotU)
 
 		a := store.AuthRequest{ID: fmt.Sprintf("ar%d", i), ClientID: c.ID, RedirectURI: "https://a.example/cb", Scopes: []string{v},
-			State: v, Nonce: v, LoginHint: v, UILocales: v, CreatedAt: n, ExpiresAt: n.Add(time.Minute)}
+			State: v, Nonce: v, LoginHint: v, UILocales: v, FirstScreen: v, Identifiers: []string{v}, DirectSignIn: v,
+			ACRValues: []string{v}, PendingUserID: v, PendingAMR: []string{v}, CreatedAt: n, ExpiresAt: n.Add(time.Minute)}
 		noErr(t, "CreateAuthRequest "+v, s.CreateAuthRequest(ctx, a))
 		gotA, err := s.GetAuthRequest(ctx, a.ID)
 		noErr(t, "GetAuthRequest "+v, err)
