@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -19,6 +20,7 @@ import (
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/experience"
 	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/mail"
 	"github.com/sesameauth/sesame/internal/management"
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/oidc/authorize"
@@ -56,6 +58,9 @@ type Options struct {
 	// (default: directory.Apps.Update) in tests.
 	ConsoleSetup console.Setup
 	ConsoleURIs  console.URIUpdater
+	// MailTLS is the TLS configuration for the SMTP server (tests trust
+	// testkit.SMTPServer's certificate with it); nil: the system roots.
+	MailTLS *tls.Config
 }
 
 // Server is a configured Sesame.
@@ -68,6 +73,7 @@ type Server struct {
 	metrics *httpx.Metrics
 	gcEvery time.Duration
 	audit   *audit.Log
+	mail    mail.Sender // nil: no mail configured
 }
 
 // New builds the server over st. cfg must be validated.
@@ -90,6 +96,12 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	renderer, err := ui.NewAt(opts.Web, string(base), Pages()...)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
+	}
+	mailCfg := cfg.Mail()
+	mailCfg.Web, mailCfg.I18n, mailCfg.Log, mailCfg.TLS = opts.Web, renderer.I18n(), log, opts.MailTLS
+	mailer, err := mail.New(mailCfg)
+	if err != nil {
+		return nil, err
 	}
 	km := keys.New(st, master, keys.Options{Alg: cfg.SigningAlg, PublishDelay: cfg.KeyPublishDelay, Refresh: cfg.KeyRefresh, Now: opts.Now})
 	if err := km.Ensure(ctx); err != nil {
@@ -124,7 +136,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	// it is the not-found page (mountSite).
 	mux := http.NewServeMux()
 	under := httpx.Under(mux, string(base))
-	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval}
+	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval, mail: mailer}
 	if !opts.NoAudit {
 		// Started last: nothing below fails, so New never leaks its writer.
 		s.audit = audit.New(st, audit.Options{Now: opts.Now, Logger: log})
@@ -158,7 +170,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&introspection.Handler{P: p, Tokens: tokens, Store: st},
 		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
 			Origin: origin, Base: base, Settings: settings,
-			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams, Audit: s.audit, MFA: mfas},
+			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams, Audit: s.audit,
+			Mail: mailer, MFA: mfas},
 		&management.Handler{Audit: s.audit, Gate: gate, Endpoint: cfg.Endpoint, Lists: st, Settings: settings,
 			Apps: apps, Users: users, Roles: roles, Resources: resources,
 			Keys: directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}},
@@ -228,6 +241,10 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // MetricsHandler serves Prometheus metrics; Run serves it on
 // cfg.MetricsAddr, apart from the public port.
 func (s *Server) MetricsHandler() http.Handler { return s.metrics.Handler() }
+
+// Mail is the mail sender; nil when neither SESAME_SMTP_URL nor
+// --mail-dir is configured.
+func (s *Server) Mail() mail.Sender { return s.mail }
 
 // Audit is the audit log (nil with Options.NoAudit). Handlers built in New
 // use it; tests read it after Flush.

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/mail"
 	"github.com/sesameauth/sesame/internal/oidc/keys"
 	"github.com/sesameauth/sesame/internal/routes"
 )
@@ -42,6 +43,13 @@ type Config struct {
 	SessionIdleTimeout time.Duration
 	// RequirePKCE demands PKCE of every client, confidential ones too.
 	RequirePKCE bool
+	// Mail delivery (package internal/mail): SMTPURL (SESAME_SMTP_URL,
+	// environment only, since it holds a password) or MailDir; neither:
+	// no mail, and the pages offer nothing that needs it.
+	SMTPURL     string
+	MailFrom    string
+	MailDir     string
+	MailTimeout time.Duration
 
 	envErrs []error // SESAME_* values that did not parse; see ValidateStore
 }
@@ -93,13 +101,36 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", env("SESAME_LOG_FORMAT", "text"), "log format: text or json (env SESAME_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SESAME_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env SESAME_LOG_LEVEL)")
 	fs.StringVar(&c.SigningAlg, "signing-alg", env("SESAME_SIGNING_ALG", "ES384"), "ID token signing algorithm: ES384, ES256 or RS256 (env SESAME_SIGNING_ALG)")
-	fs.BoolVar(&c.AllowRegistration, "registration", c.envBool("SESAME_REGISTRATION", true), "let users create accounts on the sign-in page (env SESAME_REGISTRATION)")
+	c.RegistrationFlag(fs)
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("SESAME_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (env SESAME_TRUSTED_PROXIES)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SESAME_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, apart from the public port; empty: off (env SESAME_METRICS_ADDR)")
 	fs.BoolVar(&c.RequirePKCE, "require-pkce", c.envBool("SESAME_REQUIRE_PKCE", false), "require PKCE of confidential apps too (public apps always need it; Logto's and Sesame's SDKs always send it) (env SESAME_REQUIRE_PKCE)")
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", c.envDuration("SESAME_SESSION_LIFETIME", 14*24*time.Hour), "how long an SSO session lasts after sign-in, however active; 0: 14 days (env SESAME_SESSION_LIFETIME)")
 	fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", c.envDuration("SESAME_SESSION_IDLE_TIMEOUT", 72*time.Hour), "end an SSO session unused for this long; 0: only the lifetime ends it (env SESAME_SESSION_IDLE_TIMEOUT)")
 	c.KeyFlags(fs)
+	c.MailFlags(fs)
+}
+
+// RegistrationFlag registers --registration: the initial sign-in mode of
+// the settings, before they are first stored (signinexp.Defaults).
+func (c *Config) RegistrationFlag(fs *flag.FlagSet) {
+	fs.BoolVar(&c.AllowRegistration, "registration", c.envBool("SESAME_REGISTRATION", true), "let users create accounts on the sign-in page (env SESAME_REGISTRATION)")
+}
+
+// MailFlags registers the mail delivery settings. The SMTP URL is read
+// from the environment only (SESAME_SMTP_URL): a flag would show its
+// password in the process list.
+func (c *Config) MailFlags(fs *flag.FlagSet) {
+	c.SMTPURL = env("SESAME_SMTP_URL", "")
+	fs.StringVar(&c.MailFrom, "mail-from", env("SESAME_MAIL_FROM", ""), "sender address of Sesame's mails, such as 'Acme <noreply@acme.example>'; required with SESAME_SMTP_URL (env SESAME_MAIL_FROM)")
+	fs.StringVar(&c.MailDir, "mail-dir", env("SESAME_MAIL_DIR", ""), "development: write each mail as an .eml file into this existing directory instead of sending it (env SESAME_MAIL_DIR)")
+	fs.DurationVar(&c.MailTimeout, "mail-timeout", c.envDuration("SESAME_MAIL_TIMEOUT", mail.DefaultTimeout), "longest a page waits for the mail server before asking the user to try again (env SESAME_MAIL_TIMEOUT)")
+}
+
+// Mail is the mail package's configuration (without the templates and
+// the endpoint, which the server adds).
+func (c *Config) Mail() mail.Config {
+	return mail.Config{SMTPURL: c.SMTPURL, From: c.MailFrom, Dir: c.MailDir, Timeout: c.MailTimeout, Endpoint: c.Endpoint}
 }
 
 // EndpointFlag registers --endpoint; serve needs it, and so do the store
@@ -184,7 +215,12 @@ func (c *Config) Validate() error {
 	if c.SessionIdleTimeout != 0 && c.SessionIdleTimeout < time.Minute {
 		return errors.New("--session-idle-timeout must be 0 (off) or at least 1m")
 	}
-	return nil
+	// Below the request deadline (15 s), so a slow mail server ends in
+	// the page's "try again", not in a cut request.
+	if c.MailTimeout < 0 || (c.MailTimeout > 0 && c.MailTimeout < 100*time.Millisecond) || c.MailTimeout > 12*time.Second {
+		return errors.New("--mail-timeout must be between 100ms and 12s")
+	}
+	return c.Mail().Validate()
 }
 
 // ValidateEndpoint checks --endpoint and normalises it (no trailing slash).

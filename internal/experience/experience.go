@@ -11,6 +11,7 @@ import (
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/authz"
 	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/mail"
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
@@ -59,6 +60,11 @@ type Handler struct {
 	Throttle       Throttle
 	PasswordParams password.Params
 	Audit          *audit.Log // sign-ins and registrations, queued (never waited on)
+
+	// Mail sends the codes of registration, reset and passwordless
+	// sign-in; nil when no mail is configured (those pages are then
+	// off). Send is bounded by its own timeout: a failure is "try again".
+	Mail mail.Sender
 
 	// First screens (Logto's first_screen and direct_sign_in; the core
 	// part). ResetAvailable reports whether the reset-password page can

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -8,49 +9,51 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 )
 
-// Transport hands a fully built RFC 5322 message to its destination.
-type Transport interface {
-	Deliver(ctx context.Context, from, to string, msg []byte) error
-}
-
-// DirTransport writes each message as an .eml file into Dir.
+// DirTransport writes each message as an RFC 5322 .eml file into Dir
+// (--mail-dir): for development and tests, no mail server needed.
 type DirTransport struct {
 	Dir string
 }
 
 // Deliver writes msg atomically (temp file + rename), mode 0600, so a
-// reader polling the directory never sees a partial message.
-func (d DirTransport) Deliver(ctx context.Context, from, to string, msg []byte) error {
+// reader polling the directory never sees a partial message, and nobody
+// else on the machine reads the codes in it.
+func (d DirTransport) Deliver(ctx context.Context, msg *gomail.Msg) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return fmt.Errorf("mail dir: %w", err)
+	}
+	return d.write(buf.Bytes())
+}
+
+func (d DirTransport) write(b []byte) error {
 	var rnd [8]byte
 	_, _ = rand.Read(rnd[:])
-	name := fmt.Sprintf("%s-%s.eml", time.Now().UTC().Format("20060102T150405.000000000"), hex.EncodeToString(rnd[:]))
-	f, err := os.CreateTemp(d.Dir, ".tmp-*.eml")
+	name := time.Now().UTC().Format("20060102T150405.000000000") + "-" + hex.EncodeToString(rnd[:]) + ".eml"
+	f, err := os.CreateTemp(d.Dir, ".tmp-*.eml") // CreateTemp makes it 0600
 	if err != nil {
 		return fmt.Errorf("mail dir: %w", err)
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after the rename
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("mail dir: %w", err)
+	defer os.Remove(tmp) // a no-op once renamed
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
 	}
-	if _, err := f.Write(msg); err != nil {
-		f.Close()
-		return fmt.Errorf("mail dir: %w", err)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("mail dir: %w", err)
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(d.Dir, name))
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("mail dir: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(d.Dir, name)); err != nil {
+	if err != nil {
 		return fmt.Errorf("mail dir: %w", err)
 	}
 	return nil

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runStdin(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), args, Env{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader(stdin)})
+	return code, out.String(), errb.String()
+}
+
+func getSettings(t *testing.T, dir string) map[string]any {
+	t.Helper()
+	code, out, errs := run(t, "settings", "get", "--data", dir)
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil {
+		t.Fatalf("settings get: %d %v %s", code, err, errs)
+	}
+	return doc
+}
+
+// TestSettingsGetSet: get prints the API's document; set applies a patch
+// through signinexp (objects merge), from a file or stdin.
+func TestSettingsGetSet(t *testing.T) {
+	dir := t.TempDir()
+	if doc := getSettings(t, dir); doc["signInMode"] != "SignInAndRegister" {
+		t.Fatalf("defaults: %v", doc)
+	}
+	if doc := getSettingsFlags(t, dir, "--registration=false"); doc["signInMode"] != "SignIn" {
+		t.Fatalf("defaults with --registration=false: %v", doc)
+	}
+	file := filepath.Join(t.TempDir(), "patch.json")
+	os.WriteFile(file, []byte(`{"displayName": "Acme", "color": {"primaryColor": "#AA0000"}}`), 0o600)
+	code, out, errs := run(t, "settings", "set", "--data", dir, file)
+	if code != 0 || !strings.Contains(out, `"displayName": "Acme"`) {
+		t.Fatalf("set FILE: %d %s %s", code, out, errs)
+	}
+	code, _, errs = runStdin(t, `{"color": {"isDarkModeEnabled": false}}`, "settings", "set", "--data", dir, "-")
+	if code != 0 {
+		t.Fatalf("set -: %d %s", code, errs)
+	}
+	doc := getSettings(t, dir)
+	color := doc["color"].(map[string]any)
+	if doc["displayName"] != "Acme" || color["primaryColor"] != "#aa0000" || color["isDarkModeEnabled"] != false {
+		t.Fatalf("after two patches: %v", doc)
+	}
+	if code, _, errs = runStdin(t, `{"signInMode": "SignIn"}`, "settings", "set", "--data", dir); code != 0 {
+		t.Fatalf("set from stdin without -: %d %s", code, errs)
+	}
+	if getSettings(t, dir)["signInMode"] != "SignIn" {
+		t.Fatal("stdin patch not applied")
+	}
+}
+
+func getSettingsFlags(t *testing.T, dir string, flags ...string) map[string]any {
+	t.Helper()
+	code, out, errs := run(t, append([]string{"settings", "get", "--data", dir}, flags...)...)
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil {
+		t.Fatalf("settings get: %d %v %s", code, err, errs)
+	}
+	return doc
+}
+
+// TestSettingsSetBadInput: every bad input is one line on stderr, exit 2,
+// and the stored settings stay as they were.
+func TestSettingsSetBadInput(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := runStdin(t, `{"displayName": "Before"}`, "settings", "set", "--data", dir); code != 0 {
+		t.Fatal(errs)
+	}
+	for name, c := range map[string]struct {
+		stdin string
+		args  []string
+	}{
+		"bad colour":      {`{"color": {"primaryColor": "red"}}`, nil},
+		"not JSON":        {`displayName: x`, nil},
+		"unknown field":   {`{"displayName": "After", "nope": 1}`, nil},
+		"wrong type":      {`{"signUp": {"identifiers": "email"}}`, nil},
+		"bad mode":        {`{"signInMode": "Anything", "displayName": "After"}`, nil},
+		"two objects":     {`{"displayName": "After"} {}`, nil},
+		"empty":           {``, nil},
+		"array":           {`[]`, nil},
+		"missing file":    {``, []string{filepath.Join(dir, "nope.json")}},
+		"two arguments":   {``, []string{"a.json", "b.json"}},
+		"unknown flag":    {``, []string{"--force"}},
+		"bad http url":    {`{"termsOfUseUrl": "javascript:alert(1)"}`, nil},
+		"control in name": {"{\"displayName\": \"A\\u0000B\"}", nil},
+	} {
+		code, out, errs := runStdin(t, c.stdin, append([]string{"settings", "set", "--data", dir}, c.args...)...)
+		if code != ExitUsage || strings.Count(strings.TrimSpace(errs), "\n") != 0 || errs == "" || (c.args == nil && out != "") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 2, one line, nothing printed", name, code, out, errs)
+		}
+	}
+	if doc := getSettings(t, dir); doc["displayName"] != "Before" {
+		t.Errorf("bad input changed the settings: %v", doc)
+	}
+	if code, _, _ := run(t, "settings", "frobnicate"); code != ExitUsage {
+		t.Errorf("unknown subcommand: exit %d", code)
+	}
+}
+
+// TestMaskSecrets: secrets are masked at any depth; booleans named
+// "password" (a sign-in method's flag) are left alone.
+func TestMaskSecrets(t *testing.T) {
+	var doc any
+	json.Unmarshal([]byte(`{"connectors":[{"clientId":"abc","clientSecret":"s3cr3t","config":{"apiKey":"k3y"}}],
+		"signIn":{"methods":[{"identifier":"email","password":true}]},"passwordPolicy":{"length":{"min":8}},"empty":{"secret":""}}`), &doc)
+	var out bytes.Buffer
+	writeJSON(&out, maskSecrets(doc))
+	s := out.String()
+	if strings.Contains(s, "s3cr3t") || strings.Contains(s, "k3y") || !strings.Contains(s, `"clientId": "abc"`) ||
+		!strings.Contains(s, `"password": true`) || !strings.Contains(s, `"min": 8`) {
+		t.Errorf("masked:\n%s", s)
+	}
+}
