@@ -20,6 +20,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/identity"
+	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -47,6 +48,7 @@ type Settings struct {
 	PasswordPolicy   identity.PasswordPolicy `json:"passwordPolicy"`
 	TermsOfUseURL    string                  `json:"termsOfUseUrl"`
 	PrivacyPolicyURL string                  `json:"privacyPolicyUrl"`
+	MFA              mfa.Policy              `json:"mfa"` // second factors (signinexp/mfa.go)
 
 	// Version and UpdatedAt are the stored row's (0 and zero: defaults).
 	Version   int64     `json:"-"`
@@ -104,6 +106,7 @@ func Defaults(allowRegistration bool) Settings {
 		}},
 		SignUp:         SignUp{Identifiers: []string{Username}, Password: true},
 		PasswordPolicy: identity.DefaultPasswordPolicy(),
+		MFA:            mfa.DefaultPolicy(),
 	}
 }
 
@@ -191,6 +194,7 @@ func (s *Service) Update(ctx context.Context, patch []byte) (before, after Setti
 		after.SignIn.Methods = append([]Method(nil), before.SignIn.Methods...)
 		after.SignUp.Identifiers = append([]string(nil), before.SignUp.Identifiers...)
 		after.PasswordPolicy.Rejects.Words = append([]string(nil), before.PasswordPolicy.Rejects.Words...)
+		after.MFA.Factors = append([]mfa.Factor(nil), before.MFA.Factors...)
 		dec := json.NewDecoder(bytes.NewReader(patch))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&after); err != nil {
@@ -286,6 +290,9 @@ func Validate(x *Settings) error {
 	}
 	if x.SignUp.Verify {
 		return bad("signUp.verify", "Sesame does not send verification mail yet")
+	}
+	if err := validateMFA(&x.MFA); err != nil {
+		return err
 	}
 	return validatePolicy(&x.PasswordPolicy)
 }

@@ -72,6 +72,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("SeededFields", func(t *testing.T) { testSeededFields(t, newStore(t)) })
 	t.Run("Throttle", func(t *testing.T) { testThrottle(t, newStore(t)) })
 	t.Run("SignInExperience", func(t *testing.T) { testSignInExperience(t, newStore(t)) })
+	t.Run("TOTP", func(t *testing.T) { testTOTP(t, newStore(t)) })
+	t.Run("BackupCodes", func(t *testing.T) { testBackupCodes(t, newStore(t)) })
+	t.Run("DeleteUserDeletesMFA", func(t *testing.T) { testDeleteUserDeletesMFA(t, newStore(t)) })
 	t.Run("GarbageCollect", func(t *testing.T) { testGarbageCollect(t, newStore(t)) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore(t)) })
 	t.Run("AuditFilters", func(t *testing.T) { testAuditFilters(t, newStore(t)) })
@@ -91,6 +94,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		t.Run("UpdateUser20", func(t *testing.T) { testConcurrentUpdateUser(t, newStore(t)) })
 		t.Run("CreateFirstKey10", func(t *testing.T) { testConcurrentFirstKey(t, newStore(t)) })
 		t.Run("CreateResourceScope10", func(t *testing.T) { testConcurrentCreateScope(t, newStore(t)) })
+		t.Run("AdvanceTOTPStep20", func(t *testing.T) { testConcurrentTOTPStep(t, newStore(t)) })
+		t.Run("UseBackupCode20", func(t *testing.T) { testConcurrentBackupCode(t, newStore(t)) })
 		t.Run("PutSignInExperience10", func(t *testing.T) { testConcurrentSignInExperience(t, newStore(t)) })
 	})
 }
