@@ -30,6 +30,16 @@ func TestConsoleMFASettings(t *testing.T) {
 		`name="mfa_backup_code" value="true" checked`, `id="mfa_policy_user" type="radio" name="mfa_policy" value="UserControlled" checked`,
 		`<label for="mfa_totp">`)
 
+	// The section's texts are catalogue texts (web/i18n/*/settings.json).
+	req, _ := http.NewRequest("GET", e.URL+"/console/sign-in-experience", nil)
+	req.Header.Set("Accept-Language", "de")
+	resp, err := b.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _, _ = page(t, resp)
+	wantStatus(t, "page in German", resp, body, http.StatusOK, "Mehr-Faktor-Authentifizierung")
+
 	form := func(extra url.Values) url.Values {
 		f := url.Values{"display_name": {"Acme"}, "primary_color": {"#112233"}, "dark_primary_color": {"#445566"},
 			"identifier_username": {"true"}, "min_length": {"8"}, "char_types": {"0"}, "mfa_section": {"1"}}
