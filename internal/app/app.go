@@ -22,6 +22,7 @@ import (
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/mail"
 	"github.com/sesameauth/sesame/internal/management"
+	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/oidc/authorize"
 	"github.com/sesameauth/sesame/internal/oidc/discovery"
 	"github.com/sesameauth/sesame/internal/oidc/endsession"
@@ -150,11 +151,18 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		opts.ConsoleSetup = consoleSetup{admins}
 	}
 	gate := &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}
+	// Second factors: the sign-in gate, the authorization endpoint's
+	// step-up and the account pages share one service.
+	mfas := MFA(st, master, cfg.Endpoint, opts.Now)
+	stepUp := mfa.SettingsGate{MFA: mfas, Policy: func(ctx context.Context) (mfa.Policy, error) {
+		x, err := settings.Get(ctx)
+		return x.MFA, err
+	}}
 	// Every endpoint family, in one list.
 	for _, h := range []httpx.Mounter{
 		&discovery.Handler{P: p},
 		&authorize.Handler{P: p, Store: st, Sessions: sessions, UI: renderer, Responder: responder, Base: base, RequirePKCE: cfg.RequirePKCE,
-			IP: httpx.ClientIP{Trusted: proxies}},
+			IP: httpx.ClientIP{Trusted: proxies}, StepUp: stepUp},
 		&token.Handler{P: p, Store: st, Audit: s.audit},
 		&userinfo.Handler{P: p, Tokens: tokens, Users: st},
 		&endsession.Handler{P: p, Clients: st, Sessions: sessions, UI: renderer, CSRF: csrf, Base: base, Origin: origin},
@@ -163,7 +171,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
 			Origin: origin, Base: base, Settings: settings,
 			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams, Audit: s.audit,
-			Mail: mailer},
+			Mail: mailer, MFA: mfas},
 		&management.Handler{Audit: s.audit, Gate: gate, Endpoint: cfg.Endpoint, Lists: st, Settings: settings,
 			Apps: apps, Users: users, Roles: roles, Resources: resources,
 			Keys: directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}},

@@ -40,6 +40,7 @@ const (
 	ReasonThrottled     = "throttled"
 	ReasonTaken         = "identifier_taken" // registration: the username or email has an account
 	ReasonServerError   = "server_error"     // the password could not be checked (a damaged hash)
+	ReasonWrongMFACode  = "wrong_mfa_code"   // a wrong, used or replayed TOTP or backup code
 )
 
 // Limits on what an entry stores.

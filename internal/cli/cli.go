@@ -64,7 +64,7 @@ func commands() []command {
 		{"serve", "start the server", serve},
 		{"migrate", "apply database migrations and exit", migrate},
 		{"apps", "manage applications (create, list, update, delete, permit, rotate-secret, add-secret, secrets, delete-secret, set-cors, assign-role)", apps},
-		{"users", "manage users (create, list, update, suspend, unsuspend, delete, assign-role)", users},
+		{"users", "manage users (create, list, update, suspend, unsuspend, delete, assign-role, reset-mfa)", users},
 		{"admins", "manage administrators (create, list, disable, enable)", admins},
 		{"resources", "manage API resources (create, list, delete)", resources},
 		{"roles", "manage roles: the API permissions of users and m2m apps", roles},

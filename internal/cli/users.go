@@ -19,6 +19,7 @@ func users(ctx context.Context, env Env, args []string) error {
 		"assign-role":   func(ctx context.Context, env Env, args []string) error { return usersAssignRole(ctx, env, args, true) },
 		"unassign-role": func(ctx context.Context, env Env, args []string) error { return usersAssignRole(ctx, env, args, false) },
 		"unsuspend":     func(ctx context.Context, env Env, args []string) error { return usersSuspend(ctx, env, args, false) },
+		"reset-mfa":     usersResetMFA,
 	})
 }
 

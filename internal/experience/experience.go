@@ -12,6 +12,7 @@ import (
 	"github.com/sesameauth/sesame/internal/authz"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/mail"
+	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
 	"github.com/sesameauth/sesame/internal/password"
@@ -33,6 +34,7 @@ type Throttle struct {
 type Store interface {
 	GetClient(ctx context.Context, id string) (store.Client, error)
 	GetUserByLogin(ctx context.Context, login string) (store.User, error)
+	GetUser(ctx context.Context, id string) (store.User, error)
 	CreateUser(ctx context.Context, u store.User) error
 	UpdateUser(ctx context.Context, id string, fn func(store.User) (store.User, error)) (store.User, error)
 	store.AuthRequests
@@ -69,6 +71,10 @@ type Handler struct {
 	// open first for these settings; nil: it cannot (the sign-in page
 	// opens instead).
 	ResetAvailable func(signinexp.Settings) bool
+
+	// MFA part (mfa.go): second factors after the first. Nil: no gate
+	// (sign-in completes after the first factor).
+	MFA *mfa.Service
 }
 
 // Mount registers the routes.
@@ -80,6 +86,7 @@ func (h *Handler) Mount(m httpx.Mux) {
 	m.HandleFunc("GET "+routes.Static+"brand.css", h.brandCSS)
 	m.HandleFunc("GET "+routes.Consent, h.consentPage)
 	m.Handle("POST "+routes.Consent, h.Origin.Handler(http.HandlerFunc(h.consent)))
+	h.mountMFA(m)
 }
 
 func (h *Handler) now() time.Time {

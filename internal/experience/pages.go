@@ -1,10 +1,17 @@
 package experience
 
-import "github.com/sesameauth/sesame/internal/ui"
+import (
+	"slices"
+
+	"github.com/sesameauth/sesame/internal/ui"
+)
 
 // Pages are the experience's hosted pages, for ui.New; their templates
 // are web/templates/experience/<name>.html.
-func Pages() []ui.Page { return []ui.Page{&SignInPage{}, &RegisterPage{}, &ConsentPage{}} }
+func Pages() []ui.Page {
+	return slices.Concat([]ui.Page{&SignInPage{}, &RegisterPage{}, &ConsentPage{}},
+		mfaPages())
+}
 
 // SignInPage is the username-or-email and password form.
 type SignInPage struct {

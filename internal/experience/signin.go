@@ -177,24 +177,27 @@ func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request, x signinexp.Se
 		fmt.Sprintf("%s Try again in %d minute%s.", what, mins, map[bool]string{true: "", false: "s"}[mins == 1]))
 }
 
-// signedIn is where every first factor ends once it proved who the user
-// is: method is the RFC 8176 amr value of that factor ("pwd", "otp",
-// "hwk", "swk", "fed"). It asks for a second factor when the user or the
-// settings need one, else completes the sign-in.
-func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, user store.User, key, method string) {
-	h.complete(w, r, ar, user, key, []string{method})
-}
-
 // complete starts the SSO session with the authentication methods used
 // (amr: RFC 8176 values, in the order used; they reach every ID token of
 // the session's grants), records the successful sign-in or registration
 // (key) and resumes the authorization request.
 func (h *Handler) complete(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, user store.User, key string, amr []string) {
+	if !h.startSignedIn(w, r, ar, user, key, amr) {
+		return
+	}
+	allowRedirect(w, r, ar)
+	http.Redirect(w, r, h.Base.ResumeURL(ar.ID), http.StatusSeeOther)
+}
+
+// startSignedIn is complete without the redirect: it starts the session,
+// records the sign-in and clears the request's forced login and pending
+// second factor. On failure it has answered already.
+func (h *Handler) startSignedIn(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, user store.User, key string, amr []string) bool {
 	ctx := r.Context()
 	sess, err := h.Sessions.Start(ctx, w, r, user.ID, amr)
 	if err != nil {
 		h.failure(w, r, err)
-		return
+		return false
 	}
 	h.record(r, key, ar, "", user.ID, sess.SID)
 	now := h.now()
@@ -206,11 +209,11 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, ar store.Auth
 	}
 	if _, err := h.Store.UpdateAuthRequest(ctx, ar.ID, func(a store.AuthRequest) (store.AuthRequest, error) {
 		a.ForceLogin = false
+		a.PendingUserID, a.PendingAMR = "", nil
 		return a, nil
 	}); err != nil {
 		h.failure(w, r, err)
-		return
+		return false
 	}
-	allowRedirect(w, r, ar)
-	http.Redirect(w, r, h.Base.ResumeURL(ar.ID), http.StatusSeeOther)
+	return true
 }

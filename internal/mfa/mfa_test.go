@@ -337,6 +337,8 @@ func TestNext(t *testing.T) {
 		{"enrolled, pwd+otp+mfa", enrolled.ID, []string{"pwd", "otp", "mfa"}, nil, false},
 		{"plain, pwd", plain.ID, []string{"pwd"}, nil, false},
 		{"plain, pwd, loa2", plain.ID, []string{"pwd"}, []string{mfa.LoA2}, true},
+		{"plain, pwd+hwk, loa2", plain.ID, []string{"pwd", "hwk"}, []string{mfa.LoA2}, false},
+		{"enrolled, otp twice", enrolled.ID, []string{"otp", "otp"}, nil, true},
 	} {
 		got, err := s.StepUpNeeded(ctx, tc.user, tc.amr, mfa.DefaultPolicy(), tc.acr)
 		if err != nil || got != tc.want {

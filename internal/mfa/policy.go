@@ -45,9 +45,53 @@ func (s *Service) Next(ctx context.Context, userID string, p Policy, acrValues [
 // ask for one now. The authorization endpoint then sends the user through
 // sign-in again (docs/security.md, SS-12).
 func (s *Service) StepUpNeeded(ctx context.Context, userID string, amr []string, p Policy, acrValues []string) (bool, error) {
-	if slices.Contains(amr, AMRMFA) {
+	if MultiFactor(amr) {
 		return false, nil
 	}
 	step, err := s.Next(ctx, userID, p, acrValues)
 	return step != Done, err
+}
+
+// SettingsGate is StepUpNeeded with the policy read from the sign-in
+// experience settings on each call, for the authorization endpoint.
+type SettingsGate struct {
+	MFA    *Service
+	Policy func(ctx context.Context) (Policy, error)
+}
+
+// StepUpNeeded is Service.StepUpNeeded under the current policy.
+func (g SettingsGate) StepUpNeeded(ctx context.Context, userID string, amr, acrValues []string) (bool, error) {
+	p, err := g.Policy(ctx)
+	if err != nil {
+		return false, err
+	}
+	return g.MFA.StepUpNeeded(ctx, userID, amr, p, acrValues)
+}
+
+// WithSecondFactor is amr after a second factor: first's values, then
+// "otp" (TOTP and backup codes alike: docs/security.md) and "mfa", each
+// once.
+func WithSecondFactor(first []string) []string {
+	out := slices.Clone(first)
+	for _, v := range []string{AMROTP, AMRMFA} {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// MultiFactor reports whether amr records a second factor: "mfa", or two
+// distinct methods (the rule by which the ID token's acr says loa:2).
+func MultiFactor(amr []string) bool {
+	distinct := 0
+	for i, v := range amr {
+		if v == AMRMFA {
+			return true
+		}
+		if v != "" && !slices.Contains(amr[:i], v) {
+			distinct++
+		}
+	}
+	return distinct >= 2
 }

@@ -47,6 +47,23 @@ func (e Enrolment) QRDataURL() string {
 // BeginTOTP draws a fresh secret for u. Nothing is stored until
 // ConfirmTOTP proves the user's app produces codes for it.
 func (s *Service) BeginTOTP(u store.User) (Enrolment, error) {
+	raw := make([]byte, secretSize)
+	rand.Read(raw)
+	return s.enrolment(u, raw)
+}
+
+// TOTPEnrolment is the enrolment of a secret BeginTOTP drew, again (to
+// show the form once more after a wrong code). A secret of another shape
+// is ErrBadSecret.
+func (s *Service) TOTPEnrolment(u store.User, secret string) (Enrolment, error) {
+	raw, err := b32.DecodeString(strings.ToUpper(strings.TrimSpace(secret)))
+	if err != nil || len(raw) != secretSize {
+		return Enrolment{}, ErrBadSecret
+	}
+	return s.enrolment(u, raw)
+}
+
+func (s *Service) enrolment(u store.User, raw []byte) (Enrolment, error) {
 	account := u.Username
 	if account == "" {
 		account = u.Email
@@ -59,7 +76,7 @@ func (s *Service) BeginTOTP(u store.User) (Enrolment, error) {
 		issuer = "Sesame"
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: account, Period: period,
-		SecretSize: secretSize, Digits: digits, Algorithm: otp.AlgorithmSHA1, Rand: rand.Reader})
+		Secret: raw, Digits: digits, Algorithm: otp.AlgorithmSHA1})
 	if err != nil {
 		return Enrolment{}, err
 	}

@@ -100,7 +100,7 @@ func samplePages() []page {
 			Fields: []oauth2.FormField{{Name: "code", Value: "c0de"}, {Name: "state", Value: "st&te"}, {Name: "iss", Value: "https://id.example"}},
 		}},
 		{"home", http.StatusOK, &app.HomePage{Issuer: "https://id.example", DiscoveryURL: "https://id.example/.well-known/openid-configuration"}},
-	}, consoleSamples()...)
+	}, append(consoleSamples(), mfaSamples()...)...)
 }
 
 // consoleSamples are the console's pages (internal/console).
@@ -388,7 +388,7 @@ func checkHTML(t *testing.T, name, body, nonce string) {
 		}
 	}
 	switch name {
-	case "signin", "register", "consent", "logout_confirm", "form_post":
+	case "signin", "register", "consent", "logout_confirm", "form_post", "mfa", "mfa_enroll":
 		if len(forms) != 1 {
 			t.Errorf("%s: %d forms, want 1", name, len(forms))
 		}

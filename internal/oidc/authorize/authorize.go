@@ -55,6 +55,15 @@ type Handler struct {
 	RequirePKCE bool
 	// IP keys the limit on new pending requests per client address.
 	IP httpx.ClientIP
+	// StepUp decides whether the SSO session may answer this request
+	// without a second factor (package mfa's rule under the current
+	// settings: docs/security.md, SS-12). Nil: it always may.
+	StepUp StepUp
+}
+
+// StepUp is mfa.SettingsGate.
+type StepUp interface {
+	StepUpNeeded(ctx context.Context, userID string, amr, acrValues []string) (bool, error)
 }
 
 // Mount registers the routes.
@@ -186,6 +195,24 @@ func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, c store.Client
 		}
 		interact(routes.SignIn)
 		return
+	}
+	// A session without a second factor does not answer a request that
+	// needs one (acr_values asked LoA2, or the user has a factor or must
+	// enrol one): the user signs in again and passes the MFA step.
+	if h.StepUp != nil {
+		need, err := h.StepUp.StepUpNeeded(ctx, user.ID, sess.AMR, ar.ACRValues)
+		if err != nil {
+			h.storeFailure(w, r, err)
+			return
+		}
+		if need {
+			if promptNone {
+				h.Responder.Error(w, r, t, oauth2err.New(oauth2err.LoginRequired, "this request needs a second factor"))
+				return
+			}
+			interact(routes.SignIn)
+			return
+		}
 	}
 	// The user gets only the requested API scopes their roles grant
 	// (docs/security.md, item 8.1); consent and the code cover exactly those.
