@@ -301,6 +301,30 @@ func TestMFAAttemptLimit(t *testing.T) {
 	}
 }
 
+// TestMFAHonoursPasswordLock (UI-07): a sign-in whose password passed
+// before the account was locked by wrong passwords cannot finish with its
+// second factor while the lock holds.
+func TestMFAHonoursPasswordLock(t *testing.T) {
+	m := newMFAEnv(t)
+	u := m.user(t, "alice", "correct horse battery")
+	secret := m.enrol(t, u)
+	b := m.browser(t)
+	resp, _ := m.start(t, b)
+	resp = b.login(t, resp, "alice", "correct horse battery")
+	m.onPage(t, resp, "/mfa", http.StatusOK)
+	attacker := m.browser(t)
+	for range 5 {
+		r, _ := m.start(t, attacker)
+		r = attacker.login(t, r, "alice", "wrong password")
+		m.onPage(t, r, "/sign-in", http.StatusUnauthorized)
+	}
+	resp = m.submitCode(t, b, resp, "totp", m.code(t, secret))
+	m.onPage(t, resp, "/mfa", http.StatusTooManyRequests)
+	if resp.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+}
+
 var mfaSecretRe = regexp.MustCompile(`id="mfa-secret">([A-Z2-7]+)<`)
 
 // enrolAtSignIn completes the enrolment page in resp (reading the secret
@@ -423,6 +447,17 @@ func TestMFAStepUp(t *testing.T) {
 	if got := m.amr(t, resp, v); !slices.Equal(got, []string{"pwd", "otp", "mfa"}) {
 		t.Fatalf("amr from the two-factor session = %q", got)
 	}
+
+	// A session from before MFA became Mandatory mints no code: its user
+	// enrols first.
+	m.user(t, "bob", "correct horse battery")
+	bob := m.browser(t)
+	resp, _ = m.start(t, bob)
+	callback(t, bob.login(t, resp, "bob", "correct horse battery"), m.conf.RedirectURL)
+	m.settings(t, `{"mfa":{"factors":["Totp","BackupCode"],"policy":"Mandatory"}}`)
+	resp, _ = m.start(t, bob)
+	resp = bob.login(t, resp, "bob", "correct horse battery")
+	m.onPage(t, resp, "/mfa/enroll", http.StatusOK)
 }
 
 // TestMFACSRF (UI-01): the MFA and enrolment forms refuse a POST without
