@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sesameauth/sesame/internal/testkit"
 )
 
 func runStdin(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -17,9 +19,11 @@ func runStdin(t *testing.T, stdin string, args ...string) (int, string, string) 
 	return code, out.String(), errb.String()
 }
 
-func getSettings(t *testing.T, dir string) map[string]any {
+// getSettings runs settings get against db: "--data DIR" or
+// "--database-url DSN" (see storeFlag).
+func getSettings(t *testing.T, db string) map[string]any {
 	t.Helper()
-	code, out, errs := run(t, "settings", "get", "--data", dir)
+	code, out, errs := run(t, append([]string{"settings", "get"}, storeFlag(db)...)...)
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil {
 		t.Fatalf("settings get: %d %v %s", code, err, errs)
@@ -27,10 +31,24 @@ func getSettings(t *testing.T, dir string) map[string]any {
 	return doc
 }
 
+// storeFlag is the flag that points a command at db: a postgres:// URL
+// or an SQLite directory.
+func storeFlag(db string) []string {
+	if strings.HasPrefix(db, "postgres") {
+		return []string{"--database-url", db}
+	}
+	return []string{"--data", db}
+}
+
 // TestSettingsGetSet: get prints the API's document; set applies a patch
 // through signinexp (objects merge), from a file or stdin.
-func TestSettingsGetSet(t *testing.T) {
-	dir := t.TempDir()
+func TestSettingsGetSet(t *testing.T) { testSettingsGetSet(t, t.TempDir()) }
+
+func TestSettingsGetSetPostgres(t *testing.T) {
+	testSettingsGetSet(t, testkit.NewSchema(t, testkit.PostgresDSN(t), "cli"))
+}
+
+func testSettingsGetSet(t *testing.T, dir string) {
 	if doc := getSettings(t, dir); doc["signInMode"] != "SignInAndRegister" {
 		t.Fatalf("defaults: %v", doc)
 	}
@@ -39,11 +57,11 @@ func TestSettingsGetSet(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "patch.json")
 	os.WriteFile(file, []byte(`{"displayName": "Acme", "color": {"primaryColor": "#AA0000"}}`), 0o600)
-	code, out, errs := run(t, "settings", "set", "--data", dir, file)
+	code, out, errs := run(t, append(append([]string{"settings", "set"}, storeFlag(dir)...), file)...)
 	if code != 0 || !strings.Contains(out, `"displayName": "Acme"`) {
 		t.Fatalf("set FILE: %d %s %s", code, out, errs)
 	}
-	code, _, errs = runStdin(t, `{"color": {"isDarkModeEnabled": false}}`, "settings", "set", "--data", dir, "-")
+	code, _, errs = runStdin(t, `{"color": {"isDarkModeEnabled": false}}`, append(append([]string{"settings", "set"}, storeFlag(dir)...), "-")...)
 	if code != 0 {
 		t.Fatalf("set -: %d %s", code, errs)
 	}
@@ -52,7 +70,7 @@ func TestSettingsGetSet(t *testing.T) {
 	if doc["displayName"] != "Acme" || color["primaryColor"] != "#aa0000" || color["isDarkModeEnabled"] != false {
 		t.Fatalf("after two patches: %v", doc)
 	}
-	if code, _, errs = runStdin(t, `{"signInMode": "SignIn"}`, "settings", "set", "--data", dir); code != 0 {
+	if code, _, errs = runStdin(t, `{"signInMode": "SignIn"}`, append([]string{"settings", "set"}, storeFlag(dir)...)...); code != 0 {
 		t.Fatalf("set from stdin without -: %d %s", code, errs)
 	}
 	if getSettings(t, dir)["signInMode"] != "SignIn" {
@@ -62,7 +80,7 @@ func TestSettingsGetSet(t *testing.T) {
 
 func getSettingsFlags(t *testing.T, dir string, flags ...string) map[string]any {
 	t.Helper()
-	code, out, errs := run(t, append([]string{"settings", "get", "--data", dir}, flags...)...)
+	code, out, errs := run(t, append(append([]string{"settings", "get"}, storeFlag(dir)...), flags...)...)
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil {
 		t.Fatalf("settings get: %d %v %s", code, err, errs)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sesameauth/sesame/internal/directory"
+	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/ui"
 )
@@ -25,10 +26,14 @@ type SettingsPage struct {
 	MinLength, CharTypes              string
 	Words                             string // one per line
 	RepetitionAndSequence, UserInfo   bool
-	Errors                            map[string]string
-	Error                             string
-	Saved                             bool
-	Preview                           string
+	// Second factors (the "mfa" document): which factors users may
+	// enrol, and whether one is mandatory. None offered is MFA off.
+	MFATOTP, MFABackupCode, MFAWebAuthn bool
+	MFAMandatory                        bool
+	Errors                              map[string]string
+	Error                               string
+	Saved                               bool
+	Preview                             string
 }
 
 func (*SettingsPage) Template() string { return "console/signinexp" }
@@ -41,7 +46,9 @@ func (h *Handler) settingsForm(rq *request, x signinexp.Settings) *SettingsPage 
 		Username: x.Accepts(signinexp.Username), Email: x.Accepts(signinexp.Email), Registration: x.RegistrationOpen(),
 		MinLength: strconv.Itoa(pp.Length.Min), CharTypes: strconv.Itoa(pp.CharacterTypes.Min), Words: strings.Join(pp.Rejects.Words, "\n"),
 		RepetitionAndSequence: pp.Rejects.RepetitionAndSequence, UserInfo: pp.Rejects.UserInfo,
-		Preview: h.path("/sign-in-experience/preview")}
+		MFATOTP: x.MFA.Offers(mfa.TOTP), MFABackupCode: x.MFA.Offers(mfa.BackupCode), MFAWebAuthn: x.MFA.Offers(mfa.WebAuthn),
+		MFAMandatory: x.MFA.Policy == mfa.Mandatory,
+		Preview:      h.path("/sign-in-experience/preview")}
 }
 
 func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -62,6 +69,7 @@ var settingsFields = map[string]string{
 	"color.primaryColor": "primary_color", "color.darkPrimaryColor": "dark_primary_color",
 	"signIn.methods": "identifiers", "passwordPolicy.length.min": "min_length", "passwordPolicy.length.max": "min_length",
 	"passwordPolicy.characterTypes.min": "char_types", "passwordPolicy.rejects.words": "words",
+	"mfa.factors": "mfa_factors", "mfa.policy": "mfa_policy",
 }
 
 // settingsError is the form field and message of an Update error.
@@ -92,7 +100,8 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, rq *reque
 		PrimaryColor: strings.TrimSpace(f.Get("primary_color")), DarkPrimaryColor: strings.TrimSpace(f.Get("dark_primary_color")),
 		DarkMode: on("dark_mode"), Username: on("identifier_username"), Email: on("identifier_email"), Registration: on("registration"),
 		MinLength: f.Get("min_length"), CharTypes: f.Get("char_types"), Words: f.Get("words"),
-		RepetitionAndSequence: on("repetition"), UserInfo: on("user_info"), Preview: h.path("/sign-in-experience/preview")}
+		RepetitionAndSequence: on("repetition"), UserInfo: on("user_info"), Preview: h.path("/sign-in-experience/preview"),
+		MFATOTP: on("mfa_totp"), MFABackupCode: on("mfa_backup_code"), MFAWebAuthn: on("mfa_webauthn"), MFAMandatory: f.Get("mfa_policy") == mfa.Mandatory}
 	bad := func(field, msg string) {
 		if field == "" {
 			p.Error = msg
@@ -130,7 +139,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	// A patch in Logto's shape: objects merge into the stored settings,
 	// so fields this form does not show keep their values.
-	patch, err := json.Marshal(map[string]any{
+	doc := map[string]any{
 		"displayName": p.DisplayName,
 		"branding":    map[string]any{"logoUrl": p.LogoURL, "darkLogoUrl": p.DarkLogoURL},
 		"color":       map[string]any{"primaryColor": p.PrimaryColor, "darkPrimaryColor": p.DarkPrimaryColor, "isDarkModeEnabled": p.DarkMode},
@@ -141,7 +150,14 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, rq *reque
 			"characterTypes": map[string]any{"min": charTypes},
 			"rejects":        map[string]any{"words": words, "repetitionAndSequence": p.RepetitionAndSequence, "userInfo": p.UserInfo},
 		},
-	})
+	}
+	// The MFA section is sent with a marker: its checkboxes, when all
+	// unchecked, are absent from the form, which must then read as "MFA
+	// off" and not as "this form has no MFA section".
+	if f.Get("mfa_section") == "1" {
+		doc["mfa"] = p.mfaPolicy()
+	}
+	patch, err := json.Marshal(doc)
 	if err != nil {
 		h.failure(w, r, err)
 		return
@@ -159,6 +175,23 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, rq *reque
 		return
 	}
 	h.seeOther(w, r, "/sign-in-experience?saved=1")
+}
+
+// mfaPolicy is the form's "mfa" document.
+func (p *SettingsPage) mfaPolicy() mfa.Policy {
+	pol := mfa.Policy{Factors: []mfa.Factor{}, Policy: mfa.UserControlled}
+	for _, f := range []struct {
+		on bool
+		f  mfa.Factor
+	}{{p.MFATOTP, mfa.TOTP}, {p.MFAWebAuthn, mfa.WebAuthn}, {p.MFABackupCode, mfa.BackupCode}} {
+		if f.on {
+			pol.Factors = append(pol.Factors, f.f)
+		}
+	}
+	if p.MFAMandatory {
+		pol.Policy = mfa.Mandatory
+	}
+	return pol
 }
 
 // previewSignIn opens the hosted sign-in page as users see it: a console

@@ -4,11 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/mail"
-	"os"
 	"strings"
 )
-
-var osStat = os.Stat
 
 // recipient returns s if it is exactly one bare address: no display name,
 // no list, no control characters. Anything else is refused rather than

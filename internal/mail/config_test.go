@@ -44,6 +44,7 @@ func TestValidate(t *testing.T) {
 		{SMTPURL: "smtp://u:hunter2secret@mail.example.com", From: "a@b.c", Dir: "."}, // both
 		{SMTPURL: "smtp://u:hunter2secret@mail.example.com", From: "not an address"},
 		{Dir: "/nonexistent/mail"},
+		{Dir: ".", From: "Acme <a@b.c>\r\nBcc: x@y.z"},
 	} {
 		err := c.Validate()
 		if err == nil {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/mail"
+	"os"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -105,7 +106,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.Dir != "" {
-		fi, err := osStat(c.Dir)
+		fi, err := os.Stat(c.Dir)
 		if err != nil || !fi.IsDir() {
 			return fmt.Errorf("--mail-dir (SESAME_MAIL_DIR) %q is not an existing directory", c.Dir)
 		}

@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -177,6 +178,7 @@ func TestSendTimesOutOnSilentServer(t *testing.T) {
 		}
 	}()
 	s := newSender(t, sesmail.Config{SMTPURL: "smtp://u:p@" + l.Addr().String(), From: "noreply@example.com", Timeout: 300 * time.Millisecond})
+	before := runtime.NumGoroutine()
 	done := make(chan error, 1)
 	go func() { done <- s.Send(context.Background(), codeMessage("dave@example.com", "en")) }()
 	select {
@@ -186,6 +188,13 @@ func TestSendTimesOutOnSilentServer(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second): // far beyond the 300ms timeout: Send hangs
 		t.Fatal("Send did not return")
+	}
+	// The delivery goroutine ends too (the SMTP client's deadline): no
+	// leak per stalled mail.
+	for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > before; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines, %d before Send", runtime.NumGoroutine(), before)
+		}
 	}
 }
 

@@ -38,6 +38,7 @@ type Store interface {
 	Admins
 	Audit
 	SignInExperiences
+	Verifications
 	MFA
 	// GarbageCollect deletes expired rows and reports how many.
 	GarbageCollect(ctx context.Context, now time.Time) (int64, error)

@@ -31,7 +31,7 @@ import (
 var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004, 5: checkFixture00005,
 	6: checkFixture00006, 7: checkFixture00007, 8: checkFixture00008,
 	10: checkFixture00010, 11: checkFixture00011, 12: checkFixture00012, 13: checkFixture00013, 14: checkFixture00014, 15: checkFixture00015,
-	16: checkFixture00016, 17: checkFixture00017, 19: checkFixture00019}
+	16: checkFixture00016, 17: checkFixture00017, 18: checkFixture00018, 19: checkFixture00019}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -572,6 +572,21 @@ func TestMigrationDown00006(t *testing.T) {
 		defer db.Close()
 		check(t, postgresDialect, db)
 	})
+}
+
+func checkFixture00018(t *testing.T, s *Store) {
+	// The live code keeps its count and redeems once; the used one stays used.
+	n := time.Unix(1800000000, 0)
+	if _, err := s.ConsumeVerification(t.Context(), "fixture-v-live", []byte{0x18, 0x99}, 5, n); !errors.Is(err, store.ErrWrongCode) {
+		t.Fatalf("wrong code on the live fixture = %v, want ErrWrongCode", err)
+	}
+	v, err := s.ConsumeVerification(t.Context(), "fixture-v-live", []byte{0x18, 0x01}, 5, n)
+	if err != nil || v.Attempts != 2 || v.Target != "alice@example.com" || string(v.Payload) != "{}" {
+		t.Fatalf("ConsumeVerification(live) = %+v, %v", v, err)
+	}
+	if _, err := s.ConsumeVerification(t.Context(), "fixture-v-used", []byte{0x18, 0x02}, 5, n); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("used fixture = %v, want ErrNotFound", err)
+	}
 }
 
 func checkFixture00015(t *testing.T, s *Store) {

@@ -75,6 +75,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("TOTP", func(t *testing.T) { testTOTP(t, newStore(t)) })
 	t.Run("BackupCodes", func(t *testing.T) { testBackupCodes(t, newStore(t)) })
 	t.Run("DeleteUserDeletesMFA", func(t *testing.T) { testDeleteUserDeletesMFA(t, newStore(t)) })
+	t.Run("Verifications", func(t *testing.T) { testVerifications(t, newStore(t)) })
+	t.Run("VerificationLimits", func(t *testing.T) { testVerificationLimits(t, newStore(t)) })
 	t.Run("GarbageCollect", func(t *testing.T) { testGarbageCollect(t, newStore(t)) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore(t)) })
 	t.Run("AuditFilters", func(t *testing.T) { testAuditFilters(t, newStore(t)) })
@@ -96,6 +98,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		t.Run("CreateResourceScope10", func(t *testing.T) { testConcurrentCreateScope(t, newStore(t)) })
 		t.Run("AdvanceTOTPStep20", func(t *testing.T) { testConcurrentTOTPStep(t, newStore(t)) })
 		t.Run("UseBackupCode20", func(t *testing.T) { testConcurrentBackupCode(t, newStore(t)) })
+		t.Run("ConsumeVerification20", func(t *testing.T) { testConcurrentVerification(t, newStore(t)) })
 		t.Run("PutSignInExperience10", func(t *testing.T) { testConcurrentSignInExperience(t, newStore(t)) })
 	})
 }
