@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/sesameauth/sesame/internal/app"
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/signinexp"
@@ -514,4 +515,36 @@ func TestMFACSRF(t *testing.T) {
 		t.Fatalf("refused enrolment posts enrolled %v", fs)
 	}
 	m.onPage(t, b2.post(t, action, form), "/mfa/enroll", http.StatusOK) // the backup codes
+}
+
+// TestMFAMandatoryAfterRegistration: under policy Mandatory a new account
+// enrols before its first sign-in completes; the registration is recorded
+// at the gate, the sign-in when the second factor completes it.
+func TestMFAMandatoryAfterRegistration(t *testing.T) {
+	m := newMFAEnv(t)
+	m.settings(t, `{"mfa":{"factors":["Totp"],"policy":"Mandatory"}}`)
+	b := m.browser(t)
+	resp, v := m.start(t, b)
+	m.read(t, resp)
+	reg := strings.Replace(resp.Request.URL.String(), "/sign-in", "/register", 1)
+	_, action, csrf := m.read(t, b.get(t, reg))
+	resp = b.post(t, action, url.Values{"username": {"newcomer"}, "password": {"password-new-1"},
+		"password_confirm": {"password-new-1"}, "csrf_token": {csrf}})
+	// BackupCode is not offered: the enrolment completes without codes.
+	resp, _ = m.enrolAtSignIn(t, b, resp)
+	if got := m.amr(t, resp, v); !slices.Equal(got, []string{"pwd", "otp", "mfa"}) {
+		t.Fatalf("amr = %q", got)
+	}
+	u, err := m.Store.GetUserByLogin(context.Background(), "newcomer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := m.svc.BackupCodesLeft(context.Background(), u.ID); n != 0 {
+		t.Errorf("%d backup codes made though the policy does not offer them", n)
+	}
+	reg1 := m.auditEntries(t, audit.Query{Key: audit.KeyRegister})
+	in := m.auditEntries(t, audit.Query{Key: audit.KeySignIn})
+	if len(reg1) != 1 || reg1[0].UserID != u.ID || len(in) != 1 || in[0].UserID != u.ID || in[0].SessionID == "" {
+		t.Errorf("audit: register %+v, sign-in %+v", reg1, in)
+	}
 }
