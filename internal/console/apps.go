@@ -126,7 +126,7 @@ func (h *Handler) loadApp(w http.ResponseWriter, r *http.Request) (store.Client,
 		err = directory.AppNotFound(id)
 	}
 	if errors.Is(err, directory.ErrAppNotFound) || errors.Is(err, store.ErrNotFound) {
-		h.errorPage(w, r, http.StatusNotFound, "No such application", "This application does not exist or was deleted.")
+		h.errorPage(w, r, http.StatusNotFound, ui.M("console.error.no_app.heading"), ui.M("console.error.no_app.message"))
 		return store.Client{}, false
 	}
 	if err != nil {

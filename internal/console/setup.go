@@ -36,8 +36,7 @@ func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request) {
 	}
 	tok := r.URL.Query().Get("token")
 	if tok == "" || len(tok) > 256 {
-		h.errorPage(w, r, http.StatusBadRequest, "This setup link is not valid",
-			"Open the setup link that `sesame serve` printed, or run `sesame admins create`.")
+		h.errorPage(w, r, http.StatusBadRequest, ui.M("console.error.bad_setup_link.heading"), ui.M("console.error.bad_setup_link.message"))
 		return
 	}
 	h.setupView(w, r, http.StatusOK, tok, "", "")
@@ -47,7 +46,7 @@ func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request) {
 // the form may be shown.
 func (h *Handler) setupOpen(w http.ResponseWriter, r *http.Request) bool {
 	if h.Setup == nil {
-		h.errorPage(w, r, http.StatusNotFound, "Setup is not available", "Run `sesame admins create` to add an administrator.")
+		h.errorPage(w, r, http.StatusNotFound, ui.M("console.error.no_setup.heading"), ui.M("console.error.no_setup.message"))
 		return false
 	}
 	needed, err := h.Setup.Needed(r.Context())

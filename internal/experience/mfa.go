@@ -164,8 +164,7 @@ func (h *Handler) pendingMFA(w http.ResponseWriter, r *http.Request, posted bool
 
 // mfaError is an error page in the request's language.
 func (h *Handler) mfaError(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, status int, heading, msg ui.Msg) {
-	p := h.UI.I18n().Printer(ui.Lang(r, ar.UILocales))
-	oauth2.ErrorPage(h.UI, w, r, status, p.T(heading.Key, heading.Args...), p.T(msg.Key, msg.Args...), "")
+	oauth2.ErrorPage(h.UI, w, r, status, heading, msg, "")
 }
 
 func (h *Handler) mfaPage(w http.ResponseWriter, r *http.Request) {
