@@ -21,9 +21,8 @@ func (e *Error) Is(target error) bool {
 
 // The rules' errors.
 var (
-	ErrUsernameLength = &Error{Code: "username.length", Message: "Usernames are 3 to 64 characters long."}
-	ErrUsernameChars  = &Error{Code: "username.chars", Message:
-		"Usernames may contain only letters a–z, digits, '.', '_' and '-', and start with a letter or digit."}
+	ErrUsernameLength   = &Error{Code: "username.length", Message: "Usernames are 3 to 64 characters long."}
+	ErrUsernameChars    = &Error{Code: "username.chars", Message: "Usernames may contain only letters a–z, digits, '.', '_' and '-', and start with a letter or digit."}
 	ErrEmailTooLong     = &Error{Code: "email.too_long", Message: "That email address is too long."}
 	ErrEmailInvalid     = &Error{Code: "email.invalid", Message: "Enter a valid email address."}
 	ErrPasswordTooShort = &Error{Code: "password.too_short", Message: "Passwords must be at least 8 characters long."}

@@ -128,8 +128,8 @@ func (m Msg) IsZero() bool { return m.Key == "" }
 // show it, so it is a shared page.
 type ErrorPage struct {
 	Base
-	Heading Msg // e.g. "This sign-in link is not valid"; zero: a generic one
-	Message Msg // what went wrong, in plain words; zero: a generic one
+	Heading Msg    // e.g. "This sign-in link is not valid"; zero: a generic one
+	Message Msg    // what went wrong, in plain words; zero: a generic one
 	Detail  string // optional technical code, e.g. "invalid_request: …"
 }
 
@@ -143,7 +143,7 @@ const sharedArea = "shared"
 // Renderer renders the hosted pages. It is safe for concurrent use.
 type Renderer struct {
 	i18n     *i18n.Bundle
-	prefix   string // the public endpoint's path, for the language switch
+	prefix   string                        // the public endpoint's path, for the language switch
 	pages    map[string]*template.Template // by Page.Template
 	static   fs.FS
 	versions map[string]string // static file name → content hash
