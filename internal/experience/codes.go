@@ -124,7 +124,7 @@ func (h *Handler) codeLinks(p *SignInPage, x signinexp.Settings, ar store.AuthRe
 func (h *Handler) renderSignInNotice(w http.ResponseWriter, r *http.Request, x signinexp.Settings, ar store.AuthRequest, c store.Client, ident string, notice ui.Msg) {
 	allowRedirect(w, r, ar)
 	x = x.ForIdentifiers(ar.Identifiers)
-	p := &SignInPage{Base: ui.Base{Title: "Sign in", Brand: h.brand(w, x), UILocales: ar.UILocales},
+	p := &SignInPage{Base: ui.Base{Title: "signin.title", Brand: h.brand(w, x), UILocales: ar.UILocales},
 		Action: h.Base.PageURL(routes.SignIn, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
 		Identifier: ident, IdentifierLabel: identifierLabel(x), Notice: notice}
 	if x.RegistrationOpen() {
