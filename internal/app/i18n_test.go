@@ -70,6 +70,9 @@ func TestLanguageAcceptLanguage(t *testing.T) {
 	wantPage(t, body, "zh-Hans", "<title>登录 · Sesame</title>", "用户名或邮箱", "还没有账号？")
 	body, _, _ = page(t, e.browser(t).get(t, e.URL+"/no-such-page"))
 	wantPage(t, body, "en", "Page not found")
+	b.Client.Transport = acceptLanguage("de-AT")
+	body, _, _ = page(t, b.get(t, e.URL+"/console/"))
+	wantPage(t, body, "de", "Sesame ist noch nicht eingerichtet", "<title>Nicht eingerichtet · Sesame-Konsole</title>")
 }
 
 // TestLanguageSwitch: the footer's links set the sesame_lang cookie and

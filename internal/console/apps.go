@@ -52,7 +52,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, rq *request) {
 			n++
 		}
 	}
-	h.render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "Get started"}, Nav: h.nav(rq, "home"), Apps: n, Users: users})
+	h.render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "console.home.title"}, Nav: h.nav(rq, "home"), Apps: n, Users: users})
 }
 
 // isConsole hides the console's own client from the apps pages: deleting

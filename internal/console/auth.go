@@ -363,5 +363,5 @@ func (h *Handler) revoke(ctx context.Context, refresh string) {
 }
 
 func (h *Handler) signedOut(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, &SignedOutPage{Base: ui.Base{Title: "Signed out"}, SignIn: h.path("/")})
+	h.render(w, r, http.StatusOK, &SignedOutPage{Base: ui.Base{Title: "console.signed_out.title"}, SignIn: h.path("/")})
 }

@@ -213,7 +213,7 @@ func (h *Handler) admin(next adminHandler) http.HandlerFunc {
 				return
 			}
 			if needed {
-				h.render(w, r, http.StatusServiceUnavailable, &NotSetUpPage{Base: ui.Base{Title: "Not set up"}})
+				h.render(w, r, http.StatusServiceUnavailable, &NotSetUpPage{Base: ui.Base{Title: "console.not_set_up.title"}})
 				return
 			}
 		}
@@ -235,7 +235,7 @@ func (h *Handler) admin(next adminHandler) http.HandlerFunc {
 		p, err := h.Gate.Authorize(ctx, sess.Access)
 		switch {
 		case errors.Is(err, admin.ErrForbidden):
-			h.render(w, r, http.StatusForbidden, &NotAdminPage{Base: ui.Base{Title: "Not an administrator"},
+			h.render(w, r, http.StatusForbidden, &NotAdminPage{Base: ui.Base{Title: "console.not_admin.title"},
 				SignOut: h.path("/sign-out"), CSRFToken: h.CSRF.Token(w, r)})
 			return
 		case errors.Is(err, admin.ErrUnauthorized):

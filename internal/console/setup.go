@@ -25,7 +25,7 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request, rq *request, en
 }
 
 func (h *Handler) setupView(w http.ResponseWriter, r *http.Request, status int, token, login, msg string) {
-	h.render(w, r, status, &SetupPage{Base: ui.Base{Title: "Set up Sesame"}, Action: h.path("/setup"),
+	h.render(w, r, status, &SetupPage{Base: ui.Base{Title: "console.setup.title"}, Action: h.path("/setup"),
 		CSRFToken: h.CSRF.Token(w, r), Token: token, Login: login, Error: msg, Console: h.path("/")})
 }
 
@@ -55,7 +55,7 @@ func (h *Handler) setupOpen(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	if !needed {
-		h.render(w, r, http.StatusOK, &SetupPage{Base: ui.Base{Title: "Set up Sesame"}, Done: true, Console: h.path("/")})
+		h.render(w, r, http.StatusOK, &SetupPage{Base: ui.Base{Title: "console.setup.title"}, Done: true, Console: h.path("/")})
 		return false
 	}
 	return true
@@ -80,5 +80,5 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 		h.failure(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, &SetupPage{Base: ui.Base{Title: "Set up Sesame"}, Done: true, Console: h.path("/")})
+	h.render(w, r, http.StatusOK, &SetupPage{Base: ui.Base{Title: "console.setup.title"}, Done: true, Console: h.path("/")})
 }
