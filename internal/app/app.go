@@ -219,17 +219,18 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 func (s *Server) mountSite(mux *http.ServeMux, base routes.Base, renderer *ui.Renderer, p *provider.Provider) {
 	under := httpx.Under(mux, string(base))
 	under.Handle("GET "+routes.Static, http.StripPrefix(base.Path(routes.Static), renderer.Static()))
+	under.Handle("GET "+routes.Language, renderer.Language())
 	under.HandleFunc("GET "+routes.Health, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	under.HandleFunc("GET "+routes.Ready, s.ready)
 	under.HandleFunc("GET "+routes.Home, func(w http.ResponseWriter, r *http.Request) {
-		renderer.Render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "Sesame"},
+		renderer.Render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "home.title"},
 			Issuer: p.Issuer, DiscoveryURL: p.URL(routes.Discovery)})
 	})
 	if base != "" {
 		mux.Handle("GET "+string(base), http.RedirectHandler(base.Path("/"), http.StatusMovedPermanently))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		oauth2.ErrorPage(renderer, w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "")
+		oauth2.ErrorPage(renderer, w, r, http.StatusNotFound, ui.M("shared.error.not_found.heading"), ui.M("shared.error.not_found.message"), "")
 	})
 }
 
@@ -241,8 +242,8 @@ func crossOrigin(cfg config.Config, renderer *ui.Renderer) (*http.CrossOriginPro
 		return nil, err
 	}
 	origin.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		oauth2.ErrorPage(renderer, w, r, http.StatusForbidden, "Request blocked",
-			"This form was submitted from another site, so Sesame ignored it.", "cross-origin request")
+		oauth2.ErrorPage(renderer, w, r, http.StatusForbidden, ui.M("shared.error.blocked.heading"),
+			ui.M("shared.error.blocked.message"), "cross-origin request")
 	}))
 	return origin, nil
 }
