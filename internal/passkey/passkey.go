@@ -434,7 +434,9 @@ func (s *Service) Has(ctx context.Context, userID string) (bool, error) {
 func (s *Service) Factor() mfa.Factor { return mfa.WebAuthn }
 
 // Enrolled implements mfa.FactorSource.
-func (s *Service) Enrolled(ctx context.Context, userID string) (bool, error) { return s.Has(ctx, userID) }
+func (s *Service) Enrolled(ctx context.Context, userID string) (bool, error) {
+	return s.Has(ctx, userID)
+}
 
 // RemoveAll implements mfa.FactorSource: deletes every passkey of the user.
 func (s *Service) RemoveAll(ctx context.Context, userID string) error {
