@@ -21,6 +21,9 @@ type Session struct {
 	// AMR lists the authentication methods (RFC 8176 values such as "pwd",
 	// "otp", "mfa") the sign-in that started the session used.
 	AMR []string
+	// ReauthAt is when the user last proved an existing factor again on
+	// this session (the account pages' step-up); zero: never.
+	ReauthAt time.Time
 }
 
 // UserSession is a live session of a user as an admin sees it: when it
@@ -49,4 +52,11 @@ type Sessions interface {
 	// moves it back, so racing replicas cannot shorten a session. Touching
 	// a missing session is not an error.
 	TouchSession(ctx context.Context, idHash []byte, at time.Time) error
+	// SetSessionReauth records a step-up on the session at at. A missing
+	// session is ErrNotFound.
+	SetSessionReauth(ctx context.Context, idHash []byte, at time.Time) error
+	// DeleteUserSession ends the user's session with public id sid as
+	// DeleteSession does; a sid of another user's session, or none, is
+	// ErrNotFound (nothing changed).
+	DeleteUserSession(ctx context.Context, userID, sid string) error
 }

@@ -11,17 +11,17 @@ import (
 	"github.com/sesameauth/sesame/internal/store"
 )
 
-const sessionCols = `id_hash, sid, user_id, auth_time, created_at, expires_at, last_seen_at, amr`
+const sessionCols = `id_hash, sid, user_id, auth_time, created_at, expires_at, last_seen_at, amr, reauth_at`
 
 func scanSession(r rowScanner) (store.Session, error) {
 	var x store.Session
-	err := r.Scan(bytesCol{&x.IDHash}, &x.SID, &x.UserID, timeCol{&x.AuthTime}, timeCol{&x.CreatedAt}, timeCol{&x.ExpiresAt}, timeCol{&x.LastSeenAt}, listCol{&x.AMR})
+	err := r.Scan(bytesCol{&x.IDHash}, &x.SID, &x.UserID, timeCol{&x.AuthTime}, timeCol{&x.CreatedAt}, timeCol{&x.ExpiresAt}, timeCol{&x.LastSeenAt}, listCol{&x.AMR}, timeCol{&x.ReauthAt})
 	return x, err
 }
 
 func (s *Store) CreateSession(ctx context.Context, x store.Session) error {
-	_, err := s.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		blob(x.IDHash), x.SID, x.UserID, ns(x.AuthTime), ns(x.CreatedAt), ns(x.ExpiresAt), ns(x.LastSeenAt), encList(x.AMR))
+	_, err := s.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		blob(x.IDHash), x.SID, x.UserID, ns(x.AuthTime), ns(x.CreatedAt), ns(x.ExpiresAt), ns(x.LastSeenAt), encList(x.AMR), ns(x.ReauthAt))
 	return err
 }
 
@@ -54,11 +54,41 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 	})
 }
 
-func (s *Store) endSessions(ctx context.Context, tx *sql.Tx, where string, arg any) error {
+// SetSessionReauth is one UPDATE of a live session.
+func (s *Store) SetSessionReauth(ctx context.Context, idHash []byte, at time.Time) error {
+	n, err := s.exec(ctx, `UPDATE sessions SET reauth_at = $2 WHERE id_hash = $1 AND expires_at > $3`, blob(idHash), ns(at), ns(time.Now()))
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
+	}
+	return err
+}
+
+// DeleteUserSession ends one session of the user, found by its public id
+// and owner together, so a sid alone cannot end another user's session.
+func (s *Store) DeleteUserSession(ctx context.Context, userID, sid string) error {
+	if sid == "" {
+		return store.ErrNotFound
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		ids, err := getAll(ctx, s, tx, func(r rowScanner) (string, error) {
+			var v string
+			return v, r.Scan(&v)
+		}, `SELECT sid FROM sessions WHERE sid = $1 AND user_id = $2`, sid, userID)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return store.ErrNotFound
+		}
+		return s.endSessions(ctx, tx, `WHERE sid = $1 AND user_id = $2`, sid, userID)
+	})
+}
+
+func (s *Store) endSessions(ctx context.Context, tx *sql.Tx, where string, args ...any) error {
 	sids, err := getAll(ctx, s, tx, func(r rowScanner) (string, error) {
 		var sid string
 		return sid, r.Scan(&sid)
-	}, `SELECT sid FROM sessions `+where+` ORDER BY sid`, arg)
+	}, `SELECT sid FROM sessions `+where+` ORDER BY sid`, args...)
 	if err != nil {
 		return err
 	}
@@ -87,7 +117,7 @@ func (s *Store) endSessions(ctx context.Context, tx *sql.Tx, where string, arg a
 			}
 		}
 	}
-	_, err = s.txExec(ctx, tx, `DELETE FROM sessions `+where, arg)
+	_, err = s.txExec(ctx, tx, `DELETE FROM sessions `+where, args...)
 	return err
 }
 

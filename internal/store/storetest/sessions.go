@@ -31,6 +31,14 @@ func testSessions(t *testing.T, s store.Store) {
 	diff(t, "touched session", x, got)
 	noErr(t, "TouchSession missing", s.TouchSession(ctx, hash(), n))
 
+	// A step-up is recorded on the session and read back with it.
+	noErr(t, "SetSessionReauth", s.SetSessionReauth(ctx, x.IDHash, n.Add(3*time.Minute)))
+	got, err = s.GetSession(ctx, x.IDHash)
+	noErr(t, "GetSession after reauth", err)
+	x.ReauthAt = n.Add(3 * time.Minute)
+	diff(t, "re-authenticated session", x, got)
+	wantErr(t, "SetSessionReauth missing", s.SetSessionReauth(ctx, hash(), n), store.ErrNotFound)
+
 	expired := store.Session{IDHash: hash(), SID: "sid2", UserID: "u1", AuthTime: n, CreatedAt: n.Add(-2 * time.Hour), ExpiresAt: n.Add(-time.Second)}
 	noErr(t, "CreateSession expired", s.CreateSession(ctx, expired))
 	_, err = s.GetSession(ctx, expired.IDHash)
@@ -172,4 +180,25 @@ func testListUserSessions(t *testing.T, s store.Store) {
 	if len(after) != 0 {
 		t.Fatalf("sessions after DeleteUserSessions: %+v", after)
 	}
+}
+
+// testDeleteUserSession: one session ends by its public id, and only for
+// its own user.
+func testDeleteUserSession(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	a := store.Session{IDHash: hash(), SID: id(), UserID: "u1", AuthTime: n, CreatedAt: n, ExpiresAt: n.Add(time.Hour), LastSeenAt: n}
+	b := store.Session{IDHash: hash(), SID: id(), UserID: "u1", AuthTime: n, CreatedAt: n, ExpiresAt: n.Add(time.Hour), LastSeenAt: n}
+	noErr(t, "CreateSession a", s.CreateSession(ctx, a))
+	noErr(t, "CreateSession b", s.CreateSession(ctx, b))
+	wantErr(t, "DeleteUserSession of another user", s.DeleteUserSession(ctx, "u2", a.SID), store.ErrNotFound)
+	wantErr(t, "DeleteUserSession unknown", s.DeleteUserSession(ctx, "u1", "no-such-sid"), store.ErrNotFound)
+	wantErr(t, "DeleteUserSession empty", s.DeleteUserSession(ctx, "u1", ""), store.ErrNotFound)
+	_, err := s.GetSession(ctx, a.IDHash)
+	noErr(t, "GetSession a after refused deletes", err)
+	noErr(t, "DeleteUserSession", s.DeleteUserSession(ctx, "u1", a.SID))
+	_, err = s.GetSession(ctx, a.IDHash)
+	wantErr(t, "GetSession a after delete", err, store.ErrNotFound)
+	_, err = s.GetSession(ctx, b.IDHash)
+	noErr(t, "GetSession b (untouched)", err)
 }

@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, newStore(t)) })
 	t.Run("DeleteSessionRevokesOnlineGrants", func(t *testing.T) { testDeleteSessionRevokes(t, newStore(t)) })
 	t.Run("DeleteUserSessions", func(t *testing.T) { testDeleteUserSessions(t, newStore(t)) })
+	t.Run("DeleteUserSession", func(t *testing.T) { testDeleteUserSession(t, newStore(t)) })
 	t.Run("Grants", func(t *testing.T) { testGrants(t, newStore(t)) })
 	t.Run("RevokeGrantCascades", func(t *testing.T) { testRevokeGrantCascades(t, newStore(t)) })
 	t.Run("RevokeUserGrants", func(t *testing.T) { testRevokeUserGrants(t, newStore(t)) })
