@@ -15,6 +15,7 @@ import (
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
+	"github.com/sesameauth/sesame/internal/passkey"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/regulate"
 	"github.com/sesameauth/sesame/internal/routes"
@@ -83,6 +84,10 @@ type Handler struct {
 	// MFA part (mfa.go): second factors after the first. Nil: no gate
 	// (sign-in completes after the first factor).
 	MFA *mfa.Service
+
+	// Passkeys (passkey.go): passkey sign-in and passkeys as second
+	// factor; nil turns both off.
+	Passkeys *passkey.Service
 }
 
 // Mount registers the routes.
@@ -96,6 +101,7 @@ func (h *Handler) Mount(m httpx.Mux) {
 	m.Handle("POST "+routes.Consent, h.Origin.Handler(http.HandlerFunc(h.consent)))
 	h.mountMFA(m)
 	h.mountCodeFlows(m)
+	h.mountPasskey(m)
 }
 
 func (h *Handler) now() time.Time {

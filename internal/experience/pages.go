@@ -10,7 +10,7 @@ import (
 // are web/templates/experience/<name>.html.
 func Pages() []ui.Page {
 	return slices.Concat([]ui.Page{&SignInPage{}, &RegisterPage{}, &ConsentPage{}},
-		mfaPages(), codePages())
+		mfaPages(), codePages(), passkeyPages())
 }
 
 // SignInPage is the username-or-email and password form.
@@ -29,6 +29,9 @@ type SignInPage struct {
 	// with an emailed code, when they are on.
 	ForgotURL, CodeURL string
 	Notice             ui.Msg // a status line (e.g. "password changed")
+	// PasskeyURL is the "Sign in with a passkey" page; the link stays
+	// hidden until passkey.js finds WebAuthn.
+	PasskeyURL string
 	// The password input is named "password".
 }
 

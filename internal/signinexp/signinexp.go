@@ -49,6 +49,8 @@ type Settings struct {
 	TermsOfUseURL    string                  `json:"termsOfUseUrl"`
 	PrivacyPolicyURL string                  `json:"privacyPolicyUrl"`
 	MFA              mfa.Policy              `json:"mfa"` // second factors (signinexp/mfa.go)
+	// PasskeySignIn is the "Sign in with a passkey" button (signinexp/passkey.go).
+	PasskeySignIn PasskeySignIn `json:"passkeySignIn"`
 
 	// Version and UpdatedAt are the stored row's (0 and zero: defaults).
 	Version   int64     `json:"-"`
@@ -108,6 +110,7 @@ func Defaults(allowRegistration bool) Settings {
 		SignUp:         SignUp{Identifiers: []string{Username}, Password: true},
 		PasswordPolicy: identity.DefaultPasswordPolicy(),
 		MFA:            mfa.DefaultPolicy(),
+		PasskeySignIn:  PasskeySignIn{Enabled: true},
 	}
 }
 
