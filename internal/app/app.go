@@ -133,8 +133,11 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		return nil, err
 	}
 	// Passkeys: RP ID and origin from the configured endpoint only.
+	// An endpoint on an IP address cannot have passkeys: they are off.
 	passkeys, err := passkey.New(cfg.Endpoint, st, log, opts.Now)
-	if err != nil {
+	if errors.Is(err, passkey.ErrIPEndpoint) {
+		log.Info("passkeys are off", "reason", err)
+	} else if err != nil {
 		return nil, err
 	}
 	responder := &oauth2.Responder{UI: renderer, Issuer: p.Issuer, Log: log}
@@ -162,7 +165,9 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	// Second factors: the sign-in gate, the authorization endpoint's
 	// step-up and the account pages share one service.
 	mfas := MFA(st, master, cfg.Endpoint, opts.Now)
-	mfas.Others = append(mfas.Others, passkeys) // a passkey is the WebAuthn factor
+	if passkeys != nil {
+		mfas.Others = append(mfas.Others, passkeys) // a passkey is the WebAuthn factor
+	}
 	stepUp := mfa.SettingsGate{MFA: mfas, Policy: func(ctx context.Context) (mfa.Policy, error) {
 		x, err := settings.Get(ctx)
 		return x.MFA, err

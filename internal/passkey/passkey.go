@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -60,6 +61,9 @@ var (
 	ErrAlreadyRegistered = errors.New("passkey: credential already registered")
 	// ErrNameInvalid: a name empty after trimming or too long.
 	ErrNameInvalid = errors.New("passkey: name empty or too long")
+	// ErrIPEndpoint: the endpoint's host is an IP address, which WebAuthn
+	// cannot use as relying party ID; passkeys are then off.
+	ErrIPEndpoint = errors.New("passkey: the endpoint's host is an IP address; WebAuthn needs a domain name")
 )
 
 // Store is what the service persists and reads.
@@ -91,6 +95,9 @@ func New(endpoint string, st Store, log *slog.Logger, now func() time.Time) (*Se
 		now = time.Now
 	}
 	rpID := u.Hostname()
+	if net.ParseIP(rpID) != nil {
+		return nil, ErrIPEndpoint
+	}
 	wa, err := webauthn.New(&webauthn.Config{
 		RPID:          rpID,
 		RPDisplayName: rpID,

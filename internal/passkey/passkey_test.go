@@ -317,6 +317,9 @@ func TestRefusedRegistrations(t *testing.T) {
 }
 
 func TestNewRefusesBadEndpoint(t *testing.T) {
+	if _, err := passkey.New("http://127.0.0.1:3001", nil, nil, nil); !errors.Is(err, passkey.ErrIPEndpoint) {
+		t.Errorf("IP endpoint: %v, want ErrIPEndpoint", err)
+	}
 	for _, e := range []string{"", "id.example.test", "ftp://id.example.test", "https://"} {
 		if _, err := passkey.New(e, nil, nil, nil); err == nil {
 			t.Errorf("New(%q) accepted", e)
