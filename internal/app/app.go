@@ -35,6 +35,7 @@ import (
 	"github.com/sesameauth/sesame/internal/oidc/revocation"
 	"github.com/sesameauth/sesame/internal/oidc/token"
 	"github.com/sesameauth/sesame/internal/oidc/userinfo"
+	"github.com/sesameauth/sesame/internal/passkey"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/regulate"
 	"github.com/sesameauth/sesame/internal/routes"
@@ -139,6 +140,14 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
+	// Passkeys: RP ID and origin from the configured endpoint only.
+	// An endpoint on an IP address cannot have passkeys: they are off.
+	passkeys, err := passkey.New(cfg.Endpoint, st, log, opts.Now)
+	if errors.Is(err, passkey.ErrIPEndpoint) {
+		log.Info("passkeys are off", "reason", err)
+	} else if err != nil {
+		return nil, err
+	}
 	responder := &oauth2.Responder{UI: renderer, Issuer: p.Issuer, Log: log}
 	tokens := oauth2.Tokens{Store: st, Keys: km, Issuer: p.Issuer}
 
@@ -166,6 +175,9 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	// Second factors: the sign-in gate, the authorization endpoint's
 	// step-up and the account pages share one service.
 	mfas := MFA(st, master, cfg.Endpoint, opts.Now)
+	if passkeys != nil {
+		mfas.Others = append(mfas.Others, passkeys) // a passkey is the WebAuthn factor
+	}
 	stepUp := mfa.SettingsGate{MFA: mfas, Policy: func(ctx context.Context) (mfa.Policy, error) {
 		x, err := settings.Get(ctx)
 		return x.MFA, err
@@ -183,7 +195,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
 			Origin: origin, Base: base, Settings: settings,
 			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams, Audit: s.audit,
-			Mail: mailer, MFA: mfas,
+			Mail: mailer, MFA: mfas, Passkeys: passkeys,
 			Codes:          &verification.Service{Store: st, Key: secret.Derive(master, "verification codes"), Now: opts.Now},
 			Limits:         &regulate.Limiter{Store: st, Now: opts.Now},
 			ResetAvailable: func(signinexp.Settings) bool { return mailer != nil },
