@@ -145,7 +145,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	}
 	// One sign-in experience, one users directory (with its password
 	// policy) and one gate for the hosted pages, the API and the console.
-	settings := &signinexp.Service{Store: st, AllowRegistration: cfg.AllowRegistration, Now: opts.Now}
+	settings := &signinexp.Service{Store: st, AllowRegistration: cfg.AllowRegistration, Now: opts.Now,
+		Box: secret.NewBox(master, signinexp.ConnectorSecretsPurpose)}
 	users := directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}
 	admins := admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}
 	roles, resources := directory.Roles{Store: st, Now: opts.Now}, directory.Resources{Store: st, Now: opts.Now}
