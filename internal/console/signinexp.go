@@ -37,6 +37,10 @@ type SettingsPage struct {
 	Error                               string
 	Saved                               bool
 	Preview                             string
+	// Social sign-in (signinexp/connectors.go): the list, and the add or
+	// edit form (its own <form>; connectors.go).
+	Connectors []ConnectorRow
+	Connector  ConnectorForm
 }
 
 func (*SettingsPage) Template() string { return "console/signinexp" }
@@ -52,7 +56,8 @@ func (h *Handler) settingsForm(rq *request, x signinexp.Settings) *SettingsPage 
 		RepetitionAndSequence: pp.Rejects.RepetitionAndSequence, UserInfo: pp.Rejects.UserInfo,
 		MFATOTP: x.MFA.Offers(mfa.TOTP), MFABackupCode: x.MFA.Offers(mfa.BackupCode), MFAWebAuthn: x.MFA.Offers(mfa.WebAuthn),
 		MFAMandatory: x.MFA.Policy == mfa.Mandatory,
-		Preview:      h.path("/sign-in-experience/preview")}
+		Preview:      h.path("/sign-in-experience/preview"),
+		Connectors:   connectorRows(x), Connector: ConnectorForm{Enabled: true}}
 }
 
 func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -63,6 +68,9 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	p := h.settingsForm(rq, x)
 	p.Saved = r.URL.Query().Get("saved") == "1"
+	if id := r.URL.Query().Get("connector"); id != "" {
+		p.Connector = editForm(x, id)
+	}
 	h.render(w, r, http.StatusOK, p)
 }
 
