@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sesameauth/sesame/internal/account"
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/config"
@@ -175,6 +176,9 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&management.Handler{Audit: s.audit, Gate: gate, Endpoint: cfg.Endpoint, Lists: st, Settings: settings,
 			Apps: apps, Users: users, Roles: roles, Resources: resources,
 			Keys: directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}},
+		// The account pages of the browser's own user (internal/account doc).
+		&account.Handler{Endpoint: cfg.Endpoint, Base: base, Sessions: sessions, Store: st, Users: users, MFA: mfas,
+			UI: renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
 		// The console reaches the token endpoint and JWKS through s.handler
 		// in process (internal/console doc).
 		&console.Handler{Endpoint: cfg.Endpoint, Base: base, Issuer: p.Issuer, Master: master, ClientSecret: console.ClientSecret(master),
