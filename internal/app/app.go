@@ -35,12 +35,14 @@ import (
 	"github.com/sesameauth/sesame/internal/oidc/token"
 	"github.com/sesameauth/sesame/internal/oidc/userinfo"
 	"github.com/sesameauth/sesame/internal/password"
+	"github.com/sesameauth/sesame/internal/regulate"
 	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/secret"
 	"github.com/sesameauth/sesame/internal/session"
 	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
+	"github.com/sesameauth/sesame/internal/verification"
 	"github.com/sesameauth/sesame/web"
 )
 
@@ -172,7 +174,10 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
 			Origin: origin, Base: base, Settings: settings,
 			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams, Audit: s.audit,
-			Mail: mailer, MFA: mfas},
+			Mail: mailer, MFA: mfas,
+			Codes:          &verification.Service{Store: st, Key: secret.Derive(master, "verification codes"), Now: opts.Now},
+			Limits:         &regulate.Limiter{Store: st, Now: opts.Now},
+			ResetAvailable: func(signinexp.Settings) bool { return mailer != nil }},
 		&management.Handler{Audit: s.audit, Gate: gate, Endpoint: cfg.Endpoint, Lists: st, Settings: settings,
 			Apps: apps, Users: users, Roles: roles, Resources: resources,
 			Keys: directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}},

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/sesameauth/sesame/internal/app"
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/signinexp"
@@ -301,6 +302,30 @@ func TestMFAAttemptLimit(t *testing.T) {
 	}
 }
 
+// TestMFAHonoursPasswordLock (UI-07): a sign-in whose password passed
+// before the account was locked by wrong passwords cannot finish with its
+// second factor while the lock holds.
+func TestMFAHonoursPasswordLock(t *testing.T) {
+	m := newMFAEnv(t)
+	u := m.user(t, "alice", "correct horse battery")
+	secret := m.enrol(t, u)
+	b := m.browser(t)
+	resp, _ := m.start(t, b)
+	resp = b.login(t, resp, "alice", "correct horse battery")
+	m.onPage(t, resp, "/mfa", http.StatusOK)
+	attacker := m.browser(t)
+	for range 5 {
+		r, _ := m.start(t, attacker)
+		r = attacker.login(t, r, "alice", "wrong password")
+		m.onPage(t, r, "/sign-in", http.StatusUnauthorized)
+	}
+	resp = m.submitCode(t, b, resp, "totp", m.code(t, secret))
+	m.onPage(t, resp, "/mfa", http.StatusTooManyRequests)
+	if resp.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+}
+
 var mfaSecretRe = regexp.MustCompile(`id="mfa-secret">([A-Z2-7]+)<`)
 
 // enrolAtSignIn completes the enrolment page in resp (reading the secret
@@ -423,6 +448,17 @@ func TestMFAStepUp(t *testing.T) {
 	if got := m.amr(t, resp, v); !slices.Equal(got, []string{"pwd", "otp", "mfa"}) {
 		t.Fatalf("amr from the two-factor session = %q", got)
 	}
+
+	// A session from before MFA became Mandatory mints no code: its user
+	// enrols first.
+	m.user(t, "bob", "correct horse battery")
+	bob := m.browser(t)
+	resp, _ = m.start(t, bob)
+	callback(t, bob.login(t, resp, "bob", "correct horse battery"), m.conf.RedirectURL)
+	m.settings(t, `{"mfa":{"factors":["Totp","BackupCode"],"policy":"Mandatory"}}`)
+	resp, _ = m.start(t, bob)
+	resp = bob.login(t, resp, "bob", "correct horse battery")
+	m.onPage(t, resp, "/mfa/enroll", http.StatusOK)
 }
 
 // TestMFACSRF (UI-01): the MFA and enrolment forms refuse a POST without
@@ -479,4 +515,36 @@ func TestMFACSRF(t *testing.T) {
 		t.Fatalf("refused enrolment posts enrolled %v", fs)
 	}
 	m.onPage(t, b2.post(t, action, form), "/mfa/enroll", http.StatusOK) // the backup codes
+}
+
+// TestMFAMandatoryAfterRegistration: under policy Mandatory a new account
+// enrols before its first sign-in completes; the registration is recorded
+// at the gate, the sign-in when the second factor completes it.
+func TestMFAMandatoryAfterRegistration(t *testing.T) {
+	m := newMFAEnv(t)
+	m.settings(t, `{"mfa":{"factors":["Totp"],"policy":"Mandatory"}}`)
+	b := m.browser(t)
+	resp, v := m.start(t, b)
+	m.read(t, resp)
+	reg := strings.Replace(resp.Request.URL.String(), "/sign-in", "/register", 1)
+	_, action, csrf := m.read(t, b.get(t, reg))
+	resp = b.post(t, action, url.Values{"username": {"newcomer"}, "password": {"password-new-1"},
+		"password_confirm": {"password-new-1"}, "csrf_token": {csrf}})
+	// BackupCode is not offered: the enrolment completes without codes.
+	resp, _ = m.enrolAtSignIn(t, b, resp)
+	if got := m.amr(t, resp, v); !slices.Equal(got, []string{"pwd", "otp", "mfa"}) {
+		t.Fatalf("amr = %q", got)
+	}
+	u, err := m.Store.GetUserByLogin(context.Background(), "newcomer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := m.svc.BackupCodesLeft(context.Background(), u.ID); n != 0 {
+		t.Errorf("%d backup codes made though the policy does not offer them", n)
+	}
+	reg1 := m.auditEntries(t, audit.Query{Key: audit.KeyRegister})
+	in := m.auditEntries(t, audit.Query{Key: audit.KeySignIn})
+	if len(reg1) != 1 || reg1[0].UserID != u.ID || len(in) != 1 || in[0].UserID != u.ID || in[0].SessionID == "" {
+		t.Errorf("audit: register %+v, sign-in %+v", reg1, in)
+	}
 }

@@ -25,6 +25,7 @@ const (
 const (
 	KeySignIn                 = "Interaction.SignIn.Submit"
 	KeyRegister               = "Interaction.Register.Submit"
+	KeyPasswordReset          = "Interaction.ForgotPassword.Submit"
 	KeyTokenAuthorizationCode = "ExchangeTokenBy.AuthorizationCode"
 	KeyTokenRefreshToken      = "ExchangeTokenBy.RefreshToken"
 	KeyTokenClientCredentials = "ExchangeTokenBy.ClientCredentials"
@@ -40,6 +41,7 @@ const (
 	ReasonThrottled     = "throttled"
 	ReasonTaken         = "identifier_taken" // registration: the username or email has an account
 	ReasonServerError   = "server_error"     // the password could not be checked (a damaged hash)
+	ReasonWrongCode     = "wrong_code"       // an emailed code that is wrong, used or expired
 	ReasonWrongMFACode  = "wrong_mfa_code"   // a wrong, used or replayed TOTP or backup code
 )
 

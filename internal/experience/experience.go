@@ -16,11 +16,13 @@ import (
 	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
 	"github.com/sesameauth/sesame/internal/password"
+	"github.com/sesameauth/sesame/internal/regulate"
 	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/session"
 	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
+	"github.com/sesameauth/sesame/internal/verification"
 )
 
 // Throttle policy for failed sign-ins (fixed windows, in the database).
@@ -41,6 +43,8 @@ type Store interface {
 	store.Consents
 	store.Throttle
 	authz.UserRoles
+	GetVerification(ctx context.Context, id string) (store.Verification, error)
+	SetUserPassword(ctx context.Context, id, hash string, now time.Time) error
 }
 
 // Handler serves the hosted pages.
@@ -65,6 +69,10 @@ type Handler struct {
 	// sign-in; nil when no mail is configured (those pages are then
 	// off). Send is bounded by its own timeout: a failure is "try again".
 	Mail mail.Sender
+	// Codes and Limits are the emailed codes and their send and check
+	// limits (codes.go); the code flows need them with Mail.
+	Codes  *verification.Service
+	Limits *regulate.Limiter
 
 	// First screens (Logto's first_screen and direct_sign_in; the core
 	// part). ResetAvailable reports whether the reset-password page can
@@ -87,6 +95,7 @@ func (h *Handler) Mount(m httpx.Mux) {
 	m.HandleFunc("GET "+routes.Consent, h.consentPage)
 	m.Handle("POST "+routes.Consent, h.Origin.Handler(http.HandlerFunc(h.consent)))
 	h.mountMFA(m)
+	h.mountCodeFlows(m)
 }
 
 func (h *Handler) now() time.Time {

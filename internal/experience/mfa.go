@@ -201,12 +201,17 @@ func (h *Handler) renderMFA(w http.ResponseWriter, r *http.Request, status int, 
 
 // mfaThrottled takes one attempt of the user's budget of second-factor
 // codes (TOTP and backup codes share it, per user, in the database: UI-07
-// in docs/security.md). Over the limit it answers 429 with Retry-After
+// in docs/security.md), unless the account is locked for passwords. Over the limit it answers 429 with Retry-After
 // through render and returns false.
 func (h *Handler) mfaThrottled(w http.ResponseWriter, r *http.Request, s mfaState, render func(status int, msg ui.Msg)) (key string, ok bool) {
 	t, now := h.throttle(), h.now()
 	key = "mfa:user:" + s.user.ID
-	ok, retry, err := h.Store.ReserveAttempt(r.Context(), key, t.UserLimit, t.Window, now)
+	// An account locked by failed passwords (signin.go's key) stays locked
+	// here too, for a sign-in whose password passed before the lock.
+	ok, retry, err := h.Store.CheckAttempts(r.Context(), "user:"+s.user.ID, t.UserLimit, t.Window, now)
+	if err == nil && ok {
+		ok, retry, err = h.Store.ReserveAttempt(r.Context(), key, t.UserLimit, t.Window, now)
+	}
 	if err != nil {
 		h.failure(w, r, err)
 		return key, false

@@ -10,7 +10,7 @@ import (
 // are web/templates/experience/<name>.html.
 func Pages() []ui.Page {
 	return slices.Concat([]ui.Page{&SignInPage{}, &RegisterPage{}, &ConsentPage{}},
-		mfaPages())
+		mfaPages(), codePages())
 }
 
 // SignInPage is the username-or-email and password form.
@@ -25,6 +25,10 @@ type SignInPage struct {
 	IdentifierLabel string
 	Error           string // user-facing error, shown in an alert above the form
 	RegisterURL     string // link "Create account" when non-empty
+	// ForgotURL and CodeURL link the password reset and the sign-in
+	// with an emailed code, when they are on.
+	ForgotURL, CodeURL string
+	Notice             ui.Msg // a status line (e.g. "password changed")
 	// The password input is named "password".
 }
 
@@ -74,3 +78,44 @@ type APIAccess struct {
 	Resource string   // the indicator
 	Scopes   []string // empty: the app may call the API with no permission
 }
+
+// EmailStepPage asks for the address a code goes to (password reset, sign
+// in with a code). The input is named "email".
+type EmailStepPage struct {
+	ui.Base
+	Heading, Intro    string // catalogue keys
+	Action, CSRFToken string
+	AppName           string
+	Email             string
+	Error             ui.Msg
+	Submit            string // catalogue key of the button
+	BackURL           string // "Back to sign in"
+}
+
+// Template implements ui.Page.
+func (*EmailStepPage) Template() string { return "experience/email_step" }
+
+// CodeStepPage asks for an emailed code (input "code", with the record's
+// id in hidden "v"); with NewPassword also for a new password
+// ("password", "password_confirm"). ResendAction posts "resend".
+type CodeStepPage struct {
+	ui.Base
+	Heading           string // catalogue key
+	SentTo            string // the address the code went to
+	SentKey           string // "codes.code.sent_to" or "codes.code.sent_if_account"
+	Minutes           int    // how long the code lives
+	Action, CSRFToken string
+	VerificationID    string
+	AppName           string
+	Error             ui.Msg
+	Notice            ui.Msg // e.g. "a new code is on its way"
+	NewPassword       bool
+	PasswordHint      string
+	Submit            string // catalogue key of the button
+	BackURL           string
+}
+
+// Template implements ui.Page.
+func (*CodeStepPage) Template() string { return "experience/code_step" }
+
+func codePages() []ui.Page { return []ui.Page{&EmailStepPage{}, &CodeStepPage{}} }

@@ -44,6 +44,7 @@ func (h *Handler) registerPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) renderRegister(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, username, email, msg string) {
 	allowRedirect(w, r, ar)
 	askUsername, emailRequired := x.SignUpFields()
+	emailRequired = emailRequired || h.mailOn()
 	h.UI.Render(w, r, status, &RegisterPage{EmailOnly: !askUsername, EmailRequired: emailRequired, Base: ui.Base{Title: "Create account", Brand: h.brand(w, x)},
 		Action: h.Base.PageURL(routes.Register, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
 		Username: username, Email: email, Error: msg, SignInURL: h.Base.PageURL(routes.SignIn, ar.ID),
@@ -67,6 +68,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	// signUp.identifiers decide what is asked and required, here as on
 	// the form (the form's "required" is only a convenience).
 	askUsername, emailRequired := x.SignUpFields()
+	emailRequired = emailRequired || h.mailOn() // the code goes there
 	if !askUsername {
 		username = ""
 	} else if err := identity.ValidateUsername(username); err != nil {
@@ -100,6 +102,21 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		h.record(r, audit.KeyRegister, ar, audit.ReasonThrottled, "", "")
 		w.Header().Set("Retry-After", retryAfter(retry, now))
 		h.renderRegister(w, r, http.StatusTooManyRequests, x, ar, c, username, email, "Too many accounts created from your network. Try again later.")
+		return
+	}
+	if h.mailOn() {
+		// The address is proved by a code before the account exists
+		// (register_verify.go); usernames are public, so a taken one is
+		// still named here.
+		if msg, err := h.taken(ctx, username, ""); err != nil {
+			h.failure(w, r, err)
+			return
+		} else if msg != "" {
+			h.record(r, audit.KeyRegister, ar, audit.ReasonTaken, "", "")
+			bad(msg)
+			return
+		}
+		h.registerWithCode(w, r, x, ar, c, username, email, pw)
 		return
 	}
 	if msg, err := h.taken(ctx, username, email); err != nil {

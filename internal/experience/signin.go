@@ -39,6 +39,7 @@ func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status in
 	if x.RegistrationOpen() {
 		p.RegisterURL = h.Base.PageURL(routes.Register, ar.ID)
 	}
+	h.codeLinks(p, x, ar)
 	h.UI.Render(w, r, status, p)
 }
 

@@ -148,6 +148,9 @@ func (p *Printer) Lang() string {
 // given as name, value pairs. A key the language lacks prints in English;
 // one English lacks too prints as the key itself (and is logged once).
 func (p *Printer) T(key string, args ...any) string {
+	if key == "" {
+		return ""
+	}
 	text, ok := "", false
 	if p != nil && p.b != nil {
 		if text, ok = p.b.tables[p.lang][key]; !ok {

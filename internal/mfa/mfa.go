@@ -123,11 +123,17 @@ func (s *Service) Factors(ctx context.Context, userID string) ([]Factor, error) 
 // ask for on its own (TOTP or another source's; backup codes are only
 // the fallback of those).
 func (s *Service) HasSecondFactor(ctx context.Context, userID string) (bool, error) {
-	fs, err := s.Factors(ctx, userID)
-	if err != nil {
+	if _, err := s.Store.GetTOTP(ctx, userID); err == nil {
+		return true, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
 		return false, err
 	}
-	return slices.ContainsFunc(fs, func(f Factor) bool { return f != BackupCode }), nil
+	for _, o := range s.Others {
+		if ok, err := o.Enrolled(ctx, userID); err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, nil
 }
 
 // Remove removes one factor of the user (not enrolled: ErrNotEnrolled).

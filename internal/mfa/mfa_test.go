@@ -375,3 +375,48 @@ func BenchmarkCheckTOTP(b *testing.B) {
 		}
 	}
 }
+
+// passkeys is a FactorSource kept in memory, standing in for the passkey
+// part's store of credentials.
+type passkeys struct{ users map[string]bool }
+
+func (p *passkeys) Factor() mfa.Factor { return mfa.WebAuthn }
+func (p *passkeys) Enrolled(_ context.Context, userID string) (bool, error) {
+	return p.users[userID], nil
+}
+func (p *passkeys) RemoveAll(_ context.Context, userID string) error {
+	delete(p.users, userID)
+	return nil
+}
+
+// TestOtherFactors: a factor of another package (passkeys) counts as a
+// second factor, is listed, removed alone (taking the backup codes when it
+// was the last) and by ResetAll.
+func TestOtherFactors(t *testing.T) {
+	s, st, c := newService(t)
+	ctx := t.Context()
+	u := newUser(t, st, "alice")
+	pk := &passkeys{users: map[string]bool{u.ID: true}}
+	s.Others = []mfa.FactorSource{pk}
+	if step, err := s.Next(ctx, u.ID, mfa.DefaultPolicy(), nil); err != nil || step != mfa.Challenge {
+		t.Fatalf("Next with a passkey = %v, %v", step, err)
+	}
+	s.GenerateBackupCodes(ctx, u.ID)
+	if fs, _ := s.Factors(ctx, u.ID); !slices.Equal(fs, []mfa.Factor{mfa.BackupCode, mfa.WebAuthn}) {
+		t.Fatalf("factors = %v", fs)
+	}
+	if err := s.Remove(ctx, u.ID, mfa.WebAuthn); err != nil {
+		t.Fatal(err)
+	}
+	if fs, _ := s.Factors(ctx, u.ID); len(fs) != 0 {
+		t.Fatalf("factors after removing the last passkey = %v", fs)
+	}
+	pk.users[u.ID] = true
+	enrol(t, s, u, c)
+	if err := s.ResetAll(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if has, _ := s.HasSecondFactor(ctx, u.ID); has || pk.users[u.ID] {
+		t.Fatal("ResetAll left a factor")
+	}
+}

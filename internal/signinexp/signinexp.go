@@ -74,7 +74,8 @@ type SignIn struct {
 	Methods []Method `json:"methods"`
 }
 
-// Method is one sign-in identifier. Sesame signs in with a password only.
+// Method is one sign-in identifier. A password always signs in;
+// VerificationCode (email only) adds sign-in with an emailed code.
 type Method struct {
 	Identifier        string `json:"identifier"`
 	Password          bool   `json:"password"`
@@ -276,8 +277,10 @@ func Validate(x *Settings) error {
 			return bad(fmt.Sprintf("signIn.methods[%d].identifier", i), "listed twice")
 		}
 		seen[m.Identifier] = true
-		if !m.Password || m.VerificationCode {
-			return bad(fmt.Sprintf("signIn.methods[%d]", i), "Sesame signs in with a password only (password true, verificationCode false)")
+		// Passwords always work; an emailed code is an extra way in for
+		// addresses (it needs a mail sender to show).
+		if !m.Password || (m.VerificationCode && m.Identifier != Email) {
+			return bad(fmt.Sprintf("signIn.methods[%d]", i), "password must be true; verificationCode only for email")
 		}
 	}
 	if x.SignUp.Identifiers == nil {
@@ -288,9 +291,8 @@ func Validate(x *Settings) error {
 			return bad(fmt.Sprintf("signUp.identifiers[%d]", i), "username or email")
 		}
 	}
-	if x.SignUp.Verify {
-		return bad("signUp.verify", "Sesame does not send verification mail yet")
-	}
+	// signUp.verify is accepted for Logto's sake: with a mail sender
+	// configured Sesame verifies every registration's address anyway.
 	if err := validateMFA(&x.MFA); err != nil {
 		return err
 	}

@@ -64,6 +64,7 @@ func TestValidation(t *testing.T) {
 		{`{"signIn":{"methods":[]}}`, "sign_in_exp.signIn.methods"},
 		{`{"signIn":{"methods":[{"identifier":"phone","password":true}]}}`, "sign_in_exp.signIn.methods[0].identifier"},
 		{`{"signIn":{"methods":[{"identifier":"email","password":false,"verificationCode":true}]}}`, "sign_in_exp.signIn.methods[0]"},
+		{`{"signIn":{"methods":[{"identifier":"username","password":true,"verificationCode":true}]}}`, "sign_in_exp.signIn.methods[0]"},
 		{`{"signUp":{"identifiers":["phone"]}}`, "sign_in_exp.signUp.identifiers[0]"},
 		{`{"passwordPolicy":{"length":{"min":7,"max":256}}}`, "sign_in_exp.passwordPolicy.length.min"},
 		{`{"passwordPolicy":{"length":{"min":257,"max":256}}}`, "sign_in_exp.passwordPolicy.length.min"},

@@ -40,6 +40,7 @@ type Store interface {
 	SignInExperiences
 	Verifications
 	MFA
+	Passkeys
 	// GarbageCollect deletes expired rows and reports how many.
 	GarbageCollect(ctx context.Context, now time.Time) (int64, error)
 	// Ping checks the database is reachable (readiness).

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -100,7 +101,22 @@ func samplePages() []page {
 			Fields: []oauth2.FormField{{Name: "code", Value: "c0de"}, {Name: "state", Value: "st&te"}, {Name: "iss", Value: "https://id.example"}},
 		}},
 		{"home", http.StatusOK, &app.HomePage{Issuer: "https://id.example", DiscoveryURL: "https://id.example/.well-known/openid-configuration"}},
-	}, append(consoleSamples(), mfaSamples()...)...)
+	}, slices.Concat(consoleSamples(), mfaSamples(), codeSamples())...)
+}
+
+// codeSamples are the emailed-code pages (reset, sign-in with a code,
+// registration's code step).
+func codeSamples() []page {
+	b := ui.Base{Nonce: "n0nce-codes"}
+	return []page{
+		{"email_step", http.StatusBadRequest, &experience.EmailStepPage{Base: b, Heading: "codes.reset.heading", Intro: "codes.reset.intro",
+			Action: "/reset-password?interaction=i1", CSRFToken: "tok", AppName: "Acme", Email: "<ada>@example.com",
+			Error: ui.M("codes.error.bad_email"), Submit: "codes.reset.send", BackURL: "/sign-in?interaction=i1"}},
+		{"code_step", http.StatusOK, &experience.CodeStepPage{Base: b, Heading: "codes.reset.code_heading", SentTo: "ada@example.com",
+			SentKey: "codes.code.sent_if_account", Minutes: 10, Action: "/reset-password?interaction=i1", CSRFToken: "tok", VerificationID: "v1",
+			Error: ui.M("codes.error.too_many_sends", "minutes", 3), Notice: ui.M("codes.code.resent"), NewPassword: true,
+			PasswordHint: "At least 12 characters.", Submit: "codes.reset.submit", BackURL: "/sign-in?interaction=i1"}},
+	}
 }
 
 // consoleSamples are the console's pages (internal/console).
@@ -200,7 +216,7 @@ func renderPage(t *testing.T, r *ui.Renderer, p page) *httptest.ResponseRecorder
 
 func TestRenderAll(t *testing.T) {
 	r := newRenderer(t)
-	wantStatus := map[string]int{"error": http.StatusBadRequest}
+	wantStatus := map[string]int{"error": http.StatusBadRequest, "email_step": http.StatusBadRequest}
 	wantText := map[string][]string{
 		"signin":         {"Sign in", "to continue to <strong>Acme Notes</strong>", `value="ada@example.com"`, "That username or password is not right.", `href="/register?req=abc"`, "Create account", `name="password"`, `autocomplete="current-password"`, `autocomplete="username"`},
 		"register":       {"Create your account", `name="username"`, `name="email"`, `name="password"`, `name="password_confirm"`, `autocomplete="new-password"`, `autocomplete="email"`, `value="ada"`, `href="/login?req=abc"`, "Already have an account?", "At least 12 characters."},
@@ -209,7 +225,10 @@ func TestRenderAll(t *testing.T) {
 		"signed_out":     {"You have signed out."},
 		"logout_confirm": {"Sign out of Sesame?", `name="logout" value="yes"`, "Sign out</button>"},
 		"form_post":      {`action="https://app.example/callback"`, `name="code" value="c0de"`, `name="state" value="st&amp;te"`, "Continue</button>", `<script nonce="n0nce-Abc123">`},
-		"home":           {"Sesame is running", "https://id.example", `href="https://id.example/.well-known/openid-configuration"`},
+		"email_step":     {"Reset your password", `value="&lt;ada&gt;@example.com"`, `autocomplete="email"`, "Enter a valid email address.", "Send code</button>"},
+		"code_step": {"If ada@example.com has an account", "valid for 10 minutes", `autocomplete="one-time-code"`, `inputmode="numeric"`, `name="v" value="v1"`,
+			"Try again in 3 min.", "A new code is on its way.", `autocomplete="new-password"`, "Set new password</button>", `name="resend"`},
+		"home": {"Sesame is running", "https://id.example", `href="https://id.example/.well-known/openid-configuration"`},
 	}
 	for _, p := range samplePages() {
 		t.Run(p.name, func(t *testing.T) {
@@ -388,7 +407,7 @@ func checkHTML(t *testing.T, name, body, nonce string) {
 		}
 	}
 	switch name {
-	case "signin", "register", "consent", "logout_confirm", "form_post", "mfa", "mfa_enroll":
+	case "signin", "register", "consent", "logout_confirm", "form_post", "mfa", "mfa_enroll", "email_step", "code_step":
 		if len(forms) != 1 {
 			t.Errorf("%s: %d forms, want 1", name, len(forms))
 		}

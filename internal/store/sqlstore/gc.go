@@ -26,6 +26,7 @@ func (s *Store) GarbageCollect(ctx context.Context, now time.Time) (int64, error
 		`DELETE FROM throttle WHERE window_end <= $1`,
 		`DELETE FROM setup_tokens WHERE expires_at <= $1`,
 		`DELETE FROM verifications WHERE expires_at <= $1`,
+		`DELETE FROM passkey_ceremonies WHERE expires_at <= $1`,
 		`DELETE FROM signing_keys WHERE retired_at <> 0 AND expires_at <> 0 AND expires_at <= $1`,
 	} {
 		n, err := s.exec(ctx, q, ns(now))

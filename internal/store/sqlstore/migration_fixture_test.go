@@ -31,7 +31,8 @@ import (
 var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001, 2: checkFixture00002, 3: checkFixture00003, 4: checkFixture00004, 5: checkFixture00005,
 	6: checkFixture00006, 7: checkFixture00007, 8: checkFixture00008,
 	10: checkFixture00010, 11: checkFixture00011, 12: checkFixture00012, 13: checkFixture00013, 14: checkFixture00014, 15: checkFixture00015,
-	16: checkFixture00016, 17: checkFixture00017, 18: checkFixture00018, 19: checkFixture00019, 22: checkFixture00022}
+	16: checkFixture00016, 17: checkFixture00017, 18: checkFixture00018, 19: checkFixture00019, 20: checkFixture00020,
+	22: checkFixture00022}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
