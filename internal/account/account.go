@@ -16,6 +16,7 @@ import (
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/httpx"
+	"github.com/sesameauth/sesame/internal/mail"
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/session"
@@ -59,12 +60,16 @@ type Handler struct {
 	Store    Store
 	Users    Users
 	MFA      MFA
-	UI       *ui.Renderer
-	CSRF     *httpx.CSRF
-	Origin   *http.CrossOriginProtection
-	Secure   bool // https endpoint: __Host- cookie
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Codes and Mail send the email change's code; nil Mail: no mail is
+	// configured and the email cannot be changed here.
+	Codes  Codes
+	Mail   mail.Sender
+	UI     *ui.Renderer
+	CSRF   *httpx.CSRF
+	Origin *http.CrossOriginProtection
+	Secure bool // https endpoint: __Host- cookie
+	Log    *slog.Logger
+	Now    func() time.Time
 }
 
 func (h *Handler) now() time.Time {
@@ -87,6 +92,8 @@ func (h *Handler) Mount(m httpx.Mux) {
 	post("/reauth", h.reauth)
 	post("/name", h.setName)
 	post("/password", h.sensitive(h.setPassword))
+	post("/email", h.sensitive(h.emailStart))
+	post("/email/verify", h.emailVerify)
 	m.Handle("GET "+a+"/totp", h.user(h.sensitive(h.totpPage)))
 	post("/totp", h.sensitive(h.totpConfirm))
 	post("/totp/remove", h.sensitive(h.totpRemove))

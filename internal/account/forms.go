@@ -22,7 +22,7 @@ func dataURL(png []byte) string {
 // notices are the ?done= values the home page shows; anything else is
 // ignored, so the query cannot put arbitrary text on the page.
 var notices = map[string]bool{"name": true, "password": true, "totp": true, "totp_removed": true,
-	"session_ended": true, "others_ended": true, "reauth": true}
+	"session_ended": true, "email": true, "others_ended": true, "reauth": true}
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, rq *request) {
 	var notice ui.Msg
@@ -59,11 +59,11 @@ func (h *Handler) renderHome(w http.ResponseWriter, r *http.Request, rq *request
 		login = rq.user.Email
 	}
 	actions := map[string]string{}
-	for _, a := range []string{"name", "password", "totp", "totp/remove", "backup-codes", "sessions/end", "sessions/end-others"} {
+	for _, a := range []string{"name", "email", "password", "totp", "totp/remove", "backup-codes", "sessions/end", "sessions/end-others"} {
 		actions[a] = h.path("/" + a)
 	}
 	h.render(w, r, status, &HomePage{CSRFToken: rq.csrf, Actions: actions, Name: rq.user.Name, Login: login, Email: rq.user.Email,
-		HasPassword: rq.user.PasswordHash != "", Reauthed: h.Sessions.Reauthenticated(rq.sess), ReauthURL: h.path("/reauth"),
+		HasPassword: rq.user.PasswordHash != "", CanEmail: h.Mail != nil && h.Codes != nil, Reauthed: h.Sessions.Reauthenticated(rq.sess), ReauthURL: h.path("/reauth"),
 		HasTOTP: slices.Contains(factors, mfa.TOTP), BackupLeft: left, Sessions: rows, Notice: notice, Error: errMsg})
 }
 

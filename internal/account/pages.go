@@ -10,7 +10,7 @@ import (
 // Pages are the account pages, for ui.New; their templates are
 // web/templates/account/<name>.html.
 func Pages() []ui.Page {
-	return []ui.Page{&HomePage{}, &ReauthPage{}, &TOTPPage{}, &BackupCodesPage{}, &ErrorPage{}}
+	return []ui.Page{&HomePage{}, &ReauthPage{}, &TOTPPage{}, &BackupCodesPage{}, &ErrorPage{}, &EmailCodePage{}}
 }
 
 // HomePage is the account overview: every form of the account pages.
@@ -22,6 +22,7 @@ type HomePage struct {
 	Login       string // username or email shown as who is signed in
 	Email       string
 	HasPassword bool
+	CanEmail    bool // mail is configured: the email can be changed
 	Reauthed    bool // a step-up is in force: the sensitive forms work
 	ReauthURL   string
 	HasTOTP     bool

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/password"
+	"github.com/sesameauth/sesame/internal/testkit"
 )
 
 // accountSignIn opens /account in a fresh browser, signs in as u through
@@ -294,4 +295,62 @@ func between(s, from, to string) string {
 	}
 	v, _, _ := strings.Cut(rest, to)
 	return v
+}
+
+// TestAccountEmailChange: after a step-up a code goes to the NEW address;
+// the stored address changes only when that code is entered, and the
+// code is bound to this session.
+func TestAccountEmailChange(t *testing.T) {
+	srv := testkit.NewSMTPServer(t)
+	m := newMFAEnvWith(t, withSMTP(srv))
+	u := m.user(t, "frank", "correct horse battery")
+	m.user(t, "grace", "correct horse battery")
+	b, _, csrf := m.accountSignIn(t, "frank", "correct horse battery")
+	if st, _, _ := accountPost(t, b, "/email", csrf, url.Values{"email": {"new@example.com"}}); st != http.StatusForbidden {
+		t.Fatalf("email change without step-up: %d", st)
+	}
+	if st, _ := m.reauth(t, b, csrf, url.Values{"password": {"correct horse battery"}}); st != http.StatusOK {
+		t.Fatalf("step-up: %d", st)
+	}
+	st, _, body := accountPost(t, b, "/email", csrf, url.Values{"email": {" New@Example.com "}})
+	if st != http.StatusOK || !strings.Contains(body, "new@example.com") {
+		t.Fatalf("send code: %d %.300s", st, body)
+	}
+	vid := between(body, `name="v" value="`, `"`)
+	code := srv.WaitForCode(t, "new@example.com", 0)
+	if got, _ := m.Store.GetUser(context.Background(), u.ID); got.Email != "frank@example.com" {
+		t.Fatalf("email changed before the code: %q", got.Email)
+	}
+	// Another session of the same user cannot redeem it.
+	b2, _, csrf2 := m.accountSignIn(t, "frank", "correct horse battery")
+	if st, _, _ := accountPost(t, b2, "/email/verify", csrf2, url.Values{"v": {vid}, "code": {code}}); st != http.StatusBadRequest {
+		t.Fatalf("code from another session: %d", st)
+	}
+	if st, _, body := accountPost(t, b, "/email/verify", csrf, url.Values{"v": {vid}, "code": {"000000"}}); st != http.StatusBadRequest ||
+		!strings.Contains(body, "That code is not right") {
+		t.Fatalf("wrong code: %d", st)
+	}
+	spaced := code[:3] + " " + code[3:]
+	if st, at, _ := accountPost(t, b, "/email/verify", csrf, url.Values{"v": {vid}, "code": {spaced}}); st != http.StatusOK || at != "/account?done=email" {
+		t.Fatalf("verify: %d %s", st, at)
+	}
+	got, _ := m.Store.GetUser(context.Background(), u.ID)
+	if got.Email != "new@example.com" || !got.EmailVerified {
+		t.Fatalf("stored email %q verified %v", got.Email, got.EmailVerified)
+	}
+	// The code works once.
+	if st, _, _ := accountPost(t, b, "/email/verify", csrf, url.Values{"v": {vid}, "code": {code}}); st != http.StatusBadRequest {
+		t.Fatalf("code reused: %d", st)
+	}
+	// Another user's address is refused when the code is entered.
+	st, _, body = accountPost(t, b, "/email", csrf, url.Values{"email": {"grace@example.com"}})
+	if st != http.StatusOK {
+		t.Fatalf("send code 2: %d", st)
+	}
+	vid = between(body, `name="v" value="`, `"`)
+	code = srv.WaitForCode(t, "grace@example.com", 0)
+	if st, _, body := accountPost(t, b, "/email/verify", csrf, url.Values{"v": {vid}, "code": {code}}); st != http.StatusConflict ||
+		!strings.Contains(body, "Another account uses") {
+		t.Fatalf("taken address: %d", st)
+	}
 }

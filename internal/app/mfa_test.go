@@ -37,11 +37,14 @@ type mfaEnv struct {
 
 const mfaTestSecret = "test-master-secret-of-at-least-32-bytes"
 
-func newMFAEnv(t *testing.T) *mfaEnv {
+func newMFAEnv(t *testing.T) *mfaEnv { return newMFAEnvWith(t) }
+
+// newMFAEnvWith is newMFAEnv with more env options.
+func newMFAEnvWith(t *testing.T, opts ...envOption) *mfaEnv {
 	t.Helper()
 	m := &mfaEnv{seen: map[*http.Response][3]string{}}
 	now := func() time.Time { return time.Now().Add(time.Duration(m.offset.Load())) }
-	m.env = newEnv(t, func(c *config.Config, o *app.Options) { c.Secret, o.Now = mfaTestSecret, now })
+	m.env = newEnv(t, append([]envOption{func(c *config.Config, o *app.Options) { c.Secret, o.Now = mfaTestSecret, now }}, opts...)...)
 	m.svc = app.MFA(m.Store, []byte(mfaTestSecret), m.URL, now)
 	redirect := "http://localhost:3000/callback"
 	id, secret := m.app(t, store.AppTraditional, []string{redirect}, nil)
