@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/testkit"
@@ -352,5 +354,62 @@ func TestAccountEmailChange(t *testing.T) {
 	if st, _, body := accountPost(t, b, "/email/verify", csrf, url.Values{"v": {vid}, "code": {code}}); st != http.StatusConflict ||
 		!strings.Contains(body, "Another account uses") {
 		t.Fatalf("taken address: %d", st)
+	}
+}
+
+// TestAccountHeadersAndForgedCookies: the account pages carry the
+// anti-framing and no-store headers (UI-02, UI-03); a forged, altered or
+// token-valued session cookie is no session there (SS-10).
+func TestAccountHeadersAndForgedCookies(t *testing.T) {
+	m := newMFAEnv(t)
+	m.user(t, "heidi", "correct horse battery")
+	b, _, csrf := m.accountSignIn(t, "heidi", "correct horse battery")
+	for _, p := range []string{"/account", "/account/reauth"} {
+		resp := b.get(t, m.URL+p)
+		page(t, resp)
+		h := resp.Header
+		if !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") || h.Get("X-Frame-Options") != "DENY" ||
+			h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" || h.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s headers: %v", p, h)
+		}
+	}
+	if st, _ := m.reauth(t, b, csrf, url.Values{"password": {"correct horse battery"}}); st != http.StatusOK {
+		t.Fatal("step-up")
+	}
+	resp := b.post(t, "/account/backup-codes", url.Values{"csrf_token": {csrf}})
+	page(t, resp)
+	if resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("backup codes Cache-Control %q", resp.Header.Get("Cache-Control"))
+	}
+
+	// An access token of the same user as the session cookie.
+	ab := m.browser(t)
+	r, verifier := m.start(t, ab)
+	r = ab.login(t, r, "heidi", "correct horse battery")
+	tok, err := m.conf.Exchange(context.Background(), callback(t, r, m.conf.RedirectURL).Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(m.URL)
+	real := ""
+	for _, c := range b.Client.Jar.Cookies(u) {
+		if c.Name == "sesame_session" {
+			real = c.Value
+		}
+	}
+	if real == "" {
+		t.Fatal("no session cookie")
+	}
+	flipped := []byte(real)
+	flipped[5] ^= 1
+	for name, v := range map[string]string{"access token": tok.AccessToken, "bit flipped": string(flipped),
+		"random": strings.Repeat("A", 43), "sid": "not-a-session-cookie-but-long-enough-0000"} {
+		f := m.browser(t)
+		f.Client.Jar.SetCookies(u, []*http.Cookie{{Name: "sesame_session", Value: v}})
+		resp := f.get(t, m.URL+"/account")
+		page(t, resp)
+		if resp.Request.URL.Path != "/sign-in" {
+			t.Errorf("%s as the session cookie: at %s", name, resp.Request.URL)
+		}
 	}
 }
