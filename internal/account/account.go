@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sesameauth/sesame/internal/admin"
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/mail"
@@ -62,8 +63,10 @@ type Handler struct {
 	MFA      MFA
 	// Codes and Mail send the email change's code; nil Mail: no mail is
 	// configured and the email cannot be changed here.
-	Codes  Codes
-	Mail   mail.Sender
+	Codes Codes
+	Mail  mail.Sender
+	// Audit records every change and step-up; nil records nothing.
+	Audit  *audit.Log
 	UI     *ui.Renderer
 	CSRF   *httpx.CSRF
 	Origin *http.CrossOriginProtection
@@ -255,6 +258,17 @@ func (h *Handler) failure(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusServiceUnavailable
 	}
 	h.errorPage(w, r, status, "account.error.unavailable")
+}
+
+// record writes an audit entry for the user's own action; reason marks a
+// failure.
+func (h *Handler) record(r *http.Request, rq *request, key, reason string) {
+	e := audit.Entry{Key: key, UserID: rq.user.ID, Actor: "user:" + rq.user.ID, SessionID: rq.sess.SID,
+		IP: httpx.ClientAddr(r.Context()), UserAgent: r.UserAgent()}
+	if reason != "" {
+		e.Result, e.Error = audit.Failure, reason
+	}
+	h.Audit.Record(r.Context(), e)
 }
 
 // done answers a successful POST (post/redirect/get) with a notice key.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/identity"
 	"github.com/sesameauth/sesame/internal/mail"
@@ -118,5 +119,6 @@ func (h *Handler) emailVerify(w http.ResponseWriter, r *http.Request, rq *reques
 		h.failure(w, r, err)
 		return
 	}
+	h.record(r, rq, audit.KeyAccountEmail, "")
 	h.done(w, r, "email")
 }

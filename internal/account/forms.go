@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/store"
@@ -79,6 +80,7 @@ func (h *Handler) setName(w http.ResponseWriter, r *http.Request, rq *request) {
 		h.failure(w, r, err)
 		return
 	}
+	h.record(r, rq, audit.KeyAccountName, "")
 	h.done(w, r, "name")
 }
 
@@ -141,6 +143,7 @@ func (h *Handler) reauth(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	if !passed {
+		h.record(r, rq, audit.KeyAccountReauth, audit.ReasonWrongStepUp)
 		h.renderReauth(w, r, rq, http.StatusUnauthorized, ret, ui.M("account.reauth.error.wrong"))
 		return
 	}
@@ -148,6 +151,7 @@ func (h *Handler) reauth(w http.ResponseWriter, r *http.Request, rq *request) {
 		h.failure(w, r, err)
 		return
 	}
+	h.record(r, rq, audit.KeyAccountReauth, "")
 	http.Redirect(w, r, h.Base.Path(ret), http.StatusSeeOther)
 }
 
@@ -175,6 +179,7 @@ func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request, rq *reques
 		h.failure(w, r, err)
 		return
 	}
+	h.record(r, rq, audit.KeyAccountPassword, "")
 	h.done(w, r, "password")
 }
 
@@ -211,6 +216,7 @@ func (h *Handler) totpConfirm(w http.ResponseWriter, r *http.Request, rq *reques
 		h.failure(w, r, err)
 		return
 	}
+	h.record(r, rq, audit.KeyAccountTOTPAdd, "")
 	h.done(w, r, "totp")
 }
 
@@ -219,6 +225,7 @@ func (h *Handler) totpRemove(w http.ResponseWriter, r *http.Request, rq *request
 		h.failure(w, r, err)
 		return
 	}
+	h.record(r, rq, audit.KeyAccountTOTPRemove, "")
 	h.done(w, r, "totp_removed")
 }
 
@@ -229,6 +236,7 @@ func (h *Handler) backupCodes(w http.ResponseWriter, r *http.Request, rq *reques
 		h.failure(w, r, err)
 		return
 	}
+	h.record(r, rq, audit.KeyAccountBackupCodes, "")
 	w.Header().Set("Cache-Control", "no-store")
 	h.render(w, r, http.StatusOK, &BackupCodesPage{Codes: codes, HomeURL: h.path("")})
 }
@@ -243,6 +251,7 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, rq *request
 			h.failure(w, r, err)
 			return
 		}
+		h.record(r, rq, audit.KeyAccountSessionEnd, "")
 		http.Redirect(w, r, h.path(""), http.StatusSeeOther)
 		return
 	}
@@ -256,6 +265,7 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, rq *request
 			h.failure(w, r, err)
 			return
 		}
+		h.record(r, rq, audit.KeyAccountSessionEnd, "")
 		h.done(w, r, "session_ended")
 	})(w, r, rq)
 }
@@ -276,5 +286,6 @@ func (h *Handler) endOthers(w http.ResponseWriter, r *http.Request, rq *request)
 			return
 		}
 	}
+	h.record(r, rq, audit.KeyAccountSessionOthers, "")
 	h.done(w, r, "others_ended")
 }

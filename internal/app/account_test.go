@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/testkit"
@@ -238,6 +239,21 @@ func TestAccountPasswordAndSessions(t *testing.T) {
 	}
 	if list, _ = m.Store.ListUserSessions(context.Background(), u.ID, time.Now()); len(list) != 0 {
 		t.Errorf("sessions after signing out: %d", len(list))
+	}
+	// Every step-up and change is in the audit log, as the user's own.
+	var keys []string
+	for _, e := range m.auditEntries(t, audit.Query{UserID: u.ID}) {
+		if strings.HasPrefix(e.Key, "Account.") {
+			keys = append(keys, e.Key)
+			if e.Actor != "user:"+u.ID || e.SessionID == "" {
+				t.Errorf("entry %+v", e)
+			}
+		}
+	}
+	want := []string{audit.KeyAccountReauth, audit.KeyAccountPassword, audit.KeyAccountReauth, audit.KeyAccountSessionEnd,
+		audit.KeyAccountSessionOthers, audit.KeyAccountSessionEnd}
+	if !slices.Equal(keys, want) {
+		t.Errorf("audit keys %q, want %q", keys, want)
 	}
 }
 

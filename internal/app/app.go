@@ -185,7 +185,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 			Apps: apps, Users: users, Roles: roles, Resources: resources,
 			Keys: directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}},
 		// The account pages of the browser's own user (internal/account doc).
-		&account.Handler{Endpoint: cfg.Endpoint, Base: base, Sessions: sessions, Store: st, Users: users, MFA: mfas, Codes: codes, Mail: mailer,
+		&account.Handler{Endpoint: cfg.Endpoint, Base: base, Sessions: sessions, Store: st, Users: users, MFA: mfas, Codes: codes, Mail: mailer, Audit: s.audit,
 			UI: renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
 		// The console reaches the token endpoint and JWKS through s.handler
 		// in process (internal/console doc).
