@@ -20,15 +20,23 @@ func dataURL(png []byte) string {
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
 }
 
-// notices are the ?done= values the home page shows; anything else is
-// ignored, so the query cannot put arbitrary text on the page.
-var notices = map[string]bool{"name": true, "password": true, "totp": true, "totp_removed": true,
-	"session_ended": true, "email": true, "others_ended": true, "reauth": true}
+// notices are the ?done= values the home page shows, with their
+// messages; anything else is ignored, so the query cannot put arbitrary
+// text on the page.
+var notices = map[string]string{
+	"name":          "account.done.name",
+	"email":         "account.done.email",
+	"password":      "account.done.password",
+	"totp":          "account.done.totp",
+	"totp_removed":  "account.done.totp_removed",
+	"session_ended": "account.done.session_ended",
+	"others_ended":  "account.done.others_ended",
+}
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, rq *request) {
 	var notice ui.Msg
-	if d := r.URL.Query().Get("done"); notices[d] {
-		notice = ui.M("account.done." + d)
+	if key, ok := notices[r.URL.Query().Get("done")]; ok {
+		notice = ui.M(key)
 	}
 	h.renderHome(w, r, rq, http.StatusOK, notice, ui.Msg{})
 }

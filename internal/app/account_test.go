@@ -320,7 +320,7 @@ func between(s, from, to string) string {
 // code is bound to this session.
 func TestAccountEmailChange(t *testing.T) {
 	srv := testkit.NewSMTPServer(t)
-	m := newMFAEnvWith(t, withSMTP(srv))
+	m := newMFAEnv(t, withSMTP(srv))
 	u := m.user(t, "frank", "correct horse battery")
 	m.user(t, "grace", "correct horse battery")
 	b, _, csrf := m.accountSignIn(t, "frank", "correct horse battery")
