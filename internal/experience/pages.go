@@ -30,6 +30,7 @@ type SignInPage struct {
 	// with an emailed code, when they are on.
 	ForgotURL, CodeURL string
 	Notice             ui.Msg // a status line (e.g. "password changed")
+	Social             []SocialButton
 	// The password input is named "password".
 }
 
@@ -122,4 +123,21 @@ type CodeStepPage struct {
 // Template implements ui.Page.
 func (*CodeStepPage) Template() string { return "experience/code_step" }
 
-func codePages() []ui.Page { return []ui.Page{&EmailStepPage{}, &CodeStepPage{}} }
+func codePages() []ui.Page { return []ui.Page{&EmailStepPage{}, &CodeStepPage{}, &SocialLinkPage{}} }
+
+// SocialButton is a "Continue with Name" link on the sign-in page.
+type SocialButton struct{ Name, URL string }
+
+// SocialLinkPage asks the owner of an account to prove it (input
+// "password") before an upstream identity with the same address is
+// linked to it.
+type SocialLinkPage struct {
+	ui.Base
+	Action, CSRFToken, AppName string
+	ConnectorName, Email       string
+	Error                      ui.Msg
+	SignInURL                  string
+}
+
+// Template implements ui.Page.
+func (*SocialLinkPage) Template() string { return "experience/social_link" }

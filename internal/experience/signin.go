@@ -40,6 +40,7 @@ func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status in
 		p.RegisterURL = h.Base.PageURL(routes.Register, ar.ID)
 	}
 	h.codeLinks(p, x, ar)
+	p.Social = h.socialButtons(x, ar)
 	h.UI.Render(w, r, status, p)
 }
 
