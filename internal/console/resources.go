@@ -94,7 +94,7 @@ func (h *Handler) resourcesPage(w http.ResponseWriter, r *http.Request, rq *requ
 		h.failure(w, r, err)
 		return
 	}
-	p := &ResourcesPage{Base: ui.Base{Title: "API resources"}, Nav: h.nav(rq, "resources")}
+	p := &ResourcesPage{Base: ui.Base{Title: "console.nav.resources"}, Nav: h.nav(rq, "resources")}
 	for _, x := range rs {
 		p.Resources = append(p.Resources, ResourceRow{ID: x.ID, Name: x.Name, Indicator: x.Indicator,
 			TTL: int64(x.AccessTokenTTL / time.Second), Scopes: len(x.Scopes), Protected: directory.CheckResourceChange(x.ID) != nil})
@@ -103,12 +103,12 @@ func (h *Handler) resourcesPage(w http.ResponseWriter, r *http.Request, rq *requ
 }
 
 func (h *Handler) newResourcePage(w http.ResponseWriter, r *http.Request, rq *request) {
-	h.render(w, r, http.StatusOK, &NewResourcePage{Base: ui.Base{Title: "Create an API resource"}, Nav: h.nav(rq, "resources"), TTL: defaultTTL})
+	h.render(w, r, http.StatusOK, &NewResourcePage{Base: ui.Base{Title: "console.resources.new"}, Nav: h.nav(rq, "resources"), TTL: defaultTTL})
 }
 
 func (h *Handler) createResource(w http.ResponseWriter, r *http.Request, rq *request) {
 	f := r.PostForm
-	p := &NewResourcePage{Base: ui.Base{Title: "Create an API resource"}, Nav: h.nav(rq, "resources"),
+	p := &NewResourcePage{Base: ui.Base{Title: "console.resources.new"}, Nav: h.nav(rq, "resources"),
 		Indicator: f.Get("indicator"), Name: f.Get("name"), TTL: f.Get("ttl")}
 	ttl, ok := seconds(p.TTL)
 	if !ok {
