@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +17,7 @@ import (
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/connector"
 	"github.com/sesameauth/sesame/internal/console"
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/experience"
@@ -59,8 +61,11 @@ type Options struct {
 	// ConsoleSetup and ConsoleURIs replace the console's first-run setup
 	// (default: admin.Admins.Setup) and its saving of redirect URIs
 	// (default: directory.Apps.Update) in tests.
-	ConsoleSetup console.Setup
-	ConsoleURIs  console.URIUpdater
+	// ConnectorHTTP reaches upstream OpenID providers (social sign-in);
+	// default: a client with a 10 s timeout.
+	ConnectorHTTP *http.Client
+	ConsoleSetup  console.Setup
+	ConsoleURIs   console.URIUpdater
 	// MailTLS is the TLS configuration for the SMTP server (tests trust
 	// testkit.SMTPServer's certificate with it); nil: the system roots.
 	MailTLS *tls.Config
@@ -77,6 +82,9 @@ type Server struct {
 	gcEvery time.Duration
 	audit   *audit.Log
 	mail    mail.Sender // nil: no mail configured
+	// settings is the sign-in experience settings service, with the key
+	// that seals connector secrets.
+	settings *signinexp.Service
 }
 
 // New builds the server over st. cfg must be validated.
@@ -154,7 +162,9 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	}
 	// One sign-in experience, one users directory (with its password
 	// policy) and one gate for the hosted pages, the API and the console.
-	settings := &signinexp.Service{Store: st, AllowRegistration: cfg.AllowRegistration, Now: opts.Now}
+	settings := &signinexp.Service{Store: st, AllowRegistration: cfg.AllowRegistration, Now: opts.Now,
+		Box: secret.NewBox(master, signinexp.ConnectorSecretsPurpose)}
+	s.settings = settings
 	users := directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}
 	admins := admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}
 	roles, resources := directory.Roles{Store: st, Now: opts.Now}, directory.Resources{Store: st, Now: opts.Now}
@@ -188,7 +198,9 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 			Mail: mailer, MFA: mfas, Passkeys: passkeys,
 			Codes:          &verification.Service{Store: st, Key: secret.Derive(master, "verification codes"), Now: opts.Now},
 			Limits:         &regulate.Limiter{Store: st, Now: opts.Now},
-			ResetAvailable: func(signinexp.Settings) bool { return mailer != nil }},
+			ResetAvailable: func(signinexp.Settings) bool { return mailer != nil },
+			Connectors: &connector.Service{Settings: settings, RedirectURL: strings.TrimRight(cfg.Endpoint, "/") + routes.SocialCallback,
+				Box: secret.NewBox(master, "social-flow"), Now: opts.Now, HTTP: opts.ConnectorHTTP}},
 		&management.Handler{Audit: s.audit, Gate: gate, Endpoint: cfg.Endpoint, Lists: st, Settings: settings,
 			Apps: apps, Users: users, Roles: roles, Resources: resources,
 			Keys: directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}},
@@ -262,6 +274,10 @@ func (s *Server) MetricsHandler() http.Handler { return s.metrics.Handler() }
 // Mail is the mail sender; nil when neither SESAME_SMTP_URL nor
 // --mail-dir is configured.
 func (s *Server) Mail() mail.Sender { return s.mail }
+
+// Settings is the sign-in experience settings service (tests change the
+// settings through it, as the API does).
+func (s *Server) Settings() *signinexp.Service { return s.settings }
 
 // Audit is the audit log (nil with Options.NoAudit). Handlers built in New
 // use it; tests read it after Flush.

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/secret"
 	"github.com/sesameauth/sesame/internal/signinexp"
 )
 
@@ -55,6 +56,7 @@ func settingsSet(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "settings set", line+"   (a JSON patch: objects merge, arrays are replaced; FILE, or stdin)")
 	cfg.StoreFlags(fs)
 	cfg.RegistrationFlag(fs)
+	cfg.SecretFlag(fs) // seals connectors' client secrets
 	pos, err := parseArgs(fs, &cfg, args, 0, 1, line)
 	if err != nil {
 		return err
@@ -86,7 +88,11 @@ func settingsSet(ctx context.Context, env Env, args []string) error {
 	// signinexp.Service.Update is the API's PATCH: same merge, same
 	// rules; bad input is a *directory.Error (exit 2) and nothing is
 	// written.
-	_, after, err := (&signinexp.Service{Store: st, AllowRegistration: cfg.AllowRegistration}).Update(ctx, patch)
+	svc := &signinexp.Service{Store: st, AllowRegistration: cfg.AllowRegistration}
+	if master, err := cfg.MasterSecret(); err == nil {
+		svc.Box = secret.NewBox(master, signinexp.ConnectorSecretsPurpose)
+	}
+	_, after, err := svc.Update(ctx, patch)
 	if err != nil {
 		return err
 	}
@@ -103,7 +109,7 @@ func unwrapPath(err error) error {
 
 // printSettings writes s as the API's JSON, with every secret masked.
 func printSettings(w io.Writer, s signinexp.Settings) error {
-	raw, err := json.Marshal(s)
+	raw, err := json.Marshal(s.Public())
 	if err != nil {
 		return err
 	}

@@ -171,7 +171,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, rq *reque
 		h.failure(w, r, err)
 		return
 	}
-	if !h.record(w, r, rq, "SignInExperience", "Update", "", before, after) {
+	if !h.record(w, r, rq, "SignInExperience", "Update", "", before.Public(), after.Public()) {
 		return
 	}
 	h.seeOther(w, r, "/sign-in-experience?saved=1")

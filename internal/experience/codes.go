@@ -132,6 +132,7 @@ func (h *Handler) renderSignInNotice(w http.ResponseWriter, r *http.Request, x s
 		p.RegisterURL = h.Base.PageURL(routes.Register, ar.ID)
 	}
 	h.codeLinks(p, x, ar)
+	p.Social = h.socialButtons(x, ar)
 	h.UI.Render(w, r, http.StatusOK, p)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/authz"
+	"github.com/sesameauth/sesame/internal/connector"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/mail"
 	"github.com/sesameauth/sesame/internal/mfa"
@@ -46,6 +47,9 @@ type Store interface {
 	authz.UserRoles
 	GetVerification(ctx context.Context, id string) (store.Verification, error)
 	SetUserPassword(ctx context.Context, id, hash string, now time.Time) error
+	GetIdentity(ctx context.Context, connectorID, subject string) (store.Identity, error)
+	CreateIdentity(ctx context.Context, i store.Identity) error
+	CreateUserWithIdentity(ctx context.Context, u store.User, i store.Identity) error
 }
 
 // Handler serves the hosted pages.
@@ -75,6 +79,10 @@ type Handler struct {
 	Codes  *verification.Service
 	Limits *regulate.Limiter
 
+	// Connectors signs in through upstream OpenID providers (social.go);
+	// nil: no social sign-in.
+	Connectors *connector.Service
+
 	// First screens (Logto's first_screen and direct_sign_in; the core
 	// part). ResetAvailable reports whether the reset-password page can
 	// open first for these settings; nil: it cannot (the sign-in page
@@ -102,6 +110,7 @@ func (h *Handler) Mount(m httpx.Mux) {
 	h.mountMFA(m)
 	h.mountCodeFlows(m)
 	h.mountPasskey(m)
+	h.mountSocial(m)
 }
 
 func (h *Handler) now() time.Time {

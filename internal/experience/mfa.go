@@ -77,14 +77,16 @@ func (h *Handler) mountMFA(m httpx.Mux) {
 }
 
 // signedIn is where every first factor ends once it proved who the user
-// is: method is the RFC 8176 amr value of that factor ("pwd", "otp",
-// "hwk", "swk", "fed"). When mfa.Next asks for a second factor it records
+// is: methods are the RFC 8176 amr values of that factor ("pwd", "otp",
+// "hwk", "swk", "fed"; a passkey with user verification may add "user",
+// and a first factor that is two already, by mfa.MultiFactor, needs no
+// second). When mfa.Next asks for a second factor it records
 // the pending state on this authorization request only (the pending state
 // signs no one in) and sends the browser to the MFA or enrolment page;
 // else it completes the sign-in.
-func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, user store.User, key, method string) {
-	if h.MFA == nil {
-		h.complete(w, r, ar, user, key, []string{method})
+func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, user store.User, key string, methods ...string) {
+	if h.MFA == nil || mfa.MultiFactor(methods) {
+		h.complete(w, r, ar, user, key, methods)
 		return
 	}
 	x, ok := h.settings(w, r)
@@ -98,11 +100,11 @@ func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, ar store.Auth
 		return
 	}
 	if step == mfa.Done {
-		h.complete(w, r, ar, user, key, []string{method})
+		h.complete(w, r, ar, user, key, methods)
 		return
 	}
 	if _, err := h.Store.UpdateAuthRequest(ctx, ar.ID, func(a store.AuthRequest) (store.AuthRequest, error) {
-		a.PendingUserID, a.PendingAMR = user.ID, []string{method}
+		a.PendingUserID, a.PendingAMR = user.ID, methods
 		return a, nil
 	}); err != nil {
 		h.failure(w, r, err)

@@ -32,6 +32,7 @@ type SignInPage struct {
 	// PasskeyURL is the "Sign in with a passkey" page; the link stays
 	// hidden until passkey.js finds WebAuthn.
 	PasskeyURL string
+	Social     []SocialButton
 	// The password input is named "password".
 }
 
@@ -121,4 +122,21 @@ type CodeStepPage struct {
 // Template implements ui.Page.
 func (*CodeStepPage) Template() string { return "experience/code_step" }
 
-func codePages() []ui.Page { return []ui.Page{&EmailStepPage{}, &CodeStepPage{}} }
+func codePages() []ui.Page { return []ui.Page{&EmailStepPage{}, &CodeStepPage{}, &SocialLinkPage{}} }
+
+// SocialButton is a "Continue with Name" link on the sign-in page.
+type SocialButton struct{ Name, URL string }
+
+// SocialLinkPage asks the owner of an account to prove it (input
+// "password") before an upstream identity with the same address is
+// linked to it.
+type SocialLinkPage struct {
+	ui.Base
+	Action, CSRFToken, AppName string
+	ConnectorName, Email       string
+	Error                      ui.Msg
+	SignInURL                  string
+}
+
+// Template implements ui.Page.
+func (*SocialLinkPage) Template() string { return "experience/social_link" }

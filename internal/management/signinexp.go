@@ -21,7 +21,7 @@ func (h *Handler) getSignInExp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return write(w, r, http.StatusOK, s)
+	return write(w, r, http.StatusOK, s.Public())
 }
 
 // updateSignInExp is Logto's PATCH /api/sign-in-exp: the body's fields
@@ -36,10 +36,11 @@ func (h *Handler) updateSignInExp(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return settingsErr(err)
 	}
-	if err := h.record(r, "SignInExperience", "Update", "", before, after); err != nil {
+	// Public: no sealed connector secret in the answer or the audit log.
+	if err := h.record(r, "SignInExperience", "Update", "", before.Public(), after.Public()); err != nil {
 		return err
 	}
-	return write(w, r, http.StatusOK, after)
+	return write(w, r, http.StatusOK, after.Public())
 }
 
 // settingsErr names the field of a signinexp rule's error in data.field

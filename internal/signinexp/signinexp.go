@@ -21,6 +21,7 @@ import (
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/identity"
 	"github.com/sesameauth/sesame/internal/mfa"
+	"github.com/sesameauth/sesame/internal/secret"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -51,6 +52,10 @@ type Settings struct {
 	MFA              mfa.Policy              `json:"mfa"` // second factors (signinexp/mfa.go)
 	// PasskeySignIn is the "Sign in with a passkey" button (signinexp/passkey.go).
 	PasskeySignIn PasskeySignIn `json:"passkeySignIn"`
+	// SocialConnectors are the upstream OpenID providers people may sign
+	// in with (signinexp/connectors.go); Sesame's name, Logto keeps them
+	// in /api/connectors.
+	SocialConnectors []Connector `json:"socialConnectors"`
 
 	// Version and UpdatedAt are the stored row's (0 and zero: defaults).
 	Version   int64     `json:"-"`
@@ -148,6 +153,9 @@ type Service struct {
 	Store             store.SignInExperiences
 	AllowRegistration bool             // the defaults' registration (see Defaults)
 	Now               func() time.Time // default time.Now
+	// Box seals the connectors' client secrets (secret.NewBox(master,
+	// "connector-secrets")); nil: an Update that sets one is refused.
+	Box *secret.Box
 }
 
 // Get returns the stored settings, or the defaults when none are stored.
@@ -199,6 +207,7 @@ func (s *Service) Update(ctx context.Context, patch []byte) (before, after Setti
 		after.SignUp.Identifiers = append([]string(nil), before.SignUp.Identifiers...)
 		after.PasswordPolicy.Rejects.Words = append([]string(nil), before.PasswordPolicy.Rejects.Words...)
 		after.MFA.Factors = append([]mfa.Factor(nil), before.MFA.Factors...)
+		after.SocialConnectors = append([]Connector(nil), before.SocialConnectors...)
 		dec := json.NewDecoder(bytes.NewReader(patch))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&after); err != nil {
@@ -206,6 +215,9 @@ func (s *Service) Update(ctx context.Context, patch []byte) (before, after Setti
 		}
 		if dec.More() {
 			return Settings{}, Settings{}, &directory.Error{Code: "guard.invalid_input", Message: "one JSON object expected"}
+		}
+		if err := sealConnectors(patch, &before, &after, s.Box); err != nil {
+			return Settings{}, Settings{}, err
 		}
 		if err := Validate(&after); err != nil {
 			return Settings{}, Settings{}, err
@@ -297,6 +309,9 @@ func Validate(x *Settings) error {
 	// signUp.verify is accepted for Logto's sake: with a mail sender
 	// configured Sesame verifies every registration's address anyway.
 	if err := validateMFA(&x.MFA); err != nil {
+		return err
+	}
+	if err := validateConnectors(x); err != nil {
 		return err
 	}
 	return validatePolicy(&x.PasswordPolicy)

@@ -39,6 +39,7 @@ type Store interface {
 	Audit
 	SignInExperiences
 	Verifications
+	Identities
 	MFA
 	Passkeys
 	// GarbageCollect deletes expired rows and reports how many.

@@ -116,6 +116,9 @@ func codeSamples() []page {
 			SentKey: "codes.code.sent_if_account", Minutes: 10, Action: "/reset-password?interaction=i1", CSRFToken: "tok", VerificationID: "v1",
 			Error: ui.M("codes.error.too_many_sends", "minutes", 3), Notice: ui.M("codes.code.resent"), NewPassword: true,
 			PasswordHint: "At least 12 characters.", Submit: "codes.reset.submit", BackURL: "/sign-in?interaction=i1"}},
+		{"social_link", http.StatusUnauthorized, &experience.SocialLinkPage{Base: b, Action: "/social/link?interaction=i1", CSRFToken: "tok",
+			AppName: "Acme", ConnectorName: "Upstream <IdP>", Email: "dave@example.com", Error: ui.M("social.error.wrong_password"),
+			SignInURL: "/sign-in?interaction=i1"}},
 	}
 }
 
@@ -216,7 +219,7 @@ func renderPage(t *testing.T, r *ui.Renderer, p page) *httptest.ResponseRecorder
 
 func TestRenderAll(t *testing.T) {
 	r := newRenderer(t)
-	wantStatus := map[string]int{"error": http.StatusBadRequest, "email_step": http.StatusBadRequest}
+	wantStatus := map[string]int{"error": http.StatusBadRequest, "email_step": http.StatusBadRequest, "social_link": http.StatusUnauthorized}
 	wantText := map[string][]string{
 		"signin":         {"Sign in", "to continue to <strong>Acme Notes</strong>", `value="ada@example.com"`, "That username or password is not right.", `href="/register?req=abc"`, "Create account", `name="password"`, `autocomplete="current-password"`, `autocomplete="username"`},
 		"register":       {"Create your account", `name="username"`, `name="email"`, `name="password"`, `name="password_confirm"`, `autocomplete="new-password"`, `autocomplete="email"`, `value="ada"`, `href="/login?req=abc"`, "Already have an account?", "At least 12 characters."},
@@ -410,7 +413,7 @@ func checkHTML(t *testing.T, name, body, nonce string) {
 		}
 	}
 	switch name {
-	case "signin", "register", "consent", "logout_confirm", "form_post", "mfa", "mfa_enroll", "email_step", "code_step",
+	case "signin", "register", "consent", "logout_confirm", "form_post", "mfa", "mfa_enroll", "email_step", "code_step", "social_link",
 		"passkey_signin", "passkey_mfa":
 		if len(forms) != 1 {
 			t.Errorf("%s: %d forms, want 1", name, len(forms))

@@ -81,6 +81,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("PasskeyCeremonies", func(t *testing.T) { testPasskeyCeremonies(t, newStore(t)) })
 	t.Run("Verifications", func(t *testing.T) { testVerifications(t, newStore(t)) })
 	t.Run("VerificationLimits", func(t *testing.T) { testVerificationLimits(t, newStore(t)) })
+	t.Run("Identities", func(t *testing.T) { testIdentities(t, newStore(t)) })
 	t.Run("GarbageCollect", func(t *testing.T) { testGarbageCollect(t, newStore(t)) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore(t)) })
 	t.Run("AuditFilters", func(t *testing.T) { testAuditFilters(t, newStore(t)) })
