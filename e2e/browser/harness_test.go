@@ -51,6 +51,13 @@ func startSesame(t testing.TB) *sesame { return startSesameWith(t, nil) }
 // startSesameWith is startSesame with opts adjusting the options.
 func startSesameWith(t testing.TB, opts func(*app.Options)) *sesame {
 	t.Helper()
+	return startSesameConfig(t, nil, opts)
+}
+
+// startSesameConfig is startSesameWith with cfgFn adjusting the
+// configuration too (e.g. the endpoint's host: passkeys need a domain).
+func startSesameConfig(t testing.TB, cfgFn func(*config.Config), opts func(*app.Options)) *sesame {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: dir})
@@ -64,6 +71,9 @@ func startSesameWith(t testing.TB, opts func(*app.Options)) *sesame {
 	cfg := config.Config{
 		Addr: addr, Endpoint: "http://" + addr, DataDir: dir, SigningAlg: "ES384",
 		LogFormat: "text", LogLevel: "info", AllowRegistration: true, KeyPublishDelay: time.Minute,
+	}
+	if cfgFn != nil {
+		cfgFn(&cfg)
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("config: %v", err)
