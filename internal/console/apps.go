@@ -52,7 +52,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, rq *request) {
 			n++
 		}
 	}
-	h.render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "Get started"}, Nav: h.nav(rq, "home"), Apps: n, Users: users})
+	h.render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "console.home.title"}, Nav: h.nav(rq, "home"), Apps: n, Users: users})
 }
 
 // isConsole hides the console's own client from the apps pages: deleting
@@ -126,7 +126,7 @@ func (h *Handler) loadApp(w http.ResponseWriter, r *http.Request) (store.Client,
 		err = directory.AppNotFound(id)
 	}
 	if errors.Is(err, directory.ErrAppNotFound) || errors.Is(err, store.ErrNotFound) {
-		h.errorPage(w, r, http.StatusNotFound, "No such application", "This application does not exist or was deleted.")
+		h.errorPage(w, r, http.StatusNotFound, ui.M("console.error.no_app.heading"), ui.M("console.error.no_app.message"))
 		return store.Client{}, false
 	}
 	if err != nil {

@@ -137,7 +137,7 @@ func (h *Handler) createResource(w http.ResponseWriter, r *http.Request, rq *req
 func (h *Handler) loadResource(w http.ResponseWriter, r *http.Request) (store.Resource, bool) {
 	x, err := h.Resources.Get(r.Context(), r.PathValue("id"))
 	if errors.Is(err, directory.ErrResourceNotFound) {
-		h.errorPage(w, r, http.StatusNotFound, "No such API resource", "This API resource does not exist or was deleted.")
+		h.errorPage(w, r, http.StatusNotFound, ui.M("console.error.no_resource.heading"), ui.M("console.error.no_resource.message"))
 		return store.Resource{}, false
 	}
 	if err != nil {
@@ -277,7 +277,7 @@ func (h *Handler) scopeOf(w http.ResponseWriter, r *http.Request, rq *request, x
 			return sc, true
 		}
 	}
-	h.errorPage(w, r, http.StatusNotFound, "No such permission", "This permission does not exist or was deleted.")
+	h.errorPage(w, r, http.StatusNotFound, ui.M("console.error.no_permission.heading"), ui.M("console.error.no_permission.message"))
 	return store.ResourceScope{}, false
 }
 

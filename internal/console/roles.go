@@ -142,7 +142,7 @@ func (h *Handler) createRole(w http.ResponseWriter, r *http.Request, rq *request
 func (h *Handler) loadRole(w http.ResponseWriter, r *http.Request) (store.Role, bool) {
 	ro, err := h.Roles.Get(r.Context(), r.PathValue("id"))
 	if errors.Is(err, directory.ErrRoleNotFound) {
-		h.errorPage(w, r, http.StatusNotFound, "No such role", "This role does not exist or was deleted.")
+		h.errorPage(w, r, http.StatusNotFound, ui.M("console.error.no_role.heading"), ui.M("console.error.no_role.message"))
 		return store.Role{}, false
 	}
 	if err != nil {

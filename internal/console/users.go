@@ -82,7 +82,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, rq *request
 func (h *Handler) loadUser(w http.ResponseWriter, r *http.Request) (store.User, bool) {
 	u, err := h.Users.Store.GetUser(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
-		h.errorPage(w, r, http.StatusNotFound, "No such user", "This user does not exist or was deleted.")
+		h.errorPage(w, r, http.StatusNotFound, ui.M("console.error.no_user.heading"), ui.M("console.error.no_user.message"))
 		return store.User{}, false
 	}
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/mfa"
-	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
@@ -166,8 +165,7 @@ func (h *Handler) pendingMFA(w http.ResponseWriter, r *http.Request, posted bool
 
 // mfaError is an error page in the request's language.
 func (h *Handler) mfaError(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, status int, heading, msg ui.Msg) {
-	p := h.UI.I18n().Printer(ui.Lang(r, ar.UILocales))
-	oauth2.ErrorPage(h.UI, w, r, status, p.T(heading.Key, heading.Args...), p.T(msg.Key, msg.Args...), "")
+	h.UI.Render(w, r, status, &ui.ErrorPage{Base: ui.Base{Title: heading.Key, UILocales: ar.UILocales}, Heading: heading, Message: msg})
 }
 
 func (h *Handler) mfaPage(w http.ResponseWriter, r *http.Request) {

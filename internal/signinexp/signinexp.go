@@ -50,12 +50,12 @@ type Settings struct {
 	TermsOfUseURL    string                  `json:"termsOfUseUrl"`
 	PrivacyPolicyURL string                  `json:"privacyPolicyUrl"`
 	MFA              mfa.Policy              `json:"mfa"` // second factors (signinexp/mfa.go)
-	// PasskeySignIn is the "Sign in with a passkey" button (signinexp/passkey.go).
-	PasskeySignIn PasskeySignIn `json:"passkeySignIn"`
 	// SocialConnectors are the upstream OpenID providers people may sign
 	// in with (signinexp/connectors.go); Sesame's name, Logto keeps them
 	// in /api/connectors.
 	SocialConnectors []Connector `json:"socialConnectors"`
+	// PasskeySignIn is the "Sign in with a passkey" button (signinexp/passkey.go).
+	PasskeySignIn PasskeySignIn `json:"passkeySignIn"`
 
 	// Version and UpdatedAt are the stored row's (0 and zero: defaults).
 	Version   int64     `json:"-"`
