@@ -184,6 +184,8 @@ func (h *Handler) Mount(m httpx.Mux) {
 	m.HandleFunc("GET "+c+"/sign-in-experience", h.admin(h.settingsPage))
 	post("/sign-in-experience", h.admin(h.saveSettings))
 	m.HandleFunc("GET "+c+"/sign-in-experience/preview", h.admin(h.previewSignIn))
+	post("/sign-in-experience/connectors", h.admin(h.saveConnector))
+	post("/sign-in-experience/connectors/{id}/delete", h.admin(h.deleteConnector))
 
 	m.HandleFunc("GET "+c+"/audit", h.admin(h.auditPage))
 

@@ -132,6 +132,7 @@ func (h *Handler) renderSignInNotice(w http.ResponseWriter, r *http.Request, x s
 	}
 	h.codeLinks(p, x, ar)
 	p.Social = h.socialButtons(x, ar)
+	p.PasskeyURL = h.passkeySignInURL(x.PasskeySignIn.Enabled, ar)
 	h.UI.Render(w, r, http.StatusOK, p)
 }
 

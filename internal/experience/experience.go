@@ -16,6 +16,7 @@ import (
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
+	"github.com/sesameauth/sesame/internal/passkey"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/regulate"
 	"github.com/sesameauth/sesame/internal/routes"
@@ -91,6 +92,10 @@ type Handler struct {
 	// MFA part (mfa.go): second factors after the first. Nil: no gate
 	// (sign-in completes after the first factor).
 	MFA *mfa.Service
+
+	// Passkeys (passkey.go): passkey sign-in and passkeys as second
+	// factor; nil turns both off.
+	Passkeys *passkey.Service
 }
 
 // Mount registers the routes.
@@ -105,6 +110,7 @@ func (h *Handler) Mount(m httpx.Mux) {
 	h.mountMFA(m)
 	h.mountCodeFlows(m)
 	h.mountSocial(m)
+	h.mountPasskey(m)
 }
 
 func (h *Handler) now() time.Time {

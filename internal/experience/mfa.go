@@ -191,6 +191,7 @@ func (h *Handler) renderMFA(w http.ResponseWriter, r *http.Request, status int, 
 		Action: h.Base.PageURL(routes.MFA, s.ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: s.c.Name,
 		Backup: backup || !hasTOTP, HasTOTP: hasTOTP, Error: msg}
 	p.Title = h.UI.I18n().Printer(ui.Lang(r, s.ar.UILocales)).T("mfa.verify.title")
+	p.PasskeyURL = h.passkeyMFAURL(fs, s.ar)
 	if p.Backup && hasTOTP {
 		p.SwitchURL = h.Base.PageURL(routes.MFA, s.ar.ID)
 	} else if !p.Backup {

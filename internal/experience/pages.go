@@ -10,7 +10,7 @@ import (
 // are web/templates/experience/<name>.html.
 func Pages() []ui.Page {
 	return slices.Concat([]ui.Page{&SignInPage{}, &RegisterPage{}, &ConsentPage{}},
-		mfaPages(), codePages())
+		mfaPages(), codePages(), passkeyPages())
 }
 
 // SignInPage is the username-or-email and password form.
@@ -31,6 +31,9 @@ type SignInPage struct {
 	ForgotURL, CodeURL string
 	Notice             ui.Msg // a status line (e.g. "password changed")
 	Social             []SocialButton
+	// PasskeyURL is the "Sign in with a passkey" page; the link stays
+	// hidden until passkey.js finds WebAuthn.
+	PasskeyURL string
 	// The password input is named "password".
 }
 

@@ -41,6 +41,7 @@ func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status in
 	}
 	h.codeLinks(p, x, ar)
 	p.Social = h.socialButtons(x, ar)
+	p.PasskeyURL = h.passkeySignInURL(x.PasskeySignIn.Enabled, ar)
 	h.UI.Render(w, r, status, p)
 }
 
