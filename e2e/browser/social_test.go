@@ -110,14 +110,10 @@ func continueWithUpstream(t *testing.T, b *e2etest.Tab, up, down *sesame, rp *e2
 // signInAtUpstream gives b a session at the upstream by signing in at
 // upRP, the upstream's own app.
 //
-// Why: Chromium applies form-action to every redirect that follows a form
-// submission, and the upstream's sign-in page allows only its client's
-// origin (the downstream). A submission at the upstream whose chain runs
-// upstream -> downstream callback -> the downstream's app (a third origin)
-// is therefore blocked at the last hop. With a session at the upstream
-// the "Continue with Upstream" chain has no form submission in it. The
-// link case below does post the upstream's form: its chain ends on the
-// downstream's link page, which the upstream allows.
+// This covers the chain without a form submission in it (an upstream
+// session already); social_chain_test.go covers the one that starts with
+// the upstream's password form, which the downstream's callback ends with
+// a page of its own.
 func signInAtUpstream(t *testing.T, b *e2etest.Tab, up *sesame, upRP *e2etest.RelyingParty, username, pw string) {
 	t.Helper()
 	b.Navigate(upRP.URL + "/login")

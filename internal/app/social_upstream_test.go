@@ -111,7 +111,7 @@ func TestSocialUpstreamTokenChecks(t *testing.T) {
 	t.Run("Genuine", func(t *testing.T) {
 		e, op, app := newOPEnv(t)
 		b := e.browser(t)
-		callback(t, b.get(t, opLeg(t, e, op, app, b).String()), codeRedirect)
+		callback(t, followContinue(t, b, b.get(t, opLeg(t, e, op, app, b).String())), codeRedirect)
 		link, err := e.Store.GetIdentity(context.Background(), "op", op.Subject)
 		if err != nil {
 			t.Fatalf("the genuine flow linked nothing: %v", err)
