@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
@@ -22,7 +24,7 @@ import (
 // the page shows, as a person would type it, and the QR code image
 // loading under the CSP), saves the backup codes and reaches the app; the
 // next sign-in asks for a TOTP code, and the one after takes a backup code
-// through the page's "use a backup code" link.
+// through the page's "use a backup code" link, with JavaScript off.
 func TestMFAInChromium(t *testing.T) {
 	s := startSesame(t)
 	rp := e2etest.NewRelyingParty(t, "rp")
@@ -87,8 +89,20 @@ func TestMFAInChromium(t *testing.T) {
 		t.Fatalf("after TOTP the app shows sub %q", sub)
 	}
 
-	// 3. Sign-in with a backup code.
+	// 3. Sign-in with a backup code, with JavaScript off: the pages need
+	// none.
 	b3 := chrome.NewTab(t)
+	jsctx, cancel := context.WithTimeout(b3.Context(), 5*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(jsctx, func(ctx context.Context, tg *chromedp.Target) (cdp.Empty, error) {
+		return cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b3.Navigate(`data:text/html,<title>off</title><script>document.title="on"</script>`)
+	if title, err := e2etest.Eval[string](b3, `document.title`); err != nil || title != "off" {
+		t.Fatalf("JavaScript is not off: title %q (%v)", title, err)
+	}
 	signIn(b3)
 	b3.WaitFor("the MFA page", e2etest.OnPage(s.URL+"/mfa?")+` && document.querySelector('#mfa-switch')`)
 	b3.Click("#mfa-switch")

@@ -42,6 +42,7 @@ const (
 	ReasonTaken         = "identifier_taken" // registration: the username or email has an account
 	ReasonServerError   = "server_error"     // the password could not be checked (a damaged hash)
 	ReasonWrongCode     = "wrong_code"       // an emailed code that is wrong, used or expired
+	ReasonUpstream      = "upstream_failed"  // a social connector's callback was refused or failed
 	ReasonWrongMFACode  = "wrong_mfa_code"   // a wrong, used or replayed TOTP or backup code
 )
 

@@ -15,10 +15,10 @@ import (
 
 // appTypes are the choices on the new-app form, in Logto's order.
 var appTypes = []AppType{
-	{Value: string(store.AppTraditional), Label: "Traditional web", Help: "A server-rendered web app (Go, Next.js, …) that keeps a secret."},
-	{Value: string(store.AppSPA), Label: "Single-page app", Help: "A browser app (React, Vue, …) that cannot keep a secret."},
-	{Value: string(store.AppNative), Label: "Native", Help: "A mobile or desktop app."},
-	{Value: string(store.AppM2M), Label: "Machine-to-machine", Help: "A service that calls APIs as itself, with no user."},
+	{Value: string(store.AppTraditional), Label: "console.apptype.traditional", Help: "console.apptype.traditional.help"},
+	{Value: string(store.AppSPA), Label: "console.apptype.spa", Help: "console.apptype.spa.help"},
+	{Value: string(store.AppNative), Label: "console.apptype.native", Help: "console.apptype.native.help"},
+	{Value: string(store.AppM2M), Label: "console.apptype.m2m", Help: "console.apptype.m2m.help"},
 }
 
 func typeLabel(t store.AppType) string {
@@ -52,7 +52,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, rq *request) {
 			n++
 		}
 	}
-	h.render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "Get started"}, Nav: h.nav(rq, "home"), Apps: n, Users: users})
+	h.render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "console.home.title"}, Nav: h.nav(rq, "home"), Apps: n, Users: users})
 }
 
 // isConsole hides the console's own client from the apps pages: deleting
@@ -65,7 +65,7 @@ func (h *Handler) appsPage(w http.ResponseWriter, r *http.Request, rq *request) 
 		h.failure(w, r, err)
 		return
 	}
-	p := &AppsPage{Base: ui.Base{Title: "Applications"}, Nav: h.nav(rq, "apps")}
+	p := &AppsPage{Base: ui.Base{Title: "console.nav.apps"}, Nav: h.nav(rq, "apps")}
 	for _, a := range apps {
 		if isConsole(a.Client) {
 			continue
@@ -76,7 +76,7 @@ func (h *Handler) appsPage(w http.ResponseWriter, r *http.Request, rq *request) 
 }
 
 func (h *Handler) newAppForm(rq *request, name, typ, msg string) *NewAppPage {
-	p := &NewAppPage{Base: ui.Base{Title: "Create an application"}, Nav: h.nav(rq, "apps"), Name: name, Error: msg}
+	p := &NewAppPage{Base: ui.Base{Title: "console.home.apps.heading"}, Nav: h.nav(rq, "apps"), Name: name, Error: msg}
 	if typ == "" {
 		typ = string(store.AppTraditional)
 	}
@@ -126,7 +126,7 @@ func (h *Handler) loadApp(w http.ResponseWriter, r *http.Request) (store.Client,
 		err = directory.AppNotFound(id)
 	}
 	if errors.Is(err, directory.ErrAppNotFound) || errors.Is(err, store.ErrNotFound) {
-		h.errorPage(w, r, http.StatusNotFound, "No such application", "This application does not exist or was deleted.")
+		h.errorPage(w, r, http.StatusNotFound, ui.M("console.error.no_app.heading"), ui.M("console.error.no_app.message"))
 		return store.Client{}, false
 	}
 	if err != nil {

@@ -184,6 +184,8 @@ func (h *Handler) Mount(m httpx.Mux) {
 	m.HandleFunc("GET "+c+"/sign-in-experience", h.admin(h.settingsPage))
 	post("/sign-in-experience", h.admin(h.saveSettings))
 	m.HandleFunc("GET "+c+"/sign-in-experience/preview", h.admin(h.previewSignIn))
+	post("/sign-in-experience/connectors", h.admin(h.saveConnector))
+	post("/sign-in-experience/connectors/{id}/delete", h.admin(h.deleteConnector))
 
 	m.HandleFunc("GET "+c+"/audit", h.admin(h.auditPage))
 
@@ -213,7 +215,7 @@ func (h *Handler) admin(next adminHandler) http.HandlerFunc {
 				return
 			}
 			if needed {
-				h.render(w, r, http.StatusServiceUnavailable, &NotSetUpPage{Base: ui.Base{Title: "Not set up"}})
+				h.render(w, r, http.StatusServiceUnavailable, &NotSetUpPage{Base: ui.Base{Title: "console.not_set_up.title"}})
 				return
 			}
 		}
@@ -235,7 +237,7 @@ func (h *Handler) admin(next adminHandler) http.HandlerFunc {
 		p, err := h.Gate.Authorize(ctx, sess.Access)
 		switch {
 		case errors.Is(err, admin.ErrForbidden):
-			h.render(w, r, http.StatusForbidden, &NotAdminPage{Base: ui.Base{Title: "Not an administrator"},
+			h.render(w, r, http.StatusForbidden, &NotAdminPage{Base: ui.Base{Title: "console.not_admin.title"},
 				SignOut: h.path("/sign-out"), CSRFToken: h.CSRF.Token(w, r)})
 			return
 		case errors.Is(err, admin.ErrUnauthorized):
@@ -255,12 +257,11 @@ func (h *Handler) admin(next adminHandler) http.HandlerFunc {
 // checkForm parses a posted form and verifies its CSRF token.
 func (h *Handler) checkForm(w http.ResponseWriter, r *http.Request) bool {
 	if err := r.ParseForm(); err != nil {
-		h.errorPage(w, r, http.StatusBadRequest, "This form could not be read", "The submitted form is malformed or too large.")
+		h.errorPage(w, r, http.StatusBadRequest, ui.M("experience.error.bad_form.heading"), ui.M("experience.error.bad_form.message"))
 		return false
 	}
 	if !h.CSRF.Valid(r) {
-		h.errorPage(w, r, http.StatusForbidden, "This form has expired",
-			"Sesame could not verify that this form came from its own console. Go back, reload the page and try again.")
+		h.errorPage(w, r, http.StatusForbidden, ui.M("experience.error.csrf.heading"), ui.M("console.error.csrf.message"))
 		return false
 	}
 	return true
@@ -270,7 +271,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, p u
 	h.UI.Render(w, r, status, p)
 }
 
-func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, heading, msg string) {
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, heading, msg ui.Msg) {
 	oauth2.ErrorPage(h.UI, w, r, status, heading, msg, "")
 }
 
@@ -281,7 +282,7 @@ func (h *Handler) failure(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
 		status = http.StatusServiceUnavailable
 	}
-	h.errorPage(w, r, status, "The console is unavailable", "Sesame could not complete this step. Please try again in a moment.")
+	h.errorPage(w, r, status, ui.M("console.error.unavailable.heading"), ui.M("experience.error.unavailable.message"))
 }
 
 // seeOther answers a successful POST (post/redirect/get).

@@ -26,19 +26,19 @@ type Nav struct {
 
 // NavItem is one entry of the navigation bar.
 type NavItem struct {
-	Section, Label, Path string // Path under the console, e.g. "/apps"
+	Section, Label, Path string // Label is a catalogue key; Path is under the console, e.g. "/apps"
 }
 
 // navItems is the navigation bar, in order: a new section adds a line.
 var navItems = []NavItem{
-	{"home", "Get started", "/"},
-	{"apps", "Applications", "/apps"},
-	{"users", "Users", "/users"},
-	{"resources", "API resources", "/resources"},
-	{"roles", "Roles", "/roles"},
-	{"signin", "Sign-in experience", "/sign-in-experience"},
-	{"audit", "Audit log", "/audit"},
-	{"admins", "Administrators", "/admins"},
+	{"home", "console.nav.home", "/"},
+	{"apps", "console.nav.apps", "/apps"},
+	{"users", "console.nav.users", "/users"},
+	{"resources", "console.nav.resources", "/resources"},
+	{"roles", "console.nav.roles", "/roles"},
+	{"signin", "console.nav.signin", "/sign-in-experience"},
+	{"audit", "console.nav.audit", "/audit"},
+	{"admins", "console.nav.admins", "/admins"},
 }
 
 // NotSetUpPage is every console page while no administrator exists.
@@ -85,7 +85,7 @@ func (*HomePage) Template() string { return "console/home" }
 
 // AppRow is one line of the apps list.
 type AppRow struct {
-	ID, Name, Type string
+	ID, Name, Type string // Type: the catalogue key of the app type's label
 	CreatedAt      time.Time
 }
 
@@ -123,7 +123,7 @@ type AppPage struct {
 	ui.Base
 	Nav
 	App       store.Client
-	TypeLabel string
+	TypeLabel string // a catalogue key
 	Secret    string // only on the page that follows the creation
 	// SecretName names Secret when it is a named secret (added or rotated).
 	SecretName string

@@ -25,7 +25,7 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request, rq *request, en
 }
 
 func (h *Handler) setupView(w http.ResponseWriter, r *http.Request, status int, token, login, msg string) {
-	h.render(w, r, status, &SetupPage{Base: ui.Base{Title: "Set up Sesame"}, Action: h.path("/setup"),
+	h.render(w, r, status, &SetupPage{Base: ui.Base{Title: "console.setup.title"}, Action: h.path("/setup"),
 		CSRFToken: h.CSRF.Token(w, r), Token: token, Login: login, Error: msg, Console: h.path("/")})
 }
 
@@ -36,8 +36,7 @@ func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request) {
 	}
 	tok := r.URL.Query().Get("token")
 	if tok == "" || len(tok) > 256 {
-		h.errorPage(w, r, http.StatusBadRequest, "This setup link is not valid",
-			"Open the setup link that `sesame serve` printed, or run `sesame admins create`.")
+		h.errorPage(w, r, http.StatusBadRequest, ui.M("console.error.bad_setup_link.heading"), ui.M("console.error.bad_setup_link.message"))
 		return
 	}
 	h.setupView(w, r, http.StatusOK, tok, "", "")
@@ -47,7 +46,7 @@ func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request) {
 // the form may be shown.
 func (h *Handler) setupOpen(w http.ResponseWriter, r *http.Request) bool {
 	if h.Setup == nil {
-		h.errorPage(w, r, http.StatusNotFound, "Setup is not available", "Run `sesame admins create` to add an administrator.")
+		h.errorPage(w, r, http.StatusNotFound, ui.M("console.error.no_setup.heading"), ui.M("console.error.no_setup.message"))
 		return false
 	}
 	needed, err := h.Setup.Needed(r.Context())
@@ -56,7 +55,7 @@ func (h *Handler) setupOpen(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	if !needed {
-		h.render(w, r, http.StatusOK, &SetupPage{Base: ui.Base{Title: "Set up Sesame"}, Done: true, Console: h.path("/")})
+		h.render(w, r, http.StatusOK, &SetupPage{Base: ui.Base{Title: "console.setup.title"}, Done: true, Console: h.path("/")})
 		return false
 	}
 	return true
@@ -81,5 +80,5 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 		h.failure(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, &SetupPage{Base: ui.Base{Title: "Set up Sesame"}, Done: true, Console: h.path("/")})
+	h.render(w, r, http.StatusOK, &SetupPage{Base: ui.Base{Title: "console.setup.title"}, Done: true, Console: h.path("/")})
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/mfa"
-	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
@@ -77,14 +76,16 @@ func (h *Handler) mountMFA(m httpx.Mux) {
 }
 
 // signedIn is where every first factor ends once it proved who the user
-// is: method is the RFC 8176 amr value of that factor ("pwd", "otp",
-// "hwk", "swk", "fed"). When mfa.Next asks for a second factor it records
+// is: methods are the RFC 8176 amr values of that factor ("pwd", "otp",
+// "hwk", "swk", "fed"; a passkey with user verification may add "user",
+// and a first factor that is two already, by mfa.MultiFactor, needs no
+// second). When mfa.Next asks for a second factor it records
 // the pending state on this authorization request only (the pending state
 // signs no one in) and sends the browser to the MFA or enrolment page;
 // else it completes the sign-in.
-func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, user store.User, key, method string) {
-	if h.MFA == nil {
-		h.complete(w, r, ar, user, key, []string{method})
+func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, user store.User, key string, methods ...string) {
+	if h.MFA == nil || mfa.MultiFactor(methods) {
+		h.complete(w, r, ar, user, key, methods)
 		return
 	}
 	x, ok := h.settings(w, r)
@@ -98,11 +99,11 @@ func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, ar store.Auth
 		return
 	}
 	if step == mfa.Done {
-		h.complete(w, r, ar, user, key, []string{method})
+		h.complete(w, r, ar, user, key, methods)
 		return
 	}
 	if _, err := h.Store.UpdateAuthRequest(ctx, ar.ID, func(a store.AuthRequest) (store.AuthRequest, error) {
-		a.PendingUserID, a.PendingAMR = user.ID, []string{method}
+		a.PendingUserID, a.PendingAMR = user.ID, methods
 		return a, nil
 	}); err != nil {
 		h.failure(w, r, err)
@@ -164,8 +165,7 @@ func (h *Handler) pendingMFA(w http.ResponseWriter, r *http.Request, posted bool
 
 // mfaError is an error page in the request's language.
 func (h *Handler) mfaError(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, status int, heading, msg ui.Msg) {
-	p := h.UI.I18n().Printer(ui.Lang(r, ar.UILocales))
-	oauth2.ErrorPage(h.UI, w, r, status, p.T(heading.Key, heading.Args...), p.T(msg.Key, msg.Args...), "")
+	h.UI.Render(w, r, status, &ui.ErrorPage{Base: ui.Base{Title: heading.Key, UILocales: ar.UILocales}, Heading: heading, Message: msg})
 }
 
 func (h *Handler) mfaPage(w http.ResponseWriter, r *http.Request) {
@@ -191,6 +191,7 @@ func (h *Handler) renderMFA(w http.ResponseWriter, r *http.Request, status int, 
 		Action: h.Base.PageURL(routes.MFA, s.ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: s.c.Name,
 		Backup: backup || !hasTOTP, HasTOTP: hasTOTP, Error: msg}
 	p.Title = h.UI.I18n().Printer(ui.Lang(r, s.ar.UILocales)).T("mfa.verify.title")
+	p.PasskeyURL = h.passkeyMFAURL(fs, s.ar)
 	if p.Backup && hasTOTP {
 		p.SwitchURL = h.Base.PageURL(routes.MFA, s.ar.ID)
 	} else if !p.Backup {

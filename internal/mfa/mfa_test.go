@@ -420,3 +420,17 @@ func TestOtherFactors(t *testing.T) {
 		t.Fatal("ResetAll left a factor")
 	}
 }
+
+func TestMultiFactor(t *testing.T) {
+	for _, tc := range []struct {
+		amr  []string
+		want bool
+	}{
+		{nil, false}, {[]string{"pwd"}, false}, {[]string{"otp", "otp"}, false}, {[]string{"pwd", ""}, false},
+		{[]string{"pwd", "otp"}, true}, {[]string{"hwk", "user"}, true}, {[]string{"otp", "mfa"}, true},
+	} {
+		if got := mfa.MultiFactor(tc.amr); got != tc.want {
+			t.Errorf("MultiFactor(%q) = %v", tc.amr, got)
+		}
+	}
+}

@@ -70,38 +70,38 @@ func samplePages() []page {
 		{"signin", http.StatusOK, &experience.SignInPage{
 			Base: ui.Base{Title: "Sign in"}, Action: "/login?req=abc", CSRFToken: "tok-123",
 			AppName: "Acme Notes", Identifier: "ada@example.com",
-			Error: "That username or password is not right.", RegisterURL: "/register?req=abc",
+			Error: ui.M("signin.error.bad_credentials"), RegisterURL: "/register?req=abc",
 		}},
 		{"register", http.StatusOK, &experience.RegisterPage{
 			Base: ui.Base{Title: "Create account"}, Action: "/register?req=abc", CSRFToken: "tok-123",
 			AppName: "Acme Notes", Username: "ada", Email: "ada@example.com",
-			Error: "The passwords do not match.", SignInURL: "/login?req=abc",
-			PasswordHint: "At least 12 characters.",
+			Error: ui.M("register.error.mismatch"), SignInURL: "/login?req=abc",
+			PasswordHint: ui.M("identity.password.hint", "min", 12),
 		}},
 		{"consent", http.StatusOK, &experience.ConsentPage{
 			Base: ui.Base{Title: "Allow access"}, Action: "/consent?req=abc", CSRFToken: "tok-123",
 			AppName: "Acme Notes", UserName: "ada",
 			Scopes: []experience.ScopeItem{
-				{Name: "openid", Description: "Sign you in"},
-				{Name: "profile", Description: "See your name and profile picture"},
+				{Name: "openid", Description: ui.M("consent.scope.openid")},
+				{Name: "profile", Description: ui.M("consent.scope.profile")},
 				{Name: "offline_access"},
 			},
 			APIs: []experience.APIAccess{{Resource: "https://api.acme.example/notes", Scopes: []string{"read:notes", "write:notes"}},
 				{Resource: "https://api.acme.example/admin"}},
 		}},
 		{"error", http.StatusBadRequest, &ui.ErrorPage{
-			Base: ui.Base{Title: "Error", RequestID: "req_01HZX3"}, Heading: "This sign-in link is not valid",
-			Message: "The app sent you here with a link Sesame cannot accept.",
+			Base: ui.Base{Title: "Error", RequestID: "req_01HZX3"}, Heading: ui.M("oidc.error.bad_link.heading"),
+			Message: ui.M("oidc.error.malformed.message"),
 			Detail:  "invalid_request: redirect_uri is not registered for this app",
 		}},
-		{"signed_out", http.StatusOK, &endsession.SignedOutPage{Base: ui.Base{Title: "Signed out"}, Message: "You have signed out."}},
+		{"signed_out", http.StatusOK, &endsession.SignedOutPage{Base: ui.Base{Title: "oidc.signed_out.title"}}},
 		{"logout_confirm", http.StatusOK, &endsession.LogoutConfirmPage{Base: ui.Base{Title: "Sign out"}, Action: "/logout", CSRFToken: "tok-123"}},
 		{"form_post", http.StatusOK, &oauth2.FormPostPage{
 			Base: ui.Base{Title: "Continue", Nonce: "n0nce-Abc123"}, Action: "https://app.example/callback",
 			Fields: []oauth2.FormField{{Name: "code", Value: "c0de"}, {Name: "state", Value: "st&te"}, {Name: "iss", Value: "https://id.example"}},
 		}},
 		{"home", http.StatusOK, &app.HomePage{Issuer: "https://id.example", DiscoveryURL: "https://id.example/.well-known/openid-configuration"}},
-	}, slices.Concat(consoleSamples(), mfaSamples(), codeSamples())...)
+	}, slices.Concat(consoleSamples(), mfaSamples(), codeSamples(), passkeySamples())...)
 }
 
 // codeSamples are the emailed-code pages (reset, sign-in with a code,
@@ -115,7 +115,10 @@ func codeSamples() []page {
 		{"code_step", http.StatusOK, &experience.CodeStepPage{Base: b, Heading: "codes.reset.code_heading", SentTo: "ada@example.com",
 			SentKey: "codes.code.sent_if_account", Minutes: 10, Action: "/reset-password?interaction=i1", CSRFToken: "tok", VerificationID: "v1",
 			Error: ui.M("codes.error.too_many_sends", "minutes", 3), Notice: ui.M("codes.code.resent"), NewPassword: true,
-			PasswordHint: "At least 12 characters.", Submit: "codes.reset.submit", BackURL: "/sign-in?interaction=i1"}},
+			PasswordHint: ui.M("identity.password.hint", "min", 12), Submit: "codes.reset.submit", BackURL: "/sign-in?interaction=i1"}},
+		{"social_link", http.StatusUnauthorized, &experience.SocialLinkPage{Base: b, Action: "/social/link?interaction=i1", CSRFToken: "tok",
+			AppName: "Acme", ConnectorName: "Upstream <IdP>", Email: "dave@example.com", Error: ui.M("social.error.wrong_password"),
+			SignInURL: "/sign-in?interaction=i1"}},
 	}
 }
 
@@ -216,12 +219,12 @@ func renderPage(t *testing.T, r *ui.Renderer, p page) *httptest.ResponseRecorder
 
 func TestRenderAll(t *testing.T) {
 	r := newRenderer(t)
-	wantStatus := map[string]int{"error": http.StatusBadRequest, "email_step": http.StatusBadRequest}
+	wantStatus := map[string]int{"error": http.StatusBadRequest, "email_step": http.StatusBadRequest, "social_link": http.StatusUnauthorized}
 	wantText := map[string][]string{
-		"signin":         {"Sign in", "to continue to <strong>Acme Notes</strong>", `value="ada@example.com"`, "That username or password is not right.", `href="/register?req=abc"`, "Create account", `name="password"`, `autocomplete="current-password"`, `autocomplete="username"`},
+		"signin":         {"Sign in", "to continue to <strong>Acme Notes</strong>", `value="ada@example.com"`, "Incorrect username, email or password.", `href="/register?req=abc"`, "Create account", `name="password"`, `autocomplete="current-password"`, `autocomplete="username"`},
 		"register":       {"Create your account", `name="username"`, `name="email"`, `name="password"`, `name="password_confirm"`, `autocomplete="new-password"`, `autocomplete="email"`, `value="ada"`, `href="/login?req=abc"`, "Already have an account?", "At least 12 characters."},
-		"consent":        {"Acme Notes wants to access your account", "Signed in as <strong>ada</strong>", "See your name and profile picture", "offline_access", "https://api.acme.example/notes", "read:notes", "write:notes", "https://api.acme.example/admin", "No permissions", `name="decision" value="allow"`, `name="decision" value="deny"`},
-		"error":          {"This sign-in link is not valid", "The app sent you here", "invalid_request: redirect_uri is not registered for this app", "req_01HZX3"},
+		"consent":        {"Acme Notes wants to access your account", "Signed in as <strong>ada</strong>", "See your name, username and picture", "offline_access", "https://api.acme.example/notes", "read:notes", "write:notes", "https://api.acme.example/admin", "No permissions", `name="decision" value="allow"`, `name="decision" value="deny"`},
+		"error":          {"This sign-in link is not valid", "The app sent a malformed sign-in request.", "invalid_request: redirect_uri is not registered for this app", "req_01HZX3"},
 		"signed_out":     {"You have signed out."},
 		"logout_confirm": {"Sign out of Sesame?", `name="logout" value="yes"`, "Sign out</button>"},
 		"form_post":      {`action="https://app.example/callback"`, `name="code" value="c0de"`, `name="state" value="st&amp;te"`, "Continue</button>", `<script nonce="n0nce-Abc123">`},
@@ -269,9 +272,9 @@ func nonceOf(data any) string {
 
 func TestTitleAndLang(t *testing.T) {
 	r := newRenderer(t)
-	w, _ := render(r, http.StatusOK, &experience.SignInPage{Base: ui.Base{Title: "Sign in", Lang: "de"}})
+	w, _ := render(r, http.StatusOK, &experience.SignInPage{Base: ui.Base{Title: "signin.title", Lang: "de"}})
 	body := w.Body.String()
-	for _, s := range []string{`<html lang="de">`, "<title>Sign in · Sesame</title>", "with your Sesame account"} {
+	for _, s := range []string{`<html lang="de">`, "<title>Anmelden · Sesame</title>", "mit Ihrem Sesame-Konto"} {
 		if !strings.Contains(body, s) {
 			t.Errorf("missing %q", s)
 		}
@@ -355,7 +358,10 @@ func checkHTML(t *testing.T, name, body, nonce string) {
 			labelFor[tg.attrs["for"]] = true
 		case "script":
 			scripts++
-			if name != "form_post" && !strings.HasPrefix(name, "console_") {
+			// passkey.js runs on the passkey pages and reveals the sign-in
+			// page's passkey link (internal/experience/passkey.go).
+			passkeyJS := (name == "signin" || strings.HasPrefix(name, "passkey")) && strings.Contains(tg.attrs["src"], "passkey")
+			if name != "form_post" && !strings.HasPrefix(name, "console_") && !passkeyJS {
 				t.Errorf("%s: has a <script>", name)
 			} else if got := tg.attrs["nonce"]; got == "" || got != nonce {
 				t.Errorf("%s: script nonce = %q, want %q", name, got, nonce)
@@ -407,7 +413,8 @@ func checkHTML(t *testing.T, name, body, nonce string) {
 		}
 	}
 	switch name {
-	case "signin", "register", "consent", "logout_confirm", "form_post", "mfa", "mfa_enroll", "email_step", "code_step":
+	case "signin", "register", "consent", "logout_confirm", "form_post", "mfa", "mfa_enroll", "email_step", "code_step",
+		"passkey_signin", "passkey_mfa", "social_link":
 		if len(forms) != 1 {
 			t.Errorf("%s: %d forms, want 1", name, len(forms))
 		}
@@ -584,7 +591,7 @@ func (*extraPage) Template() string { return "console/extra" }
 // failingSignIn is a sign-in template that fails only when Error is set,
 // so the trial render in New passes.
 var failingSignIn = map[string]string{
-	"templates/experience/signin.html": `{{define "content"}}{{if .Error}}{{index .Identifier 99}}{{end}}{{end}}`,
+	"templates/experience/signin.html": `{{define "content"}}{{if not .Error.IsZero}}{{index .Identifier 99}}{{end}}{{end}}`,
 }
 
 func TestRenderErrorIs500(t *testing.T) {
@@ -592,7 +599,7 @@ func TestRenderErrorIs500(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, logs := render(r, http.StatusOK, &experience.SignInPage{Error: "x", Identifier: "short"})
+	w, logs := render(r, http.StatusOK, &experience.SignInPage{Error: ui.M("x"), Identifier: "short"})
 	if logs == "" {
 		t.Fatal("no error from a failing template")
 	}
@@ -611,7 +618,7 @@ func TestRenderErrorLogged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, logs := render(r, http.StatusOK, &experience.SignInPage{Error: "x", Identifier: "short"})
+	w, logs := render(r, http.StatusOK, &experience.SignInPage{Error: ui.M("x"), Identifier: "short"})
 	id := w.Header().Get("X-Request-Id")
 	if id == "" {
 		t.Fatal("no X-Request-Id")
