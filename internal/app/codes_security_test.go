@@ -57,14 +57,21 @@ func askRegisterCode(t *testing.T, e *env, b *browser, app, username, email stri
 // with b's CSRF token from a fresh page of ia, and returns the answer.
 func postCode(t *testing.T, e *env, b *browser, path, ia, vid, code string, extra url.Values) *http.Response {
 	t.Helper()
+	resp, _ := postCodeBody(t, e, b, path, ia, vid, code, extra)
+	return resp
+}
+
+// postCodeBody is postCode that also returns the answer's body.
+func postCodeBody(t *testing.T, e *env, b *browser, path, ia, vid, code string, extra url.Values) (*http.Response, string) {
+	t.Helper()
 	_, _, csrf := page(t, b.get(t, e.URL+"/sign-in?interaction="+ia))
 	form := url.Values{"csrf_token": {csrf}, "v": {vid}, "code": {code}}
 	for k, v := range extra {
 		form[k] = v
 	}
 	resp := b.post(t, path+"?interaction="+ia, form)
-	page(t, resp)
-	return resp
+	body, _, _ := page(t, resp)
+	return resp, body
 }
 
 // signedIn reports whether resp is a redirect to the app (the flow ended
@@ -387,6 +394,37 @@ func TestSignInCodeUnknownAddressLooksTheSame(t *testing.T) {
 			if strings.EqualFold(to, "nobody@example.com") {
 				t.Fatal("a mail to an address without an account")
 			}
+		}
+	}
+}
+
+// TestResendReplacesTheCode: "Send a new code" makes the earlier code of
+// the flow stop working, as the page says, in code sign-in and
+// registration.
+func TestResendReplacesTheCode(t *testing.T) {
+	e, srv, app := codeEnv(t)
+	e.user(t, "ada", "old password 123")
+	enablePasswordless(t, e)
+	for _, f := range []struct{ path, email string }{{"/sign-in/code", "ada@example.com"}, {"/register/verify", "newbie@example.com"}} {
+		b := e.browser(t)
+		var st codeStep
+		if f.path == "/register/verify" {
+			st = askRegisterCode(t, e, b, app, "newbie", f.email)
+		} else {
+			st = askCode(t, e, b, app, f.path, f.email)
+		}
+		old := srv.WaitForCode(t, f.email, 0)
+		resp, body := postCodeBody(t, e, b, f.path, st.ia, st.vid, "", url.Values{"resend": {"1"}})
+		m := vidRE.FindStringSubmatch(body)
+		if resp.StatusCode != http.StatusOK || m == nil || m[1] == st.vid {
+			t.Fatalf("%s: resend: %d", f.path, resp.StatusCode)
+		}
+		fresh := srv.WaitForCode(t, f.email, 1)
+		if resp := postCode(t, e, b, f.path, st.ia, st.vid, old, nil); signedIn(resp) || resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("%s: the earlier code after a resend: %d", f.path, resp.StatusCode)
+		}
+		if resp := postCode(t, e, b, f.path, st.ia, m[1], fresh, nil); !signedIn(resp) {
+			t.Fatalf("%s: the new code: %d", f.path, resp.StatusCode)
 		}
 	}
 }
