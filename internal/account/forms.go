@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/mfa"
@@ -60,8 +61,11 @@ func (h *Handler) renderHome(w http.ResponseWriter, r *http.Request, rq *request
 	}
 	rows := make([]SessionRow, 0, len(list))
 	for _, s := range list {
+		// The account pages' own client is how this page was reached, not
+		// an app the user signed in to.
+		apps := slices.DeleteFunc(slices.Clone(s.ClientIDs), func(id string) bool { return id == admin.AccountClientID })
 		rows = append(rows, SessionRow{SID: s.SID, CreatedAt: formatTime(s.CreatedAt), LastSeen: formatTime(s.LastSeenAt),
-			Apps: strings.Join(s.ClientIDs, ", "), Current: s.SID == rq.sess.SID})
+			Apps: strings.Join(apps, ", "), Current: s.SID == rq.sess.SID})
 	}
 	login := rq.user.Username
 	if login == "" {

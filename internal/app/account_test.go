@@ -77,6 +77,9 @@ func TestAccountSignInAndName(t *testing.T) {
 	if got, _ := m.Store.GetUser(context.Background(), u.ID); got.Name != "Alice Liddell" {
 		t.Fatalf("stored name %q", got.Name)
 	}
+	if strings.Contains(body, "sesame-account") {
+		t.Error("the session list names the account pages' own client as an app")
+	}
 	if st, _, _ := accountPost(t, b, "/name", "", url.Values{"name": {"Mallory"}}); st != http.StatusForbidden {
 		t.Fatalf("name without CSRF token: %d", st)
 	}

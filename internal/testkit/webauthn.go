@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -67,16 +68,32 @@ func (a *SoftAuthenticator) authData(attested bool, count uint32) []byte {
 		d = append(d, make([]byte, 16)...) // AAGUID: zero, as with "none"
 		d = binary.BigEndian.AppendUint16(d, uint16(len(a.CredID)))
 		d = append(d, a.CredID...)
-		x, y := make([]byte, 32), make([]byte, 32)
-		a.Key.PublicKey.X.FillBytes(x)
-		a.Key.PublicKey.Y.FillBytes(y)
-		cose, err := cbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
-		if err != nil {
-			panic(err)
-		}
-		d = append(d, cose...)
+		d = append(d, a.COSEPublicKey()...)
 	}
 	return d
+}
+
+// COSEPublicKey is the credential's public key as a COSE_Key (EC2,
+// ES256), as registration stores it.
+func (a *SoftAuthenticator) COSEPublicKey() []byte {
+	x, y := make([]byte, 32), make([]byte, 32)
+	a.Key.PublicKey.X.FillBytes(x)
+	a.Key.PublicKey.Y.FillBytes(y)
+	cose, err := cbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
+	if err != nil {
+		panic(err)
+	}
+	return cose
+}
+
+// PKCS8 is the private key in PKCS #8, as a browser's virtual
+// authenticator takes it (WebAuthn.addCredential).
+func (a *SoftAuthenticator) PKCS8() []byte {
+	b, err := x509.MarshalPKCS8PrivateKey(a.Key)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func (a *SoftAuthenticator) clientData(typ string, challenge []byte) []byte {
