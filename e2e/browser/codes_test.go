@@ -51,6 +51,11 @@ func TestCodeFlowsInChromium(t *testing.T) {
 		if len(csp()) == 0 {
 			t.Fatal("an inline style element raised no CSP report in the console: the watcher sees nothing")
 		}
+		// And the script probe of the ScriptOff tabs sees a script run.
+		b.Navigate(scriptProbe)
+		if title, err := e2etest.Eval[string](b, `document.title`); err != nil || title != "ran" {
+			t.Fatalf("the script probe's script did not run with scripts on: title %q (%v)", title, err)
+		}
 	})
 
 	for _, js := range []bool{true, false} {
@@ -65,6 +70,9 @@ func TestCodeFlowsInChromium(t *testing.T) {
 		})
 	}
 }
+
+// scriptProbe is a page whose script, when it runs, renames it "ran".
+const scriptProbe = `data:text/html,<title>before</title><script>document.title='ran'</script>`
 
 // watchedTab opens a tab, with scripts disabled unless js, that collects
 // the console's Content Security Policy reports; csp returns them so far.
@@ -99,7 +107,7 @@ func watchedTab(t *testing.T, chrome *e2etest.Chrome, js bool) (b *e2etest.Tab, 
 			t.Fatalf("disable scripts: %v", err)
 		}
 		// Prove it: a page's own script must not run.
-		b.Navigate(`data:text/html,<title>before</title><script>document.title='ran'</script>`)
+		b.Navigate(scriptProbe)
 		if title, err := e2etest.Eval[string](b, `document.title`); err != nil || title != "before" {
 			t.Fatalf("scripts still run with script execution disabled: title %q (%v)", title, err)
 		}
@@ -237,7 +245,15 @@ func testSignInWithCode(t *testing.T, s *sesame, mails *testkit.SMTPServer, rp *
 	}
 	fill(t, b, "a wrong code", "code", wrong)
 	b.WaitFor("the wrong-code alert", e2etest.OnPage(s.URL+"/sign-in/code?")+` && document.querySelector('#code-error[role=alert]') && document.querySelector('#code[aria-invalid=true]')`)
-	fill(t, b, "the code", "code", code)
+	// Ask for another code (the resend button skips the form's
+	// validation) and sign in with it.
+	b.Click("form button[name=resend]")
+	b.WaitFor("the resent notice", e2etest.OnPage(s.URL+"/sign-in/code?")+` && document.querySelector('[role=status]') && !document.querySelector('#code-error')`)
+	if got := b.Text("[role=status]"); !strings.Contains(got, "new code") {
+		t.Errorf("after resend the status line says %q", got)
+	}
+	code = mails.WaitForCode(t, email, 1)
+	fill(t, b, "the resent code", "code", code)
 	if sub, _ := e2etest.SignedInAs(t, b.WaitCallback(rp)); sub != id {
 		t.Fatalf("after the code the app shows %q, want %q", sub, id)
 	}
