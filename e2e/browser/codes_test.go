@@ -207,9 +207,9 @@ func testResetWithCode(t *testing.T, s *sesame, mails *testkit.SMTPServer, rp *e
 	waitCodeStep(t, b, s.URL, "/reset-password")
 	code := mails.WaitForCode(t, email, 0)
 	fill(t, b, "the code and new password", "code", code, "password", "new password 456", "password_confirm", "new password 456")
-	// The sign-in form again (answering the POST, at /reset-password), with
-	// a notice.
-	b.WaitFor("the sign-in form after the reset", e2etest.OnPage(s.URL+"/reset-password?")+
+	// The sign-in form again, after a redirect (a reload posts nothing),
+	// with a notice.
+	b.WaitFor("the sign-in form after the reset", e2etest.OnPage(s.URL+"/sign-in?")+
 		` && document.querySelector('form #identifier') && document.querySelector('form #password')`)
 	if got := b.Text("[role=status]"); !strings.Contains(got, "Your password has been changed") {
 		t.Errorf("after the reset the status line says %q", got)

@@ -169,7 +169,7 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 		h.renderResetCode(w, r, http.StatusBadRequest, x, ar, c, vid, ui.M("codes.error.passwords_differ"), ui.Msg{})
 		return
 	}
-	user, ok := h.redeemAddressCode(w, r, x, ar, c, vid, verification.Reset, h.renderResetCode)
+	user, ok := h.redeemAddressCode(w, r, x, ar, c, vid, verification.Reset, audit.KeyPasswordReset, h.renderResetCode)
 	if !ok {
 		return
 	}
@@ -188,13 +188,15 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 	if h.Sessions != nil {
 		h.Sessions.End(ctx, w, r) //nolint:errcheck // the store already ended the user's sessions
 	}
-	h.renderSignInNotice(w, r, x, ar, c, user.Email, ui.M("codes.reset.done"))
+	// A redirect, so reloading the sign-in page does not post the spent
+	// code again.
+	h.seeOther(w, r, ar, h.Base.PageURL(routes.SignIn, ar.ID)+"&notice=reset")
 }
 
 // redeemAddressCode is the code step of reset and code sign-in: throttle
 // the check, redeem the code for this request, load the account it was
 // issued for. On failure it has answered with render.
-func (h *Handler) redeemAddressCode(w http.ResponseWriter, r *http.Request, x signinexp.Settings, ar store.AuthRequest, c store.Client, vid, purpose string,
+func (h *Handler) redeemAddressCode(w http.ResponseWriter, r *http.Request, x signinexp.Settings, ar store.AuthRequest, c store.Client, vid, purpose, auditKey string,
 	render func(http.ResponseWriter, *http.Request, int, signinexp.Settings, store.AuthRequest, store.Client, string, ui.Msg, ui.Msg)) (store.User, bool) {
 	ctx := r.Context()
 	if msg, ok, err := h.takeCheck(w, r); err != nil {
@@ -213,7 +215,7 @@ func (h *Handler) redeemAddressCode(w http.ResponseWriter, r *http.Request, x si
 	}
 	if err != nil {
 		if msg, ok := codeError(err); ok {
-			h.record(r, audit.KeySignIn, ar, audit.ReasonWrongCode, "", "")
+			h.record(r, auditKey, ar, audit.ReasonWrongCode, "", "")
 			render(w, r, http.StatusBadRequest, x, ar, c, vid, msg, ui.Msg{})
 			return store.User{}, false
 		}

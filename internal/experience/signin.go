@@ -28,6 +28,10 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
 	if !ok || h.openFirstScreen(w, r, x, ar) {
 		return
 	}
+	if r.URL.Query().Get("notice") == "reset" {
+		h.renderSignInNotice(w, r, x, ar, c, ar.LoginHint, ui.M("codes.reset.done"))
+		return
+	}
 	h.renderSignIn(w, r, http.StatusOK, x.ForIdentifiers(ar.Identifiers), ar, c, ar.LoginHint, ui.Msg{})
 }
 

@@ -84,7 +84,7 @@ func (h *Handler) signInCode(w http.ResponseWriter, r *http.Request) {
 		h.resendAddressCode(w, r, x, ar, c, vid, verification.SignIn, mail.SigninCode, h.renderSignInCode)
 		return
 	}
-	user, ok := h.redeemAddressCode(w, r, x, ar, c, vid, verification.SignIn, h.renderSignInCode)
+	user, ok := h.redeemAddressCode(w, r, x, ar, c, vid, verification.SignIn, audit.KeySignIn, h.renderSignInCode)
 	if !ok {
 		return
 	}
