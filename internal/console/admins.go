@@ -41,7 +41,7 @@ func (h *Handler) adminsView(w http.ResponseWriter, r *http.Request, rq *request
 		h.failure(w, r, err)
 		return
 	}
-	p := &AdminsPage{Base: ui.Base{Title: "Administrators"}, Nav: h.nav(rq, "admins"), Message: adminMessages[r.URL.Query().Get("done")]}
+	p := &AdminsPage{Base: ui.Base{Title: h.t(r, "console.admins.title")}, Nav: h.nav(rq, "admins"), Message: adminMessages[r.URL.Query().Get("done")]}
 	for _, u := range l {
 		p.Admins = append(p.Admins, AdminRow{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name,
 			Enabled: !u.Suspended, Self: u.ID == rq.p.UserID})

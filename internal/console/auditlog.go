@@ -60,7 +60,7 @@ func indent(d json.RawMessage) string {
 func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, rq *request) {
 	q := r.URL.Query()
 	clip := func(s string) string { return strings.TrimSpace(s[:min(len(s), 256)]) }
-	p := &AuditPage{Base: ui.Base{Title: "Audit log"}, Nav: h.nav(rq, "audit"), User: clip(q.Get("user")), App: clip(q.Get("app")),
+	p := &AuditPage{Base: ui.Base{Title: h.t(r, "console.audit.title")}, Nav: h.nav(rq, "audit"), User: clip(q.Get("user")), App: clip(q.Get("app")),
 		Event: clip(q.Get("event")), From: clip(q.Get("from")), To: clip(q.Get("to")), Events: auditEvents}
 	page, _ := strconv.Atoi(q.Get("page"))
 	if page < 1 || page > 1<<20 {

@@ -220,26 +220,25 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var l login
 	if !h.readCookie(r, loginCookie, &l) {
-		h.errorPage(w, r, http.StatusBadRequest, "This sign-in has expired",
-			"The console sign-in was started in another browser or has already finished.")
+		h.errorPage(w, r, http.StatusBadRequest, "console.error.signin_expired", "console.error.signin_expired.browser")
 		return
 	}
 	q := r.URL.Query()
 	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(l.State)) != 1 {
-		h.errorPage(w, r, http.StatusBadRequest, "This sign-in has expired",
-			"The console sign-in was started in another tab or has already finished.")
+		h.errorPage(w, r, http.StatusBadRequest, "console.error.signin_expired", "console.error.signin_expired.tab")
 		return
 	}
 	h.clearCookie(w, loginCookie)
 	if e := q.Get("error"); e != "" {
-		h.errorPage(w, r, http.StatusBadRequest, "Sign-in did not finish", "Sesame answered: "+e+" "+q.Get("error_description"))
+		h.errorPage(w, r, http.StatusBadRequest, "console.error.signin_failed", "console.error.signin_failed.answer",
+			"error", e, "description", q.Get("error_description"))
 		return
 	}
 	tok, err := h.oc.conf.Exchange(h.oc.ctx(ctx), q.Get("code"), oauth2.VerifierOption(l.Verifier),
 		oauth2.SetAuthURLParam("resource", h.oc.resource))
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response.StatusCode < 500 {
-		h.errorPage(w, r, http.StatusBadRequest, "Sign-in did not finish", "Sesame refused the sign-in code: "+re.ErrorCode+". Sign in again.")
+		h.errorPage(w, r, http.StatusBadRequest, "console.error.signin_failed", "console.error.signin_failed.code", "error", re.ErrorCode)
 		return
 	}
 	if err != nil {
@@ -365,5 +364,5 @@ func (h *Handler) revoke(ctx context.Context, refresh string) {
 }
 
 func (h *Handler) signedOut(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, &SignedOutPage{Base: ui.Base{Title: "Signed out"}, SignIn: h.path("/")})
+	h.render(w, r, http.StatusOK, &SignedOutPage{Base: ui.Base{Title: h.t(r, "console.signed_out.title")}, SignIn: h.path("/")})
 }

@@ -26,19 +26,19 @@ type Nav struct {
 
 // NavItem is one entry of the navigation bar.
 type NavItem struct {
-	Section, Label, Path string // Path under the console, e.g. "/apps"
+	Section, Label, Path string // Label is a catalogue key; Path is under the console, e.g. "/apps"
 }
 
 // navItems is the navigation bar, in order: a new section adds a line.
 var navItems = []NavItem{
-	{"home", "Get started", "/"},
-	{"apps", "Applications", "/apps"},
-	{"users", "Users", "/users"},
-	{"resources", "API resources", "/resources"},
-	{"roles", "Roles", "/roles"},
-	{"signin", "Sign-in experience", "/sign-in-experience"},
-	{"audit", "Audit log", "/audit"},
-	{"admins", "Administrators", "/admins"},
+	{"home", "console.nav.home", "/"},
+	{"apps", "console.nav.apps", "/apps"},
+	{"users", "console.nav.users", "/users"},
+	{"resources", "console.nav.resources", "/resources"},
+	{"roles", "console.nav.roles", "/roles"},
+	{"signin", "console.nav.signin", "/sign-in-experience"},
+	{"audit", "console.nav.audit", "/audit"},
+	{"admins", "console.nav.admins", "/admins"},
 }
 
 // NotSetUpPage is every console page while no administrator exists.
@@ -51,7 +51,7 @@ type SetupPage struct {
 	ui.Base
 	Action, CSRFToken, Token string
 	Login                    string
-	Error                    string
+	Error                    ui.Msg
 	Done                     bool
 	Console                  string
 }
@@ -98,7 +98,8 @@ type AppsPage struct {
 
 func (*AppsPage) Template() string { return "console/apps" }
 
-// AppType is one choice on the new-app form.
+// AppType is one choice on the new-app form; Label and Help are
+// catalogue keys.
 type AppType struct {
 	Value, Label, Help string
 	Checked            bool
@@ -110,7 +111,7 @@ type NewAppPage struct {
 	Nav
 	Name  string
 	Types []AppType
-	Error string
+	Error ui.Msg
 }
 
 func (*NewAppPage) Template() string { return "console/app_new" }
@@ -188,7 +189,7 @@ type NewUserPage struct {
 	ui.Base
 	Nav
 	Username, Email, Name string
-	Error                 string
+	Error                 ui.Msg
 }
 
 func (*NewUserPage) Template() string { return "console/user_new" }

@@ -94,7 +94,7 @@ func (h *Handler) resourcesPage(w http.ResponseWriter, r *http.Request, rq *requ
 		h.failure(w, r, err)
 		return
 	}
-	p := &ResourcesPage{Base: ui.Base{Title: "API resources"}, Nav: h.nav(rq, "resources")}
+	p := &ResourcesPage{Base: ui.Base{Title: h.t(r, "console.resources.title")}, Nav: h.nav(rq, "resources")}
 	for _, x := range rs {
 		p.Resources = append(p.Resources, ResourceRow{ID: x.ID, Name: x.Name, Indicator: x.Indicator,
 			TTL: int64(x.AccessTokenTTL / time.Second), Scopes: len(x.Scopes), Protected: directory.CheckResourceChange(x.ID) != nil})
@@ -103,12 +103,12 @@ func (h *Handler) resourcesPage(w http.ResponseWriter, r *http.Request, rq *requ
 }
 
 func (h *Handler) newResourcePage(w http.ResponseWriter, r *http.Request, rq *request) {
-	h.render(w, r, http.StatusOK, &NewResourcePage{Base: ui.Base{Title: "Create an API resource"}, Nav: h.nav(rq, "resources"), TTL: defaultTTL})
+	h.render(w, r, http.StatusOK, &NewResourcePage{Base: ui.Base{Title: h.t(r, "console.resource_new.title")}, Nav: h.nav(rq, "resources"), TTL: defaultTTL})
 }
 
 func (h *Handler) createResource(w http.ResponseWriter, r *http.Request, rq *request) {
 	f := r.PostForm
-	p := &NewResourcePage{Base: ui.Base{Title: "Create an API resource"}, Nav: h.nav(rq, "resources"),
+	p := &NewResourcePage{Base: ui.Base{Title: h.t(r, "console.resource_new.title")}, Nav: h.nav(rq, "resources"),
 		Indicator: f.Get("indicator"), Name: f.Get("name"), TTL: f.Get("ttl")}
 	ttl, ok := seconds(p.TTL)
 	if !ok {
@@ -137,7 +137,7 @@ func (h *Handler) createResource(w http.ResponseWriter, r *http.Request, rq *req
 func (h *Handler) loadResource(w http.ResponseWriter, r *http.Request) (store.Resource, bool) {
 	x, err := h.Resources.Get(r.Context(), r.PathValue("id"))
 	if errors.Is(err, directory.ErrResourceNotFound) {
-		h.errorPage(w, r, http.StatusNotFound, "No such API resource", "This API resource does not exist or was deleted.")
+		h.errorPage(w, r, http.StatusNotFound, "console.error.no_resource", "console.error.no_resource.message")
 		return store.Resource{}, false
 	}
 	if err != nil {
@@ -277,7 +277,7 @@ func (h *Handler) scopeOf(w http.ResponseWriter, r *http.Request, rq *request, x
 			return sc, true
 		}
 	}
-	h.errorPage(w, r, http.StatusNotFound, "No such permission", "This permission does not exist or was deleted.")
+	h.errorPage(w, r, http.StatusNotFound, "console.error.no_scope", "console.error.no_scope.message")
 	return store.ResourceScope{}, false
 }
 

@@ -97,7 +97,7 @@ func (h *Handler) rolesPage(w http.ResponseWriter, r *http.Request, rq *request)
 		h.failure(w, r, err)
 		return
 	}
-	p := &RolesPage{Base: ui.Base{Title: "Roles"}, Nav: h.nav(rq, "roles"), Type: typ}
+	p := &RolesPage{Base: ui.Base{Title: h.t(r, "console.roles.title")}, Nav: h.nav(rq, "roles"), Type: typ}
 	for _, ro := range roles {
 		st := stats[ro.ID]
 		p.Roles = append(p.Roles, RoleRow{ID: ro.ID, Name: ro.Name, Description: ro.Description, IsDefault: ro.IsDefault,
@@ -107,7 +107,7 @@ func (h *Handler) rolesPage(w http.ResponseWriter, r *http.Request, rq *request)
 }
 
 func (h *Handler) newRolePage(w http.ResponseWriter, r *http.Request, rq *request) {
-	h.render(w, r, http.StatusOK, &NewRolePage{Base: ui.Base{Title: "Create a role"}, Nav: h.nav(rq, "roles"),
+	h.render(w, r, http.StatusOK, &NewRolePage{Base: ui.Base{Title: h.t(r, "console.role_new.title")}, Nav: h.nav(rq, "roles"),
 		Type: roleType(r.URL.Query().Get("type"))})
 }
 
@@ -115,7 +115,7 @@ var roleFields = map[string]string{"name": "name", "description": "description",
 
 func (h *Handler) createRole(w http.ResponseWriter, r *http.Request, rq *request) {
 	f := r.PostForm
-	p := &NewRolePage{Base: ui.Base{Title: "Create a role"}, Nav: h.nav(rq, "roles"), Name: f.Get("name"),
+	p := &NewRolePage{Base: ui.Base{Title: h.t(r, "console.role_new.title")}, Nav: h.nav(rq, "roles"), Name: f.Get("name"),
 		Description: f.Get("description"), Type: f.Get("type"), IsDefault: f.Get("is_default") == "true"}
 	ro, err := h.Roles.Create(r.Context(), directory.NewRole{Name: p.Name, Description: p.Description,
 		Type: store.RoleType(p.Type), IsDefault: p.IsDefault})
@@ -142,7 +142,7 @@ func (h *Handler) createRole(w http.ResponseWriter, r *http.Request, rq *request
 func (h *Handler) loadRole(w http.ResponseWriter, r *http.Request) (store.Role, bool) {
 	ro, err := h.Roles.Get(r.Context(), r.PathValue("id"))
 	if errors.Is(err, directory.ErrRoleNotFound) {
-		h.errorPage(w, r, http.StatusNotFound, "No such role", "This role does not exist or was deleted.")
+		h.errorPage(w, r, http.StatusNotFound, "console.error.no_role", "console.error.no_role.message")
 		return store.Role{}, false
 	}
 	if err != nil {

@@ -38,9 +38,9 @@ type SettingsPage struct {
 
 func (*SettingsPage) Template() string { return "console/signinexp" }
 
-func (h *Handler) settingsForm(rq *request, x signinexp.Settings) *SettingsPage {
+func (h *Handler) settingsForm(r *http.Request, rq *request, x signinexp.Settings) *SettingsPage {
 	pp := x.PasswordPolicy
-	return &SettingsPage{Base: ui.Base{Title: "Sign-in experience"}, Nav: h.nav(rq, "signin"),
+	return &SettingsPage{Base: ui.Base{Title: h.t(r, "console.signinexp.title")}, Nav: h.nav(rq, "signin"),
 		DisplayName: x.DisplayName, LogoURL: x.Branding.LogoURL, DarkLogoURL: x.Branding.DarkLogoURL,
 		PrimaryColor: x.Color.PrimaryColor, DarkPrimaryColor: x.Color.DarkPrimaryColor, DarkMode: x.Color.IsDarkModeEnabled,
 		Username: x.Accepts(signinexp.Username), Email: x.Accepts(signinexp.Email), Registration: x.RegistrationOpen(),
@@ -57,7 +57,7 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, rq *reque
 		h.failure(w, r, err)
 		return
 	}
-	p := h.settingsForm(rq, x)
+	p := h.settingsForm(r, rq, x)
 	p.Saved = r.URL.Query().Get("saved") == "1"
 	h.render(w, r, http.StatusOK, p)
 }
@@ -95,7 +95,7 @@ func settingsError(err error) (field, msg string) {
 func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, rq *request) {
 	f := r.PostForm
 	on := func(k string) bool { return f.Get(k) == "true" }
-	p := &SettingsPage{Base: ui.Base{Title: "Sign-in experience"}, Nav: h.nav(rq, "signin"),
+	p := &SettingsPage{Base: ui.Base{Title: h.t(r, "console.signinexp.title")}, Nav: h.nav(rq, "signin"),
 		DisplayName: f.Get("display_name"), LogoURL: strings.TrimSpace(f.Get("logo_url")), DarkLogoURL: strings.TrimSpace(f.Get("dark_logo_url")),
 		PrimaryColor: strings.TrimSpace(f.Get("primary_color")), DarkPrimaryColor: strings.TrimSpace(f.Get("dark_primary_color")),
 		DarkMode: on("dark_mode"), Username: on("identifier_username"), Email: on("identifier_email"), Registration: on("registration"),

@@ -30,7 +30,7 @@ func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, rq *request)
 		h.failure(w, r, err)
 		return
 	}
-	p := &UsersPage{Base: ui.Base{Title: "Users"}, Nav: h.nav(rq, "users"), Query: search, Total: total, Page: page}
+	p := &UsersPage{Base: ui.Base{Title: h.t(r, "console.users.title")}, Nav: h.nav(rq, "users"), Query: search, Total: total, Page: page}
 	for _, u := range users {
 		p.Users = append(p.Users, UserRow{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name, Suspended: u.Suspended, CreatedAt: u.CreatedAt})
 	}
@@ -51,21 +51,21 @@ func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, rq *request)
 }
 
 func (h *Handler) newUserPage(w http.ResponseWriter, r *http.Request, rq *request) {
-	h.render(w, r, http.StatusOK, &NewUserPage{Base: ui.Base{Title: "Create a user"}, Nav: h.nav(rq, "users")})
+	h.render(w, r, http.StatusOK, &NewUserPage{Base: ui.Base{Title: h.t(r, "console.user_new.title")}, Nav: h.nav(rq, "users")})
 }
 
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, rq *request) {
 	f := r.PostForm
 	nu := directory.NewUser{Username: f.Get("username"), Email: f.Get("email"), Name: f.Get("name"), Password: f.Get("password")}
 	if f.Get("password") != f.Get("password_repeat") {
-		h.render(w, r, http.StatusBadRequest, &NewUserPage{Base: ui.Base{Title: "Create a user"}, Nav: h.nav(rq, "users"),
-			Username: nu.Username, Email: nu.Email, Name: nu.Name, Error: "The two passwords differ."})
+		h.render(w, r, http.StatusBadRequest, &NewUserPage{Base: ui.Base{Title: h.t(r, "console.user_new.title")}, Nav: h.nav(rq, "users"),
+			Username: nu.Username, Email: nu.Email, Name: nu.Name, Error: ui.M("console.passwords_differ")})
 		return
 	}
 	u, err := h.Users.Create(r.Context(), nu)
 	if directory.IsBadInput(err) {
-		h.render(w, r, http.StatusBadRequest, &NewUserPage{Base: ui.Base{Title: "Create a user"}, Nav: h.nav(rq, "users"),
-			Username: nu.Username, Email: nu.Email, Name: nu.Name, Error: formMessage(err)})
+		h.render(w, r, http.StatusBadRequest, &NewUserPage{Base: ui.Base{Title: h.t(r, "console.user_new.title")}, Nav: h.nav(rq, "users"),
+			Username: nu.Username, Email: nu.Email, Name: nu.Name, Error: refused(err)})
 		return
 	}
 	if err != nil {
@@ -82,7 +82,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, rq *request
 func (h *Handler) loadUser(w http.ResponseWriter, r *http.Request) (store.User, bool) {
 	u, err := h.Users.Store.GetUser(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
-		h.errorPage(w, r, http.StatusNotFound, "No such user", "This user does not exist or was deleted.")
+		h.errorPage(w, r, http.StatusNotFound, "console.error.no_user", "console.error.no_user.message")
 		return store.User{}, false
 	}
 	if err != nil {

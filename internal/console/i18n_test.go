@@ -1,0 +1,101 @@
+package console
+
+import (
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/ui"
+	"github.com/sesameauth/sesame/web"
+)
+
+// samplePages are console pages with every optional part filled, so the
+// templates' conditional texts render too. The data is chosen to contain
+// none of englishWords.
+func samplePages() []ui.Page {
+	nav := Nav{Console: "/console", Section: "apps", CSRFToken: "tok", Items: navItems}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	types := append([]AppType(nil), appTypes...)
+	types[0].Checked = true
+	return []ui.Page{
+		&NotSetUpPage{},
+		&SetupPage{Action: "/console/setup", Token: "t", Login: "ada", Error: ui.M("console.passwords_differ")},
+		&SetupPage{Done: true, Console: "/console/"},
+		&NotAdminPage{SignOut: "/console/sign-out"},
+		&SignedOutPage{SignIn: "/console/"},
+		&HomePage{Nav: nav, Apps: 2, Users: 1},
+		&HomePage{Nav: nav, Apps: 1, Users: 3},
+		&AppsPage{Nav: nav, Apps: []AppRow{{ID: "a1", Name: "Shop", Type: typeLabel(store.AppSPA), CreatedAt: at}}},
+		&AppsPage{Nav: nav},
+		&NewAppPage{Nav: nav, Name: "Shop", Types: types, Error: ui.M("console.passwords_differ")},
+		&UsersPage{Nav: nav, Query: "ada", Total: 3, Page: 2, Prev: "/p", Next: "/n",
+			Users: []UserRow{{ID: "u1", Username: "ada", Email: "ada@example.com", Name: "Ada", CreatedAt: at},
+				{ID: "u2", Username: "bob", Suspended: true, CreatedAt: at}}},
+		&UsersPage{Nav: nav, Query: "zz"},
+		&UsersPage{Nav: nav},
+		&NewUserPage{Nav: nav, Username: "ada", Error: ui.M("console.passwords_differ")},
+	}
+}
+
+// englishWords are words of the English console texts that no German
+// text contains (as whole, case-sensitive words).
+var englishWords = regexp.MustCompile(`\b(the|and|your|Applications|Application|Users|User|Roles|Save|Delete|Create|Sign|Search|Copy|Add|Remove|Enter|Choose|Tick|Password|Email|Created|Active|Suspended|Type|Permissions|Settings|Secret|Name \(optional\))\b`)
+
+var (
+	scriptOrStyle = regexp.MustCompile(`(?s)<(script|style)\b.*?</(script|style)>`)
+	tag           = regexp.MustCompile(`(?s)<[^>]*>`)
+)
+
+// textNodes returns the text of an HTML page outside its tags, scripts
+// and styles, unescaped (code examples included: they are shown text).
+func textNodes(page string) string {
+	page = scriptOrStyle.ReplaceAllString(page, " ")
+	return html.UnescapeString(tag.ReplaceAllString(page, " "))
+}
+
+func renderIn(t *testing.T, rn *ui.Renderer, lang string, p ui.Page) string {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, "/console/", nil)
+	req.Header.Set("Accept-Language", lang)
+	w := httptest.NewRecorder()
+	rn.Render(w, req, http.StatusOK, p)
+	if w.Code != http.StatusOK {
+		t.Fatalf("%s: status %d: %s", p.Template(), w.Code, w.Body)
+	}
+	return w.Body.String()
+}
+
+// TestConsoleGerman: with Accept-Language: de the console pages are
+// German (lang="de", a German heading) and their text carries none of a
+// set of English words; the same pages in English do carry some (so the
+// check can fail).
+func TestConsoleGerman(t *testing.T) {
+	rn, err := ui.New(web.FS(), Pages()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := renderIn(t, rn, "de-DE,de;q=0.9,en;q=0.5", &HomePage{Nav: Nav{Console: "/console", Items: navItems}})
+	if !strings.Contains(home, `<html lang="de">`) || !strings.Contains(home, "<h1 class=\"title\">Erste Schritte</h1>") ||
+		!strings.Contains(home, ">Anwendungen</a>") {
+		t.Fatalf("home page in de:\n%s", home)
+	}
+	englishSeen := 0
+	en := samplePages() // Render sets a page's Lang: each language its own pages
+	for i, p := range samplePages() {
+		text := textNodes(renderIn(t, rn, "de", p))
+		if m := englishWords.FindAllString(text, -1); m != nil {
+			t.Errorf("%s in de has English words %q:\n%s", p.Template(), m, text)
+		}
+		if englishWords.MatchString(textNodes(renderIn(t, rn, "en", en[i]))) {
+			englishSeen++
+		}
+	}
+	if englishSeen < len(samplePages())/2 {
+		t.Errorf("only %d pages in en have any of the English words: the check is blind", englishSeen)
+	}
+}
