@@ -39,6 +39,12 @@ func samplePages() []ui.Page {
 		&UsersPage{Nav: nav, Query: "zz"},
 		&UsersPage{Nav: nav},
 		&NewUserPage{Nav: nav, Username: "ada", Error: ui.M("console.passwords_differ")},
+		&UserPage{Nav: nav, User: store.User{ID: "u1", Username: "ada", Email: "ada@example.com", Name: "Ada", EmailVerified: true,
+			LastSignInAt: at, CreatedAt: at}, Message: ui.M("console.user.done.password"), Error: ui.M("console.confirm_tick"),
+			HeldRoles: []RoleRef{{ID: "r1", Name: "Reader"}, {ID: "r2", Name: "Admin", Admin: true}}, Assignable: []RoleRef{{ID: "r3", Name: "Writer"}},
+			Sessions: []SessionRow{{CreatedAt: at, LastSeenAt: at, ExpiresAt: at, Apps: []string{"Shop"}}, {CreatedAt: at}},
+			Username: "ada", Errors: map[string]ui.Msg{"roles": ui.M("console.user.role.choose"), "email": ui.M("console.passwords_differ")}},
+		&UserPage{Nav: nav, User: store.User{ID: "u2", Suspended: true, CreatedAt: at}},
 	}
 }
 

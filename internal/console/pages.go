@@ -200,8 +200,8 @@ type UserPage struct {
 	Nav
 	User    store.User
 	Roles   []string
-	Error   string
-	Message string
+	Error   ui.Msg
+	Message ui.Msg
 	// HeldRoles and Assignable are the roles the user holds and the user
 	// roles they can be given; Sessions their live sessions.
 	HeldRoles, Assignable []RoleRef
@@ -209,7 +209,7 @@ type UserPage struct {
 	// The profile form, from the stored user or as typed; Errors by field.
 	Username, Email, Name, Phone, Avatar string
 	ProfileJSON, CustomData              string
-	Errors                               map[string]string
+	Errors                               map[string]ui.Msg
 }
 
 func (*UserPage) Template() string { return "console/user" }

@@ -92,7 +92,7 @@ func (h *Handler) loadUser(w http.ResponseWriter, r *http.Request) (store.User, 
 	return u, true
 }
 
-func (h *Handler) userView(w http.ResponseWriter, r *http.Request, rq *request, u store.User, status int, msg, errMsg string) {
+func (h *Handler) userView(w http.ResponseWriter, r *http.Request, rq *request, u store.User, status int, msg, errMsg ui.Msg) {
 	h.userViewWith(w, r, rq, u, status, func(p *UserPage) { p.Message, p.Error = msg, errMsg })
 }
 
@@ -128,14 +128,14 @@ func displayName(u store.User) string {
 	return u.Email
 }
 
-var userMessages = map[string]string{
-	"password":        "The new password is set; the user was signed out everywhere.",
-	"suspended":       "The user is suspended and was signed out everywhere.",
-	"active":          "The user can sign in again.",
-	"sessions":        "Every session of the user has ended.",
-	"profile":         "Saved.",
-	"role-assigned":   "The role is assigned; the user's next tokens carry it.",
-	"role-unassigned": "The role is taken away; the user's next tokens no longer carry it.",
+var userMessages = map[string]ui.Msg{
+	"password":        ui.M("console.user.done.password"),
+	"suspended":       ui.M("console.user.done.suspended"),
+	"active":          ui.M("console.user.done.active"),
+	"sessions":        ui.M("console.user.done.sessions"),
+	"profile":         ui.M("console.saved"),
+	"role-assigned":   ui.M("console.user.done.role_assigned"),
+	"role-unassigned": ui.M("console.user.done.role_unassigned"),
 }
 
 func (h *Handler) userPage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -143,7 +143,7 @@ func (h *Handler) userPage(w http.ResponseWriter, r *http.Request, rq *request) 
 	if !ok {
 		return
 	}
-	h.userView(w, r, rq, u, http.StatusOK, userMessages[r.URL.Query().Get("done")], "")
+	h.userView(w, r, rq, u, http.StatusOK, userMessages[r.URL.Query().Get("done")], ui.Msg{})
 }
 
 func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -153,11 +153,11 @@ func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	pw := r.PostFormValue("password")
 	if pw != r.PostFormValue("password_repeat") {
-		h.userView(w, r, rq, u, http.StatusBadRequest, "", "The two passwords differ.")
+		h.userView(w, r, rq, u, http.StatusBadRequest, ui.Msg{}, ui.M("console.passwords_differ"))
 		return
 	}
 	if err := identity.ValidatePassword(pw); err != nil {
-		h.userView(w, r, rq, u, http.StatusBadRequest, "", err.Error())
+		h.userView(w, r, rq, u, http.StatusBadRequest, ui.Msg{}, refused(err))
 		return
 	}
 	if err := h.Users.SetPassword(r.Context(), u.ID, pw); err != nil {
@@ -211,7 +211,7 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, rq *request
 		return
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		h.userView(w, r, rq, u, http.StatusBadRequest, "", "Tick the box to confirm the deletion.")
+		h.userView(w, r, rq, u, http.StatusBadRequest, ui.Msg{}, ui.M("console.confirm_tick"))
 		return
 	}
 	if err := h.Users.Delete(r.Context(), u.ID); err != nil {
