@@ -33,7 +33,7 @@ type AuditPage struct {
 	Entries                    []AuditRow
 	Total, Page                int
 	Prev, Next                 string
-	Error                      string
+	Error                      ui.Msg
 }
 
 func (*AuditPage) Template() string { return "console/audit" }
@@ -71,14 +71,14 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, rq *request)
 	for _, t := range []struct {
 		in   string
 		dst  *time.Time
-		name string
-	}{{p.From, &aq.Start, "From"}, {p.To, &aq.End, "To"}} {
+		bad  string // the message's key
+	}{{p.From, &aq.Start, "console.audit.bad_from"}, {p.To, &aq.End, "console.audit.bad_until"}} {
 		if t.in == "" {
 			continue
 		}
 		v, err := time.ParseInLocation(timeInput, t.in, time.UTC)
 		if err != nil {
-			p.Error = t.name + " must be a date and time such as 2026-12-04T10:00 (UTC)."
+			p.Error = ui.M(t.bad)
 			h.render(w, r, http.StatusBadRequest, p)
 			return
 		}

@@ -45,6 +45,15 @@ func samplePages() []ui.Page {
 			Sessions: []SessionRow{{CreatedAt: at, LastSeenAt: at, ExpiresAt: at, Apps: []string{"Shop"}}, {CreatedAt: at}},
 			Username: "ada", Errors: map[string]ui.Msg{"roles": ui.M("console.user.role.choose"), "email": ui.M("console.passwords_differ")}},
 		&UserPage{Nav: nav, User: store.User{ID: "u2", Suspended: true, CreatedAt: at}},
+		&AdminsPage{Nav: nav, Admins: []AdminRow{{ID: "u1", Username: "ada", Email: "ada@example.com", Name: "Ada", Enabled: true, Self: true},
+			{ID: "u2", Email: "bob@example.com"}}, Message: ui.M("console.admins.done.granted"), Error: ui.M("console.admins.login_required"),
+			Errors: map[string]ui.Msg{"create": ui.M("console.passwords_differ"), "login": ui.M("console.admins.login_required")}},
+		&AuditPage{Nav: nav, User: "u1", Events: []string{"Interaction.SignIn"}, Total: 3, Prev: "/p", Next: "/n",
+			Entries: []AuditRow{{Key: "Interaction.SignIn", Time: at, Failed: true, Error: "x", Actor: "u1", Target: "t", User: "u1", App: "a1",
+				IP: "127.0.0.1", UserAgent: "Mozilla", Before: "{}", After: "{}"}, {Key: "Interaction.SignIn", Time: at}}},
+		&AuditPage{Nav: nav, Error: ui.M("console.audit.bad_from")},
+		&AuditPage{Nav: nav, Event: "x"},
+		&AuditPage{Nav: nav},
 	}
 }
 
