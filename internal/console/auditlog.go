@@ -69,9 +69,9 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, rq *request)
 	p.Page = page
 	aq := audit.Query{UserID: p.User, ApplicationID: p.App, Key: p.Event, Page: page, PageSize: auditPerPage}
 	for _, t := range []struct {
-		in   string
-		dst  *time.Time
-		bad  string // the message's key
+		in  string
+		dst *time.Time
+		bad string // the message's key
 	}{{p.From, &aq.Start, "console.audit.bad_from"}, {p.To, &aq.End, "console.audit.bad_until"}} {
 		if t.in == "" {
 			continue
