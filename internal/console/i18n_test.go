@@ -54,6 +54,13 @@ func samplePages() []ui.Page {
 		&AuditPage{Nav: nav, Error: ui.M("console.audit.bad_from")},
 		&AuditPage{Nav: nav, Event: "x"},
 		&AuditPage{Nav: nav},
+		&ResourcesPage{Nav: nav, Resources: []ResourceRow{{ID: "x1", Name: "Orders", Indicator: "https://api.example.com", TTL: 3600, Scopes: 2, Protected: true}}},
+		&ResourcesPage{Nav: nav},
+		&NewResourcePage{Nav: nav, Name: "Orders", TTL: "3600", Errors: map[string]ui.Msg{"ttl": badTTL, "name": ui.M("console.confirm_tick")}},
+		&ResourcePage{Nav: nav, Resource: store.Resource{ID: "x1", Name: "Orders", Indicator: "https://api.example.com"}, Name: "Orders", TTL: "60",
+			Scopes: []store.ResourceScope{{ID: "s1", Name: "read:orders", Description: "Lesen"}}, Message: ui.M("console.saved"), Error: ui.M("console.confirm_tick"),
+			Errors: map[string]ui.Msg{"scope-s1": badTTL, "scope_name": badTTL, "ttl": badTTL}},
+		&ResourcePage{Nav: nav, Resource: store.Resource{ID: "x2", Name: "Orders"}, Protected: true},
 	}
 }
 
