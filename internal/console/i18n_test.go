@@ -61,6 +61,19 @@ func samplePages() []ui.Page {
 			Scopes: []store.ResourceScope{{ID: "s1", Name: "read:orders", Description: "Lesen"}}, Message: ui.M("console.saved"), Error: ui.M("console.confirm_tick"),
 			Errors: map[string]ui.Msg{"scope-s1": badTTL, "scope_name": badTTL, "ttl": badTTL}},
 		&ResourcePage{Nav: nav, Resource: store.Resource{ID: "x2", Name: "Orders"}, Protected: true},
+		&RolesPage{Nav: nav, Type: "user", Roles: []RoleRow{{ID: "r1", Name: "Reader", Description: "Lesen", IsDefault: true, Protected: true, Members: 2}}},
+		&RolesPage{Nav: nav, Type: "m2m", Roles: []RoleRow{{ID: "r1", Name: "Reader"}}},
+		&RolesPage{Nav: nav, Type: "user"},
+		&RolesPage{Nav: nav, Type: "m2m"},
+		&NewRolePage{Nav: nav, Name: "Reader", Type: "m2m", IsDefault: true, Errors: map[string]ui.Msg{"name": badTTL, "description": badTTL, "type": badTTL, "is_default": badTTL}},
+		&RolePage{Nav: nav, Role: store.Role{ID: "r1", Name: "Reader", Type: store.RoleUser}, Protected: true, Name: "Reader", IsDefault: true,
+			Held: []HeldScope{{ID: "s1", Name: "read:orders", Resource: "Orders"}},
+			Available: []ScopeGroup{{Resource: "Orders", Indicator: "https://api.example.com", Scopes: []store.ResourceScope{{ID: "s2", Name: "write:orders", Description: "Schreiben"}}}},
+			Users: []UserRow{{ID: "u1", Username: "ada", Email: "ada@example.com"}}, Members: 1, Query: "ada", Found: []UserRow{{ID: "u2", Name: "Bob", Username: "bob"}},
+			Message: ui.M("console.saved"), Error: ui.M("console.confirm_tick"), Errors: map[string]ui.Msg{"scopes": ui.M("console.role.choose_scope"), "name": badTTL}},
+		&RolePage{Nav: nav, Role: store.Role{ID: "r1", Name: "Reader", Type: store.RoleUser}, Query: "zz"},
+		&RolePage{Nav: nav, Role: store.Role{ID: "r2", Name: "Robot", Type: store.RoleM2M}, Apps: []AppRow{{ID: "a1", Name: "Shop"}}, Candidates: []AppRow{{ID: "a2", Name: "Job"}}},
+		&RolePage{Nav: nav, Role: store.Role{ID: "r2", Name: "Robot", Type: store.RoleM2M}},
 	}
 }
 
