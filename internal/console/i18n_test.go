@@ -74,6 +74,9 @@ func samplePages() []ui.Page {
 		&RolePage{Nav: nav, Role: store.Role{ID: "r1", Name: "Reader", Type: store.RoleUser}, Query: "zz"},
 		&RolePage{Nav: nav, Role: store.Role{ID: "r2", Name: "Robot", Type: store.RoleM2M}, Apps: []AppRow{{ID: "a1", Name: "Shop"}}, Candidates: []AppRow{{ID: "a2", Name: "Job"}}},
 		&RolePage{Nav: nav, Role: store.Role{ID: "r2", Name: "Robot", Type: store.RoleM2M}},
+		&SettingsPage{Nav: nav, DisplayName: "Shop", Username: true, Email: true, Registration: true, MinLength: "8", CharTypes: "2",
+			Saved: true, Preview: "/p", Error: ui.M("console.signinexp.bad_min_length"),
+			Errors: map[string]ui.Msg{"display_name": badTTL, "logo_url": badTTL, "min_length": badTTL, "words": badTTL, "mfa_factors": badTTL}},
 	}
 }
 

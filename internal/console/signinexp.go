@@ -30,8 +30,8 @@ type SettingsPage struct {
 	// enrol, and whether one is mandatory. None offered is MFA off.
 	MFATOTP, MFABackupCode, MFAWebAuthn bool
 	MFAMandatory                        bool
-	Errors                              map[string]string
-	Error                               string
+	Errors                              map[string]ui.Msg
+	Error                               ui.Msg
 	Saved                               bool
 	Preview                             string
 }
@@ -102,22 +102,22 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, rq *reque
 		MinLength: f.Get("min_length"), CharTypes: f.Get("char_types"), Words: f.Get("words"),
 		RepetitionAndSequence: on("repetition"), UserInfo: on("user_info"), Preview: h.path("/sign-in-experience/preview"),
 		MFATOTP: on("mfa_totp"), MFABackupCode: on("mfa_backup_code"), MFAWebAuthn: on("mfa_webauthn"), MFAMandatory: f.Get("mfa_policy") == mfa.Mandatory}
-	bad := func(field, msg string) {
+	bad := func(field string, msg ui.Msg) {
 		if field == "" {
 			p.Error = msg
 		} else {
-			p.Errors = map[string]string{field: msg}
+			p.Errors = map[string]ui.Msg{field: msg}
 		}
 		h.render(w, r, http.StatusBadRequest, p)
 	}
 	minLen, err := strconv.Atoi(strings.TrimSpace(p.MinLength))
 	if err != nil {
-		bad("min_length", "Minimum length must be a number.")
+		bad("min_length", ui.M("console.signinexp.bad_min_length"))
 		return
 	}
 	charTypes, err := strconv.Atoi(strings.TrimSpace(p.CharTypes))
 	if err != nil {
-		bad("char_types", "Character classes must be a number from 0 to 4.")
+		bad("char_types", ui.M("console.signinexp.bad_char_types"))
 		return
 	}
 	var methods []signinexp.Method
@@ -164,7 +164,8 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	before, after, err := h.Settings.Update(r.Context(), patch)
 	if directory.IsBadInput(err) {
-		bad(settingsError(err))
+		field, msg := settingsError(err)
+		bad(field, ui.M("console.error.refused", "detail", msg))
 		return
 	}
 	if err != nil {
