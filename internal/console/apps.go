@@ -206,7 +206,7 @@ func (h *Handler) saveCORS(w http.ResponseWriter, r *http.Request, rq *request) 
 	_, err := h.Apps.SetCORS(r.Context(), c, lines(raw))
 	if directory.IsBadInput(err) {
 		p := h.appView(rq, c)
-		p.CORS, p.Errors = raw, map[string]string{"cors_origins": formMessage(err)}
+		p.CORS, p.Errors = raw, map[string]ui.Msg{"cors_origins": refused(err)}
 		h.render(w, r, http.StatusBadRequest, p)
 		return
 	}
@@ -228,7 +228,7 @@ func (h *Handler) deleteApp(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 	if r.PostFormValue("confirm") != c.Name {
 		p := h.appView(rq, c)
-		p.Errors = map[string]string{"confirm": "Type the application's name exactly to delete it."}
+		p.Errors = map[string]ui.Msg{"confirm": ui.M("console.app.confirm_name")}
 		h.render(w, r, http.StatusBadRequest, p)
 		return
 	}
@@ -303,11 +303,11 @@ func formMessage(err error) string {
 
 // setURIs validates each list with directory's rule for a new app of the
 // same type, so each field gets its own error, then saves both.
-func (h *Handler) setURIs(r *http.Request, c store.Client, redirects, logouts []string) (map[string]string, error) {
-	errs := map[string]string{}
+func (h *Handler) setURIs(r *http.Request, c store.Client, redirects, logouts []string) (map[string]ui.Msg, error) {
+	errs := map[string]ui.Msg{}
 	check := func(field string, a directory.NewApp) {
 		if err := directory.CheckNewApp(&a); err != nil {
-			errs[field] = formMessage(err)
+			errs[field] = refused(err)
 		}
 	}
 	check("redirect_uris", directory.NewApp{Name: c.Name, Type: c.Type, RedirectURIs: redirects})
@@ -316,11 +316,11 @@ func (h *Handler) setURIs(r *http.Request, c store.Client, redirects, logouts []
 		return errs, nil
 	}
 	if h.URIs == nil {
-		return map[string]string{"redirect_uris": "Saving redirect URIs is not available in this version of Sesame."}, nil
+		return map[string]ui.Msg{"redirect_uris": ui.M("console.app.uris_unavailable")}, nil
 	}
 	err := h.URIs.SetURIs(r.Context(), c, redirects, logouts)
 	if directory.IsBadInput(err) {
-		return map[string]string{"redirect_uris": formMessage(err)}, nil
+		return map[string]ui.Msg{"redirect_uris": refused(err)}, nil
 	}
 	return nil, err
 }

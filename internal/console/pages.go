@@ -135,7 +135,7 @@ type AppPage struct {
 	Redirects     string // one per line, as in the form
 	Logouts       string
 	CORS          string
-	Errors        map[string]string // by field name
+	Errors        map[string]ui.Msg // by field name
 	Saved         bool
 	Guide         string
 }
@@ -154,7 +154,7 @@ type GuidePage struct {
 	Logout       string
 	Redirects    string
 	Logouts      string
-	Errors       map[string]string
+	Errors       map[string]ui.Msg
 	Saved        bool
 	Framework    string // "go" or "next"
 	GoURL        string
