@@ -134,6 +134,15 @@ func TestConsoleGerman(t *testing.T) {
 		t.Fatalf("home page in de:\n%s", home)
 	}
 	englishSeen := 0
+	covered := map[string]bool{}
+	for _, p := range samplePages() {
+		covered[p.Template()] = true
+	}
+	for _, p := range Pages() {
+		if !covered[p.Template()] {
+			t.Errorf("samplePages lacks %s", p.Template())
+		}
+	}
 	en := samplePages() // Render sets a page's Lang: each language its own pages
 	for i, p := range samplePages() {
 		text := textNodes(renderIn(t, rn, "de", p))
@@ -146,5 +155,34 @@ func TestConsoleGerman(t *testing.T) {
 	}
 	if englishSeen < len(samplePages())/2 {
 		t.Errorf("only %d pages in en have any of the English words: the check is blind", englishSeen)
+	}
+}
+
+// TestConsoleLanguageChoice: the console follows the pages' language
+// choice — the sesame_lang cookie over Accept-Language, English without
+// either.
+func TestConsoleLanguageChoice(t *testing.T) {
+	rn, err := ui.New(web.FS(), Pages()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ cookie, accept, lang, heading string }{
+		{"zh-Hans", "de", "zh-Hans", "Sesame 尚未设置"},
+		{"", "de-AT", "de", "Sesame ist noch nicht eingerichtet"},
+		{"", "", "en", "Sesame is not set up yet"},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/console/", nil)
+		if c.cookie != "" {
+			req.AddCookie(&http.Cookie{Name: ui.LangCookie, Value: c.cookie})
+		}
+		if c.accept != "" {
+			req.Header.Set("Accept-Language", c.accept)
+		}
+		w := httptest.NewRecorder()
+		rn.Render(w, req, http.StatusServiceUnavailable, &NotSetUpPage{})
+		body := w.Body.String()
+		if !strings.Contains(body, `<html lang="`+c.lang+`">`) || !strings.Contains(body, c.heading) {
+			t.Errorf("cookie %q, Accept-Language %q: want %s with %q:\n%s", c.cookie, c.accept, c.lang, c.heading, body)
+		}
 	}
 }
