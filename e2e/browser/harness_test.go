@@ -51,6 +51,22 @@ func startSesame(t testing.TB) *sesame { return startSesameWith(t, nil) }
 // startSesameWith is startSesame with opts adjusting the options.
 func startSesameWith(t testing.TB, opts func(*app.Options)) *sesame {
 	t.Helper()
+	return startSesameConfig(t, nil, opts)
+}
+
+// startSesameMail is startSesame sending its mails to srv (the emailed-code
+// flows are on only with a mail sender).
+func startSesameMail(t testing.TB, srv *testkit.SMTPServer) *sesame {
+	t.Helper()
+	return startSesameConfig(t, func(c *config.Config) {
+		c.SMTPURL, c.MailFrom = srv.URL(), "Sesame <noreply@example.com>"
+	}, func(o *app.Options) { o.MailTLS = srv.ClientTLS() })
+}
+
+// startSesameConfig is startSesameWith with cfgOpt adjusting the
+// configuration before it is validated.
+func startSesameConfig(t testing.TB, cfgOpt func(*config.Config), opts func(*app.Options)) *sesame {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: dir})
@@ -64,6 +80,9 @@ func startSesameWith(t testing.TB, opts func(*app.Options)) *sesame {
 	cfg := config.Config{
 		Addr: addr, Endpoint: "http://" + addr, DataDir: dir, SigningAlg: "ES384",
 		LogFormat: "text", LogLevel: "info", AllowRegistration: true, KeyPublishDelay: time.Minute,
+	}
+	if cfgOpt != nil {
+		cfgOpt(&cfg)
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("config: %v", err)

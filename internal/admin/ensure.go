@@ -49,7 +49,10 @@ func Ensure(ctx context.Context, st EnsureStore, endpoint, consoleSecret string,
 	if err := ensureRoles(ctx, st, endpoint, now, true); err != nil {
 		return err
 	}
-	return ensureConsole(ctx, st, endpoint, consoleSecret, now)
+	if err := ensureConsole(ctx, st, endpoint, consoleSecret, now); err != nil {
+		return err
+	}
+	return ensureAccount(ctx, st, endpoint, now)
 }
 
 // EnsureRoles is the part of Ensure that needs no master secret: the

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sesameauth/sesame/internal/account"
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/config"
@@ -35,6 +36,7 @@ import (
 	"github.com/sesameauth/sesame/internal/oidc/revocation"
 	"github.com/sesameauth/sesame/internal/oidc/token"
 	"github.com/sesameauth/sesame/internal/oidc/userinfo"
+	"github.com/sesameauth/sesame/internal/passkey"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/regulate"
 	"github.com/sesameauth/sesame/internal/routes"
@@ -139,6 +141,14 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
+	// Passkeys: RP ID and origin from the configured endpoint only.
+	// An endpoint on an IP address cannot have passkeys: they are off.
+	passkeys, err := passkey.New(cfg.Endpoint, st, log, opts.Now)
+	if errors.Is(err, passkey.ErrIPEndpoint) {
+		log.Info("passkeys are off", "reason", err)
+	} else if err != nil {
+		return nil, err
+	}
 	responder := &oauth2.Responder{UI: renderer, Issuer: p.Issuer, Log: log}
 	tokens := oauth2.Tokens{Store: st, Keys: km, Issuer: p.Issuer}
 
@@ -166,10 +176,16 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	// Second factors: the sign-in gate, the authorization endpoint's
 	// step-up and the account pages share one service.
 	mfas := MFA(st, master, cfg.Endpoint, opts.Now)
+	if passkeys != nil {
+		mfas.Others = append(mfas.Others, passkeys) // a passkey is the WebAuthn factor
+	}
 	stepUp := mfa.SettingsGate{MFA: mfas, Policy: func(ctx context.Context) (mfa.Policy, error) {
 		x, err := settings.Get(ctx)
 		return x.MFA, err
 	}}
+	// Emailed one-time codes, for the sign-in experience and the account
+	// pages' email change.
+	codes := &verification.Service{Store: st, Key: secret.Derive(master, "verification codes"), Now: opts.Now}
 	// Every endpoint family, in one list.
 	for _, h := range []httpx.Mounter{
 		&discovery.Handler{P: p},
@@ -183,8 +199,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&experience.Handler{Store: st, Log: log, Now: opts.Now, Sessions: sessions, UI: renderer, CSRF: csrf, IP: httpx.ClientIP{Trusted: proxies},
 			Origin: origin, Base: base, Settings: settings,
 			Throttle: opts.Throttle, PasswordParams: opts.PasswordParams, Audit: s.audit,
-			Mail: mailer, MFA: mfas,
-			Codes:          &verification.Service{Store: st, Key: secret.Derive(master, "verification codes"), Now: opts.Now},
+			Mail: mailer, MFA: mfas, Passkeys: passkeys,
+			Codes:          codes,
 			Limits:         &regulate.Limiter{Store: st, Now: opts.Now},
 			ResetAvailable: func(signinexp.Settings) bool { return mailer != nil },
 			Connectors: &connector.Service{Settings: settings, RedirectURL: strings.TrimRight(cfg.Endpoint, "/") + routes.SocialCallback,
@@ -192,6 +208,9 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&management.Handler{Audit: s.audit, Gate: gate, Endpoint: cfg.Endpoint, Lists: st, Settings: settings,
 			Apps: apps, Users: users, Roles: roles, Resources: resources,
 			Keys: directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}},
+		// The account pages of the browser's own user (internal/account doc).
+		&account.Handler{Endpoint: cfg.Endpoint, Base: base, Sessions: sessions, Store: st, Users: users, MFA: mfas, Codes: codes, Mail: mailer, Audit: s.audit,
+			UI: renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
 		// The console reaches the token endpoint and JWKS through s.handler
 		// in process (internal/console doc).
 		&console.Handler{Endpoint: cfg.Endpoint, Base: base, Issuer: p.Issuer, Master: master, ClientSecret: console.ClientSecret(master),
@@ -219,17 +238,18 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 func (s *Server) mountSite(mux *http.ServeMux, base routes.Base, renderer *ui.Renderer, p *provider.Provider) {
 	under := httpx.Under(mux, string(base))
 	under.Handle("GET "+routes.Static, http.StripPrefix(base.Path(routes.Static), renderer.Static()))
+	under.Handle("GET "+routes.Language, renderer.Language())
 	under.HandleFunc("GET "+routes.Health, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	under.HandleFunc("GET "+routes.Ready, s.ready)
 	under.HandleFunc("GET "+routes.Home, func(w http.ResponseWriter, r *http.Request) {
-		renderer.Render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "Sesame"},
+		renderer.Render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "home.title"},
 			Issuer: p.Issuer, DiscoveryURL: p.URL(routes.Discovery)})
 	})
 	if base != "" {
 		mux.Handle("GET "+string(base), http.RedirectHandler(base.Path("/"), http.StatusMovedPermanently))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		oauth2.ErrorPage(renderer, w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "")
+		oauth2.ErrorPage(renderer, w, r, http.StatusNotFound, ui.M("shared.error.not_found.heading"), ui.M("shared.error.not_found.message"), "")
 	})
 }
 
@@ -241,8 +261,8 @@ func crossOrigin(cfg config.Config, renderer *ui.Renderer) (*http.CrossOriginPro
 		return nil, err
 	}
 	origin.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		oauth2.ErrorPage(renderer, w, r, http.StatusForbidden, "Request blocked",
-			"This form was submitted from another site, so Sesame ignored it.", "cross-origin request")
+		oauth2.ErrorPage(renderer, w, r, http.StatusForbidden, ui.M("shared.error.blocked.heading"),
+			ui.M("shared.error.blocked.message"), "cross-origin request")
 	}))
 	return origin, nil
 }

@@ -142,6 +142,8 @@ func normalize(body, email, interaction string) string {
 	body = strings.ReplaceAll(body, interaction, "IA")
 	body = regexp.MustCompile(`name="csrf_token" value="[^"]*"`).ReplaceAllString(body, "")
 	body = regexp.MustCompile(`name="v" value="[^"]*"`).ReplaceAllString(body, "")
+	// The language switch's links return to this page, verification id included.
+	body = regexp.MustCompile(`href="/language\?[^"]*"`).ReplaceAllString(body, "")
 	return regexp.MustCompile(`nonce="[^"]*"|nonce-[A-Za-z0-9+/=_-]+|Request ID[^<]*`).ReplaceAllString(body, "")
 }
 

@@ -105,6 +105,8 @@ func violations(pkgs []listedPackage) []string {
 				bad = append(bad, self+" imports endpoint package "+dep)
 			case self == "internal/console" && (isEndpoint(dep) || dep == "internal/experience"):
 				bad = append(bad, self+" imports front end "+dep)
+			case self == "internal/account" && (isEndpoint(dep) || dep == "internal/experience" || dep == "internal/console"):
+				bad = append(bad, self+" imports front end "+dep)
 			}
 		}
 	}

@@ -47,9 +47,10 @@ func TestManagementCRUD(t *testing.T) {
 	if got["name"] != "Billing" || got["secret"] != nil {
 		t.Errorf("get app %v", got)
 	}
-	// The two apps, the test's M2M app and the console's own client
-	// (seeded by admin.Ensure, protected, listed like any app).
-	if list := decodeJSON[[]map[string]any](t, must(200, "GET", "/api/applications", nil)); len(list) != 4 {
+	// The two apps, the test's M2M app and the console's and the account
+	// pages' own clients (seeded by admin.Ensure, protected, listed like
+	// any app).
+	if list := decodeJSON[[]map[string]any](t, must(200, "GET", "/api/applications", nil)); len(list) != 5 {
 		t.Errorf("apps %d", len(list))
 	}
 	wantErr(400, "app.type", "", "POST", "/api/applications", map[string]any{"name": "x", "type": "Robot"})
@@ -285,11 +286,11 @@ func TestManagementPagingAndSearch(t *testing.T) {
 		m.app(t, "spa", []string{"https://spa.example/cb"}, nil)
 	}
 	st, h, raw := m.call(t, tok, "GET", "/api/applications", nil)
-	if st != 200 || len(decodeJSON[[]map[string]any](t, raw)) != 5 || h.Get("Total-Number") != "" { // with the console's client
+	if st != 200 || len(decodeJSON[[]map[string]any](t, raw)) != 6 || h.Get("Total-Number") != "" { // with the console's and account's clients
 		t.Errorf("all apps: %d %v %s", st, h, raw)
 	}
 	st, h, raw = m.call(t, tok, "GET", "/api/applications?page_size=3&page=2", nil)
-	if st != 200 || len(decodeJSON[[]map[string]any](t, raw)) != 2 || h.Get("Total-Number") != "5" {
+	if st != 200 || len(decodeJSON[[]map[string]any](t, raw)) != 3 || h.Get("Total-Number") != "6" {
 		t.Errorf("apps page 2: %d %v %s", st, h, raw)
 	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"slices"
 
+	"github.com/sesameauth/sesame/internal/account"
 	"github.com/sesameauth/sesame/internal/console"
 	"github.com/sesameauth/sesame/internal/experience"
 	"github.com/sesameauth/sesame/internal/oidc/endsession"
@@ -14,7 +15,7 @@ import (
 // error page), as zero values: ui.New trial-renders each at start-up. A
 // package that owns pages lists them in its own Pages function.
 func Pages() []ui.Page {
-	return slices.Concat(experience.Pages(), oauth2.Pages(), endsession.Pages(), console.Pages(), []ui.Page{&HomePage{}})
+	return slices.Concat(experience.Pages(), oauth2.Pages(), endsession.Pages(), console.Pages(), account.Pages(), []ui.Page{&HomePage{}})
 }
 
 // HomePage is the server's root page.

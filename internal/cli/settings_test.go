@@ -140,3 +140,47 @@ func TestMaskSecrets(t *testing.T) {
 		t.Errorf("masked:\n%s", s)
 	}
 }
+
+// TestSettingsConnectorSecret: a connector's client secret set through
+// `settings set` is sealed with the master secret and never printed:
+// get shows only clientSecretSet. Without a master secret to seal it
+// with (PostgreSQL, no --secret) the patch is refused.
+func TestSettingsConnectorSecret(t *testing.T) {
+	dir := t.TempDir()
+	patch := `{"socialConnectors": [{"id": "upstream", "displayName": "Upstream", "issuer": "https://id.upstream.example",
+		"clientId": "sesame", "clientSecret": "very-secret-value-42", "enabled": true}]}`
+	code, out, errs := runStdin(t, patch, "settings", "set", "--data", dir, "--secret", "a-master-secret-of-at-least-32-characters")
+	if code != 0 {
+		t.Fatalf("set: %d %s", code, errs)
+	}
+	_, get, _ := run(t, "settings", "get", "--data", dir)
+	for _, s := range []string{out, get} {
+		if strings.Contains(s, "very-secret-value-42") || strings.Contains(s, "sealedSecret") || !strings.Contains(s, `"clientSecretSet": true`) {
+			t.Errorf("output shows the secret or not that one is set:\n%s", s)
+		}
+	}
+	// A patch without clientSecret keeps the stored one.
+	if code, _, errs = runStdin(t, `{"socialConnectors": [{"id": "upstream", "displayName": "Renamed", "issuer": "https://id.upstream.example", "clientId": "sesame", "enabled": true}]}`,
+		"settings", "set", "--data", dir, "--secret", "a-master-secret-of-at-least-32-characters"); code != 0 {
+		t.Fatalf("rename: %d %s", code, errs)
+	}
+	if _, get, _ = run(t, "settings", "get", "--data", dir); !strings.Contains(get, `"clientSecretSet": true`) || !strings.Contains(get, "Renamed") {
+		t.Errorf("rename lost the secret:\n%s", get)
+	}
+	// Sealed bytes are the server's to write.
+	code, _, errs = runStdin(t, `{"socialConnectors": [{"id": "upstream", "displayName": "X", "issuer": "https://id.upstream.example", "clientId": "sesame", "sealedSecret": "AAAA"}]}`,
+		"settings", "set", "--data", dir, "--secret", "a-master-secret-of-at-least-32-characters")
+	if code != ExitUsage || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Errorf("sealedSecret in a patch: exit %d %q", code, errs)
+	}
+}
+
+func TestSettingsConnectorSecretNeedsMasterPostgres(t *testing.T) {
+	dsn := testkit.NewSchema(t, testkit.PostgresDSN(t), "cli")
+	t.Setenv("SESAME_SECRET", "")
+	patch := `{"socialConnectors": [{"id": "up", "displayName": "Up", "issuer": "https://id.upstream.example", "clientId": "c", "clientSecret": "s3cr3t-value"}]}`
+	code, _, errs := runStdin(t, patch, "settings", "set", "--database-url", dsn)
+	if code != ExitUsage || !strings.Contains(errs, "--secret") || strings.Contains(errs, "s3cr3t-value") {
+		t.Errorf("exit %d, stderr %q; want 2 asking for --secret", code, errs)
+	}
+}

@@ -184,6 +184,8 @@ func (h *Handler) Mount(m httpx.Mux) {
 	m.HandleFunc("GET "+c+"/sign-in-experience", h.admin(h.settingsPage))
 	post("/sign-in-experience", h.admin(h.saveSettings))
 	m.HandleFunc("GET "+c+"/sign-in-experience/preview", h.admin(h.previewSignIn))
+	post("/sign-in-experience/connectors", h.admin(h.saveConnector))
+	post("/sign-in-experience/connectors/{id}/delete", h.admin(h.deleteConnector))
 
 	m.HandleFunc("GET "+c+"/audit", h.admin(h.auditPage))
 
@@ -270,8 +272,8 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, p u
 }
 
 // t is the text of a catalogue key in the language of r's pages (the
-// sesame_lang cookie, then Accept-Language), for texts the console puts
-// in shared pages' string fields (titles, error pages).
+// sesame_lang cookie, then Accept-Language), for titles that join a name
+// and a text.
 func (h *Handler) t(r *http.Request, key string, args ...any) string {
 	return h.UI.I18n().Printer(ui.Lang(r, "")).T(key, args...)
 }
@@ -279,7 +281,7 @@ func (h *Handler) t(r *http.Request, key string, args ...any) string {
 // errorPage shows the shared error page with the catalogue texts
 // "<key>.heading" and msgKey.
 func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, key, msgKey string, args ...any) {
-	oauth2.ErrorPage(h.UI, w, r, status, h.t(r, key+".heading"), h.t(r, msgKey, args...), "")
+	oauth2.ErrorPage(h.UI, w, r, status, ui.M(key+".heading"), ui.M(msgKey, args...), "")
 }
 
 // refused is the form message for err, a domain package's bad-input

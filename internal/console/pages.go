@@ -85,7 +85,7 @@ func (*HomePage) Template() string { return "console/home" }
 
 // AppRow is one line of the apps list.
 type AppRow struct {
-	ID, Name, Type string
+	ID, Name, Type string // Type: the catalogue key of the app type's label
 	CreatedAt      time.Time
 }
 
@@ -124,7 +124,7 @@ type AppPage struct {
 	ui.Base
 	Nav
 	App       store.Client
-	TypeLabel string
+	TypeLabel string // a catalogue key
 	Secret    string // only on the page that follows the creation
 	// SecretName names Secret when it is a named secret (added or rotated).
 	SecretName string

@@ -23,9 +23,12 @@ type SettingsPage struct {
 	DarkMode                          bool
 	Username, Email                   bool // identifiers that sign in
 	Registration                      bool // open registration
-	MinLength, CharTypes              string
-	Words                             string // one per line
-	RepetitionAndSequence, UserInfo   bool
+	// Passwordless: email addresses may also sign in with an emailed code
+	// (signIn.methods[email].verificationCode).
+	Passwordless, PasswordlessNeedsEmail bool
+	MinLength, CharTypes                 string
+	Words                                string // one per line
+	RepetitionAndSequence, UserInfo      bool
 	// Second factors (the "mfa" document): which factors users may
 	// enrol, and whether one is mandatory. None offered is MFA off.
 	MFATOTP, MFABackupCode, MFAWebAuthn bool
@@ -34,6 +37,10 @@ type SettingsPage struct {
 	Error                               ui.Msg
 	Saved                               bool
 	Preview                             string
+	// Social sign-in (signinexp/connectors.go): the list, and the add or
+	// edit form (its own <form>; connectors.go).
+	Connectors []ConnectorRow
+	Connector  ConnectorForm
 }
 
 func (*SettingsPage) Template() string { return "console/signinexp" }
@@ -44,11 +51,13 @@ func (h *Handler) settingsForm(r *http.Request, rq *request, x signinexp.Setting
 		DisplayName: x.DisplayName, LogoURL: x.Branding.LogoURL, DarkLogoURL: x.Branding.DarkLogoURL,
 		PrimaryColor: x.Color.PrimaryColor, DarkPrimaryColor: x.Color.DarkPrimaryColor, DarkMode: x.Color.IsDarkModeEnabled,
 		Username: x.Accepts(signinexp.Username), Email: x.Accepts(signinexp.Email), Registration: x.RegistrationOpen(),
-		MinLength: strconv.Itoa(pp.Length.Min), CharTypes: strconv.Itoa(pp.CharacterTypes.Min), Words: strings.Join(pp.Rejects.Words, "\n"),
+		Passwordless: emailCode(x),
+		MinLength:    strconv.Itoa(pp.Length.Min), CharTypes: strconv.Itoa(pp.CharacterTypes.Min), Words: strings.Join(pp.Rejects.Words, "\n"),
 		RepetitionAndSequence: pp.Rejects.RepetitionAndSequence, UserInfo: pp.Rejects.UserInfo,
 		MFATOTP: x.MFA.Offers(mfa.TOTP), MFABackupCode: x.MFA.Offers(mfa.BackupCode), MFAWebAuthn: x.MFA.Offers(mfa.WebAuthn),
 		MFAMandatory: x.MFA.Policy == mfa.Mandatory,
-		Preview:      h.path("/sign-in-experience/preview")}
+		Preview:      h.path("/sign-in-experience/preview"),
+		Connectors:   connectorRows(x), Connector: ConnectorForm{Enabled: true}}
 }
 
 func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -59,6 +68,9 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	p := h.settingsForm(r, rq, x)
 	p.Saved = r.URL.Query().Get("saved") == "1"
+	if id := r.URL.Query().Get("connector"); id != "" {
+		p.Connector = editForm(x, id)
+	}
 	h.render(w, r, http.StatusOK, p)
 }
 
@@ -99,7 +111,8 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, rq *reque
 		DisplayName: f.Get("display_name"), LogoURL: strings.TrimSpace(f.Get("logo_url")), DarkLogoURL: strings.TrimSpace(f.Get("dark_logo_url")),
 		PrimaryColor: strings.TrimSpace(f.Get("primary_color")), DarkPrimaryColor: strings.TrimSpace(f.Get("dark_primary_color")),
 		DarkMode: on("dark_mode"), Username: on("identifier_username"), Email: on("identifier_email"), Registration: on("registration"),
-		MinLength: f.Get("min_length"), CharTypes: f.Get("char_types"), Words: f.Get("words"),
+		Passwordless: on("passwordless"),
+		MinLength:    f.Get("min_length"), CharTypes: f.Get("char_types"), Words: f.Get("words"),
 		RepetitionAndSequence: on("repetition"), UserInfo: on("user_info"), Preview: h.path("/sign-in-experience/preview"),
 		MFATOTP: on("mfa_totp"), MFABackupCode: on("mfa_backup_code"), MFAWebAuthn: on("mfa_webauthn"), MFAMandatory: f.Get("mfa_policy") == mfa.Mandatory}
 	bad := func(field string, msg ui.Msg) {
@@ -120,13 +133,27 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, rq *reque
 		bad("char_types", ui.M("console.signinexp.bad_char_types"))
 		return
 	}
+	if f.Get("passwordless_section") != "1" {
+		// A form without the toggle keeps the stored choice.
+		x, err := h.Settings.Get(r.Context())
+		if err != nil {
+			h.failure(w, r, err)
+			return
+		}
+		p.Passwordless = emailCode(x)
+	} else if p.Passwordless && !p.Email {
+		p.PasswordlessNeedsEmail = true
+		h.render(w, r, http.StatusBadRequest, p)
+		return
+	}
 	var methods []signinexp.Method
 	for _, id := range []struct {
 		name string
 		on   bool
 	}{{signinexp.Username, p.Username}, {signinexp.Email, p.Email}} {
 		if id.on {
-			methods = append(methods, signinexp.Method{Identifier: id.name, Password: true, IsPasswordPrimary: true})
+			methods = append(methods, signinexp.Method{Identifier: id.name, Password: true, IsPasswordPrimary: true,
+				VerificationCode: id.name == signinexp.Email && p.Passwordless})
 		}
 	}
 	mode := signinexp.ModeSignIn
@@ -176,6 +203,16 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, rq *reque
 		return
 	}
 	h.seeOther(w, r, "/sign-in-experience?saved=1")
+}
+
+// emailCode reports whether x lets addresses sign in with an emailed code.
+func emailCode(x signinexp.Settings) bool {
+	for _, m := range x.SignIn.Methods {
+		if m.Identifier == signinexp.Email && m.VerificationCode {
+			return true
+		}
+	}
+	return false
 }
 
 // mfaPolicy is the form's "mfa" document.

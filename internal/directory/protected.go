@@ -10,6 +10,7 @@ const (
 	ManagementM2MRoleID       = "management-api-access"
 	AdminRoleID               = "sesame-admin"
 	ConsoleClientID           = "sesame-console"
+	AccountClientID           = "sesame-account"
 )
 
 // Protection codes, as errors.Is targets.
@@ -23,6 +24,9 @@ var (
 func CheckAppChange(id string) error {
 	if id == ConsoleClientID {
 		return errf(ErrAppProtected.Code, "app %q is Sesame's own console and cannot be deleted or renamed", id)
+	}
+	if id == AccountClientID {
+		return errf(ErrAppProtected.Code, "app %q is Sesame's own account pages and cannot be deleted or renamed", id)
 	}
 	return nil
 }

@@ -97,15 +97,14 @@ func codeError(err error) (ui.Msg, bool) {
 func ruleMsg(err error) ui.Msg {
 	var e *identity.Error
 	if errors.As(err, &e) {
-		return ui.M("codes.error.rule", "rule", e.Message)
+		return ui.M(IdentityKey(e.Code), e.Args...)
 	}
 	return ui.M("codes.error.cannot_register")
 }
 
 // renderRegisterMsg is renderRegister with a catalogue message.
 func (h *Handler) renderRegisterMsg(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, username, email string, m ui.Msg) {
-	text := h.UI.I18n().Printer(ui.Lang(r, ar.UILocales)).T(m.Key, m.Args...)
-	h.renderRegister(w, r, status, x, ar, c, username, email, text)
+	h.renderRegister(w, r, status, x, ar, c, username, email, m)
 }
 
 // codeLinks adds the reset and code sign-in links to the sign-in page
@@ -125,7 +124,7 @@ func (h *Handler) codeLinks(p *SignInPage, x signinexp.Settings, ar store.AuthRe
 func (h *Handler) renderSignInNotice(w http.ResponseWriter, r *http.Request, x signinexp.Settings, ar store.AuthRequest, c store.Client, ident string, notice ui.Msg) {
 	allowRedirect(w, r, ar)
 	x = x.ForIdentifiers(ar.Identifiers)
-	p := &SignInPage{Base: ui.Base{Title: "Sign in", Brand: h.brand(w, x), UILocales: ar.UILocales},
+	p := &SignInPage{Base: ui.Base{Title: "signin.title", Brand: h.brand(w, x), UILocales: ar.UILocales},
 		Action: h.Base.PageURL(routes.SignIn, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
 		Identifier: ident, IdentifierLabel: identifierLabel(x), Notice: notice}
 	if x.RegistrationOpen() {
@@ -133,6 +132,7 @@ func (h *Handler) renderSignInNotice(w http.ResponseWriter, r *http.Request, x s
 	}
 	h.codeLinks(p, x, ar)
 	p.Social = h.socialButtons(x, ar)
+	p.PasskeyURL = h.passkeySignInURL(x.PasskeySignIn.Enabled, ar)
 	h.UI.Render(w, r, http.StatusOK, p)
 }
 

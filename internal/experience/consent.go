@@ -14,13 +14,14 @@ import (
 	"github.com/sesameauth/sesame/internal/ui"
 )
 
+// scopeDescriptions are the catalogue keys of the standard scopes' texts.
 var scopeDescriptions = map[string]string{
-	oauth2.ScopeOpenID:        "Know who you are",
-	oauth2.ScopeProfile:       "See your name, username and picture",
-	oauth2.ScopeEmail:         "See your email address",
-	oauth2.ScopePhone:         "See your phone number",
-	oauth2.ScopeRoles:         "See your roles",
-	oauth2.ScopeOfflineAccess: "Stay signed in when you are not using it",
+	oauth2.ScopeOpenID:        "consent.scope.openid",
+	oauth2.ScopeProfile:       "consent.scope.profile",
+	oauth2.ScopeEmail:         "consent.scope.email",
+	oauth2.ScopePhone:         "consent.scope.phone",
+	oauth2.ScopeRoles:         "consent.scope.roles",
+	oauth2.ScopeOfflineAccess: "consent.scope.offline_access",
 }
 
 // signedInUser is the user signed in to this browser. Without one it
@@ -49,7 +50,7 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	var items []ScopeItem
 	for _, s := range ar.Scopes {
-		items = append(items, ScopeItem{Name: s, Description: scopeDescriptions[s]})
+		items = append(items, ScopeItem{Name: s, Description: ui.M(scopeDescriptions[s])})
 	}
 	// Only what the user's roles grant is asked for (docs/security.md,
 	// item 8.1), per API (item 8.2).
@@ -77,7 +78,7 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) {
 		name = user.Email
 	}
 	allowRedirect(w, r, ar)
-	h.UI.Render(w, r, http.StatusOK, &ConsentPage{Base: ui.Base{Title: "Allow access"},
+	h.UI.Render(w, r, http.StatusOK, &ConsentPage{Base: ui.Base{Title: "consent.title", UILocales: ar.UILocales},
 		Action: h.Base.PageURL(routes.Consent, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name, UserName: name,
 		Scopes: items, APIs: apis})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2err"
+	"github.com/sesameauth/sesame/internal/passkey"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/regulate"
 	"github.com/sesameauth/sesame/internal/routes"
@@ -91,6 +92,10 @@ type Handler struct {
 	// MFA part (mfa.go): second factors after the first. Nil: no gate
 	// (sign-in completes after the first factor).
 	MFA *mfa.Service
+
+	// Passkeys (passkey.go): passkey sign-in and passkeys as second
+	// factor; nil turns both off.
+	Passkeys *passkey.Service
 }
 
 // Mount registers the routes.
@@ -105,6 +110,7 @@ func (h *Handler) Mount(m httpx.Mux) {
 	h.mountMFA(m)
 	h.mountCodeFlows(m)
 	h.mountSocial(m)
+	h.mountPasskey(m)
 }
 
 func (h *Handler) now() time.Time {
@@ -139,14 +145,14 @@ func (h *Handler) record(r *http.Request, key string, ar store.AuthRequest, reas
 	h.Audit.Record(r.Context(), e)
 }
 
-func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, heading, msg string) {
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, heading, msg ui.Msg) {
 	oauth2.ErrorPage(h.UI, w, r, status, heading, msg, "")
 }
 
 func (h *Handler) failure(w http.ResponseWriter, r *http.Request, err error) {
 	e := oauth2err.From(err)
 	h.Log.ErrorContext(r.Context(), "experience: failure", "path", r.URL.Path, "err", err)
-	h.errorPage(w, r, e.Status, "Sign-in is unavailable", "Sesame could not complete this step. Please try again in a moment.")
+	h.errorPage(w, r, e.Status, ui.M("experience.error.unavailable.heading"), ui.M("experience.error.unavailable.message"))
 }
 
 // interaction loads the pending authorization request named in the URL and
@@ -154,19 +160,16 @@ func (h *Handler) failure(w http.ResponseWriter, r *http.Request, err error) {
 func (h *Handler) interaction(w http.ResponseWriter, r *http.Request) (store.AuthRequest, store.Client, bool) {
 	id := r.URL.Query().Get("interaction")
 	if id == "" || len(id) > 128 {
-		h.errorPage(w, r, http.StatusBadRequest, "Start from your app",
-			"This page is part of signing in to an app. Go to the app and choose Sign in.")
+		h.errorPage(w, r, http.StatusBadRequest, ui.M("experience.error.no_interaction.heading"), ui.M("experience.error.no_interaction.message"))
 		return store.AuthRequest{}, store.Client{}, false
 	}
 	if !h.Sessions.OwnsInteraction(r, id) {
-		h.errorPage(w, r, http.StatusBadRequest, "This sign-in has expired",
-			"This sign-in was started in another browser or tab, or has already finished. Go back to the app and sign in again.")
+		h.errorPage(w, r, http.StatusBadRequest, ui.M("experience.error.expired.heading"), ui.M("experience.error.other_browser.message"))
 		return store.AuthRequest{}, store.Client{}, false
 	}
 	ar, err := h.Store.GetAuthRequest(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		h.errorPage(w, r, http.StatusBadRequest, "This sign-in has expired",
-			"Sign-in requests are valid for one hour and can be used once. Go back to the app and sign in again.")
+		h.errorPage(w, r, http.StatusBadRequest, ui.M("experience.error.expired.heading"), ui.M("experience.error.expired.message"))
 		return store.AuthRequest{}, store.Client{}, false
 	}
 	if err != nil {
@@ -175,7 +178,7 @@ func (h *Handler) interaction(w http.ResponseWriter, r *http.Request) (store.Aut
 	}
 	c, err := h.Store.GetClient(r.Context(), ar.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
-		h.errorPage(w, r, http.StatusBadRequest, "Unknown app", "The app that started this sign-in is no longer registered.")
+		h.errorPage(w, r, http.StatusBadRequest, ui.M("experience.error.unknown_app.heading"), ui.M("experience.error.unknown_app.message"))
 		return store.AuthRequest{}, store.Client{}, false
 	}
 	if err != nil {
@@ -203,12 +206,11 @@ func (h *Handler) postedInteraction(w http.ResponseWriter, r *http.Request) (sto
 // checkForm parses the posted form and verifies its CSRF token.
 func (h *Handler) checkForm(w http.ResponseWriter, r *http.Request) bool {
 	if err := r.ParseForm(); err != nil {
-		h.errorPage(w, r, http.StatusBadRequest, "This form could not be read", "The submitted form is malformed or too large.")
+		h.errorPage(w, r, http.StatusBadRequest, ui.M("experience.error.bad_form.heading"), ui.M("experience.error.bad_form.message"))
 		return false
 	}
 	if !h.CSRF.Valid(r) {
-		h.errorPage(w, r, http.StatusForbidden, "This form has expired",
-			"Sesame could not verify that this form came from its own page. Go back to the app and sign in again.")
+		h.errorPage(w, r, http.StatusForbidden, ui.M("experience.error.csrf.heading"), ui.M("experience.error.csrf.message"))
 		return false
 	}
 	return true

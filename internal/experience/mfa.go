@@ -15,7 +15,6 @@ import (
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/mfa"
-	"github.com/sesameauth/sesame/internal/oidc/oauth2"
 	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
@@ -166,8 +165,7 @@ func (h *Handler) pendingMFA(w http.ResponseWriter, r *http.Request, posted bool
 
 // mfaError is an error page in the request's language.
 func (h *Handler) mfaError(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, status int, heading, msg ui.Msg) {
-	p := h.UI.I18n().Printer(ui.Lang(r, ar.UILocales))
-	oauth2.ErrorPage(h.UI, w, r, status, p.T(heading.Key, heading.Args...), p.T(msg.Key, msg.Args...), "")
+	h.UI.Render(w, r, status, &ui.ErrorPage{Base: ui.Base{Title: heading.Key, UILocales: ar.UILocales}, Heading: heading, Message: msg})
 }
 
 func (h *Handler) mfaPage(w http.ResponseWriter, r *http.Request) {
@@ -193,6 +191,7 @@ func (h *Handler) renderMFA(w http.ResponseWriter, r *http.Request, status int, 
 		Action: h.Base.PageURL(routes.MFA, s.ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: s.c.Name,
 		Backup: backup || !hasTOTP, HasTOTP: hasTOTP, Error: msg}
 	p.Title = h.UI.I18n().Printer(ui.Lang(r, s.ar.UILocales)).T("mfa.verify.title")
+	p.PasskeyURL = h.passkeyMFAURL(fs, s.ar)
 	if p.Backup && hasTOTP {
 		p.SwitchURL = h.Base.PageURL(routes.MFA, s.ar.ID)
 	} else if !p.Backup {

@@ -10,7 +10,7 @@ import (
 // are web/templates/experience/<name>.html.
 func Pages() []ui.Page {
 	return slices.Concat([]ui.Page{&SignInPage{}, &RegisterPage{}, &ConsentPage{}},
-		mfaPages(), codePages())
+		mfaPages(), codePages(), passkeyPages())
 }
 
 // SignInPage is the username-or-email and password form.
@@ -20,16 +20,20 @@ type SignInPage struct {
 	CSRFToken  string // hidden input named "csrf_token"
 	AppName    string // the app the user is signing in to
 	Identifier string // pre-filled username or email (input name "identifier")
-	// IdentifierLabel is what the form accepts: "Username or email",
-	// "Username" or "Email".
+	// IdentifierLabel is the catalogue key naming what the form accepts:
+	// signin.label.username_or_email, signin.label.username or
+	// signin.label.email.
 	IdentifierLabel string
-	Error           string // user-facing error, shown in an alert above the form
+	Error           ui.Msg // user-facing error, shown in an alert above the form
 	RegisterURL     string // link "Create account" when non-empty
 	// ForgotURL and CodeURL link the password reset and the sign-in
 	// with an emailed code, when they are on.
 	ForgotURL, CodeURL string
 	Notice             ui.Msg // a status line (e.g. "password changed")
 	Social             []SocialButton
+	// PasskeyURL is the "Sign in with a passkey" page; the link stays
+	// hidden until passkey.js finds WebAuthn.
+	PasskeyURL string
 	// The password input is named "password".
 }
 
@@ -42,9 +46,9 @@ type RegisterPage struct {
 	ui.Base
 	Action, CSRFToken, AppName string
 	Username, Email            string // re-filled values
-	Error                      string
+	Error                      ui.Msg
 	SignInURL                  string // "Already have an account? Sign in"
-	PasswordHint               string // optional, e.g. "At least 12 characters."
+	PasswordHint               ui.Msg // optional, e.g. "At least 12 characters."
 	// EmailOnly hides the username field (else shown and required);
 	// EmailRequired makes the email field required (signUp.identifiers).
 	EmailOnly, EmailRequired bool
@@ -57,7 +61,10 @@ func (*RegisterPage) Template() string { return "experience/register" }
 
 // ScopeItem is one permission on the consent page. Description is shown
 // when set, with Name as a small code label; otherwise Name is shown.
-type ScopeItem struct{ Name, Description string }
+type ScopeItem struct {
+	Name        string
+	Description ui.Msg
+}
 
 // ConsentPage asks the user to allow an app access. Its one form has two
 // submit buttons named "decision", with values "allow" and "deny".
@@ -111,7 +118,7 @@ type CodeStepPage struct {
 	Error             ui.Msg
 	Notice            ui.Msg // e.g. "a new code is on its way"
 	NewPassword       bool
-	PasswordHint      string
+	PasswordHint      ui.Msg
 	Submit            string // catalogue key of the button
 	BackURL           string
 }

@@ -23,7 +23,7 @@ import (
 func (h *Handler) openSettings(w http.ResponseWriter, r *http.Request) (signinexp.Settings, bool) {
 	x, ok := h.settings(w, r)
 	if ok && !x.RegistrationOpen() {
-		h.errorPage(w, r, http.StatusForbidden, "Registration is closed", "This server does not allow creating accounts. Ask the administrator for one.")
+		h.errorPage(w, r, http.StatusForbidden, ui.M("register.closed.heading"), ui.M("register.closed.message"))
 		return x, false
 	}
 	return x, ok
@@ -38,17 +38,17 @@ func (h *Handler) registerPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.renderRegister(w, r, http.StatusOK, x, ar, c, "", emailHint(ar.LoginHint), "")
+	h.renderRegister(w, r, http.StatusOK, x, ar, c, "", emailHint(ar.LoginHint), ui.Msg{})
 }
 
-func (h *Handler) renderRegister(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, username, email, msg string) {
+func (h *Handler) renderRegister(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, username, email string, msg ui.Msg) {
 	allowRedirect(w, r, ar)
 	askUsername, emailRequired := x.SignUpFields()
 	emailRequired = emailRequired || h.mailOn()
-	h.UI.Render(w, r, status, &RegisterPage{EmailOnly: !askUsername, EmailRequired: emailRequired, Base: ui.Base{Title: "Create account", Brand: h.brand(w, x)},
+	h.UI.Render(w, r, status, &RegisterPage{EmailOnly: !askUsername, EmailRequired: emailRequired, Base: ui.Base{Title: "register.title", Brand: h.brand(w, x), UILocales: ar.UILocales},
 		Action: h.Base.PageURL(routes.Register, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
 		Username: username, Email: email, Error: msg, SignInURL: h.Base.PageURL(routes.SignIn, ar.ID),
-		PasswordHint: x.PasswordPolicy.Hint(), TermsURL: x.TermsOfUseURL, PrivacyURL: x.PrivacyPolicyURL})
+		PasswordHint: passwordHint(x.PasswordPolicy), TermsURL: x.TermsOfUseURL, PrivacyURL: x.PrivacyPolicyURL})
 }
 
 func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
@@ -64,7 +64,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	username := identity.Canonical(r.PostFormValue("username"))
 	email := identity.Canonical(r.PostFormValue("email"))
 	pw, confirm := r.PostFormValue("password"), r.PostFormValue("password_confirm")
-	bad := func(msg string) { h.renderRegister(w, r, http.StatusBadRequest, x, ar, c, username, email, msg) }
+	bad := func(msg ui.Msg) { h.renderRegister(w, r, http.StatusBadRequest, x, ar, c, username, email, msg) }
 	// signUp.identifiers decide what is asked and required, here as on
 	// the form (the form's "required" is only a convenience).
 	askUsername, emailRequired := x.SignUpFields()
@@ -72,25 +72,25 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	if !askUsername {
 		username = ""
 	} else if err := identity.ValidateUsername(username); err != nil {
-		bad(err.Error())
+		bad(identityMsg(err))
 		return
 	}
 	if emailRequired && email == "" {
-		bad("Enter your email address.")
+		bad(ui.M("register.error.email_required"))
 		return
 	}
 	if email != "" {
 		if err := identity.ValidateEmail(email); err != nil {
-			bad(err.Error())
+			bad(identityMsg(err))
 			return
 		}
 	}
 	if err := identity.CheckPassword(x.PasswordPolicy, pw, username, email); err != nil {
-		bad(err.Error())
+		bad(identityMsg(err))
 		return
 	}
 	if pw != confirm {
-		bad("The two passwords do not match.")
+		bad(ui.M("register.error.mismatch"))
 		return
 	}
 	t := h.throttle()
@@ -101,7 +101,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	} else if !ok {
 		h.record(r, audit.KeyRegister, ar, audit.ReasonThrottled, "", "")
 		w.Header().Set("Retry-After", retryAfter(retry, now))
-		h.renderRegister(w, r, http.StatusTooManyRequests, x, ar, c, username, email, "Too many accounts created from your network. Try again later.")
+		h.renderRegister(w, r, http.StatusTooManyRequests, x, ar, c, username, email, ui.M("register.error.too_many"))
 		return
 	}
 	if h.mailOn() {
@@ -111,7 +111,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		if msg, err := h.taken(ctx, username, ""); err != nil {
 			h.failure(w, r, err)
 			return
-		} else if msg != "" {
+		} else if !msg.IsZero() {
 			h.record(r, audit.KeyRegister, ar, audit.ReasonTaken, "", "")
 			bad(msg)
 			return
@@ -122,14 +122,14 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	if msg, err := h.taken(ctx, username, email); err != nil {
 		h.failure(w, r, err)
 		return
-	} else if msg != "" {
+	} else if !msg.IsZero() {
 		h.record(r, audit.KeyRegister, ar, audit.ReasonTaken, "", "")
 		bad(msg)
 		return
 	}
 	u, err := NewUser(ctx, username, email, pw, h.PasswordParams, h.now())
 	if err != nil {
-		bad(err.Error())
+		bad(identityMsg(err))
 		return
 	}
 	if err := h.Store.CreateUser(ctx, u); errors.Is(err, store.ErrAlreadyExists) {
@@ -152,29 +152,49 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 // when the row is written (docs/security.md, item 8.9). Until addresses
 // are verified by mail, a fresh address still differs in that it creates
 // the account and signs in.
-func (h *Handler) taken(ctx context.Context, username, email string) (string, error) {
+func (h *Handler) taken(ctx context.Context, username, email string) (ui.Msg, error) {
 	if username != "" {
 		if _, err := h.Store.GetUserByLogin(ctx, username); err == nil {
 			return msgUsernameTaken, nil
 		} else if !errors.Is(err, store.ErrNotFound) {
-			return "", err
+			return ui.Msg{}, err
 		}
 	}
 	if email != "" {
 		if _, err := h.Store.GetUserByLogin(ctx, email); err == nil {
 			return msgCannotRegister, nil
 		} else if !errors.Is(err, store.ErrNotFound) {
-			return "", err
+			return ui.Msg{}, err
 		}
 	}
-	return "", nil
+	return ui.Msg{}, nil
 }
 
 // Registration refusals.
-const (
-	msgUsernameTaken  = "That username is taken. Choose another one."
-	msgCannotRegister = "We could not create an account with these details."
+var (
+	msgUsernameTaken  = ui.M("register.error.username_taken")
+	msgCannotRegister = ui.M("register.error.cannot_register")
 )
+
+// identityMsg is the form error for a broken identity rule (its catalogue
+// key is "identity." and its code); any other error is the generic
+// refusal.
+func identityMsg(err error) ui.Msg {
+	var ie *identity.Error
+	if errors.As(err, &ie) {
+		return ui.M(IdentityKey(ie.Code), ie.Args...)
+	}
+	return msgCannotRegister
+}
+
+// IdentityKey is the catalogue key of an identity.Error's Code.
+func IdentityKey(code string) string { return "identity." + code }
+
+// passwordHint is the password policy in one sentence, for the form.
+func passwordHint(p identity.PasswordPolicy) ui.Msg {
+	key, args := p.Hint()
+	return ui.M(key, args...)
+}
 
 // NewUser builds a user row with a fresh id and hashed password. Username
 // and email must already be canonical and valid (see package identity). A

@@ -53,7 +53,7 @@ func (h *Handler) mailPage(w http.ResponseWriter, r *http.Request, post bool) (s
 		return signinexp.Settings{}, ar, c, false
 	}
 	if !h.mailOn() {
-		h.errorPage(w, r, http.StatusNotFound, "Not available", "This server sends no email, so this page is off.")
+		h.errorPage(w, r, http.StatusNotFound, ui.M("experience.error.off.heading"), ui.M("experience.error.off.no_mail"))
 		return signinexp.Settings{}, ar, c, false
 	}
 	x, ok := h.settings(w, r)
@@ -115,7 +115,7 @@ func (h *Handler) renderResetCode(w http.ResponseWriter, r *http.Request, status
 		Heading: "codes.reset.code_heading", SentTo: h.codeTarget(r, vid, verification.Reset, ar.ID), SentKey: "codes.code.sent_if_account",
 		Minutes: int(verification.DefaultTTL.Minutes()), Action: h.Base.PageURL(routes.ResetPassword, ar.ID),
 		CSRFToken: h.CSRF.Token(w, r), VerificationID: vid, AppName: c.Name, Error: msg, Notice: notice,
-		NewPassword: true, PasswordHint: x.PasswordPolicy.Hint(), Submit: "codes.reset.submit",
+		NewPassword: true, PasswordHint: passwordHint(x.PasswordPolicy), Submit: "codes.reset.submit",
 		BackURL: h.Base.PageURL(routes.SignIn, ar.ID)})
 }
 

@@ -28,12 +28,12 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
 	if !ok || h.openFirstScreen(w, r, x, ar) {
 		return
 	}
-	h.renderSignIn(w, r, http.StatusOK, x.ForIdentifiers(ar.Identifiers), ar, c, ar.LoginHint, "")
+	h.renderSignIn(w, r, http.StatusOK, x.ForIdentifiers(ar.Identifiers), ar, c, ar.LoginHint, ui.Msg{})
 }
 
-func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, ident, msg string) {
+func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, ident string, msg ui.Msg) {
 	allowRedirect(w, r, ar)
-	p := &SignInPage{Base: ui.Base{Title: "Sign in", Brand: h.brand(w, x)},
+	p := &SignInPage{Base: ui.Base{Title: "signin.title", Brand: h.brand(w, x), UILocales: ar.UILocales},
 		Action: h.Base.PageURL(routes.SignIn, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
 		Identifier: ident, Error: msg, IdentifierLabel: identifierLabel(x)}
 	if x.RegistrationOpen() {
@@ -41,18 +41,32 @@ func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status in
 	}
 	h.codeLinks(p, x, ar)
 	p.Social = h.socialButtons(x, ar)
+	p.PasskeyURL = h.passkeySignInURL(x.PasskeySignIn.Enabled, ar)
 	h.UI.Render(w, r, status, p)
 }
 
-// identifierLabel names what the sign-in form accepts.
-func identifierLabel(x signinexp.Settings) string {
+// identifierLabel is the catalogue key naming what the sign-in form
+// accepts.
+func identifierLabel(x signinexp.Settings) string { return "signin.label." + identifierKinds(x) }
+
+// The sign-in form's errors by identifierKinds.
+var (
+	emptyKeys = map[string]string{"username": "signin.error.empty.username", "email": "signin.error.empty.email",
+		"username_or_email": "signin.error.empty.username_or_email"}
+	kindKeys = map[string]string{"username": "signin.error.kind.username", "email": "signin.error.kind.email",
+		"username_or_email": "signin.error.kind.username_or_email"}
+)
+
+// identifierKinds is what the sign-in form accepts: "username", "email"
+// or "username_or_email" (a suffix of catalogue keys).
+func identifierKinds(x signinexp.Settings) string {
 	switch u, e := x.Accepts(signinexp.Username), x.Accepts(signinexp.Email); {
 	case u && !e:
-		return "Username"
+		return "username"
 	case e && !u:
-		return "Email"
+		return "email"
 	}
-	return "Username or email"
+	return "username_or_email"
 }
 
 // identifierKind is what an identifier typed on the sign-in form is: an
@@ -64,7 +78,7 @@ func identifierKind(ident string) string {
 	return signinexp.Username
 }
 
-const msgBadCredentials = "Incorrect username, email or password."
+var msgBadCredentials = ui.M("signin.error.bad_credentials")
 
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	ar, c, ok := h.postedInteraction(w, r)
@@ -80,13 +94,13 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	ident := identity.Canonical(r.PostFormValue("identifier"))
 	pw := r.PostFormValue("password")
 	if ident == "" || pw == "" || len(ident) > 320 {
-		h.renderSignIn(w, r, http.StatusBadRequest, x, ar, c, ident, "Enter your "+strings.ToLower(identifierLabel(x))+" and your password.")
+		h.renderSignIn(w, r, http.StatusBadRequest, x, ar, c, ident, ui.M(emptyKeys[identifierKinds(x)]))
 		return
 	}
 	// Refused before any lookup or throttle, so it tells nothing about
 	// accounts.
 	if !x.Accepts(identifierKind(ident)) {
-		h.renderSignIn(w, r, http.StatusBadRequest, x, ar, c, ident, "Sign in with your "+strings.ToLower(identifierLabel(x))+".")
+		h.renderSignIn(w, r, http.StatusBadRequest, x, ar, c, ident, ui.M(kindKeys[identifierKinds(x)]))
 		return
 	}
 	t := h.throttle()
@@ -104,7 +118,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	} else if !ok {
 		h.record(r, audit.KeySignIn, ar, audit.ReasonThrottled, "", "")
-		h.tooMany(w, r, x, ar, c, ident, retry, now, "Too many sign-in attempts from your network.")
+		h.tooMany(w, r, x, ar, c, ident, retry, now, "signin.error.too_many_ip")
 		return
 	}
 	releaseIP := func() {
@@ -131,7 +145,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	} else if !ok {
 		releaseIP() // no password was checked
 		h.record(r, audit.KeySignIn, ar, audit.ReasonThrottled, user.ID, "")
-		h.tooMany(w, r, x, ar, c, ident, retry, now, "Too many failed sign-in attempts for this account.")
+		h.tooMany(w, r, x, ar, c, ident, retry, now, "signin.error.too_many_user")
 		return
 	}
 	if user.ID == "" {
@@ -155,7 +169,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	releaseIP() // the right password is not a failure
 	if user.Suspended {
 		h.record(r, audit.KeySignIn, ar, audit.ReasonSuspended, user.ID, "")
-		h.renderSignIn(w, r, http.StatusForbidden, x, ar, c, ident, "This account is suspended. Contact the administrator.")
+		h.renderSignIn(w, r, http.StatusForbidden, x, ar, c, ident, ui.M("signin.error.suspended"))
 		return
 	}
 	if err := h.Store.ResetAttempts(ctx, key); err != nil {
@@ -169,14 +183,14 @@ func retryAfter(retry, now time.Time) string {
 	return fmt.Sprint(max(1, int(math.Ceil(retry.Sub(now).Seconds()))))
 }
 
-func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request, x signinexp.Settings, ar store.AuthRequest, c store.Client, ident string, retry, now time.Time, what string) {
+func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request, x signinexp.Settings, ar store.AuthRequest, c store.Client, ident string, retry, now time.Time, key string) {
 	mins := int(math.Ceil(retry.Sub(now).Minutes()))
 	if mins < 1 {
 		mins = 1
 	}
 	w.Header().Set("Retry-After", retryAfter(retry, now))
 	h.renderSignIn(w, r, http.StatusTooManyRequests, x, ar, c, ident,
-		fmt.Sprintf("%s Try again in %d minute%s.", what, mins, map[bool]string{true: "", false: "s"}[mins == 1]))
+		ui.M(key, "minutes", mins))
 }
 
 // complete starts the SSO session with the authentication methods used

@@ -21,7 +21,7 @@ import (
 func (h *Handler) codeSignIn(w http.ResponseWriter, r *http.Request, post bool) (signinexp.Settings, store.AuthRequest, store.Client, bool) {
 	x, ar, c, ok := h.mailPage(w, r, post)
 	if ok && !h.passwordlessOn(x) {
-		h.errorPage(w, r, http.StatusNotFound, "Not available", "Signing in with an emailed code is not enabled on this server.")
+		h.errorPage(w, r, http.StatusNotFound, ui.M("experience.error.off.heading"), ui.M("experience.error.off.code_signin"))
 		return x, ar, c, false
 	}
 	return x, ar, c, ok

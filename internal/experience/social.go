@@ -66,8 +66,7 @@ func (h *Handler) socialFailed(w http.ResponseWriter, r *http.Request, ar store.
 	if !ok {
 		return
 	}
-	text := h.UI.I18n().Printer(ui.Lang(r, ar.UILocales)).T(msg.Key, msg.Args...)
-	h.renderSignIn(w, r, status, x.ForIdentifiers(ar.Identifiers), ar, c, "", text)
+	h.renderSignIn(w, r, status, x.ForIdentifiers(ar.Identifiers), ar, c, "", msg)
 }
 
 func (h *Handler) socialStart(w http.ResponseWriter, r *http.Request) {
@@ -100,23 +99,23 @@ func (h *Handler) socialCallback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	cookie, err := r.Cookie(socialFlowCookie)
 	if err != nil || h.Connectors == nil {
-		h.errorPage(w, r, http.StatusBadRequest, "This sign-in has expired", "Go back to the app and sign in again.")
+		h.errorPage(w, r, http.StatusBadRequest, ui.M("experience.error.expired.heading"), ui.M("social.error.expired"))
 		return
 	}
 	h.setSocialCookie(w, socialFlowCookie, "") // one use, whatever happens
 	flow, err := h.Connectors.Open(cookie.Value)
 	if err != nil || !h.Sessions.OwnsInteraction(r, flow.Interaction) {
-		h.errorPage(w, r, http.StatusBadRequest, "This sign-in has expired", "Go back to the app and sign in again.")
+		h.errorPage(w, r, http.StatusBadRequest, ui.M("experience.error.expired.heading"), ui.M("social.error.expired"))
 		return
 	}
 	ar, err := h.Store.GetAuthRequest(ctx, flow.Interaction)
 	if err != nil {
-		h.errorPage(w, r, http.StatusBadRequest, "This sign-in has expired", "Go back to the app and sign in again.")
+		h.errorPage(w, r, http.StatusBadRequest, ui.M("experience.error.expired.heading"), ui.M("social.error.expired"))
 		return
 	}
 	c, err := h.Store.GetClient(ctx, ar.ClientID)
 	if err != nil {
-		h.errorPage(w, r, http.StatusBadRequest, "Unknown app", "The app that started this sign-in is no longer registered.")
+		h.errorPage(w, r, http.StatusBadRequest, ui.M("experience.error.unknown_app.heading"), ui.M("experience.error.unknown_app.message"))
 		return
 	}
 	x, ok := h.settings(w, r)
@@ -230,7 +229,7 @@ func (h *Handler) pendingLink(w http.ResponseWriter, r *http.Request, ar store.A
 		l, err = h.Connectors.OpenLink(ck.Value)
 	}
 	if err != nil || h.Connectors == nil || l.Interaction != ar.ID {
-		h.errorPage(w, r, http.StatusBadRequest, "This sign-in has expired", "Go back to the app and sign in again.")
+		h.errorPage(w, r, http.StatusBadRequest, ui.M("experience.error.expired.heading"), ui.M("social.error.expired"))
 		return l, signinexp.Settings{}, signinexp.Connector{}, false
 	}
 	x, ok := h.settings(w, r)
@@ -239,7 +238,7 @@ func (h *Handler) pendingLink(w http.ResponseWriter, r *http.Request, ar store.A
 	}
 	conn, ok := x.Connector(l.Connector)
 	if !ok {
-		h.errorPage(w, r, http.StatusBadRequest, "This sign-in has expired", "Go back to the app and sign in again.")
+		h.errorPage(w, r, http.StatusBadRequest, ui.M("experience.error.expired.heading"), ui.M("social.error.expired"))
 		return l, x, conn, false
 	}
 	return l, x, conn, true

@@ -84,6 +84,17 @@ func AllowRemoteImages(w http.ResponseWriter) {
 	h.Set("Content-Security-Policy", strings.Replace(h.Get("Content-Security-Policy"), ownImgSrc, remoteImgSrc, 1))
 }
 
+// AllowFetch lets the response's page script fetch() its own origin
+// (connect-src 'self'), for the passkey pages' JSON ceremony endpoints;
+// nothing else changes. Call after AllowFormAction and before the
+// response is written.
+func AllowFetch(w http.ResponseWriter) {
+	h := w.Header()
+	if csp := h.Get("Content-Security-Policy"); csp != "" && !strings.Contains(csp, "connect-src") {
+		h.Set("Content-Security-Policy", csp+"; connect-src 'self'")
+	}
+}
+
 // Secure sets the headers every response carries and creates the request's
 // CSP nonce.
 func Secure(https bool) func(http.Handler) http.Handler {

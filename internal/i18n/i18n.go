@@ -144,6 +144,15 @@ func (p *Printer) Lang() string {
 	return p.lang
 }
 
+// Has reports whether key has a text in the printer's language or in
+// English.
+func (p *Printer) Has(key string) bool {
+	if p == nil || p.b == nil || key == "" {
+		return false
+	}
+	return p.b.Has(p.lang, key) || p.b.Has(English, key)
+}
+
 // T returns key's text with its {name} placeholders replaced by args,
 // given as name, value pairs. A key the language lacks prints in English;
 // one English lacks too prints as the key itself (and is logged once).

@@ -44,21 +44,21 @@ func DefaultPasswordPolicy() PasswordPolicy {
 		Rejects: PolicyRejects{Words: []string{}}}
 }
 
-// Hint is the policy in one sentence, for the register page.
-func (p PasswordPolicy) Hint() string {
-	s := fmt.Sprintf("At least %d characters", p.Length.Min)
+// Hint is the policy in one sentence, for the register page: a catalogue
+// key and its placeholders' name, value pairs.
+func (p PasswordPolicy) Hint() (key string, args []any) {
 	if p.CharacterTypes.Min > 1 {
-		s += fmt.Sprintf(", with %d of: lower case, upper case, digits, symbols", p.CharacterTypes.Min)
+		return "identity.password.hint_types", []any{"min", p.Length.Min, "types", p.CharacterTypes.Min}
 	}
-	return s + "."
+	return "identity.password.hint", []any{"min", p.Length.Min}
 }
 
 // The policy's errors beyond the length ones.
 var (
-	ErrPasswordCharTypes = &Error{"password.character_types", "Passwords must mix more kinds of characters."}
-	ErrPasswordSequence  = &Error{"password.repetition_or_sequence", "Passwords must not repeat a character or run a sequence (aaa, abc, 123)."}
-	ErrPasswordUserInfo  = &Error{"password.user_info", "Passwords must not contain your username or email address."}
-	ErrPasswordWord      = &Error{"password.word", "That password contains a word that is not allowed."}
+	ErrPasswordCharTypes = &Error{Code: "password.character_types", Message: "Passwords must mix more kinds of characters."}
+	ErrPasswordSequence  = &Error{Code: "password.repetition_or_sequence", Message: "Passwords must not repeat a character or run a sequence (aaa, abc, 123)."}
+	ErrPasswordUserInfo  = &Error{Code: "password.user_info", Message: "Passwords must not contain your username or email address."}
+	ErrPasswordWord      = &Error{Code: "password.word", Message: "That password contains a word that is not allowed."}
 )
 
 // CheckPassword checks a new password against ValidatePassword and policy
@@ -69,13 +69,13 @@ func CheckPassword(p PasswordPolicy, pw string, userInfo ...string) error {
 	}
 	n := len([]rune(pw))
 	if n < p.Length.Min {
-		return &Error{ErrPasswordTooShort.Code, fmt.Sprintf("Passwords must be at least %d characters long.", p.Length.Min)}
+		return &Error{Code: ErrPasswordTooShort.Code, Message: fmt.Sprintf("Passwords must be at least %d characters long.", p.Length.Min), Args: []any{"min", p.Length.Min}}
 	}
 	if p.Length.Max > 0 && n > p.Length.Max {
-		return &Error{ErrPasswordTooLong.Code, fmt.Sprintf("Passwords must be at most %d characters long.", p.Length.Max)}
+		return &Error{Code: ErrPasswordTooLong.Code, Message: fmt.Sprintf("Passwords must be at most %d characters long.", p.Length.Max), Args: []any{"max", p.Length.Max}}
 	}
 	if characterTypes(pw) < p.CharacterTypes.Min {
-		return &Error{ErrPasswordCharTypes.Code, fmt.Sprintf("Passwords must use at least %d of: lower case, upper case, digits, symbols.", p.CharacterTypes.Min)}
+		return &Error{Code: ErrPasswordCharTypes.Code, Message: fmt.Sprintf("Passwords must use at least %d of: lower case, upper case, digits, symbols.", p.CharacterTypes.Min), Args: []any{"min", p.CharacterTypes.Min}}
 	}
 	if p.Rejects.RepetitionAndSequence && repeatsOrRuns(pw) {
 		return ErrPasswordSequence

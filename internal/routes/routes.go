@@ -32,6 +32,11 @@ const (
 	MFA            = "/mfa"             // the second factor after the first
 	MFAEnroll      = "/mfa/enroll"      // enrolment at sign-in when MFA is required
 	Passkey        = "/passkey/"        // WebAuthn ceremonies (JSON) under this prefix
+	// PasskeySignIn is the passkey sign-in page (GET) and its result
+	// (POST); PasskeyMFA the same for a passkey as second factor. Their
+	// "/options" (POST, JSON answer) begin a ceremony.
+	PasskeySignIn  = Passkey + "signin"
+	PasskeyMFA     = Passkey + "mfa"
 	SocialStart    = "/social/start"    // to an upstream OpenID provider
 	SocialCallback = "/social/callback" // back from it
 	SocialLink     = "/social/link"     // prove an existing account before linking

@@ -185,3 +185,18 @@ func (m *Manager) ClearInteraction(w http.ResponseWriter, id string) {
 	http.SetCookie(w, &http.Cookie{Name: m.interactionCookie(id), Value: "", Path: m.cookiePath(), HttpOnly: true, Secure: m.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
+
+// ReauthWindow is how long a step-up (re-authentication with an existing
+// factor) lets the user make sensitive changes (docs/security.md UI-13).
+const ReauthWindow = 5 * time.Minute
+
+// Reauthenticated reports whether s had a step-up within ReauthWindow.
+func (m *Manager) Reauthenticated(s store.Session) bool {
+	return !s.ReauthAt.IsZero() && m.now().Sub(s.ReauthAt) < ReauthWindow && !s.ReauthAt.After(m.now().Add(time.Minute))
+}
+
+// MarkReauthenticated records on s, server-side, that its user proved an
+// existing factor again just now.
+func (m *Manager) MarkReauthenticated(ctx context.Context, s store.Session) error {
+	return m.Store.SetSessionReauth(ctx, s.IDHash, m.now())
+}

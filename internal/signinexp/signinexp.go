@@ -54,6 +54,8 @@ type Settings struct {
 	// in with (signinexp/connectors.go); Sesame's name, Logto keeps them
 	// in /api/connectors.
 	SocialConnectors []Connector `json:"socialConnectors"`
+	// PasskeySignIn is the "Sign in with a passkey" button (signinexp/passkey.go).
+	PasskeySignIn PasskeySignIn `json:"passkeySignIn"`
 
 	// Version and UpdatedAt are the stored row's (0 and zero: defaults).
 	Version   int64     `json:"-"`
@@ -113,6 +115,7 @@ func Defaults(allowRegistration bool) Settings {
 		SignUp:         SignUp{Identifiers: []string{Username}, Password: true},
 		PasswordPolicy: identity.DefaultPasswordPolicy(),
 		MFA:            mfa.DefaultPolicy(),
+		PasskeySignIn:  PasskeySignIn{Enabled: true},
 	}
 }
 

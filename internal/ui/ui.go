@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 
@@ -60,6 +61,9 @@ type Base struct {
 	UILocales string
 	RequestID string // shown on the error page
 	Brand     Brand  // the sign-in experience's branding; zero: Sesame's
+	// Switch is the footer's language switch, set by Render: one link per
+	// language to the language route, returning to this page.
+	Switch []LangLink
 
 	printer *i18n.Printer // set by Render for Lang
 }
@@ -75,6 +79,21 @@ type Brand struct {
 }
 
 func (b *Base) base() *Base { return b }
+
+// LangLink is one entry of the footer's language switch.
+type LangLink struct {
+	Lang, Name, URL string
+	Current         bool
+}
+
+// PageTitle is the <title> text: Title translated when it is a catalogue
+// key, else Title as set (a name, or a text already translated).
+func (b *Base) PageTitle() string {
+	if b.printer.Has(b.Title) {
+		return b.printer.T(b.Title)
+	}
+	return b.Title
+}
 
 // T is the text of catalogue key in the page's language, its {name}
 // placeholders filled from args (name, value pairs). Templates call it as
@@ -109,8 +128,8 @@ func (m Msg) IsZero() bool { return m.Key == "" }
 // show it, so it is a shared page.
 type ErrorPage struct {
 	Base
-	Heading string // e.g. "This sign-in link is not valid"
-	Message string // what went wrong, in plain words
+	Heading Msg    // e.g. "This sign-in link is not valid"; zero: a generic one
+	Message Msg    // what went wrong, in plain words; zero: a generic one
 	Detail  string // optional technical code, e.g. "invalid_request: …"
 }
 
@@ -124,6 +143,7 @@ const sharedArea = "shared"
 // Renderer renders the hosted pages. It is safe for concurrent use.
 type Renderer struct {
 	i18n     *i18n.Bundle
+	prefix   string                        // the public endpoint's path, for the language switch
 	pages    map[string]*template.Template // by Page.Template
 	static   fs.FS
 	versions map[string]string // static file name → content hash
@@ -165,7 +185,7 @@ func NewAt(fsys fs.FS, prefix string, pages ...Page) (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Renderer{i18n: bundle, pages: make(map[string]*template.Template, len(pages)), static: static, versions: versions}
+	r := &Renderer{i18n: bundle, prefix: prefix, pages: make(map[string]*template.Template, len(pages)), static: static, versions: versions}
 	for name, zero := range byName {
 		area := path.Dir(name)
 		base, ok := areas[area]
@@ -307,6 +327,24 @@ func Lang(r *http.Request, uiLocales string) string {
 	return i18n.Match(uiLocales, cookie, r.Header.Get("Accept-Language"))
 }
 
+// langSwitch is the footer's language links for a page served for r: each
+// returns to r's path and query (a same-origin path; the language route
+// checks it again).
+func (rn *Renderer) langSwitch(r *http.Request, current string) []LangLink {
+	back := r.URL.EscapedPath()
+	if q := r.URL.RawQuery; q != "" && r.Method == http.MethodGet {
+		back += "?" + q
+	} else if q := r.URL.Query().Get("interaction"); q != "" {
+		back += "?interaction=" + url.QueryEscape(q)
+	}
+	links := make([]LangLink, 0, len(i18n.Languages))
+	for _, l := range i18n.Languages {
+		links = append(links, LangLink{Lang: l, Name: i18n.Names[l], Current: l == current,
+			URL: rn.prefix + routes.Language + "?" + url.Values{"lang": {l}, "return": {back}}.Encode()})
+	}
+	return links
+}
+
 // I18n returns the catalogues the pages render from (mail uses them too).
 func (rn *Renderer) I18n() *i18n.Bundle { return rn.i18n }
 
@@ -329,6 +367,7 @@ func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, p
 		b.Lang = i18n.Match(b.Lang)
 	}
 	b.printer = rn.i18n.Printer(b.Lang)
+	b.Switch = rn.langSwitch(r, b.Lang)
 	if b.RequestID == "" {
 		b.RequestID = httpx.RequestID(ctx)
 	}

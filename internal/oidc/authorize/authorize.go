@@ -3,7 +3,6 @@ package authorize
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"slices"
@@ -73,14 +72,14 @@ func (h *Handler) Mount(m httpx.Mux) {
 	m.HandleFunc("GET "+routes.Resume, h.resume)
 }
 
-func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, heading, message, detail string) {
+func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, heading, message ui.Msg, detail string) {
 	oauth2.ErrorPage(h.UI, w, r, status, heading, message, detail)
 }
 
 func (h *Handler) storeFailure(w http.ResponseWriter, r *http.Request, err error) {
 	e := oauth2err.From(err)
 	h.P.Log.ErrorContext(r.Context(), "authorization: store failure", "err", err)
-	h.page(w, r, e.Status, "Sign-in is unavailable", "Sesame could not complete this sign-in. Please try again in a moment.", "")
+	h.page(w, r, e.Status, ui.M("oidc.error.unavailable.heading"), ui.M("oidc.error.unavailable.message"), "")
 }
 
 // authorize handles a new authorization request: it is parsed (parse),
@@ -123,14 +122,12 @@ func (h *Handler) resume(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	if !h.Sessions.OwnsInteraction(r, id) {
-		h.page(w, r, http.StatusBadRequest, "This sign-in has expired",
-			"This sign-in was started in another browser or tab, or has already finished. Go back to the app and sign in again.", "")
+		h.page(w, r, http.StatusBadRequest, ui.M("experience.error.expired.heading"), ui.M("experience.error.other_browser.message"), "")
 		return
 	}
 	ar, err := h.Store.GetAuthRequest(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		h.page(w, r, http.StatusBadRequest, "This sign-in has expired",
-			"Sign-in requests are valid for one hour and can be used once. Go back to the app and sign in again.", "")
+		h.page(w, r, http.StatusBadRequest, ui.M("experience.error.expired.heading"), ui.M("experience.error.expired.message"), "")
 		return
 	}
 	if err != nil {
@@ -139,7 +136,7 @@ func (h *Handler) resume(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := h.Store.GetClient(ctx, ar.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
-		h.page(w, r, http.StatusBadRequest, "Unknown app", "The app that started this sign-in is no longer registered.", "")
+		h.page(w, r, http.StatusBadRequest, ui.M("experience.error.unknown_app.heading"), ui.M("experience.error.unknown_app.message"), "")
 		return
 	}
 	if err != nil {
@@ -312,9 +309,8 @@ func (h *Handler) reservePending(w http.ResponseWriter, r *http.Request) bool {
 	if !ok {
 		wait := max(1, int(math.Ceil(retry.Sub(now).Seconds())))
 		w.Header().Set("Retry-After", strconv.Itoa(wait))
-		h.page(w, r, http.StatusTooManyRequests, "Too many sign-ins",
-			fmt.Sprintf("Too many sign-ins were started from your network. Wait %d minute%s, then go back to the app and try again.",
-				(wait+59)/60, map[bool]string{true: "", false: "s"}[wait <= 60]), "")
+		h.page(w, r, http.StatusTooManyRequests, ui.M("oidc.error.too_many.heading"),
+			ui.M("oidc.error.too_many.message", "minutes", (wait+59)/60), "")
 		return false
 	}
 	return true

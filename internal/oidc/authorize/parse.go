@@ -22,6 +22,7 @@ import (
 	"github.com/sesameauth/sesame/internal/oidc/redirecturi"
 	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/ui"
 )
 
 // Limits on individual authorization parameters. Every pending request
@@ -51,20 +52,20 @@ const (
 // redirect URI. Until both are known good every error is shown on a page
 // and never redirected (no open redirector); on failure it has answered.
 func (h *Handler) trustedClient(w http.ResponseWriter, r *http.Request) (store.Client, url.Values, bool) {
-	const badLink = "This sign-in link is not valid"
+	badLink := ui.M("oidc.error.bad_link.heading")
 	q, err := httpx.Params(r, "resource")
 	if err != nil {
-		h.page(w, r, http.StatusBadRequest, badLink, "The app sent a malformed sign-in request.", "invalid_request: "+err.Error())
+		h.page(w, r, http.StatusBadRequest, badLink, ui.M("oidc.error.malformed.message"), "invalid_request: "+err.Error())
 		return store.Client{}, nil, false
 	}
 	clientID := q.Get("client_id")
 	if clientID == "" {
-		h.page(w, r, http.StatusBadRequest, badLink, "The sign-in request does not say which app it comes from.", "invalid_request: client_id is missing")
+		h.page(w, r, http.StatusBadRequest, badLink, ui.M("oidc.error.no_client.message"), "invalid_request: client_id is missing")
 		return store.Client{}, nil, false
 	}
 	c, err := h.Store.GetClient(r.Context(), clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		h.page(w, r, http.StatusBadRequest, "Unknown app", "The app that sent you here is not registered with this Sesame server.", "invalid_client: unknown client_id")
+		h.page(w, r, http.StatusBadRequest, ui.M("oidc.error.unknown_app.heading"), ui.M("oidc.error.unknown_client.message"), "invalid_client: unknown client_id")
 		return store.Client{}, nil, false
 	}
 	if err != nil {
@@ -73,12 +74,12 @@ func (h *Handler) trustedClient(w http.ResponseWriter, r *http.Request) (store.C
 	}
 	redirectURI := q.Get("redirect_uri")
 	if redirectURI == "" {
-		h.page(w, r, http.StatusBadRequest, badLink, "The app did not say where to send you back after signing in.", "invalid_request: redirect_uri is missing")
+		h.page(w, r, http.StatusBadRequest, badLink, ui.M("oidc.error.no_redirect.message"), "invalid_request: redirect_uri is missing")
 		return store.Client{}, nil, false
 	}
 	if !redirecturi.Match(c.RedirectURIs, redirectURI, c.Type == store.AppNative) {
 		h.page(w, r, http.StatusBadRequest, badLink,
-			"The address the app asked to return to is not registered for it, so Sesame will not send you there.",
+			ui.M("oidc.error.bad_redirect.message"),
 			"invalid_request: redirect_uri is not registered for this app")
 		return store.Client{}, nil, false
 	}

@@ -41,7 +41,7 @@ func (h *Handler) Mount(m httpx.Mux) {
 	m.HandleFunc("GET "+routes.EndSessionSuccess, h.success)
 }
 
-func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, heading, msg, detail string) {
+func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, heading, msg ui.Msg, detail string) {
 	oauth2.ErrorPage(h.UI, w, r, status, heading, msg, detail)
 }
 
@@ -98,7 +98,7 @@ func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (url.Values, *st
 	ctx := r.Context()
 	q, err := httpx.Params(r)
 	if err != nil {
-		h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid", "The app sent a malformed sign-out request.", "invalid_request: "+err.Error())
+		h.page(w, r, http.StatusBadRequest, ui.M("oidc.logout.error.bad_link.heading"), ui.M("oidc.logout.error.malformed.message"), "invalid_request: "+err.Error())
 		return nil, nil, nil, false
 	}
 	clientID := q.Get("client_id")
@@ -106,11 +106,11 @@ func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (url.Values, *st
 	if raw := q.Get("id_token_hint"); raw != "" {
 		hint, err = h.parseHint(ctx, raw)
 		if err != nil {
-			h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid", "The app's sign-out request carries an ID token Sesame did not issue.", "invalid_request: id_token_hint is invalid")
+			h.page(w, r, http.StatusBadRequest, ui.M("oidc.logout.error.bad_link.heading"), ui.M("oidc.logout.error.bad_hint.message"), "invalid_request: id_token_hint is invalid")
 			return nil, nil, nil, false
 		}
 		if clientID != "" && clientID != hint.aud {
-			h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid", "The sign-out request names two different apps.", "invalid_request: client_id does not match id_token_hint")
+			h.page(w, r, http.StatusBadRequest, ui.M("oidc.logout.error.bad_link.heading"), ui.M("oidc.logout.error.two_apps.message"), "invalid_request: client_id does not match id_token_hint")
 			return nil, nil, nil, false
 		}
 		clientID = hint.aud
@@ -120,7 +120,7 @@ func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (url.Values, *st
 	}
 	c, err := h.Clients.GetClient(ctx, clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		h.page(w, r, http.StatusBadRequest, "Unknown app", "The app that sent you here is not registered with this Sesame server.", "invalid_client: unknown client_id")
+		h.page(w, r, http.StatusBadRequest, ui.M("oidc.error.unknown_app.heading"), ui.M("oidc.error.unknown_client.message"), "invalid_client: unknown client_id")
 		return nil, nil, nil, false
 	}
 	if err != nil {
@@ -135,8 +135,8 @@ func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (url.Values, *st
 func (h *Handler) endAndReturn(w http.ResponseWriter, r *http.Request, client *store.Client, hint *idHint, plru, state string) {
 	ctx := r.Context()
 	if !redirecturi.MatchPostLogout(client.PostLogoutRedirectURIs, plru) {
-		h.page(w, r, http.StatusBadRequest, "This sign-out link is not valid",
-			"The address the app asked to return to after signing out is not registered for it, so Sesame will not send you there.",
+		h.page(w, r, http.StatusBadRequest, ui.M("oidc.logout.error.bad_link.heading"),
+			ui.M("oidc.logout.error.bad_redirect.message"),
 			"invalid_request: post_logout_redirect_uri is not registered for this app")
 		return
 	}
@@ -173,7 +173,7 @@ func (h *Handler) endAndReturn(w http.ResponseWriter, r *http.Request, client *s
 // confirmPage asks the user to confirm signing out (the form posts to
 // confirm with a CSRF token).
 func (h *Handler) confirmPage(w http.ResponseWriter, r *http.Request) {
-	h.UI.Render(w, r, http.StatusOK, &LogoutConfirmPage{Base: ui.Base{Title: "Sign out"},
+	h.UI.Render(w, r, http.StatusOK, &LogoutConfirmPage{Base: ui.Base{Title: "oidc.logout.title"},
 		Action: h.Base.Path(routes.EndSessionConfirm), CSRFToken: h.CSRF.Token(w, r)})
 }
 
@@ -191,7 +191,7 @@ func (h *Handler) hintIsCurrent(ctx context.Context, r *http.Request, hint *idHi
 
 func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil || !h.CSRF.Valid(r) {
-		h.page(w, r, http.StatusForbidden, "This form has expired", "Sesame could not verify that this request came from its own page. Go back and try again.", "")
+		h.page(w, r, http.StatusForbidden, ui.M("oidc.logout.error.csrf.heading"), ui.M("oidc.logout.error.csrf.message"), "")
 		return
 	}
 	if r.PostFormValue("logout") == "yes" {
@@ -208,14 +208,13 @@ func (h *Handler) success(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) signedOut(w http.ResponseWriter, r *http.Request) {
-	h.UI.Render(w, r, http.StatusOK, &SignedOutPage{Base: ui.Base{Title: "Signed out"},
-		Message: "You have signed out."})
+	h.UI.Render(w, r, http.StatusOK, &SignedOutPage{Base: ui.Base{Title: "oidc.signed_out.title"}})
 }
 
 func (h *Handler) failure(w http.ResponseWriter, r *http.Request, err error) {
 	e := oauth2err.From(err)
 	h.P.Log.ErrorContext(r.Context(), "end session failed", "err", err)
-	h.page(w, r, e.Status, "Sign-out is unavailable", "Sesame could not sign you out right now. Please try again in a moment.", "")
+	h.page(w, r, e.Status, ui.M("oidc.logout.error.unavailable.heading"), ui.M("oidc.logout.error.unavailable.message"), "")
 }
 
 // idHint is what end-session uses of a verified id_token_hint.

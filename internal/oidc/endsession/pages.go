@@ -5,11 +5,8 @@ import "github.com/sesameauth/sesame/internal/ui"
 // Pages are end-session's hosted pages, for ui.New.
 func Pages() []ui.Page { return []ui.Page{&SignedOutPage{}, &LogoutConfirmPage{}} }
 
-// SignedOutPage confirms a logout. Message defaults to "You have signed out."
-type SignedOutPage struct {
-	ui.Base
-	Message string
-}
+// SignedOutPage confirms a logout.
+type SignedOutPage struct{ ui.Base }
 
 // Template implements ui.Page.
 func (*SignedOutPage) Template() string { return "oidc/signed_out" }

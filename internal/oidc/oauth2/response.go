@@ -36,7 +36,7 @@ func (rs *Responder) Error(w http.ResponseWriter, r *http.Request, t Target, err
 	e := oauth2err.From(err)
 	if e.Status >= 500 {
 		rs.Log.ErrorContext(r.Context(), "authorization failed", "err", err)
-		ErrorPage(rs.UI, w, r, e.Status, "Sign-in is unavailable", "Sesame could not complete this sign-in. Please try again in a moment.", "")
+		ErrorPage(rs.UI, w, r, e.Status, ui.M("oidc.error.unavailable.heading"), ui.M("oidc.error.unavailable.message"), "")
 		return
 	}
 	rs.send(w, r, t, [][2]string{{"error", e.Code}, {"error_description", e.Description}})
@@ -54,7 +54,7 @@ func (rs *Responder) send(w http.ResponseWriter, r *http.Request, t Target, para
 			fields[i] = FormField{Name: p[0], Value: p[1]}
 		}
 		httpx.AllowFormAction(w, r, Origin(t.RedirectURI))
-		rs.UI.Render(w, r, http.StatusOK, &FormPostPage{Base: ui.Base{Title: "Continue"},
+		rs.UI.Render(w, r, http.StatusOK, &FormPostPage{Base: ui.Base{Title: "oidc.form_post.title"},
 			Action: t.RedirectURI, Fields: fields})
 		return
 	}
@@ -84,10 +84,10 @@ func Origin(u string) string {
 }
 
 // ErrorPage renders the hosted error page, which redirects nowhere.
-func ErrorPage(u *ui.Renderer, w http.ResponseWriter, r *http.Request, status int, heading, message, detail string) {
+func ErrorPage(u *ui.Renderer, w http.ResponseWriter, r *http.Request, status int, heading, message ui.Msg, detail string) {
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5")
 	}
-	u.Render(w, r, status, &ui.ErrorPage{Base: ui.Base{Title: heading},
+	u.Render(w, r, status, &ui.ErrorPage{Base: ui.Base{Title: heading.Key},
 		Heading: heading, Message: message, Detail: detail})
 }

@@ -88,3 +88,70 @@ func TestConsoleMFASettings(t *testing.T) {
 		t.Fatalf("MFA off stored as %+v", got)
 	}
 }
+
+// TestConsolePasswordlessSetting: the console's toggle for sign-in with
+// an emailed code sets signIn.methods[email].verificationCode; it needs
+// email sign-in; a form without the toggle keeps the stored choice; the
+// hosted sign-in page then offers the code (mail configured).
+func TestConsolePasswordlessSetting(t *testing.T) {
+	e, b, csrf := signedInConsole(t, withMailDir(t.TempDir()))
+	codeOn := func() bool {
+		t.Helper()
+		x, err := (&signinexp.Service{Store: e.Store, AllowRegistration: true}).Get(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range x.SignIn.Methods {
+			if m.VerificationCode {
+				return m.Identifier == signinexp.Email
+			}
+		}
+		return false
+	}
+	resp, body := b.getPage(t, e, "/console/sign-in-experience")
+	wantStatus(t, "page", resp, body, http.StatusOK, `<label for="passwordless">`)
+	if strings.Contains(body, `name="passwordless" value="true" checked`) {
+		t.Fatal("passwordless on by default")
+	}
+	form := func(extra url.Values) url.Values {
+		f := url.Values{"display_name": {"Acme"}, "primary_color": {"#112233"}, "dark_primary_color": {"#445566"},
+			"identifier_username": {"true"}, "identifier_email": {"true"}, "min_length": {"8"}, "char_types": {"0"},
+			"passwordless_section": {"1"}}
+		for k, v := range extra {
+			f[k] = v
+		}
+		return f
+	}
+	f := form(url.Values{"passwordless": {"true"}})
+	f.Del("identifier_email")
+	resp, body = b.postPage(t, "/console/sign-in-experience", csrf, f)
+	wantStatus(t, "without email", resp, body, http.StatusBadRequest, "needs “Email and password”", `class="field-error"`)
+	if codeOn() {
+		t.Fatal("a refused form turned passwordless on")
+	}
+
+	resp, body = b.postPage(t, "/console/sign-in-experience", csrf, form(url.Values{"passwordless": {"true"}}))
+	wantStatus(t, "on", resp, body, http.StatusOK, "Saved.", `name="passwordless" value="true" checked`)
+	if !codeOn() {
+		t.Fatal("not stored")
+	}
+	signIn, _ := e.signInPage(t, e.browser(t))
+	sb, _, _ := page(t, signIn)
+	if !strings.Contains(sb, "Sign in with an emailed code") {
+		t.Errorf("the sign-in page does not offer the code:\n%.2000s", sb)
+	}
+
+	old := form(nil)
+	old.Del("passwordless_section")
+	resp, body = b.postPage(t, "/console/sign-in-experience", csrf, old)
+	wantStatus(t, "form without the toggle", resp, body, http.StatusOK, "Saved.")
+	if !codeOn() {
+		t.Fatal("a form without the toggle turned passwordless off")
+	}
+
+	resp, body = b.postPage(t, "/console/sign-in-experience", csrf, form(nil))
+	wantStatus(t, "off", resp, body, http.StatusOK, "Saved.")
+	if codeOn() {
+		t.Fatal("unticking did not turn passwordless off")
+	}
+}
