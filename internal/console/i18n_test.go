@@ -87,9 +87,9 @@ func samplePages() []ui.Page {
 		&GuidePage{Nav: nav, App: store.Client{ID: "a1", Name: "Shop"}, Endpoint: "https://id.example.com", Framework: "next"},
 		&SettingsPage{Nav: nav, DisplayName: "Shop", Username: true, Email: true, Registration: true, MinLength: "8", CharTypes: "2",
 			Saved: true, Preview: "/p", Error: ui.M("console.signinexp.bad_min_length"),
-			Errors: map[string]ui.Msg{"display_name": badTTL, "logo_url": badTTL, "min_length": badTTL, "words": badTTL, "mfa_factors": badTTL},
+			Errors:     map[string]ui.Msg{"display_name": badTTL, "logo_url": badTTL, "min_length": badTTL, "words": badTTL, "mfa_factors": badTTL},
 			Connectors: []ConnectorRow{{ID: "corp", DisplayName: "Corp", Issuer: "https://corp.example.com", Enabled: true, SecretSet: true}},
-			Connector: ConnectorForm{ID: "corp", Editing: true, Error: badTTL, Errors: map[string]ui.Msg{"connector_issuer": badTTL}}},
+			Connector:  ConnectorForm{ID: "corp", Editing: true, Error: badTTL, Errors: map[string]ui.Msg{"connector_issuer": badTTL}}},
 	}
 }
 
