@@ -17,6 +17,8 @@ var (
 	autoAttr  = attr("autocomplete")
 	labelFor  = attr("for")
 	labelTags = regexp.MustCompile(`<label\b[^>]*>`)
+	// hiddenAttr is the boolean attribute hidden (not type="hidden").
+	hiddenAttr = regexp.MustCompile(`\shidden[\s>]`)
 )
 
 // noTextInput are the input types that take no typed text.
@@ -26,9 +28,6 @@ var noTextInput = map[string]bool{"hidden": true, "submit": true, "button": true
 // end-user page (every area but the admin console and mail) has an id, a
 // <label for> that id and an autocomplete token, so password managers and
 // assistive technology work (issue 11, part 9).
-// hiddenAttr finds the boolean hidden attribute.
-var hiddenAttr = regexp.MustCompile(`\shidden[\s>]`)
-
 func TestEndUserFormsLabelledAndAutocompleted(t *testing.T) {
 	err := fs.WalkDir(web.FS(), "templates", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") ||
@@ -47,8 +46,8 @@ func TestEndUserFormsLabelledAndAutocompleted(t *testing.T) {
 			}
 		}
 		for _, tag := range inputTag.FindAllString(src, -1) {
-			if m := typeAttr.FindStringSubmatch(tag); (m != nil && noTextInput[m[1]]) || hiddenAttr.MatchString(tag) {
-				continue // not shown: nothing to label (a password manager's username hint)
+			if m := typeAttr.FindStringSubmatch(tag); m != nil && noTextInput[m[1]] || hiddenAttr.MatchString(tag) {
+				continue // no typed text, or not shown (a username for password managers)
 			}
 			id := idAttr.FindStringSubmatch(tag)
 			if id == nil || !labels[id[1]] {
