@@ -120,6 +120,7 @@ func codeSamples() []page {
 		{"social_link", http.StatusUnauthorized, &experience.SocialLinkPage{Base: b, Action: "/social/link?interaction=i1", CSRFToken: "tok",
 			AppName: "Acme", ConnectorName: "Upstream <IdP>", Email: "dave@example.com", Error: ui.M("social.error.wrong_password"),
 			SignInURL: "/sign-in?interaction=i1"}},
+		{"continue", http.StatusOK, &experience.ContinuePage{Base: b, Refresh: "0; url=/oidc/auth/i1?a=1&b=2", URL: "/oidc/auth/i1?a=1&b=2"}},
 	}
 }
 
