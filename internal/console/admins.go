@@ -23,16 +23,16 @@ type AdminsPage struct {
 	Admins          []AdminRow
 	Username, Email string // the create form
 	Login           string // the grant form
-	Errors          map[string]string
-	Error, Message  string
+	Errors          map[string]ui.Msg
+	Error, Message  ui.Msg
 }
 
 func (*AdminsPage) Template() string { return "console/admins" }
 
-var adminMessages = map[string]string{
-	"created":  "The administrator is created and can sign in to the console.",
-	"granted":  "The user is an administrator now.",
-	"disabled": "The administrator is disabled: their console session ends on their next request.",
+var adminMessages = map[string]ui.Msg{
+	"created":  ui.M("console.admins.done.created"),
+	"granted":  ui.M("console.admins.done.granted"),
+	"disabled": ui.M("console.admins.done.disabled"),
 }
 
 func (h *Handler) adminsView(w http.ResponseWriter, r *http.Request, rq *request, status int, fill func(*AdminsPage)) {
@@ -41,7 +41,7 @@ func (h *Handler) adminsView(w http.ResponseWriter, r *http.Request, rq *request
 		h.failure(w, r, err)
 		return
 	}
-	p := &AdminsPage{Base: ui.Base{Title: "console.nav.admins"}, Nav: h.nav(rq, "admins"), Message: adminMessages[r.URL.Query().Get("done")]}
+	p := &AdminsPage{Base: ui.Base{Title: h.t(r, "console.admins.title")}, Nav: h.nav(rq, "admins"), Message: adminMessages[r.URL.Query().Get("done")]}
 	for _, u := range l {
 		p.Admins = append(p.Admins, AdminRow{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name,
 			Enabled: !u.Suspended, Self: u.ID == rq.p.UserID})
@@ -62,18 +62,18 @@ func (h *Handler) addAdmin(w http.ResponseWriter, r *http.Request, rq *request) 
 	f := r.PostForm
 	if f.Get("mode") == "grant" {
 		login := strings.TrimSpace(f.Get("login"))
-		bad := func(msg string) {
+		bad := func(msg ui.Msg) {
 			h.adminsView(w, r, rq, http.StatusBadRequest, func(p *AdminsPage) {
-				p.Login, p.Errors = login, map[string]string{"login": msg}
+				p.Login, p.Errors = login, map[string]ui.Msg{"login": msg}
 			})
 		}
 		if login == "" {
-			bad("Type the username, email or ID of the user.")
+			bad(ui.M("console.admins.login_required"))
 			return
 		}
 		u, err := h.Admins.Enable(r.Context(), login)
 		if directory.IsBadInput(err) {
-			bad(formMessage(err))
+			bad(refused(err))
 			return
 		}
 		if err != nil {
@@ -87,18 +87,18 @@ func (h *Handler) addAdmin(w http.ResponseWriter, r *http.Request, rq *request) 
 		return
 	}
 	na := admin.NewAdmin{Username: strings.TrimSpace(f.Get("username")), Email: strings.TrimSpace(f.Get("email")), Password: f.Get("password")}
-	bad := func(msg string) {
+	bad := func(msg ui.Msg) {
 		h.adminsView(w, r, rq, http.StatusBadRequest, func(p *AdminsPage) {
-			p.Username, p.Email, p.Errors = na.Username, na.Email, map[string]string{"create": msg}
+			p.Username, p.Email, p.Errors = na.Username, na.Email, map[string]ui.Msg{"create": msg}
 		})
 	}
 	if na.Password != f.Get("password_repeat") {
-		bad("The two passwords differ.")
+		bad(ui.M("console.passwords_differ"))
 		return
 	}
 	u, err := h.Admins.CreateAdmin(r.Context(), na)
 	if directory.IsBadInput(err) {
-		bad(formMessage(err))
+		bad(refused(err))
 		return
 	}
 	if err != nil {
@@ -118,7 +118,7 @@ func (h *Handler) addAdmin(w http.ResponseWriter, r *http.Request, rq *request) 
 func (h *Handler) disableAdmin(w http.ResponseWriter, r *http.Request, rq *request) {
 	u, err := h.Admins.Disable(r.Context(), r.PathValue("id"))
 	if directory.IsBadInput(err) {
-		h.adminsView(w, r, rq, http.StatusBadRequest, func(p *AdminsPage) { p.Error = formMessage(err) })
+		h.adminsView(w, r, rq, http.StatusBadRequest, func(p *AdminsPage) { p.Error = refused(err) })
 		return
 	}
 	if err != nil {

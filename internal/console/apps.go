@@ -21,6 +21,7 @@ var appTypes = []AppType{
 	{Value: string(store.AppM2M), Label: "console.apptype.m2m", Help: "console.apptype.m2m.help"},
 }
 
+// typeLabel is the catalogue key of t's name (an unknown type: t itself).
 func typeLabel(t store.AppType) string {
 	for _, a := range appTypes {
 		if a.Value == string(t) {
@@ -52,7 +53,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, rq *request) {
 			n++
 		}
 	}
-	h.render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: "console.home.title"}, Nav: h.nav(rq, "home"), Apps: n, Users: users})
+	h.render(w, r, http.StatusOK, &HomePage{Base: ui.Base{Title: h.t(r, "console.home.title")}, Nav: h.nav(rq, "home"), Apps: n, Users: users})
 }
 
 // isConsole hides the console's own client from the apps pages: deleting
@@ -65,7 +66,7 @@ func (h *Handler) appsPage(w http.ResponseWriter, r *http.Request, rq *request) 
 		h.failure(w, r, err)
 		return
 	}
-	p := &AppsPage{Base: ui.Base{Title: "console.nav.apps"}, Nav: h.nav(rq, "apps")}
+	p := &AppsPage{Base: ui.Base{Title: h.t(r, "console.apps.title")}, Nav: h.nav(rq, "apps")}
 	for _, a := range apps {
 		if isConsole(a.Client) {
 			continue
@@ -75,8 +76,8 @@ func (h *Handler) appsPage(w http.ResponseWriter, r *http.Request, rq *request) 
 	h.render(w, r, http.StatusOK, p)
 }
 
-func (h *Handler) newAppForm(rq *request, name, typ, msg string) *NewAppPage {
-	p := &NewAppPage{Base: ui.Base{Title: "console.home.apps.heading"}, Nav: h.nav(rq, "apps"), Name: name, Error: msg}
+func (h *Handler) newAppForm(r *http.Request, rq *request, name, typ string, msg ui.Msg) *NewAppPage {
+	p := &NewAppPage{Base: ui.Base{Title: h.t(r, "console.app_new.title")}, Nav: h.nav(rq, "apps"), Name: name, Error: msg}
 	if typ == "" {
 		typ = string(store.AppTraditional)
 	}
@@ -88,14 +89,14 @@ func (h *Handler) newAppForm(rq *request, name, typ, msg string) *NewAppPage {
 }
 
 func (h *Handler) newAppPage(w http.ResponseWriter, r *http.Request, rq *request) {
-	h.render(w, r, http.StatusOK, h.newAppForm(rq, "", r.URL.Query().Get("type"), ""))
+	h.render(w, r, http.StatusOK, h.newAppForm(r, rq, "", r.URL.Query().Get("type"), ui.Msg{}))
 }
 
 func (h *Handler) createApp(w http.ResponseWriter, r *http.Request, rq *request) {
 	name, typ := r.PostFormValue("name"), r.PostFormValue("type")
 	a, sec, err := h.Apps.Create(r.Context(), directory.NewApp{Name: name, Type: store.AppType(typ)})
 	if directory.IsBadInput(err) {
-		h.render(w, r, http.StatusBadRequest, h.newAppForm(rq, name, typ, formMessage(err)))
+		h.render(w, r, http.StatusBadRequest, h.newAppForm(r, rq, name, typ, refused(err)))
 		return
 	}
 	if err != nil {
@@ -126,7 +127,7 @@ func (h *Handler) loadApp(w http.ResponseWriter, r *http.Request) (store.Client,
 		err = directory.AppNotFound(id)
 	}
 	if errors.Is(err, directory.ErrAppNotFound) || errors.Is(err, store.ErrNotFound) {
-		h.errorPage(w, r, http.StatusNotFound, ui.M("console.error.no_app.heading"), ui.M("console.error.no_app.message"))
+		h.errorPage(w, r, http.StatusNotFound, "console.error.no_app", "console.error.no_app.message")
 		return store.Client{}, false
 	}
 	if err != nil {
@@ -174,7 +175,7 @@ func (h *Handler) saveURIs(w http.ResponseWriter, r *http.Request, rq *request) 
 	back := r.PostFormValue("from") == "guide"
 	if len(errs) > 0 {
 		if back {
-			p := h.guideView(rq, c, r.URL.Query().Get("framework"))
+			p := h.guideView(r, rq, c, r.URL.Query().Get("framework"))
 			p.Redirects, p.Logouts, p.Errors = redirects, logouts, errs
 			h.render(w, r, http.StatusBadRequest, p)
 			return
@@ -205,7 +206,7 @@ func (h *Handler) saveCORS(w http.ResponseWriter, r *http.Request, rq *request) 
 	_, err := h.Apps.SetCORS(r.Context(), c, lines(raw))
 	if directory.IsBadInput(err) {
 		p := h.appView(rq, c)
-		p.CORS, p.Errors = raw, map[string]string{"cors_origins": formMessage(err)}
+		p.CORS, p.Errors = raw, map[string]ui.Msg{"cors_origins": refused(err)}
 		h.render(w, r, http.StatusBadRequest, p)
 		return
 	}
@@ -227,7 +228,7 @@ func (h *Handler) deleteApp(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 	if r.PostFormValue("confirm") != c.Name {
 		p := h.appView(rq, c)
-		p.Errors = map[string]string{"confirm": "Type the application's name exactly to delete it."}
+		p.Errors = map[string]ui.Msg{"confirm": ui.M("console.app.confirm_name")}
 		h.render(w, r, http.StatusBadRequest, p)
 		return
 	}
@@ -255,11 +256,11 @@ func cookieSecret() string {
 	return hex.EncodeToString(b)
 }
 
-func (h *Handler) guideView(rq *request, c store.Client, fw string) *GuidePage {
+func (h *Handler) guideView(r *http.Request, rq *request, c store.Client, fw string) *GuidePage {
 	fw = framework(fw)
 	redirect, logout := "http://localhost:3000/callback", "http://localhost:3000/"
 	guide := h.path("/apps/" + c.ID + "/guide")
-	return &GuidePage{Base: ui.Base{Title: c.Name + " · Guide"}, Nav: h.nav(rq, "apps"), App: c,
+	return &GuidePage{Base: ui.Base{Title: c.Name + " · " + h.t(r, "console.guide.title")}, Nav: h.nav(rq, "apps"), App: c,
 		Endpoint: strings.TrimSuffix(h.Endpoint, "/"), Issuer: h.Issuer, CookieSecret: cookieSecret(),
 		Redirect: redirect, Logout: logout,
 		Redirects: strings.Join(c.RedirectURIs, "\n"), Logouts: strings.Join(c.PostLogoutRedirectURIs, "\n"),
@@ -271,7 +272,7 @@ func (h *Handler) guidePage(w http.ResponseWriter, r *http.Request, rq *request)
 	if !ok {
 		return
 	}
-	p := h.guideView(rq, c, r.URL.Query().Get("framework"))
+	p := h.guideView(r, rq, c, r.URL.Query().Get("framework"))
 	p.Saved = r.URL.Query().Get("saved") == "1"
 	h.render(w, r, http.StatusOK, p)
 }
@@ -302,11 +303,11 @@ func formMessage(err error) string {
 
 // setURIs validates each list with directory's rule for a new app of the
 // same type, so each field gets its own error, then saves both.
-func (h *Handler) setURIs(r *http.Request, c store.Client, redirects, logouts []string) (map[string]string, error) {
-	errs := map[string]string{}
+func (h *Handler) setURIs(r *http.Request, c store.Client, redirects, logouts []string) (map[string]ui.Msg, error) {
+	errs := map[string]ui.Msg{}
 	check := func(field string, a directory.NewApp) {
 		if err := directory.CheckNewApp(&a); err != nil {
-			errs[field] = formMessage(err)
+			errs[field] = refused(err)
 		}
 	}
 	check("redirect_uris", directory.NewApp{Name: c.Name, Type: c.Type, RedirectURIs: redirects})
@@ -315,11 +316,11 @@ func (h *Handler) setURIs(r *http.Request, c store.Client, redirects, logouts []
 		return errs, nil
 	}
 	if h.URIs == nil {
-		return map[string]string{"redirect_uris": "Saving redirect URIs is not available in this version of Sesame."}, nil
+		return map[string]ui.Msg{"redirect_uris": ui.M("console.app.uris_unavailable")}, nil
 	}
 	err := h.URIs.SetURIs(r.Context(), c, redirects, logouts)
 	if directory.IsBadInput(err) {
-		return map[string]string{"redirect_uris": formMessage(err)}, nil
+		return map[string]ui.Msg{"redirect_uris": refused(err)}, nil
 	}
 	return nil, err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/ui"
 )
 
 // AppSettingsForm is the token-settings form of an app's page, as typed.
@@ -71,16 +72,16 @@ func (h *Handler) saveAppSettings(w http.ResponseWriter, r *http.Request, rq *re
 	f := AppSettingsForm{Description: r.PostFormValue("description"), IDTokenTTL: r.PostFormValue("id_token_ttl"),
 		RefreshDays: r.PostFormValue("refresh_token_ttl_days"), Rotate: r.PostFormValue("rotate_refresh_token") == "on",
 		AlwaysRefresh: r.PostFormValue("always_issue_refresh_token") == "on"}
-	errs := map[string]string{}
+	errs := map[string]ui.Msg{}
 	upd := directory.AppUpdate{Description: &f.Description}
 	if c.Type != store.AppM2M {
 		ttl, ok1 := whole(f.IDTokenTTL)
 		days, ok2 := whole(f.RefreshDays)
 		if !ok1 {
-			errs["id_token_ttl"] = "Enter a whole number of seconds, or leave it empty for the default."
+			errs["id_token_ttl"] = ui.M("console.app.bad_id_token_ttl")
 		}
 		if !ok2 {
-			errs["refresh_token_ttl_days"] = "Enter a whole number of days, or leave it empty for the default."
+			errs["refresh_token_ttl_days"] = ui.M("console.app.bad_refresh_days")
 		}
 		upd.IDTokenTTL, upd.RefreshTokenTTLInDays = &ttl, &days
 		upd.RotateRefreshToken, upd.AlwaysIssueRefreshToken = &f.Rotate, &f.AlwaysRefresh
@@ -96,7 +97,7 @@ func (h *Handler) saveAppSettings(w http.ResponseWriter, r *http.Request, rq *re
 		if field == "" {
 			field = "settings"
 		}
-		errs[field] = formMessage(err)
+		errs[field] = refused(err)
 	} else if err != nil {
 		h.failure(w, r, err)
 		return
@@ -133,11 +134,16 @@ func (h *Handler) secretError(w http.ResponseWriter, r *http.Request, rq *reques
 		h.failure(w, r, err)
 		return
 	}
+	h.secretMsg(w, r, rq, c, field, refused(err))
+}
+
+// secretMsg shows the app's page with msg by a secret form's field.
+func (h *Handler) secretMsg(w http.ResponseWriter, r *http.Request, rq *request, c store.Client, field string, msg ui.Msg) {
 	p, ok := h.appViewFor(w, r, rq, c)
 	if !ok {
 		return
 	}
-	p.Errors = map[string]string{field: formMessage(err)}
+	p.Errors = map[string]ui.Msg{field: msg}
 	p.NewSecretName = r.PostFormValue("name")
 	h.render(w, r, http.StatusBadRequest, p)
 }
@@ -151,8 +157,7 @@ func (h *Handler) addSecret(w http.ResponseWriter, r *http.Request, rq *request)
 	var expires time.Time
 	days, ok := whole(r.PostFormValue("expires_in_days"))
 	if !ok {
-		h.secretError(w, r, rq, c, "expires_in_days", &directory.Error{Code: directory.ErrSecretInvalid.Code,
-			Message: "Enter a whole number of days, or leave it empty for a secret that does not expire."})
+		h.secretMsg(w, r, rq, c, "expires_in_days", ui.M("console.app.bad_expires"))
 		return
 	}
 	if days > 0 {
@@ -192,7 +197,7 @@ func (h *Handler) rotateSecret(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	hours, ok := whole(r.PostFormValue("grace_hours"))
 	if !ok {
-		h.secretError(w, r, rq, c, "grace_hours", &directory.Error{Code: directory.ErrAppGrace.Code, Message: "Enter a whole number of hours."})
+		h.secretMsg(w, r, rq, c, "grace_hours", ui.M("console.app.bad_grace"))
 		return
 	}
 	value, until, err := h.Apps.RotateSecret(r.Context(), c, time.Duration(hours)*time.Hour)

@@ -33,7 +33,7 @@ type AuditPage struct {
 	Entries                    []AuditRow
 	Total, Page                int
 	Prev, Next                 string
-	Error                      string
+	Error                      ui.Msg
 }
 
 func (*AuditPage) Template() string { return "console/audit" }
@@ -60,7 +60,7 @@ func indent(d json.RawMessage) string {
 func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, rq *request) {
 	q := r.URL.Query()
 	clip := func(s string) string { return strings.TrimSpace(s[:min(len(s), 256)]) }
-	p := &AuditPage{Base: ui.Base{Title: "console.nav.audit"}, Nav: h.nav(rq, "audit"), User: clip(q.Get("user")), App: clip(q.Get("app")),
+	p := &AuditPage{Base: ui.Base{Title: h.t(r, "console.audit.title")}, Nav: h.nav(rq, "audit"), User: clip(q.Get("user")), App: clip(q.Get("app")),
 		Event: clip(q.Get("event")), From: clip(q.Get("from")), To: clip(q.Get("to")), Events: auditEvents}
 	page, _ := strconv.Atoi(q.Get("page"))
 	if page < 1 || page > 1<<20 {
@@ -69,16 +69,16 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, rq *request)
 	p.Page = page
 	aq := audit.Query{UserID: p.User, ApplicationID: p.App, Key: p.Event, Page: page, PageSize: auditPerPage}
 	for _, t := range []struct {
-		in   string
-		dst  *time.Time
-		name string
-	}{{p.From, &aq.Start, "From"}, {p.To, &aq.End, "To"}} {
+		in  string
+		dst *time.Time
+		bad string // the message's key
+	}{{p.From, &aq.Start, "console.audit.bad_from"}, {p.To, &aq.End, "console.audit.bad_until"}} {
 		if t.in == "" {
 			continue
 		}
 		v, err := time.ParseInLocation(timeInput, t.in, time.UTC)
 		if err != nil {
-			p.Error = t.name + " must be a date and time such as 2026-12-04T10:00 (UTC)."
+			p.Error = ui.M(t.bad)
 			h.render(w, r, http.StatusBadRequest, p)
 			return
 		}

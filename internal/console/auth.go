@@ -220,24 +220,25 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var l login
 	if !h.readCookie(r, loginCookie, &l) {
-		h.errorPage(w, r, http.StatusBadRequest, ui.M("experience.error.expired.heading"), ui.M("console.error.other_browser.message"))
+		h.errorPage(w, r, http.StatusBadRequest, "console.error.signin_expired", "console.error.signin_expired.browser")
 		return
 	}
 	q := r.URL.Query()
 	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(l.State)) != 1 {
-		h.errorPage(w, r, http.StatusBadRequest, ui.M("experience.error.expired.heading"), ui.M("console.error.other_tab.message"))
+		h.errorPage(w, r, http.StatusBadRequest, "console.error.signin_expired", "console.error.signin_expired.tab")
 		return
 	}
 	h.clearCookie(w, loginCookie)
 	if e := q.Get("error"); e != "" {
-		h.errorPage(w, r, http.StatusBadRequest, ui.M("console.error.signin_failed.heading"), ui.M("console.error.signin_failed.answered", "error", e, "description", q.Get("error_description")))
+		h.errorPage(w, r, http.StatusBadRequest, "console.error.signin_failed", "console.error.signin_failed.answer",
+			"error", e, "description", q.Get("error_description"))
 		return
 	}
 	tok, err := h.oc.conf.Exchange(h.oc.ctx(ctx), q.Get("code"), oauth2.VerifierOption(l.Verifier),
 		oauth2.SetAuthURLParam("resource", h.oc.resource))
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response.StatusCode < 500 {
-		h.errorPage(w, r, http.StatusBadRequest, ui.M("console.error.signin_failed.heading"), ui.M("console.error.signin_failed.refused", "error", re.ErrorCode))
+		h.errorPage(w, r, http.StatusBadRequest, "console.error.signin_failed", "console.error.signin_failed.code", "error", re.ErrorCode)
 		return
 	}
 	if err != nil {
@@ -363,5 +364,5 @@ func (h *Handler) revoke(ctx context.Context, refresh string) {
 }
 
 func (h *Handler) signedOut(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, &SignedOutPage{Base: ui.Base{Title: "console.signed_out.title"}, SignIn: h.path("/")})
+	h.render(w, r, http.StatusOK, &SignedOutPage{Base: ui.Base{Title: h.t(r, "console.signed_out.title")}, SignIn: h.path("/")})
 }

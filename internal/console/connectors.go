@@ -13,6 +13,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/signinexp"
+	"github.com/sesameauth/sesame/internal/ui"
 )
 
 // ConnectorRow is one connector in the list.
@@ -27,8 +28,8 @@ type ConnectorForm struct {
 	ID, DisplayName, Issuer, ClientID, Scopes string
 	Enabled                                   bool
 	Editing                                   bool // ID names a stored connector
-	Errors                                    map[string]string
-	Error                                     string
+	Errors                                    map[string]ui.Msg
+	Error                                     ui.Msg
 }
 
 func connectorRows(x signinexp.Settings) []ConnectorRow {
@@ -113,12 +114,14 @@ func (h *Handler) patchConnectors(w http.ResponseWriter, r *http.Request, rq *re
 	}
 	before, after, err := h.Settings.Update(r.Context(), patch)
 	if directory.IsBadInput(err) {
-		p := h.settingsForm(rq, x)
+		p := h.settingsForm(r, rq, x)
+		// The domain's message stays English (as the API answers it)
+		// behind a translated lead-in.
 		field, msg := connectorError(err, at)
 		if field == "" {
-			form.Error = msg
+			form.Error = ui.M("console.error.refused", "detail", msg)
 		} else {
-			form.Errors = map[string]string{field: msg}
+			form.Errors = map[string]ui.Msg{field: ui.M("console.error.refused", "detail", msg)}
 		}
 		p.Connector = *form
 		h.render(w, r, http.StatusBadRequest, p)

@@ -215,7 +215,7 @@ func (h *Handler) admin(next adminHandler) http.HandlerFunc {
 				return
 			}
 			if needed {
-				h.render(w, r, http.StatusServiceUnavailable, &NotSetUpPage{Base: ui.Base{Title: "console.not_set_up.title"}})
+				h.render(w, r, http.StatusServiceUnavailable, &NotSetUpPage{Base: ui.Base{Title: h.t(r, "console.not_set_up.title")}})
 				return
 			}
 		}
@@ -237,7 +237,7 @@ func (h *Handler) admin(next adminHandler) http.HandlerFunc {
 		p, err := h.Gate.Authorize(ctx, sess.Access)
 		switch {
 		case errors.Is(err, admin.ErrForbidden):
-			h.render(w, r, http.StatusForbidden, &NotAdminPage{Base: ui.Base{Title: "console.not_admin.title"},
+			h.render(w, r, http.StatusForbidden, &NotAdminPage{Base: ui.Base{Title: h.t(r, "console.not_admin.title")},
 				SignOut: h.path("/sign-out"), CSRFToken: h.CSRF.Token(w, r)})
 			return
 		case errors.Is(err, admin.ErrUnauthorized):
@@ -257,11 +257,11 @@ func (h *Handler) admin(next adminHandler) http.HandlerFunc {
 // checkForm parses a posted form and verifies its CSRF token.
 func (h *Handler) checkForm(w http.ResponseWriter, r *http.Request) bool {
 	if err := r.ParseForm(); err != nil {
-		h.errorPage(w, r, http.StatusBadRequest, ui.M("experience.error.bad_form.heading"), ui.M("experience.error.bad_form.message"))
+		h.errorPage(w, r, http.StatusBadRequest, "console.error.form_unreadable", "console.error.form_unreadable.message")
 		return false
 	}
 	if !h.CSRF.Valid(r) {
-		h.errorPage(w, r, http.StatusForbidden, ui.M("experience.error.csrf.heading"), ui.M("console.error.csrf.message"))
+		h.errorPage(w, r, http.StatusForbidden, "console.error.form_expired", "console.error.form_expired.message")
 		return false
 	}
 	return true
@@ -271,9 +271,23 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, p u
 	h.UI.Render(w, r, status, p)
 }
 
-func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, heading, msg ui.Msg) {
-	oauth2.ErrorPage(h.UI, w, r, status, heading, msg, "")
+// t is the text of a catalogue key in the language of r's pages (the
+// sesame_lang cookie, then Accept-Language), for titles that join a name
+// and a text.
+func (h *Handler) t(r *http.Request, key string, args ...any) string {
+	return h.UI.I18n().Printer(ui.Lang(r, "")).T(key, args...)
 }
+
+// errorPage shows the shared error page with the catalogue texts
+// "<key>.heading" and msgKey.
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, key, msgKey string, args ...any) {
+	oauth2.ErrorPage(h.UI, w, r, status, ui.M(key+".heading"), ui.M(msgKey, args...), "")
+}
+
+// refused is the form message for err, a domain package's bad-input
+// error: its Message stays as the package wrote it (English, the same
+// text the management API answers), after a translated lead-in.
+func refused(err error) ui.Msg { return ui.M("console.error.refused", "detail", formMessage(err)) }
 
 // failure answers an unexpected error (store down, …) without details.
 func (h *Handler) failure(w http.ResponseWriter, r *http.Request, err error) {
@@ -282,7 +296,7 @@ func (h *Handler) failure(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
 		status = http.StatusServiceUnavailable
 	}
-	h.errorPage(w, r, status, ui.M("console.error.unavailable.heading"), ui.M("experience.error.unavailable.message"))
+	h.errorPage(w, r, status, "console.error.unavailable", "console.error.unavailable.message")
 }
 
 // seeOther answers a successful POST (post/redirect/get).

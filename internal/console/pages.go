@@ -51,7 +51,7 @@ type SetupPage struct {
 	ui.Base
 	Action, CSRFToken, Token string
 	Login                    string
-	Error                    string
+	Error                    ui.Msg
 	Done                     bool
 	Console                  string
 }
@@ -98,7 +98,8 @@ type AppsPage struct {
 
 func (*AppsPage) Template() string { return "console/apps" }
 
-// AppType is one choice on the new-app form.
+// AppType is one choice on the new-app form; Label and Help are
+// catalogue keys.
 type AppType struct {
 	Value, Label, Help string
 	Checked            bool
@@ -110,7 +111,7 @@ type NewAppPage struct {
 	Nav
 	Name  string
 	Types []AppType
-	Error string
+	Error ui.Msg
 }
 
 func (*NewAppPage) Template() string { return "console/app_new" }
@@ -134,7 +135,7 @@ type AppPage struct {
 	Redirects     string // one per line, as in the form
 	Logouts       string
 	CORS          string
-	Errors        map[string]string // by field name
+	Errors        map[string]ui.Msg // by field name
 	Saved         bool
 	Guide         string
 }
@@ -153,7 +154,7 @@ type GuidePage struct {
 	Logout       string
 	Redirects    string
 	Logouts      string
-	Errors       map[string]string
+	Errors       map[string]ui.Msg
 	Saved        bool
 	Framework    string // "go" or "next"
 	GoURL        string
@@ -188,7 +189,7 @@ type NewUserPage struct {
 	ui.Base
 	Nav
 	Username, Email, Name string
-	Error                 string
+	Error                 ui.Msg
 }
 
 func (*NewUserPage) Template() string { return "console/user_new" }
@@ -199,8 +200,8 @@ type UserPage struct {
 	Nav
 	User    store.User
 	Roles   []string
-	Error   string
-	Message string
+	Error   ui.Msg
+	Message ui.Msg
 	// HeldRoles and Assignable are the roles the user holds and the user
 	// roles they can be given; Sessions their live sessions.
 	HeldRoles, Assignable []RoleRef
@@ -208,7 +209,7 @@ type UserPage struct {
 	// The profile form, from the stored user or as typed; Errors by field.
 	Username, Email, Name, Phone, Avatar string
 	ProfileJSON, CustomData              string
-	Errors                               map[string]string
+	Errors                               map[string]ui.Msg
 }
 
 func (*UserPage) Template() string { return "console/user" }

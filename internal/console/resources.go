@@ -35,7 +35,7 @@ type NewResourcePage struct {
 	ui.Base
 	Nav
 	Indicator, Name, TTL string
-	Errors               map[string]string
+	Errors               map[string]ui.Msg
 }
 
 func (*NewResourcePage) Template() string { return "console/resource_new" }
@@ -50,9 +50,9 @@ type ResourcePage struct {
 	Scopes    []store.ResourceScope
 	ScopeName string // the add-a-permission form
 	ScopeDesc string
-	Errors    map[string]string
-	Error     string
-	Message   string
+	Errors    map[string]ui.Msg
+	Error     ui.Msg
+	Message   ui.Msg
 }
 
 func (*ResourcePage) Template() string { return "console/resource" }
@@ -86,7 +86,7 @@ func seconds(s string) (time.Duration, bool) {
 	return time.Duration(n) * time.Second, true
 }
 
-const badTTL = "Access token lifetime must be a whole number of seconds."
+var badTTL = ui.M("console.resource.bad_ttl")
 
 func (h *Handler) resourcesPage(w http.ResponseWriter, r *http.Request, rq *request) {
 	rs, err := h.Resources.List(r.Context())
@@ -94,7 +94,7 @@ func (h *Handler) resourcesPage(w http.ResponseWriter, r *http.Request, rq *requ
 		h.failure(w, r, err)
 		return
 	}
-	p := &ResourcesPage{Base: ui.Base{Title: "console.nav.resources"}, Nav: h.nav(rq, "resources")}
+	p := &ResourcesPage{Base: ui.Base{Title: h.t(r, "console.resources.title")}, Nav: h.nav(rq, "resources")}
 	for _, x := range rs {
 		p.Resources = append(p.Resources, ResourceRow{ID: x.ID, Name: x.Name, Indicator: x.Indicator,
 			TTL: int64(x.AccessTokenTTL / time.Second), Scopes: len(x.Scopes), Protected: directory.CheckResourceChange(x.ID) != nil})
@@ -103,22 +103,22 @@ func (h *Handler) resourcesPage(w http.ResponseWriter, r *http.Request, rq *requ
 }
 
 func (h *Handler) newResourcePage(w http.ResponseWriter, r *http.Request, rq *request) {
-	h.render(w, r, http.StatusOK, &NewResourcePage{Base: ui.Base{Title: "console.resources.new"}, Nav: h.nav(rq, "resources"), TTL: defaultTTL})
+	h.render(w, r, http.StatusOK, &NewResourcePage{Base: ui.Base{Title: h.t(r, "console.resource_new.title")}, Nav: h.nav(rq, "resources"), TTL: defaultTTL})
 }
 
 func (h *Handler) createResource(w http.ResponseWriter, r *http.Request, rq *request) {
 	f := r.PostForm
-	p := &NewResourcePage{Base: ui.Base{Title: "console.resources.new"}, Nav: h.nav(rq, "resources"),
+	p := &NewResourcePage{Base: ui.Base{Title: h.t(r, "console.resource_new.title")}, Nav: h.nav(rq, "resources"),
 		Indicator: f.Get("indicator"), Name: f.Get("name"), TTL: f.Get("ttl")}
 	ttl, ok := seconds(p.TTL)
 	if !ok {
-		p.Errors = map[string]string{"ttl": badTTL}
+		p.Errors = map[string]ui.Msg{"ttl": badTTL}
 		h.render(w, r, http.StatusBadRequest, p)
 		return
 	}
 	x, err := h.Resources.Create(r.Context(), directory.NewResource{Indicator: strings.TrimSpace(p.Indicator), Name: p.Name, AccessTokenTTL: ttl})
 	if directory.IsBadInput(err) {
-		p.Errors = map[string]string{fieldOf(err, resourceFields, "indicator"): formMessage(err)}
+		p.Errors = map[string]ui.Msg{fieldOf(err, resourceFields, "indicator"): refused(err)}
 		h.render(w, r, http.StatusBadRequest, p)
 		return
 	}
@@ -137,7 +137,7 @@ func (h *Handler) createResource(w http.ResponseWriter, r *http.Request, rq *req
 func (h *Handler) loadResource(w http.ResponseWriter, r *http.Request) (store.Resource, bool) {
 	x, err := h.Resources.Get(r.Context(), r.PathValue("id"))
 	if errors.Is(err, directory.ErrResourceNotFound) {
-		h.errorPage(w, r, http.StatusNotFound, ui.M("console.error.no_resource.heading"), ui.M("console.error.no_resource.message"))
+		h.errorPage(w, r, http.StatusNotFound, "console.error.no_resource", "console.error.no_resource.message")
 		return store.Resource{}, false
 	}
 	if err != nil {
@@ -147,12 +147,12 @@ func (h *Handler) loadResource(w http.ResponseWriter, r *http.Request) (store.Re
 	return x, true
 }
 
-var resourceMessages = map[string]string{
-	"created": "The API resource is registered. Add its permissions below.",
-	"saved":   "Saved.",
-	"scope":   "The permission is added.",
-	"scoped":  "The permission is saved.",
-	"deleted": "The permission is deleted; roles no longer grant it.",
+var resourceMessages = map[string]ui.Msg{
+	"created": ui.M("console.resource.done.created"),
+	"saved":   ui.M("console.saved"),
+	"scope":   ui.M("console.resource.done.scope"),
+	"scoped":  ui.M("console.resource.done.scoped"),
+	"deleted": ui.M("console.resource.done.deleted"),
 }
 
 // resourceView renders the resource's page; status other than 200 shows
@@ -185,9 +185,9 @@ func (h *Handler) updateResource(w http.ResponseWriter, r *http.Request, rq *req
 		return
 	}
 	name, rawTTL := r.PostFormValue("name"), r.PostFormValue("ttl")
-	bad := func(field, msg string) {
+	bad := func(field string, msg ui.Msg) {
 		h.resourceView(w, r, rq, x, http.StatusBadRequest, func(p *ResourcePage) {
-			p.Name, p.TTL, p.Errors = name, rawTTL, map[string]string{field: msg}
+			p.Name, p.TTL, p.Errors = name, rawTTL, map[string]ui.Msg{field: msg}
 		})
 	}
 	ttl, ok := seconds(rawTTL)
@@ -201,7 +201,7 @@ func (h *Handler) updateResource(w http.ResponseWriter, r *http.Request, rq *req
 	}
 	after, err := h.Resources.Update(r.Context(), x.ID, u)
 	if directory.IsBadInput(err) {
-		bad(fieldOf(err, resourceFields, "name"), formMessage(err))
+		bad(fieldOf(err, resourceFields, "name"), refused(err))
 		return
 	}
 	if err != nil {
@@ -220,12 +220,12 @@ func (h *Handler) deleteResource(w http.ResponseWriter, r *http.Request, rq *req
 		return
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		h.resourceView(w, r, rq, x, http.StatusBadRequest, func(p *ResourcePage) { p.Error = "Tick the box to confirm the deletion." })
+		h.resourceView(w, r, rq, x, http.StatusBadRequest, func(p *ResourcePage) { p.Error = ui.M("console.confirm_tick") })
 		return
 	}
 	err := h.Resources.Delete(r.Context(), x.ID)
 	if directory.IsBadInput(err) {
-		h.resourceView(w, r, rq, x, http.StatusBadRequest, func(p *ResourcePage) { p.Error = formMessage(err) })
+		h.resourceView(w, r, rq, x, http.StatusBadRequest, func(p *ResourcePage) { p.Error = refused(err) })
 		return
 	}
 	if err != nil {
@@ -248,9 +248,9 @@ func (h *Handler) createScope(w http.ResponseWriter, r *http.Request, rq *reques
 	if directory.IsBadInput(err) {
 		h.resourceView(w, r, rq, x, http.StatusBadRequest, func(p *ResourcePage) {
 			p.ScopeName, p.ScopeDesc = name, desc
-			p.Errors = map[string]string{fieldOf(err, map[string]string{"scope": "scope_name"}, "scope_description"): formMessage(err)}
+			p.Errors = map[string]ui.Msg{fieldOf(err, map[string]string{"scope": "scope_name"}, "scope_description"): refused(err)}
 			if errors.Is(err, directory.ErrScopeExists) {
-				p.Errors = map[string]string{"scope_name": formMessage(err)}
+				p.Errors = map[string]ui.Msg{"scope_name": refused(err)}
 			}
 		})
 		return
@@ -277,7 +277,7 @@ func (h *Handler) scopeOf(w http.ResponseWriter, r *http.Request, rq *request, x
 			return sc, true
 		}
 	}
-	h.errorPage(w, r, http.StatusNotFound, ui.M("console.error.no_permission.heading"), ui.M("console.error.no_permission.message"))
+	h.errorPage(w, r, http.StatusNotFound, "console.error.no_scope", "console.error.no_scope.message")
 	return store.ResourceScope{}, false
 }
 
@@ -294,7 +294,7 @@ func (h *Handler) updateScope(w http.ResponseWriter, r *http.Request, rq *reques
 	sc, err := h.Resources.UpdateScope(r.Context(), x.ID, before.ID, desc)
 	if directory.IsBadInput(err) {
 		h.resourceView(w, r, rq, x, http.StatusBadRequest, func(p *ResourcePage) {
-			p.Errors = map[string]string{"scope-" + before.ID: formMessage(err)}
+			p.Errors = map[string]ui.Msg{"scope-" + before.ID: refused(err)}
 		})
 		return
 	}
@@ -319,7 +319,7 @@ func (h *Handler) deleteScope(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	err := h.Resources.DeleteScope(r.Context(), x.ID, sc.ID)
 	if directory.IsBadInput(err) {
-		h.resourceView(w, r, rq, x, http.StatusBadRequest, func(p *ResourcePage) { p.Error = formMessage(err) })
+		h.resourceView(w, r, rq, x, http.StatusBadRequest, func(p *ResourcePage) { p.Error = refused(err) })
 		return
 	}
 	if err != nil {

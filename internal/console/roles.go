@@ -36,7 +36,7 @@ type NewRolePage struct {
 	Nav
 	Name, Description, Type string
 	IsDefault               bool
-	Errors                  map[string]string
+	Errors                  map[string]ui.Msg
 }
 
 func (*NewRolePage) Template() string { return "console/role_new" }
@@ -68,8 +68,8 @@ type RolePage struct {
 	Query             string    // the add-a-user search
 	Found             []UserRow // its results
 	Candidates        []AppRow  // m2m apps without the role
-	Errors            map[string]string
-	Error, Message    string
+	Errors            map[string]ui.Msg
+	Error, Message    ui.Msg
 }
 
 func (*RolePage) Template() string { return "console/role" }
@@ -97,7 +97,7 @@ func (h *Handler) rolesPage(w http.ResponseWriter, r *http.Request, rq *request)
 		h.failure(w, r, err)
 		return
 	}
-	p := &RolesPage{Base: ui.Base{Title: "console.nav.roles"}, Nav: h.nav(rq, "roles"), Type: typ}
+	p := &RolesPage{Base: ui.Base{Title: h.t(r, "console.roles.title")}, Nav: h.nav(rq, "roles"), Type: typ}
 	for _, ro := range roles {
 		st := stats[ro.ID]
 		p.Roles = append(p.Roles, RoleRow{ID: ro.ID, Name: ro.Name, Description: ro.Description, IsDefault: ro.IsDefault,
@@ -107,7 +107,7 @@ func (h *Handler) rolesPage(w http.ResponseWriter, r *http.Request, rq *request)
 }
 
 func (h *Handler) newRolePage(w http.ResponseWriter, r *http.Request, rq *request) {
-	h.render(w, r, http.StatusOK, &NewRolePage{Base: ui.Base{Title: "console.roles.new"}, Nav: h.nav(rq, "roles"),
+	h.render(w, r, http.StatusOK, &NewRolePage{Base: ui.Base{Title: h.t(r, "console.role_new.title")}, Nav: h.nav(rq, "roles"),
 		Type: roleType(r.URL.Query().Get("type"))})
 }
 
@@ -115,7 +115,7 @@ var roleFields = map[string]string{"name": "name", "description": "description",
 
 func (h *Handler) createRole(w http.ResponseWriter, r *http.Request, rq *request) {
 	f := r.PostForm
-	p := &NewRolePage{Base: ui.Base{Title: "console.roles.new"}, Nav: h.nav(rq, "roles"), Name: f.Get("name"),
+	p := &NewRolePage{Base: ui.Base{Title: h.t(r, "console.role_new.title")}, Nav: h.nav(rq, "roles"), Name: f.Get("name"),
 		Description: f.Get("description"), Type: f.Get("type"), IsDefault: f.Get("is_default") == "true"}
 	ro, err := h.Roles.Create(r.Context(), directory.NewRole{Name: p.Name, Description: p.Description,
 		Type: store.RoleType(p.Type), IsDefault: p.IsDefault})
@@ -124,7 +124,7 @@ func (h *Handler) createRole(w http.ResponseWriter, r *http.Request, rq *request
 		if errors.Is(err, directory.ErrRoleMismatch) {
 			field = "is_default"
 		}
-		p.Errors = map[string]string{field: formMessage(err)}
+		p.Errors = map[string]ui.Msg{field: refused(err)}
 		h.render(w, r, http.StatusBadRequest, p)
 		return
 	}
@@ -142,7 +142,7 @@ func (h *Handler) createRole(w http.ResponseWriter, r *http.Request, rq *request
 func (h *Handler) loadRole(w http.ResponseWriter, r *http.Request) (store.Role, bool) {
 	ro, err := h.Roles.Get(r.Context(), r.PathValue("id"))
 	if errors.Is(err, directory.ErrRoleNotFound) {
-		h.errorPage(w, r, http.StatusNotFound, ui.M("console.error.no_role.heading"), ui.M("console.error.no_role.message"))
+		h.errorPage(w, r, http.StatusNotFound, "console.error.no_role", "console.error.no_role.message")
 		return store.Role{}, false
 	}
 	if err != nil {
@@ -152,13 +152,13 @@ func (h *Handler) loadRole(w http.ResponseWriter, r *http.Request) (store.Role, 
 	return ro, true
 }
 
-var roleMessages = map[string]string{
-	"created":  "The role is created. Give it permissions and members below.",
-	"saved":    "Saved.",
-	"scopes":   "The permissions are added.",
-	"unscoped": "The permission is removed.",
-	"assigned": "The role is assigned.",
-	"removed":  "The role is taken away.",
+var roleMessages = map[string]ui.Msg{
+	"created":  ui.M("console.role.done.created"),
+	"saved":    ui.M("console.saved"),
+	"scopes":   ui.M("console.role.done.scopes"),
+	"unscoped": ui.M("console.role.done.unscoped"),
+	"assigned": ui.M("console.role.done.assigned"),
+	"removed":  ui.M("console.role.done.removed"),
 }
 
 // roleView renders the role's page; fill sets the error and form values.
@@ -263,7 +263,7 @@ func (h *Handler) rolePage(w http.ResponseWriter, r *http.Request, rq *request) 
 
 // roleError shows a domain refusal on the role's page.
 func (h *Handler) roleError(w http.ResponseWriter, r *http.Request, rq *request, ro store.Role, err error) {
-	h.roleView(w, r, rq, ro, http.StatusBadRequest, func(p *RolePage) { p.Error = formMessage(err) })
+	h.roleView(w, r, rq, ro, http.StatusBadRequest, func(p *RolePage) { p.Error = refused(err) })
 }
 
 func (h *Handler) updateRole(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -283,7 +283,7 @@ func (h *Handler) updateRole(w http.ResponseWriter, r *http.Request, rq *request
 	if directory.IsBadInput(err) {
 		h.roleView(w, r, rq, ro, http.StatusBadRequest, func(p *RolePage) {
 			p.Name, p.Description, p.IsDefault = name, desc, def
-			p.Errors = map[string]string{fieldOf(err, roleFields, "name"): formMessage(err)}
+			p.Errors = map[string]ui.Msg{fieldOf(err, roleFields, "name"): refused(err)}
 		})
 		return
 	}
@@ -303,7 +303,7 @@ func (h *Handler) deleteRole(w http.ResponseWriter, r *http.Request, rq *request
 		return
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		h.roleView(w, r, rq, ro, http.StatusBadRequest, func(p *RolePage) { p.Error = "Tick the box to confirm the deletion." })
+		h.roleView(w, r, rq, ro, http.StatusBadRequest, func(p *RolePage) { p.Error = ui.M("console.confirm_tick") })
 		return
 	}
 	err := h.Roles.Delete(r.Context(), ro)
@@ -329,13 +329,13 @@ func (h *Handler) addRoleScopes(w http.ResponseWriter, r *http.Request, rq *requ
 	ids := r.PostForm["scope_id"]
 	if len(ids) == 0 {
 		h.roleView(w, r, rq, ro, http.StatusBadRequest, func(p *RolePage) {
-			p.Errors = map[string]string{"scopes": "Choose at least one permission to add."}
+			p.Errors = map[string]ui.Msg{"scopes": ui.M("console.role.choose_scope")}
 		})
 		return
 	}
 	err := h.Roles.AddScopes(r.Context(), ro, ids)
 	if directory.IsBadInput(err) {
-		h.roleView(w, r, rq, ro, http.StatusBadRequest, func(p *RolePage) { p.Errors = map[string]string{"scopes": formMessage(err)} })
+		h.roleView(w, r, rq, ro, http.StatusBadRequest, func(p *RolePage) { p.Errors = map[string]ui.Msg{"scopes": refused(err)} })
 		return
 	}
 	if err != nil {

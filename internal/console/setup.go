@@ -24,8 +24,8 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request, rq *request, en
 	return true
 }
 
-func (h *Handler) setupView(w http.ResponseWriter, r *http.Request, status int, token, login, msg string) {
-	h.render(w, r, status, &SetupPage{Base: ui.Base{Title: "console.setup.title"}, Action: h.path("/setup"),
+func (h *Handler) setupView(w http.ResponseWriter, r *http.Request, status int, token, login string, msg ui.Msg) {
+	h.render(w, r, status, &SetupPage{Base: ui.Base{Title: h.t(r, "console.setup.title")}, Action: h.path("/setup"),
 		CSRFToken: h.CSRF.Token(w, r), Token: token, Login: login, Error: msg, Console: h.path("/")})
 }
 
@@ -36,17 +36,17 @@ func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request) {
 	}
 	tok := r.URL.Query().Get("token")
 	if tok == "" || len(tok) > 256 {
-		h.errorPage(w, r, http.StatusBadRequest, ui.M("console.error.bad_setup_link.heading"), ui.M("console.error.bad_setup_link.message"))
+		h.errorPage(w, r, http.StatusBadRequest, "console.error.setup_link", "console.error.setup_link.message")
 		return
 	}
-	h.setupView(w, r, http.StatusOK, tok, "", "")
+	h.setupView(w, r, http.StatusOK, tok, "", ui.Msg{})
 }
 
 // setupOpen answers when setup is over (or not wired) and reports whether
 // the form may be shown.
 func (h *Handler) setupOpen(w http.ResponseWriter, r *http.Request) bool {
 	if h.Setup == nil {
-		h.errorPage(w, r, http.StatusNotFound, ui.M("console.error.no_setup.heading"), ui.M("console.error.no_setup.message"))
+		h.errorPage(w, r, http.StatusNotFound, "console.error.setup_unavailable", "console.error.setup_unavailable.message")
 		return false
 	}
 	needed, err := h.Setup.Needed(r.Context())
@@ -55,7 +55,7 @@ func (h *Handler) setupOpen(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	if !needed {
-		h.render(w, r, http.StatusOK, &SetupPage{Base: ui.Base{Title: "console.setup.title"}, Done: true, Console: h.path("/")})
+		h.render(w, r, http.StatusOK, &SetupPage{Base: ui.Base{Title: h.t(r, "console.setup.title")}, Done: true, Console: h.path("/")})
 		return false
 	}
 	return true
@@ -68,17 +68,17 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	tok, login, pw := f.Get("token"), f.Get("login"), f.Get("password")
 	if pw != f.Get("password_repeat") {
-		h.setupView(w, r, http.StatusBadRequest, tok, login, "The two passwords differ.")
+		h.setupView(w, r, http.StatusBadRequest, tok, login, ui.M("console.passwords_differ"))
 		return
 	}
 	err := h.Setup.Create(r.Context(), tok, login, pw)
 	if directory.IsBadInput(err) {
-		h.setupView(w, r, http.StatusBadRequest, tok, login, formMessage(err))
+		h.setupView(w, r, http.StatusBadRequest, tok, login, refused(err))
 		return
 	}
 	if err != nil {
 		h.failure(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, &SetupPage{Base: ui.Base{Title: "console.setup.title"}, Done: true, Console: h.path("/")})
+	h.render(w, r, http.StatusOK, &SetupPage{Base: ui.Base{Title: h.t(r, "console.setup.title")}, Done: true, Console: h.path("/")})
 }

@@ -33,8 +33,8 @@ type SettingsPage struct {
 	// enrol, and whether one is mandatory. None offered is MFA off.
 	MFATOTP, MFABackupCode, MFAWebAuthn bool
 	MFAMandatory                        bool
-	Errors                              map[string]string
-	Error                               string
+	Errors                              map[string]ui.Msg
+	Error                               ui.Msg
 	Saved                               bool
 	Preview                             string
 	// Social sign-in (signinexp/connectors.go): the list, and the add or
@@ -45,9 +45,9 @@ type SettingsPage struct {
 
 func (*SettingsPage) Template() string { return "console/signinexp" }
 
-func (h *Handler) settingsForm(rq *request, x signinexp.Settings) *SettingsPage {
+func (h *Handler) settingsForm(r *http.Request, rq *request, x signinexp.Settings) *SettingsPage {
 	pp := x.PasswordPolicy
-	return &SettingsPage{Base: ui.Base{Title: "Sign-in experience"}, Nav: h.nav(rq, "signin"),
+	return &SettingsPage{Base: ui.Base{Title: h.t(r, "console.signinexp.title")}, Nav: h.nav(rq, "signin"),
 		DisplayName: x.DisplayName, LogoURL: x.Branding.LogoURL, DarkLogoURL: x.Branding.DarkLogoURL,
 		PrimaryColor: x.Color.PrimaryColor, DarkPrimaryColor: x.Color.DarkPrimaryColor, DarkMode: x.Color.IsDarkModeEnabled,
 		Username: x.Accepts(signinexp.Username), Email: x.Accepts(signinexp.Email), Registration: x.RegistrationOpen(),
@@ -66,7 +66,7 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, rq *reque
 		h.failure(w, r, err)
 		return
 	}
-	p := h.settingsForm(rq, x)
+	p := h.settingsForm(r, rq, x)
 	p.Saved = r.URL.Query().Get("saved") == "1"
 	if id := r.URL.Query().Get("connector"); id != "" {
 		p.Connector = editForm(x, id)
@@ -107,7 +107,7 @@ func settingsError(err error) (field, msg string) {
 func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, rq *request) {
 	f := r.PostForm
 	on := func(k string) bool { return f.Get(k) == "true" }
-	p := &SettingsPage{Base: ui.Base{Title: "Sign-in experience"}, Nav: h.nav(rq, "signin"),
+	p := &SettingsPage{Base: ui.Base{Title: h.t(r, "console.signinexp.title")}, Nav: h.nav(rq, "signin"),
 		DisplayName: f.Get("display_name"), LogoURL: strings.TrimSpace(f.Get("logo_url")), DarkLogoURL: strings.TrimSpace(f.Get("dark_logo_url")),
 		PrimaryColor: strings.TrimSpace(f.Get("primary_color")), DarkPrimaryColor: strings.TrimSpace(f.Get("dark_primary_color")),
 		DarkMode: on("dark_mode"), Username: on("identifier_username"), Email: on("identifier_email"), Registration: on("registration"),
@@ -115,22 +115,22 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, rq *reque
 		MinLength:    f.Get("min_length"), CharTypes: f.Get("char_types"), Words: f.Get("words"),
 		RepetitionAndSequence: on("repetition"), UserInfo: on("user_info"), Preview: h.path("/sign-in-experience/preview"),
 		MFATOTP: on("mfa_totp"), MFABackupCode: on("mfa_backup_code"), MFAWebAuthn: on("mfa_webauthn"), MFAMandatory: f.Get("mfa_policy") == mfa.Mandatory}
-	bad := func(field, msg string) {
+	bad := func(field string, msg ui.Msg) {
 		if field == "" {
 			p.Error = msg
 		} else {
-			p.Errors = map[string]string{field: msg}
+			p.Errors = map[string]ui.Msg{field: msg}
 		}
 		h.render(w, r, http.StatusBadRequest, p)
 	}
 	minLen, err := strconv.Atoi(strings.TrimSpace(p.MinLength))
 	if err != nil {
-		bad("min_length", "Minimum length must be a number.")
+		bad("min_length", ui.M("console.signinexp.bad_min_length"))
 		return
 	}
 	charTypes, err := strconv.Atoi(strings.TrimSpace(p.CharTypes))
 	if err != nil {
-		bad("char_types", "Character classes must be a number from 0 to 4.")
+		bad("char_types", ui.M("console.signinexp.bad_char_types"))
 		return
 	}
 	if f.Get("passwordless_section") != "1" {
@@ -191,7 +191,8 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	before, after, err := h.Settings.Update(r.Context(), patch)
 	if directory.IsBadInput(err) {
-		bad(settingsError(err))
+		field, msg := settingsError(err)
+		bad(field, ui.M("console.error.refused", "detail", msg))
 		return
 	}
 	if err != nil {

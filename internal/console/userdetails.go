@@ -12,6 +12,7 @@ import (
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/ui"
 )
 
 // userFields maps directory's field names (the Management API's) to the
@@ -119,7 +120,7 @@ func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request, rq *reques
 		h.userViewWith(w, r, rq, u, http.StatusBadRequest, func(p *UserPage) {
 			p.Username, p.Email, p.Name, p.Phone, p.Avatar = username, email, name, phone, avatar
 			p.ProfileJSON, p.CustomData = f.Get("profile"), f.Get("custom_data")
-			p.Errors = map[string]string{field: formMessage(err)}
+			p.Errors = map[string]ui.Msg{field: refused(err)}
 		})
 		return
 	}
@@ -140,19 +141,19 @@ func (h *Handler) userRole(w http.ResponseWriter, r *http.Request, rq *request, 
 	if !ok {
 		return u, store.Role{}, false
 	}
-	bad := func(msg string) (store.User, store.Role, bool) {
-		h.userViewWith(w, r, rq, u, http.StatusBadRequest, func(p *UserPage) { p.Errors = map[string]string{"roles": msg} })
+	bad := func(msg ui.Msg) (store.User, store.Role, bool) {
+		h.userViewWith(w, r, rq, u, http.StatusBadRequest, func(p *UserPage) { p.Errors = map[string]ui.Msg{"roles": msg} })
 		return u, store.Role{}, false
 	}
 	if roleID == "" {
-		return bad("Choose a role.")
+		return bad(ui.M("console.user.role.choose"))
 	}
 	if roleID == admin.AdminRoleID {
-		return bad("Administrators are added and disabled on the Administrators page.")
+		return bad(ui.M("console.user.role.admin"))
 	}
 	ro, err := h.Roles.Get(r.Context(), roleID)
 	if directory.IsBadInput(err) || errors.Is(err, store.ErrNotFound) {
-		return bad("That role does not exist or was deleted.")
+		return bad(ui.M("console.user.role.gone"))
 	}
 	if err != nil {
 		h.failure(w, r, err)
@@ -167,7 +168,7 @@ func (h *Handler) assignUserRole(w http.ResponseWriter, r *http.Request, rq *req
 		return
 	}
 	if err := h.Roles.AssignUser(r.Context(), u, ro); directory.IsBadInput(err) {
-		h.userViewWith(w, r, rq, u, http.StatusBadRequest, func(p *UserPage) { p.Errors = map[string]string{"roles": formMessage(err)} })
+		h.userViewWith(w, r, rq, u, http.StatusBadRequest, func(p *UserPage) { p.Errors = map[string]ui.Msg{"roles": refused(err)} })
 		return
 	} else if err != nil {
 		h.failure(w, r, err)
@@ -185,7 +186,7 @@ func (h *Handler) unassignUserRole(w http.ResponseWriter, r *http.Request, rq *r
 		return
 	}
 	if err := h.Roles.UnassignUser(r.Context(), u, ro); directory.IsBadInput(err) {
-		h.userViewWith(w, r, rq, u, http.StatusBadRequest, func(p *UserPage) { p.Errors = map[string]string{"roles": formMessage(err)} })
+		h.userViewWith(w, r, rq, u, http.StatusBadRequest, func(p *UserPage) { p.Errors = map[string]ui.Msg{"roles": refused(err)} })
 		return
 	} else if err != nil {
 		h.failure(w, r, err)

@@ -30,7 +30,7 @@ func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, rq *request)
 		h.failure(w, r, err)
 		return
 	}
-	p := &UsersPage{Base: ui.Base{Title: "console.nav.users"}, Nav: h.nav(rq, "users"), Query: search, Total: total, Page: page}
+	p := &UsersPage{Base: ui.Base{Title: h.t(r, "console.users.title")}, Nav: h.nav(rq, "users"), Query: search, Total: total, Page: page}
 	for _, u := range users {
 		p.Users = append(p.Users, UserRow{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name, Suspended: u.Suspended, CreatedAt: u.CreatedAt})
 	}
@@ -51,21 +51,21 @@ func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, rq *request)
 }
 
 func (h *Handler) newUserPage(w http.ResponseWriter, r *http.Request, rq *request) {
-	h.render(w, r, http.StatusOK, &NewUserPage{Base: ui.Base{Title: "console.home.users.heading"}, Nav: h.nav(rq, "users")})
+	h.render(w, r, http.StatusOK, &NewUserPage{Base: ui.Base{Title: h.t(r, "console.user_new.title")}, Nav: h.nav(rq, "users")})
 }
 
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, rq *request) {
 	f := r.PostForm
 	nu := directory.NewUser{Username: f.Get("username"), Email: f.Get("email"), Name: f.Get("name"), Password: f.Get("password")}
 	if f.Get("password") != f.Get("password_repeat") {
-		h.render(w, r, http.StatusBadRequest, &NewUserPage{Base: ui.Base{Title: "console.home.users.heading"}, Nav: h.nav(rq, "users"),
-			Username: nu.Username, Email: nu.Email, Name: nu.Name, Error: "The two passwords differ."})
+		h.render(w, r, http.StatusBadRequest, &NewUserPage{Base: ui.Base{Title: h.t(r, "console.user_new.title")}, Nav: h.nav(rq, "users"),
+			Username: nu.Username, Email: nu.Email, Name: nu.Name, Error: ui.M("console.passwords_differ")})
 		return
 	}
 	u, err := h.Users.Create(r.Context(), nu)
 	if directory.IsBadInput(err) {
-		h.render(w, r, http.StatusBadRequest, &NewUserPage{Base: ui.Base{Title: "console.home.users.heading"}, Nav: h.nav(rq, "users"),
-			Username: nu.Username, Email: nu.Email, Name: nu.Name, Error: formMessage(err)})
+		h.render(w, r, http.StatusBadRequest, &NewUserPage{Base: ui.Base{Title: h.t(r, "console.user_new.title")}, Nav: h.nav(rq, "users"),
+			Username: nu.Username, Email: nu.Email, Name: nu.Name, Error: refused(err)})
 		return
 	}
 	if err != nil {
@@ -82,7 +82,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, rq *request
 func (h *Handler) loadUser(w http.ResponseWriter, r *http.Request) (store.User, bool) {
 	u, err := h.Users.Store.GetUser(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
-		h.errorPage(w, r, http.StatusNotFound, ui.M("console.error.no_user.heading"), ui.M("console.error.no_user.message"))
+		h.errorPage(w, r, http.StatusNotFound, "console.error.no_user", "console.error.no_user.message")
 		return store.User{}, false
 	}
 	if err != nil {
@@ -92,7 +92,7 @@ func (h *Handler) loadUser(w http.ResponseWriter, r *http.Request) (store.User, 
 	return u, true
 }
 
-func (h *Handler) userView(w http.ResponseWriter, r *http.Request, rq *request, u store.User, status int, msg, errMsg string) {
+func (h *Handler) userView(w http.ResponseWriter, r *http.Request, rq *request, u store.User, status int, msg, errMsg ui.Msg) {
 	h.userViewWith(w, r, rq, u, status, func(p *UserPage) { p.Message, p.Error = msg, errMsg })
 }
 
@@ -128,14 +128,14 @@ func displayName(u store.User) string {
 	return u.Email
 }
 
-var userMessages = map[string]string{
-	"password":        "The new password is set; the user was signed out everywhere.",
-	"suspended":       "The user is suspended and was signed out everywhere.",
-	"active":          "The user can sign in again.",
-	"sessions":        "Every session of the user has ended.",
-	"profile":         "Saved.",
-	"role-assigned":   "The role is assigned; the user's next tokens carry it.",
-	"role-unassigned": "The role is taken away; the user's next tokens no longer carry it.",
+var userMessages = map[string]ui.Msg{
+	"password":        ui.M("console.user.done.password"),
+	"suspended":       ui.M("console.user.done.suspended"),
+	"active":          ui.M("console.user.done.active"),
+	"sessions":        ui.M("console.user.done.sessions"),
+	"profile":         ui.M("console.saved"),
+	"role-assigned":   ui.M("console.user.done.role_assigned"),
+	"role-unassigned": ui.M("console.user.done.role_unassigned"),
 }
 
 func (h *Handler) userPage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -143,7 +143,7 @@ func (h *Handler) userPage(w http.ResponseWriter, r *http.Request, rq *request) 
 	if !ok {
 		return
 	}
-	h.userView(w, r, rq, u, http.StatusOK, userMessages[r.URL.Query().Get("done")], "")
+	h.userView(w, r, rq, u, http.StatusOK, userMessages[r.URL.Query().Get("done")], ui.Msg{})
 }
 
 func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -153,11 +153,11 @@ func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	pw := r.PostFormValue("password")
 	if pw != r.PostFormValue("password_repeat") {
-		h.userView(w, r, rq, u, http.StatusBadRequest, "", "The two passwords differ.")
+		h.userView(w, r, rq, u, http.StatusBadRequest, ui.Msg{}, ui.M("console.passwords_differ"))
 		return
 	}
 	if err := identity.ValidatePassword(pw); err != nil {
-		h.userView(w, r, rq, u, http.StatusBadRequest, "", err.Error())
+		h.userView(w, r, rq, u, http.StatusBadRequest, ui.Msg{}, refused(err))
 		return
 	}
 	if err := h.Users.SetPassword(r.Context(), u.ID, pw); err != nil {
@@ -211,7 +211,7 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, rq *request
 		return
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		h.userView(w, r, rq, u, http.StatusBadRequest, "", "Tick the box to confirm the deletion.")
+		h.userView(w, r, rq, u, http.StatusBadRequest, ui.Msg{}, ui.M("console.confirm_tick"))
 		return
 	}
 	if err := h.Users.Delete(r.Context(), u.ID); err != nil {
