@@ -76,9 +76,12 @@ func (a *SoftAuthenticator) authData(attested bool, count uint32) []byte {
 // COSEPublicKey is the credential's public key as a COSE_Key (EC2,
 // ES256), as registration stores it.
 func (a *SoftAuthenticator) COSEPublicKey() []byte {
-	x, y := make([]byte, 32), make([]byte, 32)
-	a.Key.PublicKey.X.FillBytes(x)
-	a.Key.PublicKey.Y.FillBytes(y)
+	// Bytes is the uncompressed point: 0x04, X, Y (32 bytes each).
+	pt, err := a.Key.PublicKey.Bytes()
+	if err != nil {
+		panic(err)
+	}
+	x, y := pt[1:33], pt[33:65]
 	cose, err := cbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
 	if err != nil {
 		panic(err)
