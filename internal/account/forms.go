@@ -12,6 +12,7 @@ import (
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/directory"
+	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
@@ -81,6 +82,9 @@ func (h *Handler) renderHome(w http.ResponseWriter, r *http.Request, rq *request
 	actions := map[string]string{}
 	for _, a := range []string{"name", "email", "password", "totp", "totp/remove", "backup-codes", "sessions/end", "sessions/end-others", "passkeys", "passkeys/options", "passkeys/remove"} {
 		actions[a] = h.path("/" + a)
+	}
+	if h.Passkeys != nil {
+		httpx.AllowFetch(w) // account-passkey.js fetches the registration options
 	}
 	h.render(w, r, status, &HomePage{CSRFToken: rq.csrf, Actions: actions, Name: rq.user.Name, Login: login, Email: rq.user.Email,
 		HasPassword: rq.user.PasswordHash != "", CanEmail: h.Mail != nil && h.Codes != nil, Reauthed: h.Sessions.Reauthenticated(rq.sess), ReauthURL: h.path("/reauth"),

@@ -394,6 +394,9 @@ func TestAccountHeadersAndForgedCookies(t *testing.T) {
 			h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" || h.Get("Cache-Control") != "no-store" {
 			t.Errorf("%s headers: %v", p, h)
 		}
+		if strings.Contains(h.Get("Content-Security-Policy"), "connect-src") {
+			t.Errorf("%s allows fetch() with passkeys off: %s", p, h.Get("Content-Security-Policy"))
+		}
 	}
 	if st, _ := m.reauth(t, b, csrf, url.Values{"password": {"correct horse battery"}}); st != http.StatusOK {
 		t.Fatal("step-up")
