@@ -17,6 +17,8 @@ var (
 	autoAttr  = attr("autocomplete")
 	labelFor  = attr("for")
 	labelTags = regexp.MustCompile(`<label\b[^>]*>`)
+	// hiddenAttr is the boolean attribute hidden (not type="hidden").
+	hiddenAttr = regexp.MustCompile(`\shidden[\s>]`)
 )
 
 // noTextInput are the input types that take no typed text.
@@ -44,8 +46,8 @@ func TestEndUserFormsLabelledAndAutocompleted(t *testing.T) {
 			}
 		}
 		for _, tag := range inputTag.FindAllString(src, -1) {
-			if m := typeAttr.FindStringSubmatch(tag); m != nil && noTextInput[m[1]] {
-				continue
+			if m := typeAttr.FindStringSubmatch(tag); m != nil && noTextInput[m[1]] || hiddenAttr.MatchString(tag) {
+				continue // no typed text, or not shown (a username for password managers)
 			}
 			id := idAttr.FindStringSubmatch(tag)
 			if id == nil || !labels[id[1]] {

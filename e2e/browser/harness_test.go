@@ -44,6 +44,7 @@ type sesame struct {
 	Store  *sqlstore.Store
 	log    *testkit.LogBuffer
 	master []byte // the master secret (the console's client secret derives from it)
+	Server *app.Server
 }
 
 func startSesame(t testing.TB) *sesame { return startSesameWith(t, nil) }
@@ -104,7 +105,7 @@ func startSesameConfig(t testing.TB, cfgOpt func(*config.Config), opts func(*app
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &sesame{URL: cfg.Endpoint, Issuer: cfg.Issuer(), Store: st, log: logs, master: master}
+	s := &sesame{URL: cfg.Endpoint, Issuer: cfg.Issuer(), Store: st, log: logs, master: master, Server: srv}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("---- Sesame log ----\n%s---- end of Sesame log ----", logs.String())

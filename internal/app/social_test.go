@@ -7,8 +7,10 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +85,25 @@ func (p socialPair) signIn(t *testing.T, b, ub *browser, upUser string) *http.Re
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b.get(t, back.String())
+	return followContinue(t, b, b.get(t, back.String()))
+}
+
+var refreshRE = regexp.MustCompile(`<meta http-equiv="refresh" content="0; url=([^"]+)">`)
+
+// followContinue follows the callback's page that continues by itself (a
+// meta refresh to a path of ours), as a browser does; any other response
+// is returned as it is.
+func followContinue(t *testing.T, b *browser, resp *http.Response) *http.Response {
+	t.Helper()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/social/callback" {
+		return resp
+	}
+	body, _, _ := page(t, resp)
+	m := refreshRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("the callback's page neither errs nor continues: %.300s", body)
+	}
+	return b.get(t, b.Base+html.UnescapeString(m[1]))
 }
 
 func TestSocialSignInCreatesAndReuses(t *testing.T) {

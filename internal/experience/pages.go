@@ -126,7 +126,20 @@ type CodeStepPage struct {
 // Template implements ui.Page.
 func (*CodeStepPage) Template() string { return "experience/code_step" }
 
-func codePages() []ui.Page { return []ui.Page{&EmailStepPage{}, &CodeStepPage{}, &SocialLinkPage{}} }
+func codePages() []ui.Page {
+	return []ui.Page{&EmailStepPage{}, &CodeStepPage{}, &SocialLinkPage{}, &ContinuePage{}}
+}
+
+// ContinuePage goes on to URL (a path of ours) by itself, with a meta
+// refresh (Refresh is its content, "0; url=…") and a link: the end of a
+// cross-site redirect chain (see socialCallback).
+type ContinuePage struct {
+	ui.Base
+	Refresh, URL string
+}
+
+// Template implements ui.Page.
+func (*ContinuePage) Template() string { return "experience/continue" }
 
 // SocialButton is a "Continue with Name" link on the sign-in page.
 type SocialButton struct{ Name, URL string }

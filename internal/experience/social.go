@@ -7,6 +7,7 @@ package experience
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/sesameauth/sesame/internal/audit"
@@ -141,7 +142,47 @@ func (h *Handler) socialCallback(w http.ResponseWriter, r *http.Request) {
 		h.socialFailed(w, r, ar, c, http.StatusBadRequest, ui.M("social.error.failed", "name", conn.DisplayName))
 		return
 	}
-	h.socialSignIn(w, r, x, ar, c, conn, claims)
+	// The browser arrived here at the end of a redirect chain that began
+	// with a form post on the upstream's page, and Chromium checks every
+	// hop of such a chain against that page's form-action, which cannot
+	// name our apps: a redirect onwards is shown as a page that continues
+	// by itself instead, ending the chain (docs/security.md, social part).
+	cw := &redirectCatcher{ResponseWriter: w}
+	h.socialSignIn(cw, r, x, ar, c, conn, claims)
+	if cw.location != "" {
+		h.continueTo(w, r, x, ar, cw.location)
+	}
+}
+
+// redirectCatcher holds back a redirect to one of our own paths so the
+// caller can continue there from a page instead.
+type redirectCatcher struct {
+	http.ResponseWriter
+	location string
+}
+
+func (rc *redirectCatcher) WriteHeader(status int) {
+	if loc := rc.Header().Get("Location"); status >= 300 && status < 400 && strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "//") {
+		rc.location = loc
+		rc.Header().Del("Location")
+		return
+	}
+	rc.ResponseWriter.WriteHeader(status)
+}
+
+func (rc *redirectCatcher) Write(b []byte) (int, error) {
+	if rc.location != "" {
+		return len(b), nil // the redirect's own short body
+	}
+	return rc.ResponseWriter.Write(b)
+}
+
+// continueTo answers with a page that goes on to path (ours) by itself,
+// without script: a meta refresh, and a link.
+func (h *Handler) continueTo(w http.ResponseWriter, r *http.Request, x signinexp.Settings, ar store.AuthRequest, path string) {
+	allowRedirect(w, r, ar)
+	h.UI.Render(w, r, http.StatusOK, &ContinuePage{Base: ui.Base{Brand: h.brand(w, x), UILocales: ar.UILocales},
+		Refresh: "0; url=" + path, URL: path})
 }
 
 // socialSignIn decides what an upstream identity does here: sign in its

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/sesameauth/sesame/internal/account"
 	"github.com/sesameauth/sesame/internal/app"
 	"github.com/sesameauth/sesame/internal/console"
 	"github.com/sesameauth/sesame/internal/experience"
@@ -101,7 +102,7 @@ func samplePages() []page {
 			Fields: []oauth2.FormField{{Name: "code", Value: "c0de"}, {Name: "state", Value: "st&te"}, {Name: "iss", Value: "https://id.example"}},
 		}},
 		{"home", http.StatusOK, &app.HomePage{Issuer: "https://id.example", DiscoveryURL: "https://id.example/.well-known/openid-configuration"}},
-	}, slices.Concat(consoleSamples(), mfaSamples(), codeSamples(), passkeySamples())...)
+	}, slices.Concat(consoleSamples(), mfaSamples(), codeSamples(), passkeySamples(), accountSamples())...)
 }
 
 // codeSamples are the emailed-code pages (reset, sign-in with a code,
@@ -119,6 +120,22 @@ func codeSamples() []page {
 		{"social_link", http.StatusUnauthorized, &experience.SocialLinkPage{Base: b, Action: "/social/link?interaction=i1", CSRFToken: "tok",
 			AppName: "Acme", ConnectorName: "Upstream <IdP>", Email: "dave@example.com", Error: ui.M("social.error.wrong_password"),
 			SignInURL: "/sign-in?interaction=i1"}},
+		{"continue", http.StatusOK, &experience.ContinuePage{Base: b, Refresh: "0; url=/oidc/auth/i1?a=1&b=2", URL: "/oidc/auth/i1?a=1&b=2"}},
+	}
+}
+
+// accountSamples are the account pages (internal/account).
+func accountSamples() []page {
+	b := ui.Base{Nonce: "n0nce-account"}
+	return []page{
+		{"account_home", http.StatusOK, &account.HomePage{Base: b, CSRFToken: "tok", Actions: map[string]string{"name": "/account/name", "password": "/account/password"},
+			Name: "Ada <L>", Login: "ada", Email: "ada@example.com", HasPassword: true, CanEmail: true, Reauthed: true, HasTOTP: true, BackupLeft: 7,
+			Sessions: []account.SessionRow{{SID: "s1", CreatedAt: "2026-12-04", LastSeen: "2026-12-04", Apps: "Acme", Current: true}}, Notice: ui.M("account.notice.saved")}},
+		{"account_reauth", http.StatusOK, &account.ReauthPage{Base: b, Action: "/account/reauth", CSRFToken: "tok", ReturnTo: "/account", HasPassword: true, HasTOTP: true}},
+		{"account_totp", http.StatusOK, &account.TOTPPage{Base: b, Action: "/account/totp", CSRFToken: "tok", Secret: "JBSWY3DPEHPK3PXP", HomeURL: "/account", QR: []byte{0x89, 'P', 'N', 'G'}}},
+		{"account_backup_codes", http.StatusOK, &account.BackupCodesPage{Base: b, Codes: []string{"aaaa-bbbb", "cccc-dddd"}, HomeURL: "/account"}},
+		{"account_error", http.StatusOK, &account.ErrorPage{Base: b, Message: ui.M("account.error.reauth"), HomeURL: "/account", ReauthURL: "/account/reauth"}},
+		{"account_email_code", http.StatusOK, &account.EmailCodePage{Base: b, Action: "/account/email/verify", CSRFToken: "tok", VerificationID: "v1", Email: "new@example.com", HomeURL: "/account"}},
 	}
 }
 
@@ -383,6 +400,9 @@ func checkHTML(t *testing.T, name, body, nonce string) {
 			case "hidden", "submit":
 				continue
 			}
+			if _, hidden := tg.attrs["hidden"]; hidden {
+				continue // not shown (a password manager's username hint)
+			}
 			id := tg.attrs["id"]
 			if id == "" || !labelFor[id] {
 				t.Errorf("%s: input %q has no <label for>", name, tg.attrs["name"])
@@ -421,7 +441,8 @@ func checkHTML(t *testing.T, name, body, nonce string) {
 	case "console_home", "console_apps", "console_app_new", "console_app", "console_guide", "console_users",
 		"console_user_new", "console_user", "console_setup", "console_not_admin",
 		"console_resources", "console_resource_new", "console_resource", "console_roles", "console_role_new", "console_role",
-		"console_signinexp", "console_audit", "console_admins":
+		"console_signinexp", "console_audit", "console_admins",
+		"account_home", "account_reauth", "account_totp", "account_email_code":
 		// The console's pages have forms (sign-out, the page's own): each
 		// has its CSRF token, checked above.
 	default:
