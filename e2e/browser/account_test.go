@@ -5,6 +5,7 @@ package browser
 import (
 	"context"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,8 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/sesameauth/sesame/e2e/internal/e2etest"
+	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/testkit"
 )
 
 // TestAccountInChromium: /account without a session runs the sign-in and
@@ -83,4 +86,35 @@ func TestAccountInChromium(t *testing.T) {
 	b.WaitFor("the ended session", e2etest.OnPage(s.URL+"/account?done=session_ended")+` && document.querySelectorAll('#sessions li').length === 1`)
 	other.Navigate(s.URL + "/account")
 	other.WaitSignInForm(s.URL)
+}
+
+// TestAccountPasskeyInChromium: after the password step-up, "Add a
+// passkey" (revealed by account-passkey.js under the strict CSP) creates a
+// passkey in Chromium's virtual authenticator and stores it.
+func TestAccountPasskeyInChromium(t *testing.T) {
+	s := startSesameConfig(t, func(c *config.Config) {
+		c.Endpoint = strings.Replace(c.Endpoint, "127.0.0.1", "localhost", 1)
+	}, nil)
+	alice := s.createUser(t, "alice", "alice@example.com", "correct horse battery")
+	chrome := e2etest.StartChrome(t)
+	b := chrome.NewTab(t)
+	addVirtualAuthenticator(t, b, testkit.NewSoftAuthenticator("localhost", s.URL), "someone-else", 0)
+	b.Navigate(s.URL + "/account/reauth")
+	b.WaitSignInForm(s.URL)
+	b.SubmitSignIn("alice", "correct horse battery")
+	b.WaitFor("the step-up page", e2etest.OnPage(s.URL+"/account/reauth")+` && document.querySelector('form #password')`)
+	if err := b.Do(chromedp.SendKeys(chromedp.ID("password"), "correct horse battery"),
+		chromedp.Click(chromedp.CSS("#reauth-password-form [type=submit]"))); err != nil {
+		t.Fatalf("step-up: %v\n%s", err, b.State())
+	}
+	b.WaitFor("the add button", e2etest.OnPage(s.URL+"/account")+` && !document.querySelector('#passkey-add').hidden`)
+	if err := b.Do(chromedp.SendKeys(chromedp.ID("passkey-name"), "Virtual laptop")); err != nil {
+		t.Fatal(err)
+	}
+	b.Click("#passkey-add")
+	b.WaitFor("the added passkey", e2etest.OnPage(s.URL+"/account?done=passkey")+` && document.querySelector('#passkeys').innerText.includes('Virtual laptop')`)
+	list, err := s.Store.ListPasskeys(context.Background(), alice)
+	if err != nil || len(list) != 1 || list[0].Name != "Virtual laptop" {
+		t.Fatalf("stored passkeys %+v (%v)", list, err)
+	}
 }

@@ -65,6 +65,8 @@ type Handler struct {
 	// configured and the email cannot be changed here.
 	Codes Codes
 	Mail  mail.Sender
+	// Passkeys lists, removes and adds passkeys; nil: passkeys are off.
+	Passkeys Passkeys
 	// Audit records every change and step-up; nil records nothing.
 	Audit  *audit.Log
 	UI     *ui.Renderer
@@ -101,6 +103,9 @@ func (h *Handler) Mount(m httpx.Mux) {
 	post("/totp", h.sensitive(h.totpConfirm))
 	post("/totp/remove", h.sensitive(h.totpRemove))
 	post("/backup-codes", h.sensitive(h.backupCodes))
+	post("/passkeys/options", h.sensitive(h.passkeyOptions))
+	post("/passkeys", h.sensitive(h.passkeyAdd))
+	post("/passkeys/remove", h.sensitive(h.passkeyRemove))
 	post("/sessions/end", h.endSession)
 	post("/sessions/end-others", h.sensitive(h.endOthers))
 }

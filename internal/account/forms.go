@@ -12,6 +12,7 @@ import (
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/directory"
+	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
@@ -25,13 +26,15 @@ func dataURL(png []byte) string {
 // messages; anything else is ignored, so the query cannot put arbitrary
 // text on the page.
 var notices = map[string]string{
-	"name":          "account.done.name",
-	"email":         "account.done.email",
-	"password":      "account.done.password",
-	"totp":          "account.done.totp",
-	"totp_removed":  "account.done.totp_removed",
-	"session_ended": "account.done.session_ended",
-	"others_ended":  "account.done.others_ended",
+	"name":            "account.done.name",
+	"email":           "account.done.email",
+	"password":        "account.done.password",
+	"totp":            "account.done.totp",
+	"totp_removed":    "account.done.totp_removed",
+	"passkey":         "account.done.passkey",
+	"passkey_removed": "account.done.passkey_removed",
+	"session_ended":   "account.done.session_ended",
+	"others_ended":    "account.done.others_ended",
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -67,17 +70,25 @@ func (h *Handler) renderHome(w http.ResponseWriter, r *http.Request, rq *request
 		rows = append(rows, SessionRow{SID: s.SID, CreatedAt: formatTime(s.CreatedAt), LastSeen: formatTime(s.LastSeenAt),
 			Apps: strings.Join(apps, ", "), Current: s.SID == rq.sess.SID})
 	}
+	passkeys, err := h.passkeyRows(ctx, rq.user.ID)
+	if err != nil {
+		h.failure(w, r, err)
+		return
+	}
 	login := rq.user.Username
 	if login == "" {
 		login = rq.user.Email
 	}
 	actions := map[string]string{}
-	for _, a := range []string{"name", "email", "password", "totp", "totp/remove", "backup-codes", "sessions/end", "sessions/end-others"} {
+	for _, a := range []string{"name", "email", "password", "totp", "totp/remove", "backup-codes", "sessions/end", "sessions/end-others", "passkeys", "passkeys/options", "passkeys/remove"} {
 		actions[a] = h.path("/" + a)
+	}
+	if h.Passkeys != nil {
+		httpx.AllowFetch(w) // account-passkey.js fetches the registration options
 	}
 	h.render(w, r, status, &HomePage{CSRFToken: rq.csrf, Actions: actions, Name: rq.user.Name, Login: login, Email: rq.user.Email,
 		HasPassword: rq.user.PasswordHash != "", CanEmail: h.Mail != nil && h.Codes != nil, Reauthed: h.Sessions.Reauthenticated(rq.sess), ReauthURL: h.path("/reauth"),
-		HasTOTP: slices.Contains(factors, mfa.TOTP), BackupLeft: left, Sessions: rows, Notice: notice, Error: errMsg})
+		HasTOTP: slices.Contains(factors, mfa.TOTP), BackupLeft: left, Sessions: rows, PasskeysOn: h.Passkeys != nil, Passkeys: passkeys, Notice: notice, Error: errMsg})
 }
 
 func (h *Handler) setName(w http.ResponseWriter, r *http.Request, rq *request) {

@@ -28,6 +28,8 @@ type HomePage struct {
 	HasTOTP     bool
 	BackupLeft  int
 	Sessions    []SessionRow
+	PasskeysOn  bool // passkeys are on (the endpoint has a domain name)
+	Passkeys    []PasskeyRow
 	Notice      ui.Msg
 	Error       ui.Msg
 }

@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/mfa"
+	"github.com/sesameauth/sesame/internal/passkey"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/testkit"
 )
@@ -391,6 +394,9 @@ func TestAccountHeadersAndForgedCookies(t *testing.T) {
 			h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" || h.Get("Cache-Control") != "no-store" {
 			t.Errorf("%s headers: %v", p, h)
 		}
+		if strings.Contains(h.Get("Content-Security-Policy"), "connect-src") {
+			t.Errorf("%s allows fetch() with passkeys off: %s", p, h.Get("Content-Security-Policy"))
+		}
 	}
 	if st, _ := m.reauth(t, b, csrf, url.Values{"password": {"correct horse battery"}}); st != http.StatusOK {
 		t.Fatal("step-up")
@@ -430,5 +436,91 @@ func TestAccountHeadersAndForgedCookies(t *testing.T) {
 		if resp.Request.URL.Path != "/sign-in" {
 			t.Errorf("%s as the session cookie: at %s", name, resp.Request.URL)
 		}
+	}
+}
+
+// TestAccountPasskeys: adding a passkey needs the step-up (its options,
+// and its result, are 403 without one and nothing is stored); a passkey
+// is listed and removed; a passkey registration is no step-up (UI-13).
+func TestAccountPasskeys(t *testing.T) {
+	m := newPasskeyEnv(t)
+	u := m.user(t, "ivan", "correct horse battery")
+	b, body, csrf := m.accountSignIn(t, "ivan", "correct horse battery")
+	if !strings.Contains(body, `id="passkey-add-form"`) {
+		t.Fatal("no passkey section")
+	}
+	origin, _ := url.Parse(m.URL)
+	a := testkit.NewSoftAuthenticator(origin.Hostname(), origin.Scheme+"://"+origin.Host)
+	a.UserHandle = []byte(u.ID)
+	options := func() (challenge []byte, ticket string, status int) {
+		t.Helper()
+		resp := b.post(t, "/account/passkeys/options", url.Values{"csrf_token": {csrf}})
+		defer resp.Body.Close()
+		var o struct {
+			PublicKey struct {
+				Challenge string `json:"challenge"`
+			} `json:"publicKey"`
+			Ticket string `json:"ticket"`
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, "", resp.StatusCode
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&o); err != nil {
+			t.Fatal(err)
+		}
+		c, err := base64.RawURLEncoding.DecodeString(o.PublicKey.Challenge)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, o.Ticket, resp.StatusCode
+	}
+	if _, _, st := options(); st != http.StatusForbidden {
+		t.Fatalf("options without step-up: %d", st)
+	}
+	// A ceremony begun through the domain (as if stolen) is still refused
+	// without a step-up, and a registration response is no step-up.
+	svc, err := passkey.New(m.URL, m.Store, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, ticket, err := svc.BeginRegistration(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := a.Create(cc.Response.Challenge)
+	if st, _, _ := accountPost(t, b, "/passkeys", csrf, url.Values{"ticket": {ticket}, "response": {string(resp)}}); st != http.StatusForbidden {
+		t.Fatalf("add without step-up: %d", st)
+	}
+	if st, _ := m.reauth(t, b, csrf, url.Values{"response": {string(resp)}, "ticket": {ticket}}); st != http.StatusBadRequest {
+		t.Fatalf("a registration as step-up: %d", st)
+	}
+	if list, _ := svc.List(context.Background(), u.ID); len(list) != 0 {
+		t.Fatalf("passkeys stored without step-up: %d", len(list))
+	}
+
+	if st, _ := m.reauth(t, b, csrf, url.Values{"password": {"correct horse battery"}}); st != http.StatusOK {
+		t.Fatalf("step-up: %d", st)
+	}
+	challenge, ticket, st := options()
+	if st != http.StatusOK || ticket == "" {
+		t.Fatalf("options: %d", st)
+	}
+	st, at, body := accountPost(t, b, "/passkeys", csrf, url.Values{"ticket": {ticket}, "response": {string(a.Create(challenge))}, "name": {"Laptop"}})
+	if st != http.StatusOK || at != "/account?done=passkey" || !strings.Contains(body, "Laptop") {
+		t.Fatalf("add: %d %s", st, at)
+	}
+	list, _ := svc.List(context.Background(), u.ID)
+	if len(list) != 1 || list[0].Name != "Laptop" {
+		t.Fatalf("passkeys %+v", list)
+	}
+	if st, _, _ := accountPost(t, b, "/passkeys/remove", csrf, url.Values{"id": {"bm9wZQ"}}); st != http.StatusNotFound {
+		t.Fatalf("remove unknown: %d", st)
+	}
+	if st, at, _ := accountPost(t, b, "/passkeys/remove", csrf, url.Values{"id": {base64.RawURLEncoding.EncodeToString(list[0].ID)}}); st != http.StatusOK ||
+		at != "/account?done=passkey_removed" {
+		t.Fatalf("remove: %d %s", st, at)
+	}
+	if list, _ := svc.List(context.Background(), u.ID); len(list) != 0 {
+		t.Fatalf("passkeys after removal: %d", len(list))
 	}
 }

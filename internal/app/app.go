@@ -210,7 +210,8 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 			Keys: directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}},
 		// The account pages of the browser's own user (internal/account doc).
 		&account.Handler{Endpoint: cfg.Endpoint, Base: base, Sessions: sessions, Store: st, Users: users, MFA: mfas, Codes: codes, Mail: mailer, Audit: s.audit,
-			UI: renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
+			Passkeys: accountPasskeys(passkeys),
+			UI:       renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
 		// The console reaches the token endpoint and JWKS through s.handler
 		// in process (internal/console doc).
 		&console.Handler{Endpoint: cfg.Endpoint, Base: base, Issuer: p.Issuer, Master: master, ClientSecret: console.ClientSecret(master),
@@ -396,4 +397,13 @@ func (s *Server) gcLoop(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// accountPasskeys is passkeys for the account pages: a nil *passkey.Service
+// (passkeys off) must be a nil interface there.
+func accountPasskeys(p *passkey.Service) account.Passkeys {
+	if p == nil {
+		return nil
+	}
+	return p
 }

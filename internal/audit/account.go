@@ -13,5 +13,7 @@ const (
 	KeyAccountBackupCodes   = "Account.Mfa.GenerateBackupCodes"
 	KeyAccountSessionEnd    = "Account.Session.End"
 	KeyAccountSessionOthers = "Account.Session.EndOthers"
+	KeyAccountPasskeyAdd    = "Account.Mfa.AddWebAuthn"
+	KeyAccountPasskeyRemove = "Account.Mfa.RemoveWebAuthn"
 	ReasonWrongStepUp       = "wrong_step_up"
 )
