@@ -39,6 +39,19 @@ func name(path string) string {
 	return strings.TrimSuffix(path, "_test")
 }
 
+// domains are the domain packages: below every front end and the
+// composition root, so none may import them (data flows one way).
+var domains = []string{"internal/identity", "internal/directory", "internal/authz", "internal/admin", "internal/audit",
+	"internal/signinexp", "internal/verification", "internal/regulate", "internal/mfa", "internal/passkey",
+	"internal/connector", "internal/mail", "internal/i18n", "internal/password", "internal/secret"}
+
+// isFrontEnd reports whether p serves requests (an endpoint, the hosted
+// or account pages, the API, the console) or composes them (internal/app).
+func isFrontEnd(p string) bool {
+	return isEndpoint(p) || slices.Contains([]string{"internal/experience", "internal/account", "internal/console",
+		"internal/management", "internal/app", "internal/cli"}, p)
+}
+
 func isEndpoint(p string) bool {
 	rest, ok := strings.CutPrefix(p, "internal/oidc/")
 	return ok && !strings.Contains(rest, "/") && !slices.Contains(oidcShared, rest)
@@ -107,6 +120,8 @@ func violations(pkgs []listedPackage) []string {
 				bad = append(bad, self+" imports front end "+dep)
 			case self == "internal/account" && (isEndpoint(dep) || dep == "internal/experience" || dep == "internal/console"):
 				bad = append(bad, self+" imports front end "+dep)
+			case slices.Contains(domains, self) && isFrontEnd(dep):
+				bad = append(bad, self+" (a domain package) imports "+dep)
 			}
 		}
 	}
@@ -117,7 +132,8 @@ func violations(pkgs []listedPackage) []string {
 	return slices.Compact(bad)
 }
 
-// TestLayering: no endpoint package imports another endpoint package,
+// TestLayering: no domain package imports a front end, no endpoint
+// package imports another endpoint package,
 // internal/session and internal/store import nothing above the store,
 // the hosted pages import no endpoint package, and only cmd/ imports
 // internal/cli (tests included).
@@ -142,12 +158,15 @@ func TestLayeringRules(t *testing.T) {
 		{ImportPath: m("internal/ui [" + m("internal/ui.test") + "]"), ForTest: m("internal/ui"), Deps: []string{m("internal/cli")}},
 		{ImportPath: m("internal/app_test [" + m("internal/app.test") + "]"), ForTest: m("internal/app"), Deps: []string{m("internal/cli")}},
 		{ImportPath: m("cmd/sesame"), Deps: []string{m("internal/cli")}},
+		{ImportPath: m("internal/mfa"), Deps: []string{m("internal/experience"), m("internal/store")}},
+		{ImportPath: m("internal/connector"), Deps: []string{m("internal/signinexp")}},
 	}
 	want := []string{
 		"internal/app imports internal/cli (only cmd/ may)",
 		"internal/console imports front end internal/experience",
 		"internal/console imports front end internal/oidc/token",
 		"internal/experience imports endpoint package internal/oidc/authorize",
+		"internal/mfa (a domain package) imports internal/experience",
 		"internal/oidc/introspection imports endpoint package internal/oidc/revocation",
 		"internal/session imports internal/oidc/provider, above internal/store",
 		"internal/store/sqlstore imports internal/config, above internal/store",
