@@ -28,9 +28,9 @@ type socialPair struct {
 	app      string // the downstream's web app
 }
 
-func newSocialPair(t *testing.T) socialPair {
+func newSocialPair(t *testing.T, downOpts ...envOption) socialPair {
 	t.Helper()
-	up, down := newEnv(t), newEnv(t)
+	up, down := newEnv(t), newEnv(t, downOpts...)
 	upApp, upSecret := up.app(t, store.AppTraditional, []string{down.URL + "/social/callback"}, nil)
 	patch := fmt.Sprintf(`{"socialConnectors":[{"id":"upstream","displayName":"Upstream","issuer":%q,"clientId":%q,"clientSecret":%q,"enabled":true}]}`,
 		up.Issuer, upApp, upSecret)
@@ -148,6 +148,38 @@ func TestSocialLinkNeedsProof(t *testing.T) {
 	resp, _ = b.submit(t, resp, url.Values{"password": {"downstream password"}})
 	callback(t, resp, codeRedirect)
 	link, err := p.down.Store.GetIdentity(context.Background(), "upstream", mustUpstreamSub(t, p, "dave"))
+	if err != nil || link.UserID != owner.ID {
+		t.Fatalf("link = %+v, %v", link, err)
+	}
+}
+
+// TestSocialLinkByEmailCode: with mail configured the owner may prove the
+// account by a code sent to its address instead of its password; a code of
+// another flow does not link.
+func TestSocialLinkByEmailCode(t *testing.T) {
+	srv := testkit.NewSMTPServer(t)
+	p := newSocialPair(t, withSMTP(srv))
+	p.upstreamUser(t, "gina", "gina@example.com", true)
+	owner := p.down.user(t, "gina", "downstream password")
+	ub := &browser{testkit.NewBrowser(p.up.URL, nil)}
+	b := p.down.browser(t)
+	linkPage := p.signIn(t, b, ub, "gina")
+	body, _, csrf := page(t, linkPage)
+	if !strings.Contains(body, `name="by" value="code"`) {
+		t.Fatal("no emailed-code option on the link page")
+	}
+	action := linkPage.Request.URL.RequestURI()
+	codePage := b.post(t, action, url.Values{"csrf_token": {csrf}, "by": {"code"}})
+	if codePage.StatusCode != http.StatusOK {
+		t.Fatalf("asking for a code: %d", codePage.StatusCode)
+	}
+	code := srv.WaitForCode(t, "gina@example.com", 0)
+	if _, err := p.down.Store.GetIdentity(context.Background(), "upstream", mustUpstreamSub(t, p, "gina")); err == nil {
+		t.Fatal("linked before the code")
+	}
+	resp, _ := b.submit(t, codePage, url.Values{"code": {code}})
+	callback(t, resp, codeRedirect)
+	link, err := p.down.Store.GetIdentity(context.Background(), "upstream", mustUpstreamSub(t, p, "gina"))
 	if err != nil || link.UserID != owner.ID {
 		t.Fatalf("link = %+v, %v", link, err)
 	}

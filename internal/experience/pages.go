@@ -153,6 +153,9 @@ type SocialLinkPage struct {
 	ConnectorName, Email       string
 	Error                      ui.Msg
 	SignInURL                  string
+	// ByCode offers proving the account by an emailed code instead (a
+	// second form posting "by"="code"), when mail is configured.
+	ByCode bool
 }
 
 // Template implements ui.Page.

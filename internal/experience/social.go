@@ -5,6 +5,7 @@ package experience
 // account only after its owner proves it (docs/security.md, UI-12, UI-14).
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -14,12 +15,14 @@ import (
 	"github.com/sesameauth/sesame/internal/connector"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/identity"
+	"github.com/sesameauth/sesame/internal/mail"
 	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
+	"github.com/sesameauth/sesame/internal/verification"
 )
 
 const (
@@ -301,7 +304,73 @@ func (h *Handler) renderSocialLink(w http.ResponseWriter, r *http.Request, statu
 	allowRedirect(w, r, ar)
 	h.UI.Render(w, r, status, &SocialLinkPage{Base: ui.Base{Brand: h.brand(w, x), UILocales: ar.UILocales},
 		Action: h.Base.PageURL(routes.SocialLink, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
-		ConnectorName: conn.DisplayName, Email: l.Email, Error: msg, SignInURL: h.Base.PageURL(routes.SignIn, ar.ID)})
+		ConnectorName: conn.DisplayName, Email: l.Email, Error: msg, SignInURL: h.Base.PageURL(routes.SignIn, ar.ID),
+		ByCode: h.mailOn()})
+}
+
+// renderLinkCode is the code step of linking by an emailed code.
+func (h *Handler) renderLinkCode(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, vid string, msg, notice ui.Msg) {
+	allowRedirect(w, r, ar)
+	h.UI.Render(w, r, status, &CodeStepPage{Base: ui.Base{Brand: h.brand(w, x), UILocales: ar.UILocales},
+		Heading: "social.link.heading", SentTo: h.codeTarget(r, vid, verification.Link, ar.ID), SentKey: "codes.code.sent_to",
+		Minutes: int(verification.DefaultTTL.Minutes()), Action: h.Base.PageURL(routes.SocialLink, ar.ID),
+		CSRFToken: h.CSRF.Token(w, r), VerificationID: vid, AppName: c.Name, Error: msg, Notice: notice,
+		Submit: "social.link.submit", BackURL: h.Base.PageURL(routes.SignIn, ar.ID)})
+}
+
+// linkByCode proves the account by a code mailed to its address (the
+// owner's: the upstream vouched for it, and the page has named it), for
+// accounts without a password or people who forgot it.
+func (h *Handler) linkByCode(w http.ResponseWriter, r *http.Request, x signinexp.Settings, ar store.AuthRequest, c store.Client, conn signinexp.Connector, l connector.Link, user store.User) {
+	ctx := r.Context()
+	vid := verificationID(r)
+	if vid == "" || r.PostFormValue("resend") != "" {
+		if msg, ok, err := h.takeSend(w, r, l.Email); err != nil {
+			h.failure(w, r, err)
+			return
+		} else if !ok {
+			h.renderSocialLink(w, r, http.StatusTooManyRequests, x, ar, c, conn, l, msg)
+			return
+		}
+		payload, _ := json.Marshal(codeUser{UserID: user.ID})
+		iss, err := h.Codes.Issue(ctx, verification.Link, l.Email, ar.ID, payload)
+		if err != nil {
+			h.failure(w, r, err)
+			return
+		}
+		if err := h.sendNow(ctx, mail.Message{To: l.Email, Lang: ui.Lang(r, ar.UILocales), Template: mail.SigninCode,
+			Data: map[string]any{"Code": iss.Code, "Minutes": int(verification.DefaultTTL.Minutes()), "AppName": c.Name}}); err != nil {
+			h.renderSocialLink(w, r, http.StatusServiceUnavailable, x, ar, c, conn, l, ui.M("codes.error.send_failed"))
+			return
+		}
+		notice := ui.Msg{}
+		if vid != "" {
+			notice = ui.M("codes.code.resent")
+		}
+		h.renderLinkCode(w, r, http.StatusOK, x, ar, c, iss.ID, ui.Msg{}, notice)
+		return
+	}
+	proved, ok := h.redeemAddressCode(w, r, x, ar, c, vid, verification.Link, audit.KeySignIn, h.renderLinkCode)
+	if !ok {
+		return
+	}
+	if proved.ID != user.ID {
+		h.renderLinkCode(w, r, http.StatusBadRequest, x, ar, c, vid, ui.M("codes.error.expired_code"), ui.Msg{})
+		return
+	}
+	h.linkAndSignIn(w, r, ar, conn, l, user, "otp")
+}
+
+// linkAndSignIn links the upstream identity to user, who just proved the
+// account by method, and signs in.
+func (h *Handler) linkAndSignIn(w http.ResponseWriter, r *http.Request, ar store.AuthRequest, conn signinexp.Connector, l connector.Link, user store.User, method string) {
+	if err := h.Store.CreateIdentity(r.Context(), store.Identity{ConnectorID: conn.ID, Subject: l.Subject, UserID: user.ID,
+		Email: l.Email, CreatedAt: h.now()}); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+		h.failure(w, r, err)
+		return
+	}
+	h.setSocialCookie(w, socialLinkCookie, "")
+	h.signedIn(w, r, ar, user, audit.KeySignIn, method)
 }
 
 // socialLink links the upstream identity once the account's password is
@@ -322,6 +391,10 @@ func (h *Handler) socialLink(w http.ResponseWriter, r *http.Request) {
 		h.socialFailed(w, r, ar, c, http.StatusBadRequest, ui.M("social.error.failed", "name", conn.DisplayName))
 		return
 	}
+	if h.mailOn() && (r.PostFormValue("by") == "code" || verificationID(r) != "") {
+		h.linkByCode(w, r, x, ar, c, conn, l, user)
+		return
+	}
 	t, now, key := h.throttle(), h.now(), "user:"+user.ID
 	if ok, retry, err := h.Store.ReserveAttempt(ctx, key, t.UserLimit, t.Window, now); err != nil {
 		h.failure(w, r, err)
@@ -339,11 +412,5 @@ func (h *Handler) socialLink(w http.ResponseWriter, r *http.Request) {
 	if err := h.Store.ResetAttempts(ctx, key); err != nil {
 		h.Log.WarnContext(ctx, "cannot reset sign-in attempts", "err", err)
 	}
-	if err := h.Store.CreateIdentity(ctx, store.Identity{ConnectorID: conn.ID, Subject: l.Subject, UserID: user.ID,
-		Email: l.Email, CreatedAt: now}); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
-		h.failure(w, r, err)
-		return
-	}
-	h.setSocialCookie(w, socialLinkCookie, "")
-	h.signedIn(w, r, ar, user, audit.KeySignIn, "pwd")
+	h.linkAndSignIn(w, r, ar, conn, l, user, "pwd")
 }

@@ -119,7 +119,7 @@ func codeSamples() []page {
 			PasswordHint: ui.M("identity.password.hint", "min", 12), Submit: "codes.reset.submit", BackURL: "/sign-in?interaction=i1"}},
 		{"social_link", http.StatusUnauthorized, &experience.SocialLinkPage{Base: b, Action: "/social/link?interaction=i1", CSRFToken: "tok",
 			AppName: "Acme", ConnectorName: "Upstream <IdP>", Email: "dave@example.com", Error: ui.M("social.error.wrong_password"),
-			SignInURL: "/sign-in?interaction=i1"}},
+			SignInURL: "/sign-in?interaction=i1", ByCode: true}},
 		{"continue", http.StatusOK, &experience.ContinuePage{Base: b, Refresh: "0; url=/oidc/auth/i1?a=1&b=2", URL: "/oidc/auth/i1?a=1&b=2"}},
 	}
 }
@@ -434,7 +434,7 @@ func checkHTML(t *testing.T, name, body, nonce string) {
 	}
 	switch name {
 	case "signin", "register", "consent", "logout_confirm", "form_post", "mfa", "mfa_enroll", "email_step", "code_step",
-		"passkey_signin", "passkey_mfa", "social_link":
+		"passkey_signin", "passkey_mfa":
 		if len(forms) != 1 {
 			t.Errorf("%s: %d forms, want 1", name, len(forms))
 		}
@@ -442,7 +442,7 @@ func checkHTML(t *testing.T, name, body, nonce string) {
 		"console_user_new", "console_user", "console_setup", "console_not_admin",
 		"console_resources", "console_resource_new", "console_resource", "console_roles", "console_role_new", "console_role",
 		"console_signinexp", "console_audit", "console_admins",
-		"account_home", "account_reauth", "account_totp", "account_email_code":
+		"account_home", "account_reauth", "account_totp", "account_email_code", "social_link":
 		// The console's pages have forms (sign-out, the page's own): each
 		// has its CSRF token, checked above.
 	default:

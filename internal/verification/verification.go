@@ -21,6 +21,7 @@ const (
 	Reset       = "reset"
 	SignIn      = "sign_in"
 	EmailChange = "email_change"
+	Link        = "link" // proving an account before an upstream identity is linked to it
 )
 
 // Defaults: the "10 minutes, 5 attempts".
