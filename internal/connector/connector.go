@@ -100,11 +100,11 @@ type Flow struct {
 }
 
 func (s *Service) oauth2Config(c signinexp.Connector, p *oidc.Provider) (*oauth2.Config, error) {
-	secret, err := s.Settings.ConnectorSecret(c)
+	clientSecret, err := s.Settings.ConnectorSecret(c)
 	if err != nil {
 		return nil, err
 	}
-	return &oauth2.Config{ClientID: c.ClientID, ClientSecret: secret, Endpoint: p.Endpoint(),
+	return &oauth2.Config{ClientID: c.ClientID, ClientSecret: clientSecret, Endpoint: p.Endpoint(),
 		RedirectURL: s.RedirectURL, Scopes: c.Scopes}, nil
 }
 
