@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/identity"
 	"github.com/sesameauth/sesame/internal/mail"
@@ -68,6 +69,13 @@ func minutesUntil(t, now time.Time) int {
 	return max(1, int((t.Sub(now)+time.Minute-1)/time.Minute))
 }
 
+// codeMail is the mail carrying code for address to, in the language of
+// the pending request's pages.
+func codeMail(r *http.Request, ar store.AuthRequest, c store.Client, to, template, code string) mail.Message {
+	return mail.Message{To: to, Lang: ui.Lang(r, ar.UILocales), Template: template,
+		Data: map[string]any{"Code": code, "Minutes": int(verification.DefaultTTL.Minutes()), "AppName": c.Name}}
+}
+
 // sendNow mails m and waits (bounded by the sender's timeout): for flows
 // whose every answer sends a mail, so waiting tells nothing.
 func (h *Handler) sendNow(ctx context.Context, m mail.Message) error { return h.Mail.Send(ctx, m) }
@@ -102,11 +110,6 @@ func ruleMsg(err error) ui.Msg {
 	return ui.M("codes.error.cannot_register")
 }
 
-// renderRegisterMsg is renderRegister with a catalogue message.
-func (h *Handler) renderRegisterMsg(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, username, email string, m ui.Msg) {
-	h.renderRegister(w, r, status, x, ar, c, username, email, m)
-}
-
 // codeLinks adds the reset and code sign-in links to the sign-in page
 // when they are on.
 func (h *Handler) codeLinks(p *SignInPage, x signinexp.Settings, ar store.AuthRequest) {
@@ -122,18 +125,54 @@ func (h *Handler) codeLinks(p *SignInPage, x signinexp.Settings, ar store.AuthRe
 // renderSignInNotice shows the sign-in page with a status line (after a
 // password reset), the identifier filled in.
 func (h *Handler) renderSignInNotice(w http.ResponseWriter, r *http.Request, x signinexp.Settings, ar store.AuthRequest, c store.Client, ident string, notice ui.Msg) {
-	allowRedirect(w, r, ar)
-	x = x.ForIdentifiers(ar.Identifiers)
-	p := &SignInPage{Base: ui.Base{Title: "signin.title", Brand: h.brand(w, x), UILocales: ar.UILocales},
-		Action: h.Base.PageURL(routes.SignIn, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
-		Identifier: ident, IdentifierLabel: identifierLabel(x), Notice: notice}
-	if x.RegistrationOpen() {
-		p.RegisterURL = h.Base.PageURL(routes.Register, ar.ID)
-	}
-	h.codeLinks(p, x, ar)
-	p.Social = h.socialButtons(x, ar)
-	p.PasskeyURL = h.passkeySignInURL(x.PasskeySignIn.Enabled, ar)
+	p := h.signInView(w, r, x.ForIdentifiers(ar.Identifiers), ar, c, ident)
+	p.Notice = notice
 	h.UI.Render(w, r, http.StatusOK, p)
+}
+
+// codeFlow is one emailed-code flow's pages: its route, the code's
+// purpose and mail, and the catalogue keys of its address and code steps.
+type codeFlow struct {
+	route, purpose, mailTemplate, auditKey string
+	heading, intro, send                   string // the address step
+	codeHeading, sentKey, submit           string // the code step
+	newPassword                            bool   // the code step also sets a password
+}
+
+var (
+	resetFlow = codeFlow{route: routes.ResetPassword, purpose: verification.Reset, mailTemplate: mail.ResetCode,
+		auditKey: audit.KeyPasswordReset, heading: "codes.reset.heading", intro: "codes.reset.intro", send: "codes.reset.send",
+		codeHeading: "codes.reset.code_heading", sentKey: "codes.code.sent_if_account", submit: "codes.reset.submit", newPassword: true}
+	signInCodeFlow = codeFlow{route: routes.SignInCode, purpose: verification.SignIn, mailTemplate: mail.SigninCode,
+		auditKey: audit.KeySignIn, heading: "codes.signin.heading", intro: "codes.signin.intro", send: "codes.signin.send",
+		codeHeading: "codes.signin.code_heading", sentKey: "codes.code.sent_if_account", submit: "codes.signin.submit"}
+	// linkFlow proves an account before an upstream identity is linked
+	// to it (social.go); it has no address step: the address is known.
+	linkFlow = codeFlow{route: routes.SocialLink, purpose: verification.Link, mailTemplate: mail.SigninCode,
+		auditKey: audit.KeySignIn, codeHeading: "social.link.heading", sentKey: "codes.code.sent_to", submit: "social.link.submit"}
+)
+
+// renderAddressStep is f's first page: the address the code goes to.
+func (h *Handler) renderAddressStep(w http.ResponseWriter, r *http.Request, status int, f codeFlow, x signinexp.Settings, ar store.AuthRequest, c store.Client, email string, msg ui.Msg) {
+	allowRedirect(w, r, ar)
+	h.UI.Render(w, r, status, &EmailStepPage{Base: ui.Base{Brand: h.brand(w, x), UILocales: ar.UILocales},
+		Heading: f.heading, Intro: f.intro, Action: h.Base.PageURL(f.route, ar.ID),
+		CSRFToken: h.CSRF.Token(w, r), AppName: c.Name, Email: email, Error: msg, Submit: f.send,
+		BackURL: h.Base.PageURL(routes.SignIn, ar.ID)})
+}
+
+// renderCodeStep is f's code page for code record vid.
+func (h *Handler) renderCodeStep(w http.ResponseWriter, r *http.Request, status int, f codeFlow, x signinexp.Settings, ar store.AuthRequest, c store.Client, vid string, msg, notice ui.Msg) {
+	allowRedirect(w, r, ar)
+	p := &CodeStepPage{Base: ui.Base{Brand: h.brand(w, x), UILocales: ar.UILocales},
+		Heading: f.codeHeading, SentTo: h.codeTarget(r, vid, f.purpose, ar.ID), SentKey: f.sentKey,
+		Minutes: int(verification.DefaultTTL.Minutes()), Action: h.Base.PageURL(f.route, ar.ID),
+		CSRFToken: h.CSRF.Token(w, r), VerificationID: vid, AppName: c.Name, Error: msg, Notice: notice,
+		NewPassword: f.newPassword, Submit: f.submit, BackURL: h.Base.PageURL(routes.SignIn, ar.ID)}
+	if f.newPassword {
+		p.PasswordHint = passwordHint(x.PasswordPolicy)
+	}
+	h.UI.Render(w, r, status, p)
 }
 
 // codeURL is the code step of a flow: page, the pending request and the

@@ -47,12 +47,12 @@ func (h *Handler) registerWithCode(w http.ResponseWriter, r *http.Request, x sig
 		return
 	} else if !ok {
 		h.record(r, audit.KeyRegister, ar, audit.ReasonThrottled, "", "")
-		h.renderRegisterMsg(w, r, http.StatusTooManyRequests, x, ar, c, username, email, msg)
+		h.renderRegister(w, r, http.StatusTooManyRequests, x, ar, c, username, email, msg)
 		return
 	}
 	u, err := NewUser(ctx, username, email, pw, h.PasswordParams, h.now())
 	if err != nil {
-		h.renderRegisterMsg(w, r, http.StatusBadRequest, x, ar, c, username, email, ruleMsg(err))
+		h.renderRegister(w, r, http.StatusBadRequest, x, ar, c, username, email, ruleMsg(err))
 		return
 	}
 	p := pendingRegistration{Username: username, Email: email, PasswordHash: u.PasswordHash}
@@ -69,15 +69,14 @@ func (h *Handler) registerWithCode(w http.ResponseWriter, r *http.Request, x sig
 		return
 	}
 	if err := h.sendNow(ctx, h.registerMail(r, ar, c, p, iss.Code)); err != nil {
-		h.renderRegisterMsg(w, r, http.StatusServiceUnavailable, x, ar, c, username, email, ui.M("codes.error.send_failed"))
+		h.renderRegister(w, r, http.StatusServiceUnavailable, x, ar, c, username, email, ui.M("codes.error.send_failed"))
 		return
 	}
 	h.seeOther(w, r, ar, h.codeURL(routes.RegisterVerify, ar.ID, iss.ID))
 }
 
 func (h *Handler) registerMail(r *http.Request, ar store.AuthRequest, c store.Client, p pendingRegistration, code string) mail.Message {
-	m := mail.Message{To: p.Email, Lang: ui.Lang(r, ar.UILocales), Template: mail.RegisterCode,
-		Data: map[string]any{"Code": code, "Minutes": int(verification.DefaultTTL.Minutes()), "AppName": c.Name}}
+	m := codeMail(r, ar, c, p.Email, mail.RegisterCode, code)
 	if p.Exists {
 		m.Template, m.Data = mail.RegisterExists, map[string]any{"AppName": c.Name}
 	}
@@ -97,10 +96,7 @@ func (h *Handler) registerCodePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) renderRegisterCode(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, vid string, msg, notice ui.Msg) {
-	sentTo := ""
-	if v, err := h.Store.GetVerification(r.Context(), vid); err == nil && v.Binding == ar.ID && v.Purpose == verification.Register {
-		sentTo = v.Target
-	}
+	sentTo := h.codeTarget(r, vid, verification.Register, ar.ID)
 	allowRedirect(w, r, ar)
 	h.UI.Render(w, r, status, &CodeStepPage{Base: ui.Base{Title: "", Brand: h.brand(w, x), UILocales: ar.UILocales},
 		Heading: "codes.register.heading", SentTo: sentTo, SentKey: "codes.code.sent_to", Minutes: int(verification.DefaultTTL.Minutes()),
@@ -148,7 +144,7 @@ func (h *Handler) registerCode(w http.ResponseWriter, r *http.Request) {
 	if json.Unmarshal(v.Payload, &p) != nil || p.Exists || p.PasswordHash == "" {
 		// Unreachable for an address with an account (its code was
 		// never sent), unless someone guessed it: answer as for a clash.
-		h.renderRegisterMsg(w, r, http.StatusBadRequest, x, ar, c, "", "", ui.M("codes.error.cannot_register"))
+		h.renderRegister(w, r, http.StatusBadRequest, x, ar, c, "", "", ui.M("codes.error.cannot_register"))
 		return
 	}
 	now := h.now()
@@ -156,7 +152,7 @@ func (h *Handler) registerCode(w http.ResponseWriter, r *http.Request) {
 		PasswordHash: p.PasswordHash, CreatedAt: now, UpdatedAt: now}
 	if err := h.Store.CreateUser(ctx, u); errors.Is(err, store.ErrAlreadyExists) {
 		h.record(r, audit.KeyRegister, ar, audit.ReasonTaken, "", "")
-		h.renderRegisterMsg(w, r, http.StatusBadRequest, x, ar, c, p.Username, "", ui.M("codes.error.cannot_register"))
+		h.renderRegister(w, r, http.StatusBadRequest, x, ar, c, p.Username, "", ui.M("codes.error.cannot_register"))
 		return
 	} else if err != nil {
 		h.failure(w, r, err)

@@ -13,7 +13,6 @@ import (
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/identity"
-	"github.com/sesameauth/sesame/internal/mail"
 	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
@@ -83,8 +82,7 @@ func (h *Handler) issueForAddress(w http.ResponseWriter, r *http.Request, ar sto
 		return "", ui.Msg{}, 0, err
 	}
 	if p.UserID != "" {
-		h.sendLater(ctx, mail.Message{To: email, Lang: ui.Lang(r, ar.UILocales), Template: template,
-			Data: map[string]any{"Code": iss.Code, "Minutes": int(verification.DefaultTTL.Minutes()), "AppName": c.Name}})
+		h.sendLater(ctx, codeMail(r, ar, c, email, template, iss.Code))
 	}
 	return iss.ID, ui.Msg{}, 0, nil
 }
@@ -95,28 +93,10 @@ func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if vid := verificationID(r); vid != "" {
-		h.renderResetCode(w, r, http.StatusOK, x, ar, c, vid, ui.Msg{}, ui.Msg{})
+		h.renderCodeStep(w, r, http.StatusOK, resetFlow, x, ar, c, vid, ui.Msg{}, ui.Msg{})
 		return
 	}
-	h.renderResetEmail(w, r, http.StatusOK, x, ar, c, emailHint(ar.LoginHint), ui.Msg{})
-}
-
-func (h *Handler) renderResetEmail(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, email string, msg ui.Msg) {
-	allowRedirect(w, r, ar)
-	h.UI.Render(w, r, status, &EmailStepPage{Base: ui.Base{Brand: h.brand(w, x), UILocales: ar.UILocales},
-		Heading: "codes.reset.heading", Intro: "codes.reset.intro", Action: h.Base.PageURL(routes.ResetPassword, ar.ID),
-		CSRFToken: h.CSRF.Token(w, r), AppName: c.Name, Email: email, Error: msg, Submit: "codes.reset.send",
-		BackURL: h.Base.PageURL(routes.SignIn, ar.ID)})
-}
-
-func (h *Handler) renderResetCode(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, vid string, msg, notice ui.Msg) {
-	allowRedirect(w, r, ar)
-	h.UI.Render(w, r, status, &CodeStepPage{Base: ui.Base{Brand: h.brand(w, x), UILocales: ar.UILocales},
-		Heading: "codes.reset.code_heading", SentTo: h.codeTarget(r, vid, verification.Reset, ar.ID), SentKey: "codes.code.sent_if_account",
-		Minutes: int(verification.DefaultTTL.Minutes()), Action: h.Base.PageURL(routes.ResetPassword, ar.ID),
-		CSRFToken: h.CSRF.Token(w, r), VerificationID: vid, AppName: c.Name, Error: msg, Notice: notice,
-		NewPassword: true, PasswordHint: passwordHint(x.PasswordPolicy), Submit: "codes.reset.submit",
-		BackURL: h.Base.PageURL(routes.SignIn, ar.ID)})
+	h.renderAddressStep(w, r, http.StatusOK, resetFlow, x, ar, c, emailHint(ar.LoginHint), ui.Msg{})
 }
 
 // codeTarget is the address code vid went to, when it belongs to this
@@ -138,45 +118,45 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 		// Step 1: the address.
 		email := identity.Canonical(r.PostFormValue("email"))
 		if identity.ValidateEmail(email) != nil {
-			h.renderResetEmail(w, r, http.StatusBadRequest, x, ar, c, email, ui.M("codes.error.bad_email"))
+			h.renderAddressStep(w, r, http.StatusBadRequest, resetFlow, x, ar, c, email, ui.M("codes.error.bad_email"))
 			return
 		}
-		id, msg, status, err := h.issueForAddress(w, r, ar, c, verification.Reset, mail.ResetCode, email)
+		id, msg, status, err := h.issueForAddress(w, r, ar, c, resetFlow.purpose, resetFlow.mailTemplate, email)
 		if err != nil {
 			h.failure(w, r, err)
 			return
 		}
 		if id == "" {
-			h.renderResetEmail(w, r, status, x, ar, c, email, msg)
+			h.renderAddressStep(w, r, status, resetFlow, x, ar, c, email, msg)
 			return
 		}
 		h.seeOther(w, r, ar, h.codeURL(routes.ResetPassword, ar.ID, id))
 		return
 	}
 	if r.PostFormValue("resend") != "" {
-		h.resendAddressCode(w, r, x, ar, c, vid, verification.Reset, mail.ResetCode, h.renderResetCode)
+		h.resendAddressCode(w, r, resetFlow, x, ar, c, vid)
 		return
 	}
 	// Step 2: the code and the new password, checked before the code is
 	// spent so a weak password does not cost the user their code.
 	pw, confirm := r.PostFormValue("password"), r.PostFormValue("password_confirm")
-	target := h.codeTarget(r, vid, verification.Reset, ar.ID)
+	target := h.codeTarget(r, vid, resetFlow.purpose, ar.ID)
 	if err := identity.CheckPassword(x.PasswordPolicy, pw, target); err != nil {
-		h.renderResetCode(w, r, http.StatusBadRequest, x, ar, c, vid, ruleMsg(err), ui.Msg{})
+		h.renderCodeStep(w, r, http.StatusBadRequest, resetFlow, x, ar, c, vid, ruleMsg(err), ui.Msg{})
 		return
 	}
 	if pw != confirm {
-		h.renderResetCode(w, r, http.StatusBadRequest, x, ar, c, vid, ui.M("codes.error.passwords_differ"), ui.Msg{})
+		h.renderCodeStep(w, r, http.StatusBadRequest, resetFlow, x, ar, c, vid, ui.M("codes.error.passwords_differ"), ui.Msg{})
 		return
 	}
-	user, ok := h.redeemAddressCode(w, r, x, ar, c, vid, verification.Reset, audit.KeyPasswordReset, h.renderResetCode)
+	user, ok := h.redeemAddressCode(w, r, resetFlow, x, ar, c, vid)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
 	hash, err := identity.HashPassword(ctx, pw, h.PasswordParams)
 	if err != nil {
-		h.renderResetCode(w, r, http.StatusBadRequest, x, ar, c, vid, ruleMsg(err), ui.Msg{})
+		h.renderCodeStep(w, r, http.StatusBadRequest, resetFlow, x, ar, c, vid, ruleMsg(err), ui.Msg{})
 		return
 	}
 	// Ends every session and revokes every grant with its tokens.
@@ -196,17 +176,16 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 // redeemAddressCode is the code step of reset and code sign-in: throttle
 // the check, redeem the code for this request, load the account it was
 // issued for. On failure it has answered with render.
-func (h *Handler) redeemAddressCode(w http.ResponseWriter, r *http.Request, x signinexp.Settings, ar store.AuthRequest, c store.Client, vid, purpose, auditKey string,
-	render func(http.ResponseWriter, *http.Request, int, signinexp.Settings, store.AuthRequest, store.Client, string, ui.Msg, ui.Msg)) (store.User, bool) {
+func (h *Handler) redeemAddressCode(w http.ResponseWriter, r *http.Request, f codeFlow, x signinexp.Settings, ar store.AuthRequest, c store.Client, vid string) (store.User, bool) {
 	ctx := r.Context()
 	if msg, ok, err := h.takeCheck(w, r); err != nil {
 		h.failure(w, r, err)
 		return store.User{}, false
 	} else if !ok {
-		render(w, r, http.StatusTooManyRequests, x, ar, c, vid, msg, ui.Msg{})
+		h.renderCodeStep(w, r, http.StatusTooManyRequests, f, x, ar, c, vid, msg, ui.Msg{})
 		return store.User{}, false
 	}
-	v, err := h.Codes.Redeem(ctx, vid, purpose, ar.ID, r.PostFormValue("code"))
+	v, err := h.Codes.Redeem(ctx, vid, f.purpose, ar.ID, r.PostFormValue("code"))
 	var p codeUser
 	if err == nil {
 		if json.Unmarshal(v.Payload, &p) != nil || p.UserID == "" {
@@ -215,8 +194,8 @@ func (h *Handler) redeemAddressCode(w http.ResponseWriter, r *http.Request, x si
 	}
 	if err != nil {
 		if msg, ok := codeError(err); ok {
-			h.record(r, auditKey, ar, audit.ReasonWrongCode, "", "")
-			render(w, r, http.StatusBadRequest, x, ar, c, vid, msg, ui.Msg{})
+			h.record(r, f.auditKey, ar, audit.ReasonWrongCode, "", "")
+			h.renderCodeStep(w, r, http.StatusBadRequest, f, x, ar, c, vid, msg, ui.Msg{})
 			return store.User{}, false
 		}
 		h.failure(w, r, err)
@@ -225,7 +204,7 @@ func (h *Handler) redeemAddressCode(w http.ResponseWriter, r *http.Request, x si
 	user, err := h.Store.GetUser(ctx, p.UserID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (user.Suspended || user.Email != v.Target)) {
 		// Deleted, suspended or re-addressed since the code was sent.
-		render(w, r, http.StatusBadRequest, x, ar, c, vid, ui.M("codes.error.expired_code"), ui.Msg{})
+		h.renderCodeStep(w, r, http.StatusBadRequest, f, x, ar, c, vid, ui.M("codes.error.expired_code"), ui.Msg{})
 		return store.User{}, false
 	}
 	if err != nil {
@@ -237,21 +216,20 @@ func (h *Handler) redeemAddressCode(w http.ResponseWriter, r *http.Request, x si
 
 // resendAddressCode issues a new code for the flow's address (mailed only
 // if it has an account, like the first) and shows the code step again.
-func (h *Handler) resendAddressCode(w http.ResponseWriter, r *http.Request, x signinexp.Settings, ar store.AuthRequest, c store.Client, vid, purpose, template string,
-	render func(http.ResponseWriter, *http.Request, int, signinexp.Settings, store.AuthRequest, store.Client, string, ui.Msg, ui.Msg)) {
-	target := h.codeTarget(r, vid, purpose, ar.ID)
+func (h *Handler) resendAddressCode(w http.ResponseWriter, r *http.Request, f codeFlow, x signinexp.Settings, ar store.AuthRequest, c store.Client, vid string) {
+	target := h.codeTarget(r, vid, f.purpose, ar.ID)
 	if target == "" {
-		render(w, r, http.StatusBadRequest, x, ar, c, vid, ui.M("codes.error.expired_code"), ui.Msg{})
+		h.renderCodeStep(w, r, http.StatusBadRequest, f, x, ar, c, vid, ui.M("codes.error.expired_code"), ui.Msg{})
 		return
 	}
-	id, msg, status, err := h.issueForAddress(w, r, ar, c, purpose, template, target)
+	id, msg, status, err := h.issueForAddress(w, r, ar, c, f.purpose, f.mailTemplate, target)
 	if err != nil {
 		h.failure(w, r, err)
 		return
 	}
 	if id == "" {
-		render(w, r, status, x, ar, c, vid, msg, ui.Msg{})
+		h.renderCodeStep(w, r, status, f, x, ar, c, vid, msg, ui.Msg{})
 		return
 	}
-	render(w, r, http.StatusOK, x, ar, c, id, ui.Msg{}, ui.M("codes.code.resent"))
+	h.renderCodeStep(w, r, http.StatusOK, f, x, ar, c, id, ui.Msg{}, ui.M("codes.code.resent"))
 }

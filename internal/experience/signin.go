@@ -36,17 +36,25 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, ident string, msg ui.Msg) {
+	p := h.signInView(w, r, x, ar, c, ident)
+	p.Error = msg
+	h.UI.Render(w, r, status, p)
+}
+
+// signInView is the sign-in page for x and ar, with every link the
+// settings turn on and ident filled in.
+func (h *Handler) signInView(w http.ResponseWriter, r *http.Request, x signinexp.Settings, ar store.AuthRequest, c store.Client, ident string) *SignInPage {
 	allowRedirect(w, r, ar)
 	p := &SignInPage{Base: ui.Base{Title: "signin.title", Brand: h.brand(w, x), UILocales: ar.UILocales},
 		Action: h.Base.PageURL(routes.SignIn, ar.ID), CSRFToken: h.CSRF.Token(w, r), AppName: c.Name,
-		Identifier: ident, Error: msg, IdentifierLabel: identifierLabel(x)}
+		Identifier: ident, IdentifierLabel: identifierLabel(x)}
 	if x.RegistrationOpen() {
 		p.RegisterURL = h.Base.PageURL(routes.Register, ar.ID)
 	}
 	h.codeLinks(p, x, ar)
 	p.Social = h.socialButtons(x, ar)
 	p.PasskeyURL = h.passkeySignInURL(x.PasskeySignIn.Enabled, ar)
-	h.UI.Render(w, r, status, p)
+	return p
 }
 
 // identifierLabel is the catalogue key naming what the sign-in form

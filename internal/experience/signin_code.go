@@ -8,12 +8,10 @@ import (
 
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/identity"
-	"github.com/sesameauth/sesame/internal/mail"
 	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
-	"github.com/sesameauth/sesame/internal/verification"
 )
 
 // codeSignIn loads a step of the code sign-in flow; on failure (including
@@ -33,27 +31,10 @@ func (h *Handler) signInCodePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if vid := verificationID(r); vid != "" {
-		h.renderSignInCode(w, r, http.StatusOK, x, ar, c, vid, ui.Msg{}, ui.Msg{})
+		h.renderCodeStep(w, r, http.StatusOK, signInCodeFlow, x, ar, c, vid, ui.Msg{}, ui.Msg{})
 		return
 	}
-	h.renderSignInEmail(w, r, http.StatusOK, x, ar, c, emailHint(ar.LoginHint), ui.Msg{})
-}
-
-func (h *Handler) renderSignInEmail(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, email string, msg ui.Msg) {
-	allowRedirect(w, r, ar)
-	h.UI.Render(w, r, status, &EmailStepPage{Base: ui.Base{Brand: h.brand(w, x), UILocales: ar.UILocales},
-		Heading: "codes.signin.heading", Intro: "codes.signin.intro", Action: h.Base.PageURL(routes.SignInCode, ar.ID),
-		CSRFToken: h.CSRF.Token(w, r), AppName: c.Name, Email: email, Error: msg, Submit: "codes.signin.send",
-		BackURL: h.Base.PageURL(routes.SignIn, ar.ID)})
-}
-
-func (h *Handler) renderSignInCode(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, vid string, msg, notice ui.Msg) {
-	allowRedirect(w, r, ar)
-	h.UI.Render(w, r, status, &CodeStepPage{Base: ui.Base{Brand: h.brand(w, x), UILocales: ar.UILocales},
-		Heading: "codes.signin.code_heading", SentTo: h.codeTarget(r, vid, verification.SignIn, ar.ID), SentKey: "codes.code.sent_if_account",
-		Minutes: int(verification.DefaultTTL.Minutes()), Action: h.Base.PageURL(routes.SignInCode, ar.ID),
-		CSRFToken: h.CSRF.Token(w, r), VerificationID: vid, AppName: c.Name, Error: msg, Notice: notice,
-		Submit: "codes.signin.submit", BackURL: h.Base.PageURL(routes.SignIn, ar.ID)})
+	h.renderAddressStep(w, r, http.StatusOK, signInCodeFlow, x, ar, c, emailHint(ar.LoginHint), ui.Msg{})
 }
 
 func (h *Handler) signInCode(w http.ResponseWriter, r *http.Request) {
@@ -65,26 +46,26 @@ func (h *Handler) signInCode(w http.ResponseWriter, r *http.Request) {
 	if vid == "" {
 		email := identity.Canonical(r.PostFormValue("email"))
 		if identity.ValidateEmail(email) != nil {
-			h.renderSignInEmail(w, r, http.StatusBadRequest, x, ar, c, email, ui.M("codes.error.bad_email"))
+			h.renderAddressStep(w, r, http.StatusBadRequest, signInCodeFlow, x, ar, c, email, ui.M("codes.error.bad_email"))
 			return
 		}
-		id, msg, status, err := h.issueForAddress(w, r, ar, c, verification.SignIn, mail.SigninCode, email)
+		id, msg, status, err := h.issueForAddress(w, r, ar, c, signInCodeFlow.purpose, signInCodeFlow.mailTemplate, email)
 		if err != nil {
 			h.failure(w, r, err)
 			return
 		}
 		if id == "" {
-			h.renderSignInEmail(w, r, status, x, ar, c, email, msg)
+			h.renderAddressStep(w, r, status, signInCodeFlow, x, ar, c, email, msg)
 			return
 		}
 		h.seeOther(w, r, ar, h.codeURL(routes.SignInCode, ar.ID, id))
 		return
 	}
 	if r.PostFormValue("resend") != "" {
-		h.resendAddressCode(w, r, x, ar, c, vid, verification.SignIn, mail.SigninCode, h.renderSignInCode)
+		h.resendAddressCode(w, r, signInCodeFlow, x, ar, c, vid)
 		return
 	}
-	user, ok := h.redeemAddressCode(w, r, x, ar, c, vid, verification.SignIn, audit.KeySignIn, h.renderSignInCode)
+	user, ok := h.redeemAddressCode(w, r, signInCodeFlow, x, ar, c, vid)
 	if !ok {
 		return
 	}

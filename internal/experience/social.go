@@ -15,14 +15,12 @@ import (
 	"github.com/sesameauth/sesame/internal/connector"
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/identity"
-	"github.com/sesameauth/sesame/internal/mail"
 	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/routes"
 	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
-	"github.com/sesameauth/sesame/internal/verification"
 )
 
 const (
@@ -308,16 +306,6 @@ func (h *Handler) renderSocialLink(w http.ResponseWriter, r *http.Request, statu
 		ByCode: h.mailOn()})
 }
 
-// renderLinkCode is the code step of linking by an emailed code.
-func (h *Handler) renderLinkCode(w http.ResponseWriter, r *http.Request, status int, x signinexp.Settings, ar store.AuthRequest, c store.Client, vid string, msg, notice ui.Msg) {
-	allowRedirect(w, r, ar)
-	h.UI.Render(w, r, status, &CodeStepPage{Base: ui.Base{Brand: h.brand(w, x), UILocales: ar.UILocales},
-		Heading: "social.link.heading", SentTo: h.codeTarget(r, vid, verification.Link, ar.ID), SentKey: "codes.code.sent_to",
-		Minutes: int(verification.DefaultTTL.Minutes()), Action: h.Base.PageURL(routes.SocialLink, ar.ID),
-		CSRFToken: h.CSRF.Token(w, r), VerificationID: vid, AppName: c.Name, Error: msg, Notice: notice,
-		Submit: "social.link.submit", BackURL: h.Base.PageURL(routes.SignIn, ar.ID)})
-}
-
 // linkByCode proves the account by a code mailed to its address (the
 // owner's: the upstream vouched for it, and the page has named it), for
 // accounts without a password or people who forgot it.
@@ -333,13 +321,12 @@ func (h *Handler) linkByCode(w http.ResponseWriter, r *http.Request, x signinexp
 			return
 		}
 		payload, _ := json.Marshal(codeUser{UserID: user.ID})
-		iss, err := h.Codes.Issue(ctx, verification.Link, l.Email, ar.ID, payload)
+		iss, err := h.Codes.Issue(ctx, linkFlow.purpose, l.Email, ar.ID, payload)
 		if err != nil {
 			h.failure(w, r, err)
 			return
 		}
-		if err := h.sendNow(ctx, mail.Message{To: l.Email, Lang: ui.Lang(r, ar.UILocales), Template: mail.SigninCode,
-			Data: map[string]any{"Code": iss.Code, "Minutes": int(verification.DefaultTTL.Minutes()), "AppName": c.Name}}); err != nil {
+		if err := h.sendNow(ctx, codeMail(r, ar, c, l.Email, linkFlow.mailTemplate, iss.Code)); err != nil {
 			h.renderSocialLink(w, r, http.StatusServiceUnavailable, x, ar, c, conn, l, ui.M("codes.error.send_failed"))
 			return
 		}
@@ -347,15 +334,15 @@ func (h *Handler) linkByCode(w http.ResponseWriter, r *http.Request, x signinexp
 		if vid != "" {
 			notice = ui.M("codes.code.resent")
 		}
-		h.renderLinkCode(w, r, http.StatusOK, x, ar, c, iss.ID, ui.Msg{}, notice)
+		h.renderCodeStep(w, r, http.StatusOK, linkFlow, x, ar, c, iss.ID, ui.Msg{}, notice)
 		return
 	}
-	proved, ok := h.redeemAddressCode(w, r, x, ar, c, vid, verification.Link, audit.KeySignIn, h.renderLinkCode)
+	proved, ok := h.redeemAddressCode(w, r, linkFlow, x, ar, c, vid)
 	if !ok {
 		return
 	}
 	if proved.ID != user.ID {
-		h.renderLinkCode(w, r, http.StatusBadRequest, x, ar, c, vid, ui.M("codes.error.expired_code"), ui.Msg{})
+		h.renderCodeStep(w, r, http.StatusBadRequest, linkFlow, x, ar, c, vid, ui.M("codes.error.expired_code"), ui.Msg{})
 		return
 	}
 	h.linkAndSignIn(w, r, ar, conn, l, user, "otp")
