@@ -89,7 +89,7 @@ func TestAccountInChromium(t *testing.T) {
 }
 
 // TestAccountPasskeyInChromium: after the password step-up, "Add a
-// passkey" (revealed by account-passkey.js under the strict CSP) creates a
+// passkey" (revealed by passkey.js under the strict CSP) creates a
 // passkey in Chromium's virtual authenticator and stores it.
 func TestAccountPasskeyInChromium(t *testing.T) {
 	s := startSesameConfig(t, func(c *config.Config) {

@@ -84,7 +84,7 @@ func (h *Handler) renderHome(w http.ResponseWriter, r *http.Request, rq *request
 		actions[a] = h.path("/" + a)
 	}
 	if h.Passkeys != nil {
-		httpx.AllowFetch(w) // account-passkey.js fetches the registration options
+		httpx.AllowFetch(w) // passkey.js fetches the registration options
 	}
 	h.render(w, r, status, &HomePage{CSRFToken: rq.csrf, Actions: actions, Name: rq.user.Name, Login: login, Email: rq.user.Email,
 		HasPassword: rq.user.PasswordHash != "", CanEmail: h.Mail != nil && h.Codes != nil, Reauthed: h.Sessions.Reauthenticated(rq.sess), ReauthURL: h.path("/reauth"),

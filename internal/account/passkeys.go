@@ -1,7 +1,7 @@
 package account
 
 // Passkeys on the account pages: list, remove and add (package passkey;
-// adding runs navigator.credentials.create in web/static/account-passkey.js).
+// adding runs navigator.credentials.create in web/static/passkey.js).
 // Every change needs the step-up; a registration is never a step-up
 // factor (docs/security.md UI-13).
 
