@@ -150,7 +150,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		return nil, err
 	}
 	responder := &oauth2.Responder{UI: renderer, Issuer: p.Issuer, Log: log}
-	tokens := oauth2.Tokens{Store: st, Keys: km, Issuer: p.Issuer}
+	tokens := oauth2.Tokens{Store: st, Keys: km, Issuer: p.Issuer, Denials: oauth2.NewDenials(st, 0, opts.Now)}
 
 	// Every route is served under the endpoint's path; anything outside
 	// it is the not-found page (mountSite).

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sesameauth/sesame/internal/app"
 	"github.com/sesameauth/sesame/internal/config"
@@ -182,5 +183,74 @@ func BenchmarkAuthorizeSSO(b *testing.B) {
 		if rec := serve(h, req); rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Location"), "code=") {
 			b.Fatal(rec.Code, rec.Header().Get("Location"))
 		}
+	}
+}
+
+// BenchmarkIntrospection: a resource server introspecting access tokens,
+// each presented a few times (as an API checks the same token on each
+// call). jwt: client_credentials JWTs (signature check, deny list, app);
+// opaque: userinfo-style opaque tokens (one row read each).
+func BenchmarkIntrospection(b *testing.B) {
+	e := newEnv(b)
+	id, secret := e.app(b, store.AppM2M, nil, nil)
+	e.resource(b, "https://api.example.com", "read")
+	e.permit(b, id, map[string][]string{"https://api.example.com": {"read"}})
+	h := e.Server.Handler()
+	for _, kind := range []string{"jwt", "opaque"} {
+		b.Run(kind, func(b *testing.B) {
+			form := url.Values{"grant_type": {"client_credentials"}}
+			if kind == "jwt" {
+				form.Set("resource", "https://api.example.com")
+				form.Set("scope", "read")
+			}
+			toks := make([]string, 64)
+			for i := range toks {
+				rec := serve(h, formReq("/oidc/token", form, id, secret))
+				if rec.Code != 200 {
+					b.Fatal(rec.Code, rec.Body.String())
+				}
+				toks[i] = strings.Split(strings.Split(rec.Body.String(), `"access_token":"`)[1], `"`)[0]
+			}
+			i := 0
+			for b.Loop() {
+				rec := serve(h, formReq("/oidc/token/introspection", url.Values{"token": {toks[i%len(toks)]}}, id, secret))
+				if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"active":true`) {
+					b.Fatal(rec.Code, rec.Body.String())
+				}
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkTokenCostFlat issues a million client_credentials tokens (ES256)
+// and reports the cost per token of the first and the last 100,000: the
+// cost of a token must not grow with the number issued. Run it alone:
+//
+//	go test -run '^$' -bench TokenCostFlat -benchtime 1x ./internal/app/
+func BenchmarkTokenCostFlat(b *testing.B) {
+	const total, window = 1_000_000, 100_000
+	e := newEnv(b, func(c *config.Config, _ *app.Options) { c.SigningAlg = "ES256" })
+	id, secret := e.app(b, store.AppM2M, nil, nil)
+	e.resource(b, "https://api.example.com", "read")
+	e.permit(b, id, map[string][]string{"https://api.example.com": {"read"}})
+	h := e.Server.Handler()
+	form := url.Values{"grant_type": {"client_credentials"}, "resource": {"https://api.example.com"}, "scope": {"read"}}
+	for b.Loop() {
+		var first, last time.Duration
+		for i := range total {
+			start := time.Now()
+			if rec := serve(h, formReq("/oidc/token", form, id, secret)); rec.Code != 200 {
+				b.Fatal(rec.Code, rec.Body.String())
+			}
+			switch d := time.Since(start); {
+			case i < window:
+				first += d
+			case i >= total-window:
+				last += d
+			}
+		}
+		b.ReportMetric(float64(first.Microseconds())/window, "µs/token-first-100k")
+		b.ReportMetric(float64(last.Microseconds())/window, "µs/token-last-100k")
 	}
 }

@@ -5,9 +5,12 @@ import (
 	"time"
 )
 
-// AccessToken records an issued access token (opaque tokens by SHA-256 of the
-// token, JWT tokens by SHA-256 of their jti) so that introspection, userinfo
-// and revocation can see grant revocation immediately.
+// AccessToken describes an access token. Opaque tokens (for userinfo) are
+// stored, keyed by the SHA-256 of the token, so that revocation reaches them.
+// JWT access tokens are self-contained and not stored (docs/design.md,
+// "Access tokens"): the value describes one read from its claims, and only
+// a revoked one is recorded, by its Hash (SHA-256 of its jti), in the deny
+// list. Rows of JWT tokens issued before migration 00023 are still read.
 type AccessToken struct {
 	Hash      []byte
 	GrantID   string // empty for client_credentials
@@ -26,4 +29,10 @@ type AccessTokens interface {
 	// revoked, and its grant (if any) is not revoked; else ErrNotFound.
 	GetAccessToken(ctx context.Context, hash []byte, now time.Time) (AccessToken, error)
 	RevokeAccessToken(ctx context.Context, hash []byte, now time.Time) error
+	// DenyAccessToken puts a self-contained (JWT) access token on the deny
+	// list, by the hash of its jti, until it expires. Denying twice is not
+	// an error.
+	DenyAccessToken(ctx context.Context, hash []byte, expiresAt time.Time) error
+	// AccessTokenDenied reports whether the hash is on the deny list.
+	AccessTokenDenied(ctx context.Context, hash []byte) (bool, error)
 }

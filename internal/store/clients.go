@@ -64,6 +64,10 @@ type Client struct {
 	// CustomData is a JSON object for the app owner's use; nil reads as {}.
 	CustomData json.RawMessage
 	CreatedAt  time.Time
+	// TokensRevokedBefore: every access token of the app issued before it
+	// is revoked (set when a role or scope the app held is taken away;
+	// docs/design.md, "Access tokens"). Zero: none.
+	TokensRevokedBefore time.Time
 }
 
 // SecretDefault is the name of the secret made with the app and replaced by

@@ -29,7 +29,7 @@ type AuthCode struct {
 // CodeIssue is what a successful code redemption writes in the same
 // transaction that consumes the code.
 type CodeIssue struct {
-	AccessToken  AccessToken
+	AccessToken  *AccessToken  // nil for a self-contained (JWT) access token
 	RefreshToken *RefreshToken // nil when no refresh token is issued
 }
 

@@ -29,7 +29,7 @@ func (t RefreshToken) Live(g Grant, now time.Time) bool {
 
 // RefreshIssue is what a successful refresh writes in the same transaction.
 type RefreshIssue struct {
-	AccessToken AccessToken
+	AccessToken *AccessToken // nil for a self-contained (JWT) access token
 	// Rotate, when non-nil, marks the presented token consumed and stores
 	// this one in its place.
 	Rotate *RefreshToken

@@ -72,29 +72,61 @@ type AccessTokenParams struct {
 	TTL      time.Duration // 0: AccessTokenTTL
 }
 
-// PendingAccessToken is an access token whose store row is ready but which
-// may still need signing. Rows are written inside store transactions, and a
-// signature (or a key reload) must never run while a transaction is open.
+// PendingAccessToken is an access token that may still need signing.
+// Opaque tokens are stored, in the store transaction that issues them; a
+// JWT is self-contained and stored nowhere (docs/design.md, "Access
+// tokens"). A signature (or a key reload) must never run while a
+// transaction is open, hence the two steps.
 type PendingAccessToken struct {
+	// Row describes the token: what introspection will read back from
+	// its row or its claims.
 	Row    store.AccessToken
 	in     AccessTokenParams
 	secret string // the opaque token, or the JWT's jti
 	iat    time.Time
 }
 
-// PrepareAccessToken builds the row for an access token. Without a resource
-// the token is opaque (usable at userinfo); with one it will be an RFC 9068
-// JWT (typ at+jwt) whose aud is the resource. Either way the row is keyed by
-// a hash, so revocation reaches it.
+// Stored is the row to write when the token is issued: the opaque token's,
+// or nil for a JWT.
+func (pa PendingAccessToken) Stored() *store.AccessToken {
+	if pa.in.Resource != "" {
+		return nil
+	}
+	row := pa.Row
+	return &row
+}
+
+// PrepareAccessToken builds an access token. Without a resource the token
+// is opaque (usable at userinfo) and keyed by its hash; with one it will be
+// an RFC 9068 JWT (typ at+jwt) whose aud is the resource, and whose jti
+// names its grant and instant of issue (oauth2.NewJTI).
 func (p *Provider) PrepareAccessToken(in AccessTokenParams) PendingAccessToken {
 	now := p.Time()
 	if in.TTL == 0 {
 		in.TTL = AccessTokenTTL
 	}
-	secret := opaque.NewToken()
+	secret := ""
+	if in.Resource == "" {
+		secret = opaque.NewToken()
+	} else {
+		secret = oauth2.NewJTI(in.GrantID, now)
+	}
 	return PendingAccessToken{in: in, secret: secret, iat: now, Row: store.AccessToken{Hash: opaque.Hash(secret),
 		GrantID: in.GrantID, ClientID: in.ClientID, UserID: in.UserID, Scopes: in.Scopes, Audience: in.Resource,
 		CreatedAt: now, ExpiresAt: now.Add(in.TTL)}}
+}
+
+// accessClaims are a JWT access token's claims (RFC 9068 §2.2), as a struct:
+// encoding one costs a fraction of a map's.
+type accessClaims struct {
+	Iss      string `json:"iss"`
+	Sub      string `json:"sub"`
+	Aud      string `json:"aud"`
+	ClientID string `json:"client_id"`
+	JTI      string `json:"jti"`
+	Iat      int64  `json:"iat"`
+	Exp      int64  `json:"exp"`
+	Scope    string `json:"scope,omitempty"`
 }
 
 // FinishAccessToken returns the token string: the opaque value, or the
@@ -103,14 +135,9 @@ func (p *Provider) FinishAccessToken(ctx context.Context, pa PendingAccessToken)
 	if pa.in.Resource == "" {
 		return pa.secret, nil
 	}
-	c := map[string]any{
-		"iss": p.Issuer, "sub": pa.in.Subject, "aud": pa.in.Resource, "client_id": pa.in.ClientID,
-		"jti": pa.secret, "iat": pa.iat.Unix(), "exp": pa.iat.Add(pa.in.TTL).Unix(),
-	}
-	if len(pa.in.Scopes) > 0 {
-		c["scope"] = oauth2.JoinScope(pa.in.Scopes)
-	}
-	return p.Keys.Sign(ctx, "at+jwt", c)
+	return p.Keys.Sign(ctx, "at+jwt", accessClaims{Iss: p.Issuer, Sub: pa.in.Subject, Aud: pa.in.Resource,
+		ClientID: pa.in.ClientID, JTI: pa.secret, Iat: pa.iat.Unix(), Exp: pa.iat.Add(pa.in.TTL).Unix(),
+		Scope: oauth2.JoinScope(pa.in.Scopes)})
 }
 
 // TokenResponse is the token endpoint's JSON. scope and expires_in are

@@ -71,6 +71,8 @@ func (h *Handler) revoke(r *http.Request) error {
 		return nil
 	case found.Access.ClientID != c.ID:
 		return nil
+	case found.SelfContained:
+		return h.Tokens.Deny(ctx, found.AccessKey, found.Access.ExpiresAt)
 	}
 	return h.Store.RevokeAccessToken(ctx, found.AccessKey, now)
 }

@@ -25,7 +25,7 @@ type Store interface {
 	GetUser(ctx context.Context, id string) (store.User, error)
 	store.Codes
 	store.RefreshTokens
-	store.AccessTokens
+	CreateAccessToken(ctx context.Context, t store.AccessToken) error
 	store.Grants
 	authz.UserRoles
 	authz.RoleLister
@@ -155,7 +155,7 @@ func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form ur
 		}
 		pending = h.P.PrepareAccessToken(provider.AccessTokenParams{GrantID: ac.GrantID, ClientID: c.ID,
 			Subject: ac.UserID, UserID: ac.UserID, Scopes: accessScopes(ac.Scopes, ac.Permissions, res), Resource: resource, TTL: ttl})
-		issue := store.CodeIssue{AccessToken: pending.Row}
+		issue := store.CodeIssue{AccessToken: pending.Stored()}
 		// alwaysIssueRefreshToken (Logto): a refresh token even without
 		// offline_access; it still ends with the session, as such grants do.
 		if oauth2.Has(ac.Scopes, oauth2.ScopeOfflineAccess) || c.AlwaysIssueRefreshToken {
@@ -224,10 +224,10 @@ func accessScopes(oidc []string, perms []store.Permission, res store.Resource) [
 }
 
 // narrow checks a resource token against the roles its user holds now,
-// after the transaction that wrote its row committed (docs/security.md,
-// item 8.1): a role taken away since the grant shrinks the token. In the
-// rare case it must shrink, the row is replaced by a narrower one before
-// anything is signed; otherwise this is one read.
+// after the transaction that consumed its code or refresh token committed
+// (docs/security.md, item 8.1): a role taken away since the grant shrinks
+// the token. Nothing is signed yet and a JWT access token is not stored, so
+// shrinking is building a narrower one; otherwise this is one read.
 func (h *Handler) narrow(ctx context.Context, pending provider.PendingAccessToken, res store.Resource) (provider.PendingAccessToken, error) {
 	row := pending.Row
 	want := make([]store.Permission, len(row.Scopes))
@@ -238,12 +238,8 @@ func (h *Handler) narrow(ctx context.Context, pending provider.PendingAccessToke
 	if err != nil || len(held) == len(want) {
 		return pending, err
 	}
-	if err := h.Store.RevokeAccessToken(ctx, row.Hash, h.P.Time()); err != nil {
-		return pending, err
-	}
-	narrowed := h.P.PrepareAccessToken(provider.AccessTokenParams{GrantID: row.GrantID, ClientID: row.ClientID,
-		Subject: row.UserID, UserID: row.UserID, Scopes: authz.ScopesOf(held, res), Resource: res.Indicator, TTL: res.AccessTokenTTL})
-	return narrowed, h.Store.CreateAccessToken(ctx, narrowed.Row)
+	return h.P.PrepareAccessToken(provider.AccessTokenParams{GrantID: row.GrantID, ClientID: row.ClientID,
+		Subject: row.UserID, UserID: row.UserID, Scopes: authz.ScopesOf(held, res), Resource: res.Indicator, TTL: res.AccessTokenTTL}), nil
 }
 
 func expiresIn(ttl time.Duration) int64 {
@@ -311,7 +307,7 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 		}
 		pending = h.P.PrepareAccessToken(provider.AccessTokenParams{GrantID: rt.GrantID, ClientID: c.ID,
 			Subject: rt.UserID, UserID: rt.UserID, Scopes: accessScopes(scopes, perms, res), Resource: resource, TTL: ttl})
-		issue := store.RefreshIssue{AccessToken: pending.Row}
+		issue := store.RefreshIssue{AccessToken: pending.Stored()}
 		if nrt := rotation(c, rt, g, now); nrt != nil {
 			next = opaque.NewToken()
 			nrt.Hash = opaque.Hash(next)
@@ -428,8 +424,12 @@ func (h *Handler) clientCredentials(ctx context.Context, c store.Client, form ur
 	if err != nil {
 		return nil, err
 	}
-	if err := h.Store.CreateAccessToken(ctx, pending.Row); err != nil {
-		return nil, err
+	// Only an opaque token (no resource) is stored; a JWT is not
+	// (docs/design.md, "Access tokens").
+	if row := pending.Stored(); row != nil {
+		if err := h.Store.CreateAccessToken(ctx, *row); err != nil {
+			return nil, err
+		}
 	}
 	return &provider.TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: expiresIn(ttl),
 		Scope: oauth2.JoinScope(scopes)}, nil

@@ -1,6 +1,7 @@
 package sqlstore
 
-// Access tokens, recorded by hash so revocation reaches them.
+// Access tokens: opaque ones recorded by hash so revocation reaches them;
+// self-contained (JWT) ones recorded only when revoked, on the deny list.
 
 import (
 	"context"
@@ -57,4 +58,22 @@ func (s *Store) RevokeAccessToken(ctx context.Context, hash []byte, now time.Tim
 		}
 		return err
 	})
+}
+
+// DenyAccessToken implements store.AccessTokens: one insert, a no-op when
+// the hash is already denied.
+func (s *Store) DenyAccessToken(ctx context.Context, hash []byte, expiresAt time.Time) error {
+	_, err := s.exec(ctx, `INSERT INTO denied_access_tokens (hash, expires_at) VALUES ($1, $2)
+		ON CONFLICT (hash) DO NOTHING`, blob(hash), ns(expiresAt))
+	return err
+}
+
+// AccessTokenDenied implements store.AccessTokens: one primary-key read.
+func (s *Store) AccessTokenDenied(ctx context.Context, hash []byte) (bool, error) {
+	var one int
+	err := s.rq.QueryRowContext(ctx, s.d.q(`SELECT 1 FROM denied_access_tokens WHERE hash = $1`), blob(hash)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, s.d.mapErr(err)
 }

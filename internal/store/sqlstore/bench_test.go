@@ -77,7 +77,7 @@ func BenchmarkRedeemCode(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			rt := benchRefresh(g, n)
 			if _, err := s.RedeemCode(ctx, codes[i], n, func(store.AuthCode) (store.CodeIssue, error) {
-				return store.CodeIssue{AccessToken: benchAccess(g, n), RefreshToken: &rt}, nil
+				return store.CodeIssue{AccessToken: ptr(benchAccess(g, n)), RefreshToken: &rt}, nil
 			}); err != nil {
 				b.Fatal(err)
 			}
@@ -99,7 +99,7 @@ func BenchmarkUseRefreshToken(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			next := benchRefresh(g, n)
 			if _, err := s.UseRefreshToken(ctx, cur.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-				return store.RefreshIssue{AccessToken: benchAccess(g, n), Rotate: &next}, nil
+				return store.RefreshIssue{AccessToken: ptr(benchAccess(g, n)), Rotate: &next}, nil
 			}); err != nil {
 				b.Fatal(err)
 			}
@@ -280,3 +280,5 @@ func BenchmarkGetClient(b *testing.B) {
 		}
 	})
 }
+
+func ptr[T any](v T) *T { return &v }

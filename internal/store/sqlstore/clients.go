@@ -18,7 +18,11 @@ import (
 // secret_hash and the previous_secret columns since 00010 (client_secrets):
 // this version writes the default and previous secrets there too, so such a
 // replica authenticates as this one does, and never reads them.
-const clientCols = `id, name, type, redirect_uris, post_logout_redirect_uris, third_party, created_at,
+const clientCols = clientWriteCols + `, tokens_revoked_before`
+
+// clientWriteCols are the columns CreateClient writes; tokens_revoked_before
+// is set only by the role and scope changes that revoke an app's tokens.
+const clientWriteCols = `id, name, type, redirect_uris, post_logout_redirect_uris, third_party, created_at,
 	cors_origins, description, id_token_ttl, refresh_token_ttl_days, no_refresh_rotation, always_issue_refresh_token,
 	custom_data`
 
@@ -40,7 +44,8 @@ func scanClient(r rowScanner, extra ...any) (store.Client, error) {
 	var custom string
 	err := r.Scan(append([]any{&c.ID, &c.Name, &c.Type, listCol{&c.RedirectURIs},
 		listCol{&c.PostLogoutRedirectURIs}, &c.ThirdParty, timeCol{&c.CreatedAt}, listCol{&c.CORSOrigins},
-		&c.Description, &idTTL, &refreshDays, &c.NoRefreshRotation, &c.AlwaysIssueRefreshToken, &custom}, extra...)...)
+		&c.Description, &idTTL, &refreshDays, &c.NoRefreshRotation, &c.AlwaysIssueRefreshToken, &custom,
+		timeCol{&c.TokensRevokedBefore}}, extra...)...)
 	c.IDTokenTTL = time.Duration(idTTL) * time.Second
 	c.RefreshTokenTTL = time.Duration(refreshDays) * 24 * time.Hour
 	if custom != "" && custom != "{}" {
@@ -63,7 +68,7 @@ func (s *Store) insertClient(ctx context.Context, tx *sql.Tx, c store.Client) er
 			legacy = sec.Hash
 		}
 	}
-	if _, err := s.txExec(ctx, tx, `INSERT INTO clients (`+clientCols+`, secret_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+	if _, err := s.txExec(ctx, tx, `INSERT INTO clients (`+clientWriteCols+`, secret_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
 		$10, $11, $12, $13, $14, $15)`, append(append([]any{c.ID}, clientArgs(c)...), blob(legacy))...); err != nil {
 		return err
 	}
@@ -78,7 +83,7 @@ func (s *Store) insertClient(ctx context.Context, tx *sql.Tx, c store.Client) er
 	return nil
 }
 
-// clientArgs are the values of clientCols after id, in order.
+// clientArgs are the values of clientWriteCols after id, in order.
 func clientArgs(c store.Client) []any {
 	custom := "{}"
 	if len(c.CustomData) > 0 {
@@ -108,7 +113,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, fn func(store.Clien
 		if err != nil {
 			return err
 		}
-		n.ID, n.Type, n.CreatedAt, n.Secrets = c.ID, c.Type, c.CreatedAt, nil
+		n.ID, n.Type, n.CreatedAt, n.Secrets, n.TokensRevokedBefore = c.ID, c.Type, c.CreatedAt, nil, c.TokensRevokedBefore
 		_, err = s.txExec(ctx, tx, `UPDATE clients SET name = $2, type = $3, redirect_uris = $4,
 			post_logout_redirect_uris = $5, third_party = $6, created_at = $7, cors_origins = $8, description = $9,
 			id_token_ttl = $10, refresh_token_ttl_days = $11, no_refresh_rotation = $12,

@@ -76,7 +76,9 @@ func (s *Store) RedeemCode(ctx context.Context, hash []byte, now time.Time, fn f
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT issue`); err != nil {
 			return err
 		}
-		err = s.insertAccessToken(ctx, tx, issue.AccessToken)
+		if issue.AccessToken != nil {
+			err = s.insertAccessToken(ctx, tx, *issue.AccessToken)
+		}
 		if err == nil && issue.RefreshToken != nil {
 			err = s.insertRefreshToken(ctx, tx, *issue.RefreshToken)
 		}

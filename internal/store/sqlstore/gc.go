@@ -22,6 +22,7 @@ func (s *Store) GarbageCollect(ctx context.Context, now time.Time) (int64, error
 		`DELETE FROM auth_codes WHERE expires_at <= $1`,
 		`DELETE FROM refresh_tokens WHERE expires_at <> 0 AND expires_at <= $1`,
 		`DELETE FROM access_tokens WHERE expires_at <= $1`,
+		`DELETE FROM denied_access_tokens WHERE expires_at <= $1`,
 		`DELETE FROM grants WHERE expires_at <> 0 AND expires_at <= $1`,
 		`DELETE FROM throttle WHERE window_end <= $1`,
 		`DELETE FROM setup_tokens WHERE expires_at <= $1`,

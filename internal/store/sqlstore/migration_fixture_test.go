@@ -32,7 +32,7 @@ var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001,
 	6: checkFixture00006, 7: checkFixture00007, 8: checkFixture00008,
 	10: checkFixture00010, 11: checkFixture00011, 12: checkFixture00012, 13: checkFixture00013, 14: checkFixture00014, 15: checkFixture00015,
 	16: checkFixture00016, 17: checkFixture00017, 18: checkFixture00018, 19: checkFixture00019, 20: checkFixture00020,
-	21: checkFixture00021, 22: checkFixture00022}
+	21: checkFixture00021, 22: checkFixture00022, 23: checkFixture00023}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)
@@ -333,7 +333,7 @@ func checkFixture00006(t *testing.T, s *Store) {
 	}
 	now := time.Now()
 	code, err := s.RedeemCode(ctx, []byte{6, 6, 6, 6}, now, func(c store.AuthCode) (store.CodeIssue, error) {
-		return store.CodeIssue{AccessToken: store.AccessToken{Hash: []byte("fixture-issued-6"), GrantID: c.GrantID, ClientID: c.ClientID,
+		return store.CodeIssue{AccessToken: &store.AccessToken{Hash: []byte("fixture-issued-6"), GrantID: c.GrantID, ClientID: c.ClientID,
 			UserID: c.UserID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}}, nil
 	})
 	if err != nil || perms(code.Permissions) != "https://billing.example charge; " {
@@ -505,7 +505,7 @@ func checkFixture00001(t *testing.T, s *Store) {
 	var got store.AuthCode
 	if _, err := s.RedeemCode(ctx, []byte{11, 11, 11, 11}, now, func(c store.AuthCode) (store.CodeIssue, error) {
 		got = c
-		return store.CodeIssue{AccessToken: store.AccessToken{Hash: []byte("fixture-issued"), GrantID: c.GrantID, ClientID: c.ClientID,
+		return store.CodeIssue{AccessToken: &store.AccessToken{Hash: []byte("fixture-issued"), GrantID: c.GrantID, ClientID: c.ClientID,
 			UserID: c.UserID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}}, nil
 	}); err != nil {
 		t.Fatalf("RedeemCode: %v", err)

@@ -89,7 +89,10 @@ func (s *Store) UseRefreshToken(ctx context.Context, hash []byte, now time.Time,
 			}
 		}
 		tok = t
-		return s.insertAccessToken(ctx, tx, issue.AccessToken)
+		if issue.AccessToken == nil {
+			return nil
+		}
+		return s.insertAccessToken(ctx, tx, *issue.AccessToken)
 	})
 	if err != nil && !errors.Is(err, store.ErrReplayed) {
 		return store.RefreshToken{}, err

@@ -160,6 +160,12 @@ func (s *Store) DeleteResourceScope(ctx context.Context, id string, now time.Tim
 		if err := s.lockResource(ctx, tx, sc.ResourceID); err != nil {
 			return err
 		}
+		if _, err := s.txExec(ctx, tx, `UPDATE clients SET tokens_revoked_before = $3
+			WHERE id IN (SELECT cr.client_id FROM clients_roles cr
+				JOIN role_permissions rp ON rp.role_id = cr.role_id WHERE rp.resource_id = $1 AND rp.scope = $2)`,
+			sc.ResourceID, sc.Name, ns(now)); err != nil {
+			return err
+		}
 		if _, err := s.txExec(ctx, tx, `UPDATE access_tokens SET revoked_at = $3
 			WHERE grant_id = '' AND revoked_at = 0 AND client_id IN (SELECT cr.client_id FROM clients_roles cr
 				JOIN role_permissions rp ON rp.role_id = cr.role_id WHERE rp.resource_id = $1 AND rp.scope = $2)`,

@@ -194,6 +194,10 @@ func (s *Store) insertRolePermissions(ctx context.Context, tx *sql.Tx, roleID st
 // every client that holds the role, so a narrowed role takes effect at
 // once for tokens checked by introspection.
 func (s *Store) revokeRoleClientTokens(ctx context.Context, tx *sql.Tx, roleID string, now time.Time) error {
+	if _, err := s.txExec(ctx, tx, `UPDATE clients SET tokens_revoked_before = $2
+		WHERE id IN (SELECT client_id FROM clients_roles WHERE role_id = $1)`, roleID, ns(now)); err != nil {
+		return err
+	}
 	_, err := s.txExec(ctx, tx, `UPDATE access_tokens SET revoked_at = $2
 		WHERE grant_id = '' AND revoked_at = 0 AND client_id IN (SELECT client_id FROM clients_roles WHERE role_id = $1)`,
 		roleID, ns(now))
@@ -270,6 +274,9 @@ func (s *Store) UnassignClientRole(ctx context.Context, clientID, roleID string,
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.mustAffect(s.txExec(ctx, tx, `DELETE FROM clients_roles WHERE client_id = $1 AND role_id = $2`,
 			clientID, roleID)); err != nil {
+			return err
+		}
+		if _, err := s.txExec(ctx, tx, `UPDATE clients SET tokens_revoked_before = $2 WHERE id = $1`, clientID, ns(now)); err != nil {
 			return err
 		}
 		_, err := s.txExec(ctx, tx, `UPDATE access_tokens SET revoked_at = $2

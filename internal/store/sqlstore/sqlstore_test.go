@@ -44,7 +44,7 @@ func TestCallbackMayRead(t *testing.T) {
 					if err != nil || u.Username != "alice" {
 						return store.CodeIssue{}, errors.Join(errors.New("GetUser in callback"), err)
 					}
-					return store.CodeIssue{AccessToken: benchAccess(g, n)}, nil
+					return store.CodeIssue{AccessToken: ptr(benchAccess(g, n))}, nil
 				})
 				if err != nil {
 					t.Error(err)

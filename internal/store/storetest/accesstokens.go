@@ -63,4 +63,35 @@ func testAccessTokens(t *testing.T, s store.Store) {
 	noErr(t, "CreateAccessToken for unknown grant", s.CreateAccessToken(ctx, ut))
 	_, err = s.GetAccessToken(ctx, ut.Hash, n)
 	wantErr(t, "token of an unknown grant", err, store.ErrNotFound)
+
+	// The deny list of self-contained tokens: by hash, idempotent, and
+	// emptied by GarbageCollect once the token has expired.
+	jwt, other := hash(), hash()
+	denied, err := s.AccessTokenDenied(ctx, jwt)
+	noErr(t, "AccessTokenDenied before", err)
+	if denied {
+		t.Fatal("a hash never denied reads as denied")
+	}
+	noErr(t, "DenyAccessToken", s.DenyAccessToken(ctx, jwt, n.Add(time.Hour)))
+	noErr(t, "DenyAccessToken twice", s.DenyAccessToken(ctx, jwt, n.Add(time.Hour)))
+	noErr(t, "DenyAccessToken other", s.DenyAccessToken(ctx, other, n.Add(time.Minute)))
+	for _, c := range []struct {
+		name string
+		h    []byte
+		want bool
+	}{{"denied", jwt, true}, {"other denied", other, true}, {"never denied", hash(), false}} {
+		got, err := s.AccessTokenDenied(ctx, c.h)
+		noErr(t, "AccessTokenDenied "+c.name, err)
+		if got != c.want {
+			t.Errorf("AccessTokenDenied %s = %v, want %v", c.name, got, c.want)
+		}
+	}
+	_, err = s.GarbageCollect(ctx, n.Add(2*time.Minute))
+	noErr(t, "GarbageCollect", err)
+	if d, _ := s.AccessTokenDenied(ctx, other); d {
+		t.Error("an expired token's deny entry survived GarbageCollect")
+	}
+	if d, _ := s.AccessTokenDenied(ctx, jwt); !d {
+		t.Error("GarbageCollect removed the deny entry of a token that has not expired")
+	}
 }

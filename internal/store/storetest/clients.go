@@ -103,7 +103,7 @@ func redeem(t *testing.T, s store.Store, code store.AuthCode, n time.Time, at st
 		return err
 	}
 	_, err := s.RedeemCode(t.Context(), code.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
-		return store.CodeIssue{AccessToken: at, RefreshToken: rt}, nil
+		return store.CodeIssue{AccessToken: &at, RefreshToken: rt}, nil
 	})
 	return err
 }

@@ -25,7 +25,7 @@ func testCodes(t *testing.T, s store.Store) {
 		want := code
 		want.ConsumedAt = redeemAt
 		diff(t, "code passed to fn", want, c)
-		return store.CodeIssue{AccessToken: at, RefreshToken: &rt}, nil
+		return store.CodeIssue{AccessToken: &at, RefreshToken: &rt}, nil
 	})
 	noErr(t, "RedeemCode", err)
 	if calls != 1 {
@@ -87,7 +87,7 @@ func testCodeCallbackError(t *testing.T, s store.Store) {
 	at := f.access(n)
 	boom := errors.New("bad code_verifier")
 	_, err := s.RedeemCode(ctx, code.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
-		return store.CodeIssue{AccessToken: at}, boom
+		return store.CodeIssue{AccessToken: &at}, boom
 	})
 	wantErr(t, "RedeemCode fn error", err, boom)
 	_, err = s.GetAccessToken(ctx, at.Hash, n)
@@ -108,7 +108,7 @@ func testCodeCallbackError(t *testing.T, s store.Store) {
 	dup := takenRT
 	dup.ExpiresAt = n.Add(time.Hour)
 	_, err = s.RedeemCode(ctx, code2.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
-		return store.CodeIssue{AccessToken: fresh, RefreshToken: &dup}, nil
+		return store.CodeIssue{AccessToken: &fresh, RefreshToken: &dup}, nil
 	})
 	wantErr(t, "RedeemCode with a duplicate refresh token", err, store.ErrAlreadyExists)
 	_, err = s.GetAccessToken(ctx, fresh.Hash, n)

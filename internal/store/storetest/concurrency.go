@@ -104,7 +104,7 @@ func testConcurrentRedeem(t *testing.T, s store.Store) {
 		ats[i] = f.access(n)
 		_, err := s.RedeemCode(ctx, code.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
 			calls.Add(1)
-			return store.CodeIssue{AccessToken: ats[i]}, nil
+			return store.CodeIssue{AccessToken: &ats[i]}, nil
 		})
 		return err
 	})
@@ -135,7 +135,7 @@ func testConcurrentRotate(t *testing.T, s store.Store) {
 	next := make([]store.RefreshToken, N)
 	errs := raceRefresh(t, s, rt, n, N, 200*time.Millisecond, func(i int) store.RefreshIssue {
 		next[i] = f.refresh(n)
-		return store.RefreshIssue{AccessToken: f.access(n), Rotate: &next[i]}
+		return store.RefreshIssue{AccessToken: ptr(f.access(n)), Rotate: &next[i]}
 	})
 	ok, replayed := tally(t, errs, store.ErrReplayed)
 	if ok != 1 || replayed != N-1 {
@@ -167,7 +167,7 @@ func testConcurrentRefreshNoRotate(t *testing.T, s store.Store) {
 	ats := make([]store.AccessToken, N)
 	errs := raceRefresh(t, s, rt, n, N, 50*time.Millisecond, func(i int) store.RefreshIssue {
 		ats[i] = f.access(n)
-		return store.RefreshIssue{AccessToken: ats[i]}
+		return store.RefreshIssue{AccessToken: &ats[i]}
 	})
 	ok, _ := tally(t, errs, errors.New("none"))
 	if ok != N {

@@ -98,7 +98,7 @@ func createGCKeys(t *testing.T, s store.Store, past, n time.Time) {
 func redeemExisting(t *testing.T, s store.Store, code store.AuthCode, n time.Time, at store.AccessToken) error {
 	t.Helper()
 	_, err := s.RedeemCode(t.Context(), code.Hash, n, func(store.AuthCode) (store.CodeIssue, error) {
-		return store.CodeIssue{AccessToken: at}, nil
+		return store.CodeIssue{AccessToken: &at}, nil
 	})
 	return err
 }

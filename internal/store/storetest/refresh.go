@@ -30,7 +30,7 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	got, err := s.UseRefreshToken(ctx, rt.Hash, n, func(tok store.RefreshToken, g store.Grant) (store.RefreshIssue, error) {
 		diff(t, "token passed to fn", rt, tok)
 		diff(t, "grant passed to fn", f.grant, g)
-		return store.RefreshIssue{AccessToken: at1}, nil
+		return store.RefreshIssue{AccessToken: &at1}, nil
 	})
 	noErr(t, "UseRefreshToken", err)
 	diff(t, "UseRefreshToken result", rt, got)
@@ -42,7 +42,7 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	next := f.refresh(n)
 	rotAt := n.Add(time.Minute)
 	got, err = s.UseRefreshToken(ctx, rt.Hash, rotAt, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-		return store.RefreshIssue{AccessToken: at2, Rotate: &next}, nil
+		return store.RefreshIssue{AccessToken: &at2, Rotate: &next}, nil
 	})
 	noErr(t, "UseRefreshToken rotate", err)
 	old, err := s.GetRefreshToken(ctx, rt.Hash)
@@ -55,7 +55,7 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	noErr(t, "GetRefreshToken new", err)
 	diff(t, "rotated-in token", next, gotNext)
 	_, err = s.UseRefreshToken(ctx, next.Hash, rotAt, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-		return store.RefreshIssue{AccessToken: f.access(n)}, nil
+		return store.RefreshIssue{AccessToken: ptr(f.access(n))}, nil
 	})
 	noErr(t, "UseRefreshToken new token", err)
 
@@ -69,7 +69,7 @@ func testRefreshReplay(t *testing.T, s store.Store) {
 	next := f.refresh(n)
 	at := f.access(n)
 	_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-		return store.RefreshIssue{AccessToken: at, Rotate: &next}, nil
+		return store.RefreshIssue{AccessToken: &at, Rotate: &next}, nil
 	})
 	noErr(t, "rotate", err)
 
@@ -93,7 +93,7 @@ func testRefreshCallbackError(t *testing.T, s store.Store) {
 	at := f.access(n)
 	next := f.refresh(n)
 	_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-		return store.RefreshIssue{AccessToken: at, Rotate: &next}, boom
+		return store.RefreshIssue{AccessToken: &at, Rotate: &next}, boom
 	})
 	wantErr(t, "UseRefreshToken fn error", err, boom)
 	_, err = s.GetAccessToken(ctx, at.Hash, n)
@@ -102,7 +102,7 @@ func testRefreshCallbackError(t *testing.T, s store.Store) {
 	wantErr(t, "rotated token after fn error", err, store.ErrNotFound)
 	// Nothing was consumed: the token still works.
 	_, err = s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-		return store.RefreshIssue{AccessToken: f.access(n)}, nil
+		return store.RefreshIssue{AccessToken: ptr(f.access(n))}, nil
 	})
 	noErr(t, "UseRefreshToken after fn error", err)
 }

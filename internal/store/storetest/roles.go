@@ -174,7 +174,18 @@ func testRoleAssignments(t *testing.T, s store.Store) {
 	ps, err = s.UserPermissions(ctx, f.user.ID)
 	noErr(t, "UserPermissions", err)
 	diff(t, "UserPermissions after unassign", []store.Permission{perm(apiA, "read"), perm(apiB, "read")}, ps)
+	before, err := s.GetClient(ctx, m2m.ID)
+	noErr(t, "GetClient", err)
+	if !before.TokensRevokedBefore.IsZero() {
+		t.Fatalf("a new app's TokensRevokedBefore = %v, want zero", before.TokensRevokedBefore)
+	}
 	noErr(t, "UnassignClientRole", s.UnassignClientRole(ctx, m2m.ID, "writer", n))
+	// Its self-contained tokens issued until now are revoked with the role.
+	after, err := s.GetClient(ctx, m2m.ID)
+	noErr(t, "GetClient after UnassignClientRole", err)
+	if !after.TokensRevokedBefore.Equal(n) {
+		t.Fatalf("TokensRevokedBefore after UnassignClientRole = %v, want %v", after.TokensRevokedBefore, n)
+	}
 	wantErr(t, "UnassignClientRole twice", s.UnassignClientRole(ctx, m2m.ID, "writer", n), store.ErrNotFound)
 	ps, err = s.ClientPermissions(ctx, m2m.ID)
 	noErr(t, "ClientPermissions", err)
@@ -343,7 +354,7 @@ func testPermissionsRoundTrip(t *testing.T, s store.Store) {
 	rt.Permissions = ps
 	noErr(t, "CreateCode", s.CreateCode(ctx, code))
 	gotC, err := s.RedeemCode(ctx, code.Hash, n, func(c store.AuthCode) (store.CodeIssue, error) {
-		return store.CodeIssue{AccessToken: f.access(n), RefreshToken: &rt}, nil
+		return store.CodeIssue{AccessToken: ptr(f.access(n)), RefreshToken: &rt}, nil
 	})
 	noErr(t, "RedeemCode", err)
 	want := code
@@ -358,7 +369,7 @@ func testPermissionsRoundTrip(t *testing.T, s store.Store) {
 	_, err = s.UseRefreshToken(ctx, rt.Hash, n, func(tok store.RefreshToken, gr store.Grant) (store.RefreshIssue, error) {
 		diff(t, "token passed to fn", rt, tok)
 		diff(t, "grant passed to fn", g, gr)
-		return store.RefreshIssue{AccessToken: f.access(n), Rotate: &next}, nil
+		return store.RefreshIssue{AccessToken: ptr(f.access(n)), Rotate: &next}, nil
 	})
 	noErr(t, "UseRefreshToken", err)
 	gotR, err = s.GetRefreshToken(ctx, next.Hash)

@@ -239,3 +239,6 @@ func (f fixture) access(n time.Time) store.AccessToken {
 	return store.AccessToken{Hash: hash(), GrantID: f.grant.ID, ClientID: f.client.ID, UserID: f.user.ID,
 		Scopes: f.grant.Scopes, Audience: "https://api.example", CreatedAt: n, ExpiresAt: n.Add(time.Hour)}
 }
+
+// ptr returns a pointer to a copy of v, for the optional parts of an issue.
+func ptr[T any](v T) *T { return &v }
