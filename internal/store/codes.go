@@ -38,8 +38,10 @@ type Codes interface {
 	// RedeemCode consumes the code with one conditional write. If the code was
 	// already consumed it revokes the code's grant and returns ErrReplayed.
 	// Otherwise it calls fn with the (now consumed) code; if fn returns an
-	// error the consumption still commits (a code is burned by any attempt)
-	// and that error is returned; if fn succeeds the issue is written in the
-	// same transaction. Expired codes → ErrNotFound.
+	// error the consumption stays (a code is burned by any attempt) and that
+	// error is returned; if fn succeeds the issue is written, after the
+	// consumption committed (a replay in between revokes the grant, and with
+	// it whatever the issue holds). Expired codes, and codes whose grant is
+	// gone, revoked or expired → ErrNotFound.
 	RedeemCode(ctx context.Context, hash []byte, now time.Time, fn func(AuthCode) (CodeIssue, error)) (AuthCode, error)
 }

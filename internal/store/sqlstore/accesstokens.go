@@ -23,9 +23,14 @@ func scanAccess(r rowScanner) (store.AccessToken, error) {
 
 func (s *Store) insertAccessToken(ctx context.Context, q querier, t store.AccessToken) error {
 	_, err := q.ExecContext(ctx, s.d.q(`INSERT INTO access_tokens (`+accessCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
-		blob(t.Hash), t.GrantID, t.ClientID, t.UserID, encList(t.Scopes), t.Audience,
-		ns(t.CreatedAt), ns(t.ExpiresAt), ns(t.RevokedAt))
+		accessArgs(t)...)
 	return s.d.mapErr(err)
+}
+
+// accessArgs are the values of accessCols, in order.
+func accessArgs(t store.AccessToken) []any {
+	return []any{blob(t.Hash), t.GrantID, t.ClientID, t.UserID, encList(t.Scopes), t.Audience,
+		ns(t.CreatedAt), ns(t.ExpiresAt), ns(t.RevokedAt)}
 }
 
 func (s *Store) CreateAccessToken(ctx context.Context, t store.AccessToken) error {

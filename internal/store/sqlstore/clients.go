@@ -27,16 +27,19 @@ const clientWriteCols = `id, name, type, redirect_uris, post_logout_redirect_uri
 	custom_data`
 
 // clientColsAs is clientCols qualified by the alias c, for joins.
-var clientColsAs = func() string {
+var clientColsAs = qualify("c", clientCols)
+
+// qualify prefixes each of the comma-separated cols with alias.
+func qualify(alias, cols string) string {
 	var b strings.Builder
-	for i, col := range strings.Split(clientCols, ",") {
+	for i, col := range strings.Split(cols, ",") {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("c." + strings.TrimSpace(col))
+		b.WriteString(alias + "." + strings.TrimSpace(col))
 	}
 	return b.String()
-}()
+}
 
 func scanClient(r rowScanner, extra ...any) (store.Client, error) {
 	var c store.Client

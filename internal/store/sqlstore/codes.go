@@ -14,11 +14,15 @@ import (
 const codeCols = `hash, grant_id, client_id, user_id, sid, redirect_uri, scopes, resources, nonce,
 	code_challenge, code_challenge_method, auth_time, created_at, expires_at, consumed_at, permissions, amr`
 
-func scanCode(r rowScanner) (store.AuthCode, error) {
+func scanCode(r rowScanner) (store.AuthCode, error) { return scanCodeAnd(r) }
+
+// scanCodeAnd scans codeCols and then extra columns.
+func scanCodeAnd(r rowScanner, extra ...any) (store.AuthCode, error) {
 	var c store.AuthCode
-	err := r.Scan(bytesCol{&c.Hash}, &c.GrantID, &c.ClientID, &c.UserID, &c.SID, &c.RedirectURI,
+	err := r.Scan(append([]any{bytesCol{&c.Hash}, &c.GrantID, &c.ClientID, &c.UserID, &c.SID, &c.RedirectURI,
 		listCol{&c.Scopes}, listCol{&c.Resources}, &c.Nonce, &c.CodeChallenge, &c.CodeChallengeMethod,
-		timeCol{&c.AuthTime}, timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, timeCol{&c.ConsumedAt}, permsCol{&c.Permissions}, listCol{&c.AMR})
+		timeCol{&c.AuthTime}, timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, timeCol{&c.ConsumedAt}, permsCol{&c.Permissions},
+		listCol{&c.AMR}}, extra...)...)
 	return c, err
 }
 
@@ -31,67 +35,87 @@ func (s *Store) CreateCode(ctx context.Context, c store.AuthCode) error {
 	return err
 }
 
-// RedeemCode implements store.Codes. In one transaction it:
+// RedeemCode implements store.Codes with as few round trips as its
+// guarantees allow (two on PostgreSQL for a code exchange):
 //
-//  1. consumes the code: UPDATE ... WHERE consumed_at = 0 AND unexpired
-//     RETURNING the row;
+//  1. it consumes the code with one conditional write that also reads the
+//     code's grant: UPDATE ... WHERE consumed_at = 0 AND unexpired
+//     RETURNING the row and the grant's state. The burn commits on its own;
 //  2. if that touched no row: a missing or expired code is ErrNotFound
 //     (whether or not it was consumed, so the answer does not depend on when
-//     GarbageCollect ran); a consumed one revokes its grant, commits and
-//     returns ErrReplayed with the code;
-//  3. checks the grant is live (else commits the burn, returns ErrNotFound);
-//  4. calls fn; its error commits the burn and is returned;
-//  5. writes the issue. If that fails (a duplicate token hash) the issue is
-//     rolled back to a savepoint, the burn still commits, the error returns.
+//     GarbageCollect ran); a consumed one revokes its grant and returns
+//     ErrReplayed with the code;
+//  3. a grant that is gone, revoked or expired is ErrNotFound;
+//  4. fn runs; its error is returned (the code stays burned);
+//  5. the issue is written in one statement or transaction (writeIssue).
+//
+// Writing the issue after the burn committed loses nothing the contract
+// promises: whatever fails after step 1, the code is spent, and a replay
+// that lands between steps 1 and 5 revokes the grant, which every token of
+// it is checked against.
 func (s *Store) RedeemCode(ctx context.Context, hash []byte, now time.Time, fn func(store.AuthCode) (store.CodeIssue, error)) (store.AuthCode, error) {
-	var code store.AuthCode
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		code, err = getOne(ctx, s, tx, scanCode, `UPDATE auth_codes SET consumed_at = $2
-			WHERE hash = $1 AND consumed_at = 0 AND expires_at > $2 RETURNING `+codeCols, blob(hash), ns(now))
-		if errors.Is(err, store.ErrNotFound) { // lost, replayed, expired or missing
-			code, err = getOne(ctx, s, tx, scanCode, `SELECT `+codeCols+` FROM auth_codes WHERE hash = $1`, blob(hash))
-			if err != nil {
-				return err
-			}
-			if expired(code.ExpiresAt, now, false) || code.ConsumedAt.IsZero() {
-				code = store.AuthCode{}
-				return store.ErrNotFound
-			}
-			if err := s.revokeGrant(ctx, tx, code.GrantID, now); err != nil {
-				return err
-			}
-			return commitThen{store.ErrReplayed}
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := s.liveGrant(ctx, tx, code.GrantID, now); err != nil {
-			return commitThen{err}
-		}
-		issue, err := fn(code)
-		if err != nil {
-			return commitThen{err}
-		}
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT issue`); err != nil {
-			return err
-		}
-		if issue.AccessToken != nil {
-			err = s.insertAccessToken(ctx, tx, *issue.AccessToken)
-		}
-		if err == nil && issue.RefreshToken != nil {
-			err = s.insertRefreshToken(ctx, tx, *issue.RefreshToken)
-		}
-		if err != nil {
-			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT issue`); rerr != nil {
-				return s.d.mapErr(rerr)
-			}
-			return commitThen{err}
-		}
-		return nil
-	})
-	if errors.Is(err, store.ErrNotFound) {
+	var grantRevoked, grantExpires sql.NullInt64
+	code, err := getOne(ctx, s, s.wq, func(r rowScanner) (store.AuthCode, error) {
+		return scanCodeAnd(r, &grantRevoked, &grantExpires)
+	}, `UPDATE auth_codes SET consumed_at = $2
+		WHERE hash = $1 AND consumed_at = 0 AND expires_at > $2
+		RETURNING `+codeCols+`, (SELECT revoked_at FROM grants WHERE id = auth_codes.grant_id),
+			(SELECT expires_at FROM grants WHERE id = auth_codes.grant_id)`, blob(hash), ns(now))
+	if errors.Is(err, store.ErrNotFound) { // lost, replayed, expired or missing
+		return s.codeNotRedeemed(ctx, hash, now)
+	}
+	if err != nil {
 		return store.AuthCode{}, err
 	}
-	return code, err
+	g := store.Grant{ID: code.GrantID, RevokedAt: fromNS(grantRevoked.Int64), ExpiresAt: fromNS(grantExpires.Int64)}
+	if !grantRevoked.Valid || !g.Live(now) {
+		return code, store.ErrNotFound
+	}
+	issue, err := fn(code)
+	if err != nil {
+		return code, err
+	}
+	return code, s.writeIssue(ctx, issue.AccessToken, issue.RefreshToken)
+}
+
+// codeNotRedeemed tells a replayed code (its grant revoked, ErrReplayed)
+// from a missing or expired one (ErrNotFound).
+func (s *Store) codeNotRedeemed(ctx context.Context, hash []byte, now time.Time) (store.AuthCode, error) {
+	code, err := getOne(ctx, s, s.wq, scanCode, `SELECT `+codeCols+` FROM auth_codes WHERE hash = $1`, blob(hash))
+	if err != nil {
+		return store.AuthCode{}, err
+	}
+	if expired(code.ExpiresAt, now, false) || code.ConsumedAt.IsZero() {
+		return store.AuthCode{}, store.ErrNotFound
+	}
+	if err := s.inTx(ctx, func(tx *sql.Tx) error { return s.revokeGrant(ctx, tx, code.GrantID, now) }); err != nil {
+		return store.AuthCode{}, err
+	}
+	return code, store.ErrReplayed
+}
+
+// writeIssue stores what a code exchange issued: an opaque access token's
+// row and a refresh token, either of which may be absent. Both go in one
+// statement on PostgreSQL (one round trip), in one transaction on SQLite.
+func (s *Store) writeIssue(ctx context.Context, at *store.AccessToken, rt *store.RefreshToken) error {
+	switch {
+	case at == nil && rt == nil:
+		return nil
+	case at == nil:
+		return s.insertRefreshToken(ctx, s.wq, *rt)
+	case rt == nil:
+		return s.insertAccessToken(ctx, s.wq, *at)
+	case s.d.name == "postgres":
+		_, err := s.wq.ExecContext(ctx, `WITH a AS (INSERT INTO access_tokens (`+accessCols+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))
+			INSERT INTO refresh_tokens (`+refreshCols+`) VALUES ($10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+			append(accessArgs(*at), refreshArgs(*rt)...)...)
+		return s.d.mapErr(err)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.insertAccessToken(ctx, tx, *at); err != nil {
+			return err
+		}
+		return s.insertRefreshToken(ctx, tx, *rt)
+	})
 }

@@ -82,19 +82,6 @@ func (s *Store) revokeUserGrants(ctx context.Context, tx *sql.Tx, userID string,
 	return err
 }
 
-// liveGrant loads the grant for a code or refresh token: it must exist, be
-// unrevoked and unexpired (ExpiresAt zero = no expiry). Else ErrNotFound.
-func (s *Store) liveGrant(ctx context.Context, q querier, id string, now time.Time) (store.Grant, error) {
-	g, err := getOne(ctx, s, q, scanGrant, `SELECT `+grantCols+` FROM grants WHERE id = $1`, id)
-	if err != nil {
-		return store.Grant{}, err
-	}
-	if !g.Live(now) {
-		return store.Grant{}, store.ErrNotFound
-	}
-	return g, nil
-}
-
 // expired reports whether exp is at or before now. A zero exp never expires
 // when zeroIsNever, else it is already expired.
 func expired(exp, now time.Time, zeroIsNever bool) bool {

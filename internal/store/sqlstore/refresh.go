@@ -13,18 +13,28 @@ import (
 
 const refreshCols = `hash, grant_id, client_id, user_id, scopes, resources, created_at, expires_at, consumed_at, permissions`
 
-func scanRefresh(r rowScanner) (store.RefreshToken, error) {
+var refreshColsAs, grantColsAs = qualify("t", refreshCols), qualify("g", grantCols)
+
+func scanRefresh(r rowScanner) (store.RefreshToken, error) { return scanRefreshAnd(r) }
+
+// scanRefreshAnd scans refreshCols and then extra columns.
+func scanRefreshAnd(r rowScanner, extra ...any) (store.RefreshToken, error) {
 	var t store.RefreshToken
-	err := r.Scan(bytesCol{&t.Hash}, &t.GrantID, &t.ClientID, &t.UserID, listCol{&t.Scopes}, listCol{&t.Resources},
-		timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.ConsumedAt}, permsCol{&t.Permissions})
+	err := r.Scan(append([]any{bytesCol{&t.Hash}, &t.GrantID, &t.ClientID, &t.UserID, listCol{&t.Scopes}, listCol{&t.Resources},
+		timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.ConsumedAt}, permsCol{&t.Permissions}}, extra...)...)
 	return t, err
 }
 
 func (s *Store) insertRefreshToken(ctx context.Context, q querier, t store.RefreshToken) error {
 	_, err := q.ExecContext(ctx, s.d.q(`INSERT INTO refresh_tokens (`+refreshCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`),
-		blob(t.Hash), t.GrantID, t.ClientID, t.UserID, encList(t.Scopes), encList(t.Resources),
-		ns(t.CreatedAt), ns(t.ExpiresAt), ns(t.ConsumedAt), encPerms(t.Permissions))
+		refreshArgs(t)...)
 	return s.d.mapErr(err)
+}
+
+// refreshArgs are the values of refreshCols, in order.
+func refreshArgs(t store.RefreshToken) []any {
+	return []any{blob(t.Hash), t.GrantID, t.ClientID, t.UserID, encList(t.Scopes), encList(t.Resources),
+		ns(t.CreatedAt), ns(t.ExpiresAt), ns(t.ConsumedAt), encPerms(t.Permissions)}
 }
 
 // GetRefreshToken returns the token as stored, consumed or expired included.
@@ -34,9 +44,11 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash []byte) (store.Refresh
 
 // UseRefreshToken implements store.RefreshTokens. In one transaction:
 //
-//  1. a missing or expired token (ExpiresAt zero = no expiry) is ErrNotFound;
+//  1. the token is read with its grant (one join); a missing token, one
+//     whose grant is gone, or an expired one (ExpiresAt zero = no expiry)
+//     is ErrNotFound;
 //  2. a consumed token revokes its grant, commits, returns ErrReplayed;
-//  3. a missing, revoked or expired grant is ErrNotFound;
+//  3. a revoked or expired grant is ErrNotFound;
 //  4. fn runs; its error rolls everything back (the token stays usable);
 //  5. with issue.Rotate, the token is consumed by a conditional UPDATE
 //     (consumed_at = 0). If a concurrent rotation won, this one is a replay:
@@ -48,7 +60,16 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash []byte) (store.Refresh
 func (s *Store) UseRefreshToken(ctx context.Context, hash []byte, now time.Time, fn func(store.RefreshToken, store.Grant) (store.RefreshIssue, error)) (store.RefreshToken, error) {
 	var tok store.RefreshToken
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		t, err := getOne(ctx, s, tx, scanRefresh, `SELECT `+refreshCols+` FROM refresh_tokens WHERE hash = $1`, blob(hash))
+		// The token and its grant in one read: a token whose grant is
+		// gone is as good as missing.
+		var g store.Grant
+		t, err := getOne(ctx, s, tx, func(r rowScanner) (store.RefreshToken, error) {
+			t, err := scanRefreshAnd(r, &g.ID, &g.ClientID, &g.UserID, &g.SID, listCol{&g.Scopes}, listCol{&g.Resources},
+				timeCol{&g.AuthTime}, timeCol{&g.CreatedAt}, timeCol{&g.ExpiresAt}, timeCol{&g.RevokedAt},
+				permsCol{&g.Permissions}, listCol{&g.AMR})
+			return t, err
+		}, `SELECT `+refreshColsAs+`, `+grantColsAs+` FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id
+			WHERE t.hash = $1`, blob(hash))
 		if err != nil {
 			return err
 		}
@@ -62,9 +83,8 @@ func (s *Store) UseRefreshToken(ctx context.Context, hash []byte, now time.Time,
 			}
 			return commitThen{store.ErrReplayed}
 		}
-		g, err := s.liveGrant(ctx, tx, t.GrantID, now)
-		if err != nil {
-			return err
+		if !g.Live(now) {
+			return store.ErrNotFound
 		}
 		issue, err := fn(t, g)
 		if err != nil {
