@@ -74,13 +74,14 @@ func New(st Store, opts Options) *Log {
 	return l
 }
 
-// prepare gives e an id and a time and bounds its fields.
+// prepare gives e an id and a time and bounds its fields. Ids are
+// time-ordered (opaque.NewTimeID) so the log's index grows at its end.
 func (l *Log) prepare(e Entry) Entry {
-	if e.ID == "" {
-		e.ID = opaque.NewID()
-	}
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = l.opts.Now()
+	}
+	if e.ID == "" {
+		e.ID = opaque.NewTimeID(e.CreatedAt)
 	}
 	return normalize(e)
 }

@@ -3,8 +3,11 @@ package opaque
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/base64"
+	"encoding/binary"
 	"strings"
+	"time"
 )
 
 // NewToken returns a 256-bit random opaque token (43 characters of
@@ -18,6 +21,18 @@ func NewToken() string {
 // NewID returns a 128-bit random identifier (lower-case alphanumerics).
 func NewID() string {
 	return strings.ToLower(rand.Text())
+}
+
+// NewTimeID returns a 128-bit identifier whose first 48 bits are t in
+// milliseconds, in base32hex (lower-case alphanumerics, 26 characters):
+// identifiers sort by time, so rows keyed by them (the audit log) are
+// appended to their index instead of scattered over it, and an insert
+// costs the same at the millionth row as at the first.
+func NewTimeID(t time.Time) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
+	rand.Read(b[6:])
+	return strings.ToLower(base32.HexEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
 }
 
 // Hash is how tokens are keyed in the store: a database leak yields no

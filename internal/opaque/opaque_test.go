@@ -3,6 +3,7 @@ package opaque
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTokenEntropy (catalogue TL-05): opaque tokens and ids are unique,
@@ -36,5 +37,27 @@ func TestTokenEntropy(t *testing.T) {
 			t.Fatalf("id %q repeated or short", id)
 		}
 		ids[id] = true
+	}
+}
+
+// TestTimeIDOrder: time ids sort by their time and stay unique within one
+// millisecond.
+func TestTimeIDOrder(t *testing.T) {
+	base := time.UnixMilli(1_800_000_000_000)
+	prev := ""
+	seen := map[string]bool{}
+	for i := range 2000 {
+		id := NewTimeID(base.Add(time.Duration(i/4) * time.Millisecond))
+		if len(id) != 26 || strings.Trim(id, "0123456789abcdefghijklmnopqrstuv") != "" {
+			t.Fatalf("id %q is not 26 base32hex characters", id)
+		}
+		if seen[id] {
+			t.Fatalf("duplicate id %q", id)
+		}
+		seen[id] = true
+		if i%4 == 0 && id <= prev {
+			t.Fatalf("id %q of a later millisecond sorts before %q", id, prev)
+		}
+		prev = id
 	}
 }
