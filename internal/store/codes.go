@@ -35,6 +35,9 @@ type CodeIssue struct {
 
 type Codes interface {
 	CreateCode(ctx context.Context, c AuthCode) error
+	// CreateGrantAndCode stores a new grant and its code at once (the
+	// authorization endpoint's one write per sign-in): both or neither.
+	CreateGrantAndCode(ctx context.Context, g Grant, c AuthCode) error
 	// RedeemCode consumes the code with one conditional write. If the code was
 	// already consumed it revokes the code's grant and returns ErrReplayed.
 	// Otherwise it calls fn with the (now consumed) code; if fn returns an

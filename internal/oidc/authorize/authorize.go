@@ -281,11 +281,8 @@ func (h *Handler) issueCode(ctx context.Context, ar store.AuthRequest, granted [
 	g := store.Grant{ID: opaque.NewID(), ClientID: ar.ClientID, UserID: user.ID, SID: sess.SID, Scopes: ar.Scopes,
 		Permissions: granted, Resources: ar.Resources, AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: now.Add(provider.GrantTTL),
 		AMR: sess.AMR}
-	if err := h.Store.CreateGrant(ctx, g); err != nil {
-		return "", err
-	}
 	code := opaque.NewToken()
-	err := h.Store.CreateCode(ctx, store.AuthCode{
+	err := h.Store.CreateGrantAndCode(ctx, g, store.AuthCode{
 		Hash: opaque.Hash(code), GrantID: g.ID, ClientID: ar.ClientID, UserID: user.ID, SID: sess.SID,
 		RedirectURI: ar.RedirectURI, Scopes: ar.Scopes, Permissions: granted, Resources: ar.Resources, Nonce: ar.Nonce,
 		CodeChallenge: ar.CodeChallenge, CodeChallengeMethod: ar.CodeChallengeMethod, AuthTime: sess.AuthTime,

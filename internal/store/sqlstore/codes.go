@@ -28,11 +28,36 @@ func scanCodeAnd(r rowScanner, extra ...any) (store.AuthCode, error) {
 
 func (s *Store) CreateCode(ctx context.Context, c store.AuthCode) error {
 	_, err := s.exec(ctx, `INSERT INTO auth_codes (`+codeCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-		blob(c.Hash), c.GrantID, c.ClientID, c.UserID, c.SID, c.RedirectURI, encList(c.Scopes),
-		encList(c.Resources), c.Nonce, c.CodeChallenge, c.CodeChallengeMethod, ns(c.AuthTime),
-		ns(c.CreatedAt), ns(c.ExpiresAt), ns(c.ConsumedAt), encPerms(c.Permissions), encList(c.AMR))
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, codeArgs(c)...)
 	return err
+}
+
+// codeArgs are the values of codeCols, in order.
+func codeArgs(c store.AuthCode) []any {
+	return []any{blob(c.Hash), c.GrantID, c.ClientID, c.UserID, c.SID, c.RedirectURI, encList(c.Scopes),
+		encList(c.Resources), c.Nonce, c.CodeChallenge, c.CodeChallengeMethod, ns(c.AuthTime),
+		ns(c.CreatedAt), ns(c.ExpiresAt), ns(c.ConsumedAt), encPerms(c.Permissions), encList(c.AMR)}
+}
+
+// CreateGrantAndCode implements store.Codes: one statement on PostgreSQL
+// (one round trip), one transaction on SQLite (one commit).
+func (s *Store) CreateGrantAndCode(ctx context.Context, g store.Grant, c store.AuthCode) error {
+	if s.d.name == "postgres" {
+		_, err := s.wq.ExecContext(ctx, `WITH g AS (INSERT INTO grants (`+grantCols+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12))
+			INSERT INTO auth_codes (`+codeCols+`) VALUES ($13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+			$23, $24, $25, $26, $27, $28, $29)`, append(grantArgs(g), codeArgs(c)...)...)
+		return s.d.mapErr(err)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.txExec(ctx, tx, `INSERT INTO grants (`+grantCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			grantArgs(g)...); err != nil {
+			return err
+		}
+		_, err := s.txExec(ctx, tx, `INSERT INTO auth_codes (`+codeCols+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, codeArgs(c)...)
+		return err
+	})
 }
 
 // RedeemCode implements store.Codes with as few round trips as its

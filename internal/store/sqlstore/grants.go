@@ -20,10 +20,15 @@ func scanGrant(r rowScanner) (store.Grant, error) {
 	return g, err
 }
 
+// grantArgs are the values of grantCols, in order.
+func grantArgs(g store.Grant) []any {
+	return []any{g.ID, g.ClientID, g.UserID, g.SID, encList(g.Scopes), encList(g.Resources), ns(g.AuthTime),
+		ns(g.CreatedAt), ns(g.ExpiresAt), ns(g.RevokedAt), encPerms(g.Permissions), encList(g.AMR)}
+}
+
 func (s *Store) CreateGrant(ctx context.Context, g store.Grant) error {
 	_, err := s.exec(ctx, `INSERT INTO grants (`+grantCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		g.ID, g.ClientID, g.UserID, g.SID, encList(g.Scopes), encList(g.Resources), ns(g.AuthTime),
-		ns(g.CreatedAt), ns(g.ExpiresAt), ns(g.RevokedAt), encPerms(g.Permissions), encList(g.AMR))
+		grantArgs(g)...)
 	return err
 }
 

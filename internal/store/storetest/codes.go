@@ -134,3 +134,32 @@ func testCodeExpired(t *testing.T, s store.Store) {
 		t.Fatal("an expired code revoked its grant")
 	}
 }
+
+// testCreateGrantAndCode: the authorization endpoint's one write stores
+// both, or neither when either cannot be stored.
+func testCreateGrantAndCode(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	f := newFixture(t, s)
+	g := newGrant(f, []string{"openid"}, n)
+	c := f.code(n)
+	c.GrantID = g.ID
+	noErr(t, "CreateGrantAndCode", s.CreateGrantAndCode(ctx, g, c))
+	got, err := s.GetGrant(ctx, g.ID)
+	noErr(t, "GetGrant", err)
+	diff(t, "grant", g, got)
+	redeemed, err := s.RedeemCode(ctx, c.Hash, n.Add(time.Second), func(store.AuthCode) (store.CodeIssue, error) {
+		return store.CodeIssue{}, nil
+	})
+	noErr(t, "RedeemCode", err)
+	if redeemed.GrantID != g.ID {
+		t.Fatalf("redeemed code's grant %q, want %q", redeemed.GrantID, g.ID)
+	}
+	// A code whose hash is taken: the new grant is not stored either.
+	g2 := newGrant(f, []string{"openid"}, n)
+	dup := c
+	dup.GrantID = g2.ID
+	wantErr(t, "CreateGrantAndCode duplicate code", s.CreateGrantAndCode(ctx, g2, dup), store.ErrAlreadyExists)
+	_, err = s.GetGrant(ctx, g2.ID)
+	wantErr(t, "grant of a refused code", err, store.ErrNotFound)
+}

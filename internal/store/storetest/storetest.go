@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("RevokeGrantCascades", func(t *testing.T) { testRevokeGrantCascades(t, newStore(t)) })
 	t.Run("RevokeUserGrants", func(t *testing.T) { testRevokeUserGrants(t, newStore(t)) })
 	t.Run("Codes", func(t *testing.T) { testCodes(t, newStore(t)) })
+	t.Run("CreateGrantAndCode", func(t *testing.T) { testCreateGrantAndCode(t, newStore(t)) })
 	t.Run("CodeReplay", func(t *testing.T) { testCodeReplay(t, newStore(t)) })
 	t.Run("CodeCallbackError", func(t *testing.T) { testCodeCallbackError(t, newStore(t)) })
 	t.Run("CodeExpired", func(t *testing.T) { testCodeExpired(t, newStore(t)) })
