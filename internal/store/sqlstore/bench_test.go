@@ -4,12 +4,15 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -282,3 +285,37 @@ func BenchmarkGetClient(b *testing.B) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// BenchmarkAppendAuditGrowth: the audit writer's batch of 100 token
+// entries on an empty log and on one of SESAME_BENCH_AUDIT_ROWS (default
+// 300,000) entries: appending must not cost more as the log grows.
+func BenchmarkAppendAuditGrowth(b *testing.B) {
+	rows := 300_000
+	if n, err := strconv.Atoi(os.Getenv("SESAME_BENCH_AUDIT_ROWS")); err == nil && n > 0 {
+		rows = n
+	}
+	batch := func(n time.Time) []store.AuditEntry {
+		es := make([]store.AuditEntry, 100)
+		for i := range es {
+			es[i] = store.AuditEntry{ID: opaque.NewTimeID(n), Key: "ExchangeTokenBy.ClientCredentials", Result: "Success",
+				ApplicationID: "m2m-app", IP: "127.0.0.1", UserAgent: "Go-http-client/1.1", CreatedAt: n}
+		}
+		return es
+	}
+	for _, prefill := range []int{0, rows} {
+		b.Run(fmt.Sprintf("rows=%d", prefill), func(b *testing.B) {
+			s := openSQLiteT(b, b.TempDir())
+			ctx := b.Context()
+			for i := 0; i < prefill; i += 100 {
+				if err := s.AppendAudit(ctx, batch(time.Now())...); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for b.Loop() {
+				if err := s.AppendAudit(ctx, batch(time.Now())...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
