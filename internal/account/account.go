@@ -257,7 +257,7 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, 
 
 // failure answers an unexpected error (store down, …) without details.
 func (h *Handler) failure(w http.ResponseWriter, r *http.Request, err error) {
-	h.Log.ErrorContext(r.Context(), "account: failure", "path", r.URL.Path, "err", err)
+	httpx.LogFailure(r.Context(), h.Log, "account: failure", err, "path", r.URL.Path)
 	status := http.StatusInternalServerError
 	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
 		status = http.StatusServiceUnavailable

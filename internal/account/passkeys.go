@@ -15,6 +15,7 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 
 	"github.com/sesameauth/sesame/internal/audit"
+	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/passkey"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
@@ -63,7 +64,7 @@ func (h *Handler) passkeyOptions(w http.ResponseWriter, r *http.Request, rq *req
 	}
 	cc, ticket, err := h.Passkeys.BeginRegistration(r.Context(), rq.user)
 	if err != nil {
-		h.Log.ErrorContext(r.Context(), "account: passkey options", "err", err)
+		httpx.LogFailure(r.Context(), h.Log, "account: passkey options", err)
 		http.Error(w, `{"error":"unavailable"}`, http.StatusServiceUnavailable)
 		return
 	}

@@ -291,7 +291,7 @@ func refused(err error) ui.Msg { return ui.M("console.error.refused", "detail", 
 
 // failure answers an unexpected error (store down, …) without details.
 func (h *Handler) failure(w http.ResponseWriter, r *http.Request, err error) {
-	h.Log.ErrorContext(r.Context(), "console: failure", "path", r.URL.Path, "err", err)
+	httpx.LogFailure(r.Context(), h.Log, "console: failure", err, "path", r.URL.Path)
 	status := http.StatusInternalServerError
 	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
 		status = http.StatusServiceUnavailable

@@ -151,7 +151,7 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, 
 
 func (h *Handler) failure(w http.ResponseWriter, r *http.Request, err error) {
 	e := oauth2err.From(err)
-	h.Log.ErrorContext(r.Context(), "experience: failure", "path", r.URL.Path, "err", err)
+	httpx.LogFailure(r.Context(), h.Log, "experience: failure", err, "path", r.URL.Path)
 	h.errorPage(w, r, e.Status, ui.M("experience.error.unavailable.heading"), ui.M("experience.error.unavailable.message"))
 }
 

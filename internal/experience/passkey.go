@@ -124,7 +124,7 @@ func (h *Handler) passkeySignInPage(w http.ResponseWriter, r *http.Request) {
 // writeOptions sets the ticket cookie and answers the options as JSON.
 func (h *Handler) writeOptions(w http.ResponseWriter, r *http.Request, opts any, ticket string, err error) {
 	if err != nil {
-		h.Log.ErrorContext(r.Context(), "passkey: begin ceremony", "err", err)
+		httpx.LogFailure(r.Context(), h.Log, "passkey: begin ceremony", err)
 		http.Error(w, `{"error":"server_error"}`, http.StatusInternalServerError)
 		return
 	}

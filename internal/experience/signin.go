@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sesameauth/sesame/internal/audit"
+	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/identity"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/routes"
@@ -160,18 +161,36 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.tooMany(w, r, x, ar, c, ident, retry, now, "signin.error.too_many_user")
 		return
 	}
+	// Too many password checks at once (password.ErrBusy): the attempt
+	// did not happen, so it costs neither budget, and the form says so.
+	busy := func(err error) bool {
+		if !errors.Is(err, password.ErrBusy) {
+			return false
+		}
+		releaseIP()
+		if err := h.Store.ReleaseAttempt(ctx, key, t.Window, now); err != nil {
+			h.Log.WarnContext(ctx, "cannot release sign-in attempt", "err", err)
+		}
+		w.Header().Set("Retry-After", "1")
+		h.renderSignIn(w, r, http.StatusServiceUnavailable, x, ar, c, ident, ui.M("signin.error.busy"))
+		return true
+	}
 	if user.ID == "" {
-		password.VerifyDummy(ctx, pw)
+		if busy(password.VerifyDummy(ctx, pw)) {
+			return
+		}
 		// The identifier tried is not recorded: people type passwords
 		// into the wrong field.
 		h.record(r, audit.KeySignIn, ar, audit.ReasonUnknownUser, "", "")
 		h.renderSignIn(w, r, http.StatusUnauthorized, x, ar, c, ident, msgBadCredentials)
 		return
 	}
-	if err := password.Verify(ctx, pw, user.PasswordHash); err != nil {
+	if err := password.Verify(ctx, pw, user.PasswordHash); busy(err) {
+		return
+	} else if err != nil {
 		reason := audit.ReasonWrongPassword
 		if !errors.Is(err, password.ErrMismatch) {
-			h.Log.ErrorContext(ctx, "password verification failed", "user", user.ID, "err", err)
+			httpx.LogFailure(ctx, h.Log, "password verification failed", err, "user", user.ID)
 			reason = audit.ReasonServerError
 		}
 		h.record(r, audit.KeySignIn, ar, reason, user.ID, "")

@@ -90,7 +90,7 @@ func (h contextHandler) WithGroup(name string) slog.Handler {
 func WriteJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(v); err != nil {
-		Logger(r.Context()).ErrorContext(r.Context(), "encode JSON response", "path", r.URL.Path, "err", err)
+		LogFailure(r.Context(), Logger(r.Context()), "encode JSON response", err, "path", r.URL.Path)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

@@ -227,7 +227,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", "5")
 		ae = errStatus(http.StatusServiceUnavailable, "request.unavailable", "the database is unavailable; retry later")
 	default:
-		httpx.Logger(r.Context()).ErrorContext(r.Context(), "management API", "path", r.URL.Path, "err", err)
+		httpx.LogFailure(r.Context(), httpx.Logger(r.Context()), "management API", err, "path", r.URL.Path)
 		ae = errStatus(http.StatusInternalServerError, "unexpected_error", "internal error")
 	}
 	httpx.WriteJSON(w, r, ae.Status, ae.apiError)

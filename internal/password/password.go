@@ -1,6 +1,7 @@
 package password
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/text/unicode/norm"
@@ -36,19 +38,48 @@ var (
 	ErrTooLong   = errors.New("password: too long")
 )
 
-// limiter bounds concurrent hash computations to the number of CPUs.
-var limiter = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+// ErrBusy means every hashing slot stayed taken for 2 s: the server is
+// saturated with password checks. It wraps context.DeadlineExceeded, so
+// the HTTP layers answer 503 "retry shortly" rather than an internal error.
+var ErrBusy = fmt.Errorf("password: every hashing slot is busy: %w", context.DeadlineExceeded)
+
+// maxWait bounds how long a hash waits for a slot (a variable for tests).
+var maxWait = 2 * time.Second
+
+// limiter bounds password hashing, the one deliberate cost, so that with
+// sign-ins saturating their share tokens, discovery and pages keep their
+// latency (bench/README.md, "Password sign-ins under load"): at most half
+// the CPUs (at least one) hash at once, and a slot rests after each hash
+// for as long as the hash took. Without the rest, a hash holds its Go
+// scheduler slot for 10 ms at a time and requests arriving meanwhile wait
+// for it: on 2 cores the token p99 rose 6× under a sign-in flood instead
+// of 1.3×. The rest halves the sign-ins a saturated server answers per
+// second; a single sign-in waits for nothing.
+var limiter = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 
 func acquire(ctx context.Context) error {
 	select {
 	case limiter <- struct{}{}:
 		return nil
+	default:
+	}
+	t := time.NewTimer(maxWait)
+	defer t.Stop()
+	select {
+	case limiter <- struct{}{}:
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-t.C:
+		return ErrBusy
 	}
 }
 
-func release() { <-limiter }
+// release frees the slot taken by acquire once it has rested for as long
+// as the hash took (started at start).
+func release(start time.Time) {
+	time.AfterFunc(time.Since(start), func() { <-limiter })
+}
 
 // Hash returns the PHC string for pw under p.
 func Hash(ctx context.Context, pw string, p Params) (string, error) {
@@ -61,8 +92,9 @@ func Hash(ctx context.Context, pw string, p Params) (string, error) {
 	if err := acquire(ctx); err != nil {
 		return "", err
 	}
+	start := time.Now()
 	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
-	release()
+	release(start)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -82,8 +114,9 @@ func Verify(ctx context.Context, pw, encoded string) error {
 	if err := acquire(ctx); err != nil {
 		return err
 	}
+	start := time.Now()
 	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
-	release()
+	release(start)
 	if subtle.ConstantTimeCompare(got, want) != 1 {
 		return ErrMismatch
 	}
@@ -94,9 +127,13 @@ func Verify(ctx context.Context, pw, encoded string) error {
 // paths cost one hash and answer in the same time (no user enumeration).
 var dummy, _ = Hash(context.Background(), "sesame-dummy-password", Default)
 
-// VerifyDummy spends the same time as a real Verify and always fails.
+// VerifyDummy spends the same time as a real Verify and fails as it would
+// for a wrong password: ErrMismatch, or ErrBusy (or the context's error)
+// when no slot was free, so that too tells nothing about the user.
 func VerifyDummy(ctx context.Context, pw string) error {
-	_ = Verify(ctx, pw, dummy)
+	if err := Verify(ctx, pw, dummy); errors.Is(err, ErrBusy) || ctx.Err() != nil {
+		return cmp.Or(ctx.Err(), err)
+	}
 	return ErrMismatch
 }
 

@@ -3,8 +3,10 @@ package password
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestHashVerify(t *testing.T) {
@@ -63,5 +65,53 @@ func TestUnicodeNormalised(t *testing.T) {
 	}
 	if err := Verify(ctx, "cafe-pass", h); err == nil {
 		t.Fatal("a different password accepted")
+	}
+}
+
+// TestBusy: with every hashing slot taken, a check waits at most maxWait
+// and then fails with ErrBusy (a 503 to the HTTP layers), the dummy check
+// of an unknown user fails the same way, and a cancelled request stops
+// waiting at once.
+func TestBusy(t *testing.T) {
+	h, err := Hash(context.Background(), "pw", Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(d time.Duration) { maxWait = d }(maxWait)
+	maxWait = 50 * time.Millisecond
+	for range cap(limiter) {
+		limiter <- struct{}{}
+	}
+	full := true
+	defer func() {
+		if full {
+			for range cap(limiter) {
+				<-limiter
+			}
+		}
+	}()
+	if err := Verify(context.Background(), "pw", h); !errors.Is(err, ErrBusy) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Verify with every slot taken = %v, want ErrBusy", err)
+	}
+	if err := VerifyDummy(context.Background(), "pw"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("VerifyDummy with every slot taken = %v, want ErrBusy", err)
+	}
+	if _, err := Hash(context.Background(), "pw", Default); !errors.Is(err, ErrBusy) {
+		t.Fatalf("Hash with every slot taken = %v, want ErrBusy", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Verify(ctx, "pw", h); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Verify of a cancelled request = %v", err)
+	}
+	for range cap(limiter) {
+		<-limiter
+	}
+	full = false
+	if err := Verify(context.Background(), "pw", h); err != nil {
+		t.Fatalf("Verify once a slot is free = %v", err)
+	}
+	if cap(limiter) != max(1, runtime.GOMAXPROCS(0)/2) {
+		t.Fatalf("%d hashing slots for %d CPUs", cap(limiter), runtime.GOMAXPROCS(0))
 	}
 }

@@ -380,7 +380,7 @@ func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, p
 		err = t.ExecuteTemplate(&buf, "layout", p)
 	}
 	if err != nil {
-		httpx.Logger(ctx).ErrorContext(ctx, "render page", "template", name, "err", err)
+		httpx.LogFailure(ctx, httpx.Logger(ctx), "render page", err, "template", name)
 		writeInternalError(w)
 		return
 	}

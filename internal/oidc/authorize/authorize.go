@@ -78,7 +78,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, headi
 
 func (h *Handler) storeFailure(w http.ResponseWriter, r *http.Request, err error) {
 	e := oauth2err.From(err)
-	h.P.Log.ErrorContext(r.Context(), "authorization: store failure", "err", err)
+	httpx.LogFailure(r.Context(), h.P.Log, "authorization: store failure", err)
 	h.page(w, r, e.Status, ui.M("oidc.error.unavailable.heading"), ui.M("oidc.error.unavailable.message"), "")
 }
 

@@ -213,7 +213,7 @@ func (h *Handler) signedOut(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) failure(w http.ResponseWriter, r *http.Request, err error) {
 	e := oauth2err.From(err)
-	h.P.Log.ErrorContext(r.Context(), "end session failed", "err", err)
+	httpx.LogFailure(r.Context(), h.P.Log, "end session failed", err)
 	h.page(w, r, e.Status, ui.M("oidc.logout.error.unavailable.heading"), ui.M("oidc.logout.error.unavailable.message"), "")
 }
 

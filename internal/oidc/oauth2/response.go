@@ -35,7 +35,7 @@ func (rs *Responder) Success(w http.ResponseWriter, r *http.Request, t Target, c
 func (rs *Responder) Error(w http.ResponseWriter, r *http.Request, t Target, err error) {
 	e := oauth2err.From(err)
 	if e.Status >= 500 {
-		rs.Log.ErrorContext(r.Context(), "authorization failed", "err", err)
+		httpx.LogFailure(r.Context(), rs.Log, "authorization failed", err)
 		ErrorPage(rs.UI, w, r, e.Status, ui.M("oidc.error.unavailable.heading"), ui.M("oidc.error.unavailable.message"), "")
 		return
 	}

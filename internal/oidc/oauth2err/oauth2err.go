@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -84,7 +85,7 @@ type body struct {
 func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	e := From(err)
 	if e.Status >= 500 && log != nil {
-		log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
+		httpx.LogFailure(r.Context(), log, "request failed", err, "path", r.URL.Path)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
