@@ -27,7 +27,7 @@ func (t RefreshToken) Live(g Grant, now time.Time) bool {
 	return (t.ExpiresAt.IsZero() || now.Before(t.ExpiresAt)) && t.ConsumedAt.IsZero() && g.ID == t.GrantID && g.Live(now)
 }
 
-// RefreshIssue is what a successful refresh writes in the same transaction.
+// RefreshIssue is what a successful refresh writes.
 type RefreshIssue struct {
 	AccessToken *AccessToken // nil for a self-contained (JWT) access token
 	// Rotate, when non-nil, marks the presented token consumed and stores
@@ -36,11 +36,13 @@ type RefreshIssue struct {
 }
 
 type RefreshTokens interface {
-	// UseRefreshToken loads the token and, in one transaction: if it was
-	// consumed, revokes its grant and returns ErrReplayed; if it, or its
-	// grant, is expired or revoked returns ErrNotFound; otherwise calls fn
-	// and writes the issue (rotating atomically when asked: of many
-	// concurrent rotations exactly one succeeds, the others get ErrReplayed).
+	// UseRefreshToken loads the token and its grant: if it was consumed,
+	// revokes its grant and returns ErrReplayed; if it, or its grant, is
+	// expired or revoked returns ErrNotFound; otherwise calls fn and writes
+	// the issue (rotating atomically when asked: the presented token is
+	// consumed and its successor stored in one conditional write, and of
+	// many concurrent rotations exactly one succeeds, the others get
+	// ErrReplayed). An error of fn writes nothing.
 	UseRefreshToken(ctx context.Context, hash []byte, now time.Time, fn func(RefreshToken, Grant) (RefreshIssue, error)) (RefreshToken, error)
 	GetRefreshToken(ctx context.Context, hash []byte) (RefreshToken, error)
 }

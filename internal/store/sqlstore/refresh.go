@@ -5,7 +5,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/sesameauth/sesame/internal/store"
@@ -42,80 +41,111 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash []byte) (store.Refresh
 	return getOne(ctx, s, s.rq, scanRefresh, `SELECT `+refreshCols+` FROM refresh_tokens WHERE hash = $1`, blob(hash))
 }
 
-// UseRefreshToken implements store.RefreshTokens. In one transaction:
+// UseRefreshToken implements store.RefreshTokens with as few round trips as
+// its guarantees allow (one read, and one write when it rotates, on
+// PostgreSQL):
 //
 //  1. the token is read with its grant (one join); a missing token, one
 //     whose grant is gone, or an expired one (ExpiresAt zero = no expiry)
 //     is ErrNotFound;
-//  2. a consumed token revokes its grant, commits, returns ErrReplayed;
+//  2. a consumed token revokes its grant and returns ErrReplayed;
 //  3. a revoked or expired grant is ErrNotFound;
-//  4. fn runs; its error rolls everything back (the token stays usable);
-//  5. with issue.Rotate, the token is consumed by a conditional UPDATE
-//     (consumed_at = 0). If a concurrent rotation won, this one is a replay:
-//     the grant is revoked and ErrReplayed returned, as the contract says;
-//  6. the access token (and rotated refresh token) are inserted.
+//  4. fn runs; its error is returned and nothing is written (the token
+//     stays usable);
+//  5. with issue.Rotate, one atomic write consumes the token by a
+//     conditional UPDATE (consumed_at = 0) and stores its successor and the
+//     access token only if that UPDATE took (rotate). If a concurrent
+//     rotation won, this one is a replay: the grant is revoked and
+//     ErrReplayed returned, as the contract says;
+//  6. without it, only an opaque access token is written, if any.
 //
-// fn runs inside the transaction (on SQLite, while holding the database
-// write lock), so it must be quick and must not write through the store.
+// The read is not locked: everything that decides is the conditional
+// write, and a grant revoked after the read revokes what this writes.
 func (s *Store) UseRefreshToken(ctx context.Context, hash []byte, now time.Time, fn func(store.RefreshToken, store.Grant) (store.RefreshIssue, error)) (store.RefreshToken, error) {
-	var tok store.RefreshToken
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		// The token and its grant in one read: a token whose grant is
-		// gone is as good as missing.
-		var g store.Grant
-		t, err := getOne(ctx, s, tx, func(r rowScanner) (store.RefreshToken, error) {
-			t, err := scanRefreshAnd(r, &g.ID, &g.ClientID, &g.UserID, &g.SID, listCol{&g.Scopes}, listCol{&g.Resources},
-				timeCol{&g.AuthTime}, timeCol{&g.CreatedAt}, timeCol{&g.ExpiresAt}, timeCol{&g.RevokedAt},
-				permsCol{&g.Permissions}, listCol{&g.AMR})
-			return t, err
-		}, `SELECT `+refreshColsAs+`, `+grantColsAs+` FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id
-			WHERE t.hash = $1`, blob(hash))
-		if err != nil {
-			return err
-		}
-		if expired(t.ExpiresAt, now, true) {
-			return store.ErrNotFound
-		}
-		if !t.ConsumedAt.IsZero() {
-			tok = t
-			if err := s.revokeGrant(ctx, tx, t.GrantID, now); err != nil {
-				return err
-			}
-			return commitThen{store.ErrReplayed}
-		}
-		if !g.Live(now) {
-			return store.ErrNotFound
-		}
-		issue, err := fn(t, g)
-		if err != nil {
-			return err
-		}
-		if issue.Rotate != nil {
-			n, err := s.txExec(ctx, tx, `UPDATE refresh_tokens SET consumed_at = $2
-				WHERE hash = $1 AND consumed_at = 0`, blob(hash), ns(now))
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				tok = t
-				if err := s.revokeGrant(ctx, tx, t.GrantID, now); err != nil {
-					return err
-				}
-				return commitThen{store.ErrReplayed}
-			}
-			t.ConsumedAt = fromNS(ns(now))
-			if err := s.insertRefreshToken(ctx, tx, *issue.Rotate); err != nil {
-				return err
-			}
-		}
-		tok = t
-		if issue.AccessToken == nil {
-			return nil
-		}
-		return s.insertAccessToken(ctx, tx, *issue.AccessToken)
-	})
-	if err != nil && !errors.Is(err, store.ErrReplayed) {
+	// The token and its grant in one read: a token whose grant is gone is
+	// as good as missing.
+	var g store.Grant
+	t, err := getOne(ctx, s, s.rq, func(r rowScanner) (store.RefreshToken, error) {
+		return scanRefreshAnd(r, &g.ID, &g.ClientID, &g.UserID, &g.SID, listCol{&g.Scopes}, listCol{&g.Resources},
+			timeCol{&g.AuthTime}, timeCol{&g.CreatedAt}, timeCol{&g.ExpiresAt}, timeCol{&g.RevokedAt},
+			permsCol{&g.Permissions}, listCol{&g.AMR})
+	}, `SELECT `+refreshColsAs+`, `+grantColsAs+` FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id
+		WHERE t.hash = $1`, blob(hash))
+	if err != nil {
 		return store.RefreshToken{}, err
 	}
-	return tok, err
+	if expired(t.ExpiresAt, now, true) {
+		return store.RefreshToken{}, store.ErrNotFound
+	}
+	if !t.ConsumedAt.IsZero() {
+		return t, s.replayed(ctx, t.GrantID, now)
+	}
+	if !g.Live(now) {
+		return store.RefreshToken{}, store.ErrNotFound
+	}
+	issue, err := fn(t, g)
+	if err != nil {
+		return store.RefreshToken{}, err
+	}
+	if issue.Rotate == nil {
+		return t, s.writeIssue(ctx, issue.AccessToken, nil)
+	}
+	took, err := s.rotate(ctx, hash, now, *issue.Rotate, issue.AccessToken)
+	if err != nil {
+		return store.RefreshToken{}, err
+	}
+	if !took {
+		return t, s.replayed(ctx, t.GrantID, now)
+	}
+	t.ConsumedAt = fromNS(ns(now))
+	return t, nil
+}
+
+// replayed revokes the grant of a replayed refresh token and returns
+// ErrReplayed.
+func (s *Store) replayed(ctx context.Context, grantID string, now time.Time) error {
+	if err := s.inTx(ctx, func(tx *sql.Tx) error { return s.revokeGrant(ctx, tx, grantID, now) }); err != nil {
+		return err
+	}
+	return store.ErrReplayed
+}
+
+// rotate consumes the refresh token hash and stores next (and at, an
+// opaque access token, if any) only if it was this call that consumed it,
+// atomically: one statement on PostgreSQL, one transaction on SQLite. took
+// is false when the token was already consumed.
+func (s *Store) rotate(ctx context.Context, hash []byte, now time.Time, next store.RefreshToken, at *store.AccessToken) (took bool, err error) {
+	if s.d.name == "postgres" {
+		q := `WITH c AS (UPDATE refresh_tokens SET consumed_at = $2 WHERE hash = $1 AND consumed_at = 0 RETURNING hash)`
+		args := append([]any{blob(hash), ns(now)}, refreshArgs(next)...)
+		if at != nil {
+			q += `, a AS (INSERT INTO access_tokens (` + accessCols + `)
+				SELECT $13, $14, $15, $16, $17, $18, $19, $20, $21 WHERE EXISTS (SELECT 1 FROM c))`
+			args = append(args, accessArgs(*at)...)
+		}
+		q += ` INSERT INTO refresh_tokens (` + refreshCols + `)
+			SELECT $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 WHERE EXISTS (SELECT 1 FROM c)`
+		res, err := s.wq.ExecContext(ctx, q, args...)
+		if err != nil {
+			return false, s.d.mapErr(err)
+		}
+		n, err := res.RowsAffected()
+		return n == 1, s.d.mapErr(err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		n, err := s.txExec(ctx, tx, `UPDATE refresh_tokens SET consumed_at = $2 WHERE hash = $1 AND consumed_at = 0`,
+			blob(hash), ns(now))
+		if err != nil || n == 0 {
+			return err
+		}
+		took = true
+		if err := s.insertRefreshToken(ctx, tx, next); err != nil {
+			return err
+		}
+		if at == nil {
+			return nil
+		}
+		return s.insertAccessToken(ctx, tx, *at)
+	})
+	return took && err == nil, err
 }
