@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -87,17 +88,27 @@ func Hash(ctx context.Context, pw string, p Params) (string, error) {
 		return "", ErrTooLong
 	}
 	pw = norm.NFKC.String(pw)
-	salt := make([]byte, p.SaltLen)
-	rand.Read(salt)
+	salt := randomBytes(p.SaltLen)
 	if err := acquire(ctx); err != nil {
 		return "", err
 	}
 	start := time.Now()
 	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 	release(start)
+	return encode(p, salt, key), nil
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+// encode writes the PHC string of key, derived with salt under p.
+func encode(p Params, salt, key []byte) string {
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
 // Verify reports nil when pw matches the PHC string encoded, ErrMismatch
@@ -125,13 +136,18 @@ func Verify(ctx context.Context, pw, encoded string) error {
 
 // dummy is verified against when a sign-in names an unknown user, so both
 // paths cost one hash and answer in the same time (no user enumeration).
-var dummy, _ = Hash(context.Background(), "sesame-dummy-password", Default)
+// Verify's cost is set by the parameters alone, so a random key under
+// Default serves as well as a real hash and costs nothing to make: no
+// process (a CLI command, a server start) pays a hash it may never need.
+var dummy = sync.OnceValue(func() string {
+	return encode(Default, randomBytes(Default.SaltLen), randomBytes(int(Default.KeyLen)))
+})
 
 // VerifyDummy spends the same time as a real Verify and fails as it would
 // for a wrong password: ErrMismatch, or ErrBusy (or the context's error)
 // when no slot was free, so that too tells nothing about the user.
 func VerifyDummy(ctx context.Context, pw string) error {
-	if err := Verify(ctx, pw, dummy); errors.Is(err, ErrBusy) || ctx.Err() != nil {
+	if err := Verify(ctx, pw, dummy()); errors.Is(err, ErrBusy) || ctx.Err() != nil {
 		return cmp.Or(ctx.Err(), err)
 	}
 	return ErrMismatch

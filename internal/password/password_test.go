@@ -35,8 +35,28 @@ func TestTooLong(t *testing.T) {
 	if _, err := Hash(context.Background(), long, Default); !errors.Is(err, ErrTooLong) {
 		t.Fatalf("Hash(long) = %v", err)
 	}
-	if err := Verify(context.Background(), long, dummy); !errors.Is(err, ErrMismatch) {
+	if err := Verify(context.Background(), long, dummy()); !errors.Is(err, ErrMismatch) {
 		t.Fatalf("Verify(long) = %v", err)
+	}
+}
+
+// TestDummyCostsAHash: the unknown-user check verifies against a hash
+// with Default's cost and key length, so it derives the same key a known
+// user's check does (no enumeration by timing), and it always fails.
+func TestDummyCostsAHash(t *testing.T) {
+	p, salt, key, err := decode(dummy())
+	if err != nil {
+		t.Fatalf("dummy hash unreadable: %v", err)
+	}
+	if p.Memory != Default.Memory || p.Time != Default.Time || p.Threads != Default.Threads ||
+		len(salt) != Default.SaltLen || len(key) != int(Default.KeyLen) {
+		t.Fatalf("dummy hash %q is not at Default cost %+v", dummy(), Default)
+	}
+	if dummy() != dummy() {
+		t.Fatal("dummy hash made twice")
+	}
+	if err := VerifyDummy(context.Background(), "sesame-dummy-password"); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("VerifyDummy = %v, want ErrMismatch", err)
 	}
 }
 
