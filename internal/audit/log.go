@@ -32,9 +32,11 @@ type Options struct {
 // handlers built without one (tests, benchmarks with auditing off) need no
 // checks.
 type Log struct {
-	st    Store
-	opts  Options
-	queue chan Entry
+	st   Store
+	opts Options
+	// queue holds pointers: a full queue of values would be 2.4 MB
+	// resident for good once load has cycled through it.
+	queue chan *Entry
 	flush chan chan struct{}
 	stop  chan struct{}
 	done  chan struct{}
@@ -68,7 +70,7 @@ func New(st Store, opts Options) *Log {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	l := &Log{st: st, opts: opts, queue: make(chan Entry, opts.QueueSize), flush: make(chan chan struct{}),
+	l := &Log{st: st, opts: opts, queue: make(chan *Entry, opts.QueueSize), flush: make(chan chan struct{}),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go l.run()
 	return l
@@ -97,7 +99,7 @@ func (l *Log) Record(ctx context.Context, e Entry) {
 	ok := !l.closed
 	if ok {
 		select {
-		case l.queue <- e:
+		case l.queue <- &e:
 		default:
 			ok = false
 		}
@@ -216,7 +218,7 @@ func (l *Log) run() {
 		for {
 			select {
 			case e := <-l.queue:
-				if batch = append(batch, e); len(batch) >= l.opts.BatchSize {
+				if batch = append(batch, *e); len(batch) >= l.opts.BatchSize {
 					write()
 				}
 			default:
@@ -231,7 +233,7 @@ func (l *Log) run() {
 			if len(batch) == 0 {
 				timer.Reset(l.opts.FlushEvery)
 			}
-			if batch = append(batch, e); len(batch) >= l.opts.BatchSize {
+			if batch = append(batch, *e); len(batch) >= l.opts.BatchSize {
 				write()
 			}
 		case <-timer.C:

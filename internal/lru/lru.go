@@ -15,7 +15,9 @@ func New[K comparable, V any](size int) *Map[K, V] {
 	if size < 1 {
 		size = 1
 	}
-	return &Map[K, V]{size: size, young: make(map[K]V, size)}
+	// The maps grow as entries come: presized, an idle server would hold
+	// (and initialise) room for every cache's full size from the start.
+	return &Map[K, V]{size: size, young: make(map[K]V)}
 }
 
 // Get returns the value stored under k.
@@ -53,7 +55,7 @@ func (m *Map[K, V]) Delete(k K) {
 func (m *Map[K, V]) Clear() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.young, m.old = make(map[K]V, m.size), nil
+	m.young, m.old = make(map[K]V), nil
 }
 
 // Len is the number of entries held.
@@ -65,7 +67,7 @@ func (m *Map[K, V]) Len() int {
 
 func (m *Map[K, V]) put(k K, v V) {
 	if _, ok := m.young[k]; !ok && len(m.young) >= m.size {
-		m.old, m.young = m.young, make(map[K]V, m.size)
+		m.old, m.young = m.young, make(map[K]V, len(m.young))
 	}
 	m.young[k] = v
 }
