@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -276,9 +277,21 @@ func originOf(endpoint string) string { return oauth2.Origin(endpoint) }
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// MetricsHandler serves Prometheus metrics; Run serves it on
-// cfg.MetricsAddr, apart from the public port.
-func (s *Server) MetricsHandler() http.Handler { return s.metrics.Handler() }
+// MetricsHandler serves Prometheus metrics at /metrics and, with
+// cfg.Pprof, Go's profiler under /debug/pprof/; Run serves it on
+// cfg.MetricsAddr only, apart from the public port.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	if s.cfg.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	return mux
+}
 
 // Mail is the mail sender; nil when neither SESAME_SMTP_URL nor
 // --mail-dir is configured.
@@ -333,12 +346,10 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 			ln.Close()
 			return err
 		}
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", s.metrics.Handler())
-		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		metricsSrv = &http.Server{Handler: s.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
 		go metricsSrv.Serve(mln)
 		defer metricsSrv.Close()
-		s.log.Info("metrics", "listen", mln.Addr().String())
+		s.log.Info("metrics", "listen", mln.Addr().String(), "pprof", s.cfg.Pprof)
 	}
 	if ready != nil {
 		ready(ln.Addr().String())

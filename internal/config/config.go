@@ -36,6 +36,7 @@ type Config struct {
 	KeyPublishDelay   time.Duration
 	KeyRefresh        time.Duration // how often each replica reloads the key set
 	MetricsAddr       string        // Prometheus /metrics listener; empty: off
+	Pprof             bool          // net/http/pprof on the metrics listener (never the public one)
 	// SessionLifetime ends an SSO session this long after sign-in, however
 	// active (0: 14 days); SessionIdleTimeout ends it after this long
 	// unused (0: never).
@@ -104,6 +105,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.RegistrationFlag(fs)
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("SESAME_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (env SESAME_TRUSTED_PROXIES)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SESAME_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, apart from the public port; empty: off (env SESAME_METRICS_ADDR)")
+	fs.BoolVar(&c.Pprof, "pprof", c.envBool("SESAME_PPROF", false), "serve Go's profiler (net/http/pprof) at http://METRICS-ADDR/debug/pprof/, on the metrics listener only; requires --metrics-addr (env SESAME_PPROF)")
 	fs.BoolVar(&c.RequirePKCE, "require-pkce", c.envBool("SESAME_REQUIRE_PKCE", false), "require PKCE of confidential apps too (public apps always need it; Logto's and Sesame's SDKs always send it) (env SESAME_REQUIRE_PKCE)")
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", c.envDuration("SESAME_SESSION_LIFETIME", 14*24*time.Hour), "how long an SSO session lasts after sign-in, however active; 0: 14 days (env SESAME_SESSION_LIFETIME)")
 	fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", c.envDuration("SESAME_SESSION_IDLE_TIMEOUT", 72*time.Hour), "end an SSO session unused for this long; 0: only the lifetime ends it (env SESAME_SESSION_IDLE_TIMEOUT)")
@@ -202,6 +204,10 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			return fmt.Errorf("--metrics-addr %q is not host:port", c.MetricsAddr)
 		}
+	}
+	if c.Pprof && c.MetricsAddr == "" {
+		// Never on the public port: profiles expose memory and cost CPU.
+		return errors.New("--pprof requires --metrics-addr: the profiler is served on the metrics listener only")
 	}
 	if c.KeyRefresh < 0 || (c.KeyRefresh > 0 && c.KeyRefresh < 100*time.Millisecond) {
 		return errors.New("--key-refresh must be 0 (automatic) or at least 100ms")
