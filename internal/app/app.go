@@ -229,9 +229,14 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	s.metrics.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sesame_audit_dropped_total",
 		Help: "Audit log entries lost: the queue was full or the database refused a batch."},
 		func() float64 { return float64(s.audit.Dropped()) }))
-	s.handler = httpx.Chain(mux, httpx.RequestContext(log, httpx.ClientIP{Trusted: proxies}), httpx.Recover(log), httpx.Log(log),
-		httpx.Secure(cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), s.metrics.Middleware)
+	s.handler = s.middleware(mux, httpx.ClientIP{Trusted: proxies})
 	return s, nil
+}
+
+// middleware wraps h in what every request goes through, outermost first.
+func (s *Server) middleware(h http.Handler, ip httpx.ClientIP) http.Handler {
+	return httpx.Chain(h, httpx.RequestContext(s.log, ip), httpx.Recover(s.log), httpx.Log(s.log),
+		httpx.Secure(s.cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), s.metrics.Middleware)
 }
 
 // mountSite registers what is not an endpoint family: static files,

@@ -1,9 +1,11 @@
 package discovery
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/oidc/oauth2"
@@ -12,12 +14,17 @@ import (
 	"github.com/sesameauth/sesame/internal/routes"
 )
 
-// Handler serves discovery and JWKS.
+// Handler serves discovery and JWKS as precomputed responses (bytes,
+// ETag, headers), so each costs what a static file does.
 type Handler struct {
 	P *provider.Provider
 
-	once sync.Once
-	doc  []byte // the discovery document never changes while the server runs
+	// doc never changes while the server runs: made on first use.
+	doc  sync.Once
+	docR *httpx.Static
+	// jwks is rebuilt when the key set's bytes change (a rotation or a
+	// reload that found other keys).
+	jwksR atomic.Pointer[httpx.Static]
 }
 
 // Mount registers the routes.
@@ -86,13 +93,11 @@ func Document(p *provider.Provider) Metadata {
 }
 
 func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
-	h.once.Do(func() {
-		h.doc, _ = json.Marshal(Document(h.P)) // plain strings and slices: cannot fail
-		h.doc = append(h.doc, '\n')
+	h.doc.Do(func() {
+		b, _ := json.Marshal(Document(h.P)) // plain strings and slices: cannot fail
+		h.docR = httpx.NewStatic(append(b, '\n'), "application/json; charset=utf-8", "public, max-age=300")
 	})
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	w.Write(h.doc)
+	h.docR.ServeHTTP(w, r)
 }
 
 func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) {
@@ -101,9 +106,13 @@ func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) {
 		oauth2err.Write(w, r, h.P.Log, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	// Short: relying parties must see a rotation's new key quickly, and
-	// Logto's SDKs expect a 200 (never 304).
-	w.Header().Set("Cache-Control", "public, max-age=60")
-	w.Write(b)
+	st := h.jwksR.Load()
+	if st == nil || !bytes.Equal(st.Body(), b) {
+		// Short max-age: relying parties must see a rotation's new key
+		// quickly. Logto's SDKs expect a 200: they send no If-None-Match,
+		// so they never get a 304.
+		st = httpx.NewStatic(b, "application/json; charset=utf-8", "public, max-age=60")
+		h.jwksR.Store(st)
+	}
+	st.ServeHTTP(w, r)
 }
