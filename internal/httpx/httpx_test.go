@@ -1,11 +1,13 @@
 package httpx
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -201,5 +203,41 @@ func TestAllowRemoteImages(t *testing.T) {
 		if nonce == nil || strings.Replace(got, nonce[1], "N", 1) != want {
 			t.Errorf("%s: CSP %q, want %q", path, got, want)
 		}
+	}
+}
+
+// TestRequestRecord: behind RequestContext and Secure, as every request
+// is, the context gives the request id sent as X-Request-Id and the nonce
+// in the CSP; each request gets its own; a handler that changes a security
+// header changes it for its own response only (the values are shared).
+func TestRequestRecord(t *testing.T) {
+	var seen []string
+	h := Chain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, RequestID(r.Context())+" "+Nonce(r.Context()))
+		if r.URL.Path == "/frame" {
+			w.Header().Set("X-Frame-Options", "SAMEORIGIN")
+			w.Header().Add("Referrer-Policy", "strict-origin")
+		}
+	}), RequestContext(slog.New(slog.DiscardHandler), ClientIP{}), Secure(false))
+	var ids, nonces []string
+	for _, path := range []string{"/frame", "/", "/"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		hd := rec.Header()
+		nonce := regexp.MustCompile(`'nonce-([^']+)'`).FindStringSubmatch(hd.Get("Content-Security-Policy"))
+		if nonce == nil || hd.Get("X-Request-Id") == "" || seen[len(seen)-1] != hd.Get("X-Request-Id")+" "+nonce[1] {
+			t.Fatalf("%s: context %q, headers %v", path, seen[len(seen)-1], hd)
+		}
+		ids, nonces = append(ids, hd.Get("X-Request-Id")), append(nonces, nonce[1])
+		wantFrame, wantRef := "DENY", []string{"no-referrer"}
+		if path == "/frame" {
+			wantFrame, wantRef = "SAMEORIGIN", []string{"no-referrer", "strict-origin"}
+		}
+		if hd.Get("X-Frame-Options") != wantFrame || !slices.Equal(hd.Values("Referrer-Policy"), wantRef) {
+			t.Errorf("%s: X-Frame-Options %q, Referrer-Policy %q", path, hd.Get("X-Frame-Options"), hd.Values("Referrer-Policy"))
+		}
+	}
+	if ids[0] == ids[1] || ids[1] == ids[2] || nonces[0] == nonces[1] || nonces[1] == nonces[2] {
+		t.Errorf("ids %v, nonces %v: not one per request", ids, nonces)
 	}
 }

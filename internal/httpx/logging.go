@@ -17,27 +17,27 @@ func RequestContext(log *slog.Logger, ip ClientIP) func(http.Handler) http.Handl
 	log = ContextLogger(log)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			id := randomToken(12)
-			w.Header().Set("X-Request-Id", id)
-			ctx := context.WithValue(r.Context(), requestIDKey, id)
-			ctx = context.WithValue(ctx, clientIPKey, ip.Addr(r))
-			ctx = context.WithValue(ctx, loggerKey, log)
-			next.ServeHTTP(w, r.WithContext(ctx))
+			info := &requestInfo{id: randomToken(12), ip: ip.Addr(r), log: log}
+			info.idHdr[0] = info.id
+			w.Header()["X-Request-Id"] = info.idHdr[:]
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey, info)))
 		})
 	}
 }
 
 // ClientAddr returns the request's client address, as logged.
 func ClientAddr(ctx context.Context) string {
-	s, _ := ctx.Value(clientIPKey).(string)
-	return s
+	if info := requestInfoOf(ctx); info != nil {
+		return info.ip
+	}
+	return ""
 }
 
 // Logger returns the request's logger ([slog.Default] outside a request),
 // for code that logs about a request but holds no logger of its own.
 func Logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
-		return l
+	if info := requestInfoOf(ctx); info != nil {
+		return info.log
 	}
 	return ContextLogger(slog.Default())
 }

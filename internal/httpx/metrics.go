@@ -3,6 +3,7 @@ package httpx
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,7 @@ type Metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	cache    sync.Map // routeStatus → seriesPair
 }
 
 // NewMetrics returns a registry with Go and process collectors and the HTTP
@@ -42,15 +44,43 @@ func NewMetrics() *Metrics {
 func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := wrapStatus(w)
 		next.ServeHTTP(sw, r)
 		route := r.Pattern
 		if route == "" || route == "/" {
 			route = "unmatched"
 		}
-		m.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
-		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		m.series(route, sw.status).record(time.Since(start))
 	})
+}
+
+// routeStatus keys the label children already looked up: patterns are few
+// and fixed, so the cache is bounded like the labels themselves.
+type routeStatus struct {
+	route  string
+	status int
+}
+
+type seriesPair struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+func (p seriesPair) record(d time.Duration) {
+	p.requests.Inc()
+	p.duration.Observe(d.Seconds())
+}
+
+// series returns the counter and histogram of a route and status, looked
+// up by label values (hashing, formatting the code) once per pair.
+func (m *Metrics) series(route string, status int) seriesPair {
+	k := routeStatus{route, status}
+	if p, ok := m.cache.Load(k); ok {
+		return p.(seriesPair)
+	}
+	p := seriesPair{m.requests.WithLabelValues(route, strconv.Itoa(status)), m.duration.WithLabelValues(route)}
+	m.cache.Store(k, p)
+	return p
 }
 
 // Register adds collectors that other packages define (the audit log's

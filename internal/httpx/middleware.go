@@ -14,10 +14,8 @@ import (
 type ctxKey int
 
 const (
-	nonceKey ctxKey = iota
-	requestIDKey
-	clientIPKey
-	loggerKey
+	nonceKey ctxKey = iota // the nonce when Secure runs without RequestContext
+	requestInfoKey
 )
 
 // Limits applied to every request before a handler sees it.
@@ -28,21 +26,43 @@ const (
 
 // Nonce returns the request's CSP nonce.
 func Nonce(ctx context.Context) string {
+	if info := requestInfoOf(ctx); info != nil && info.nonce != "" {
+		return info.nonce
+	}
 	s, _ := ctx.Value(nonceKey).(string)
 	return s
+}
+
+// requestInfo is what the middleware records about a request, in one
+// context value (one allocation, not one per field): RequestContext puts
+// it there and Secure adds the nonce to it.
+type requestInfo struct {
+	id, ip, nonce string
+	log           *slog.Logger
+	// The X-Request-Id and Content-Security-Policy header values, held
+	// here so that they cost no allocation of their own.
+	idHdr, cspHdr [1]string
+}
+
+func requestInfoOf(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(requestInfoKey).(*requestInfo)
+	return info
 }
 
 // RequestID returns the request's id (also sent as X-Request-Id), set by
 // [RequestContext].
 func RequestID(ctx context.Context) string {
-	s, _ := ctx.Value(requestIDKey).(string)
-	return s
+	if info := requestInfoOf(ctx); info != nil {
+		return info.id
+	}
+	return ""
 }
 
 func randomToken(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
+	var b [32]byte
+	rand.Read(b[:n])
+	var out [44]byte
+	return string(base64.RawURLEncoding.AppendEncode(out[:0], b[:n]))
 }
 
 // CSP builds the Content-Security-Policy: nothing loads but our own
@@ -56,8 +76,8 @@ func CSP(nonce string, formActions ...string) string {
 			fa += " " + a
 		}
 	}
-	return fmt.Sprintf("default-src 'none'; script-src 'nonce-%s'; style-src 'self'; "+ownImgSrc+" "+
-		"form-action %s; frame-ancestors 'none'; base-uri 'none'", nonce, fa)
+	return "default-src 'none'; script-src 'nonce-" + nonce + "'; style-src 'self'; " + ownImgSrc + " " +
+		"form-action " + fa + "; frame-ancestors 'none'; base-uri 'none'"
 }
 
 // AllowFormAction widens the response's form-action directive with origins.
@@ -102,18 +122,39 @@ func Secure(https bool) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			nonce := randomToken(18)
 			h := w.Header()
-			h.Set("Content-Security-Policy", CSP(nonce))
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("Referrer-Policy", "no-referrer")
-			h.Set("Cross-Origin-Opener-Policy", "same-origin")
+			info := requestInfoOf(r.Context())
+			if info != nil {
+				info.cspHdr[0] = CSP(nonce)
+				h["Content-Security-Policy"] = info.cspHdr[:]
+			} else {
+				h["Content-Security-Policy"] = []string{CSP(nonce)}
+			}
+			// Shared value slices: net/http only reads them, and a handler
+			// changing one of these headers replaces the slice (Header.Set).
+			h["X-Frame-Options"] = hdrDeny
+			h["X-Content-Type-Options"] = hdrNosniff
+			h["Referrer-Policy"] = hdrNoReferrer
+			h["Cross-Origin-Opener-Policy"] = hdrSameOrigin
 			if https {
-				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+				h["Strict-Transport-Security"] = hdrHSTS
+			}
+			if info != nil {
+				info.nonce = nonce // the request's own record: no new context
+				next.ServeHTTP(w, r)
+				return
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), nonceKey, nonce)))
 		})
 	}
 }
+
+var (
+	hdrDeny       = []string{"DENY"}
+	hdrNosniff    = []string{"nosniff"}
+	hdrNoReferrer = []string{"no-referrer"}
+	hdrSameOrigin = []string{"same-origin"}
+	hdrHSTS       = []string{"max-age=31536000; includeSubDomains"}
+)
 
 // Deadline bounds how long one request may wait on the database (or the
 // password-hash limiter): a connection that goes silent then yields a 503,
@@ -135,7 +176,7 @@ func Limit(next http.Handler) http.Handler {
 			http.Error(w, "request URI too long", http.StatusRequestURITooLong)
 			return
 		}
-		if r.Body != nil {
+		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		}
 		next.ServeHTTP(w, r)
@@ -171,14 +212,28 @@ func Log(log *slog.Logger) func(http.Handler) http.Handler {
 	log = ContextLogger(log)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !log.Enabled(r.Context(), slog.LevelInfo) {
+				next.ServeHTTP(w, r)
+				return
+			}
 			start := time.Now()
-			sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+			sw := wrapStatus(w)
 			next.ServeHTTP(sw, r)
 			log.LogAttrs(r.Context(), slog.LevelInfo, "http",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", sw.status), slog.Duration("dur", time.Since(start)))
 		})
 	}
+}
+
+// wrapStatus returns w as a statusWriter, reusing w when it already is
+// one (the access log's, seen again by the metrics), so that a request
+// allocates one.
+func wrapStatus(w http.ResponseWriter) *statusWriter {
+	if sw, ok := w.(*statusWriter); ok {
+		return sw
+	}
+	return &statusWriter{ResponseWriter: w, status: http.StatusOK}
 }
 
 // Recover turns a panic into a logged 500 so one bad request cannot take
