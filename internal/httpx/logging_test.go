@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"math"
 	"net/http"
@@ -90,3 +91,38 @@ func TestWriteJSON(t *testing.T) {
 		t.Errorf("no error line with the request id %s:\n%s", id, logs)
 	}
 }
+
+// TestClientGoneStatus: a request that failed because its client went away
+// is logged and counted as 499, not as the 500 its handler wrote; a real
+// server error stays a 500.
+func TestClientGoneStatus(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	m := NewMetrics()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /x", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("gone") {
+			r.Context().Value(cancelKey{}).(context.CancelFunc)() // the client closes its connection
+		}
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	})
+	h := Chain(mux, RequestContext(log, ClientIP{}), Log(log), m.Middleware)
+	for _, q := range []string{"?gone", ""} {
+		ctx, cancel := context.WithCancel(context.Background())
+		ctx = context.WithValue(ctx, cancelKey{}, cancel)
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(ctx, http.MethodGet, "/x"+q, nil))
+		cancel()
+	}
+	if n := strings.Count(logs.String(), "status=499"); n != 1 || strings.Count(logs.String(), "status=500") != 1 {
+		t.Errorf("access log:\n%s", logs.String())
+	}
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{`sesame_http_requests_total{code="499",route="GET /x"} 1`, `sesame_http_requests_total{code="500",route="GET /x"} 1`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+type cancelKey struct{}

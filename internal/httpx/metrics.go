@@ -50,7 +50,7 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 		if route == "" || route == "/" {
 			route = "unmatched"
 		}
-		m.series(route, sw.status).record(time.Since(start))
+		m.series(route, sw.outcome(r)).record(time.Since(start))
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -221,9 +222,23 @@ func Log(log *slog.Logger) func(http.Handler) http.Handler {
 			next.ServeHTTP(sw, r)
 			log.LogAttrs(r.Context(), slog.LevelInfo, "http",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", sw.status), slog.Duration("dur", time.Since(start)))
+				slog.Int("status", sw.outcome(r)), slog.Duration("dur", time.Since(start)))
 		})
 	}
+}
+
+// StatusClientGone is what the access log and the metrics record for a
+// request that failed because its client went away (nginx's 499): the
+// status the handler wrote, a 5xx, is no fault of the server, and every
+// load run ends with clients closing their connections.
+const StatusClientGone = 499
+
+// outcome is the status to log and count for r.
+func (s *statusWriter) outcome(r *http.Request) int {
+	if s.status >= 500 && errors.Is(r.Context().Err(), context.Canceled) {
+		return StatusClientGone
+	}
+	return s.status
 }
 
 // wrapStatus returns w as a statusWriter, reusing w when it already is
