@@ -63,7 +63,8 @@ func TestServeLifecycle(t *testing.T) {
 }
 
 // TestServePprof: --pprof serves Go's profiler on the metrics listener and
-// never on the public port; without the flag the metrics listener has no
+// never on the public port, without the command line (it may hold the
+// secret); without the flag the metrics listener has no
 // profiler either, and --pprof without --metrics-addr is a usage error.
 func TestServePprof(t *testing.T) {
 	var errs testkit.LogBuffer
@@ -86,10 +87,14 @@ func TestServePprof(t *testing.T) {
 		if on {
 			want = http.StatusOK
 		}
-		for _, p := range []string{"/debug/pprof/", "/debug/pprof/cmdline", "/debug/pprof/heap?debug=1"} {
+		for _, p := range []string{"/debug/pprof/", "/debug/pprof/heap?debug=1", "/debug/pprof/goroutine?debug=1"} {
 			if code := getStatus(t, metrics+p); code != want {
 				t.Errorf("pprof=%v: metrics listener %s answered %d, want %d", on, p, code, want)
 			}
+		}
+		// The command line may carry --secret: never served.
+		if code := getStatus(t, metrics+"/debug/pprof/cmdline"); code != http.StatusNotFound {
+			t.Errorf("pprof=%v: /debug/pprof/cmdline answered %d, want 404", on, code)
 		}
 		if code := getStatus(t, metrics+"/metrics"); code != http.StatusOK {
 			t.Errorf("pprof=%v: /metrics answered %d", on, code)
