@@ -167,7 +167,9 @@ func TestChangeOnAnotherHandle(t *testing.T) {
 			{"DeleteRole", func() error { return other.DeleteRole(ctx, "role", t0.Add(5*time.Minute)) }},
 			{"DeleteClient", func() error { return other.DeleteClient(ctx, "spa") }},
 			{"DeleteResource", func() error { return other.DeleteResource(ctx, "res") }},
-			{"CreateClient", func() error { return other.CreateClient(ctx, store.Client{ID: "spa", Name: "back", Type: store.AppSPA, CreatedAt: t0}) }},
+			{"CreateClient", func() error {
+				return other.CreateClient(ctx, store.Client{ID: "spa", Name: "back", Type: store.AppSPA, CreatedAt: t0})
+			}},
 		}
 		prev := first
 		for _, ch := range changes {
