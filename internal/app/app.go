@@ -237,8 +237,9 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	s.metrics.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sesame_audit_dropped_total",
 		Help: "Audit log entries lost: the queue was full or the database refused a batch."},
 		func() float64 { return float64(s.audit.Dropped()) }))
+	// perRequest comes before the metrics, which must wrap the mux itself.
 	s.handler = httpx.Chain(mux, httpx.RequestContext(log, httpx.ClientIP{Trusted: proxies}), httpx.Recover(log), httpx.Log(log),
-		httpx.Secure(cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), s.metrics.Middleware, perRequest)
+		httpx.Secure(cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), perRequest, s.metrics.Middleware)
 	return s, nil
 }
 
