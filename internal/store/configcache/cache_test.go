@@ -300,3 +300,55 @@ func TestCopies(t *testing.T) {
 		p[0].Scope = "write"
 	}
 }
+
+// TestConcurrentChanges: configuration changes from several handles at
+// once all commit (on PostgreSQL the counter is locked last, at commit, so
+// they cannot deadlock on it) and each moves the version.
+func TestConcurrentChanges(t *testing.T) {
+	bothDialects(t, func(t *testing.T, open replicas) {
+		c, other := open(t)
+		ctx := t.Context()
+		seed(t, other)
+		v0, err := c.Unwrap().ConfigVersion(ctx)
+		must(t, err)
+		const rounds = 15
+		writers := []func(i int) error{
+			func(i int) error {
+				_, err := other.UpdateClient(ctx, "m2m", func(x store.Client) (store.Client, error) { x.Name = fmt.Sprint("m", i); return x, nil })
+				return err
+			},
+			func(i int) error {
+				_, err := c.UpdateResource(ctx, store.Resource{ID: "res", Name: fmt.Sprint("r", i), AccessTokenTTL: time.Hour})
+				return err
+			},
+			func(i int) error {
+				scopes := []string{"read", "write"}[:1+i%2]
+				var perms []store.Permission
+				for _, s := range scopes {
+					perms = append(perms, store.Permission{Resource: api, Scope: s})
+				}
+				return other.SetRolePermissions(ctx, "role", perms, t0.Add(time.Duration(i)*time.Second))
+			},
+			func(i int) error {
+				return c.SetClientCORSOrigins(ctx, "spa", []string{fmt.Sprintf("https://o%d.example", i)})
+			},
+		}
+		var wg sync.WaitGroup
+		for _, w := range writers {
+			wg.Go(func() {
+				for i := range rounds {
+					if err := w(i); err != nil {
+						t.Errorf("change %d: %v", i, err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		v1, err := c.Unwrap().ConfigVersion(ctx)
+		must(t, err)
+		if n := int64(len(writers) * rounds); v1-v0 < n {
+			t.Errorf("version moved %d for %d committed changes", v1-v0, n)
+		}
+	})
+}
