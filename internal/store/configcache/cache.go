@@ -135,9 +135,12 @@ func (s *Store) currentVersion(ctx context.Context) (int64, error) {
 func lookup[V any](ctx context.Context, s *Store, t *table[V], key string, load func() (V, error), clone func(V) V) (V, error) {
 	v, err := s.currentVersion(ctx)
 	if err != nil {
-		// Without a version nothing can be trusted: read through.
 		s.misses.Add(1)
-		return load()
+		if unavailable(ctx, err) {
+			var zero V
+			return zero, err
+		}
+		return load() // without a version nothing can be trusted: read through
 	}
 	s.mu.RLock()
 	if s.version == v {
@@ -167,6 +170,13 @@ func lookup[V any](ctx context.Context, s *Store, t *table[V], key string, load 
 	}
 	s.mu.Unlock()
 	return val, err
+}
+
+// unavailable reports whether err, from obtaining a version, means the
+// row read would fail too (the database is down, or the request is over):
+// then the caller gets err at once instead of after a second wait.
+func unavailable(ctx context.Context, err error) bool {
+	return errors.Is(err, store.ErrUnavailable) || ctx.Err() != nil
 }
 
 // advance moves the cache to version v if v is newer, dropping everything,
@@ -201,6 +211,9 @@ func (s *Store) GetSignInExperience(ctx context.Context) (store.SignInExperience
 	v, err := s.currentVersion(ctx)
 	if err != nil {
 		s.misses.Add(1)
+		if unavailable(ctx, err) {
+			return store.SignInExperience{}, err
+		}
 		return s.src.GetSignInExperience(ctx)
 	}
 	s.mu.RLock()

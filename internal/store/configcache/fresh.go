@@ -21,9 +21,10 @@ type Fresh struct {
 }
 
 type call struct {
-	done chan struct{}
-	v    int64
-	err  error
+	done    chan struct{}
+	v       int64
+	err     error
+	waiters int // callers queued on it (for tests)
 }
 
 // readTimeout bounds a shared read, which runs detached from the context
@@ -43,13 +44,14 @@ func (f *Fresh) Get(ctx context.Context) (int64, error) {
 		c := &call{done: make(chan struct{})}
 		f.running = c
 		f.mu.Unlock()
-		f.run(ctx, c) // the caller reads itself: no goroutine when idle
+		f.run(ctx, c, false) // the caller reads itself: no goroutine when idle
 		return c.v, c.err
 	}
 	if f.next == nil {
 		f.next = &call{done: make(chan struct{})}
 	}
 	c := f.next
+	c.waiters++
 	f.mu.Unlock()
 	select {
 	case <-c.done:
@@ -59,17 +61,38 @@ func (f *Fresh) Get(ctx context.Context) (int64, error) {
 	}
 }
 
-// run performs c's read, then starts the call queued behind it.
-func (f *Fresh) run(ctx context.Context, c *call) {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readTimeout)
+// run performs c's read, then starts the call queued behind it. The
+// caller's own read uses its context; a queued call serves several
+// callers, so it runs detached from the context of the one that queued it
+// (each waiter still stops waiting when its own context ends).
+//
+// A read that fails fails the queued call too instead of starting it: an
+// error carries no configuration, so handing it to callers who arrived
+// later is safe, and when the database is down they learn it after one
+// read instead of two.
+func (f *Fresh) run(ctx context.Context, c *call, queued bool) {
+	rctx, cancel := ctx, context.CancelFunc(func() {})
+	if queued {
+		rctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), readTimeout)
+	}
 	c.v, c.err = f.read(rctx)
 	cancel()
 	f.mu.Lock()
-	f.running, f.next = f.next, nil
-	next := f.running
+	next := f.next
+	f.next = nil
+	shareErr := c.err != nil && next != nil && rctx.Err() == nil
+	if shareErr {
+		f.running = nil
+	} else {
+		f.running = next
+	}
 	f.mu.Unlock()
 	close(c.done)
-	if next != nil {
-		go f.run(ctx, next)
+	switch {
+	case shareErr:
+		next.err = c.err
+		close(next.done)
+	case next != nil:
+		go f.run(ctx, next, true)
 	}
 }
