@@ -45,6 +45,7 @@ import (
 	"github.com/sesameauth/sesame/internal/session"
 	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/store/configcache"
 	"github.com/sesameauth/sesame/internal/ui"
 	"github.com/sesameauth/sesame/internal/verification"
 	"github.com/sesameauth/sesame/web"
@@ -87,6 +88,9 @@ type Server struct {
 	// settings is the sign-in experience settings service, with the key
 	// that seals connector secrets.
 	settings *signinexp.Service
+	// perRequest marks the requests that read the configuration through
+	// the cache (configRequest); it passes others through.
+	perRequest func(http.Handler) http.Handler
 }
 
 // New builds the server over st. cfg must be validated.
@@ -105,6 +109,14 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		opts.GCInterval = 10 * time.Minute
 	}
 	log = httpx.ContextLogger(log) // records logged about a request carry its id and client address
+	// Every front end reads apps, resources, permissions and settings
+	// through the configuration cache when the store can tell when they
+	// change (docs/design.md, "Caches and invalidation").
+	var perRequest func(http.Handler) http.Handler = func(h http.Handler) http.Handler { return h }
+	if v, ok := st.(configcache.Versioned); ok {
+		st = configcache.New(v, 0)
+		perRequest = configRequest(routes.Base(cfg.Path()))
+	}
 	base := routes.Base(cfg.Path())
 	renderer, err := ui.NewAt(opts.Web, string(base), Pages()...)
 	if err != nil {
@@ -229,14 +241,16 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	s.metrics.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sesame_audit_dropped_total",
 		Help: "Audit log entries lost: the queue was full or the database refused a batch."},
 		func() float64 { return float64(s.audit.Dropped()) }))
+	s.perRequest = perRequest
 	s.handler = s.middleware(mux, httpx.ClientIP{Trusted: proxies})
 	return s, nil
 }
 
 // middleware wraps h in what every request goes through, outermost first.
+// perRequest comes before the metrics, which must wrap the mux itself.
 func (s *Server) middleware(h http.Handler, ip httpx.ClientIP) http.Handler {
 	return httpx.Chain(h, httpx.RequestContext(s.log, ip), httpx.Recover(s.log), httpx.Log(s.log),
-		httpx.Secure(s.cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), s.metrics.Middleware)
+		httpx.Secure(s.cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), s.perRequest, s.metrics.Middleware)
 }
 
 // mountSite registers what is not an endpoint family: static files,
@@ -423,4 +437,28 @@ func accountPasskeys(p *passkey.Service) account.Passkeys {
 		return nil
 	}
 	return p
+}
+
+// configRequest gives the protocol endpoints and the hosted pages one
+// configuration version per request (configcache.WithRequest): they read
+// the configuration but never change it. The Management API, the console
+// and the account pages do change it and then may read it back, so each of
+// their lookups reads a fresh version of its own.
+func configRequest(base routes.Base) func(http.Handler) http.Handler {
+	prefixes := []string{routes.OIDC + "/", routes.SignIn, routes.Register, routes.Consent, routes.ResetPassword,
+		routes.MFA, routes.Passkey, routes.SocialStart, routes.SocialCallback, routes.SocialLink}
+	for i, p := range prefixes {
+		prefixes[i] = base.Path(p)
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for _, p := range prefixes {
+				if strings.HasPrefix(r.URL.Path, p) {
+					r = r.WithContext(configcache.WithRequest(r.Context()))
+					break
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }

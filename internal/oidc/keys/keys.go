@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/sesameauth/sesame/internal/lru"
 	"github.com/sesameauth/sesame/internal/secret"
@@ -345,7 +344,17 @@ func (m *Manager) SignFor(ctx context.Context, typ string, build func(alg string
 	if s == nil {
 		return "", fmt.Errorf("keys: unsupported typ %q", typ)
 	}
-	return jwt.Signed(s).Claims(build(k.meta.Alg)).Serialize()
+	// The claims are encoded once and signed as they are: go-jose's JWT
+	// builder would encode, decode into a map and encode them again.
+	payload, err := json.Marshal(build(k.meta.Alg))
+	if err != nil {
+		return "", err
+	}
+	obj, err := s.Sign(payload)
+	if err != nil {
+		return "", err
+	}
+	return obj.CompactSerialize()
 }
 
 // JWKS returns the public key set as JSON.
