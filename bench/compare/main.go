@@ -75,6 +75,7 @@ func main() {
 
 	res := &results{Started: time.Now().UTC(), Command: "go run ./bench/compare " + strings.Join(os.Args[1:], " "),
 		Settings: settings{Duration: flagDur.String(), Warm: flagWarm.String(), Rounds: *flagRounds, Conc: *flagConc}}
+	res.LoadAvg[0] = loadAvg()
 
 	bin := *flagSesame
 	if bin == "" {
@@ -140,6 +141,7 @@ func main() {
 		res.Servers = append(res.Servers, info)
 	}
 	res.Finished = time.Now().UTC()
+	res.LoadAvg[1] = loadAvg()
 	if err := res.write(out); err != nil {
 		log.Fatal(err)
 	}

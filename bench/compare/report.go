@@ -20,6 +20,7 @@ type results struct {
 	Command   string           `json:"command"`
 	Machine   machine          `json:"machine"`
 	Settings  settings         `json:"settings"`
+	LoadAvg   [2]string        `json:"loadavg_start_end"` // /proc/loadavg: the machine is shared
 	Servers   []serverInfo     `json:"servers"`
 	Scenarios []scenarioResult `json:"scenarios"`
 }
@@ -101,6 +102,15 @@ func describeMachine(bin, cache string, status map[string]string) machine {
 	return m
 }
 
+func loadAvg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
 func pgVersion() string {
 	b, err := exec.Command("psql", *flagPG, "-Atc", "show server_version").Output()
 	if err != nil {
@@ -136,8 +146,8 @@ func (r *results) write(dir string) error {
 // peer/Sesame, so above 1 means Sesame does better on both.
 func (r *results) markdown(plots string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Medians of %d rounds, %s measured each (after %s warm-up), alternating servers; %d connections unless the scenario says.\n\n",
-		r.Settings.Rounds, r.Settings.Duration, r.Settings.Warm, r.Settings.Conc)
+	fmt.Fprintf(&b, "Medians of %d rounds, %s measured each (after %s warm-up), alternating servers; %d connections unless the scenario says. Load average %s at the start, %s at the end.\n\n",
+		r.Settings.Rounds, r.Settings.Duration, r.Settings.Warm, r.Settings.Conc, r.LoadAvg[0], r.LoadAvg[1])
 	b.WriteString("| scenario | server | req/s | p50 ms | p99 ms | failures | CPU µs/req | Sesame/peer req/s | peer/Sesame CPU |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, sc := range r.Scenarios {
 		var ses *serverResult
