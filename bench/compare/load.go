@@ -18,8 +18,9 @@ type measurement struct {
 	RPS        float64 `json:"rps"`
 	P50us      float64 `json:"p50_us"`
 	P99us      float64 `json:"p99_us"`
-	CPUus      float64 `json:"cpu_us_per_request"` // server CPU (user+system, its process tree) per completed request
-	MaxRSSKB   int64   `json:"max_rss_kb"`         // largest VmRSS seen while loaded
+	CPUus      float64 `json:"cpu_us_per_request"`              // server CPU (user+system, its process tree) per completed request
+	DBCPUus    float64 `json:"db_cpu_us_per_request,omitempty"` // PostgreSQL backends' CPU per completed request (sesame-pg)
+	MaxRSSKB   int64   `json:"max_rss_kb"`                      // largest VmRSS seen while loaded
 	FirstError string  `json:"first_error,omitempty"`
 }
 
@@ -40,7 +41,7 @@ func newClient(conc int) *http.Client {
 
 // run drives do from conc workers: warm for warm (not counted), then for d,
 // reading the server's CPU time at both ends of the measured part.
-func run(pid, conc int, warm, d time.Duration, do op) measurement {
+func run(pid, conc int, warm, d time.Duration, do op, dbCPU func() map[int]time.Duration) measurement {
 	if warm > 0 {
 		drive(conc, warm, do, nil)
 	}
@@ -62,16 +63,29 @@ func run(pid, conc int, warm, d time.Duration, do op) measurement {
 			}
 		}
 	}()
+	var db0 map[int]time.Duration
+	if dbCPU != nil {
+		db0 = dbCPU()
+	}
 	cpu0 := cpuTime(pid)
 	var m measurement
 	el := drive(conc, d, do, &m)
 	cpu := cpuTime(pid) - cpu0
+	var db time.Duration
+	if dbCPU != nil {
+		// A backend that ended during the run loses its last part; one
+		// that began during it counts whole.
+		for pid, t := range dbCPU() {
+			db += t - db0[pid]
+		}
+	}
 	close(stop)
 	<-sampled
 	m.MaxRSSKB = maxRSS.Load()
 	m.RPS = float64(m.Requests) / el.Seconds()
 	if m.Requests > 0 {
 		m.CPUus = float64(cpu.Microseconds()) / float64(m.Requests)
+		m.DBCPUus = float64(db.Microseconds()) / float64(m.Requests)
 	}
 	return m
 }
@@ -141,6 +155,7 @@ func median(ms []measurement) measurement {
 	out.P50us = pick(func(m measurement) float64 { return m.P50us })
 	out.P99us = pick(func(m measurement) float64 { return m.P99us })
 	out.CPUus = pick(func(m measurement) float64 { return m.CPUus })
+	out.DBCPUus = pick(func(m measurement) float64 { return m.DBCPUus })
 	out.Requests = int64(pick(func(m measurement) float64 { return float64(m.Requests) }))
 	out.MaxRSSKB = int64(pick(func(m measurement) float64 { return float64(m.MaxRSSKB) }))
 	for _, m := range ms {

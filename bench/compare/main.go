@@ -304,12 +304,16 @@ func runPhase(res *results, phase []scenario, servers []*server, status map[stri
 				if notes[k] == "" {
 					notes[k] = note
 				}
-				m := run(s.p.pid(), sc.Conc, *flagWarm, *flagDur, do)
+				m := run(s.p.pid(), sc.Conc, *flagWarm, *flagDur, do, s.dbCPU)
 				c.CloseIdleConnections()
 				runs[k] = append(runs[k], m)
 				loaded[s.name] = max(loaded[s.name], m.MaxRSSKB)
-				log.Printf("%-12s round %d %-18s %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  CPU %7.0f µs/req  failures %d %s",
-					sc.Name, r+1, s.name, m.RPS, m.P50us/1000, m.P99us/1000, m.CPUus, m.Failures, firstLine(m.FirstError))
+				db := ""
+				if s.dbCPU != nil {
+					db = fmt.Sprintf(" + %.0f in PostgreSQL", m.DBCPUus)
+				}
+				log.Printf("%-12s round %d %-18s %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  CPU %7.0f µs/req%s  failures %d %s",
+					sc.Name, r+1, s.name, m.RPS, m.P50us/1000, m.P99us/1000, m.CPUus, db, m.Failures, firstLine(m.FirstError))
 			}
 		}
 	}

@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -16,7 +17,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/sesameauth/sesame/internal/testkit"
 )
 
@@ -55,12 +58,18 @@ func newSesame(bin, alg, pgAdmin string) (*server, error) {
 		s.cleanup = func() { os.RemoveAll(dir) }
 	} else {
 		s.name, s.cc, s.flowsOnly = "sesame-pg", false, true
-		_, dsn, drop, err := testkit.CreateDatabase(context.Background(), pgAdmin, "sesame_compare_")
+		name, dsn, drop, err := testkit.CreateDatabase(context.Background(), pgAdmin, "sesame_compare_")
 		if err != nil {
 			return nil, err
 		}
 		store = []string{"--database-url", dsn}
-		s.cleanup = func() { drop() }
+		db, err := sql.Open("pgx", pgAdmin)
+		if err != nil {
+			drop()
+			return nil, err
+		}
+		s.cleanup = func() { db.Close(); drop() }
+		s.dbCPU = func() map[int]time.Duration { return backendCPU(db, name) }
 		if _, err := sesameCLI(bin, "migrate", "--database-url", dsn); err != nil {
 			return nil, err
 		}
@@ -113,6 +122,24 @@ func newSesame(bin, alg, pgAdmin string) (*server, error) {
 		return nil
 	}
 	return s, nil
+}
+
+// backendCPU returns the CPU time of each PostgreSQL backend connected to
+// database name: the work Sesame's queries cause in the database server.
+func backendCPU(db *sql.DB, name string) map[int]time.Duration {
+	rows, err := db.Query("SELECT pid FROM pg_stat_activity WHERE datname = $1", name)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	out := map[int]time.Duration{}
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) == nil {
+			out[pid] = procCPU(pid)
+		}
+	}
+	return out
 }
 
 // nodeDir is where install-node-oidc-provider.sh puts Node 22 and the provider.

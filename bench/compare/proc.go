@@ -141,16 +141,23 @@ func statFields(pid int) []string {
 // cpuTime is the CPU time used by pid and its descendants, the ones still
 // running and those it has waited for.
 func cpuTime(pid int) time.Duration {
-	var ticks int64
+	var t time.Duration
 	for _, p := range tree(pid) {
-		f := statFields(p)
-		if len(f) < 15 {
-			continue
-		}
-		for _, s := range f[11:15] {
-			n, _ := strconv.ParseInt(s, 10, 64)
-			ticks += n
-		}
+		t += procCPU(p)
+	}
+	return t
+}
+
+// procCPU is utime+stime+cutime+cstime of one process.
+func procCPU(pid int) time.Duration {
+	f := statFields(pid)
+	if len(f) < 15 {
+		return 0
+	}
+	var ticks int64
+	for _, s := range f[11:15] {
+		n, _ := strconv.ParseInt(s, 10, 64)
+		ticks += n
 	}
 	return time.Duration(ticks) * time.Second / clockTicks
 }

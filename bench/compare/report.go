@@ -168,7 +168,11 @@ func (r *results) markdown(plots string) string {
 				rr = fmt.Sprintf("%.2f×", ses.Median.RPS/m.RPS)
 				cr = fmt.Sprintf("%.2f×", m.CPUus/ses.Median.CPUus)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f | %.2f | %d | %.0f | %s | %s |\n", name, sr.Server, m.RPS, m.P50us/1000, m.P99us/1000, m.Failures, m.CPUus, rr, cr)
+			cpu := fmt.Sprintf("%.0f", m.CPUus)
+			if m.DBCPUus > 0 {
+				cpu += fmt.Sprintf(" (+%.0f PostgreSQL)", m.DBCPUus)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f | %.2f | %d | %s | %s | %s |\n", name, sr.Server, m.RPS, m.P50us/1000, m.P99us/1000, m.Failures, cpu, rr, cr)
 		}
 	}
 	b.WriteString("\n| server | cold start to discovery 200, ms (median; runs) | idle RSS MB | RSS under load MB (max) | status |\n|---|---:|---:|---:|---|\n")

@@ -47,6 +47,9 @@ type server struct {
 	// signIn gives jar-carrying client c an SSO session.
 	signIn func(c *http.Client) error
 
+	// dbCPU, on PostgreSQL, returns the CPU time of each database backend
+	// serving this server (pid → time).
+	dbCPU   func() map[int]time.Duration
 	p       *proc
 	cleanup func()
 }

@@ -74,7 +74,12 @@ func scenarioSVG(sc scenarioResult) string {
 		{"throughput", "req/s, higher is better", f(func(m measurement) float64 { return m.RPS }),
 			func(i int) string { return fmt.Sprintf("%.0f", ms[i].RPS) }},
 		{"server CPU per request", "µs, lower is better", f(func(m measurement) float64 { return m.CPUus }),
-			func(i int) string { return fmt.Sprintf("%.0f µs", ms[i].CPUus) }},
+			func(i int) string {
+				if ms[i].DBCPUus > 0 {
+					return fmt.Sprintf("%.0f µs (+%.0f PostgreSQL)", ms[i].CPUus, ms[i].DBCPUus)
+				}
+				return fmt.Sprintf("%.0f µs", ms[i].CPUus)
+			}},
 		{"latency p99 (p50)", "ms, lower is better", f(func(m measurement) float64 { return m.P99us }),
 			func(i int) string { return fmt.Sprintf("%.2f (%.2f)", ms[i].P99us/1000, ms[i].P50us/1000) }},
 	}
