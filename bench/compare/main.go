@@ -39,6 +39,7 @@ var (
 	flagSesame    = flag.String("sesame", "", "sesame binary to use (default: built from ./cmd/sesame)")
 	flagPG        = flag.String("pg", defaultPG(), "PostgreSQL admin DSN for Sesame's flows on PostgreSQL; off to skip")
 	flagInstall   = flag.Bool("install", true, "install missing peers with bench/peers/install-*.sh")
+	flagCache     = flag.String("cache", "", "where the peers and the sesame binary go (default bench/.cache)")
 )
 
 func defaultPG() string {
@@ -60,8 +61,16 @@ func main() {
 		log.Fatal("run from the repository's root (go run ./bench/compare)")
 	}
 	benchDir := filepath.Join(root, "bench")
-	cache := filepath.Join(benchDir, ".cache")
-	os.MkdirAll(cache, 0o755)
+	cache := *flagCache
+	if cache == "" {
+		cache = filepath.Join(benchDir, ".cache")
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	if cache, err = filepath.Abs(cache); err != nil {
+		log.Fatal(err)
+	}
 	if *flagWarm < 0 {
 		*flagWarm = min(*flagDur/5, time.Second)
 	}
@@ -89,10 +98,10 @@ func main() {
 	wantNode, wantHydra := wantPeer("node"), wantPeer("hydra")
 	status := map[string]string{"sesame": "ok"}
 	if wantNode {
-		status["node-oidc-provider"] = ensure(benchDir, "install-node-oidc-provider.sh", func() error { return nodeInstalled(cache) })
+		status["node-oidc-provider"] = ensure(benchDir, cache, "install-node-oidc-provider.sh", func() error { return nodeInstalled(cache) })
 	}
 	if wantHydra {
-		status["hydra"] = ensure(benchDir, "install-hydra.sh", func() error { return hydraInstalled(cache) })
+		status["hydra"] = ensure(benchDir, cache, "install-hydra.sh", func() error { return hydraInstalled(cache) })
 	}
 	if *flagPG != "off" {
 		status["sesame-pg"] = "ok"
@@ -187,7 +196,7 @@ func wantPeer(name string) bool {
 
 // ensure installs a peer when it is missing and -install is set, and says
 // whether it can run ("ok" or why not).
-func ensure(benchDir, script string, installed func() error) string {
+func ensure(benchDir, cache, script string, installed func() error) string {
 	if installed() == nil {
 		return "ok"
 	}
@@ -196,8 +205,10 @@ func ensure(benchDir, script string, installed func() error) string {
 	}
 	log.Printf("installing: bench/peers/%s", script)
 	cmd := exec.Command("bash", filepath.Join(benchDir, "peers", script))
+	cmd.Env = append(os.Environ(), "BENCH_CACHE="+cache)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
+		log.Printf("bench/peers/%s failed (%v); going on without it", script, err)
 		return fmt.Sprintf("install failed: bench/peers/%s: %v", script, err)
 	}
 	if err := installed(); err != nil {

@@ -211,7 +211,7 @@ func hydraBin(cache string) string { return filepath.Join(cache, "hydra", "hydra
 
 func hydraInstalled(cache string) error {
 	if _, err := os.Stat(hydraBin(cache)); err != nil {
-		return errors.New("not installed (bench/.cache/hydra/hydra missing)")
+		return fmt.Errorf("not installed (%s missing)", hydraBin(cache))
 	}
 	return nil
 }

@@ -2,9 +2,10 @@
 # Builds Ory Hydra v2.3.0 from the Go module proxy into bench/.cache/hydra/hydra:
 # a scratch module that requires it as a tool, with Hydra's own replace of
 # gobuffalo/pop by ory/pop, built with SQLite. Skips what is there.
+# BENCH_CACHE overrides bench/.cache.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-dir=$here/.cache/hydra
+dir=${BENCH_CACHE:-$here/.cache}/hydra
 version=v2.3.0
 mkdir -p "$dir"
 cd "$dir"

