@@ -82,7 +82,7 @@ func main() {
 		log.Fatal(err)
 	}
 
-	res := &results{Started: time.Now().UTC(), Command: "go run ./bench/compare " + strings.Join(os.Args[1:], " "),
+	res := &results{Started: time.Now().UTC(), Command: strings.TrimSpace("go run ./bench/compare " + strings.Join(os.Args[1:], " ")),
 		Settings: settings{Duration: flagDur.String(), Warm: flagWarm.String(), Rounds: *flagRounds, Conc: *flagConc}}
 	res.LoadAvg[0] = loadAvg()
 
