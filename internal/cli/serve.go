@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime/debug"
 
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/app"
@@ -62,7 +61,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		where = "PostgreSQL"
 	}
 	return srv.Run(ctx, func(addr string) {
-		go settleMemory()
+		go settleMemory(ctx)
 		log.Info("sesame is ready", "listen", addr, "database", where)
 		fmt.Fprintf(env.Stdout, "Sesame is running on http://%s (%s)\n", addr, where)
 		fmt.Fprintf(env.Stdout, "  Endpoint:   %s\n", cfg.Endpoint)
@@ -90,22 +89,4 @@ func migrate(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintln(env.Stdout, "database is up to date")
 	return nil
-}
-
-// gcPercent is the GOGC a serving process runs with unless the GOGC
-// variable sets one. The live heap is small (about 7 MB), so at Go's
-// default of 100 the collector ran so often that its fixed cost was a
-// sixth of the CPU of a discovery request (bench/README.md, "Start-up
-// and footprint"); 200 lets the heap grow to three times the live one.
-const gcPercent = 200
-
-// settleMemory runs once the server listens: it returns what start-up
-// allocated and dropped (migrations, templates, the message catalogue) to
-// the OS at once, rather than as the scavenger gets to it, and only then
-// lets the heap grow further between collections.
-func settleMemory() {
-	debug.FreeOSMemory()
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
 }

@@ -76,6 +76,13 @@ func acquire(ctx context.Context) error {
 	}
 }
 
+// HashingMemory is the most memory password hashing holds at once with
+// the default parameters: every slot's argon2id memory, in bytes. The
+// serving process sizes its soft memory limit with it.
+func HashingMemory() int64 {
+	return int64(cap(limiter)) * int64(Default.Memory) << 10
+}
+
 // release frees the slot taken by acquire once it has rested for as long
 // as the hash took (started at start).
 func release(start time.Time) {
