@@ -26,8 +26,9 @@ type Client struct {
 	logger      *slog.Logger
 	now         func() time.Time // replaced in tests
 
-	disc    discoveryCache
-	refresh flightGroup[*tokenResult]
+	disc       discoveryCache
+	refresh    flightGroup[*tokenResult]
+	logoutJTIs jtiSet // logout tokens seen, against replay
 }
 
 // New validates cfg and returns a Client. It makes no network call:

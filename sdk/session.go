@@ -383,5 +383,11 @@ func (c *Client) saveSession(ctx context.Context, w http.ResponseWriter, r *http
 	if err != nil {
 		return err
 	}
+	if ss, ok := c.store.(ServerStore); ok && s.IDToken != "" {
+		// The ID token was verified when it was stored.
+		if claims, err := decodeJWTClaims(s.IDToken); err == nil {
+			return ss.SaveOwned(ctx, w, r, data, SessionOwner{Subject: claims.Subject, SID: claims.SID})
+		}
+	}
 	return c.store.Save(ctx, w, r, data)
 }
