@@ -29,7 +29,8 @@ const baseMemory = 12 << 20
 // GOGC=200 alone let a sign-in balloon the heap: while an argon2id hash
 // holds its 19 MiB the live heap is about 30 MB, the collector then sets
 // its next goal at three times that, and the hash's garbage piled up to a
-// 78 MB heap and a 106 MB peak RSS (bench/README.md, "RSS under load").
+// 78 MB heap and a 106 MB peak RSS (docs/benchmarks.md, "The soft memory
+// limit").
 // So unless GOMEMLIMIT sets one, the process also runs under a soft
 // memory limit sized for what it holds by design (baseMemory plus every
 // hashing slot's argon2id memory) that the collector meets by running
