@@ -73,8 +73,14 @@ func newEnvWithLog(t testing.TB, log *slog.Logger, opts ...envOption) *env {
 // fault injection); env.Store stays the real store.
 func newEnvWrapped(t testing.TB, log *slog.Logger, wrap func(store.Store) store.Store, opts ...envOption) *env {
 	t.Helper()
+	return newEnvAt(t, t.TempDir(), log, wrap, opts...)
+}
+
+// newEnvAt is newEnvWrapped on the SQLite database in dataDir, which may
+// hold one already (a restored backup, say).
+func newEnvAt(t testing.TB, dataDir string, log *slog.Logger, wrap func(store.Store) store.Store, opts ...envOption) *env {
+	t.Helper()
 	ctx := context.Background()
-	dataDir := t.TempDir()
 	ts := httptest.NewUnstartedServer(nil)
 	endpoint := "http://" + ts.Listener.Addr().String()
 	cfg := config.Config{Addr: "127.0.0.1:0", Endpoint: endpoint, DataDir: t.TempDir(), LogFormat: "text", LogLevel: "info",

@@ -63,6 +63,7 @@ func commands() []command {
 	return []command{
 		{"serve", "start the server", serve},
 		{"migrate", "apply database migrations and exit", migrate},
+		{"backup", "copy the SQLite database while it is in use", backup},
 		{"apps", "manage applications (create, list, update, delete, permit, rotate-secret, add-secret, secrets, delete-secret, set-cors, assign-role)", apps},
 		{"users", "manage users (create, list, update, suspend, unsuspend, delete, assign-role, reset-mfa)", users},
 		{"admins", "manage administrators (create, list, disable, enable)", admins},

@@ -50,7 +50,7 @@ func sqliteDSN(dataDir string, writer bool) string {
 }
 
 // sqliteFile is the database file in dataDir.
-func sqliteFile(dataDir string) string { return filepath.Join(dataDir, "sesame.db") }
+func sqliteFile(dataDir string) string { return filepath.Join(dataDir, DatabaseFile) }
 
 // privateFile prepares the SQLite database file path so that it and its
 // -wal, -shm and -journal files are readable by the owner only, whatever the
