@@ -204,7 +204,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&discovery.Handler{P: p},
 		&authorize.Handler{P: p, Store: st, Sessions: sessions, UI: renderer, Responder: responder, Base: base, RequirePKCE: cfg.RequirePKCE,
 			IP: httpx.ClientIP{Trusted: proxies}, StepUp: stepUp},
-		&token.Handler{P: p, Store: st, Audit: s.audit},
+		&token.Handler{P: p, Store: st, Audit: s.audit, Successors: secret.NewBox(master, token.SuccessorPurpose)},
 		&userinfo.Handler{P: p, Tokens: tokens, Users: st},
 		&endsession.Handler{P: p, Clients: st, Sessions: sessions, UI: renderer, CSRF: csrf, Base: base, Origin: origin},
 		&revocation.Handler{P: p, Tokens: tokens, Store: st},

@@ -102,13 +102,13 @@ func TestConsoleAppSettings(t *testing.T) {
 	path := "/console/apps/" + appID
 
 	resp, body := b.postPage(t, path+"/settings", csrf, url.Values{"description": {"Billing"}, "id_token_ttl": {"600"},
-		"refresh_token_ttl_days": {"30"}, "always_issue_refresh_token": {"on"}})
+		"refresh_token_ttl_days": {"30"}, "refresh_reuse_interval": {"20"}, "always_issue_refresh_token": {"on"}})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("save settings: %d %.800s", resp.StatusCode, body)
 	}
 	c, err := e.Store.GetClient(ctx, appID)
 	if err != nil || c.Description != "Billing" || c.IDTokenTTL != 600*time.Second || c.RefreshTokenTTL != 30*24*time.Hour ||
-		!c.NoRefreshRotation || !c.AlwaysIssueRefreshToken {
+		!c.NoRefreshRotation || !c.AlwaysIssueRefreshToken || c.RefreshReuseInterval != 20*time.Second {
 		t.Fatalf("stored settings %+v, %v", c, err)
 	}
 	en := e.wantAudit(t, "Admin.Application.Update", rootActor(t, e), "application:"+appID)
@@ -120,13 +120,13 @@ func TestConsoleAppSettings(t *testing.T) {
 		t.Errorf("settings form does not show the stored values:\n%.2000s", body)
 	}
 
-	for field, v := range map[string]string{"id_token_ttl": "5", "refresh_token_ttl_days": "999"} {
+	for field, v := range map[string]string{"id_token_ttl": "5", "refresh_token_ttl_days": "999", "refresh_reuse_interval": "3601"} {
 		resp, body = b.postPage(t, path+"/settings", csrf, url.Values{field: {v}, "rotate_refresh_token": {"on"}})
 		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="`+field+`" name="`+field+`" type="number" inputmode="numeric" value="`+v+`" aria-invalid="true"`) {
 			t.Errorf("%s=%s: %d, want 400 with the error at the field\n%.2500s", field, v, resp.StatusCode, body)
 		}
 	}
-	if c2, _ := e.Store.GetClient(ctx, appID); c2.IDTokenTTL != c.IDTokenTTL || c2.RefreshTokenTTL != c.RefreshTokenTTL || c2.NoRefreshRotation != c.NoRefreshRotation {
+	if c2, _ := e.Store.GetClient(ctx, appID); c2.IDTokenTTL != c.IDTokenTTL || c2.RefreshTokenTTL != c.RefreshTokenTTL || c2.NoRefreshRotation != c.NoRefreshRotation || c2.RefreshReuseInterval != c.RefreshReuseInterval {
 		t.Errorf("a refused save changed the app: %+v", c2)
 	}
 }

@@ -63,12 +63,16 @@ func TestManagementCRUD(t *testing.T) {
 	wantErr(404, "entity.not_exists_with_id", "", "GET", "/api/applications/nope", nil)
 	webID := web["id"].(string)
 	patched := decodeJSON[map[string]any](t, must(200, "PATCH", "/api/applications/"+webID, map[string]any{"name": "Web 2", "description": "the site",
-		"customClientMetadata": map[string]any{"idTokenTtl": 600, "corsAllowedOrigins": []string{"https://web.example"}}, "customData": map[string]any{"team": "a"}}))
+		"customClientMetadata": map[string]any{"idTokenTtl": 600, "corsAllowedOrigins": []string{"https://web.example"}, "refreshTokenReuseInterval": 15},
+		"customData":           map[string]any{"team": "a"}}))
 	if patched["name"] != "Web 2" || patched["description"] != "the site" || patched["customData"].(map[string]any)["team"] != "a" ||
-		patched["customClientMetadata"].(map[string]any)["idTokenTtl"] != float64(600) {
+		patched["customClientMetadata"].(map[string]any)["idTokenTtl"] != float64(600) ||
+		patched["customClientMetadata"].(map[string]any)["refreshTokenReuseInterval"] != float64(15) {
 		t.Errorf("patched app %v", patched)
 	}
 	wantErr(400, "app.invalid", "customClientMetadata.idTokenTtl", "PATCH", "/api/applications/"+webID, map[string]any{"customClientMetadata": map[string]any{"idTokenTtl": 5}})
+	wantErr(400, "app.invalid", "customClientMetadata.refreshTokenReuseInterval", "PATCH", "/api/applications/"+webID,
+		map[string]any{"customClientMetadata": map[string]any{"refreshTokenReuseInterval": 3601}})
 	wantErr(400, "guard.invalid_input", "isThirdParty", "PATCH", "/api/applications/"+webID, map[string]any{"isThirdParty": true})
 	wantErr(404, "entity.not_exists_with_id", "", "PATCH", "/api/applications/nope", map[string]any{"name": "x"})
 	added := decodeJSON[map[string]any](t, must(201, "POST", "/api/applications/"+webID+"/secrets", map[string]any{"name": "ci"}))

@@ -349,10 +349,10 @@ func appsUpdate(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
 	var redirects, logouts multiFlag
 	var name, description, customData string
-	var idTTL, refreshDays int
+	var idTTL, refreshDays, reuse int
 	var rotate, always, asJSON bool
 	fs := newFlags(env, "apps update", "apps update ID [--name N] [--description D] [--redirect-uri URI]... [--post-logout-redirect-uri URI]... "+
-		"[--id-token-ttl SECONDS] [--refresh-token-ttl-days DAYS] [--rotate-refresh-token=BOOL] [--always-issue-refresh-token=BOOL] [--custom-data JSON] [--json]")
+		"[--id-token-ttl SECONDS] [--refresh-token-ttl-days DAYS] [--rotate-refresh-token=BOOL] [--refresh-reuse-interval SECONDS] [--always-issue-refresh-token=BOOL] [--custom-data JSON] [--json]")
 	cfg.StoreFlags(fs)
 	fs.StringVar(&name, "name", "", "display name shown on the sign-in page")
 	fs.StringVar(&description, "description", "", "free text for administrators")
@@ -362,6 +362,7 @@ func appsUpdate(ctx context.Context, env Env, args []string) error {
 	fs.IntVar(&refreshDays, "refresh-token-ttl-days", 0, "refresh token lifetime in days, 1 to 180; 0 for the default 14")
 	fs.BoolVar(&rotate, "rotate-refresh-token", true, "replace a refresh token when it is used (false: reuse it until it expires)")
 	fs.BoolVar(&always, "always-issue-refresh-token", false, "issue a refresh token even without the offline_access scope")
+	fs.IntVar(&reuse, "refresh-reuse-interval", 0, "seconds, 0 to 3600, during which a rotated refresh token returns its successor again instead of revoking the grant (several browser tabs); 0: never")
 	fs.StringVar(&customData, "custom-data", "", "a JSON object for your own use (at most 4 KB)")
 	fs.BoolVar(&asJSON, "json", false, "print the app as one JSON object")
 	id, rest := splitID(args)
@@ -392,6 +393,8 @@ func appsUpdate(ctx context.Context, env Env, args []string) error {
 			u.RotateRefreshToken = &rotate
 		case "always-issue-refresh-token":
 			u.AlwaysIssueRefreshToken = &always
+		case "refresh-reuse-interval":
+			u.RefreshTokenReuseInterval = &reuse
 		case "custom-data":
 			u.CustomData = json.RawMessage(customData)
 		default:

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/store/sqlstore"
 )
 
 // TestAppsUpdateAndSecrets: `apps update` changes only the flags given and
@@ -38,6 +41,18 @@ func TestAppsUpdateAndSecrets(t *testing.T) {
 	fails("apps", "update", id, "--id-token-ttl", "5")
 	fails("apps", "update", id, "--refresh-token-ttl-days", "181")
 	fails("apps", "update", id, "--custom-data", "[1]")
+	fails("apps", "update", id, "--refresh-reuse-interval", "3601")
+	fails("apps", "update", id, "--refresh-reuse-interval", "-1")
+	mustRun("apps", "update", id, "--refresh-reuse-interval", "30")
+	if st, err := sqlstore.Open(t.Context(), sqlstore.Options{DataDir: dir}); err != nil {
+		t.Fatal(err)
+	} else {
+		c, err := st.GetClient(t.Context(), id)
+		st.Close()
+		if err != nil || c.RefreshReuseInterval != 30*time.Second {
+			t.Errorf("--refresh-reuse-interval 30 stored %v (%v)", c.RefreshReuseInterval, err)
+		}
+	}
 	fails("apps", "update", id, "--redirect-uri", "http://evil.example/cb")
 	fails("apps", "update", id)
 	fails("apps", "update", "nope", "--name", "x")

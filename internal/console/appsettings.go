@@ -17,6 +17,7 @@ type AppSettingsForm struct {
 	Description   string
 	IDTokenTTL    string // seconds; empty: the server default
 	RefreshDays   string // days; empty: the server default
+	ReuseInterval string // seconds; empty: 0
 	Rotate        bool
 	AlwaysRefresh bool
 }
@@ -29,6 +30,7 @@ func settingsForm(c store.Client) AppSettingsForm {
 	if c.RefreshTokenTTL > 0 {
 		f.RefreshDays = strconv.Itoa(int(c.RefreshTokenTTL / (24 * time.Hour)))
 	}
+	f.ReuseInterval = strconv.Itoa(int(c.RefreshReuseInterval / time.Second))
 	return f
 }
 
@@ -38,6 +40,7 @@ var appSettingsFields = map[string]string{
 	"description":                                "description",
 	"customClientMetadata.idTokenTtl":            "id_token_ttl",
 	"customClientMetadata.refreshTokenTtlInDays": "refresh_token_ttl_days",
+	directory.FieldRefreshReuseInterval:          "refresh_reuse_interval",
 }
 
 // whole reads a form number; empty is 0 (the server default).
@@ -70,7 +73,7 @@ func (h *Handler) saveAppSettings(w http.ResponseWriter, r *http.Request, rq *re
 		return
 	}
 	f := AppSettingsForm{Description: r.PostFormValue("description"), IDTokenTTL: r.PostFormValue("id_token_ttl"),
-		RefreshDays: r.PostFormValue("refresh_token_ttl_days"), Rotate: r.PostFormValue("rotate_refresh_token") == "on",
+		RefreshDays: r.PostFormValue("refresh_token_ttl_days"), ReuseInterval: r.PostFormValue("refresh_reuse_interval"), Rotate: r.PostFormValue("rotate_refresh_token") == "on",
 		AlwaysRefresh: r.PostFormValue("always_issue_refresh_token") == "on"}
 	errs := map[string]ui.Msg{}
 	upd := directory.AppUpdate{Description: &f.Description}
@@ -83,7 +86,11 @@ func (h *Handler) saveAppSettings(w http.ResponseWriter, r *http.Request, rq *re
 		if !ok2 {
 			errs["refresh_token_ttl_days"] = ui.M("console.app.bad_refresh_days")
 		}
-		upd.IDTokenTTL, upd.RefreshTokenTTLInDays = &ttl, &days
+		reuse, ok3 := whole(f.ReuseInterval)
+		if !ok3 {
+			errs["refresh_reuse_interval"] = ui.M("console.app.bad_reuse_interval")
+		}
+		upd.IDTokenTTL, upd.RefreshTokenTTLInDays, upd.RefreshTokenReuseInterval = &ttl, &days, &reuse
 		upd.RotateRefreshToken, upd.AlwaysIssueRefreshToken = &f.Rotate, &f.AlwaysRefresh
 	}
 	var after store.Client
@@ -214,7 +221,7 @@ func (h *Handler) rotateSecret(w http.ResponseWriter, r *http.Request, rq *reque
 func appSettingsDoc(c store.Client) map[string]any {
 	return map[string]any{"description": c.Description, "idTokenTtl": int64(c.IDTokenTTL / time.Second),
 		"refreshTokenTtlInDays": int64(c.RefreshTokenTTL / (24 * time.Hour)), "rotateRefreshToken": !c.NoRefreshRotation,
-		"alwaysIssueRefreshToken": c.AlwaysIssueRefreshToken}
+		"alwaysIssueRefreshToken": c.AlwaysIssueRefreshToken, "refreshTokenReuseInterval": int64(c.RefreshReuseInterval / time.Second)}
 }
 
 // secretDoc names a secret for the audit log, never its value or hash.

@@ -341,6 +341,9 @@ type AppUpdate struct {
 	RefreshTokenTTLInDays   *int
 	RotateRefreshToken      *bool
 	AlwaysIssueRefreshToken *bool
+	// RefreshTokenReuseInterval is in seconds, 0 to
+	// store.MaxRefreshReuseInterval (store.Client.RefreshReuseInterval).
+	RefreshTokenReuseInterval *int
 	// CustomData is a JSON object of at most MaxCustomData bytes; nil
 	// leaves it, {} or null clears it.
 	CustomData json.RawMessage
@@ -367,6 +370,7 @@ const (
 	FieldRefreshTokenTTLInDays   = "customClientMetadata.refreshTokenTtlInDays"
 	FieldRotateRefreshToken      = "customClientMetadata.rotateRefreshToken"
 	FieldAlwaysIssueRefreshToken = "customClientMetadata.alwaysIssueRefreshToken"
+	FieldRefreshReuseInterval    = "customClientMetadata.refreshTokenReuseInterval"
 	FieldCustomData              = "customData"
 	FieldSecretName              = "name"
 	FieldSecretExpiresAt         = "expiresAt"
@@ -444,6 +448,13 @@ func CheckAppUpdate(c store.Client, u AppUpdate) (store.Client, error) {
 	}
 	if u.AlwaysIssueRefreshToken != nil {
 		c.AlwaysIssueRefreshToken = *u.AlwaysIssueRefreshToken
+	}
+	if u.RefreshTokenReuseInterval != nil {
+		v, limit := *u.RefreshTokenReuseInterval, int(store.MaxRefreshReuseInterval/time.Second)
+		if v < 0 || v > limit {
+			return c, fieldErr(ErrAppInvalid.Code, FieldRefreshReuseInterval, "refreshTokenReuseInterval must be between 0 and %d seconds", limit)
+		}
+		c.RefreshReuseInterval = time.Duration(v) * time.Second
 	}
 	if u.CustomData != nil {
 		data, err := checkCustomData(u.CustomData)

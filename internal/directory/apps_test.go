@@ -56,6 +56,8 @@ func TestAppUpdateValidation(t *testing.T) {
 		{"id token ttl high", id, directory.AppUpdate{IDTokenTTL: ptr(86401)}, directory.ErrAppInvalid, directory.FieldIDTokenTTL},
 		{"refresh days 181", id, directory.AppUpdate{RefreshTokenTTLInDays: ptr(181)}, directory.ErrAppInvalid, directory.FieldRefreshTokenTTLInDays},
 		{"refresh days negative", id, directory.AppUpdate{RefreshTokenTTLInDays: ptr(-1)}, directory.ErrAppInvalid, directory.FieldRefreshTokenTTLInDays},
+		{"reuse interval negative", id, directory.AppUpdate{RefreshTokenReuseInterval: ptr(-1)}, directory.ErrAppInvalid, directory.FieldRefreshReuseInterval},
+		{"reuse interval over an hour", id, directory.AppUpdate{RefreshTokenReuseInterval: ptr(3601)}, directory.ErrAppInvalid, directory.FieldRefreshReuseInterval},
 		{"custom data array", id, directory.AppUpdate{CustomData: json.RawMessage(`[1]`)}, directory.ErrAppInvalid, directory.FieldCustomData},
 		{"custom data broken", id, directory.AppUpdate{CustomData: json.RawMessage(`{"a":`)}, directory.ErrAppInvalid, directory.FieldCustomData},
 		{"custom data too big", id, directory.AppUpdate{CustomData: json.RawMessage(big)}, directory.ErrAppInvalid, directory.FieldCustomData},
@@ -77,14 +79,14 @@ func TestAppUpdateValidation(t *testing.T) {
 	c, err := d.Update(ctx, id, directory.AppUpdate{Name: ptr(" Web 2 "), Description: ptr("desc"),
 		RedirectURIs: &[]string{"https://b.example/cb"}, CORSOrigins: &[]string{"HTTPS://C.example:443"},
 		IDTokenTTL: ptr(600), RefreshTokenTTLInDays: ptr(180), RotateRefreshToken: ptr(false),
-		AlwaysIssueRefreshToken: ptr(true), CustomData: json.RawMessage(`{ "tier" : "gold" }`)})
+		AlwaysIssueRefreshToken: ptr(true), RefreshTokenReuseInterval: ptr(30), CustomData: json.RawMessage(`{ "tier" : "gold" }`)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := store.Client{ID: id, Name: "Web 2", Type: store.AppTraditional, Description: "desc",
 		RedirectURIs: []string{"https://b.example/cb"}, CORSOrigins: []string{"https://c.example"},
 		IDTokenTTL: 10 * time.Minute, RefreshTokenTTL: 180 * 24 * time.Hour, NoRefreshRotation: true,
-		AlwaysIssueRefreshToken: true, CustomData: json.RawMessage(`{"tier":"gold"}`), CreatedAt: web.Client.CreatedAt}
+		AlwaysIssueRefreshToken: true, RefreshReuseInterval: 30 * time.Second, CustomData: json.RawMessage(`{"tier":"gold"}`), CreatedAt: web.Client.CreatedAt}
 	got, err = d.Get(ctx, id)
 	if err != nil {
 		t.Fatal(err)

@@ -35,6 +35,9 @@ type customClientMetadata struct {
 	RefreshTokenTTLInDays   *int     `json:"refreshTokenTtlInDays,omitempty"`
 	RotateRefreshToken      *bool    `json:"rotateRefreshToken,omitempty"`
 	AlwaysIssueRefreshToken *bool    `json:"alwaysIssueRefreshToken,omitempty"`
+	// Sesame's: seconds during which a rotated refresh token returns its
+	// successor again (docs/management-api.md).
+	RefreshTokenReuseInterval *int `json:"refreshTokenReuseInterval,omitempty"`
 }
 
 type application struct {
@@ -61,7 +64,8 @@ func appView(c store.Client) application {
 	}
 	ccm := customClientMetadata{CORSAllowedOrigins: c.CORSOrigins}
 	rotate, always := !c.NoRefreshRotation, c.AlwaysIssueRefreshToken
-	ccm.RotateRefreshToken, ccm.AlwaysIssueRefreshToken = &rotate, &always
+	reuse := int(c.RefreshReuseInterval / time.Second)
+	ccm.RotateRefreshToken, ccm.AlwaysIssueRefreshToken, ccm.RefreshTokenReuseInterval = &rotate, &always, &reuse
 	if c.IDTokenTTL > 0 {
 		v := int(c.IDTokenTTL / time.Second)
 		ccm.IDTokenTTL = &v
@@ -171,6 +175,7 @@ type appUpdate struct {
 		RefreshTokenTTLInDays   *int      `json:"refreshTokenTtlInDays"`
 		RotateRefreshToken      *bool     `json:"rotateRefreshToken"`
 		AlwaysIssueRefreshToken *bool     `json:"alwaysIssueRefreshToken"`
+		RefreshReuseInterval    *int      `json:"refreshTokenReuseInterval"`
 	} `json:"customClientMetadata"`
 	CustomData   json.RawMessage `json:"customData"`
 	IsThirdParty *bool           `json:"isThirdParty"`
@@ -191,6 +196,7 @@ func (h *Handler) updateApp(w http.ResponseWriter, r *http.Request) error {
 	if m := in.CustomClientMetadata; m != nil {
 		u.CORSOrigins, u.IDTokenTTL, u.RefreshTokenTTLInDays = m.CORSAllowedOrigins, m.IDTokenTTL, m.RefreshTokenTTLInDays
 		u.RotateRefreshToken, u.AlwaysIssueRefreshToken = m.RotateRefreshToken, m.AlwaysIssueRefreshToken
+		u.RefreshTokenReuseInterval = m.RefreshReuseInterval
 	}
 	c, err := h.Apps.Update(r.Context(), r.PathValue("id"), u)
 	if err != nil {

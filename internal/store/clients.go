@@ -58,6 +58,13 @@ type Client struct {
 	// token is reused until it expires rather than replaced on use. The
 	// zero value keeps rotation on.
 	NoRefreshRotation bool
+	// RefreshReuseInterval: for this long after a refresh token is
+	// rotated, presenting it again returns the same successor instead of
+	// revoking the grant, so that a browser app refreshing from two tabs
+	// at once keeps its session (docs/design.md, "Refresh tokens in
+	// several tabs"). Whole seconds, 0 to MaxRefreshReuseInterval; 0 (the
+	// default, as Logto) makes every reuse a replay.
+	RefreshReuseInterval time.Duration
 	// AlwaysIssueRefreshToken issues a refresh token for an authorization
 	// code even without the offline_access scope.
 	AlwaysIssueRefreshToken bool
@@ -69,6 +76,9 @@ type Client struct {
 	// docs/design.md, "Access tokens"). Zero: none.
 	TokensRevokedBefore time.Time
 }
+
+// MaxRefreshReuseInterval bounds Client.RefreshReuseInterval.
+const MaxRefreshReuseInterval = time.Hour
 
 // SecretDefault is the name of the secret made with the app and replaced by
 // rotation; SecretPrevious names the one a rotation keeps for its grace

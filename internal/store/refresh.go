@@ -17,6 +17,11 @@ type RefreshToken struct {
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
 	ConsumedAt  time.Time // set when rotated away; presenting it again is a replay
+	// Successor and SuccessorHash are kept on a token rotated away by an
+	// app with a reuse interval: the successor's value sealed by the
+	// caller, and its hash. Empty otherwise.
+	Successor     []byte
+	SuccessorHash []byte
 }
 
 // Live reports whether the token, issued under grant g, is usable at now:
@@ -33,16 +38,30 @@ type RefreshIssue struct {
 	// Rotate, when non-nil, marks the presented token consumed and stores
 	// this one in its place.
 	Rotate *RefreshToken
+	// KeepSuccessor, with Rotate, is kept on the consumed token as its
+	// Successor (Rotate's value, sealed) for the app's reuse interval.
+	KeepSuccessor []byte
+	// Reuse answers a consumed token: fn returns its successor again
+	// (within the app's reuse interval), so nothing rotates and only
+	// AccessToken is written.
+	Reuse bool
 }
 
 type RefreshTokens interface {
-	// UseRefreshToken loads the token and its grant: if it was consumed,
-	// revokes its grant and returns ErrReplayed; if it, or its grant, is
-	// expired or revoked returns ErrNotFound; otherwise calls fn and writes
-	// the issue (rotating atomically when asked: the presented token is
-	// consumed and its successor stored in one conditional write, and of
-	// many concurrent rotations exactly one succeeds, the others get
-	// ErrReplayed). An error of fn writes nothing.
+	// UseRefreshToken loads the token and its grant: if it, or its grant,
+	// is expired or revoked returns ErrNotFound; otherwise calls fn and
+	// writes the issue (rotating atomically when asked: the presented token
+	// is consumed and its successor stored in one conditional write, and of
+	// many concurrent rotations exactly one succeeds). An error of fn
+	// writes nothing.
+	//
+	// A consumed token (one rotated away, or whose concurrent rotation
+	// lost) is a replay: its grant is revoked and ErrReplayed returned.
+	// Except when the token kept a Successor that is itself unconsumed and
+	// unexpired, under a live grant: then fn is called with the consumed
+	// token, and if it answers with Reuse the issue's access token is
+	// written and nil returned; if it answers ErrReplayed, or anything
+	// without Reuse, it is a replay as above.
 	UseRefreshToken(ctx context.Context, hash []byte, now time.Time, fn func(RefreshToken, Grant) (RefreshIssue, error)) (RefreshToken, error)
 	GetRefreshToken(ctx context.Context, hash []byte) (RefreshToken, error)
 }

@@ -79,6 +79,10 @@ type CustomClientMetadata struct {
 	RefreshTokenTTLInDays   *int     `json:"refreshTokenTtlInDays,omitempty"` // 1 to 180
 	RotateRefreshToken      *bool    `json:"rotateRefreshToken,omitempty"`
 	AlwaysIssueRefreshToken *bool    `json:"alwaysIssueRefreshToken,omitempty"`
+	// RefreshTokenReuseInterval is Sesame only (seconds, 0 to 3600): a
+	// rotated refresh token presented again within it returns the same
+	// successor instead of revoking the grant.
+	RefreshTokenReuseInterval *int `json:"refreshTokenReuseInterval,omitempty"`
 	// Logto only; Sesame refuses them.
 	RefreshTokenTTL    *int  `json:"refreshTokenTtl,omitempty"`
 	AllowTokenExchange *bool `json:"allowTokenExchange,omitempty"`

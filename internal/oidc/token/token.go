@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/routes"
+	"github.com/sesameauth/sesame/internal/secret"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -39,7 +41,14 @@ type Handler struct {
 	// Audit records every request for a grant Sesame serves, with its
 	// outcome. Record only queues: the endpoint never waits on it.
 	Audit *audit.Log
+	// Successors seals the successor a rotated refresh token keeps for its
+	// app's reuse interval (secret.NewBox(master, SuccessorPurpose)).
+	Successors *secret.Box
 }
+
+// SuccessorPurpose derives the key that seals kept refresh token
+// successors from the master secret.
+const SuccessorPurpose = "refresh-successor"
 
 // Mount registers the route.
 func (h *Handler) Mount(m httpx.Mux) {
@@ -298,6 +307,16 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 		if rt.ClientID != c.ID {
 			return store.RefreshIssue{}, errBadRefresh
 		}
+		reuse := !rt.ConsumedAt.IsZero()
+		if reuse {
+			// Rotated away: only its kept successor, within the app's
+			// reuse interval, or else a replay.
+			successor, ok := h.keptSuccessor(c, rt, now)
+			if !ok {
+				return store.RefreshIssue{}, store.ErrReplayed
+			}
+			next = successor
+		}
 		var err error
 		if scopes, perms, err = narrowScope(rt, requested); err != nil {
 			return store.RefreshIssue{}, err
@@ -307,11 +326,17 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 		}
 		pending = h.P.PrepareAccessToken(provider.AccessTokenParams{GrantID: rt.GrantID, ClientID: c.ID,
 			Subject: rt.UserID, UserID: rt.UserID, Scopes: accessScopes(scopes, perms, res), Resource: resource, TTL: ttl})
-		issue := store.RefreshIssue{AccessToken: pending.Stored()}
+		issue := store.RefreshIssue{AccessToken: pending.Stored(), Reuse: reuse}
+		if reuse {
+			return issue, nil
+		}
 		if nrt := rotation(c, rt, g, now); nrt != nil {
 			next = opaque.NewToken()
 			nrt.Hash = opaque.Hash(next)
 			issue.Rotate = nrt
+			if c.RefreshReuseInterval > 0 {
+				issue.KeepSuccessor = h.Successors.Seal([]byte(next))
+			}
 		}
 		return issue, nil
 	})
@@ -329,6 +354,21 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 	}
 	return h.respond(ctx, rt.GrantID, pending, next, res, provider.IDTokenParams{ClientID: c.ID,
 		Scopes: scopes, SID: grant.SID, AuthTime: grant.AuthTime, AMR: grant.AMR, TTL: provider.IDTokenTTLOf(c)})
+}
+
+// keptSuccessor returns the successor kept on rt, a token rotated away,
+// while the app's reuse interval since the rotation lasts: two tabs of a
+// browser app that refresh the same token at once both get the one
+// successor (docs/design.md, "Refresh tokens in several tabs").
+func (h *Handler) keptSuccessor(c store.Client, rt store.RefreshToken, now time.Time) (string, bool) {
+	if c.RefreshReuseInterval <= 0 || now.Sub(rt.ConsumedAt) >= c.RefreshReuseInterval || h.Successors == nil {
+		return "", false
+	}
+	plain, err := h.Successors.Open(rt.Successor)
+	if err != nil || subtle.ConstantTimeCompare(opaque.Hash(string(plain)), rt.SuccessorHash) != 1 {
+		return "", false
+	}
+	return string(plain), true
 }
 
 // narrowScope applies a refresh request's optional scope parameter: every

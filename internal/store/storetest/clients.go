@@ -210,7 +210,7 @@ func testUpdateClient(t *testing.T, s store.Store) {
 	want.RedirectURIs, want.PostLogoutRedirectURIs = []string{"https://b.example/cb"}, []string{"https://b.example/"}
 	want.CORSOrigins, want.ThirdParty = []string{"https://c.example"}, true
 	want.IDTokenTTL, want.RefreshTokenTTL = 10*time.Minute, 30*24*time.Hour
-	want.NoRefreshRotation, want.AlwaysIssueRefreshToken = true, true
+	want.NoRefreshRotation, want.AlwaysIssueRefreshToken, want.RefreshReuseInterval = true, true, 30*time.Second
 	want.CustomData = []byte(`{"tier":"gold"}`)
 	got, err := s.UpdateClient(ctx, "u1", func(old store.Client) (store.Client, error) {
 		diff(t, "UpdateClient reads the app without secrets", store.Client{ID: c.ID, Name: c.Name, Type: c.Type,

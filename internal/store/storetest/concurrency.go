@@ -293,3 +293,44 @@ func testConcurrentFirstKey(t *testing.T, s store.Store) {
 		t.Fatalf("CreateFirstKey on a non-empty set = %v, %v", ok, err)
 	}
 }
+
+// testConcurrentRotateReuse: many concurrent refreshes of one token by an
+// app with a reuse interval: one rotates, every other one is answered as
+// a reuse of its successor, and the grant stays live.
+func testConcurrentRotateReuse(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f, n, rt := redeemedFixture(t, s)
+	const N = 20
+	next := make([]store.RefreshToken, N)
+	for i := range next {
+		next[i] = f.refresh(n)
+	}
+	gt := newGate(N, 200*time.Millisecond)
+	var reuses atomic.Int32
+	errs := race(t, N, func(i int) error {
+		_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(tok store.RefreshToken, _ store.Grant) (store.RefreshIssue, error) {
+			if !tok.ConsumedAt.IsZero() {
+				reuses.Add(1)
+				return store.RefreshIssue{AccessToken: ptr(f.access(n)), Reuse: true}, nil
+			}
+			gt.wait()
+			return store.RefreshIssue{AccessToken: ptr(f.access(n)), Rotate: &next[i], KeepSuccessor: []byte("sealed")}, nil
+		})
+		return err
+	})
+	if ok, _ := tally(t, errs, store.ErrReplayed); ok != N {
+		t.Fatalf("%d concurrent refreshes with reuse: %d succeeded, want all (%v)", N, ok, errs)
+	}
+	stored := 0
+	for i := range next {
+		if _, err := s.GetRefreshToken(ctx, next[i].Hash); err == nil {
+			stored++
+		}
+	}
+	if stored != 1 || int(reuses.Load()) < N-1 {
+		t.Fatalf("%d successors stored (want 1), %d reuses (want at least %d)", stored, reuses.Load(), N-1)
+	}
+	if g, _ := s.GetGrant(ctx, f.grant.ID); !g.RevokedAt.IsZero() {
+		t.Fatal("concurrent refreshes with a reuse interval revoked the grant")
+	}
+}

@@ -129,3 +129,70 @@ func testRefreshExpired(t *testing.T, s store.Store) {
 	err = useRefreshRefused(t, s, rt2.Hash, n, "for a token of an expired grant")
 	wantErr(t, "UseRefreshToken expired grant", err, store.ErrNotFound)
 }
+
+// testRefreshReuse: a token rotated with a kept successor answers a reuse
+// (nothing rotates, the access token is written, the grant stays) while
+// its successor is unconsumed; a reuse that fn refuses, or one after the
+// successor was itself rotated, is a replay.
+func testRefreshReuse(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f, n, rt := redeemedFixture(t, s)
+	next := f.refresh(n)
+	sealed := []byte("sealed successor")
+	_, err := s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		return store.RefreshIssue{AccessToken: ptr(f.access(n)), Rotate: &next, KeepSuccessor: sealed}, nil
+	})
+	noErr(t, "rotate keeping the successor", err)
+
+	at := f.access(n)
+	later := n.Add(time.Second)
+	_, err = s.UseRefreshToken(ctx, rt.Hash, later, func(tok store.RefreshToken, g store.Grant) (store.RefreshIssue, error) {
+		if tok.ConsumedAt.IsZero() || string(tok.Successor) != string(sealed) || string(tok.SuccessorHash) != string(next.Hash) {
+			t.Errorf("fn got %+v, want the consumed token with its kept successor", tok)
+		}
+		return store.RefreshIssue{AccessToken: &at, Reuse: true}, nil
+	})
+	noErr(t, "reuse within the interval", err)
+	_, err = s.GetAccessToken(ctx, at.Hash, later)
+	noErr(t, "access token of the reuse", err)
+	if g, _ := s.GetGrant(ctx, f.grant.ID); !g.RevokedAt.IsZero() {
+		t.Fatal("a reuse revoked the grant")
+	}
+	if got, _ := s.GetRefreshToken(ctx, next.Hash); !got.ConsumedAt.IsZero() {
+		t.Fatal("a reuse consumed the successor")
+	}
+
+	// The successor rotates on: the old token's reuse is over.
+	next2 := f.refresh(n)
+	_, err = s.UseRefreshToken(ctx, next.Hash, later, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		return store.RefreshIssue{Rotate: &next2, KeepSuccessor: sealed}, nil
+	})
+	noErr(t, "rotate the successor", err)
+	called := false
+	_, err = s.UseRefreshToken(ctx, rt.Hash, later, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		called = true
+		return store.RefreshIssue{Reuse: true}, nil
+	})
+	wantErr(t, "reuse after the successor rotated", err, store.ErrReplayed)
+	if called {
+		t.Error("fn was called for a token whose successor had rotated")
+	}
+	if g, _ := s.GetGrant(ctx, f.grant.ID); g.RevokedAt.IsZero() {
+		t.Fatal("grant not revoked")
+	}
+
+	// fn refusing a reuse (the interval is over) is a replay.
+	f, n, rt = redeemedFixture(t, s)
+	next = f.refresh(n)
+	_, err = s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		return store.RefreshIssue{Rotate: &next, KeepSuccessor: sealed}, nil
+	})
+	noErr(t, "rotate", err)
+	_, err = s.UseRefreshToken(ctx, rt.Hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
+		return store.RefreshIssue{}, store.ErrReplayed
+	})
+	wantErr(t, "reuse refused by fn", err, store.ErrReplayed)
+	if g, _ := s.GetGrant(ctx, f.grant.ID); g.RevokedAt.IsZero() {
+		t.Fatal("grant not revoked after a refused reuse")
+	}
+}

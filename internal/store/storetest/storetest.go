@@ -59,6 +59,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("CodeExpired", func(t *testing.T) { testCodeExpired(t, newStore(t)) })
 	t.Run("RefreshTokens", func(t *testing.T) { testRefreshTokens(t, newStore(t)) })
 	t.Run("RefreshRotationReplay", func(t *testing.T) { testRefreshReplay(t, newStore(t)) })
+	t.Run("RefreshReuse", func(t *testing.T) { testRefreshReuse(t, newStore(t)) })
 	t.Run("RefreshCallbackError", func(t *testing.T) { testRefreshCallbackError(t, newStore(t)) })
 	t.Run("RefreshExpired", func(t *testing.T) { testRefreshExpired(t, newStore(t)) })
 	t.Run("AccessTokens", func(t *testing.T) { testAccessTokens(t, newStore(t)) })
@@ -96,6 +97,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Concurrency", func(t *testing.T) {
 		t.Run("RedeemCode50", func(t *testing.T) { testConcurrentRedeem(t, newStore(t)) })
 		t.Run("RotateRefresh20", func(t *testing.T) { testConcurrentRotate(t, newStore(t)) })
+		t.Run("RotateRefreshReuse20", func(t *testing.T) { testConcurrentRotateReuse(t, newStore(t)) })
 		t.Run("RefreshNoRotation20", func(t *testing.T) { testConcurrentRefreshNoRotate(t, newStore(t)) })
 		t.Run("ReserveAttempt50", func(t *testing.T) { testConcurrentReserve(t, newStore(t)) })
 		t.Run("ReleaseAttempt30", func(t *testing.T) { testConcurrentRelease(t, newStore(t)) })
