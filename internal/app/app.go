@@ -91,6 +91,9 @@ type Server struct {
 	// perRequest marks the requests that read the configuration through
 	// the cache (configRequest); it passes others through.
 	perRequest func(http.Handler) http.Handler
+	// certs serves the public port's certificate when Sesame serves TLS
+	// itself (--tls-cert); nil behind a proxy.
+	certs *httpx.CertFiles
 }
 
 // New builds the server over st. cfg must be validated.
@@ -170,6 +173,11 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	mux := http.NewServeMux()
 	under := httpx.Under(mux, string(base))
 	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval, mail: mailer}
+	if cfg.TLS() {
+		if s.certs, err = httpx.NewCertFiles(cfg.TLSCert, cfg.TLSKey, log); err != nil {
+			return nil, err
+		}
+	}
 	if !opts.NoAudit {
 		// Started last: nothing below fails, so New never leaks its writer.
 		s.audit = audit.New(st, audit.Options{Now: opts.Now, Logger: log})
@@ -343,8 +351,18 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
+// ReloadTLS loads the TLS certificate and key files again (SIGHUP); it is
+// a no-op behind a proxy. On an error the current certificate stays.
+func (s *Server) ReloadTLS() error {
+	if s.certs == nil {
+		return nil
+	}
+	return s.certs.Reload()
+}
+
 // Run serves on cfg.Addr until ctx is cancelled, then shuts down
-// gracefully. It also collects expired rows in the background.
+// gracefully. It also collects expired rows in the background. With
+// --tls-cert it serves HTTPS, HTTP/2 included.
 func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
@@ -375,7 +393,12 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 		ready(ln.Addr().String())
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if s.certs != nil {
+		srv.TLSConfig = s.certs.TLSConfig()
+		go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
 	gcDone := make(chan struct{})
 	gcCtx, stopGC := context.WithCancel(ctx)
 	go func() {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/app"
@@ -60,10 +62,17 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if cfg.Postgres() {
 		where = "PostgreSQL"
 	}
+	if cfg.TLS() {
+		go reloadOnHangup(ctx, srv, log)
+	}
+	scheme := "http"
+	if cfg.TLS() {
+		scheme = "https"
+	}
 	return srv.Run(ctx, func(addr string) {
 		go settleMemory(ctx)
-		log.Info("sesame is ready", "listen", addr, "database", where)
-		fmt.Fprintf(env.Stdout, "Sesame is running on http://%s (%s)\n", addr, where)
+		log.Info("sesame is ready", "listen", addr, "database", where, "tls", cfg.TLS())
+		fmt.Fprintf(env.Stdout, "Sesame is running on %s://%s (%s)\n", scheme, addr, where)
 		fmt.Fprintf(env.Stdout, "  Endpoint:   %s\n", cfg.Endpoint)
 		fmt.Fprintf(env.Stdout, "  Issuer:     %s\n", cfg.Issuer())
 		fmt.Fprintf(env.Stdout, "  Discovery:  %s/.well-known/openid-configuration\n", cfg.Issuer())
@@ -89,4 +98,24 @@ func migrate(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintln(env.Stdout, "database is up to date")
 	return nil
+}
+
+// reloadOnHangup loads the TLS certificate files again on every SIGHUP
+// until ctx ends (docs/production.md, "TLS and proxies").
+func reloadOnHangup(ctx context.Context, srv *app.Server, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := srv.ReloadTLS(); err != nil {
+				log.Error("tls: reload on SIGHUP failed; serving the previous certificate", "err", err)
+			} else {
+				log.Info("tls: certificate reloaded on SIGHUP")
+			}
+		}
+	}
 }

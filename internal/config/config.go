@@ -37,6 +37,9 @@ type Config struct {
 	KeyRefresh        time.Duration // how often each replica reloads the key set
 	MetricsAddr       string        // Prometheus /metrics listener; empty: off
 	Pprof             bool          // net/http/pprof on the metrics listener (never the public one)
+	// TLSCert and TLSKey are PEM files: with both, the public port serves
+	// HTTPS (and HTTP/2) itself, reloading them when they change.
+	TLSCert, TLSKey string
 	// SessionLifetime ends an SSO session this long after sign-in, however
 	// active (0: 14 days); SessionIdleTimeout ends it after this long
 	// unused (0: never).
@@ -105,6 +108,8 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.RegistrationFlag(fs)
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("SESAME_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (env SESAME_TRUSTED_PROXIES)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SESAME_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, apart from the public port; empty: off (env SESAME_METRICS_ADDR)")
+	fs.StringVar(&c.TLSCert, "tls-cert", env("SESAME_TLS_CERT", ""), "PEM certificate chain: serve HTTPS and HTTP/2 on --addr without a proxy, reloaded on SIGHUP or when the file changes; needs --tls-key (env SESAME_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", env("SESAME_TLS_KEY", ""), "PEM private key of --tls-cert (env SESAME_TLS_KEY)")
 	fs.BoolVar(&c.Pprof, "pprof", c.envBool("SESAME_PPROF", false), "serve Go's profiler (net/http/pprof) at http://METRICS-ADDR/debug/pprof/, on the metrics listener only; requires --metrics-addr (env SESAME_PPROF)")
 	fs.BoolVar(&c.RequirePKCE, "require-pkce", c.envBool("SESAME_REQUIRE_PKCE", false), "require PKCE of confidential apps too (public apps always need it; Logto's and Sesame's SDKs always send it) (env SESAME_REQUIRE_PKCE)")
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", c.envDuration("SESAME_SESSION_LIFETIME", 14*24*time.Hour), "how long an SSO session lasts after sign-in, however active; 0: 14 days (env SESAME_SESSION_LIFETIME)")
@@ -139,7 +144,7 @@ func (c *Config) Mail() mail.Config {
 // commands that seed the Management API resources (their indicator is
 // {endpoint}/api).
 func (c *Config) EndpointFlag(fs *flag.FlagSet) {
-	fs.StringVar(&c.Endpoint, "endpoint", env("SESAME_ENDPOINT", "http://localhost:3001"), "public base URL; the issuer is {endpoint}/oidc (env SESAME_ENDPOINT)")
+	fs.StringVar(&c.Endpoint, "endpoint", env("SESAME_ENDPOINT", defaultEndpoint), "public base URL; the issuer is {endpoint}/oidc (env SESAME_ENDPOINT)")
 }
 
 // SecretFlag registers --secret.
@@ -179,6 +184,16 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("--addr %q is not host:port", c.Addr)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if c.TLS() && strings.HasPrefix(c.Endpoint, "http://") {
+		// The default endpoint follows; one set by hand must say https.
+		if c.Endpoint != defaultEndpoint {
+			return fmt.Errorf("--endpoint %q must be https:// when Sesame serves TLS itself", c.Endpoint)
+		}
+		c.Endpoint = "https://" + strings.TrimPrefix(defaultEndpoint, "http://")
 	}
 	if err := c.ValidateEndpoint(); err != nil {
 		return err
@@ -278,6 +293,12 @@ func (c *Config) Path() string {
 
 // Secure reports whether cookies must be Secure (https endpoint).
 func (c *Config) Secure() bool { return strings.HasPrefix(c.Endpoint, "https://") }
+
+// TLS reports whether the public port serves TLS itself (--tls-cert).
+func (c *Config) TLS() bool { return c.TLSCert != "" }
+
+// defaultEndpoint is --endpoint's default; with TLS, its https twin.
+const defaultEndpoint = "http://localhost:3001"
 
 // MasterSecret returns the master secret: the configured one, or for
 // SQLite one generated once into DataDir/secret.key (mode 0600). With
