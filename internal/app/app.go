@@ -94,6 +94,10 @@ type Server struct {
 	// certs serves the public port's certificate when Sesame serves TLS
 	// itself (--tls-cert); nil behind a proxy.
 	certs *httpx.CertFiles
+	// stopBG cancels the start-up work left to the background, and bgDone
+	// is closed once it has returned.
+	stopBG func()
+	bgDone chan struct{}
 }
 
 // New builds the server over st. cfg must be validated.
@@ -173,6 +177,19 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	mux := http.NewServeMux()
 	under := httpx.Under(mux, string(base))
 	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval, mail: mailer}
+	// Every server publishes an RS256 key, which OpenID Connect Discovery
+	// requires, for apps registered with it. Generating one takes about
+	// 50 ms, so a new database gets it in the background rather than
+	// before the first request; an app's first ID token would create it
+	// anyway (keys.Manager.SignWith).
+	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopBG, s.bgDone = stopBG, make(chan struct{})
+	go func() {
+		defer close(s.bgDone)
+		if err := km.EnsureAlg(bgCtx, "RS256"); err != nil && bgCtx.Err() == nil {
+			log.Warn("signing keys: no RS256 key yet; the first app that needs one creates it", "err", err)
+		}
+	}()
 	if cfg.TLS() {
 		if s.certs, err = httpx.NewCertFiles(cfg.TLSCert, cfg.TLSKey, log); err != nil {
 			return nil, err
@@ -335,7 +352,11 @@ func (s *Server) Audit() *audit.Log { return s.audit }
 
 // Close flushes the audit log and stops its writer. Run calls it on
 // shutdown; a Server used only through Handler must call it.
-func (s *Server) Close(ctx context.Context) error { return s.audit.Close(ctx) }
+func (s *Server) Close(ctx context.Context) error {
+	s.stopBG()
+	<-s.bgDone
+	return s.audit.Close(ctx)
+}
 
 // Keys is the signing key manager.
 func (s *Server) Keys() *keys.Manager { return s.keys }

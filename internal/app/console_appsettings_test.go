@@ -102,13 +102,13 @@ func TestConsoleAppSettings(t *testing.T) {
 	path := "/console/apps/" + appID
 
 	resp, body := b.postPage(t, path+"/settings", csrf, url.Values{"description": {"Billing"}, "id_token_ttl": {"600"},
-		"refresh_token_ttl_days": {"30"}, "refresh_reuse_interval": {"20"}, "always_issue_refresh_token": {"on"}})
+		"refresh_token_ttl_days": {"30"}, "refresh_reuse_interval": {"20"}, "id_token_alg": {"RS256"}, "always_issue_refresh_token": {"on"}})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("save settings: %d %.800s", resp.StatusCode, body)
 	}
 	c, err := e.Store.GetClient(ctx, appID)
 	if err != nil || c.Description != "Billing" || c.IDTokenTTL != 600*time.Second || c.RefreshTokenTTL != 30*24*time.Hour ||
-		!c.NoRefreshRotation || !c.AlwaysIssueRefreshToken || c.RefreshReuseInterval != 20*time.Second {
+		!c.NoRefreshRotation || !c.AlwaysIssueRefreshToken || c.RefreshReuseInterval != 20*time.Second || c.IDTokenAlg != "RS256" {
 		t.Fatalf("stored settings %+v, %v", c, err)
 	}
 	en := e.wantAudit(t, "Admin.Application.Update", rootActor(t, e), "application:"+appID)

@@ -106,6 +106,11 @@ func newEnvAt(t testing.TB, dataDir string, log *slog.Logger, wrap func(store.St
 	if err != nil {
 		t.Fatal(err)
 	}
+	// What New leaves to the background, done now so that tests see one
+	// key set (an RS256 key beside the default one).
+	if err := srv.Keys().EnsureAlg(ctx, "RS256"); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { srv.Close(context.Background()) }) // writes what the test recorded before the store closes
 	ts.Config.Handler = srv.Handler()
 	ts.Start()

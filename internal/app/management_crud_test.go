@@ -71,6 +71,12 @@ func TestManagementCRUD(t *testing.T) {
 		t.Errorf("patched app %v", patched)
 	}
 	wantErr(400, "app.invalid", "customClientMetadata.idTokenTtl", "PATCH", "/api/applications/"+webID, map[string]any{"customClientMetadata": map[string]any{"idTokenTtl": 5}})
+	wantErr(400, "app.invalid", "oidcClientMetadata.idTokenSignedResponseAlg", "PATCH", "/api/applications/"+webID,
+		map[string]any{"oidcClientMetadata": map[string]any{"idTokenSignedResponseAlg": "none"}})
+	if v := decodeJSON[map[string]any](t, must(200, "PATCH", "/api/applications/"+webID,
+		map[string]any{"oidcClientMetadata": map[string]any{"idTokenSignedResponseAlg": "RS256"}})); v["oidcClientMetadata"].(map[string]any)["idTokenSignedResponseAlg"] != "RS256" {
+		t.Errorf("idTokenSignedResponseAlg not set: %v", v["oidcClientMetadata"])
+	}
 	wantErr(400, "app.invalid", "customClientMetadata.refreshTokenReuseInterval", "PATCH", "/api/applications/"+webID,
 		map[string]any{"customClientMetadata": map[string]any{"refreshTokenReuseInterval": 3601}})
 	wantErr(400, "guard.invalid_input", "isThirdParty", "PATCH", "/api/applications/"+webID, map[string]any{"isThirdParty": true})
@@ -195,7 +201,9 @@ func TestManagementCRUD(t *testing.T) {
 
 	// Signing keys: public metadata only.
 	keys := decodeJSON[[]map[string]any](t, must(200, "POST", "/api/configs/oidc/private-keys/rotate", nil))
-	if len(keys) != 2 || keys[0]["signingKeyAlgorithm"] != "ES384" || len(keys[0]) != 3 {
+	// The new and the old default key, then the new and the old RS256 key
+	// kept for apps registered with it.
+	if len(keys) != 4 || keys[0]["signingKeyAlgorithm"] != "ES384" || keys[2]["signingKeyAlgorithm"] != "RS256" || len(keys[0]) != 3 {
 		t.Errorf("keys %v", keys)
 	}
 	wantErr(400, "guard.invalid_input", "", "GET", "/api/configs/oidc/cookie-keys", nil)

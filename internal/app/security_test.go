@@ -86,21 +86,26 @@ func TestJWKSShape(t *testing.T) {
 	}
 	json.NewDecoder(resp.Body).Decode(&set)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || len(set.Keys) != 1 {
+	// The default ES384 key and the RS256 key every server publishes.
+	if resp.StatusCode != 200 || len(set.Keys) != 2 {
 		t.Fatalf("status %d keys %d", resp.StatusCode, len(set.Keys))
 	}
-	k := set.Keys[0]
-	for _, priv := range []string{"d", "p", "q", "dp", "dq", "qi"} {
-		if _, ok := k[priv]; ok {
-			t.Errorf("JWKS publishes private member %q", priv)
+	for _, k := range set.Keys {
+		for _, priv := range []string{"d", "p", "q", "dp", "dq", "qi"} {
+			if _, ok := k[priv]; ok {
+				t.Errorf("JWKS publishes private member %q", priv)
+			}
+		}
+		for name, v := range k {
+			if _, ok := v.(string); !ok {
+				t.Errorf("JWK member %q is not a string (breaks Logto's Go SDK)", name)
+			}
 		}
 	}
-	for name, v := range k {
-		if _, ok := v.(string); !ok {
-			t.Errorf("JWK member %q is not a string (breaks Logto's Go SDK)", name)
-		}
+	if k := set.Keys[0]; k["kid"] == "" || k["alg"] != "ES384" || k["crv"] != "P-384" || k["use"] != "sig" {
+		t.Errorf("key %v", k)
 	}
-	if k["kid"] == "" || k["alg"] != "ES384" || k["crv"] != "P-384" || k["use"] != "sig" {
+	if k := set.Keys[1]; k["kid"] == "" || k["alg"] != "RS256" || k["kty"] != "RSA" || k["use"] != "sig" || k["n"] == "" {
 		t.Errorf("key %v", k)
 	}
 }

@@ -348,11 +348,11 @@ func appsAssignRole(ctx context.Context, env Env, args []string, assign bool) er
 func appsUpdate(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
 	var redirects, logouts multiFlag
-	var name, description, customData string
+	var name, description, customData, idTokenAlg string
 	var idTTL, refreshDays, reuse int
 	var rotate, always, asJSON bool
 	fs := newFlags(env, "apps update", "apps update ID [--name N] [--description D] [--redirect-uri URI]... [--post-logout-redirect-uri URI]... "+
-		"[--id-token-ttl SECONDS] [--refresh-token-ttl-days DAYS] [--rotate-refresh-token=BOOL] [--refresh-reuse-interval SECONDS] [--always-issue-refresh-token=BOOL] [--custom-data JSON] [--json]")
+		"[--id-token-ttl SECONDS] [--refresh-token-ttl-days DAYS] [--rotate-refresh-token=BOOL] [--refresh-reuse-interval SECONDS] [--id-token-alg ES384|ES256|RS256|default] [--always-issue-refresh-token=BOOL] [--custom-data JSON] [--json]")
 	cfg.StoreFlags(fs)
 	fs.StringVar(&name, "name", "", "display name shown on the sign-in page")
 	fs.StringVar(&description, "description", "", "free text for administrators")
@@ -362,6 +362,7 @@ func appsUpdate(ctx context.Context, env Env, args []string) error {
 	fs.IntVar(&refreshDays, "refresh-token-ttl-days", 0, "refresh token lifetime in days, 1 to 180; 0 for the default 14")
 	fs.BoolVar(&rotate, "rotate-refresh-token", true, "replace a refresh token when it is used (false: reuse it until it expires)")
 	fs.BoolVar(&always, "always-issue-refresh-token", false, "issue a refresh token even without the offline_access scope")
+	fs.StringVar(&idTokenAlg, "id-token-alg", "", "sign the app's ID tokens with ES384, ES256 or RS256 (id_token_signed_response_alg); 'default' for the server's algorithm")
 	fs.IntVar(&reuse, "refresh-reuse-interval", 0, "seconds, 0 to 3600, during which a rotated refresh token returns its successor again instead of revoking the grant (several browser tabs); 0: never")
 	fs.StringVar(&customData, "custom-data", "", "a JSON object for your own use (at most 4 KB)")
 	fs.BoolVar(&asJSON, "json", false, "print the app as one JSON object")
@@ -395,6 +396,11 @@ func appsUpdate(ctx context.Context, env Env, args []string) error {
 			u.AlwaysIssueRefreshToken = &always
 		case "refresh-reuse-interval":
 			u.RefreshTokenReuseInterval = &reuse
+		case "id-token-alg":
+			if idTokenAlg == "default" {
+				idTokenAlg = ""
+			}
+			u.IDTokenAlg = &idTokenAlg
 		case "custom-data":
 			u.CustomData = json.RawMessage(customData)
 		default:

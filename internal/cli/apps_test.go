@@ -43,14 +43,15 @@ func TestAppsUpdateAndSecrets(t *testing.T) {
 	fails("apps", "update", id, "--custom-data", "[1]")
 	fails("apps", "update", id, "--refresh-reuse-interval", "3601")
 	fails("apps", "update", id, "--refresh-reuse-interval", "-1")
-	mustRun("apps", "update", id, "--refresh-reuse-interval", "30")
+	fails("apps", "update", id, "--id-token-alg", "HS256")
+	mustRun("apps", "update", id, "--refresh-reuse-interval", "30", "--id-token-alg", "RS256")
 	if st, err := sqlstore.Open(t.Context(), sqlstore.Options{DataDir: dir}); err != nil {
 		t.Fatal(err)
 	} else {
 		c, err := st.GetClient(t.Context(), id)
 		st.Close()
-		if err != nil || c.RefreshReuseInterval != 30*time.Second {
-			t.Errorf("--refresh-reuse-interval 30 stored %v (%v)", c.RefreshReuseInterval, err)
+		if err != nil || c.RefreshReuseInterval != 30*time.Second || c.IDTokenAlg != "RS256" {
+			t.Errorf("--refresh-reuse-interval 30 --id-token-alg RS256 stored %v %q (%v)", c.RefreshReuseInterval, c.IDTokenAlg, err)
 		}
 	}
 	fails("apps", "update", id, "--redirect-uri", "http://evil.example/cb")

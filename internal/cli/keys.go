@@ -77,8 +77,12 @@ func keysList(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		return printTable(env.Stdout, "KID\tALG\tSIGNS FROM\tRETIRED\tREMOVED AT", ks, func(k store.SigningKey) string {
-			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s", k.ID, k.Alg, k.ActivatesAt.UTC().Format(time.RFC3339), ts(k.RetiredAt), ts(k.ExpiresAt))
+		return printTable(env.Stdout, "KID\tALG\tSIGNS\tSIGNS FROM\tRETIRED\tREMOVED AT", ks, func(k store.SigningKey) string {
+			signs := "by default"
+			if k.Purpose == store.KeyForAlg {
+				signs = "for apps set to " + k.Alg
+			}
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", k.ID, k.Alg, signs, k.ActivatesAt.UTC().Format(time.RFC3339), ts(k.RetiredAt), ts(k.ExpiresAt))
 		})
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sesameauth/sesame/internal/directory"
+	"github.com/sesameauth/sesame/internal/oidc/keys"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/ui"
 )
@@ -18,6 +19,8 @@ type AppSettingsForm struct {
 	IDTokenTTL    string // seconds; empty: the server default
 	RefreshDays   string // days; empty: the server default
 	ReuseInterval string // seconds; empty: 0
+	IDTokenAlg    string // "" for the server's default
+	Algs          []string
 	Rotate        bool
 	AlwaysRefresh bool
 }
@@ -31,6 +34,7 @@ func settingsForm(c store.Client) AppSettingsForm {
 		f.RefreshDays = strconv.Itoa(int(c.RefreshTokenTTL / (24 * time.Hour)))
 	}
 	f.ReuseInterval = strconv.Itoa(int(c.RefreshReuseInterval / time.Second))
+	f.IDTokenAlg, f.Algs = c.IDTokenAlg, keys.Supported
 	return f
 }
 
@@ -41,6 +45,7 @@ var appSettingsFields = map[string]string{
 	"customClientMetadata.idTokenTtl":            "id_token_ttl",
 	"customClientMetadata.refreshTokenTtlInDays": "refresh_token_ttl_days",
 	directory.FieldRefreshReuseInterval:          "refresh_reuse_interval",
+	directory.FieldIDTokenAlg:                    "id_token_alg",
 }
 
 // whole reads a form number; empty is 0 (the server default).
@@ -73,7 +78,7 @@ func (h *Handler) saveAppSettings(w http.ResponseWriter, r *http.Request, rq *re
 		return
 	}
 	f := AppSettingsForm{Description: r.PostFormValue("description"), IDTokenTTL: r.PostFormValue("id_token_ttl"),
-		RefreshDays: r.PostFormValue("refresh_token_ttl_days"), ReuseInterval: r.PostFormValue("refresh_reuse_interval"), Rotate: r.PostFormValue("rotate_refresh_token") == "on",
+		RefreshDays: r.PostFormValue("refresh_token_ttl_days"), ReuseInterval: r.PostFormValue("refresh_reuse_interval"), IDTokenAlg: r.PostFormValue("id_token_alg"), Algs: keys.Supported, Rotate: r.PostFormValue("rotate_refresh_token") == "on",
 		AlwaysRefresh: r.PostFormValue("always_issue_refresh_token") == "on"}
 	errs := map[string]ui.Msg{}
 	upd := directory.AppUpdate{Description: &f.Description}
@@ -91,6 +96,7 @@ func (h *Handler) saveAppSettings(w http.ResponseWriter, r *http.Request, rq *re
 			errs["refresh_reuse_interval"] = ui.M("console.app.bad_reuse_interval")
 		}
 		upd.IDTokenTTL, upd.RefreshTokenTTLInDays, upd.RefreshTokenReuseInterval = &ttl, &days, &reuse
+		upd.IDTokenAlg = &f.IDTokenAlg
 		upd.RotateRefreshToken, upd.AlwaysIssueRefreshToken = &f.Rotate, &f.AlwaysRefresh
 	}
 	var after store.Client
@@ -221,7 +227,8 @@ func (h *Handler) rotateSecret(w http.ResponseWriter, r *http.Request, rq *reque
 func appSettingsDoc(c store.Client) map[string]any {
 	return map[string]any{"description": c.Description, "idTokenTtl": int64(c.IDTokenTTL / time.Second),
 		"refreshTokenTtlInDays": int64(c.RefreshTokenTTL / (24 * time.Hour)), "rotateRefreshToken": !c.NoRefreshRotation,
-		"alwaysIssueRefreshToken": c.AlwaysIssueRefreshToken, "refreshTokenReuseInterval": int64(c.RefreshReuseInterval / time.Second)}
+		"alwaysIssueRefreshToken": c.AlwaysIssueRefreshToken, "refreshTokenReuseInterval": int64(c.RefreshReuseInterval / time.Second),
+		"idTokenSignedResponseAlg": c.IDTokenAlg}
 }
 
 // secretDoc names a secret for the audit log, never its value or hash.

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/sesameauth/sesame/internal/oidc/keys"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/oidc/redirecturi"
 	"github.com/sesameauth/sesame/internal/store"
@@ -341,6 +342,9 @@ type AppUpdate struct {
 	RefreshTokenTTLInDays   *int
 	RotateRefreshToken      *bool
 	AlwaysIssueRefreshToken *bool
+	// IDTokenAlg is the app's id_token_signed_response_alg: one of
+	// keys.Supported, or "" for the server's default.
+	IDTokenAlg *string
 	// RefreshTokenReuseInterval is in seconds, 0 to
 	// store.MaxRefreshReuseInterval (store.Client.RefreshReuseInterval).
 	RefreshTokenReuseInterval *int
@@ -371,6 +375,7 @@ const (
 	FieldRotateRefreshToken      = "customClientMetadata.rotateRefreshToken"
 	FieldAlwaysIssueRefreshToken = "customClientMetadata.alwaysIssueRefreshToken"
 	FieldRefreshReuseInterval    = "customClientMetadata.refreshTokenReuseInterval"
+	FieldIDTokenAlg              = "oidcClientMetadata.idTokenSignedResponseAlg"
 	FieldCustomData              = "customData"
 	FieldSecretName              = "name"
 	FieldSecretExpiresAt         = "expiresAt"
@@ -448,6 +453,12 @@ func CheckAppUpdate(c store.Client, u AppUpdate) (store.Client, error) {
 	}
 	if u.AlwaysIssueRefreshToken != nil {
 		c.AlwaysIssueRefreshToken = *u.AlwaysIssueRefreshToken
+	}
+	if u.IDTokenAlg != nil {
+		if a := *u.IDTokenAlg; a != "" && !keys.SupportedAlg(a) {
+			return c, fieldErr(ErrAppInvalid.Code, FieldIDTokenAlg, "idTokenSignedResponseAlg must be one of %s, or empty for the server's default", strings.Join(keys.Supported, ", "))
+		}
+		c.IDTokenAlg = *u.IDTokenAlg
 	}
 	if u.RefreshTokenReuseInterval != nil {
 		v, limit := *u.RefreshTokenReuseInterval, int(store.MaxRefreshReuseInterval/time.Second)

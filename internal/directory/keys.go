@@ -17,7 +17,8 @@ type Keys struct {
 }
 
 // Rotate adds a signing key with alg, published now and signing after the
-// publish delay. An empty alg takes the newest key's, else ES384 (the
+// publish delay, and rotates the keys kept for apps' algorithms with it
+// (keys.Manager.Rotate). An empty alg takes the newest default key's, else ES384 (the
 // server may have been started with another algorithm than the one
 // configured where this runs).
 func (d Keys) Rotate(ctx context.Context, alg string) (store.SigningKey, error) {
@@ -32,7 +33,7 @@ func (d Keys) Rotate(ctx context.Context, alg string) (store.SigningKey, error) 
 		alg = "ES384"
 		var latest time.Time
 		for _, k := range ks {
-			if keys.SupportedAlg(k.Alg) && !k.CreatedAt.Before(latest) {
+			if k.Purpose == "" && keys.SupportedAlg(k.Alg) && !k.CreatedAt.Before(latest) {
 				alg, latest = k.Alg, k.CreatedAt
 			}
 		}

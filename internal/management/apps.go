@@ -27,6 +27,9 @@ func appType(logto string) store.AppType {
 type oidcClientMetadata struct {
 	RedirectURIs           []string `json:"redirectUris"`
 	PostLogoutRedirectURIs []string `json:"postLogoutRedirectUris"`
+	// Sesame's: the app's ID token algorithm, "" for the server's default
+	// (docs/management-api.md).
+	IDTokenSignedResponseAlg string `json:"idTokenSignedResponseAlg,omitempty"`
 }
 
 type customClientMetadata struct {
@@ -79,7 +82,7 @@ func appView(c store.Client) application {
 		data = json.RawMessage("{}")
 	}
 	return application{TenantID: "default", ID: c.ID, Name: c.Name, Description: null(c.Description), Type: appTypes[c.Type],
-		OIDCClientMetadata:   oidcClientMetadata{nonNil(c.RedirectURIs), nonNil(c.PostLogoutRedirectURIs)},
+		OIDCClientMetadata:   oidcClientMetadata{nonNil(c.RedirectURIs), nonNil(c.PostLogoutRedirectURIs), c.IDTokenAlg},
 		CustomClientMetadata: ccm, CustomData: data, IsThirdParty: c.ThirdParty, CreatedAt: ms(c.CreatedAt)}
 }
 
@@ -166,8 +169,9 @@ type appUpdate struct {
 	Name               *string `json:"name"`
 	Description        *string `json:"description"`
 	OIDCClientMetadata *struct {
-		RedirectURIs           *[]string `json:"redirectUris"`
-		PostLogoutRedirectURIs *[]string `json:"postLogoutRedirectUris"`
+		RedirectURIs             *[]string `json:"redirectUris"`
+		PostLogoutRedirectURIs   *[]string `json:"postLogoutRedirectUris"`
+		IDTokenSignedResponseAlg *string   `json:"idTokenSignedResponseAlg"`
 	} `json:"oidcClientMetadata"`
 	CustomClientMetadata *struct {
 		CORSAllowedOrigins      *[]string `json:"corsAllowedOrigins"`
@@ -191,7 +195,7 @@ func (h *Handler) updateApp(w http.ResponseWriter, r *http.Request) error {
 	}
 	u := directory.AppUpdate{Name: in.Name, Description: in.Description, CustomData: in.CustomData}
 	if m := in.OIDCClientMetadata; m != nil {
-		u.RedirectURIs, u.PostLogoutRedirectURIs = m.RedirectURIs, m.PostLogoutRedirectURIs
+		u.RedirectURIs, u.PostLogoutRedirectURIs, u.IDTokenAlg = m.RedirectURIs, m.PostLogoutRedirectURIs, m.IDTokenSignedResponseAlg
 	}
 	if m := in.CustomClientMetadata; m != nil {
 		u.CORSOrigins, u.IDTokenTTL, u.RefreshTokenTTLInDays = m.CORSAllowedOrigins, m.IDTokenTTL, m.RefreshTokenTTLInDays

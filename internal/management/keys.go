@@ -26,9 +26,15 @@ func (h *Handler) writeKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Newest first, as Logto, so the first is the one that signs by
+	// default; the keys kept for apps' algorithms (RS256…) come after.
 	out := make([]oidcKey, 0, len(ks))
-	for i := len(ks) - 1; i >= 0; i-- { // newest first, as Logto
-		out = append(out, keyView(ks[i]))
+	for _, defaults := range []bool{true, false} {
+		for i := len(ks) - 1; i >= 0; i-- {
+			if (ks[i].Purpose == "") == defaults {
+				out = append(out, keyView(ks[i]))
+			}
+		}
 	}
 	return write(w, r, http.StatusOK, out)
 }

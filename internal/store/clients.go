@@ -65,6 +65,10 @@ type Client struct {
 	// several tabs"). Whole seconds, 0 to MaxRefreshReuseInterval; 0 (the
 	// default, as Logto) makes every reuse a replay.
 	RefreshReuseInterval time.Duration
+	// IDTokenAlg is the app's id_token_signed_response_alg: its ID tokens
+	// are signed with a key of that algorithm (ES384, ES256 or RS256); ""
+	// signs them with the server's default key.
+	IDTokenAlg string
 	// AlwaysIssueRefreshToken issues a refresh token for an authorization
 	// code even without the offline_access scope.
 	AlwaysIssueRefreshToken bool

@@ -127,14 +127,14 @@ func (m *Manager) Ensure(ctx context.Context) error {
 	if len(r.keys) == 0 {
 		// A new database: the first key signs at once (nothing can have
 		// cached an older set), and only one replica may create it.
-		k, err := m.newKey(m.opts.Now())
+		k, err := m.newKey(m.opts.Alg, "", m.opts.Now())
 		if err != nil {
 			return err
 		}
 		if _, err := m.st.CreateFirstKey(ctx, k); err != nil {
 			return err
 		}
-	} else if _, err := m.create(ctx, m.opts.Now()); err != nil {
+	} else if _, err := m.create(ctx, m.opts.Alg, "", m.opts.Now()); err != nil {
 		// Keys exist but none signs yet (all pending): make one that does.
 		return err
 	}
@@ -142,32 +142,83 @@ func (m *Manager) Ensure(ctx context.Context) error {
 	return err
 }
 
-// Rotate adds a key that is published now and signs after PublishDelay, and
-// schedules every older key for removal Retention after that.
+// Rotate rotates every algorithm: it adds a key of the configured
+// algorithm that signs by default, and a new key for every algorithm that
+// apps may register (an unretired key with Purpose store.KeyForAlg) other
+// than that one, each published now and signing after PublishDelay, and
+// schedules every older key for removal Retention after that. It returns
+// the new default key.
 func (m *Manager) Rotate(ctx context.Context) (store.SigningKey, error) {
 	now := m.opts.Now()
-	k, err := m.create(ctx, now.Add(m.opts.PublishDelay))
+	activates := now.Add(m.opts.PublishDelay)
+	k, err := m.create(ctx, m.opts.Alg, "", activates)
 	if err != nil {
 		return store.SigningKey{}, err
 	}
-	if err := m.st.RetireKeys(ctx, k.ID, now, now.Add(m.opts.PublishDelay+m.opts.Retention)); err != nil {
+	keep := []string{k.ID}
+	rows, err := m.st.ListKeys(ctx)
+	if err != nil {
+		return store.SigningKey{}, err
+	}
+	done := map[string]bool{m.opts.Alg: true}
+	for _, row := range rows {
+		if row.Purpose != store.KeyForAlg || !row.RetiredAt.IsZero() || done[row.Alg] {
+			continue
+		}
+		done[row.Alg] = true
+		ak, err := m.create(ctx, row.Alg, store.KeyForAlg, activates)
+		if err != nil {
+			return store.SigningKey{}, err
+		}
+		keep = append(keep, ak.ID)
+	}
+	if err := m.st.RetireKeys(ctx, keep, now, activates.Add(m.opts.Retention)); err != nil {
 		return store.SigningKey{}, err
 	}
 	_, err = m.reload(ctx)
 	return k, err
 }
 
-func (m *Manager) create(ctx context.Context, activates time.Time) (store.SigningKey, error) {
-	k, err := m.newKey(activates)
+// EnsureAlg makes sure apps registered with alg can get ID tokens signed
+// with it: unless the default key has that algorithm, a key of purpose
+// store.KeyForAlg is created, atomically across replicas, that signs at
+// once (the first of its algorithm: no relying party can have cached a
+// set with an older one). Every server keeps one for RS256, which OpenID
+// Connect Discovery requires.
+func (m *Manager) EnsureAlg(ctx context.Context, alg string) error {
+	if !SupportedAlg(alg) {
+		return fmt.Errorf("keys: unsupported algorithm %q", alg)
+	}
+	r, err := m.current(ctx)
+	if err != nil {
+		return err
+	}
+	if r.forAlg(alg, m.opts.Now(), m.opts.Refresh) != nil {
+		return nil
+	}
+	k, err := m.newKey(alg, store.KeyForAlg, m.opts.Now())
+	if err != nil {
+		return err
+	}
+	if _, err := m.st.CreateKeyIfNone(ctx, k); err != nil {
+		return err
+	}
+	_, err = m.reload(ctx)
+	return err
+}
+
+func (m *Manager) create(ctx context.Context, alg, purpose string, activates time.Time) (store.SigningKey, error) {
+	k, err := m.newKey(alg, purpose, activates)
 	if err != nil {
 		return store.SigningKey{}, err
 	}
 	return k, m.st.CreateKey(ctx, k)
 }
 
-// newKey generates a key that signs from activates, sealed for storage.
-func (m *Manager) newKey(activates time.Time) (store.SigningKey, error) {
-	priv, err := generate(m.opts.Alg)
+// newKey generates a key of alg that signs from activates, sealed for
+// storage.
+func (m *Manager) newKey(alg, purpose string, activates time.Time) (store.SigningKey, error) {
+	priv, err := generate(alg)
 	if err != nil {
 		return store.SigningKey{}, err
 	}
@@ -175,17 +226,18 @@ func (m *Manager) newKey(activates time.Time) (store.SigningKey, error) {
 	if err != nil {
 		return store.SigningKey{}, err
 	}
-	pub := jose.JSONWebKey{Key: priv.Public(), Algorithm: m.opts.Alg, Use: "sig"}
+	pub := jose.JSONWebKey{Key: priv.Public(), Algorithm: alg, Use: "sig"}
 	tp, err := pub.Thumbprint(crypto.SHA256)
 	if err != nil {
 		return store.SigningKey{}, err
 	}
 	k := store.SigningKey{
 		ID:          base64.RawURLEncoding.EncodeToString(tp),
-		Alg:         m.opts.Alg,
+		Alg:         alg,
 		PrivateKey:  m.box.Seal(der),
 		CreatedAt:   m.opts.Now(),
 		ActivatesAt: activates,
+		Purpose:     purpose,
 	}
 	return k, nil
 }
@@ -270,18 +322,38 @@ func (m *Manager) open(row store.SigningKey) (*key, error) {
 	return k, nil
 }
 
-// active returns the key that signs at now: the newest already activated
-// that has also been stored for at least one refresh interval, so every
-// replica (each reloads at least that often) publishes it before anyone
-// signs with it, whatever publish delay the rotation asked for. A key set's
-// first key is exempt: no replica can have published an older set.
+// active returns the key that signs by default at now: the newest
+// default-purpose key already activated that has also been stored for at
+// least one refresh interval, so every replica (each reloads at least that
+// often) publishes it before anyone signs with it, whatever publish delay
+// the rotation asked for. A key set's first key is exempt: no replica can
+// have published an older set.
 func (r *keyring) active(now time.Time, refresh time.Duration) *key {
+	return r.newest(now, refresh, func(k *key) bool { return k.meta.Purpose == "" })
+}
+
+// forAlg returns the key that signs ID tokens with alg at now: the default
+// key when it has that algorithm, else the newest usable key of purpose
+// store.KeyForAlg and that algorithm (the first of them exempt from the
+// wait, as the set's first key is).
+func (r *keyring) forAlg(alg string, now time.Time, refresh time.Duration) *key {
+	if a := r.active(now, refresh); a != nil && a.meta.Alg == alg {
+		return a
+	}
+	return r.newest(now, refresh, func(k *key) bool { return k.meta.Purpose == store.KeyForAlg && k.meta.Alg == alg })
+}
+
+func (r *keyring) newest(now time.Time, refresh time.Duration, in func(*key) bool) *key {
 	var a *key
-	for i, k := range r.keys {
-		if k.meta.ActivatesAt.After(now) || (i > 0 && now.Sub(k.meta.CreatedAt) < refresh) {
+	first := true
+	for _, k := range r.keys {
+		if !in(k) {
 			continue
 		}
-		a = k
+		if !k.meta.ActivatesAt.After(now) && (first || now.Sub(k.meta.CreatedAt) >= refresh) {
+			a = k
+		}
+		first = false
 	}
 	return a
 }
@@ -332,11 +404,29 @@ func (m *Manager) Sign(ctx context.Context, typ string, claims any) (string, err
 // signs (at_hash, c_hash): build gets that key's algorithm, which after a
 // rotation need not be the configured one.
 func (m *Manager) SignFor(ctx context.Context, typ string, build func(alg string) any) (string, error) {
+	return m.SignWith(ctx, "", typ, build)
+}
+
+// SignWith is SignFor with the key for alg (an app's registered
+// id_token_signed_response_alg); "" is the default key. A missing key of
+// a supported algorithm is created first (EnsureAlg).
+func (m *Manager) SignWith(ctx context.Context, alg, typ string, build func(alg string) any) (string, error) {
 	r, err := m.current(ctx)
 	if err != nil {
 		return "", err
 	}
-	k := r.active(m.opts.Now(), m.opts.Refresh)
+	var k *key
+	if alg == "" {
+		k = r.active(m.opts.Now(), m.opts.Refresh)
+	} else if k = r.forAlg(alg, m.opts.Now(), m.opts.Refresh); k == nil {
+		if err := m.EnsureAlg(ctx, alg); err != nil {
+			return "", err
+		}
+		if r, err = m.current(ctx); err != nil {
+			return "", err
+		}
+		k = r.forAlg(alg, m.opts.Now(), m.opts.Refresh)
+	}
 	if k == nil {
 		return "", errors.New("keys: no active signing key")
 	}

@@ -24,6 +24,9 @@ type IDTokenParams struct {
 	// AMR are the authentication methods of the sign-in the grant came
 	// from; they give the amr and acr claims (AuthContext).
 	AMR []string
+	// Alg is the app's registered id_token_signed_response_alg; "" signs
+	// with the default key.
+	Alg string
 }
 
 // IDToken mints a fresh ID token (a new iat on every call: Logto's SDKs
@@ -51,7 +54,7 @@ func (p *Provider) IDToken(ctx context.Context, in IDTokenParams) (string, error
 	if amr, acr := AuthContext(in.AMR); acr != "" {
 		c["amr"], c["acr"] = amr, acr
 	}
-	return p.Keys.SignFor(ctx, "JWT", func(alg string) any {
+	return p.Keys.SignWith(ctx, in.Alg, "JWT", func(alg string) any {
 		if in.AccessToken != "" {
 			// The hash of the key that signs, not of the configured
 			// algorithm: a rotation may bring in a key of another one.

@@ -186,7 +186,7 @@ func (h *Handler) authorizationCode(ctx context.Context, c store.Client, form ur
 		return nil, err
 	}
 	return h.respond(ctx, ac.GrantID, pending, refresh, res, provider.IDTokenParams{ClientID: c.ID,
-		Scopes: ac.Scopes, Nonce: ac.Nonce, SID: ac.SID, AuthTime: ac.AuthTime, AMR: ac.AMR, TTL: provider.IDTokenTTLOf(c)})
+		Scopes: ac.Scopes, Nonce: ac.Nonce, SID: ac.SID, AuthTime: ac.AuthTime, AMR: ac.AMR, TTL: provider.IDTokenTTLOf(c), Alg: c.IDTokenAlg})
 }
 
 // respond finishes a user grant after its transaction committed: it checks
@@ -353,7 +353,7 @@ func (h *Handler) refreshToken(ctx context.Context, c store.Client, form url.Val
 		next = presented
 	}
 	return h.respond(ctx, rt.GrantID, pending, next, res, provider.IDTokenParams{ClientID: c.ID,
-		Scopes: scopes, SID: grant.SID, AuthTime: grant.AuthTime, AMR: grant.AMR, TTL: provider.IDTokenTTLOf(c)})
+		Scopes: scopes, SID: grant.SID, AuthTime: grant.AuthTime, AMR: grant.AMR, TTL: provider.IDTokenTTLOf(c), Alg: c.IDTokenAlg})
 }
 
 // keptSuccessor returns the successor kept on rt, a token rotated away,

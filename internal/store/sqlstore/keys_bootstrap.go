@@ -26,8 +26,36 @@ func (s *Store) CreateFirstKey(ctx context.Context, k store.SigningKey) (bool, e
 		if n > 0 {
 			return nil
 		}
-		if _, err := s.txExec(ctx, tx, `INSERT INTO signing_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			k.ID, k.Alg, blob(k.PrivateKey), ns(k.CreatedAt), ns(k.ActivatesAt), ns(k.RetiredAt), ns(k.ExpiresAt)); err != nil {
+		if _, err := s.txExec(ctx, tx, `INSERT INTO signing_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			keyArgs(k)...); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	return created, err
+}
+
+// CreateKeyIfNone implements store.Keys, under the same lock as
+// CreateFirstKey.
+func (s *Store) CreateKeyIfNone(ctx context.Context, k store.SigningKey) (bool, error) {
+	created := false
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if s.d.name == "postgres" {
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+				return err
+			}
+		}
+		var n int64
+		if err := tx.QueryRowContext(ctx, s.d.q(`SELECT count(*) FROM signing_keys WHERE alg = $1 AND purpose = $2 AND retired_at = 0`),
+			k.Alg, k.Purpose).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		if _, err := s.txExec(ctx, tx, `INSERT INTO signing_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			keyArgs(k)...); err != nil {
 			return err
 		}
 		created = true

@@ -103,6 +103,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		t.Run("ReleaseAttempt30", func(t *testing.T) { testConcurrentRelease(t, newStore(t)) })
 		t.Run("UpdateUser20", func(t *testing.T) { testConcurrentUpdateUser(t, newStore(t)) })
 		t.Run("CreateFirstKey10", func(t *testing.T) { testConcurrentFirstKey(t, newStore(t)) })
+		t.Run("CreateKeyIfNone8", func(t *testing.T) { testCreateKeyIfNone(t, newStore(t)) })
 		t.Run("CreateResourceScope10", func(t *testing.T) { testConcurrentCreateScope(t, newStore(t)) })
 		t.Run("AdvanceTOTPStep20", func(t *testing.T) { testConcurrentTOTPStep(t, newStore(t)) })
 		t.Run("UseBackupCode20", func(t *testing.T) { testConcurrentBackupCode(t, newStore(t)) })
