@@ -65,6 +65,10 @@ func (a Application) MarshalJSON() ([]byte, error) {
 type OIDCClientMetadata struct {
 	RedirectURIs           []string `json:"redirectUris,omitzero"`
 	PostLogoutRedirectURIs []string `json:"postLogoutRedirectUris,omitzero"`
+	// IDTokenSignedResponseAlg is Sesame only: ES384, ES256 or RS256 signs
+	// the app's ID tokens with a key of that algorithm; empty, the
+	// server's default.
+	IDTokenSignedResponseAlg string `json:"idTokenSignedResponseAlg,omitempty"`
 	// Logto only; Sesame refuses them.
 	BackchannelLogoutURI             string `json:"backchannelLogoutUri,omitempty"`
 	BackchannelLogoutSessionRequired *bool  `json:"backchannelLogoutSessionRequired,omitempty"`
