@@ -101,7 +101,7 @@ func TestBackupUnderWriteLoad(t *testing.T) {
 	to := filepath.Join(t.TempDir(), "backup.db")
 	done := make(chan error, 1)
 	go func() {
-		_, err := sqlstore.Backup(ctx, e.DataDir, to)
+		_, err := sqlstore.Backup(ctx, e.DataDir, to, false)
 		done <- err
 	}()
 	for range 5 { // writes go on while the copy is made
