@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"os"
@@ -36,6 +37,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	if cfg.Postgres() && cfg.Secret == "" {
 		return usagef("SESAME_SECRET (or --secret) is required with PostgreSQL: every replica must share it")
+	}
+	if cfg.TLS() { // a pair that does not load is bad input, found before the database opens
+		if _, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey); err != nil {
+			return usagef("--tls-cert %s and --tls-key %s do not load as a pair: %v", cfg.TLSCert, cfg.TLSKey, err)
+		}
 	}
 	log := env.Log
 	if log == nil {
