@@ -1,16 +1,18 @@
 package cli
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// TestBackupCommand: the copy is private, a second backup to the same file
-// and every bad input exit 2 with one line and write nothing, --force
-// replaces the file, and a copy placed in a new data directory with the
-// secret serves what was backed up.
+// TestBackupCommand, while a server runs on the database: the copy is
+// private, a second backup to the same file and every bad input exit 2
+// with one line and write nothing, --force replaces the file, and a copy
+// placed in a new data directory with the secret serves what was backed
+// up.
 func TestBackupCommand(t *testing.T) {
 	dir := t.TempDir()
 	if code, _, errs := run(t, "apps", "create", "--name", "Guide", "--type", "traditional",
@@ -20,6 +22,9 @@ func TestBackupCommand(t *testing.T) {
 	if code, _, errs := run(t, "keys", "rotate", "--data", dir); code != 0 {
 		t.Fatalf("keys rotate: %d %s", code, errs)
 	}
+	// Every backup below is taken while a server runs on the database.
+	addr, stop := startServe(t, dir, "http://localhost:3001/")
+	defer stop()
 	to := filepath.Join(t.TempDir(), "backup.db")
 	code, out, errs := run(t, "backup", "--data", dir, "--to", to)
 	if code != 0 || !strings.Contains(out, "backed up") || !strings.Contains(out, "secret.key") {
@@ -63,6 +68,12 @@ func TestBackupCommand(t *testing.T) {
 	}
 	if code, _, errs := run(t, "backup", "--data", dir, "--to", t.TempDir(), "--force"); code != ExitUsage || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 		t.Errorf("--force onto a directory: exit %d, %q; want 2 and one line", code, errs)
+	}
+
+	if resp, err := http.Get("http://" + addr + "/readyz"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the server after the backups: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 
 	restored := t.TempDir()
