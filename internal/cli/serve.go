@@ -69,7 +69,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 		where = "PostgreSQL"
 	}
 	if cfg.TLS() {
-		go reloadOnHangup(ctx, srv, log)
+		// Registered before serving: a SIGHUP from now on reloads, never
+		// ends the process.
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		go reloadOnHangup(ctx, hup, srv, log)
 	}
 	scheme := "http"
 	if cfg.TLS() {
@@ -108,10 +113,7 @@ func migrate(ctx context.Context, env Env, args []string) error {
 
 // reloadOnHangup loads the TLS certificate files again on every SIGHUP
 // until ctx ends (docs/production.md, "TLS and proxies").
-func reloadOnHangup(ctx context.Context, srv *app.Server, log *slog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, srv *app.Server, log *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
