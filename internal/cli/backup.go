@@ -14,9 +14,10 @@ import (
 // (docs/production.md, "Backups").
 func backup(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
-	fs := newFlags(env, "backup", "backup --to FILE [--data DIR]")
+	fs := newFlags(env, "backup", "backup --to FILE [--force] [--data DIR]")
 	cfg.StoreFlags(fs)
-	to := fs.String("to", "", "file to write the copy to; it must not exist")
+	to := fs.String("to", "", "file to write the copy to; it must not exist unless --force")
+	force := fs.Bool("force", false, "replace an existing --to file (whole, or not at all)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -32,9 +33,9 @@ func backup(ctx context.Context, env Env, args []string) error {
 	if sqlstore.Missing(sqlstore.Options{DataDir: cfg.DataDir}) {
 		return usagef("no database in %s (--data)", cfg.DataDir)
 	}
-	size, err := sqlstore.Backup(ctx, cfg.DataDir, *to)
+	size, err := sqlstore.Backup(ctx, cfg.DataDir, *to, *force)
 	if errors.Is(err, sqlstore.ErrBackupExists) {
-		return usagef("%s exists; choose a new file", *to)
+		return usagef("%s exists; choose a new file, or --force to replace it", *to)
 	}
 	if err != nil {
 		return err

@@ -1,15 +1,18 @@
 package cli
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// TestBackupCommand: the copy is private, a second backup to the same file
-// and every bad input exit 2 with one line and write nothing, and a copy
-// placed in a new data directory with the secret serves what was backed up.
+// TestBackupCommand, while a server runs on the database: the copy is
+// private, a second backup to the same file and every bad input exit 2
+// with one line and write nothing, --force replaces the file, and a copy
+// placed in a new data directory with the secret serves what was backed
+// up.
 func TestBackupCommand(t *testing.T) {
 	dir := t.TempDir()
 	if code, _, errs := run(t, "apps", "create", "--name", "Guide", "--type", "traditional",
@@ -19,6 +22,9 @@ func TestBackupCommand(t *testing.T) {
 	if code, _, errs := run(t, "keys", "rotate", "--data", dir); code != 0 {
 		t.Fatalf("keys rotate: %d %s", code, errs)
 	}
+	// Every backup below is taken while a server runs on the database.
+	addr, stop := startServe(t, dir, "http://localhost:3001/")
+	defer stop()
 	to := filepath.Join(t.TempDir(), "backup.db")
 	code, out, errs := run(t, "backup", "--data", dir, "--to", to)
 	if code != 0 || !strings.Contains(out, "backed up") || !strings.Contains(out, "secret.key") {
@@ -47,12 +53,38 @@ func TestBackupCommand(t *testing.T) {
 		t.Errorf("PostgreSQL: %d %q, want a pointer to pg_dump", code, errs)
 	}
 
+	// --force replaces the file, whole, still private.
+	if code, _, errs := run(t, "users", "create", "--username", "after", "--password", "correct horse battery", "--data", dir); code != 0 {
+		t.Fatalf("users create: %d %s", code, errs)
+	}
+	if err := os.Chmod(to, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := run(t, "backup", "--data", dir, "--to", to, "--force"); code != 0 || !strings.Contains(out, "backed up") {
+		t.Fatalf("backup --force: %d %q %q", code, out, errs)
+	}
+	if fi, err := os.Stat(to); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("backup file after --force: %v %v", fi, err)
+	}
+	if code, _, errs := run(t, "backup", "--data", dir, "--to", t.TempDir(), "--force"); code != ExitUsage || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Errorf("--force onto a directory: exit %d, %q; want 2 and one line", code, errs)
+	}
+
+	if resp, err := http.Get("http://" + addr + "/readyz"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the server after the backups: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	restored := t.TempDir()
 	copyFile(t, to, filepath.Join(restored, "sesame.db"))
 	copyFile(t, filepath.Join(dir, "secret.key"), filepath.Join(restored, "secret.key"))
 	code, out, errs = run(t, "apps", "list", "--data", restored)
 	if code != 0 || !strings.Contains(out, "Guide") {
 		t.Fatalf("apps list on the restored copy: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := run(t, "users", "list", "--data", restored); code != 0 || !strings.Contains(out, "after") {
+		t.Fatalf("users list on the restored copy (written by --force): %d %q %q", code, out, errs)
 	}
 	if code, out, errs := run(t, "keys", "list", "--data", restored); code != 0 || out == "" {
 		t.Fatalf("keys list on the restored copy: %d %q %q", code, out, errs)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"os"
@@ -37,6 +38,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if cfg.Postgres() && cfg.Secret == "" {
 		return usagef("SESAME_SECRET (or --secret) is required with PostgreSQL: every replica must share it")
 	}
+	if cfg.TLS() { // a pair that does not load is bad input, found before the database opens
+		if _, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey); err != nil {
+			return usagef("--tls-cert %s and --tls-key %s do not load as a pair: %v", cfg.TLSCert, cfg.TLSKey, err)
+		}
+	}
 	log := env.Log
 	if log == nil {
 		log = newLogger(&cfg)
@@ -63,7 +69,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 		where = "PostgreSQL"
 	}
 	if cfg.TLS() {
-		go reloadOnHangup(ctx, srv, log)
+		// Registered before serving: a SIGHUP from now on reloads, never
+		// ends the process.
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		go reloadOnHangup(ctx, hup, srv, log)
 	}
 	scheme := "http"
 	if cfg.TLS() {
@@ -102,10 +113,7 @@ func migrate(ctx context.Context, env Env, args []string) error {
 
 // reloadOnHangup loads the TLS certificate files again on every SIGHUP
 // until ctx ends (docs/production.md, "TLS and proxies").
-func reloadOnHangup(ctx context.Context, srv *app.Server, log *slog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, srv *app.Server, log *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():

@@ -47,6 +47,9 @@ func TestServeLifecycle(t *testing.T) {
 			t.Fatalf("%s: %v %v", p, resp, err)
 		}
 		resp.Body.Close()
+		if hsts := resp.Header.Get("Strict-Transport-Security"); hsts != "" { // no TLS, an http endpoint
+			t.Errorf("%s: Strict-Transport-Security %q without TLS", p, hsts)
+		}
 	}
 	cancel()
 	select {

@@ -70,6 +70,8 @@ func TestServeTLS(t *testing.T) {
 
 	for name, args := range map[string][]string{
 		"cert without key": {"--tls-cert", certPath},
+		"key without cert": {"--tls-key", keyPath},
+		"unreadable pair":  {"--tls-cert", keyPath, "--tls-key", keyPath},
 		"http endpoint":    {"--tls-cert", certPath, "--tls-key", keyPath, "--endpoint", "http://auth.example"},
 	} {
 		code := Main(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...), Env{Stdout: io.Discard, Stderr: io.Discard})
@@ -122,7 +124,7 @@ func TestServeTLS(t *testing.T) {
 	if resp.StatusCode != 200 || resp.ProtoMajor != 2 || resp.TLS.Version < tls.VersionTLS12 {
 		t.Fatalf("discovery over TLS: %d %s", resp.StatusCode, resp.Proto)
 	}
-	if hsts := resp.Header.Get("Strict-Transport-Security"); !strings.HasPrefix(hsts, "max-age=") {
+	if hsts := resp.Header.Get("Strict-Transport-Security"); hsts != "max-age=63072000; includeSubDomains" {
 		t.Errorf("Strict-Transport-Security %q", hsts)
 	}
 	serial := func() int64 {

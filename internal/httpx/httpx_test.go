@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -168,6 +169,26 @@ func TestSecureHeaders(t *testing.T) {
 	if !strings.Contains(hd.Get("Content-Security-Policy"), "frame-ancestors 'none'") || hd.Get("X-Frame-Options") != "DENY" ||
 		hd.Get("Strict-Transport-Security") == "" || hd.Get("Referrer-Policy") != "no-referrer" {
 		t.Errorf("headers %v", hd)
+	}
+	// HSTS: two years over Sesame's own TLS, whatever the endpoint; one
+	// year behind a proxy with an https endpoint; never on plain HTTP to
+	// an http endpoint.
+	for _, c := range []struct {
+		https, tls bool
+		want       string
+	}{{false, true, "max-age=63072000; includeSubDomains"}, {true, true, "max-age=63072000; includeSubDomains"},
+		{true, false, "max-age=31536000; includeSubDomains"}, {false, false, ""}} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		if !c.tls {
+			req.TLS = nil
+		} else if req.TLS == nil {
+			req.TLS = &tls.ConnectionState{}
+		}
+		rec := httptest.NewRecorder()
+		Secure(c.https)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(rec, req)
+		if got := rec.Header().Get("Strict-Transport-Security"); got != c.want {
+			t.Errorf("https endpoint %v, over TLS %v: Strict-Transport-Security %q, want %q", c.https, c.tls, got, c.want)
+		}
 	}
 	if got := CSP("n", "https://a.example", "x'; script-src *"); strings.Contains(got, "script-src *") {
 		t.Errorf("CSP injection: %s", got)

@@ -117,7 +117,9 @@ func AllowFetch(w http.ResponseWriter) {
 }
 
 // Secure sets the headers every response carries and creates the request's
-// CSP nonce.
+// CSP nonce. https (an https endpoint) or a request that came over TLS
+// adds Strict-Transport-Security; a plain-HTTP request to an http endpoint
+// never gets it.
 func Secure(https bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -136,7 +138,11 @@ func Secure(https bool) func(http.Handler) http.Handler {
 			h["X-Content-Type-Options"] = hdrNosniff
 			h["Referrer-Policy"] = hdrNoReferrer
 			h["Cross-Origin-Opener-Policy"] = hdrSameOrigin
-			if https {
+			// Served over TLS by Sesame itself (--tls-cert): two years.
+			// Behind a proxy, an https endpoint keeps its one year.
+			if r.TLS != nil {
+				h["Strict-Transport-Security"] = hdrHSTSDirect
+			} else if https {
 				h["Strict-Transport-Security"] = hdrHSTS
 			}
 			if info != nil {
@@ -155,6 +161,7 @@ var (
 	hdrNoReferrer = []string{"no-referrer"}
 	hdrSameOrigin = []string{"same-origin"}
 	hdrHSTS       = []string{"max-age=31536000; includeSubDomains"}
+	hdrHSTSDirect = []string{"max-age=63072000; includeSubDomains"}
 )
 
 // Deadline bounds how long one request may wait on the database (or the

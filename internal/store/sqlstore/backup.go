@@ -26,14 +26,17 @@ const DatabaseFile = "sesame.db"
 // it began and none after; it is a compact database with no WAL of its
 // own. It is written into a private temporary directory beside path,
 // synced, and linked into place, so path is either absent or whole, and an
-// existing path is never overwritten (ErrBackupExists). The copy is mode
-// 0600: it holds password hashes and encrypted signing keys.
-func Backup(ctx context.Context, dataDir, path string) (int64, error) {
+// existing path is never overwritten (ErrBackupExists) unless force is set;
+// then the copy is renamed over it, replacing it whole or not at all. The
+// copy is mode 0600: it holds password hashes and encrypted signing keys.
+func Backup(ctx context.Context, dataDir, path string, force bool) (int64, error) {
 	if _, err := os.Stat(sqliteFile(dataDir)); err != nil {
 		return 0, fmt.Errorf("sqlstore: no database to back up in %s: %w", dataDir, err)
 	}
-	if _, err := os.Lstat(path); err == nil {
-		return 0, ErrBackupExists
+	if fi, err := os.Lstat(path); err == nil {
+		if !force || !fi.Mode().IsRegular() {
+			return 0, ErrBackupExists
+		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return 0, fmt.Errorf("sqlstore: backup: %w", err)
 	}
@@ -76,7 +79,11 @@ func Backup(ctx context.Context, dataDir, path string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: backup: %w", err)
 	}
-	if err := os.Link(tmp, path); errors.Is(err, fs.ErrExist) {
+	place := os.Link // never replaces a file
+	if force {
+		place = os.Rename
+	}
+	if err := place(tmp, path); errors.Is(err, fs.ErrExist) {
 		return 0, ErrBackupExists
 	} else if err != nil {
 		return 0, fmt.Errorf("sqlstore: backup: %w", err)
