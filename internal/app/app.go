@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -275,7 +276,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 // perRequest comes before the metrics, which must wrap the mux itself.
 func (s *Server) middleware(h http.Handler, ip httpx.ClientIP) http.Handler {
 	return httpx.Chain(h, httpx.RequestContext(s.log, ip), httpx.Recover(s.log), httpx.Log(s.log),
-		httpx.Secure(s.cfg.Secure()), httpx.Limit, httpx.Deadline(requestDeadline), s.perRequest, s.metrics.Middleware)
+		httpx.Secure(s.cfg.Secure()), httpx.Limit, httpx.Deadline(cmp.Or(s.cfg.RequestTimeout, requestDeadline)), s.perRequest, s.metrics.Middleware)
 }
 
 // mountSite registers what is not an endpoint family: static files,
@@ -313,7 +314,8 @@ func crossOrigin(cfg config.Config, renderer *ui.Renderer) (*http.CrossOriginPro
 	return origin, nil
 }
 
-// requestDeadline bounds a request's database and hashing work.
+// requestDeadline bounds a request's database and hashing work unless
+// --request-timeout says otherwise.
 const requestDeadline = 15 * time.Second
 
 func originOf(endpoint string) string { return oauth2.Origin(endpoint) }

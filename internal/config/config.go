@@ -37,6 +37,9 @@ type Config struct {
 	KeyRefresh        time.Duration // how often each replica reloads the key set
 	MetricsAddr       string        // Prometheus /metrics listener; empty: off
 	Pprof             bool          // net/http/pprof on the metrics listener (never the public one)
+	// RequestTimeout bounds one request's database and hashing work; past
+	// it the request answers 503. 0: 15 s.
+	RequestTimeout time.Duration
 	// TLSCert and TLSKey are PEM files: with both, the public port serves
 	// HTTPS (and HTTP/2) itself, reloading them when they change.
 	TLSCert, TLSKey string
@@ -108,6 +111,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.RegistrationFlag(fs)
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("SESAME_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (env SESAME_TRUSTED_PROXIES)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("SESAME_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, apart from the public port; empty: off (env SESAME_METRICS_ADDR)")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.envDuration("SESAME_REQUEST_TIMEOUT", 15*time.Second), "longest a request may wait on the database and password hashing before it answers 503 (env SESAME_REQUEST_TIMEOUT)")
 	fs.StringVar(&c.TLSCert, "tls-cert", env("SESAME_TLS_CERT", ""), "PEM certificate chain: serve HTTPS and HTTP/2 on --addr without a proxy, reloaded on SIGHUP or when the file changes; needs --tls-key (env SESAME_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", env("SESAME_TLS_KEY", ""), "PEM private key of --tls-cert (env SESAME_TLS_KEY)")
 	fs.BoolVar(&c.Pprof, "pprof", c.envBool("SESAME_PPROF", false), "serve Go's profiler (net/http/pprof) at http://METRICS-ADDR/debug/pprof/, on the metrics listener only; requires --metrics-addr (env SESAME_PPROF)")
@@ -184,6 +188,9 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("--addr %q is not host:port", c.Addr)
+	}
+	if c.RequestTimeout < 0 || (c.RequestTimeout > 0 && c.RequestTimeout < 100*time.Millisecond) {
+		return errors.New("--request-timeout must be at least 100ms")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")

@@ -26,6 +26,25 @@ type PGProxy struct {
 	conns  map[net.Conn]struct{}
 
 	trips, begins atomic.Int64
+	delay         atomic.Int64 // nanoseconds each client write waits
+}
+
+// SetDelay makes every write of the client reach the server d later (a
+// slow database: one wait per round trip, as a client sends a round trip's
+// messages in one write); 0 stops it.
+func (p *PGProxy) SetDelay(d time.Duration) { p.delay.Store(int64(d)) }
+
+// delayed writes to the server after the proxy's delay.
+type delayed struct {
+	w io.Writer
+	p *PGProxy
+}
+
+func (d delayed) Write(b []byte) (int, error) {
+	if wait := time.Duration(d.p.delay.Load()); wait > 0 {
+		time.Sleep(wait)
+	}
+	return d.w.Write(b)
 }
 
 // NewPGProxy listens on a free local port and forwards to target
@@ -125,7 +144,7 @@ func (p *PGProxy) pipe(c net.Conn) {
 		io.Copy(c, s)
 		c.Close()
 	}()
-	p.countFrontend(io.TeeReader(c, s))
+	p.countFrontend(io.TeeReader(c, delayed{s, p}))
 	s.Close()
 	c.Close()
 }
