@@ -350,7 +350,12 @@ func (r *keyring) newest(now time.Time, refresh time.Duration, in func(*key) boo
 		if !in(k) {
 			continue
 		}
-		if !k.meta.ActivatesAt.After(now) && (first || now.Sub(k.meta.CreatedAt) >= refresh) {
+		// The first key signs whatever its activation time says: no
+		// relying party can have cached an older set, and a replica whose
+		// clock is behind the one that created it must not find "no
+		// active key" and make another (docs/design.md, "Signing keys
+		// per algorithm").
+		if first || (!k.meta.ActivatesAt.After(now) && now.Sub(k.meta.CreatedAt) >= refresh) {
 			a = k
 		}
 		first = false
