@@ -88,3 +88,30 @@ func TestSecretRotateFile(t *testing.T) {
 		t.Fatalf("keys rotate with the old secret: exit %d %s", code, errs)
 	}
 }
+
+// TestSecretRotatePostgres: with PostgreSQL the list comes from --secret
+// (or SESAME_SECRET); after the rotation the keys open under the new
+// secret alone and no longer under the old one.
+func TestSecretRotatePostgres(t *testing.T) {
+	dsn := testkit.NewSchema(t, testkit.PostgresDSN(t), "secretrotate")
+	oldS, newS := strings.Repeat("o", 40), strings.Repeat("n", 40)
+	if code, _, errs := run(t, "keys", "rotate", "--database-url", dsn, "--secret", oldS); code != 0 {
+		t.Fatalf("keys rotate: exit %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "secret", "rotate", "--database-url", dsn, "--secret", newS); code != 2 || !strings.Contains(errs, "cannot be opened") {
+		t.Fatalf("rotate without the old secret: exit %d %q", code, errs)
+	}
+	code, out, errs := run(t, "secret", "rotate", "--database-url", dsn, "--secret", newS+","+oldS)
+	if code != 0 || !strings.Contains(out, "2 signing keys") || !strings.Contains(out, "SESAME_SECRET to the new secret alone") {
+		t.Fatalf("secret rotate: exit %d %q %s", code, out, errs)
+	}
+	if code, out, _ := run(t, "secret", "rotate", "--database-url", dsn, "--secret", newS+", "+oldS); code != 0 || !strings.Contains(out, " 0 signing keys") {
+		t.Fatalf("re-run: exit %d %q", code, out)
+	}
+	if code, _, errs := run(t, "keys", "rotate", "--database-url", dsn, "--secret", newS); code != 0 {
+		t.Fatalf("keys rotate under the new secret: exit %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "keys", "rotate", "--database-url", dsn, "--secret", oldS); code == 0 || !strings.Contains(errs, "cannot decrypt") {
+		t.Fatalf("keys rotate under the old secret: exit %d %s", code, errs)
+	}
+}
