@@ -103,10 +103,13 @@ type Server struct {
 
 // New builds the server over st. cfg must be validated.
 func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logger, opts Options) (*Server, error) {
-	master, err := cfg.MasterSecret()
+	// During a change-over of the master secret (docs/production.md) the
+	// first seals and derives, the others still open.
+	ring, err := cfg.MasterSecrets()
 	if err != nil {
 		return nil, err
 	}
+	master, previous := ring.Current(), ring.Previous()
 	if opts.Web == nil {
 		opts.Web = web.FS()
 	}
@@ -136,7 +139,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	km := keys.New(st, master, keys.Options{Alg: cfg.SigningAlg, PublishDelay: cfg.KeyPublishDelay, Refresh: cfg.KeyRefresh, Now: opts.Now})
+	km := keys.New(st, master, keys.Options{Alg: cfg.SigningAlg, PublishDelay: cfg.KeyPublishDelay, Refresh: cfg.KeyRefresh, Now: opts.Now, Previous: previous})
 	if err := km.Ensure(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
@@ -157,7 +160,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		sessionTTL = provider.SessionTTL
 	}
 	sessions := &session.Manager{Store: st, Secure: cfg.Secure(), Path: string(base), TTL: sessionTTL, IdleTimeout: cfg.SessionIdleTimeout, Now: opts.Now}
-	csrf := &httpx.CSRF{Key: secret.Derive(master, "csrf"), Secure: cfg.Secure(), Path: string(base)}
+	csrf := &httpx.CSRF{Key: secret.Derive(master, "csrf"), Previous: ring.Derive("csrf")[1:], Secure: cfg.Secure(), Path: string(base)}
 	origin, err := crossOrigin(cfg, renderer)
 	if err != nil {
 		return nil, err
@@ -203,7 +206,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	// One sign-in experience, one users directory (with its password
 	// policy) and one gate for the hosted pages, the API and the console.
 	settings := &signinexp.Service{Store: st, AllowRegistration: cfg.AllowRegistration, Now: opts.Now,
-		Box: secret.NewBox(master, signinexp.ConnectorSecretsPurpose)}
+		Box: ring.Box(signinexp.ConnectorSecretsPurpose)}
 	s.settings = settings
 	users := directory.Users{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}
 	admins := admin.Admins{Store: st, PasswordParams: opts.PasswordParams, Now: opts.Now, Policy: settings.PasswordPolicy}
@@ -214,7 +217,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	gate := &admin.Gate{Tokens: tokens, Store: st, Endpoint: cfg.Endpoint, Now: opts.Now}
 	// Second factors: the sign-in gate, the authorization endpoint's
 	// step-up and the account pages share one service.
-	mfas := MFA(st, master, cfg.Endpoint, opts.Now)
+	mfas := MFA(st, master, cfg.Endpoint, opts.Now, previous...)
 	if passkeys != nil {
 		mfas.Others = append(mfas.Others, passkeys) // a passkey is the WebAuthn factor
 	}
@@ -230,7 +233,7 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		&discovery.Handler{P: p},
 		&authorize.Handler{P: p, Store: st, Sessions: sessions, UI: renderer, Responder: responder, Base: base, RequirePKCE: cfg.RequirePKCE,
 			IP: httpx.ClientIP{Trusted: proxies}, StepUp: stepUp},
-		&token.Handler{P: p, Store: st, Audit: s.audit, Successors: secret.NewBox(master, token.SuccessorPurpose)},
+		&token.Handler{P: p, Store: st, Audit: s.audit, Successors: ring.Box(token.SuccessorPurpose)},
 		&userinfo.Handler{P: p, Tokens: tokens, Users: st},
 		&endsession.Handler{P: p, Clients: st, Sessions: sessions, UI: renderer, CSRF: csrf, Base: base, Origin: origin},
 		&revocation.Handler{P: p, Tokens: tokens, Store: st},
@@ -243,17 +246,17 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 			Limits:         &regulate.Limiter{Store: st, Now: opts.Now},
 			ResetAvailable: func(signinexp.Settings) bool { return mailer != nil },
 			Connectors: &connector.Service{Settings: settings, RedirectURL: strings.TrimRight(cfg.Endpoint, "/") + routes.SocialCallback,
-				Box: secret.NewBox(master, "social-flow"), Now: opts.Now, HTTP: opts.ConnectorHTTP}},
+				Box: ring.Box("social-flow"), Now: opts.Now, HTTP: opts.ConnectorHTTP}},
 		&management.Handler{Audit: s.audit, Gate: gate, Endpoint: cfg.Endpoint, Lists: st, Settings: settings,
 			Apps: apps, Users: users, Roles: roles, Resources: resources,
-			Keys: directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}},
+			Keys: directory.Keys{Store: st, Master: master, Previous: previous, PublishDelay: cfg.KeyPublishDelay}},
 		// The account pages of the browser's own user (internal/account doc).
 		&account.Handler{Endpoint: cfg.Endpoint, Base: base, Sessions: sessions, Store: st, Users: users, MFA: mfas, Codes: codes, Mail: mailer, Audit: s.audit,
 			Passkeys: accountPasskeys(passkeys),
 			UI:       renderer, CSRF: csrf, Origin: origin, Secure: cfg.Secure(), Log: log, Now: opts.Now},
 		// The console reaches the token endpoint and JWKS through s.handler
 		// in process (internal/console doc).
-		&console.Handler{Endpoint: cfg.Endpoint, Base: base, Issuer: p.Issuer, Master: master, ClientSecret: console.ClientSecret(master),
+		&console.Handler{Endpoint: cfg.Endpoint, Base: base, Issuer: p.Issuer, Master: master, PreviousMasters: previous, ClientSecret: console.ClientSecret(master),
 			Server: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }),
 			Gate:   gate, Setup: opts.ConsoleSetup,
 			Apps: apps, URIs: opts.ConsoleURIs, Users: users, Resources: resources, Roles: roles,

@@ -121,7 +121,7 @@ func TestRefreshReuseInterval(t *testing.T) {
 			// revoke the grant.
 			id, rt0 = signIn(0)
 			ok, failed = refreshAll(id, rt0)
-			if len(ok) < 1 || len(ok)+failed != tabs || failed == 0 {
+			if len(ok) != 1 || len(ok)+failed != tabs {
 				t.Fatalf("%d tabs without a reuse interval: %d succeeded, %d failed", tabs, len(ok), failed)
 			}
 			if st, _ := refresh(id, ok[0]); st != 400 {

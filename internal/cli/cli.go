@@ -70,6 +70,7 @@ func commands() []command {
 		{"resources", "manage API resources (create, list, delete)", resources},
 		{"roles", "manage roles: the API permissions of users and m2m apps", roles},
 		{"keys", "manage signing keys (list, rotate)", keysCmd},
+		{"secret", "re-encrypt stored secrets under a new master secret (rotate)", secretCmd},
 		{"settings", "read or change the sign-in experience settings (get, set)", settingsCmd},
 		{"version", "print the version", func(_ context.Context, env Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "sesame", Version)

@@ -45,10 +45,10 @@ func keysRotate(ctx context.Context, env Env, args []string) error {
 		})
 		return usagef("%s must be one of %s", name, strings.Join(keys.Supported, ", "))
 	}
-	if cfg.Secret != "" && len(cfg.Secret) < 32 {
-		return usagef("--secret must be at least 32 characters")
+	if err := cfg.ValidateSecret(); err != nil {
+		return usageError{err.Error()}
 	}
-	master, err := cfg.MasterSecret()
+	ring, err := cfg.MasterSecrets()
 	if err != nil {
 		return usageError{err.Error()}
 	}
@@ -57,7 +57,7 @@ func keysRotate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	k, err := directory.Keys{Store: st, Master: master, PublishDelay: cfg.KeyPublishDelay}.Rotate(ctx, alg)
+	k, err := directory.Keys{Store: st, Master: ring.Current(), Previous: ring.Previous(), PublishDelay: cfg.KeyPublishDelay}.Rotate(ctx, alg)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/sesameauth/sesame/internal/config"
-	"github.com/sesameauth/sesame/internal/secret"
 	"github.com/sesameauth/sesame/internal/signinexp"
 )
 
@@ -89,8 +88,8 @@ func settingsSet(ctx context.Context, env Env, args []string) error {
 	// rules; bad input is a *directory.Error (exit 2) and nothing is
 	// written.
 	svc := &signinexp.Service{Store: st, AllowRegistration: cfg.AllowRegistration}
-	if master, err := cfg.MasterSecret(); err == nil {
-		svc.Box = secret.NewBox(master, signinexp.ConnectorSecretsPurpose)
+	if ring, err := cfg.MasterSecrets(); err == nil {
+		svc.Box = ring.Box(signinexp.ConnectorSecretsPurpose)
 	}
 	_, after, err := svc.Update(ctx, patch)
 	if err != nil {

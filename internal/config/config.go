@@ -19,6 +19,7 @@ import (
 	"github.com/sesameauth/sesame/internal/mail"
 	"github.com/sesameauth/sesame/internal/oidc/keys"
 	"github.com/sesameauth/sesame/internal/routes"
+	"github.com/sesameauth/sesame/internal/secret"
 )
 
 // Config is the server's configuration.
@@ -153,7 +154,7 @@ func (c *Config) EndpointFlag(fs *flag.FlagSet) {
 
 // SecretFlag registers --secret.
 func (c *Config) SecretFlag(fs *flag.FlagSet) {
-	fs.StringVar(&c.Secret, "secret", env("SESAME_SECRET", ""), "master secret (32+ characters) that encrypts signing keys; required with PostgreSQL, generated in the data directory for SQLite (env SESAME_SECRET)")
+	fs.StringVar(&c.Secret, "secret", env("SESAME_SECRET", ""), "master secret (32+ characters) that encrypts signing keys; required with PostgreSQL, generated in the data directory for SQLite. During a rotation a comma-separated list: the first seals, all open (env SESAME_SECRET)")
 }
 
 // KeyFlags registers the key-rotation settings.
@@ -219,8 +220,8 @@ func (c *Config) Validate() error {
 	if _, err := c.Proxies(); err != nil {
 		return err
 	}
-	if c.Secret != "" && len(c.Secret) < 32 {
-		return errors.New("--secret must be at least 32 characters")
+	if err := c.ValidateSecret(); err != nil {
+		return err
 	}
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
@@ -307,21 +308,62 @@ func (c *Config) TLS() bool { return c.TLSCert != "" }
 // defaultEndpoint is --endpoint's default; with TLS, its https twin.
 const defaultEndpoint = "http://localhost:3001"
 
-// MasterSecret returns the master secret: the configured one, or for
-// SQLite one generated once into DataDir/secret.key (mode 0600). With
-// PostgreSQL it must be configured, since every replica needs the same.
+// ValidateSecret checks --secret: one secret or a comma-separated list of
+// them, each at least 32 characters.
+func (c *Config) ValidateSecret() error {
+	if c.Secret == "" {
+		return nil
+	}
+	for _, s := range strings.Split(c.Secret, ",") {
+		if len(s) < 32 && len(strings.TrimSpace(s)) < 32 {
+			return errors.New("--secret must be at least 32 characters (each of a comma-separated list)")
+		}
+	}
+	return nil
+}
+
+// SecretFile is where SQLite keeps a generated master secret: one line,
+// or during a rotation (sesame secret rotate) the new line first and the
+// previous after it.
+func (c *Config) SecretFile() string { return filepath.Join(c.DataDir, "secret.key") }
+
+// MasterSecret returns the current master secret (the first of
+// MasterSecrets).
 func (c *Config) MasterSecret() ([]byte, error) {
+	ring, err := c.MasterSecrets()
+	if err != nil {
+		return nil, err
+	}
+	return ring.Current(), nil
+}
+
+// MasterSecrets returns the master secrets, current first: the configured
+// list, or for SQLite the lines of DataDir/secret.key, generated once
+// (mode 0600). With PostgreSQL they must be configured, since every
+// replica needs the same.
+func (c *Config) MasterSecrets() (secret.Keyring, error) {
 	if c.Secret != "" {
-		return []byte(c.Secret), nil
+		if err := c.ValidateSecret(); err != nil {
+			return nil, err
+		}
+		if !strings.Contains(c.Secret, ",") {
+			return secret.Keyring{[]byte(c.Secret)}, nil // as configured before lists existed
+		}
+		return parseRing(c.Secret, ","), nil
 	}
 	if c.Postgres() {
 		return nil, errors.New("SESAME_SECRET (or --secret) is required with PostgreSQL: every replica must share it")
 	}
-	path := filepath.Join(c.DataDir, "secret.key")
+	path := c.SecretFile()
 	if b, err := os.ReadFile(path); err == nil {
-		s := strings.TrimSpace(string(b))
-		if len(s) < 32 {
+		ring := parseRing(string(b), "\n")
+		if len(ring) == 0 {
 			return nil, fmt.Errorf("%s is too short", path)
+		}
+		for _, s := range ring {
+			if len(s) < 32 {
+				return nil, fmt.Errorf("%s is too short", path)
+			}
 		}
 		// A copy or an older version may have left it readable by others.
 		if fi, err := os.Stat(path); err != nil {
@@ -331,19 +373,17 @@ func (c *Config) MasterSecret() ([]byte, error) {
 				return nil, err
 			}
 		}
-		return []byte(s), nil
+		return ring, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	b := make([]byte, 32)
-	rand.Read(b)
-	s := hex.EncodeToString(b)
+	s := NewSecret()
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
-		return c.MasterSecret() // another process won the race
+		return c.MasterSecrets() // another process won the race
 	}
 	if err != nil {
 		return nil, err
@@ -352,5 +392,47 @@ func (c *Config) MasterSecret() ([]byte, error) {
 	if _, err := f.WriteString(s + "\n"); err != nil {
 		return nil, err
 	}
-	return []byte(s), f.Sync()
+	return secret.Keyring{[]byte(s)}, f.Sync()
+}
+
+// NewSecret returns a new random master secret (64 hex digits).
+func NewSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// WriteSecretFile replaces DataDir/secret.key with ring, one secret a
+// line, atomically (a temporary file renamed into place, mode 0600).
+func (c *Config) WriteSecretFile(ring secret.Keyring) error {
+	path := c.SecretFile()
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	for _, s := range ring {
+		if _, err := f.Write(append(append([]byte{}, s...), '\n')); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func parseRing(s, sep string) secret.Keyring {
+	var ring secret.Keyring
+	for _, p := range strings.Split(s, sep) {
+		if p = strings.TrimSpace(p); p != "" {
+			ring = append(ring, []byte(p))
+		}
+	}
+	return ring
 }

@@ -74,8 +74,11 @@ type Handler struct {
 	// Master is the server's master secret: the session key is derived
 	// from it. ClientSecret is ClientSecret(Master), which admin.Ensure
 	// stores hashed for the console's client.
-	Master       []byte
-	ClientSecret string
+	Master []byte
+	// PreviousMasters still open console sessions sealed before a
+	// change-over of the master secret.
+	PreviousMasters [][]byte
+	ClientSecret    string
 	// Server is the server's root handler; the console calls the token
 	// endpoint and JWKS through it in process.
 	Server http.Handler
@@ -122,7 +125,7 @@ func (h *Handler) url(p string) string {
 
 // Mount registers the routes.
 func (h *Handler) Mount(m httpx.Mux) {
-	h.box = secret.NewBox(h.Master, "console-session")
+	h.box = secret.NewBox(h.Master, "console-session", h.PreviousMasters...)
 	h.oc = h.newOIDCClient()
 	c := routes.Console
 	post := func(p string, f http.HandlerFunc) { m.Handle("POST "+c+p, h.Origin.Handler(f)) }

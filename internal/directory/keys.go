@@ -13,6 +13,7 @@ import (
 type Keys struct {
 	Store        store.Keys
 	Master       []byte        // the secret that encrypts private keys at rest
+	Previous     [][]byte      // older master secrets that still open them (a change-over)
 	PublishDelay time.Duration // how long a new key is published before it signs
 }
 
@@ -38,7 +39,7 @@ func (d Keys) Rotate(ctx context.Context, alg string) (store.SigningKey, error) 
 			}
 		}
 	}
-	km := keys.New(d.Store, d.Master, keys.Options{Alg: alg, PublishDelay: d.PublishDelay})
+	km := keys.New(d.Store, d.Master, keys.Options{Alg: alg, PublishDelay: d.PublishDelay, Previous: d.Previous})
 	if err := km.Ensure(ctx); err != nil {
 		return store.SigningKey{}, err
 	}

@@ -13,9 +13,12 @@ import (
 // victim's cookie and a cookie useless without the secret. Origin checks
 // (http.CrossOriginProtection) run in front of it as a second layer.
 type CSRF struct {
-	Key    []byte // HMAC key, derived from the server secret
-	Secure bool   // Secure cookie (https endpoint)
-	Path   string // the endpoint's path ("" is "/"), unused when Secure
+	Key []byte // HMAC key, derived from the server secret
+	// Previous are keys under older master secrets, still accepted while
+	// the master secret changes over (docs/production.md).
+	Previous [][]byte
+	Secure   bool   // Secure cookie (https endpoint)
+	Path     string // the endpoint's path ("" is "/"), unused when Secure
 }
 
 // cookieName is __Host- prefixed on https, like the session cookie.
@@ -60,11 +63,20 @@ func (c *CSRF) Valid(r *http.Request) bool {
 		return false
 	}
 	got := r.PostFormValue(FieldName)
-	return got != "" && hmac.Equal([]byte(got), []byte(c.mac(ck.Value)))
+	if got == "" {
+		return false
+	}
+	ok := hmac.Equal([]byte(got), []byte(c.mac(ck.Value)))
+	for _, k := range c.Previous {
+		ok = hmac.Equal([]byte(got), []byte(macWith(k, ck.Value))) || ok
+	}
+	return ok
 }
 
-func (c *CSRF) mac(v string) string {
-	m := hmac.New(sha256.New, c.Key)
+func (c *CSRF) mac(v string) string { return macWith(c.Key, v) }
+
+func macWith(key []byte, v string) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte("csrf:" + v))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }

@@ -8,13 +8,17 @@ package signinexp
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/sesameauth/sesame/internal/secret"
+	"github.com/sesameauth/sesame/internal/store"
 )
 
 // Connector is one upstream OpenID provider.
@@ -162,4 +166,54 @@ func validateConnectors(x *Settings) error {
 		c.Scopes = scopes
 	}
 	return nil
+}
+
+// ResealConnectorSecrets re-encrypts the connectors' client secrets under
+// box's current key (sesame secret rotate) with one compare-and-swap write
+// of the settings, and reports how many changed. A secret box cannot open
+// is secret.ErrOpen and nothing is written.
+func (s *Service) ResealConnectorSecrets(ctx context.Context, box *secret.Box) (int, error) {
+	for range 5 {
+		x, err := s.Get(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if x.Version == 0 {
+			return 0, nil // nothing stored
+		}
+		n := 0
+		x.SocialConnectors = append([]Connector(nil), x.SocialConnectors...)
+		for i := range x.SocialConnectors {
+			c := &x.SocialConnectors[i]
+			if len(c.SealedSecret) == 0 {
+				continue
+			}
+			next, changed, err := box.Reseal(c.SealedSecret)
+			if err != nil {
+				return 0, fmt.Errorf("connector %s: %w", c.ID, err)
+			}
+			if changed {
+				c.SealedSecret = next
+				n++
+			}
+		}
+		if n == 0 {
+			return 0, nil
+		}
+		doc, err := json.Marshal(x)
+		if err != nil {
+			return 0, err
+		}
+		now := time.Now()
+		if s.Now != nil {
+			now = s.Now()
+		}
+		if _, err := s.Store.PutSignInExperience(ctx, doc, x.Version, now); errors.Is(err, store.ErrConflict) {
+			continue
+		} else if err != nil {
+			return 0, err
+		}
+		return n, nil
+	}
+	return 0, ErrConflict
 }

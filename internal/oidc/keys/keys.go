@@ -46,7 +46,14 @@ type Options struct {
 	Retention    time.Duration // default 25h (longer than any token TTL)
 	Refresh      time.Duration // default 30s
 	Now          func() time.Time
+	// Previous are master secrets that still open private keys during a
+	// change-over of the master secret (sesame secret rotate); new keys
+	// are sealed under master only.
+	Previous [][]byte
 }
+
+// Purpose is the secret.Box purpose that seals private keys at rest.
+const Purpose = "signing-keys"
 
 // Manager is safe for concurrent use.
 type Manager struct {
@@ -110,7 +117,7 @@ func New(st store.Keys, master []byte, opts Options) *Manager {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Manager{st: st, box: secret.NewBox(master, "signing-keys"), opts: opts,
+	return &Manager{st: st, box: secret.NewBox(master, Purpose, opts.Previous...), opts: opts,
 		verified: lru.New[[sha256.Size]byte, verifiedJWT](verifiedCacheSize)}
 }
 

@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("RefreshTokens", func(t *testing.T) { testRefreshTokens(t, newStore(t)) })
 	t.Run("RefreshRotationReplay", func(t *testing.T) { testRefreshReplay(t, newStore(t)) })
 	t.Run("RefreshReuse", func(t *testing.T) { testRefreshReuse(t, newStore(t)) })
+	t.Run("Reseal", func(t *testing.T) { testReseal(t, newStore(t)) })
 	t.Run("RefreshCallbackError", func(t *testing.T) { testRefreshCallbackError(t, newStore(t)) })
 	t.Run("RefreshExpired", func(t *testing.T) { testRefreshExpired(t, newStore(t)) })
 	t.Run("AccessTokens", func(t *testing.T) { testAccessTokens(t, newStore(t)) })
