@@ -40,6 +40,9 @@ var (
 	flagPG        = flag.String("pg", defaultPG(), "PostgreSQL admin DSN for Sesame's flows on PostgreSQL; off to skip")
 	flagInstall   = flag.Bool("install", true, "install missing peers with bench/peers/install-*.sh")
 	flagCache     = flag.String("cache", "", "where the peers and the sesame binary go (default bench/.cache)")
+	flagSoak      = flag.Duration("soak", 0, "run the soak instead of the comparison: a mixed load for this long on SQLite and on two PostgreSQL replicas (bench/README.md, \"Soak\")")
+	flagSoakEvery = flag.Duration("soak-every", 10*time.Second, "the soak's sampling interval")
+	flagSoakConc  = flag.Int("soak-c", 8, "the soak's workers (simulated users)")
 )
 
 func defaultPG() string {
@@ -93,6 +96,14 @@ func main() {
 		if b, err := exec.Command("go", "build", "-o", bin, "./cmd/sesame").CombinedOutput(); err != nil {
 			log.Fatalf("go build ./cmd/sesame: %v\n%s", err, b)
 		}
+	}
+
+	if *flagSoak > 0 {
+		if err := runSoaks(bin, *flagPG, out, *flagSoak, min(*flagSoakEvery, *flagSoak), *flagSoakConc); err != nil {
+			log.Fatal(err)
+		}
+		log.Printf("wrote %s", out)
+		return
 	}
 
 	wantNode, wantHydra := wantPeer("node"), wantPeer("hydra")

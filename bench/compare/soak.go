@@ -1,0 +1,627 @@
+package main
+
+// The soak (bench/README.md, "Soak"): a mixed load for a long time against
+// Sesame on SQLite and against two replicas on one PostgreSQL database,
+// sampled every few seconds: per-endpoint requests, errors and p99, each
+// server's RSS, and the database's size.
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"html"
+	"log"
+	"math/rand/v2"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sesameauth/sesame/internal/testkit"
+)
+
+// soakOps are the operations of the mixed load, with their weights.
+var soakOps = []struct {
+	name   string
+	weight int
+}{{"signin", 1}, {"code", 4}, {"refresh", 4}, {"client_credentials", 6}, {"introspection", 4}, {"userinfo", 4}, {"signout", 1}}
+
+type soakSample struct {
+	At        float64                     `json:"at_s"` // seconds since the start
+	Endpoints map[string]soakEndpointStat `json:"endpoints"`
+	RSSKB     []int64                     `json:"rss_kb"` // per server process
+	DBBytes   int64                       `json:"db_bytes"`
+}
+
+type soakEndpointStat struct {
+	Requests int64   `json:"requests"`
+	Errors   int64   `json:"errors"`
+	P99ms    float64 `json:"p99_ms"`
+}
+
+type soakRun struct {
+	Name        string       `json:"name"` // "sqlite" or "postgres, 2 replicas"
+	Duration    string       `json:"duration"`
+	Workers     int          `json:"workers"`
+	Samples     []soakSample `json:"samples"`
+	Errors      int64        `json:"errors"`
+	FirstErrors []string     `json:"first_errors,omitempty"`
+	Requests    int64        `json:"requests"`
+	RSSLevels   bool         `json:"rss_levels_off"`
+	RSSMidMaxKB int64        `json:"rss_middle_third_max_kb"`
+	RSSEndMaxKB int64        `json:"rss_last_third_max_kb"`
+}
+
+// long reports whether the run is long enough for its memory to have to
+// level off: a short one (CI's) is mostly warm-up.
+func (r soakRun) long() bool {
+	d, _ := time.ParseDuration(r.Duration)
+	return d >= 5*time.Minute
+}
+
+// window collects one sampling interval's latencies per endpoint.
+type window struct {
+	mu   sync.Mutex
+	lat  map[string][]time.Duration
+	errs map[string]int64
+}
+
+func (w *window) add(op string, d time.Duration, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lat[op] = append(w.lat[op], d)
+	if err != nil {
+		w.errs[op]++
+	}
+}
+
+func (w *window) take() map[string]soakEndpointStat {
+	w.mu.Lock()
+	lat, errs := w.lat, w.errs
+	w.lat, w.errs = map[string][]time.Duration{}, map[string]int64{}
+	w.mu.Unlock()
+	out := map[string]soakEndpointStat{}
+	for op, l := range lat {
+		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+		out[op] = soakEndpointStat{Requests: int64(len(l)), Errors: errs[op], P99ms: us(l[min(len(l)-1, len(l)*99/100)]) / 1000}
+	}
+	return out
+}
+
+// soakWorker is one simulated user of the app: its own browser session and
+// tokens, and the M2M app's.
+type soakWorker struct {
+	s        *server
+	bases    []string // the replicas' base URLs; requests alternate
+	c        *http.Client
+	user     string // each worker signs in as a user of its own
+	signedIn bool
+	idToken  string
+	refresh  string
+	access   string
+	ccToken  string
+	n        int
+}
+
+// url returns the endpoint URL u (of s.base) on the next replica.
+func (w *soakWorker) url(u string) string {
+	w.n++
+	return w.bases[w.n%len(w.bases)] + strings.TrimPrefix(u, w.s.base)
+}
+
+func (w *soakWorker) do(op string) error {
+	s := w.s
+	switch op {
+	case "signin":
+		// A new user's browser, from an address of its own: the servers
+		// trust the load generator as a proxy, as they would a load
+		// balancer, so the per-address sign-in limits apply per simulated
+		// user rather than to the whole load.
+		w.c.Jar, _ = cookiejar.New(nil)
+		w.signedIn = false
+		ip := fmt.Sprintf("10.%d.%d.%d", rand.IntN(256), rand.IntN(256), 1+rand.IntN(254))
+		u := w.url(authURL(s.authorize, s.app.ID, "x"))
+		b := testkit.NewBrowser(u[:len(u)-len(strings.TrimPrefix(authURL(s.authorize, s.app.ID, "x"), s.base))], forwardedFor{ip})
+		b.Client.Jar = w.c.Jar
+		resp, err := b.Get(u)
+		if err == nil {
+			resp, err = b.SignIn(resp, w.user, benchPass)
+		}
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, redirectURI) {
+			return fmt.Errorf("sign-in ended at %d %q, not the callback", resp.StatusCode, loc)
+		}
+		w.signedIn = true
+		return nil
+	case "code":
+		if !w.signedIn {
+			return w.do("signin")
+		}
+		ver, ch := testkit.PKCE()
+		resp, err := w.c.Get(w.url(authURL(s.authorize, s.app.ID, ch)))
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if loc == nil || !strings.HasPrefix(loc.String(), redirectURI) || loc.Query().Get("code") == "" {
+			return fmt.Errorf("authorize: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		st, b, err := postForm(w.c, w.url(s.token), s.app.ID, s.app.Secret, url.Values{"grant_type": {"authorization_code"},
+			"code": {loc.Query().Get("code")}, "code_verifier": {ver}, "redirect_uri": {redirectURI}})
+		return w.tokens("code exchange", st, b, err)
+	case "refresh":
+		if w.refresh == "" {
+			return w.do("code")
+		}
+		st, b, err := postForm(w.c, w.url(s.token), s.app.ID, s.app.Secret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {w.refresh}})
+		return w.tokens("refresh", st, b, err)
+	case "client_credentials":
+		st, b, err := postForm(w.c, w.url(s.token), s.m2m.ID, s.m2m.Secret, url.Values{"grant_type": {"client_credentials"},
+			"resource": {resourceURI}, "scope": {"read"}})
+		var t struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err == nil && (st != 200 || json.Unmarshal(b, &t) != nil || t.AccessToken == "") {
+			err = fmt.Errorf("client_credentials: %d %.200s", st, b)
+		}
+		if err == nil {
+			w.ccToken = t.AccessToken
+		}
+		return err
+	case "introspection":
+		if w.ccToken == "" {
+			return w.do("client_credentials")
+		}
+		st, b, err := postForm(w.c, w.url(s.introspect), s.m2m.ID, s.m2m.Secret, url.Values{"token": {w.ccToken}})
+		if err == nil && (st != 200 || !strings.Contains(string(b), `"active":true`)) {
+			err = fmt.Errorf("introspection: %d %.200s", st, b)
+		}
+		return err
+	case "userinfo":
+		if w.access == "" {
+			return w.do("code")
+		}
+		req, _ := http.NewRequest(http.MethodGet, w.url(s.base+"/oidc/me"), nil)
+		req.Header.Set("Authorization", "Bearer "+w.access)
+		resp, err := w.c.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("userinfo: %d", resp.StatusCode)
+		}
+		return nil
+	case "signout":
+		if w.idToken == "" {
+			return w.do("code")
+		}
+		resp, err := w.c.Get(w.url(s.base + "/oidc/session/end?id_token_hint=" + url.QueryEscape(w.idToken)))
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 400 {
+			return fmt.Errorf("sign-out: %d", resp.StatusCode)
+		}
+		// The session and its grants are over: the next flow signs in.
+		w.signedIn, w.idToken, w.refresh, w.access = false, "", "", ""
+		return nil
+	}
+	return fmt.Errorf("unknown operation %q", op)
+}
+
+// forwardedFor adds X-Forwarded-For to every request.
+type forwardedFor struct{ ip string }
+
+func (f forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", f.ip)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// tokens keeps what a code exchange or refresh returned.
+func (w *soakWorker) tokens(what string, st int, b []byte, err error) error {
+	if err != nil {
+		return err
+	}
+	var t struct {
+		IDToken      string `json:"id_token"`
+		RefreshToken string `json:"refresh_token"`
+		AccessToken  string `json:"access_token"`
+	}
+	if st != 200 || json.Unmarshal(b, &t) != nil || t.AccessToken == "" {
+		return fmt.Errorf("%s: %d %.200s", what, st, b)
+	}
+	w.access = t.AccessToken
+	if t.IDToken != "" {
+		w.idToken = t.IDToken
+	}
+	if t.RefreshToken != "" {
+		w.refresh = t.RefreshToken
+	}
+	return nil
+}
+
+// soak runs the mixed load against the servers for d, sampling every
+// every, and returns the run.
+func soak(name string, s *server, procs []*proc, bases []string, dbSize func() int64, workers int, d, every time.Duration) soakRun {
+	run := soakRun{Name: name, Duration: d.String(), Workers: workers}
+	win := &window{lat: map[string][]time.Duration{}, errs: map[string]int64{}}
+	var total int
+	for _, o := range soakOps {
+		total += o.weight
+	}
+	var errMu sync.Mutex
+	start := time.Now()
+	deadline := start.Add(d)
+	var wg sync.WaitGroup
+	for i := range workers {
+		w := &soakWorker{s: s, bases: bases, c: newClient(1), n: i, user: soakUser(i)}
+		rng := rand.New(rand.NewPCG(uint64(i), 42))
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				pick := rng.IntN(total)
+				op := soakOps[0].name
+				for _, o := range soakOps {
+					if pick < o.weight {
+						op = o.name
+						break
+					}
+					pick -= o.weight
+				}
+				t0 := time.Now()
+				err := w.do(op)
+				win.add(op, time.Since(t0), err)
+				if err != nil {
+					errMu.Lock()
+					if len(run.FirstErrors) < 10 {
+						run.FirstErrors = append(run.FirstErrors, op+": "+firstLine(err.Error()))
+					}
+					errMu.Unlock()
+				}
+			}
+		})
+	}
+	tick := time.NewTicker(every)
+	sample := func() {
+		sm := soakSample{At: time.Since(start).Seconds(), Endpoints: win.take(), DBBytes: dbSize()}
+		for _, p := range procs {
+			rss, _ := memKB(p.pid())
+			sm.RSSKB = append(sm.RSSKB, rss)
+		}
+		var req, errs int64
+		for _, e := range sm.Endpoints {
+			req, errs = req+e.Requests, errs+e.Errors
+		}
+		run.Requests, run.Errors = run.Requests+req, run.Errors+errs
+		log.Printf("soak %-22s %6.0fs  %6d requests  %d errors  RSS %v kB  database %.1f MB", name, sm.At, req, errs, sm.RSSKB, float64(sm.DBBytes)/1e6)
+		run.Samples = append(run.Samples, sm)
+	}
+	for time.Now().Before(deadline) {
+		<-tick.C
+		sample()
+	}
+	tick.Stop()
+	wg.Wait()
+	if rest := win.take(); len(rest) > 0 {
+		sample()
+	}
+	run.RSSMidMaxKB, run.RSSEndMaxKB, run.RSSLevels = levelsOff(run.Samples)
+	return run
+}
+
+// levelsOff compares the largest RSS (summed over the servers) of the
+// middle third of the samples with that of the last third: memory levels
+// off when the last third's is within 10 % of the middle third's.
+func levelsOff(ss []soakSample) (mid, end int64, ok bool) {
+	n := len(ss)
+	if n < 3 {
+		return 0, 0, true
+	}
+	sum := func(s soakSample) int64 {
+		var t int64
+		for _, r := range s.RSSKB {
+			t += r
+		}
+		return t
+	}
+	for i, s := range ss {
+		switch {
+		case i >= n/3 && i < 2*n/3:
+			mid = max(mid, sum(s))
+		case i >= 2*n/3:
+			end = max(end, sum(s))
+		}
+	}
+	return mid, end, float64(end) <= 1.1*float64(mid)
+}
+
+// runSoaks runs the soak on SQLite and on two PostgreSQL replicas (unless
+// pgAdmin is "off") and writes the results into out.
+func runSoaks(bin, pgAdmin, out string, d, every time.Duration, workers int) error {
+	var runs []soakRun
+	// SQLite: one server.
+	s, err := newSesame(bin, "ES384", "")
+	if err != nil {
+		return err
+	}
+	trustLoadGenerator(s)
+	if err := soakUsers(bin, s, workers); err != nil {
+		s.cleanup()
+		return err
+	}
+	if err := s.start(); err != nil {
+		s.cleanup()
+		return err
+	}
+	dataDir := argAfter(s.command().args, "--data")
+	runs = append(runs, soak("sqlite", s, []*proc{s.p}, []string{s.base}, func() int64 { return dirSize(dataDir) }, workers, d, every))
+	s.stop()
+	s.cleanup()
+
+	if pgAdmin != "off" {
+		s, err := newSesame(bin, "ES384", pgAdmin)
+		if err != nil {
+			return err
+		}
+		defer s.cleanup()
+		trustLoadGenerator(s)
+		if err := soakUsers(bin, s, workers); err != nil {
+			return err
+		}
+		if err := s.start(); err != nil {
+			return err
+		}
+		defer s.stop()
+		// The second replica: the same database and endpoint (issuer), its
+		// own port.
+		spec := s.command()
+		port := freePort()
+		args := slices.Clone(spec.args)
+		for i, a := range args {
+			if a == "--addr" {
+				args[i+1] = "127.0.0.1:" + strconv.Itoa(port)
+			}
+		}
+		spec.args = args
+		p2, err := startProc(spec.cmd())
+		if err != nil {
+			return err
+		}
+		defer p2.stop()
+		base2 := "http://127.0.0.1:" + strconv.Itoa(port)
+		if _, err := waitDiscovery(base2+"/oidc/.well-known/openid-configuration", p2, time.Minute); err != nil {
+			return fmt.Errorf("second replica: %v\n%s", err, p2.tail())
+		}
+		dsn := argAfter(spec.args, "--database-url")
+		u, _ := url.Parse(dsn)
+		dbName := strings.TrimPrefix(u.Path, "/")
+		db, err := sql.Open("pgx", pgAdmin)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		size := func() int64 {
+			var n int64
+			db.QueryRow(`SELECT pg_database_size($1)`, dbName).Scan(&n) //nolint:errcheck // 0 on error
+			return n
+		}
+		runs = append(runs, soak("postgres, 2 replicas", s, []*proc{s.p, p2}, []string{s.base, base2}, size, workers, d, every))
+	}
+	return writeSoak(out, runs)
+}
+
+func soakUser(i int) string { return "soak" + strconv.Itoa(i) }
+
+// soakUsers creates a user per worker: concurrent sign-ins to one account
+// are what the per-account limit is there to stop (docs/security.md).
+func soakUsers(bin string, s *server, workers int) error {
+	args := s.command().args
+	store := []string{"--data", argAfter(args, "--data")}
+	if dsn := argAfter(args, "--database-url"); dsn != "" {
+		store = []string{"--database-url", dsn}
+	}
+	for i := range workers {
+		if _, err := sesameCLI(bin, append([]string{"users", "create", "--username", soakUser(i), "--password", benchPass}, store...)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// trustLoadGenerator makes s's servers believe the load generator's
+// X-Forwarded-For, as they would a load balancer's.
+func trustLoadGenerator(s *server) {
+	command := s.command
+	s.command = func() *execSpec {
+		spec := command()
+		spec.args = append(spec.args, "--trusted-proxies", "127.0.0.1/32")
+		return spec
+	}
+}
+
+func argAfter(args []string, flag string) string {
+	for i, a := range args {
+		if a == flag && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil && !e.IsDir() {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// writeSoak writes samples.json, a plot per run and summary.md, and
+// reports an error if any request failed or the memory did not level off.
+func writeSoak(out string, runs []soakRun) error {
+	b, err := json.MarshalIndent(runs, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(out, "samples.json"), b, 0o644); err != nil {
+		return err
+	}
+	var md strings.Builder
+	fmt.Fprintf(&md, "# Soak, %s\n\n", time.Now().UTC().Format(time.RFC3339))
+	var problems []string
+	for i, r := range runs {
+		file := fmt.Sprintf("soak-%d.svg", i+1)
+		if err := os.WriteFile(filepath.Join(out, file), []byte(soakSVG(r)), 0o644); err != nil {
+			return err
+		}
+		last := soakSample{}
+		if len(r.Samples) > 0 {
+			last = r.Samples[len(r.Samples)-1]
+		}
+		fmt.Fprintf(&md, "## %s (%s, %d workers)\n\n", r.Name, r.Duration, r.Workers)
+		fmt.Fprintf(&md, "- requests %d, errors %d\n", r.Requests, r.Errors)
+		fmt.Fprintf(&md, "- RSS (sum of the servers): largest %.1f MB in the middle third, %.1f MB in the last third: %s\n",
+			float64(r.RSSMidMaxKB)/1024, float64(r.RSSEndMaxKB)/1024, map[bool]string{true: "levels off", false: "still growing"}[r.RSSLevels])
+		if len(r.Samples) > 0 {
+			fmt.Fprintf(&md, "- database: %.1f MB at the first sample, %.1f MB at the end\n", float64(r.Samples[0].DBBytes)/1e6, float64(last.DBBytes)/1e6)
+		}
+		fmt.Fprintf(&md, "\n| endpoint | p99 ms, first sample | p99 ms, median of samples | p99 ms, last sample |\n|---|---:|---:|---:|\n")
+		for _, o := range soakOps {
+			var ps []float64
+			for _, s := range r.Samples {
+				if e, ok := s.Endpoints[o.name]; ok {
+					ps = append(ps, e.P99ms)
+				}
+			}
+			if len(ps) == 0 {
+				continue
+			}
+			fmt.Fprintf(&md, "| %s | %.1f | %.1f | %.1f |\n", o.name, ps[0], medianF(ps), ps[len(ps)-1])
+		}
+		fmt.Fprintf(&md, "\n![%s](%s)\n\n", html.EscapeString(r.Name), file)
+		for _, e := range r.FirstErrors {
+			fmt.Fprintf(&md, "- error: %s\n", e)
+		}
+		if r.Errors > 0 {
+			problems = append(problems, fmt.Sprintf("%s: %d errors", r.Name, r.Errors))
+		}
+		if !r.RSSLevels && r.long() {
+			problems = append(problems, r.Name+": RSS still growing")
+		}
+	}
+	if err := os.WriteFile(filepath.Join(out, "summary.md"), []byte(md.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Print(md.String())
+	if len(problems) > 0 {
+		return fmt.Errorf("soak: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+var soakColors = []string{"#2b7bb9", "#d9822b", "#4a9d3f", "#b93b2b", "#7b4ab9", "#2bb9a5", "#777777"}
+
+// soakSVG plots p99 per endpoint and RSS per server over time, one panel
+// above the other.
+func soakSVG(r soakRun) string {
+	const w, ph, left, top, gap = 760, 220, 60, 40, 60
+	h := top + 2*ph + gap + 50
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="11">`+"\n", w, h, w, h)
+	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/><text x="8" y="18" font-size="14" font-weight="bold">Soak: %s, %s, %d workers</text>`+"\n",
+		html.EscapeString(r.Name), r.Duration, r.Workers)
+	var tmax float64
+	for _, s := range r.Samples {
+		tmax = max(tmax, s.At)
+	}
+	if tmax == 0 {
+		tmax = 1
+	}
+	pw := float64(w - left - 150)
+	line := func(y0 int, vmax float64, pts [][2]float64, color string) {
+		if len(pts) == 0 {
+			return
+		}
+		var p strings.Builder
+		for i, pt := range pts {
+			x := float64(left) + pt[0]/tmax*pw
+			y := float64(y0+ph) - pt[1]/vmax*float64(ph)
+			if i == 0 {
+				fmt.Fprintf(&p, "M%.1f %.1f", x, y)
+			} else {
+				fmt.Fprintf(&p, " L%.1f %.1f", x, y)
+			}
+		}
+		fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="%s" stroke-width="1.5"/>`+"\n", p.String(), color)
+	}
+	axes := func(y0 int, title, unit string, vmax float64) {
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-weight="bold">%s (%s)</text>`+"\n", left, y0-8, html.EscapeString(title), unit)
+		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/><line x1="%d" y1="%d" x2="%.0f" y2="%d" stroke="black"/>`+"\n",
+			left, y0, left, y0+ph, left, y0+ph, float64(left)+pw, y0+ph)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%.0f</text><text x="%d" y="%d" text-anchor="end">0</text>`+"\n", left-4, y0+8, vmax, left-4, y0+ph)
+		fmt.Fprintf(&b, `<text x="%.0f" y="%d" text-anchor="end">%.0f s</text>`+"\n", float64(left)+pw, y0+ph+14, tmax)
+	}
+	// p99 per endpoint.
+	var pmax float64
+	for _, s := range r.Samples {
+		for _, e := range s.Endpoints {
+			pmax = max(pmax, e.P99ms)
+		}
+	}
+	pmax = max(pmax, 1)
+	axes(top, "p99 latency per endpoint", "ms", pmax)
+	for i, o := range soakOps {
+		var pts [][2]float64
+		for _, s := range r.Samples {
+			if e, ok := s.Endpoints[o.name]; ok {
+				pts = append(pts, [2]float64{s.At, e.P99ms})
+			}
+		}
+		c := soakColors[i%len(soakColors)]
+		line(top, pmax, pts, c)
+		fmt.Fprintf(&b, `<text x="%.0f" y="%d" fill="%s">%s</text>`+"\n", float64(left)+pw+10, top+14+i*14, c, o.name)
+	}
+	// RSS per server.
+	y1 := top + ph + gap
+	var rmax float64
+	for _, s := range r.Samples {
+		for _, v := range s.RSSKB {
+			rmax = max(rmax, float64(v)/1024)
+		}
+	}
+	rmax = max(rmax, 1)
+	axes(y1, "RSS per server", "MB", rmax)
+	nproc := 0
+	if len(r.Samples) > 0 {
+		nproc = len(r.Samples[0].RSSKB)
+	}
+	for p := range nproc {
+		var pts [][2]float64
+		for _, s := range r.Samples {
+			if p < len(s.RSSKB) {
+				pts = append(pts, [2]float64{s.At, float64(s.RSSKB[p]) / 1024})
+			}
+		}
+		c := soakColors[p%len(soakColors)]
+		line(y1, rmax, pts, c)
+		fmt.Fprintf(&b, `<text x="%.0f" y="%d" fill="%s">server %d</text>`+"\n", float64(left)+pw+10, y1+14+p*14, c, p+1)
+	}
+	b.WriteString("</svg>\n")
+	return b.String()
+}
