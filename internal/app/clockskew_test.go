@@ -11,6 +11,7 @@ import (
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/app"
 	"github.com/sesameauth/sesame/internal/config"
+	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/store"
 )
 
@@ -88,6 +89,45 @@ func TestReplicaClockSkew(t *testing.T) {
 			st, rbody, _ := from.postForm(t, "/oidc/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, web, webSecret)
 			if st != 200 {
 				t.Fatalf("a refresh token from the other replica: %d %v", st, rbody)
+			}
+		})
+	}
+}
+
+// TestReplicaClockSkewNearExpiry: with the same two clocks (5 s ahead, 5 s
+// behind) moved together, a code minted on one replica is still redeemed
+// on the other 11 s before its lifetime ends, and an access token still
+// introspects as active 11 s before its own: the skew shortens a lifetime
+// by at most the 10 s between the clocks, never more.
+func TestReplicaClockSkewNearExpiry(t *testing.T) {
+	clock := &fakeClock{t: time.Now()}
+	skew := func(d time.Duration) envOption {
+		return func(_ *config.Config, o *app.Options) { o.Now = func() time.Time { return clock.Now().Add(d) } }
+	}
+	ahead := newEnv(t, onPostgres(t), skew(5*time.Second))
+	behind := ahead.replica(t, skew(-5*time.Second))
+	redirect := "https://app.example/cb"
+	web, webSecret := ahead.app(t, store.AppTraditional, []string{redirect}, nil)
+	ahead.user(t, "ada", "correct horse battery")
+
+	for _, dir := range []struct {
+		name     string
+		from, to *env
+	}{{"ahead to behind", ahead, behind}, {"behind to ahead", behind, ahead}} {
+		t.Run(dir.name, func(t *testing.T) {
+			from, to := dir.from, dir.to
+			b := from.browser(t)
+			code, verifier, _ := from.flow(t, b, web, redirect, true, "ada", "correct horse battery", url.Values{"scope": {"openid"}})
+			clock.Advance(provider.CodeTTL - 11*time.Second)
+			st, body := to.exchange(t, web, webSecret, code, verifier, redirect)
+			if st != 200 {
+				t.Fatalf("a code minted on the other replica %v ago: %d %v", provider.CodeTTL-11*time.Second, st, body)
+			}
+			tok := body["access_token"].(string)
+			ttl := time.Duration(body["expires_in"].(float64)) * time.Second
+			clock.Advance(ttl - 11*time.Second)
+			if st := userinfo(t, from, tok); st != 200 {
+				t.Fatalf("userinfo on the other replica %v after issue (lifetime %v): %d", ttl-11*time.Second, ttl, st)
 			}
 		})
 	}

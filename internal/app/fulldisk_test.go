@@ -1,6 +1,9 @@
 package app_test
 
 import (
+	"context"
+	"database/sql"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -8,11 +11,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/store/sqlstore"
 	"github.com/sesameauth/sesame/internal/testkit"
 )
 
@@ -56,10 +62,12 @@ func fill(t *testing.T, path string) {
 }
 
 // TestFullDiskSQLite (docs/testing.md, "Faults"): SQLite on a filesystem
-// that fills up while sign-ins and code exchanges go on. Every answer is a
-// success or a 503, never a 500; everything acknowledged, before and
-// while the disk was full, is there afterwards; and once space returns the
-// server recovers by itself, without a restart.
+// that fills up while sign-ins, code exchanges and app creation through
+// the Management API go on. Every answer is a success or a 503 (OAuth
+// JSON temporarily_unavailable, a readable page, or {code,message}, each
+// with Retry-After), never a 500; everything acknowledged, before and
+// while the disk was full, is there afterwards; once space returns the
+// server recovers by itself, without a restart, and the WAL checkpoints.
 func TestFullDiskSQLite(t *testing.T) {
 	dir := smallFilesystem(t, "6m")
 	e := newEnvAt(t, dir, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
@@ -118,12 +126,78 @@ func TestFullDiskSQLite(t *testing.T) {
 		return false
 	}
 
+	// The Management API creates an app: 200, or 503 with Retry-After and
+	// {code,message}. Every app acknowledged is there afterwards.
+	m2m, m2mSecret := e.app(t, store.AppM2M, nil, nil)
+	if err := admin.GrantManagementAPI(context.Background(), e.Store, m2m); err != nil {
+		t.Fatal(err)
+	}
+	apiTok := e.ccToken(t, m2m, m2mSecret, admin.APIIndicator(e.URL), admin.Scope)
+	var apps []string
+	apiRound := func() bool {
+		req, _ := http.NewRequest(http.MethodPost, e.URL+"/api/applications", strings.NewReader(`{"name":"Full disk","type":"MachineToMachine"}`))
+		req.Header.Set("Authorization", "Bearer "+apiTok)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		raw, _ := io.ReadAll(resp.Body)
+		if err := json.Unmarshal(raw, &body); err != nil {
+			t.Fatalf("POST /api/applications on a full disk: %d, not JSON: %q", resp.StatusCode, raw)
+		}
+		switch resp.StatusCode {
+		case 200:
+			apps = append(apps, body["id"].(string))
+			return true
+		case 503:
+			if resp.Header.Get("Retry-After") == "" || body["code"] == nil || body["message"] == nil {
+				t.Errorf("API 503 without Retry-After or {code,message}: %v %v", resp.Header, body)
+			}
+			return false
+		}
+		t.Fatalf("POST /api/applications on a full disk: %d %v", resp.StatusCode, body)
+		return false
+	}
+	// A new browser starts a sign-in (stores the authorization request):
+	// the sign-in page, or a readable 503 page.
+	pageRound := func() bool {
+		fresh := e.browser(t)
+		_, challenge := testkit.PKCE()
+		resp, err := fresh.Client.Get(e.authURL(clientID, redirect, url.Values{"code_challenge": {challenge},
+			"code_challenge_method": {"S256"}, "scope": {"openid"}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case 200:
+			return true
+		case 503:
+			if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || resp.Header.Get("Retry-After") == "" {
+				t.Errorf("sign-in page 503 is not a readable page with Retry-After: %v %q", resp.Header, raw)
+			}
+			return false
+		}
+		t.Fatalf("a new sign-in on a full disk: %d %q", resp.StatusCode, raw)
+		return false
+	}
+
 	filler := filepath.Join(dir, "filler")
 	fill(t, filler)
-	refused := 0
+	refused, apiRefused, pagesRefused := 0, 0, 0
 	for range 30 {
 		if !round() {
 			refused++
+		}
+		if !apiRound() {
+			apiRefused++
+		}
+		if !pageRound() {
+			pagesRefused++
 		}
 	}
 	if refused == 0 {
@@ -144,8 +218,13 @@ func TestFullDiskSQLite(t *testing.T) {
 		t.Fatal("no recovery within 10 s of the space coming back")
 	}
 	for i := range 5 {
-		if !round() {
+		if !round() || !apiRound() || !pageRound() {
 			t.Fatalf("round %d after the recovery failed", i)
+		}
+	}
+	for _, id := range apps {
+		if _, err := e.Store.GetClient(context.Background(), id); err != nil {
+			t.Fatalf("app %s acknowledged by the API is gone: %v", id, err)
 		}
 	}
 	// Everything acknowledged is there: each refresh token refreshes.
@@ -155,5 +234,24 @@ func TestFullDiskSQLite(t *testing.T) {
 			t.Fatalf("acknowledged refresh token %d of %d: %d %v", i, len(acknowledged), st, body)
 		}
 	}
-	t.Logf("%d of 30 rounds refused while full; %d refresh tokens acknowledged and all present", refused, len(acknowledged))
+	// The WAL is not stuck: a full checkpoint goes through and the
+	// database is intact.
+	db, err := sql.Open("sqlite", filepath.Join(dir, sqlstore.DatabaseFile)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var busy, walPages, checkpointed int
+	if err := db.QueryRow("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &walPages, &checkpointed); err != nil || busy != 0 {
+		t.Fatalf("WAL checkpoint after the recovery: busy %d, %v", busy, err)
+	}
+	var check string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
+		t.Fatalf("integrity_check after the recovery: %q %v", check, err)
+	}
+	if apiRefused == 0 || pagesRefused == 0 {
+		t.Errorf("the disk was full but the API refused %d and the sign-in page %d of 30 requests", apiRefused, pagesRefused)
+	}
+	t.Logf("%d of 30 rounds refused while full (API %d, sign-in page %d); %d refresh tokens and %d apps acknowledged and all present",
+		refused, apiRefused, pagesRefused, len(acknowledged), len(apps))
 }
