@@ -56,22 +56,20 @@
 //
 // # Back-channel logout
 //
-// When a user signs out of Sesame elsewhere, or an administrator ends their
-// sessions or suspends them, Sesame posts a signed logout token to every app
-// that the session signed in to and that registered a back-channel logout
-// URI (OpenID Connect Back-Channel Logout 1.0). Mount
-// [Client.BackChannelLogoutHandler] there and use a [ServerStore], such as
-// [MemoryStore] for an app that runs as one process:
+// An OpenID provider that implements Back-Channel Logout 1.0 (Logto does)
+// posts a signed logout token to every app that a session signed in to and
+// that registered a back-channel logout URI, when that session ends
+// elsewhere. Mount [Client.BackChannelLogoutHandler] there and use a
+// [ServerStore], such as [MemoryStore] for an app that runs as one process:
 //
 //	store, _ := sesame.NewMemoryStore(sesame.CookieName(appID), false, 0)
 //	client, _ := sesame.New(sesame.Config{ /* ... */ Store: store})
 //	mux.Handle("POST /backchannel-logout", client.BackChannelLogoutHandler())
 //
-// and register the URI with the app (`sesame apps update APP_ID
-// --backchannel-logout-uri https://app.example/backchannel-logout`). The
-// handler verifies the token and ends the app's sessions with its sid, or
-// every session of its subject. A cookie store cannot take part: the whole
-// session is in the browser, so there is nothing on the server to end.
+// The handler verifies the token and ends the app's sessions with its sid,
+// or every session of its subject. A cookie store cannot take part: the
+// whole session is in the browser, so there is nothing on the server to
+// end. Sesame itself does not send logout tokens yet (its issue 13).
 //
 // # Discovery
 //
