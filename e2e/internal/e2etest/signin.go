@@ -4,21 +4,39 @@ package e2etest
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
 
 // SubmitSignIn fills in and submits Sesame's sign-in form that is on
 // screen.
+//
+// Chromium may answer "Could not find node with given id" (-32000) when
+// the DOM that chromedp resolved the fields in was replaced just before
+// (the page arrived at the end of a redirect chain): the fields are
+// looked up again and filled anew, up to three times.
 func (tb *Tab) SubmitSignIn(ident, pw string) {
 	tb.t.Helper()
-	if err := tb.Do(
-		chromedp.Clear(chromedp.ID("identifier")),
-		chromedp.SendKeys(chromedp.ID("identifier"), ident),
-		chromedp.SendKeys(chromedp.ID("password"), pw),
-		chromedp.Click(chromedp.CSS("form [type=submit]")),
-	); err != nil {
+	var err error
+	for attempt := range 3 {
+		if attempt > 0 {
+			time.Sleep(250 * time.Millisecond)
+		}
+		err = tb.Do(
+			chromedp.Clear(chromedp.ID("identifier")),
+			chromedp.SendKeys(chromedp.ID("identifier"), ident),
+			chromedp.Clear(chromedp.ID("password")),
+			chromedp.SendKeys(chromedp.ID("password"), pw),
+			chromedp.Click(chromedp.CSS("form [type=submit]")),
+		)
+		if err == nil || !strings.Contains(err.Error(), "-32000") {
+			break
+		}
+	}
+	if err != nil {
 		tb.t.Fatalf("fill in the sign-in form: %v\n%s", err, tb.State())
 	}
 }
