@@ -69,6 +69,15 @@ type Client struct {
 	// are signed with a key of that algorithm (ES384, ES256 or RS256); ""
 	// signs them with the server's default key.
 	IDTokenAlg string
+	// BackChannelLogoutURI is where Sesame posts a signed logout token
+	// when a session this app signed in through ends (OpenID Connect
+	// Back-Channel Logout 1.0; docs/design.md, "Back-channel logout");
+	// "" sends none. An absolute http(s) URL without a fragment.
+	BackChannelLogoutURI string
+	// BackChannelLogoutSessionRequired: the app needs the session id
+	// (sid) in every logout token (backchannel_logout_session_required).
+	// Sesame always sends it when the session has one.
+	BackChannelLogoutSessionRequired bool
 	// AlwaysIssueRefreshToken issues a refresh token for an authorization
 	// code even without the offline_access scope.
 	AlwaysIssueRefreshToken bool

@@ -42,7 +42,10 @@ type Sessions interface {
 	CreateSession(ctx context.Context, s Session) error
 	GetSession(ctx context.Context, idHash []byte) (Session, error) // expired → ErrNotFound
 	// DeleteSession removes the session and revokes the grants issued from
-	// it that do not outlive it (those without offline_access).
+	// it that do not outlive it (those without offline_access). In the same
+	// transaction it queues a LogoutDelivery for every app with a
+	// back-channel logout URI that holds a grant issued from the session
+	// (revoked or not). Every call below that ends sessions does the same.
 	DeleteSession(ctx context.Context, idHash []byte) error
 	DeleteUserSessions(ctx context.Context, userID string) error
 	// ListUserSessions returns the user's sessions not expired at now,

@@ -42,6 +42,7 @@ type Store interface {
 	Identities
 	MFA
 	Passkeys
+	LogoutDeliveries
 	Resealer
 	// GarbageCollect deletes expired rows and reports how many.
 	GarbageCollect(ctx context.Context, now time.Time) (int64, error)

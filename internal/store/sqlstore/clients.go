@@ -24,7 +24,7 @@ const clientCols = clientWriteCols + `, tokens_revoked_before`
 // is set only by the role and scope changes that revoke an app's tokens.
 const clientWriteCols = `id, name, type, redirect_uris, post_logout_redirect_uris, third_party, created_at,
 	cors_origins, description, id_token_ttl, refresh_token_ttl_days, no_refresh_rotation, always_issue_refresh_token,
-	custom_data, refresh_reuse_seconds, id_token_alg`
+	custom_data, refresh_reuse_seconds, id_token_alg, backchannel_logout_uri, backchannel_logout_session_required`
 
 // clientColsAs is clientCols qualified by the alias c, for joins.
 var clientColsAs = qualify("c", clientCols)
@@ -48,6 +48,7 @@ func scanClient(r rowScanner, extra ...any) (store.Client, error) {
 	err := r.Scan(append([]any{&c.ID, &c.Name, &c.Type, listCol{&c.RedirectURIs},
 		listCol{&c.PostLogoutRedirectURIs}, &c.ThirdParty, timeCol{&c.CreatedAt}, listCol{&c.CORSOrigins},
 		&c.Description, &idTTL, &refreshDays, &c.NoRefreshRotation, &c.AlwaysIssueRefreshToken, &custom, &reuse, &c.IDTokenAlg,
+		&c.BackChannelLogoutURI, &c.BackChannelLogoutSessionRequired,
 		timeCol{&c.TokensRevokedBefore}}, extra...)...)
 	c.IDTokenTTL = time.Duration(idTTL) * time.Second
 	c.RefreshReuseInterval = time.Duration(reuse) * time.Second
@@ -73,7 +74,7 @@ func (s *Store) insertClient(ctx context.Context, tx *sql.Tx, c store.Client) er
 		}
 	}
 	if _, err := s.txExec(ctx, tx, `INSERT INTO clients (`+clientWriteCols+`, secret_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-		$10, $11, $12, $13, $14, $15, $16, $17)`, append(append([]any{c.ID}, clientArgs(c)...), blob(legacy))...); err != nil {
+		$10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`, append(append([]any{c.ID}, clientArgs(c)...), blob(legacy))...); err != nil {
 		return err
 	}
 	for _, sec := range c.Secrets {
@@ -96,7 +97,8 @@ func clientArgs(c store.Client) []any {
 	return []any{c.Name, string(c.Type), encList(c.RedirectURIs), encList(c.PostLogoutRedirectURIs), c.ThirdParty,
 		ns(c.CreatedAt), encList(c.CORSOrigins), c.Description, int64(c.IDTokenTTL / time.Second),
 		int64(c.RefreshTokenTTL / (24 * time.Hour)), c.NoRefreshRotation, c.AlwaysIssueRefreshToken, custom,
-		int64(c.RefreshReuseInterval / time.Second), c.IDTokenAlg}
+		int64(c.RefreshReuseInterval / time.Second), c.IDTokenAlg, c.BackChannelLogoutURI,
+		c.BackChannelLogoutSessionRequired}
 }
 
 func (s *Store) insertSecret(ctx context.Context, tx *sql.Tx, clientID string, sec store.ClientSecret) error {
@@ -122,7 +124,8 @@ func (s *Store) UpdateClient(ctx context.Context, id string, fn func(store.Clien
 		_, err = s.txExec(ctx, tx, `UPDATE clients SET name = $2, type = $3, redirect_uris = $4,
 			post_logout_redirect_uris = $5, third_party = $6, created_at = $7, cors_origins = $8, description = $9,
 			id_token_ttl = $10, refresh_token_ttl_days = $11, no_refresh_rotation = $12,
-			always_issue_refresh_token = $13, custom_data = $14, refresh_reuse_seconds = $15, id_token_alg = $16 WHERE id = $1`, append([]any{id}, clientArgs(n)...)...)
+			always_issue_refresh_token = $13, custom_data = $14, refresh_reuse_seconds = $15, id_token_alg = $16,
+			backchannel_logout_uri = $17, backchannel_logout_session_required = $18 WHERE id = $1`, append([]any{id}, clientArgs(n)...)...)
 		out = n
 		return err
 	})

@@ -32,7 +32,7 @@ var fixtureChecks = map[int64]func(t *testing.T, s *Store){1: checkFixture00001,
 	6: checkFixture00006, 7: checkFixture00007, 8: checkFixture00008,
 	10: checkFixture00010, 11: checkFixture00011, 12: checkFixture00012, 13: checkFixture00013, 14: checkFixture00014, 15: checkFixture00015,
 	16: checkFixture00016, 17: checkFixture00017, 18: checkFixture00018, 19: checkFixture00019, 20: checkFixture00020,
-	21: checkFixture00021, 22: checkFixture00022, 23: checkFixture00023, 24: checkFixture00024, 25: checkFixture00025, 26: checkFixture00026}
+	21: checkFixture00021, 22: checkFixture00022, 23: checkFixture00023, 24: checkFixture00024, 25: checkFixture00025, 26: checkFixture00026, 27: checkFixture00027}
 
 var fixtureName = regexp.MustCompile(`^(\d+)\.sql$`)
 var hexLiteral = regexp.MustCompile(`\{\{hex:([0-9a-f]*)\}\}`)

@@ -84,18 +84,25 @@ func (s *Store) DeleteUserSession(ctx context.Context, userID, sid string) error
 	})
 }
 
+// endSessions ends the sessions matched by where inside tx: it queues
+// their back-channel logouts, revokes their grants that lack
+// offline_access, and deletes them.
 func (s *Store) endSessions(ctx context.Context, tx *sql.Tx, where string, args ...any) error {
-	sids, err := getAll(ctx, s, tx, func(r rowScanner) (string, error) {
-		var sid string
-		return sid, r.Scan(&sid)
-	}, `SELECT sid FROM sessions `+where+` ORDER BY sid`, args...)
+	type ended struct{ sid, userID string }
+	sessions, err := getAll(ctx, s, tx, func(r rowScanner) (ended, error) {
+		var e ended
+		return e, r.Scan(&e.sid, &e.userID)
+	}, `SELECT sid, user_id FROM sessions `+where+` ORDER BY sid`, args...)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	for _, sid := range sids {
-		if sid == "" {
+	for _, e := range sessions {
+		if e.sid == "" {
 			continue
+		}
+		if err := s.queueLogouts(ctx, tx, e.sid, e.userID, now); err != nil {
+			return err
 		}
 		type grantScopes struct {
 			id     string
@@ -104,7 +111,7 @@ func (s *Store) endSessions(ctx context.Context, tx *sql.Tx, where string, args 
 		grants, err := getAll(ctx, s, tx, func(r rowScanner) (grantScopes, error) {
 			var g grantScopes
 			return g, r.Scan(&g.id, listCol{&g.scopes})
-		}, `SELECT id, scopes FROM grants WHERE sid = $1 AND revoked_at = 0 ORDER BY id`, sid)
+		}, `SELECT id, scopes FROM grants WHERE sid = $1 AND revoked_at = 0 ORDER BY id`, e.sid)
 		if err != nil {
 			return err
 		}

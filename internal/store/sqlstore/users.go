@@ -130,15 +130,18 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(store.User) (
 	return out, nil
 }
 
-// DeleteUser deletes the user and, in the same transaction, their sessions,
-// grants, codes, tokens and consents. A missing user is store.ErrNotFound.
+// DeleteUser deletes the user and, in the same transaction, their sessions
+// (queuing their back-channel logouts), grants, codes, tokens and consents. A missing user is store.ErrNotFound.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	if id == "" { // client_credentials rows have an empty user_id
 		return store.ErrNotFound
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// Ending the sessions first queues their back-channel logouts.
+		if err := s.endSessions(ctx, tx, `WHERE user_id = $1`, id); err != nil {
+			return err
+		}
 		for _, q := range []string{
-			`DELETE FROM sessions WHERE user_id = $1`,
 			`DELETE FROM auth_codes WHERE grant_id IN (SELECT id FROM grants WHERE user_id = $1)`,
 			`DELETE FROM auth_codes WHERE grant_id = '' AND user_id = $1`,
 			`DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE user_id = $1)`,
