@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -67,6 +68,11 @@ type NewApp struct {
 	PostLogoutRedirectURIs []string
 	CORSOrigins            []string
 	ThirdParty             bool
+	// BackChannelLogoutURI is the app's backchannel_logout_uri ("" for
+	// none; CheckBackChannelLogoutURI), BackChannelLogoutSessionRequired
+	// its backchannel_logout_session_required.
+	BackChannelLogoutURI             string
+	BackChannelLogoutSessionRequired bool
 	// Permissions (M2M apps only) go to the app's own role "app:<id>".
 	Permissions []store.Permission
 }
@@ -97,6 +103,9 @@ func CheckNewApp(a *NewApp) error {
 	if err := checkRedirectURIs(a.Type, a.PostLogoutRedirectURIs, "--post-logout-redirect-uri"); err != nil {
 		return err
 	}
+	if err := CheckBackChannelLogoutURI(a.Type, a.BackChannelLogoutURI); err != nil {
+		return err
+	}
 	origins, err := CheckCORSOrigins(a.Type, a.CORSOrigins)
 	a.CORSOrigins = origins
 	return err
@@ -111,6 +120,58 @@ func checkRedirectURIs(t store.AppType, uris []string, what string) *Error {
 		}
 	}
 	return nil
+}
+
+// MaxBackChannelLogoutURI bounds an app's back-channel logout URI, in bytes.
+const MaxBackChannelLogoutURI = 2048
+
+// CheckBackChannelLogoutURI validates the back-channel logout URI of an
+// app of type t (OpenID Connect Back-Channel Logout 1.0,
+// backchannel_logout_uri): "" for none; otherwise an absolute http(s) URL
+// with a host, no fragment and no user information, at most
+// MaxBackChannelLogoutURI bytes. As for redirect URIs, http is allowed
+// only for localhost, 127.0.0.1 and [::1]. M2M apps sign no one in, so
+// they have no sessions to end and no such URI. The error names
+// FieldBackChannelLogoutURI and reads the same in the CLI, API and console.
+func CheckBackChannelLogoutURI(t store.AppType, raw string) *Error {
+	if raw == "" {
+		return nil
+	}
+	bad := func(format string, a ...any) *Error {
+		return fieldErr(ErrAppInvalid.Code, FieldBackChannelLogoutURI, "back-channel logout URI: "+format, a...)
+	}
+	if t == store.AppM2M {
+		return fieldErr(ErrAppType.Code, FieldBackChannelLogoutURI, "m2m apps have no sessions and no back-channel logout URI")
+	}
+	if len(raw) > MaxBackChannelLogoutURI {
+		return bad("at most %d bytes", MaxBackChannelLogoutURI)
+	}
+	if strings.ContainsAny(raw, " \t\r\n\\") {
+		return bad("contains whitespace or a backslash")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Opaque != "" {
+		return bad("must be an absolute https:// URL")
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return bad("must not contain a fragment")
+	}
+	if u.User != nil {
+		return bad("must not contain user information")
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return bad("has no host")
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if h := u.Hostname(); h == "localhost" || h == "127.0.0.1" || h == "::1" {
+			return nil
+		}
+		return bad("http is allowed only for localhost, 127.0.0.1 and [::1]; use https")
+	}
+	return bad("must be an https:// URL (http only for localhost)")
 }
 
 // CheckCORSOrigins validates origins an app allows besides its redirect
@@ -151,6 +212,7 @@ func (d Apps) Create(ctx context.Context, a NewApp) (App, string, error) {
 	}
 	c := store.Client{ID: NewAppID(), Name: a.Name, Type: a.Type, RedirectURIs: a.RedirectURIs,
 		PostLogoutRedirectURIs: a.PostLogoutRedirectURIs, ThirdParty: a.ThirdParty, CORSOrigins: a.CORSOrigins,
+		BackChannelLogoutURI: a.BackChannelLogoutURI, BackChannelLogoutSessionRequired: a.BackChannelLogoutSessionRequired,
 		CreatedAt: d.now()}
 	secret := ""
 	if a.Type.Confidential() {
@@ -345,6 +407,12 @@ type AppUpdate struct {
 	// IDTokenAlg is the app's id_token_signed_response_alg: one of
 	// keys.Supported, or "" for the server's default.
 	IDTokenAlg *string
+	// BackChannelLogoutURI is the app's backchannel_logout_uri
+	// (CheckBackChannelLogoutURI); "" removes it.
+	BackChannelLogoutURI *string
+	// BackChannelLogoutSessionRequired is its
+	// backchannel_logout_session_required; kept without a URI (no effect).
+	BackChannelLogoutSessionRequired *bool
 	// RefreshTokenReuseInterval is in seconds, 0 to
 	// store.MaxRefreshReuseInterval (store.Client.RefreshReuseInterval).
 	RefreshTokenReuseInterval *int
@@ -376,6 +444,7 @@ const (
 	FieldAlwaysIssueRefreshToken = "customClientMetadata.alwaysIssueRefreshToken"
 	FieldRefreshReuseInterval    = "customClientMetadata.refreshTokenReuseInterval"
 	FieldIDTokenAlg              = "oidcClientMetadata.idTokenSignedResponseAlg"
+	FieldBackChannelLogoutURI    = "oidcClientMetadata.backchannelLogoutUri"
 	FieldCustomData              = "customData"
 	FieldSecretName              = "name"
 	FieldSecretExpiresAt         = "expiresAt"
@@ -459,6 +528,15 @@ func CheckAppUpdate(c store.Client, u AppUpdate) (store.Client, error) {
 			return c, fieldErr(ErrAppInvalid.Code, FieldIDTokenAlg, "idTokenSignedResponseAlg must be one of %s, or empty for the server's default", strings.Join(keys.Supported, ", "))
 		}
 		c.IDTokenAlg = *u.IDTokenAlg
+	}
+	if u.BackChannelLogoutURI != nil {
+		if err := CheckBackChannelLogoutURI(c.Type, *u.BackChannelLogoutURI); err != nil {
+			return c, err
+		}
+		c.BackChannelLogoutURI = *u.BackChannelLogoutURI
+	}
+	if u.BackChannelLogoutSessionRequired != nil {
+		c.BackChannelLogoutSessionRequired = *u.BackChannelLogoutSessionRequired
 	}
 	if u.RefreshTokenReuseInterval != nil {
 		v, limit := *u.RefreshTokenReuseInterval, int(store.MaxRefreshReuseInterval/time.Second)

@@ -61,6 +61,8 @@ func TestAppUpdateValidation(t *testing.T) {
 		{"custom data array", id, directory.AppUpdate{CustomData: json.RawMessage(`[1]`)}, directory.ErrAppInvalid, directory.FieldCustomData},
 		{"custom data broken", id, directory.AppUpdate{CustomData: json.RawMessage(`{"a":`)}, directory.ErrAppInvalid, directory.FieldCustomData},
 		{"custom data too big", id, directory.AppUpdate{CustomData: json.RawMessage(big)}, directory.ErrAppInvalid, directory.FieldCustomData},
+		{"back-channel logout uri over http", id, directory.AppUpdate{BackChannelLogoutURI: ptr("http://a.example/logout")}, directory.ErrAppInvalid, directory.FieldBackChannelLogoutURI},
+		{"m2m back-channel logout uri", job.Client.ID, directory.AppUpdate{BackChannelLogoutURI: ptr("https://a.example/logout")}, directory.ErrAppType, directory.FieldBackChannelLogoutURI},
 	} {
 		// A valid change alongside must not be written either.
 		tc.u.Description = cmpOr(tc.u.Description, ptr("changed"))
@@ -159,5 +161,110 @@ func TestAppSecrets(t *testing.T) {
 	wantField(t, "delete twice", d.DeleteSecret(ctx, c.ID, "ci"), directory.ErrSecretNotFound, directory.FieldSecretName)
 	if err := d.DeleteSecret(ctx, "nope", "ci"); !errors.Is(err, directory.ErrAppNotFound) {
 		t.Fatalf("DeleteSecret of a missing app: %v", err)
+	}
+}
+
+// TestBackChannelLogoutURI: the rule on an app's backchannel_logout_uri,
+// the same on create and update: empty is none; otherwise an absolute
+// https URL (http only on loopback, as redirect URIs) with a host, no
+// fragment, no user information, at most 2048 bytes; never on an m2m app.
+// The session-required flag is stored with or without a URI.
+func TestBackChannelLogoutURI(t *testing.T) {
+	long := "https://a.example/" + strings.Repeat("p", directory.MaxBackChannelLogoutURI-len("https://a.example/"))
+	for _, tc := range []struct {
+		typ    store.AppType
+		uri    string
+		target error // nil: accepted
+	}{
+		{store.AppTraditional, "", nil},
+		{store.AppM2M, "", nil},
+		{store.AppTraditional, "https://rp.example/logout", nil},
+		{store.AppSPA, "https://rp.example:8443/bc/logout?tenant=a", nil},
+		{store.AppNative, "https://rp.example/logout", nil},
+		{store.AppTraditional, "http://localhost:3000/logout", nil},
+		{store.AppTraditional, "http://127.0.0.1:3000/logout", nil},
+		{store.AppTraditional, "http://[::1]:3000/logout", nil},
+		{store.AppTraditional, long, nil},
+		{store.AppTraditional, long + "p", directory.ErrAppInvalid},
+		{store.AppTraditional, "http://rp.example/logout", directory.ErrAppInvalid},
+		{store.AppTraditional, "http://127.0.0.2/logout", directory.ErrAppInvalid},
+		{store.AppTraditional, "http://localhost.evil.example/logout", directory.ErrAppInvalid},
+		{store.AppTraditional, "https://rp.example/logout#frag", directory.ErrAppInvalid},
+		{store.AppTraditional, "https://rp.example/logout#", directory.ErrAppInvalid},
+		{store.AppTraditional, "https://user:pw@rp.example/logout", directory.ErrAppInvalid},
+		{store.AppTraditional, "https:///logout", directory.ErrAppInvalid},
+		{store.AppTraditional, "https://:443/logout", directory.ErrAppInvalid},
+		{store.AppTraditional, "/logout", directory.ErrAppInvalid},
+		{store.AppTraditional, "rp.example/logout", directory.ErrAppInvalid},
+		{store.AppTraditional, "ftp://rp.example/logout", directory.ErrAppInvalid},
+		{store.AppNative, "com.example.app:/logout", directory.ErrAppInvalid},
+		{store.AppTraditional, "javascript:alert(1)", directory.ErrAppInvalid},
+		{store.AppTraditional, "https://rp.example/log out", directory.ErrAppInvalid},
+		{store.AppTraditional, "https://rp.example\\@evil.example/", directory.ErrAppInvalid},
+		{store.AppM2M, "https://rp.example/logout", directory.ErrAppType},
+	} {
+		what := string(tc.typ) + " " + tc.uri
+		if len(what) > 80 {
+			what = what[:80] + "…"
+		}
+		err := directory.CheckBackChannelLogoutURI(tc.typ, tc.uri)
+		if tc.target == nil {
+			if err != nil {
+				t.Errorf("%s: refused: %v", what, err)
+			}
+		} else {
+			wantField(t, what, err, tc.target, directory.FieldBackChannelLogoutURI)
+		}
+		// Create applies the same rule.
+		a := directory.NewApp{Name: "x", Type: tc.typ, BackChannelLogoutURI: tc.uri}
+		if err := directory.CheckNewApp(&a); (err == nil) != (tc.target == nil) || (tc.target != nil && !errors.Is(err, tc.target)) {
+			t.Errorf("%s: CheckNewApp: %v, want %v", what, err, tc.target)
+		}
+	}
+
+	st := newStore(t)
+	d := directory.Apps{Store: st}
+	ctx := t.Context()
+	web, _, err := d.Create(ctx, directory.NewApp{Name: "Web", Type: store.AppTraditional, RedirectURIs: []string{"https://a.example/cb"},
+		BackChannelLogoutURI: "https://a.example/logout", BackChannelLogoutSessionRequired: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := web.Client.ID
+	if c, err := d.Get(ctx, id); err != nil || c.BackChannelLogoutURI != "https://a.example/logout" || !c.BackChannelLogoutSessionRequired {
+		t.Fatalf("created: %q %v (%v)", c.BackChannelLogoutURI, c.BackChannelLogoutSessionRequired, err)
+	}
+	if _, _, err := d.Create(ctx, directory.NewApp{Name: "Bad", Type: store.AppSPA, BackChannelLogoutURI: "http://a.example/logout"}); !errors.Is(err, directory.ErrAppInvalid) {
+		t.Fatalf("create with an http URI: %v", err)
+	}
+	if _, _, err := d.Create(ctx, directory.NewApp{Name: "Job", Type: store.AppM2M, BackChannelLogoutURI: "https://a.example/logout"}); !errors.Is(err, directory.ErrAppType) {
+		t.Fatalf("create m2m with a URI: %v", err)
+	}
+	if l, _ := d.List(ctx); len(l) != 1 {
+		t.Fatalf("a refused create stored an app: %d apps", len(l))
+	}
+
+	// A refused update writes nothing, the flag beside it included.
+	_, err = d.Update(ctx, id, directory.AppUpdate{BackChannelLogoutURI: ptr("https://a.example/#x"), BackChannelLogoutSessionRequired: ptr(false)})
+	wantField(t, "update with a fragment", err, directory.ErrAppInvalid, directory.FieldBackChannelLogoutURI)
+	if c, _ := d.Get(ctx, id); c.BackChannelLogoutURI != "https://a.example/logout" || !c.BackChannelLogoutSessionRequired {
+		t.Fatalf("a refused update wrote: %q %v", c.BackChannelLogoutURI, c.BackChannelLogoutSessionRequired)
+	}
+	// Each field alone changes only itself.
+	c, err := d.Update(ctx, id, directory.AppUpdate{BackChannelLogoutURI: ptr("http://localhost:4000/bc")})
+	if err != nil || c.BackChannelLogoutURI != "http://localhost:4000/bc" || !c.BackChannelLogoutSessionRequired {
+		t.Fatalf("update the URI: %q %v (%v)", c.BackChannelLogoutURI, c.BackChannelLogoutSessionRequired, err)
+	}
+	c, err = d.Update(ctx, id, directory.AppUpdate{BackChannelLogoutSessionRequired: ptr(false)})
+	if err != nil || c.BackChannelLogoutURI != "http://localhost:4000/bc" || c.BackChannelLogoutSessionRequired {
+		t.Fatalf("update the flag: %q %v (%v)", c.BackChannelLogoutURI, c.BackChannelLogoutSessionRequired, err)
+	}
+	// "" removes the URI; the flag without a URI is kept.
+	c, err = d.Update(ctx, id, directory.AppUpdate{BackChannelLogoutURI: ptr(""), BackChannelLogoutSessionRequired: ptr(true)})
+	if err != nil || c.BackChannelLogoutURI != "" || !c.BackChannelLogoutSessionRequired {
+		t.Fatalf("remove the URI: %q %v (%v)", c.BackChannelLogoutURI, c.BackChannelLogoutSessionRequired, err)
+	}
+	if c, _ := d.Get(ctx, id); c.BackChannelLogoutURI != "" || !c.BackChannelLogoutSessionRequired {
+		t.Fatalf("stored after removal: %q %v", c.BackChannelLogoutURI, c.BackChannelLogoutSessionRequired)
 	}
 }
