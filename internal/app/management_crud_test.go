@@ -79,6 +79,46 @@ func TestManagementCRUD(t *testing.T) {
 	}
 	wantErr(400, "app.invalid", "customClientMetadata.refreshTokenReuseInterval", "PATCH", "/api/applications/"+webID,
 		map[string]any{"customClientMetadata": map[string]any{"refreshTokenReuseInterval": 3601}})
+	// Back-channel logout: set on creation, read back, changed field by
+	// field (an absent field is left alone), refused with the field named.
+	bcm := func(v map[string]any) map[string]any { return v["oidcClientMetadata"].(map[string]any) }
+	bc := decodeJSON[map[string]any](t, must(200, "POST", "/api/applications", map[string]any{"name": "BC", "type": "SPA",
+		"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://bc.example/cb"}, "backchannelLogoutUri": "https://bc.example/logout",
+			"backchannelLogoutSessionRequired": true}}))
+	bcID := bc["id"].(string)
+	if m := bcm(decodeJSON[map[string]any](t, must(200, "GET", "/api/applications/"+bcID, nil))); m["backchannelLogoutUri"] != "https://bc.example/logout" ||
+		m["backchannelLogoutSessionRequired"] != true {
+		t.Errorf("created back-channel logout settings: %v", m)
+	}
+	if m := bcm(decodeJSON[map[string]any](t, must(200, "PATCH", "/api/applications/"+bcID,
+		map[string]any{"oidcClientMetadata": map[string]any{"backchannelLogoutUri": "http://localhost:4000/bc"}}))); m["backchannelLogoutUri"] != "http://localhost:4000/bc" ||
+		m["backchannelLogoutSessionRequired"] != true || m["redirectUris"].([]any)[0] != "https://bc.example/cb" {
+		t.Errorf("PATCH backchannelLogoutUri alone: %v", m)
+	}
+	if m := bcm(decodeJSON[map[string]any](t, must(200, "PATCH", "/api/applications/"+bcID,
+		map[string]any{"oidcClientMetadata": map[string]any{"backchannelLogoutSessionRequired": false}}))); m["backchannelLogoutUri"] != "http://localhost:4000/bc" ||
+		m["backchannelLogoutSessionRequired"] != false {
+		t.Errorf("PATCH backchannelLogoutSessionRequired alone: %v", m)
+	}
+	for _, bad := range []string{"http://bc.example/logout", "https://bc.example/logout#x", "https://u:p@bc.example/logout", "/logout",
+		"https://bc.example/" + strings.Repeat("a", 2048)} {
+		wantErr(400, "app.invalid", "oidcClientMetadata.backchannelLogoutUri", "PATCH", "/api/applications/"+bcID,
+			map[string]any{"oidcClientMetadata": map[string]any{"backchannelLogoutUri": bad, "backchannelLogoutSessionRequired": true}})
+	}
+	wantErr(400, "app.invalid", "oidcClientMetadata.backchannelLogoutUri", "POST", "/api/applications", map[string]any{"name": "x", "type": "Traditional",
+		"oidcClientMetadata": map[string]any{"backchannelLogoutUri": "ftp://bc.example/logout"}})
+	wantErr(400, "app.type", "oidcClientMetadata.backchannelLogoutUri", "PATCH", "/api/applications/"+appID,
+		map[string]any{"oidcClientMetadata": map[string]any{"backchannelLogoutUri": "https://bc.example/logout"}})
+	wantErr(400, "guard.invalid_input", "", "PATCH", "/api/applications/"+bcID,
+		map[string]any{"oidcClientMetadata": map[string]any{"backchannelLogoutSessionRequired": "yes"}})
+	if c, err := m.Store.GetClient(ctx, bcID); err != nil || c.BackChannelLogoutURI != "http://localhost:4000/bc" || c.BackChannelLogoutSessionRequired {
+		t.Errorf("after refused PATCHes the app has %q %v (%v)", c.BackChannelLogoutURI, c.BackChannelLogoutSessionRequired, err)
+	}
+	if m := bcm(decodeJSON[map[string]any](t, must(200, "PATCH", "/api/applications/"+bcID,
+		map[string]any{"oidcClientMetadata": map[string]any{"backchannelLogoutUri": ""}}))); m["backchannelLogoutUri"] != nil {
+		t.Errorf("an empty backchannelLogoutUri does not remove it: %v", m)
+	}
+	must(204, "DELETE", "/api/applications/"+bcID, nil)
 	wantErr(400, "guard.invalid_input", "isThirdParty", "PATCH", "/api/applications/"+webID, map[string]any{"isThirdParty": true})
 	wantErr(404, "entity.not_exists_with_id", "", "PATCH", "/api/applications/nope", map[string]any{"name": "x"})
 	added := decodeJSON[map[string]any](t, must(201, "POST", "/api/applications/"+webID+"/secrets", map[string]any{"name": "ci"}))

@@ -30,6 +30,11 @@ type oidcClientMetadata struct {
 	// Sesame's: the app's ID token algorithm, "" for the server's default
 	// (docs/management-api.md).
 	IDTokenSignedResponseAlg string `json:"idTokenSignedResponseAlg,omitempty"`
+	// OpenID Connect Back-Channel Logout 1.0: where a logout token is
+	// posted when a session ends ("" for none), and whether the app needs
+	// the session id in it.
+	BackchannelLogoutURI             string `json:"backchannelLogoutUri,omitempty"`
+	BackchannelLogoutSessionRequired bool   `json:"backchannelLogoutSessionRequired"`
 }
 
 type customClientMetadata struct {
@@ -82,7 +87,9 @@ func appView(c store.Client) application {
 		data = json.RawMessage("{}")
 	}
 	return application{TenantID: "default", ID: c.ID, Name: c.Name, Description: null(c.Description), Type: appTypes[c.Type],
-		OIDCClientMetadata:   oidcClientMetadata{nonNil(c.RedirectURIs), nonNil(c.PostLogoutRedirectURIs), c.IDTokenAlg},
+		OIDCClientMetadata: oidcClientMetadata{RedirectURIs: nonNil(c.RedirectURIs), PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs),
+			IDTokenSignedResponseAlg: c.IDTokenAlg, BackchannelLogoutURI: c.BackChannelLogoutURI,
+			BackchannelLogoutSessionRequired: c.BackChannelLogoutSessionRequired},
 		CustomClientMetadata: ccm, CustomData: data, IsThirdParty: c.ThirdParty, CreatedAt: ms(c.CreatedAt)}
 }
 
@@ -139,6 +146,7 @@ func (h *Handler) createApp(w http.ResponseWriter, r *http.Request) error {
 	na := directory.NewApp{Name: in.Name, Type: appType(in.Type), ThirdParty: in.IsThirdParty}
 	if m := in.OIDCClientMetadata; m != nil {
 		na.RedirectURIs, na.PostLogoutRedirectURIs = m.RedirectURIs, m.PostLogoutRedirectURIs
+		na.BackChannelLogoutURI, na.BackChannelLogoutSessionRequired = m.BackchannelLogoutURI, m.BackchannelLogoutSessionRequired
 	}
 	if m := in.CustomClientMetadata; m != nil {
 		na.CORSOrigins = m.CORSAllowedOrigins
@@ -172,6 +180,9 @@ type appUpdate struct {
 		RedirectURIs             *[]string `json:"redirectUris"`
 		PostLogoutRedirectURIs   *[]string `json:"postLogoutRedirectUris"`
 		IDTokenSignedResponseAlg *string   `json:"idTokenSignedResponseAlg"`
+		BackchannelLogoutURI     *string   `json:"backchannelLogoutUri"`
+		// A bool, or null/absent to leave it.
+		BackchannelLogoutSessionRequired *bool `json:"backchannelLogoutSessionRequired"`
 	} `json:"oidcClientMetadata"`
 	CustomClientMetadata *struct {
 		CORSAllowedOrigins      *[]string `json:"corsAllowedOrigins"`
@@ -196,6 +207,7 @@ func (h *Handler) updateApp(w http.ResponseWriter, r *http.Request) error {
 	u := directory.AppUpdate{Name: in.Name, Description: in.Description, CustomData: in.CustomData}
 	if m := in.OIDCClientMetadata; m != nil {
 		u.RedirectURIs, u.PostLogoutRedirectURIs, u.IDTokenAlg = m.RedirectURIs, m.PostLogoutRedirectURIs, m.IDTokenSignedResponseAlg
+		u.BackChannelLogoutURI, u.BackChannelLogoutSessionRequired = m.BackchannelLogoutURI, m.BackchannelLogoutSessionRequired
 	}
 	if m := in.CustomClientMetadata; m != nil {
 		u.CORSOrigins, u.IDTokenTTL, u.RefreshTokenTTLInDays = m.CORSAllowedOrigins, m.IDTokenTTL, m.RefreshTokenTTLInDays
