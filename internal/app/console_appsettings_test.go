@@ -92,9 +92,10 @@ func TestConsoleAppSecrets(t *testing.T) {
 	}
 }
 
-// TestConsoleAppSettings: description, token lifetimes and refresh
-// settings saved through directory.Apps.Update, field errors next to the
-// field, and an audit entry with before and after.
+// TestConsoleAppSettings: description, token lifetimes, refresh and
+// back-channel logout settings saved through directory.Apps.Update, field
+// errors next to the field (what was typed kept), and an audit entry with
+// before and after.
 func TestConsoleAppSettings(t *testing.T) {
 	e, b, csrf := signedInConsole(t)
 	ctx := context.Background()
@@ -102,22 +103,44 @@ func TestConsoleAppSettings(t *testing.T) {
 	path := "/console/apps/" + appID
 
 	resp, body := b.postPage(t, path+"/settings", csrf, url.Values{"description": {"Billing"}, "id_token_ttl": {"600"},
-		"refresh_token_ttl_days": {"30"}, "refresh_reuse_interval": {"20"}, "id_token_alg": {"RS256"}, "always_issue_refresh_token": {"on"}})
+		"refresh_token_ttl_days": {"30"}, "refresh_reuse_interval": {"20"}, "id_token_alg": {"RS256"}, "always_issue_refresh_token": {"on"},
+		"backchannel_logout_uri": {"https://app.example/bc-logout"}, "backchannel_logout_session_required": {"on"}})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("save settings: %d %.800s", resp.StatusCode, body)
 	}
 	c, err := e.Store.GetClient(ctx, appID)
 	if err != nil || c.Description != "Billing" || c.IDTokenTTL != 600*time.Second || c.RefreshTokenTTL != 30*24*time.Hour ||
-		!c.NoRefreshRotation || !c.AlwaysIssueRefreshToken || c.RefreshReuseInterval != 20*time.Second || c.IDTokenAlg != "RS256" {
+		!c.NoRefreshRotation || !c.AlwaysIssueRefreshToken || c.RefreshReuseInterval != 20*time.Second || c.IDTokenAlg != "RS256" ||
+		c.BackChannelLogoutURI != "https://app.example/bc-logout" || !c.BackChannelLogoutSessionRequired {
 		t.Fatalf("stored settings %+v, %v", c, err)
 	}
 	en := e.wantAudit(t, "Admin.Application.Update", rootActor(t, e), "application:"+appID)
-	if !strings.Contains(string(en.After), `"idTokenTtl":600`) || !strings.Contains(string(en.Before), `"idTokenTtl":0`) {
+	if !strings.Contains(string(en.After), `"idTokenTtl":600`) || !strings.Contains(string(en.Before), `"idTokenTtl":0`) ||
+		!strings.Contains(string(en.After), `"backchannelLogoutUri":"https://app.example/bc-logout"`) ||
+		!strings.Contains(string(en.After), `"backchannelLogoutSessionRequired":true`) || !strings.Contains(string(en.Before), `"backchannelLogoutUri":""`) {
 		t.Errorf("audit before/after: %s → %s", en.Before, en.After)
 	}
 	// The form shows what is stored.
-	if _, body = b.getPage(t, e, path); !strings.Contains(body, `value="600"`) || !strings.Contains(body, `value="Billing"`) {
-		t.Errorf("settings form does not show the stored values:\n%.2000s", body)
+	if _, body = b.getPage(t, e, path); !strings.Contains(body, `value="600"`) || !strings.Contains(body, `value="Billing"`) ||
+		!strings.Contains(body, `name="backchannel_logout_uri" type="url" maxlength="2048" spellcheck="false" value="https://app.example/bc-logout"`) ||
+		!strings.Contains(body, `name="backchannel_logout_session_required" checked>`) {
+		t.Errorf("settings form does not show the stored values:\n%.5000s", body)
+	}
+
+	// A bad back-channel logout URI: the directory's message at the field,
+	// everything typed shown again, nothing stored.
+	resp, body = b.postPage(t, path+"/settings", csrf, url.Values{"description": {"Billing v2"}, "id_token_ttl": {"900"},
+		"refresh_token_ttl_days": {"30"}, "refresh_reuse_interval": {"20"}, "id_token_alg": {"ES256"},
+		"backchannel_logout_uri": {"http://app.example/bc-logout"}})
+	if resp.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(body, `name="backchannel_logout_uri" type="url" maxlength="2048" spellcheck="false" value="http://app.example/bc-logout"`) ||
+		!strings.Contains(body, "http is allowed only for localhost") || !strings.Contains(body, `value="Billing v2"`) || !strings.Contains(body, `value="900"`) ||
+		!strings.Contains(body, `<option value="ES256" selected>`) || strings.Contains(body, `name="backchannel_logout_session_required" checked>`) {
+		t.Errorf("bad back-channel logout URI: %d, want 400 with the error at the field and the typed values\n%.6000s", resp.StatusCode, body)
+	}
+	if c2, _ := e.Store.GetClient(ctx, appID); c2.BackChannelLogoutURI != c.BackChannelLogoutURI || !c2.BackChannelLogoutSessionRequired ||
+		c2.Description != "Billing" || c2.IDTokenTTL != c.IDTokenTTL || c2.IDTokenAlg != "RS256" {
+		t.Errorf("a refused save changed the app: %+v", c2)
 	}
 
 	for field, v := range map[string]string{"id_token_ttl": "5", "refresh_token_ttl_days": "999", "refresh_reuse_interval": "3601"} {
@@ -128,6 +151,11 @@ func TestConsoleAppSettings(t *testing.T) {
 	}
 	if c2, _ := e.Store.GetClient(ctx, appID); c2.IDTokenTTL != c.IDTokenTTL || c2.RefreshTokenTTL != c.RefreshTokenTTL || c2.NoRefreshRotation != c.NoRefreshRotation || c2.RefreshReuseInterval != c.RefreshReuseInterval {
 		t.Errorf("a refused save changed the app: %+v", c2)
+	}
+	// Emptied and unticked: no URI, flag off.
+	resp, body = b.postPage(t, path+"/settings", csrf, url.Values{"description": {"Billing"}, "backchannel_logout_uri": {""}})
+	if c2, _ := e.Store.GetClient(ctx, appID); resp.StatusCode != http.StatusOK || c2.BackChannelLogoutURI != "" || c2.BackChannelLogoutSessionRequired {
+		t.Errorf("clearing the back-channel settings: %d %q %v\n%.800s", resp.StatusCode, c2.BackChannelLogoutURI, c2.BackChannelLogoutSessionRequired, body)
 	}
 }
 

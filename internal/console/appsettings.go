@@ -23,6 +23,10 @@ type AppSettingsForm struct {
 	Algs          []string
 	Rotate        bool
 	AlwaysRefresh bool
+	// BackChannelURI is the back-channel logout URI ("" for none),
+	// BackChannelSession its session-required flag.
+	BackChannelURI     string
+	BackChannelSession bool
 }
 
 func settingsForm(c store.Client) AppSettingsForm {
@@ -35,6 +39,7 @@ func settingsForm(c store.Client) AppSettingsForm {
 	}
 	f.ReuseInterval = strconv.Itoa(int(c.RefreshReuseInterval / time.Second))
 	f.IDTokenAlg, f.Algs = c.IDTokenAlg, keys.Supported
+	f.BackChannelURI, f.BackChannelSession = c.BackChannelLogoutURI, c.BackChannelLogoutSessionRequired
 	return f
 }
 
@@ -46,6 +51,7 @@ var appSettingsFields = map[string]string{
 	"customClientMetadata.refreshTokenTtlInDays": "refresh_token_ttl_days",
 	directory.FieldRefreshReuseInterval:          "refresh_reuse_interval",
 	directory.FieldIDTokenAlg:                    "id_token_alg",
+	directory.FieldBackChannelLogoutURI:          "backchannel_logout_uri",
 }
 
 // whole reads a form number; empty is 0 (the server default).
@@ -79,7 +85,8 @@ func (h *Handler) saveAppSettings(w http.ResponseWriter, r *http.Request, rq *re
 	}
 	f := AppSettingsForm{Description: r.PostFormValue("description"), IDTokenTTL: r.PostFormValue("id_token_ttl"),
 		RefreshDays: r.PostFormValue("refresh_token_ttl_days"), ReuseInterval: r.PostFormValue("refresh_reuse_interval"), IDTokenAlg: r.PostFormValue("id_token_alg"), Algs: keys.Supported, Rotate: r.PostFormValue("rotate_refresh_token") == "on",
-		AlwaysRefresh: r.PostFormValue("always_issue_refresh_token") == "on"}
+		AlwaysRefresh: r.PostFormValue("always_issue_refresh_token") == "on", BackChannelURI: strings.TrimSpace(r.PostFormValue("backchannel_logout_uri")),
+		BackChannelSession: r.PostFormValue("backchannel_logout_session_required") == "on"}
 	errs := map[string]ui.Msg{}
 	upd := directory.AppUpdate{Description: &f.Description}
 	if c.Type != store.AppM2M {
@@ -97,6 +104,7 @@ func (h *Handler) saveAppSettings(w http.ResponseWriter, r *http.Request, rq *re
 		}
 		upd.IDTokenTTL, upd.RefreshTokenTTLInDays, upd.RefreshTokenReuseInterval = &ttl, &days, &reuse
 		upd.IDTokenAlg = &f.IDTokenAlg
+		upd.BackChannelLogoutURI, upd.BackChannelLogoutSessionRequired = &f.BackChannelURI, &f.BackChannelSession
 		upd.RotateRefreshToken, upd.AlwaysIssueRefreshToken = &f.Rotate, &f.AlwaysRefresh
 	}
 	var after store.Client
@@ -228,7 +236,8 @@ func appSettingsDoc(c store.Client) map[string]any {
 	return map[string]any{"description": c.Description, "idTokenTtl": int64(c.IDTokenTTL / time.Second),
 		"refreshTokenTtlInDays": int64(c.RefreshTokenTTL / (24 * time.Hour)), "rotateRefreshToken": !c.NoRefreshRotation,
 		"alwaysIssueRefreshToken": c.AlwaysIssueRefreshToken, "refreshTokenReuseInterval": int64(c.RefreshReuseInterval / time.Second),
-		"idTokenSignedResponseAlg": c.IDTokenAlg}
+		"idTokenSignedResponseAlg": c.IDTokenAlg, "backchannelLogoutUri": c.BackChannelLogoutURI,
+		"backchannelLogoutSessionRequired": c.BackChannelLogoutSessionRequired}
 }
 
 // secretDoc names a secret for the audit log, never its value or hash.
