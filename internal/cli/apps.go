@@ -15,6 +15,12 @@ import (
 	"github.com/sesameauth/sesame/internal/store"
 )
 
+const (
+	backChannelURIUsage = "OpenID Connect back-channel logout URI (backchannel_logout_uri): Sesame posts a logout token there when a " +
+		"session the app signed in through ends; https (http only for localhost), no fragment"
+	backChannelSessionUsage = "the app needs the session id (sid) in every logout token (backchannel_logout_session_required)"
+)
+
 const corsOriginUsage = "an origin (scheme://host[:port]) from which the app's browser code may call the token, userinfo and " +
 	"revocation endpoints, besides the origins of its redirect URIs (repeatable)"
 
@@ -34,7 +40,8 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 	var typ string
 	var redirects, logouts, permissions, corsOrigins multiFlag
 	var asJSON bool
-	fs := newFlags(env, "apps create", "apps create --name NAME --type traditional|spa|native|m2m [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--cors-origin ORIGIN]... [--permission RESOURCE=SCOPE,...]... [--json]")
+	fs := newFlags(env, "apps create", "apps create --name NAME --type traditional|spa|native|m2m [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--cors-origin ORIGIN]... "+
+		"[--backchannel-logout-uri URL] [--backchannel-logout-session-required] [--permission RESOURCE=SCOPE,...]... [--json]")
 	cfg.StoreFlags(fs)
 	fs.StringVar(&a.Name, "name", "", "display name shown on the sign-in page (required)")
 	fs.StringVar(&typ, "type", "", "traditional (server web app), spa, native or m2m (required)")
@@ -42,6 +49,8 @@ func appsCreate(ctx context.Context, env Env, args []string) error {
 	fs.Var(&logouts, "post-logout-redirect-uri", "allowed post-sign-out redirect URI (repeatable)")
 	fs.BoolVar(&a.ThirdParty, "third-party", false, "show a consent screen to users of this app")
 	fs.Var(&corsOrigins, "cors-origin", corsOriginUsage)
+	fs.StringVar(&a.BackChannelLogoutURI, "backchannel-logout-uri", "", backChannelURIUsage)
+	fs.BoolVar(&a.BackChannelLogoutSessionRequired, "backchannel-logout-session-required", false, backChannelSessionUsage)
 	fs.Var(&permissions, "permission", "m2m apps: an API resource the app may get tokens for, with the scopes it may ask for, as RESOURCE=SCOPE,SCOPE (repeatable); held by the app's own role \"app:<id>\"")
 	fs.BoolVar(&asJSON, "json", false, "print the app as one JSON object")
 	var mgmt bool
@@ -348,11 +357,12 @@ func appsAssignRole(ctx context.Context, env Env, args []string, assign bool) er
 func appsUpdate(ctx context.Context, env Env, args []string) error {
 	var cfg config.Config
 	var redirects, logouts multiFlag
-	var name, description, customData, idTokenAlg string
+	var name, description, customData, idTokenAlg, backChannelURI string
 	var idTTL, refreshDays, reuse int
-	var rotate, always, asJSON bool
+	var rotate, always, backChannelSession, asJSON bool
 	fs := newFlags(env, "apps update", "apps update ID [--name N] [--description D] [--redirect-uri URI]... [--post-logout-redirect-uri URI]... "+
-		"[--id-token-ttl SECONDS] [--refresh-token-ttl-days DAYS] [--rotate-refresh-token=BOOL] [--refresh-reuse-interval SECONDS] [--id-token-alg ES384|ES256|RS256|default] [--always-issue-refresh-token=BOOL] [--custom-data JSON] [--json]")
+		"[--id-token-ttl SECONDS] [--refresh-token-ttl-days DAYS] [--rotate-refresh-token=BOOL] [--refresh-reuse-interval SECONDS] [--id-token-alg ES384|ES256|RS256|default] [--always-issue-refresh-token=BOOL] "+
+		"[--backchannel-logout-uri URL] [--backchannel-logout-session-required=BOOL] [--custom-data JSON] [--json]")
 	cfg.StoreFlags(fs)
 	fs.StringVar(&name, "name", "", "display name shown on the sign-in page")
 	fs.StringVar(&description, "description", "", "free text for administrators")
@@ -363,6 +373,8 @@ func appsUpdate(ctx context.Context, env Env, args []string) error {
 	fs.BoolVar(&rotate, "rotate-refresh-token", true, "replace a refresh token when it is used (false: reuse it until it expires)")
 	fs.BoolVar(&always, "always-issue-refresh-token", false, "issue a refresh token even without the offline_access scope")
 	fs.StringVar(&idTokenAlg, "id-token-alg", "", "sign the app's ID tokens with ES384, ES256 or RS256 (id_token_signed_response_alg); 'default' for the server's algorithm")
+	fs.StringVar(&backChannelURI, "backchannel-logout-uri", "", backChannelURIUsage+"; empty to remove it")
+	fs.BoolVar(&backChannelSession, "backchannel-logout-session-required", false, backChannelSessionUsage)
 	fs.IntVar(&reuse, "refresh-reuse-interval", 0, "seconds, 0 to 3600, during which a rotated refresh token returns its successor again instead of revoking the grant (several browser tabs); 0: never")
 	fs.StringVar(&customData, "custom-data", "", "a JSON object for your own use (at most 4 KB)")
 	fs.BoolVar(&asJSON, "json", false, "print the app as one JSON object")
@@ -401,6 +413,10 @@ func appsUpdate(ctx context.Context, env Env, args []string) error {
 				idTokenAlg = ""
 			}
 			u.IDTokenAlg = &idTokenAlg
+		case "backchannel-logout-uri":
+			u.BackChannelLogoutURI = &backChannelURI
+		case "backchannel-logout-session-required":
+			u.BackChannelLogoutSessionRequired = &backChannelSession
 		case "custom-data":
 			u.CustomData = json.RawMessage(customData)
 		default:

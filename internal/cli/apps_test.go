@@ -54,6 +54,63 @@ func TestAppsUpdateAndSecrets(t *testing.T) {
 			t.Errorf("--refresh-reuse-interval 30 --id-token-alg RS256 stored %v %q (%v)", c.RefreshReuseInterval, c.IDTokenAlg, err)
 		}
 	}
+	// Back-channel logout: each flag changes only itself; a bad URI is one
+	// line and exit 2, and changes nothing.
+	stored := func() (string, bool) {
+		t.Helper()
+		st, err := sqlstore.Open(t.Context(), sqlstore.Options{DataDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		c, err := st.GetClient(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.BackChannelLogoutURI, c.BackChannelLogoutSessionRequired
+	}
+	mustRun("apps", "update", id, "--backchannel-logout-uri", "https://a.example/bc", "--backchannel-logout-session-required")
+	if u, req := stored(); u != "https://a.example/bc" || !req {
+		t.Errorf("after --backchannel-logout-uri --backchannel-logout-session-required: %q %v", u, req)
+	}
+	for _, bad := range []string{"http://a.example/bc", "https://a.example/bc#f", "https://u@a.example/bc", "a.example/bc"} {
+		fails("apps", "update", id, "--backchannel-logout-uri", bad, "--backchannel-logout-session-required=false")
+	}
+	mustRun("apps", "update", id, "--name", "Web 3")
+	if u, req := stored(); u != "https://a.example/bc" || !req {
+		t.Errorf("refused or unrelated updates changed the back-channel settings: %q %v", u, req)
+	}
+	mustRun("apps", "update", id, "--backchannel-logout-session-required=false")
+	if u, req := stored(); u != "https://a.example/bc" || req {
+		t.Errorf("after --backchannel-logout-session-required=false: %q %v", u, req)
+	}
+	mustRun("apps", "update", id, "--backchannel-logout-uri", "")
+	if u, req := stored(); u != "" || req {
+		t.Errorf(`after --backchannel-logout-uri "": %q %v`, u, req)
+	}
+	var spa map[string]any
+	json.Unmarshal([]byte(mustRun("apps", "create", "--name", "spa", "--type", "spa", "--redirect-uri", "https://s.example/cb",
+		"--backchannel-logout-uri", "http://localhost:5000/bc", "--backchannel-logout-session-required", "--json")), &spa)
+	if st, err := sqlstore.Open(t.Context(), sqlstore.Options{DataDir: dir}); err != nil {
+		t.Fatal(err)
+	} else {
+		c, err := st.GetClient(t.Context(), spa["id"].(string))
+		st.Close()
+		if err != nil || c.BackChannelLogoutURI != "http://localhost:5000/bc" || !c.BackChannelLogoutSessionRequired {
+			t.Errorf("apps create --backchannel-logout-uri stored %q %v (%v)", c.BackChannelLogoutURI, c.BackChannelLogoutSessionRequired, err)
+		}
+	}
+	fails("apps", "create", "--name", "bad", "--type", "traditional", "--backchannel-logout-uri", "https://a.example/bc#f")
+	fails("apps", "create", "--name", "job", "--type", "m2m", "--backchannel-logout-uri", "https://a.example/bc")
+	names := map[string]bool{}
+	for _, line := range strings.Split(mustRun("apps", "list"), "\n") {
+		if f := strings.Fields(line); len(f) >= 3 {
+			names[f[2]] = true
+		}
+	}
+	if names["bad"] || names["job"] || !names["spa"] {
+		t.Errorf("refused creates made apps: %v", names)
+	}
 	fails("apps", "update", id, "--redirect-uri", "http://evil.example/cb")
 	fails("apps", "update", id)
 	fails("apps", "update", "nope", "--name", "x")
