@@ -69,10 +69,20 @@ type OIDCClientMetadata struct {
 	// the app's ID tokens with a key of that algorithm; empty, the
 	// server's default.
 	IDTokenSignedResponseAlg string `json:"idTokenSignedResponseAlg,omitempty"`
-	// Logto only; Sesame refuses them.
-	BackchannelLogoutURI             string `json:"backchannelLogoutUri,omitempty"`
-	BackchannelLogoutSessionRequired *bool  `json:"backchannelLogoutSessionRequired,omitempty"`
-	LogoURI                          string `json:"logoUri,omitempty"`
+	// BackchannelLogoutURI is where the server posts a logout token when a
+	// session the app signed in through ends (OpenID Connect Back-Channel
+	// Logout 1.0, backchannel_logout_uri): https (http only for localhost,
+	// 127.0.0.1 and [::1] on Sesame), no fragment; empty, none. Not for
+	// MachineToMachine apps. Being omitted when empty, it cannot remove a
+	// URI in an update: send {"oidcClientMetadata":
+	// {"backchannelLogoutUri": ""}} with [Client.Do] for that.
+	BackchannelLogoutURI string `json:"backchannelLogoutUri,omitempty"`
+	// BackchannelLogoutSessionRequired is backchannel_logout_session_required:
+	// the app needs the session id (sid) in every logout token. Sesame
+	// always answers it; nil in an update leaves it as it is.
+	BackchannelLogoutSessionRequired *bool `json:"backchannelLogoutSessionRequired,omitempty"`
+	// Logto only; Sesame refuses it.
+	LogoURI string `json:"logoUri,omitempty"`
 }
 
 // CustomClientMetadata is an app's token and CORS settings; nil or absent

@@ -51,6 +51,25 @@ func TestDecodeApplication(t *testing.T) {
 	}
 }
 
+// TestDecodeSesameApplication: Sesame's own fields of an app, as its
+// Management API answers them.
+func TestDecodeSesameApplication(t *testing.T) {
+	c := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"id": "a1", "type": "SPA", "createdAt": 1733299200123, "oidcClientMetadata": map[string]any{
+			"redirectUris": []string{"https://app.example/cb"}, "postLogoutRedirectUris": []string{}, "idTokenSignedResponseAlg": "RS256",
+			"backchannelLogoutUri": "https://app.example/logout", "backchannelLogoutSessionRequired": true}})
+	}).client(t)
+	a, err := c.Applications.Get(context.Background(), "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := a.OIDCClientMetadata
+	if m.IDTokenSignedResponseAlg != "RS256" || m.BackchannelLogoutURI != "https://app.example/logout" ||
+		m.BackchannelLogoutSessionRequired == nil || !*m.BackchannelLogoutSessionRequired {
+		t.Errorf("oidcClientMetadata %+v", m)
+	}
+}
+
 func TestDecodeUsers(t *testing.T) {
 	us, total, err := serveFile(t, "logto-users.json").Users.ListPage(context.Background(), UserListOptions{})
 	if err != nil {

@@ -144,6 +144,21 @@ func TestRequests(t *testing.T) {
 				CustomClientMetadata: &CustomClientMetadata{RotateRefreshToken: Ptr(false)}})
 			return err
 		}, "PATCH", "/api/applications/a%2F1", `{"name":"web 2","oidcClientMetadata":{"postLogoutRedirectUris":[]},"customClientMetadata":{"rotateRefreshToken":false}}`, ""},
+		// Back-channel logout: both fields on create; in an update, a nil
+		// flag is left out and false is sent.
+		{func() error {
+			_, err := c.Applications.Create(ctx, ApplicationCreate{Name: "web", Type: AppTraditional,
+				OIDCClientMetadata: &OIDCClientMetadata{BackchannelLogoutURI: "https://app.example.com/logout", BackchannelLogoutSessionRequired: Ptr(true)}})
+			return err
+		}, "POST", "/api/applications", `{"name":"web","type":"Traditional","oidcClientMetadata":{"backchannelLogoutUri":"https://app.example.com/logout","backchannelLogoutSessionRequired":true}}`, ""},
+		{func() error {
+			_, err := c.Applications.Update(ctx, "a1", ApplicationUpdate{OIDCClientMetadata: &OIDCClientMetadata{BackchannelLogoutSessionRequired: Ptr(false)}})
+			return err
+		}, "PATCH", "/api/applications/a1", `{"oidcClientMetadata":{"backchannelLogoutSessionRequired":false}}`, ""},
+		{func() error {
+			_, err := c.Applications.Update(ctx, "a1", ApplicationUpdate{OIDCClientMetadata: &OIDCClientMetadata{BackchannelLogoutURI: "http://localhost:3000/bc"}})
+			return err
+		}, "PATCH", "/api/applications/a1", `{"oidcClientMetadata":{"backchannelLogoutUri":"http://localhost:3000/bc"}}`, ""},
 		{func() error { return c.Applications.Delete(ctx, "a1") }, "DELETE", "/api/applications/a1", "", ""},
 		{func() error {
 			_, err := c.Applications.CreateSecret(ctx, "a1", SecretCreate{Name: "ci", ExpiresAt: exp})
