@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +22,7 @@ import (
 	"github.com/sesameauth/sesame/internal/account"
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/audit"
+	"github.com/sesameauth/sesame/internal/backchannel"
 	"github.com/sesameauth/sesame/internal/config"
 	"github.com/sesameauth/sesame/internal/connector"
 	"github.com/sesameauth/sesame/internal/console"
@@ -73,6 +77,9 @@ type Options struct {
 	// MailTLS is the TLS configuration for the SMTP server (tests trust
 	// testkit.SMTPServer's certificate with it); nil: the system roots.
 	MailTLS *tls.Config
+	// BackChannel tunes the delivery of back-channel logout tokens
+	// (tests poll faster); zero values take backchannel's defaults.
+	BackChannel backchannel.Options
 }
 
 // Server is a configured Sesame.
@@ -95,8 +102,11 @@ type Server struct {
 	// certs serves the public port's certificate when Sesame serves TLS
 	// itself (--tls-cert); nil behind a proxy.
 	certs *httpx.CertFiles
-	// stopBG cancels the start-up work left to the background, and bgDone
-	// is closed once it has returned.
+	// logouts delivers back-channel logout tokens in the background.
+	logouts *backchannel.Worker
+	// stopBG cancels the work New leaves to the background (the RS256
+	// key, the logout deliveries), and bgDone is closed once it has all
+	// returned.
 	stopBG func()
 	bgDone chan struct{}
 }
@@ -188,11 +198,17 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	// anyway (keys.Manager.SignWith).
 	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopBG, s.bgDone = stopBG, make(chan struct{})
-	go func() {
-		defer close(s.bgDone)
+	s.logouts = backchannel.New(st, st, km, p.Issuer, log, opts.BackChannel)
+	var bg sync.WaitGroup
+	bg.Go(func() {
 		if err := km.EnsureAlg(bgCtx, "RS256"); err != nil && bgCtx.Err() == nil {
 			log.Warn("signing keys: no RS256 key yet; the first app that needs one creates it", "err", err)
 		}
+	})
+	bg.Go(func() { s.logouts.Run(bgCtx) })
+	go func() {
+		bg.Wait()
+		close(s.bgDone)
 	}()
 	if cfg.TLS() {
 		if s.certs, err = httpx.NewCertFiles(cfg.TLSCert, cfg.TLSKey, log); err != nil {
@@ -270,9 +286,34 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	s.metrics.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sesame_audit_dropped_total",
 		Help: "Audit log entries lost: the queue was full or the database refused a batch."},
 		func() float64 { return float64(s.audit.Dropped()) }))
+	s.registerLogoutMetrics()
 	s.perRequest = perRequest
 	s.handler = s.middleware(mux, httpx.ClientIP{Trusted: proxies})
 	return s, nil
+}
+
+// registerLogoutMetrics exports what became of back-channel logout
+// deliveries, and how many are queued (read from the database at each
+// scrape: the queue is bounded, so counting it is cheap).
+func (s *Server) registerLogoutMetrics() {
+	r := &s.logouts.Results
+	for result, n := range map[string]*atomic.Uint64{"delivered": &r.Delivered, "retried": &r.Retried, "failed": &r.Failed, "dropped": &r.Dropped} {
+		s.metrics.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sesame_backchannel_logout_total",
+			Help:        "Back-channel logout deliveries by result: delivered, retried (an attempt failed), failed (given up), dropped (app gone, queue full or too old).",
+			ConstLabels: prometheus.Labels{"result": result}},
+			func() float64 { return float64(n.Load()) }))
+	}
+	s.metrics.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "sesame_backchannel_logout_queued",
+		Help: "Back-channel logout deliveries queued, on every replica together."},
+		func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := s.store.CountLogoutDeliveries(ctx)
+			if err != nil {
+				return math.NaN()
+			}
+			return float64(n)
+		}))
 }
 
 // middleware wraps h in what every request goes through, outermost first.

@@ -41,7 +41,7 @@ func name(path string) string {
 
 // domains are the domain packages: below every front end and the
 // composition root, so none may import them (data flows one way).
-var domains = []string{"internal/identity", "internal/directory", "internal/authz", "internal/admin", "internal/audit",
+var domains = []string{"internal/identity", "internal/backchannel", "internal/directory", "internal/authz", "internal/admin", "internal/audit",
 	"internal/signinexp", "internal/verification", "internal/regulate", "internal/mfa", "internal/passkey",
 	"internal/connector", "internal/mail", "internal/i18n", "internal/password", "internal/secret"}
 

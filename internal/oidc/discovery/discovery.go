@@ -62,6 +62,7 @@ type Metadata struct {
 	RequestParameterSupported         bool     `json:"request_parameter_supported"`
 	RequestURIParameterSupported      bool     `json:"request_uri_parameter_supported"`
 	BackchannelLogoutSupported        bool     `json:"backchannel_logout_supported"`
+	BackchannelLogoutSessionSupported bool     `json:"backchannel_logout_session_supported"`
 	FrontchannelLogoutSupported       bool     `json:"frontchannel_logout_supported"`
 }
 
@@ -89,6 +90,10 @@ func Document(p *provider.Provider) Metadata {
 		ClaimTypesSupported:               []string{"normal"},
 		PromptValuesSupported:             []string{"none", "login", "consent", "select_account"},
 		AuthorizationResponseISSSupported: true,
+		// Logout tokens carry sid whenever the session has one
+		// (docs/design.md, "Back-channel logout").
+		BackchannelLogoutSupported:        true,
+		BackchannelLogoutSessionSupported: true,
 	}
 }
 
