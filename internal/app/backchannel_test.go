@@ -245,6 +245,16 @@ func backChannelOnSignOut(t *testing.T, e *env) {
 	if ca["aud"] != a.ID || ca["sid"] != c["sid"] {
 		t.Errorf("app A's logout token: %v", ca)
 	}
+
+	// The metrics count both deliveries and an empty queue.
+	rec := httptest.NewRecorder()
+	e.Server.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{`sesame_backchannel_logout_total{result="delivered"} 2`,
+		`sesame_backchannel_logout_total{result="failed"} 0`, "sesame_backchannel_logout_queued 0"} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
 }
 
 // TestBackChannelLogoutAdminAndSuspend: an administrator ending a user's
