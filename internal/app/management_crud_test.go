@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/store"
@@ -390,5 +391,51 @@ func TestManagementDatabaseDown(t *testing.T) {
 	fs.set()
 	if st, _, raw := m.call(t, tok, "GET", "/api/users", nil); st != 200 {
 		t.Errorf("after recovery: %d %s", st, raw)
+	}
+}
+
+// TestManagementCreateAppSettings: POST /api/applications takes every
+// per-app setting an update takes (Logto's create accepts them), checked
+// by the same rule; a bad one creates nothing.
+func TestManagementCreateAppSettings(t *testing.T) {
+	m := newMgmt(t)
+	tok := m.token(t, m.appID, m.secret, admin.APIIndicator(m.URL), admin.Scope)
+	st, _, raw := m.call(t, tok, "POST", "/api/applications", map[string]any{"name": "Web", "type": "Traditional",
+		"description": "the site", "customData": map[string]any{"team": "a"},
+		"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://web.example/cb"}, "postLogoutRedirectUris": []string{},
+			"idTokenSignedResponseAlg": "RS256"},
+		"customClientMetadata": map[string]any{"idTokenTtl": 600, "refreshTokenTtlInDays": 7, "rotateRefreshToken": false,
+			"alwaysIssueRefreshToken": true, "refreshTokenReuseInterval": 15}})
+	if st != 200 {
+		t.Fatalf("create: %d %s", st, raw)
+	}
+	id := decodeJSON[map[string]any](t, raw)["id"].(string)
+	c, err := m.Store.GetClient(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Description != "the site" || c.IDTokenAlg != "RS256" || c.IDTokenTTL != 600*time.Second || c.RefreshTokenTTL != 7*24*time.Hour ||
+		!c.NoRefreshRotation || !c.AlwaysIssueRefreshToken || c.RefreshReuseInterval != 15*time.Second || !strings.Contains(string(c.CustomData), `"team"`) {
+		t.Errorf("stored app lost settings given at creation: %+v", c)
+	}
+	before, err := m.Store.ListClients(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []map[string]any{
+		{"oidcClientMetadata": map[string]any{"idTokenSignedResponseAlg": "none"}},
+		{"customClientMetadata": map[string]any{"idTokenTtl": 5}},
+		{"description": strings.Repeat("d", 3000)},
+	} {
+		body := map[string]any{"name": "Bad", "type": "Traditional"}
+		for k, v := range bad {
+			body[k] = v
+		}
+		if st, _, raw := m.call(t, tok, "POST", "/api/applications", body); st != 400 || decodeJSON[apiErr](t, raw).Code != "app.invalid" {
+			t.Errorf("create with %v: %d %s, want 400 app.invalid", bad, st, raw)
+		}
+	}
+	if after, _ := m.Store.ListClients(context.Background()); len(after) != len(before) {
+		t.Errorf("refused creates stored %d apps", len(after)-len(before))
 	}
 }

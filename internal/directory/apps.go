@@ -75,6 +75,11 @@ type NewApp struct {
 	BackChannelLogoutSessionRequired bool
 	// Permissions (M2M apps only) go to the app's own role "app:<id>".
 	Permissions []store.Permission
+	// Settings are the rest of the per-app settings (description, token
+	// lifetimes, ID token algorithm, custom data...), checked and applied
+	// as an update would before the app is stored, so a create with a bad
+	// one stores nothing.
+	Settings AppUpdate
 }
 
 // CheckNewApp validates a and normalises it: the name trimmed, the type
@@ -214,6 +219,10 @@ func (d Apps) Create(ctx context.Context, a NewApp) (App, string, error) {
 		PostLogoutRedirectURIs: a.PostLogoutRedirectURIs, ThirdParty: a.ThirdParty, CORSOrigins: a.CORSOrigins,
 		BackChannelLogoutURI: a.BackChannelLogoutURI, BackChannelLogoutSessionRequired: a.BackChannelLogoutSessionRequired,
 		CreatedAt: d.now()}
+	c, err := CheckAppUpdate(c, a.Settings)
+	if err != nil {
+		return App{}, "", err
+	}
 	secret := ""
 	if a.Type.Confidential() {
 		secret = NewSecret()

@@ -131,6 +131,7 @@ type appCreate struct {
 	OIDCClientMetadata   *oidcClientMetadata   `json:"oidcClientMetadata"`
 	CustomClientMetadata *customClientMetadata `json:"customClientMetadata"`
 	IsThirdParty         bool                  `json:"isThirdParty"`
+	CustomData           json.RawMessage       `json:"customData"`
 }
 
 type appWithSecret struct {
@@ -143,13 +144,20 @@ func (h *Handler) createApp(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	na := directory.NewApp{Name: in.Name, Type: appType(in.Type), ThirdParty: in.IsThirdParty}
+	na := directory.NewApp{Name: in.Name, Type: appType(in.Type), ThirdParty: in.IsThirdParty,
+		Settings: directory.AppUpdate{Description: in.Description, CustomData: in.CustomData}}
 	if m := in.OIDCClientMetadata; m != nil {
 		na.RedirectURIs, na.PostLogoutRedirectURIs = m.RedirectURIs, m.PostLogoutRedirectURIs
 		na.BackChannelLogoutURI, na.BackChannelLogoutSessionRequired = m.BackchannelLogoutURI, m.BackchannelLogoutSessionRequired
+		if m.IDTokenSignedResponseAlg != "" {
+			na.Settings.IDTokenAlg = &m.IDTokenSignedResponseAlg
+		}
 	}
 	if m := in.CustomClientMetadata; m != nil {
 		na.CORSOrigins = m.CORSAllowedOrigins
+		na.Settings.IDTokenTTL, na.Settings.RefreshTokenTTLInDays = m.IDTokenTTL, m.RefreshTokenTTLInDays
+		na.Settings.RotateRefreshToken, na.Settings.AlwaysIssueRefreshToken = m.RotateRefreshToken, m.AlwaysIssueRefreshToken
+		na.Settings.RefreshTokenReuseInterval = m.RefreshTokenReuseInterval
 	}
 	a, secret, err := h.Apps.Create(r.Context(), na)
 	if err != nil {
