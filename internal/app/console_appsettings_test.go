@@ -48,17 +48,21 @@ func TestConsoleAppSecrets(t *testing.T) {
 		t.Fatal("the new secret does not authenticate the app")
 	}
 
-	// Listed by name, never shown again.
+	// Listed by name, never shown again. A page without errors marks no
+	// field invalid (an empty error used to mark every one).
 	resp, body = b.getPage(t, e, path)
 	if resp.StatusCode != http.StatusOK || strings.Contains(body, ci) || strings.Contains(body, first) || !strings.Contains(body, "<code>ci</code>") ||
 		!strings.Contains(body, "<code>default</code>") {
 		t.Fatalf("app page after adding: %d\n%.2000s", resp.StatusCode, body)
 	}
+	if strings.Contains(body, "aria-invalid") {
+		t.Errorf("the app page marks a field invalid with no error:\n%s", body)
+	}
 
 	// Field errors: a duplicate name, a bad expiry; nothing added.
 	for _, f := range []url.Values{{"name": {"ci"}}, {"name": {"x"}, "expires_in_days": {"soon"}}, {"name": {""}}} {
 		resp, body = b.postPage(t, path+"/secrets", csrf, f)
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `aria-invalid="true"`) {
+		if resp.StatusCode != http.StatusBadRequest || strings.Count(body, `aria-invalid="true"`) != 1 {
 			t.Errorf("add secret %v: %d\n%.800s", f, resp.StatusCode, body)
 		}
 	}
