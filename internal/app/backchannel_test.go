@@ -262,7 +262,6 @@ func backChannelOnSignOut(t *testing.T, e *env) {
 // every app the sessions signed in to.
 func TestBackChannelLogoutAdminAndSuspend(t *testing.T) {
 	m := newMgmtWith(t, []envOption{fastLogouts}, nil)
-	m.clock.t = time.Now()
 	u := m.user(t, "bob", "correct horse battery")
 	a := newRPApp(t, m.env, "rpA", "")
 	br := m.browser(t)

@@ -94,11 +94,15 @@ func TestReplicaClockSkew(t *testing.T) {
 	}
 }
 
-// TestReplicaClockSkewNearExpiry: with the same two clocks (5 s ahead, 5 s
-// behind) moved together, a code minted on one replica is still redeemed
-// on the other 11 s before its lifetime ends, and an access token still
-// introspects as active 11 s before its own: the skew shortens a lifetime
-// by at most the 10 s between the clocks, never more.
+// TestReplicaClockSkewNearExpiry (docs/design.md, "Clocks across
+// replicas"): with the same two clocks (5 s ahead, 5 s behind, so 10 s
+// apart, store.ClockSkew) moved together, nothing made on one replica
+// ends early on the other: a code is redeemed there 1 s before its
+// lifetime ends, and an SSO session signs in there 1 s before its own.
+// And nothing lives on much longer: the code is refused once its lifetime,
+// the skew between the clocks and store.ClockSkew have passed. An access
+// token, self-contained, is judged by its exp: it stays active to within
+// the skew of its lifetime.
 func TestReplicaClockSkewNearExpiry(t *testing.T) {
 	clock := &fakeClock{t: time.Now()}
 	skew := func(d time.Duration) envOption {
@@ -106,6 +110,7 @@ func TestReplicaClockSkewNearExpiry(t *testing.T) {
 	}
 	ahead := newEnv(t, onPostgres(t), skew(5*time.Second))
 	behind := ahead.replica(t, skew(-5*time.Second))
+	const apart = 10 * time.Second
 	redirect := "https://app.example/cb"
 	web, webSecret := ahead.app(t, store.AppTraditional, []string{redirect}, nil)
 	ahead.user(t, "ada", "correct horse battery")
@@ -117,18 +122,35 @@ func TestReplicaClockSkewNearExpiry(t *testing.T) {
 		t.Run(dir.name, func(t *testing.T) {
 			from, to := dir.from, dir.to
 			b := from.browser(t)
+			signedIn := clock.Now()
 			code, verifier, _ := from.flow(t, b, web, redirect, true, "ada", "correct horse battery", url.Values{"scope": {"openid"}})
-			clock.Advance(provider.CodeTTL - 11*time.Second)
+			clock.Advance(provider.CodeTTL - time.Second)
 			st, body := to.exchange(t, web, webSecret, code, verifier, redirect)
 			if st != 200 {
-				t.Fatalf("a code minted on the other replica %v ago: %d %v", provider.CodeTTL-11*time.Second, st, body)
+				t.Fatalf("a code minted on the other replica %v ago: %d %v", provider.CodeTTL-time.Second, st, body)
 			}
 			tok := body["access_token"].(string)
 			ttl := time.Duration(body["expires_in"].(float64)) * time.Second
-			clock.Advance(ttl - 11*time.Second)
+			clock.Advance(ttl - apart - time.Second)
 			if st := userinfo(t, from, tok); st != 200 {
-				t.Fatalf("userinfo on the other replica %v after issue (lifetime %v): %d", ttl-11*time.Second, ttl, st)
+				t.Fatalf("userinfo on the other replica %v after issue (lifetime %v): %d", ttl-apart-time.Second, ttl, st)
 			}
+
+			// A code past its lifetime, the skew and store.ClockSkew.
+			code, verifier, _ = from.flow(t, b, web, redirect, false, "", "", url.Values{"scope": {"openid"}})
+			clock.Advance(provider.CodeTTL + apart + store.ClockSkew + time.Second)
+			if st, body := to.exchange(t, web, webSecret, code, verifier, redirect); st != 400 || body["error"] != "invalid_grant" {
+				t.Fatalf("a code %v past its lifetime was redeemed: %d %v", apart+store.ClockSkew+time.Second, st, body)
+			}
+
+			// The SSO session made on `from`, 1 s before it ends, on `to`.
+			clock.Set(signedIn.Add(provider.SessionTTL - time.Second))
+			resp := b.get(t, to.authURL(web, redirect, url.Values{"code_challenge": {strings.Repeat("a", 43)},
+				"code_challenge_method": {"S256"}, "scope": {"openid"}}))
+			if strings.HasPrefix(resp.Request.URL.Path, "/sign-in") {
+				t.Fatalf("the other replica asked for a password 1 s before the session's lifetime ended (%s)", resp.Request.URL)
+			}
+			clock.Set(time.Now())
 		})
 	}
 }

@@ -32,6 +32,12 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
 // TestSessionIdleAndAbsoluteTimeout (catalogue SS-11): an SSO session ends
 // after --session-idle-timeout without use and after --session-lifetime
 // however used; using it keeps auth_time at the real sign-in.

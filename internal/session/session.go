@@ -91,7 +91,9 @@ func (m *Manager) Current(ctx context.Context, r *http.Request) (store.Session, 
 		return store.Session{}, store.User{}, false, err
 	}
 	now := m.now()
-	if !s.ExpiresAt.After(now) {
+	// store.ClockSkew: a session made on a replica whose clock is behind
+	// this one's lives its whole lifetime here too.
+	if !s.ExpiresAt.Add(store.ClockSkew).After(now) {
 		return store.Session{}, store.User{}, false, nil
 	}
 	if s.LastSeenAt.Before(s.CreatedAt) {
@@ -99,7 +101,7 @@ func (m *Manager) Current(ctx context.Context, r *http.Request) (store.Session, 
 		// both): the column's default 0 means "not seen since sign-in".
 		s.LastSeenAt = s.CreatedAt
 	}
-	if m.IdleTimeout > 0 && now.Sub(s.LastSeenAt) >= m.IdleTimeout {
+	if m.IdleTimeout > 0 && now.Sub(s.LastSeenAt) >= m.IdleTimeout+store.ClockSkew {
 		return store.Session{}, store.User{}, false, nil
 	}
 	u, err := m.Store.GetUser(ctx, s.UserID)

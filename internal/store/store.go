@@ -20,6 +20,15 @@ var (
 	ErrUnavailable = errors.New("store: database unavailable")
 )
 
+// ClockSkew is how far apart the replicas' clocks may be without ending a
+// session, an authorization request or an authorization code early: each
+// counts as expired only ClockSkew after its ExpiresAt by the reading
+// replica's clock, so one made on a replica whose clock is behind lives
+// its whole lifetime on a replica whose clock is ahead. The price is that
+// they may live up to ClockSkew longer than their lifetime (docs/design.md,
+// "Clocks across replicas").
+const ClockSkew = 10 * time.Second
+
 // Store is everything Sesame persists.
 type Store interface {
 	Clients

@@ -42,7 +42,7 @@ func (s *Store) CreateAuthRequest(ctx context.Context, a store.AuthRequest) erro
 // (ExpiresAt at or before the current time).
 func (s *Store) GetAuthRequest(ctx context.Context, id string) (store.AuthRequest, error) {
 	return getOne(ctx, s, s.rq, scanAuthRequest, `SELECT `+authRequestCols+` FROM auth_requests
-		WHERE id = $1 AND expires_at > $2`, id, ns(time.Now()))
+		WHERE id = $1 AND expires_at > $2`, id, ns(time.Now().Add(-store.ClockSkew)))
 }
 
 // UpdateAuthRequest applies fn to the unexpired request in one transaction.
@@ -52,7 +52,7 @@ func (s *Store) UpdateAuthRequest(ctx context.Context, id string, fn func(store.
 	var out store.AuthRequest
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		a, err := getOne(ctx, s, tx, scanAuthRequest, `SELECT `+authRequestCols+` FROM auth_requests
-			WHERE id = $1 AND expires_at > $2`+s.d.forUpdate, id, ns(time.Now()))
+			WHERE id = $1 AND expires_at > $2`+s.d.forUpdate, id, ns(time.Now().Add(-store.ClockSkew)))
 		if err != nil {
 			return err
 		}

@@ -83,9 +83,9 @@ func (s *Store) RedeemCode(ctx context.Context, hash []byte, now time.Time, fn f
 	code, err := getOne(ctx, s, s.wq, func(r rowScanner) (store.AuthCode, error) {
 		return scanCodeAnd(r, &grantRevoked, &grantExpires)
 	}, `UPDATE auth_codes SET consumed_at = $2
-		WHERE hash = $1 AND consumed_at = 0 AND expires_at > $2
+		WHERE hash = $1 AND consumed_at = 0 AND expires_at > $3
 		RETURNING `+codeCols+`, (SELECT revoked_at FROM grants WHERE id = auth_codes.grant_id),
-			(SELECT expires_at FROM grants WHERE id = auth_codes.grant_id)`, blob(hash), ns(now))
+			(SELECT expires_at FROM grants WHERE id = auth_codes.grant_id)`, blob(hash), ns(now), ns(now.Add(-store.ClockSkew)))
 	if errors.Is(err, store.ErrNotFound) { // lost, replayed, expired or missing
 		return s.codeNotRedeemed(ctx, hash, now)
 	}
@@ -110,7 +110,7 @@ func (s *Store) codeNotRedeemed(ctx context.Context, hash []byte, now time.Time)
 	if err != nil {
 		return store.AuthCode{}, err
 	}
-	if expired(code.ExpiresAt, now, false) || code.ConsumedAt.IsZero() {
+	if expired(code.ExpiresAt, now.Add(-store.ClockSkew), false) || code.ConsumedAt.IsZero() {
 		return store.AuthCode{}, store.ErrNotFound
 	}
 	if err := s.inTx(ctx, func(tx *sql.Tx) error { return s.revokeGrant(ctx, tx, code.GrantID, now) }); err != nil {

@@ -9,12 +9,15 @@ import (
 	"github.com/sesameauth/sesame/internal/store"
 )
 
-// GarbageCollect deletes rows whose ExpiresAt is at or before now: auth
-// requests, sessions, codes, refresh tokens, access tokens, grants (with a
-// non-zero ExpiresAt), throttle windows that ended, and retired keys past
-// their ExpiresAt, and audit entries older than store.AuditRetention. Each
-// table is one statement; the total is returned.
+// GarbageCollect deletes rows whose ExpiresAt is at or before now less
+// store.ClockSkew (so nothing another replica may still take for live):
+// auth requests, sessions, codes, refresh tokens, access tokens, grants
+// (with a non-zero ExpiresAt), throttle windows that ended, and retired
+// keys past their ExpiresAt; and audit entries older than
+// store.AuditRetention. Each table is one statement; the total is
+// returned.
 func (s *Store) GarbageCollect(ctx context.Context, now time.Time) (int64, error) {
+	expiredBefore := now.Add(-store.ClockSkew)
 	var total int64
 	for _, q := range []string{
 		`DELETE FROM auth_requests WHERE expires_at <= $1`,
@@ -30,7 +33,7 @@ func (s *Store) GarbageCollect(ctx context.Context, now time.Time) (int64, error
 		`DELETE FROM passkey_ceremonies WHERE expires_at <= $1`,
 		`DELETE FROM signing_keys WHERE retired_at <> 0 AND expires_at <> 0 AND expires_at <= $1`,
 	} {
-		n, err := s.exec(ctx, q, ns(now))
+		n, err := s.exec(ctx, q, ns(expiredBefore))
 		if err != nil {
 			return total, err
 		}

@@ -34,7 +34,7 @@ func (s *Store) TouchSession(ctx context.Context, idHash []byte, at time.Time) e
 // GetSession returns the session unless it is missing or expired.
 func (s *Store) GetSession(ctx context.Context, idHash []byte) (store.Session, error) {
 	return getOne(ctx, s, s.rq, scanSession, `SELECT `+sessionCols+` FROM sessions
-		WHERE id_hash = $1 AND expires_at > $2`, blob(idHash), ns(time.Now()))
+		WHERE id_hash = $1 AND expires_at > $2`, blob(idHash), ns(time.Now().Add(-store.ClockSkew)))
 }
 
 // DeleteSession deletes the session and revokes the grants issued from it
@@ -56,7 +56,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 
 // SetSessionReauth is one UPDATE of a live session.
 func (s *Store) SetSessionReauth(ctx context.Context, idHash []byte, at time.Time) error {
-	n, err := s.exec(ctx, `UPDATE sessions SET reauth_at = $2 WHERE id_hash = $1 AND expires_at > $3`, blob(idHash), ns(at), ns(time.Now()))
+	n, err := s.exec(ctx, `UPDATE sessions SET reauth_at = $2 WHERE id_hash = $1 AND expires_at > $3`, blob(idHash), ns(at), ns(time.Now().Add(-store.ClockSkew)))
 	if err == nil && n == 0 {
 		err = store.ErrNotFound
 	}

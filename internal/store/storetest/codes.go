@@ -133,6 +133,20 @@ func testCodeExpired(t *testing.T, s store.Store) {
 	if !g.RevokedAt.IsZero() {
 		t.Fatal("an expired code revoked its grant")
 	}
+
+	// A code whose lifetime ended less than store.ClockSkew ago by this
+	// replica's clock may come from one whose clock is behind: redeemed.
+	// One that ended longer ago is not.
+	recent := f.code(n)
+	recent.ExpiresAt = n.Add(-store.ClockSkew + time.Second)
+	noErr(t, "CreateCode recent", s.CreateCode(ctx, recent))
+	_, err = s.RedeemCode(ctx, recent.Hash, n, func(store.AuthCode) (store.CodeIssue, error) { return store.CodeIssue{}, nil })
+	noErr(t, "RedeemCode within the clock skew", err)
+	old := f.code(n)
+	old.ExpiresAt = n.Add(-store.ClockSkew - time.Second)
+	noErr(t, "CreateCode old", s.CreateCode(ctx, old))
+	_, err = redeemRefused(t, s, old.Hash, n, "for a code expired beyond the clock skew")
+	wantErr(t, "RedeemCode beyond the clock skew", err, store.ErrNotFound)
 }
 
 // testCreateGrantAndCode: the authorization endpoint's one write stores
