@@ -135,13 +135,32 @@ func New(q Queue, c Clients, s Signer, issuer string, log *slog.Logger, opts Opt
 // than a POST may take, so only a worker that died loses its claim.
 func (w *Worker) lease() time.Duration { return 3 * w.Timeout }
 
-// Run polls the queue until ctx ends.
+// Run polls the queue until ctx ends, trimming it once a minute. A
+// database outage is logged when it starts and when it ends, not at
+// every poll.
 func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(w.Interval)
 	defer t.Stop()
+	var trimmed time.Time
+	failing := false
 	for {
-		if _, err := w.Drain(ctx); err != nil && ctx.Err() == nil {
-			w.Log.Warn("back-channel logout: queue unavailable", "err", err)
+		var err error
+		if now := w.Now(); now.Sub(trimmed) >= trimEvery {
+			if err = w.Trim(ctx); err == nil {
+				trimmed = now
+			}
+		}
+		if err == nil {
+			_, err = w.Drain(ctx)
+		}
+		switch {
+		case ctx.Err() != nil:
+		case err != nil && !failing:
+			w.Log.Warn("back-channel logout: queue unavailable; deliveries wait", "err", err)
+			failing = true
+		case err == nil && failing:
+			w.Log.Info("back-channel logout: queue available again")
+			failing = false
 		}
 		select {
 		case <-ctx.Done():
@@ -151,18 +170,27 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-// Drain trims the queue, then attempts every delivery due now, batch by
-// batch, and reports how many it attempted.
-func (w *Worker) Drain(ctx context.Context) (int, error) {
-	now := w.Now()
-	n, err := w.Queue.TrimLogoutDeliveries(ctx, w.MaxQueued, now.Add(-w.MaxAge))
+// trimEvery is how often Run trims the queue: its bounds are loose by a
+// minute's sign-outs, and polling stays one statement.
+const trimEvery = time.Minute
+
+// Trim drops the deliveries beyond the queue's bounds (MaxQueued, MaxAge),
+// counting them.
+func (w *Worker) Trim(ctx context.Context) error {
+	n, err := w.Queue.TrimLogoutDeliveries(ctx, w.MaxQueued, w.Now().Add(-w.MaxAge))
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if n > 0 {
 		w.Results.Dropped.Add(uint64(n))
 		w.Log.Warn("back-channel logout: queue full or too old; deliveries dropped", "dropped", n)
 	}
+	return nil
+}
+
+// Drain attempts every delivery due now, batch by batch, and reports how
+// many it attempted.
+func (w *Worker) Drain(ctx context.Context) (int, error) {
 	attempted := 0
 	for ctx.Err() == nil {
 		ds, err := w.Queue.ClaimLogoutDeliveries(ctx, w.Now(), w.lease(), w.Batch)

@@ -1,13 +1,16 @@
 package backchannel_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +20,7 @@ import (
 	"github.com/sesameauth/sesame/internal/oidc/keys"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/testkit"
 )
 
 // receiver is an app's logout URI answering with status (200 by default)
@@ -235,6 +239,9 @@ func TestQueueBounded(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	f.now = time.Now().Add(time.Second)
+	if err := f.w.Trim(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	f.drain(t)
 	if c := counts(f.w); c != [4]uint64{2, 0, 0, 2} {
 		t.Fatalf("results %v, want 2 delivered and 2 dropped", c)
@@ -256,5 +263,52 @@ func TestBackoff(t *testing.T) {
 	}
 	if got := backchannel.Backoff(50); got != 10*time.Minute {
 		t.Errorf("Backoff(50) = %v, want the 10 min cap", got)
+	}
+}
+
+// flakyQueue is the store with a switch that makes the queue unavailable.
+type flakyQueue struct {
+	backchannel.Queue
+	down atomic.Bool
+}
+
+var errDown = errors.New("database unavailable")
+
+func (q *flakyQueue) ClaimLogoutDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.LogoutDelivery, error) {
+	if q.down.Load() {
+		return nil, errDown
+	}
+	return q.Queue.ClaimLogoutDeliveries(ctx, now, lease, limit)
+}
+
+// TestRunOutage: a database outage is logged once when it starts and once
+// when it ends, not at every poll, and deliveries resume after it.
+func TestRunOutage(t *testing.T) {
+	rcv := newReceiver(t)
+	f := newFixture(t, rcv.URL)
+	var logs testkit.LogBuffer
+	q := &flakyQueue{Queue: f.st}
+	q.down.Store(true)
+	w := backchannel.New(q, f.st, f.km, "https://id.example/oidc", slog.New(slog.NewTextHandler(&logs, nil)),
+		backchannel.Options{Interval: 2 * time.Millisecond})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	time.Sleep(100 * time.Millisecond) // dozens of polls
+	f.endSession(t, "user-1", "sid-1")
+	q.down.Store(false)
+	for deadline := time.Now().Add(10 * time.Second); len(rcv.got()) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no delivery after the outage")
+		}
+	}
+	cancel()
+	<-done
+	out := logs.String()
+	if n := strings.Count(out, "queue unavailable"); n != 1 {
+		t.Errorf("the outage was logged %d times, want once:\n%s", n, out)
+	}
+	if n := strings.Count(out, "available again"); n != 1 {
+		t.Errorf("the recovery was logged %d times, want once:\n%s", n, out)
 	}
 }
