@@ -220,7 +220,7 @@ func backChannelOnSignOut(t *testing.T, e *env) {
 	// What app B got: a logout+jwt signed with RS256, its registered
 	// algorithm, naming the user and the session it signed in with.
 	raw := b.received()[0]
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES384})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES384})
 	if err != nil {
 		t.Fatal(err)
 	}

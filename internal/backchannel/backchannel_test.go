@@ -153,7 +153,7 @@ func TestDeliver(t *testing.T) {
 	if len(toks) != 1 {
 		t.Fatalf("%d tokens", len(toks))
 	}
-	jws, err := jose.ParseSigned(toks[0], []jose.SignatureAlgorithm{jose.ES384})
+	jws, err := jose.ParseSignedCompact(toks[0], []jose.SignatureAlgorithm{jose.ES384})
 	if err != nil {
 		t.Fatal(err)
 	}
