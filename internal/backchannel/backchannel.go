@@ -218,9 +218,13 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 // attempt sends d once and records the outcome.
 func (w *Worker) attempt(ctx context.Context, d store.LogoutDelivery) {
 	log := w.Log.With("client_id", d.ClientID, "attempt", d.Attempts)
+	// The outcome is recorded even when the server is stopping (ctx
+	// ended): a delivery left leased would wait for its lease to run out.
+	record, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	c, err := w.Clients.GetClient(ctx, d.ClientID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && c.BackChannelLogoutURI == "") {
-		w.finish(ctx, log, d, &w.Results.Dropped)
+		w.finish(record, log, d, &w.Results.Dropped)
 		log.Info("back-channel logout: dropped; the app is gone or no longer has a logout URI")
 		return
 	}
@@ -228,20 +232,24 @@ func (w *Worker) attempt(ctx context.Context, d store.LogoutDelivery) {
 		err = w.send(ctx, c, d)
 	}
 	if err == nil {
-		w.finish(ctx, log, d, &w.Results.Delivered)
+		w.finish(record, log, d, &w.Results.Delivered)
 		log.Debug("back-channel logout: delivered")
 		return
 	}
 	if ctx.Err() != nil {
-		return // shutting down: the lease runs out and another attempt follows
+		// Stopping: due again at once, for whichever replica is next.
+		if rerr := w.Queue.RetryLogoutDelivery(record, d, w.Now(), "interrupted: the server stopped"); rerr != nil {
+			log.Warn("back-channel logout: could not release an interrupted delivery; its lease will", "err", rerr)
+		}
+		return
 	}
 	if d.Attempts >= w.MaxAttempts {
-		w.finish(ctx, log, d, &w.Results.Failed)
+		w.finish(record, log, d, &w.Results.Failed)
 		log.Warn("back-channel logout: given up", "err", err)
 		return
 	}
 	next := w.Now().Add(Backoff(d.Attempts))
-	if rerr := w.Queue.RetryLogoutDelivery(ctx, d, next, truncate(err.Error(), 500)); rerr != nil {
+	if rerr := w.Queue.RetryLogoutDelivery(record, d, next, truncate(err.Error(), 500)); rerr != nil {
 		log.Warn("back-channel logout: could not reschedule; the lease will", "err", rerr)
 	}
 	w.Results.Retried.Add(1)

@@ -312,3 +312,35 @@ func TestRunOutage(t *testing.T) {
 		t.Errorf("the recovery was logged %d times, want once:\n%s", n, out)
 	}
 }
+
+// TestShutdownReleasesTheLease: a delivery in flight when the server stops
+// is due again at once, not after its lease runs out, so the next replica
+// (or the restarted server) sends it without waiting.
+func TestShutdownReleasesTheLease(t *testing.T) {
+	inFlight := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // so that the server notices the client leave
+		close(inFlight)
+		select { // answers only when the worker gives up
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	defer slow.Close()
+	f := newFixture(t, slow.URL)
+	f.endSession(t, "user-1", "sid-1")
+	f.now = time.Now().Add(time.Second)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); f.w.Drain(ctx) }()
+	<-inFlight
+	cancel()
+	<-done
+	ds, err := f.st.ClaimLogoutDeliveries(t.Context(), f.now.Add(time.Second), time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || ds[0].Attempts != 2 || !strings.Contains(ds[0].LastError, "interrupted") {
+		t.Fatalf("after the interrupted attempt: %+v, want the delivery due again at once", ds)
+	}
+}
