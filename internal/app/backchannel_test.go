@@ -2,11 +2,13 @@ package app_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +22,7 @@ import (
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/store/sqlstore"
 	sesame "github.com/sesameauth/sesame/sdk"
 )
 
@@ -36,11 +39,13 @@ type rpApp struct {
 	URL    string
 	client *sesame.Client
 	store  *sesame.MemoryStore
-	// fail, while positive, makes the logout URI answer 503 (and counts
-	// down); blind makes it answer 200 without the SDK's checks; tokens
-	// records every logout token posted.
+	// fail, while positive, makes the logout URI answer 500 (and counts
+	// down); hang, when set, holds every answer until it is closed; blind
+	// makes it answer 200 without the SDK's checks; tokens records every
+	// logout token posted.
 	mu     sync.Mutex
 	fail   int
+	hang   chan struct{}
 	blind  bool
 	tokens []string
 }
@@ -82,12 +87,19 @@ func newRPApp(t *testing.T, e *env, name, alg string) *rpApp {
 	mux.HandleFunc("POST /backchannel-logout", func(w http.ResponseWriter, r *http.Request) {
 		rp.mu.Lock()
 		rp.tokens = append(rp.tokens, r.PostFormValue("logout_token"))
-		failing, blind := rp.fail > 0, rp.blind
+		failing, blind, hang := rp.fail > 0, rp.blind, rp.hang
 		rp.fail--
 		rp.mu.Unlock()
+		if hang != nil {
+			select {
+			case <-hang:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		switch {
 		case failing:
-			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		case blind:
 			return
@@ -255,6 +267,75 @@ func backChannelOnSignOut(t *testing.T, e *env) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
+}
+
+// TestBackChannelLogoutSlowApps (catalogue SS-05): of two apps, one
+// answers its first logout token with a 500 and one hangs. The user's
+// sign-out does not wait for either; each gets its token; the failed one
+// is retried and delivered while the other still hangs, which then ends
+// its session once it answers.
+func TestBackChannelLogoutSlowApps(t *testing.T) {
+	e := newEnv(t, fastLogouts)
+	e.user(t, "dora", "correct horse battery")
+	failing := newRPApp(t, e, "rpFail", "")
+	hanging := newRPApp(t, e, "rpHang", "")
+	br := e.browser(t)
+	failing.signIn(t, br, "dora", "correct horse battery")
+	hanging.signIn(t, br, "dora", "correct horse battery")
+	release := make(chan struct{})
+	failing.mu.Lock()
+	failing.fail = 1
+	failing.mu.Unlock()
+	hanging.mu.Lock()
+	hanging.hang = release
+	hanging.mu.Unlock()
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+
+	// The user signs out at Sesame through the failing app, and is back on
+	// it whatever the apps' logout URIs do.
+	resp, err := appSide(br).PostForm(failing.URL+"/sign-out", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	callback(t, br.get(t, resp.Header.Get("Location")), failing.URL)
+
+	eventually(t, "the hanging app got its token", func() bool { return len(hanging.received()) == 1 })
+	eventually(t, "the failing app got its token again and took it", func() bool { return len(failing.received()) == 2 && queuedFor(t, e, failing.ID) == 0 })
+	if len(hanging.received()) != 1 || queuedFor(t, e, hanging.ID) != 1 {
+		t.Fatalf("the hanging app answered before it was released (%d posts)", len(hanging.received()))
+	}
+	for i, raw := range append(failing.received(), hanging.received()...) {
+		c := unsafeClaims(t, raw, jose.ES384)
+		events, _ := c["events"].(map[string]any)
+		if c["iss"] != e.Issuer || c["sid"] == nil || c["jti"] == nil || c["iat"] == nil || events[backchannel.Event] == nil || c["nonce"] != nil {
+			t.Errorf("logout token %d: %v", i, c)
+		}
+	}
+	close(release)
+	eventually(t, "the hanging app ended its session once released", func() bool { return !hanging.signedIn(t, br) })
+	eventually(t, "the queue drained", func() bool { return queueEmpty(t, e) })
+}
+
+// queuedFor counts the deliveries queued for one app.
+func queuedFor(t *testing.T, e *env, clientID string) int {
+	t.Helper()
+	var n int
+	db, err := sql.Open("sqlite", filepath.Join(e.DataDir, sqlstore.DatabaseFile)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.QueryRow(`SELECT count(*) FROM logout_deliveries WHERE client_id = ?`, clientID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // TestBackChannelLogoutAdminAndSuspend: an administrator ending a user's

@@ -96,6 +96,11 @@ type Worker struct {
 	Log     *slog.Logger
 	Options
 	Results Results
+	// slots bounds the POSTs in flight (Parallel) across polls, so an app
+	// that hangs holds one slot until its timeout and delays no other
+	// delivery; inFlight counts them, for Drain and shutdown.
+	slots    chan struct{}
+	inFlight sync.WaitGroup
 }
 
 // New returns a Worker with opts' zero values filled in.
@@ -128,7 +133,7 @@ func New(q Queue, c Clients, s Signer, issuer string, log *slog.Logger, opts Opt
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Worker{Queue: q, Clients: c, Signer: s, Issuer: issuer, Log: log, Options: opts}
+	return &Worker{Queue: q, Clients: c, Signer: s, Issuer: issuer, Log: log, Options: opts, slots: make(chan struct{}, opts.Parallel)}
 }
 
 // lease is how long a claim keeps other workers off a delivery: longer
@@ -150,8 +155,11 @@ func (w *Worker) Run(ctx context.Context) {
 				trimmed = now
 			}
 		}
-		if err == nil {
-			_, err = w.Drain(ctx)
+		for err == nil {
+			var n int
+			if n, err = w.start(ctx); n == 0 {
+				break
+			}
 		}
 		switch {
 		case ctx.Err() != nil:
@@ -164,6 +172,7 @@ func (w *Worker) Run(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
+			w.inFlight.Wait() // each records its outcome (attempt)
 			return
 		case <-t.C:
 		}
@@ -188,31 +197,42 @@ func (w *Worker) Trim(ctx context.Context) error {
 	return nil
 }
 
-// Drain attempts every delivery due now, batch by batch, and reports how
-// many it attempted.
+// Drain attempts every delivery due now and waits for the outcomes; it
+// reports how many it attempted.
 func (w *Worker) Drain(ctx context.Context) (int, error) {
 	attempted := 0
-	for ctx.Err() == nil {
-		ds, err := w.Queue.ClaimLogoutDeliveries(ctx, w.Now(), w.lease(), w.Batch)
-		if err != nil {
+	for {
+		if len(w.slots) == cap(w.slots) {
+			w.inFlight.Wait() // full: let them finish before claiming more
+		}
+		n, err := w.start(ctx)
+		attempted += n
+		if err != nil || n == 0 {
+			w.inFlight.Wait()
 			return attempted, err
 		}
-		if len(ds) == 0 {
-			return attempted, nil
-		}
-		attempted += len(ds)
-		sem := make(chan struct{}, w.Parallel)
-		var wg sync.WaitGroup
-		for _, d := range ds {
-			sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				w.attempt(ctx, d)
-			})
-		}
-		wg.Wait()
 	}
-	return attempted, ctx.Err()
+}
+
+// start claims as many due deliveries as there are free slots (at most
+// Batch) and starts attempting them without waiting; it reports how many.
+func (w *Worker) start(ctx context.Context) (int, error) {
+	free := min(cap(w.slots)-len(w.slots), w.Batch)
+	if free == 0 || ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	ds, err := w.Queue.ClaimLogoutDeliveries(ctx, w.Now(), w.lease(), free)
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range ds {
+		w.slots <- struct{}{} // never blocks: only this goroutine takes slots
+		w.inFlight.Go(func() {
+			defer func() { <-w.slots }()
+			w.attempt(ctx, d)
+		})
+	}
+	return len(ds), nil
 }
 
 // attempt sends d once and records the outcome.
