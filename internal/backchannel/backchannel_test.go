@@ -297,11 +297,12 @@ func TestRunOutage(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // dozens of polls
 	f.endSession(t, "user-1", "sid-1")
 	q.down.Store(false)
-	for deadline := time.Now().Add(10 * time.Second); len(rcv.got()) == 0; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); len(rcv.got()) == 0 || !strings.Contains(logs.String(), "available again"); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("no delivery after the outage")
+			t.Fatalf("no delivery and recovery after the outage (%d posts):\n%s", len(rcv.got()), logs.String())
 		}
 	}
+	time.Sleep(20 * time.Millisecond) // more polls, which must log nothing
 	cancel()
 	<-done
 	out := logs.String()
