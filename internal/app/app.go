@@ -8,13 +8,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"math"
-	"net"
 	"net/http"
-	"net/http/pprof"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -292,30 +288,6 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	return s, nil
 }
 
-// registerLogoutMetrics exports what became of back-channel logout
-// deliveries, and how many are queued (read from the database at each
-// scrape: the queue is bounded, so counting it is cheap).
-func (s *Server) registerLogoutMetrics() {
-	r := &s.logouts.Results
-	for result, n := range map[string]*atomic.Uint64{"delivered": &r.Delivered, "retried": &r.Retried, "failed": &r.Failed, "dropped": &r.Dropped} {
-		s.metrics.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sesame_backchannel_logout_total",
-			Help:        "Back-channel logout deliveries by result: delivered, retried (an attempt failed), failed (given up), dropped (app gone, queue full or too old).",
-			ConstLabels: prometheus.Labels{"result": result}},
-			func() float64 { return float64(n.Load()) }))
-	}
-	s.metrics.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "sesame_backchannel_logout_queued",
-		Help: "Back-channel logout deliveries queued, on every replica together."},
-		func() float64 {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			n, err := s.store.CountLogoutDeliveries(ctx)
-			if err != nil {
-				return math.NaN()
-			}
-			return float64(n)
-		}))
-}
-
 // middleware wraps h in what every request goes through, outermost first.
 // perRequest comes before the metrics, which must wrap the mux itself.
 func (s *Server) middleware(h http.Handler, ip httpx.ClientIP) http.Handler {
@@ -367,23 +339,6 @@ func originOf(endpoint string) string { return oauth2.Origin(endpoint) }
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// MetricsHandler serves Prometheus metrics at /metrics and, with
-// cfg.Pprof, Go's profiler under /debug/pprof/; Run serves it on
-// cfg.MetricsAddr only, apart from the public port.
-func (s *Server) MetricsHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", s.metrics.Handler())
-	if s.cfg.Pprof {
-		// No /debug/pprof/cmdline: the command line may hold --secret or a
-		// database URL with its password.
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	}
-	return mux
-}
-
 // Mail is the mail sender; nil when neither SESAME_SMTP_URL nor
 // --mail-dir is configured.
 func (s *Server) Mail() mail.Sender { return s.mail }
@@ -418,110 +373,6 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
-// ReloadTLS loads the TLS certificate and key files again (SIGHUP); it is
-// a no-op behind a proxy. On an error the current certificate stays.
-func (s *Server) ReloadTLS() error {
-	if s.certs == nil {
-		return nil
-	}
-	return s.certs.Reload()
-}
-
-// Run serves on cfg.Addr until ctx is cancelled, then shuts down
-// gracefully. It also collects expired rows in the background. With
-// --tls-cert it serves HTTPS, HTTP/2 included.
-func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	var metricsSrv *http.Server
-	if s.cfg.MetricsAddr != "" {
-		mln, err := net.Listen("tcp", s.cfg.MetricsAddr)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		metricsSrv = &http.Server{Handler: s.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
-		go metricsSrv.Serve(mln)
-		defer metricsSrv.Close()
-		s.log.Info("metrics", "listen", mln.Addr().String(), "pprof", s.cfg.Pprof)
-	}
-	if ready != nil {
-		ready(ln.Addr().String())
-	}
-	errc := make(chan error, 1)
-	if s.certs != nil {
-		srv.TLSConfig = s.certs.TLSConfig()
-		go func() { errc <- srv.ServeTLS(ln, "", "") }()
-	} else {
-		go func() { errc <- srv.Serve(ln) }()
-	}
-	gcDone := make(chan struct{})
-	gcCtx, stopGC := context.WithCancel(ctx)
-	go func() {
-		defer close(gcDone)
-		s.gcLoop(gcCtx)
-	}()
-	select {
-	case err := <-errc:
-		stopGC()
-		<-gcDone
-		closeCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		return errors.Join(err, s.Close(closeCtx))
-	case <-ctx.Done():
-	}
-	s.log.Info("shutting down")
-	stopGC()
-	<-gcDone
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	// The audit log is closed after the last request has finished, so
-	// that what those requests recorded is written too.
-	defer func() {
-		if err := s.Close(shutdownCtx); err != nil {
-			s.log.Warn("audit log not fully written at shutdown", "err", err)
-		}
-	}()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-func (s *Server) gcLoop(ctx context.Context) {
-	t := time.NewTicker(s.gcEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			n, err := s.store.GarbageCollect(ctx, time.Now())
-			if err != nil {
-				s.log.Warn("garbage collection failed", "err", err)
-			} else if n > 0 {
-				s.log.Debug("garbage collected", "rows", n)
-			}
-		}
-	}
-}
-
-// accountPasskeys is passkeys for the account pages: a nil *passkey.Service
-// (passkeys off) must be a nil interface there.
 func accountPasskeys(p *passkey.Service) account.Passkeys {
 	if p == nil {
 		return nil
