@@ -31,13 +31,15 @@ const TokenTTL = 2 * time.Minute
 const (
 	DefaultInterval    = time.Second
 	DefaultTimeout     = 10 * time.Second
-	DefaultMaxAttempts = 10
+	DefaultMaxAttempts = 16
 	DefaultMaxAge      = 24 * time.Hour
 	DefaultMaxQueued   = 10000
 	DefaultBatch       = 32
 	DefaultParallel    = 8
 	// firstBackoff doubles after every failed attempt, up to maxBackoff:
-	// ten attempts span about an hour and a half.
+	// the 16 attempts span about 80 minutes (2 s + 4 s + … + 512 s, then
+	// 10 min six times), so an app down for a restart or a deploy still
+	// gets its logout tokens.
 	firstBackoff = 2 * time.Second
 	maxBackoff   = 10 * time.Minute
 )
