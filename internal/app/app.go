@@ -187,32 +187,15 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	mux := http.NewServeMux()
 	under := httpx.Under(mux, string(base))
 	s := &Server{cfg: cfg, store: st, log: log, keys: km, gcEvery: opts.GCInterval, mail: mailer}
-	// Every server publishes an RS256 key, which OpenID Connect Discovery
-	// requires, for apps registered with it. Generating one takes about
-	// 50 ms, so a new database gets it in the background rather than
-	// before the first request; an app's first ID token would create it
-	// anyway (keys.Manager.SignWith).
-	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
-	s.stopBG, s.bgDone = stopBG, make(chan struct{})
 	s.logouts = backchannel.New(st, st, km, p.Issuer, log, opts.BackChannel)
-	var bg sync.WaitGroup
-	bg.Go(func() {
-		if err := km.EnsureAlg(bgCtx, "RS256"); err != nil && bgCtx.Err() == nil {
-			log.Warn("signing keys: no RS256 key yet; the first app that needs one creates it", "err", err)
-		}
-	})
-	bg.Go(func() { s.logouts.Run(bgCtx) })
-	go func() {
-		bg.Wait()
-		close(s.bgDone)
-	}()
 	if cfg.TLS() {
 		if s.certs, err = httpx.NewCertFiles(cfg.TLSCert, cfg.TLSKey, log); err != nil {
 			return nil, err
 		}
 	}
 	if !opts.NoAudit {
-		// Started last: nothing below fails, so New never leaks its writer.
+		// Started here: nothing below fails, so New never leaks its writer
+		// (nor the background work started at the end).
 		s.audit = audit.New(st, audit.Options{Now: opts.Now, Logger: log})
 	}
 	// One sign-in experience, one users directory (with its password
@@ -285,6 +268,26 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	s.registerLogoutMetrics()
 	s.perRequest = perRequest
 	s.handler = s.middleware(mux, httpx.ClientIP{Trusted: proxies})
+	// The background work, started last so that no failure above leaks
+	// it. Every server publishes an RS256 key, which OpenID Connect
+	// Discovery requires, for apps registered with it. Generating one
+	// takes about 50 ms, so a new database gets it in the background
+	// rather than before the first request; an app's first ID token would
+	// create it anyway (keys.Manager.SignWith).
+	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopBG, s.bgDone = stopBG, make(chan struct{})
+	var bg sync.WaitGroup
+	bg.Go(func() {
+		if err := km.EnsureAlg(bgCtx, "RS256"); err != nil && bgCtx.Err() == nil {
+			log.Warn("signing keys: no RS256 key yet; the first app that needs one creates it", "err", err)
+		}
+	})
+	// Back-channel logout tokens are delivered from every replica.
+	bg.Go(func() { s.logouts.Run(bgCtx) })
+	go func() {
+		bg.Wait()
+		close(s.bgDone)
+	}()
 	return s, nil
 }
 
