@@ -131,7 +131,8 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(store.User) (
 }
 
 // DeleteUser deletes the user and, in the same transaction, their sessions
-// (queuing their back-channel logouts), grants, codes, tokens and consents. A missing user is store.ErrNotFound.
+// (queuing their back-channel logouts), grants, codes, tokens and
+// consents. A missing user is store.ErrNotFound.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	if id == "" { // client_credentials rows have an empty user_id
 		return store.ErrNotFound
