@@ -406,3 +406,49 @@ func TestBackChannelLogoutRetriesAcrossRestart(t *testing.T) {
 		t.Errorf("the app got %d posts, want a failed one and a delivered one", n)
 	}
 }
+
+// TestBackChannelLogoutReplicas: three replicas on one PostgreSQL
+// database, each running its delivery worker, share one queue: every
+// logout token owed is posted exactly once, whichever replica sends it.
+func TestBackChannelLogoutReplicas(t *testing.T) {
+	e := newEnv(t, onPostgres(t), fastLogouts)
+	e.replica(t, fastLogouts)
+	e.replica(t, fastLogouts)
+	ctx := context.Background()
+	rp := newRPApp(t, e, "rpA", "")
+	rp.mu.Lock()
+	rp.blind = true // counts what arrives; the SDK's checks are tested above
+	rp.mu.Unlock()
+	u := e.user(t, "erin", "correct horse battery")
+	const sessions = 40
+	now := time.Now()
+	for i := range sessions {
+		x := store.Session{IDHash: []byte(fmt.Sprintf("replica-test-session-%02d-padding!!", i)), SID: fmt.Sprintf("sid-%02d", i),
+			UserID: u.ID, AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := e.Store.CreateSession(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+		g := store.Grant{ID: fmt.Sprintf("grant-%02d", i), ClientID: rp.ID, UserID: u.ID, SID: x.SID, Scopes: []string{"openid"},
+			AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := e.Store.CreateGrant(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := (directory.Users{Store: e.Store}).EndSessions(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "every delivery made", func() bool { return queueEmpty(t, e) && len(rp.received()) >= sessions })
+	time.Sleep(100 * time.Millisecond) // a duplicate would arrive now
+	perSID := map[any]int{}
+	for _, raw := range rp.received() {
+		perSID[unsafeClaims(t, raw, jose.ES384)["sid"]]++
+	}
+	if len(perSID) != sessions {
+		t.Errorf("tokens for %d sessions, want %d", len(perSID), sessions)
+	}
+	for sid, n := range perSID {
+		if n != 1 {
+			t.Errorf("session %v: %d logout tokens, want exactly 1", sid, n)
+		}
+	}
+}
