@@ -46,6 +46,7 @@ const (
 
 // Queue is what the worker needs of the store.
 type Queue interface {
+	LogoutDeliveriesDue(ctx context.Context, now time.Time) (bool, error)
 	ClaimLogoutDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.LogoutDelivery, error)
 	FinishLogoutDelivery(ctx context.Context, d store.LogoutDelivery) error
 	RetryLogoutDelivery(ctx context.Context, d store.LogoutDelivery, next time.Time, reason string) error
@@ -142,22 +143,33 @@ func New(q Queue, c Clients, s Signer, issuer string, log *slog.Logger, opts Opt
 // than a POST may take, so only a worker that died loses its claim.
 func (w *Worker) lease() time.Duration { return 3 * w.Timeout }
 
-// Run polls the queue until ctx ends, trimming it once a minute. A
-// database outage is logged when it starts and when it ends, not at
-// every poll.
+// Run polls the queue until ctx ends, from one Interval after it starts
+// (a server's start is not slowed), and trims it once a minute. An idle
+// poll is one read (LogoutDeliveriesDue). A database outage is logged
+// when it starts and when it ends, not at every poll.
 func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(w.Interval)
 	defer t.Stop()
-	var trimmed time.Time
+	trimmed := w.Now()
 	failing := false
 	for {
+		select {
+		case <-ctx.Done():
+			w.inFlight.Wait() // each records its outcome (attempt)
+			return
+		case <-t.C:
+		}
 		var err error
 		if now := w.Now(); now.Sub(trimmed) >= trimEvery {
 			if err = w.Trim(ctx); err == nil {
 				trimmed = now
 			}
 		}
-		for err == nil {
+		due := false
+		if err == nil {
+			due, err = w.Queue.LogoutDeliveriesDue(ctx, w.Now())
+		}
+		for due && err == nil {
 			var n int
 			if n, err = w.start(ctx); n == 0 {
 				break
@@ -172,17 +184,11 @@ func (w *Worker) Run(ctx context.Context) {
 			w.Log.Info("back-channel logout: queue available again")
 			failing = false
 		}
-		select {
-		case <-ctx.Done():
-			w.inFlight.Wait() // each records its outcome (attempt)
-			return
-		case <-t.C:
-		}
 	}
 }
 
 // trimEvery is how often Run trims the queue: its bounds are loose by a
-// minute's sign-outs, and polling stays one statement.
+// minute's sign-outs, and an idle poll stays one read.
 const trimEvery = time.Minute
 
 // Trim drops the deliveries beyond the queue's bounds (MaxQueued, MaxAge),

@@ -274,6 +274,13 @@ type flakyQueue struct {
 
 var errDown = errors.New("database unavailable")
 
+func (q *flakyQueue) LogoutDeliveriesDue(ctx context.Context, now time.Time) (bool, error) {
+	if q.down.Load() {
+		return false, errDown
+	}
+	return q.Queue.LogoutDeliveriesDue(ctx, now)
+}
+
 func (q *flakyQueue) ClaimLogoutDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.LogoutDelivery, error) {
 	if q.down.Load() {
 		return nil, errDown

@@ -28,6 +28,10 @@ type LogoutDelivery struct {
 // fill it (DeleteSession and the calls that end sessions); the delivery
 // worker of every replica drains it.
 type LogoutDeliveries interface {
+	// LogoutDeliveriesDue reports whether a delivery is due at now (next
+	// attempt reached, no live lease). It is a read, cheaper than a claim,
+	// for polling; only a claim decides who sends.
+	LogoutDeliveriesDue(ctx context.Context, now time.Time) (bool, error)
 	// ClaimLogoutDeliveries leases up to limit deliveries due at now
 	// (next attempt reached, no live lease) until now+lease, counting an
 	// attempt on each, oldest due first. Concurrent claims, on any

@@ -5,6 +5,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"math"
 	"time"
 
@@ -28,6 +29,19 @@ const logoutCols = `client_id, sid, user_id, created_at, attempts, last_error`
 func scanLogoutDelivery(r rowScanner) (store.LogoutDelivery, error) {
 	var d store.LogoutDelivery
 	return d, r.Scan(&d.ClientID, &d.SID, &d.UserID, timeCol{&d.CreatedAt}, &d.Attempts, &d.LastError)
+}
+
+// LogoutDeliveriesDue is one indexed read on a reader connection, so
+// that an idle poll takes no write lock.
+func (s *Store) LogoutDeliveriesDue(ctx context.Context, now time.Time) (bool, error) {
+	_, err := getOne(ctx, s, s.rq, func(r rowScanner) (int64, error) {
+		var v int64
+		return v, r.Scan(&v)
+	}, `SELECT next_attempt_at FROM logout_deliveries WHERE next_attempt_at <= $1 AND lease_until <= $1 LIMIT 1`, ns(now))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // ClaimLogoutDeliveries is one UPDATE … RETURNING. The outer conditions

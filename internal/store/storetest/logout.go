@@ -55,6 +55,13 @@ func claimAll(t *testing.T, s store.Store, at time.Time) []store.LogoutDelivery 
 	return got
 }
 
+func due(t *testing.T, s store.Store, at time.Time) bool {
+	t.Helper()
+	ok, err := s.LogoutDeliveriesDue(t.Context(), at)
+	noErr(t, "LogoutDeliveriesDue", err)
+	return ok
+}
+
 func queued(t *testing.T, s store.Store) int {
 	t.Helper()
 	n, err := s.CountLogoutDeliveries(t.Context())
@@ -93,13 +100,19 @@ func testLogoutQueue(t *testing.T, s store.Store) {
 	if n := queued(t, s); n != 0 {
 		t.Fatalf("%d deliveries queued before any session ended", n)
 	}
+	if due(t, s, time.Now().Add(time.Second)) {
+		t.Fatal("a delivery is due before any session ended")
+	}
 	noErr(t, "DeleteSession", s.DeleteSession(ctx, x.IDHash))
 	t0 := time.Now().Add(time.Second)
+	if !due(t, s, t0) {
+		t.Fatal("no delivery due after the session ended")
+	}
 	ds := claimAll(t, s, t0)
 	want := []store.LogoutDelivery{{ClientID: f.listening.ID, SID: x.SID, UserID: f.user.ID, Attempts: 1}}
 	diff(t, "claimed deliveries", want, clearCreated(t, ds, t0))
-	if got := claimAll(t, s, t0); len(got) != 0 {
-		t.Fatalf("a leased delivery was claimed again: %+v", got)
+	if got := claimAll(t, s, t0); len(got) != 0 || due(t, s, t0) {
+		t.Fatalf("a leased delivery was due or claimed again: %+v", got)
 	}
 
 	// A stale claim changes nothing.
@@ -113,8 +126,11 @@ func testLogoutQueue(t *testing.T, s store.Store) {
 
 	// Rescheduled, it is due again at next, with the reason.
 	noErr(t, "RetryLogoutDelivery", s.RetryLogoutDelivery(ctx, ds[0], t0.Add(10*time.Second), "connection refused"))
-	if got := claimAll(t, s, t0.Add(5*time.Second)); len(got) != 0 {
-		t.Fatalf("claimed before its next attempt: %+v", got)
+	if got := claimAll(t, s, t0.Add(5*time.Second)); len(got) != 0 || due(t, s, t0.Add(5*time.Second)) {
+		t.Fatalf("due or claimed before its next attempt: %+v", got)
+	}
+	if !due(t, s, t0.Add(11*time.Second)) {
+		t.Fatal("not due at its next attempt")
 	}
 	ds = claimAll(t, s, t0.Add(11*time.Second))
 	if len(ds) != 1 || ds[0].Attempts != 2 || ds[0].LastError != "connection refused" {
