@@ -25,12 +25,28 @@ import (
 // that a replica whose clock was behind the one that made the first
 // signing key took that key for not yet active and made one of its own,
 // which the other replica did not know yet.)
-func TestReplicaClockSkew(t *testing.T) {
+// skewedReplicas starts two replicas on one PostgreSQL database whose
+// clocks are now's plus 5 s and minus 5 s.
+func skewedReplicas(t *testing.T, now func() time.Time) (ahead, behind *env) {
 	skew := func(d time.Duration) envOption {
-		return func(_ *config.Config, o *app.Options) { o.Now = func() time.Time { return time.Now().Add(d) } }
+		return func(_ *config.Config, o *app.Options) { o.Now = func() time.Time { return now().Add(d) } }
 	}
-	ahead := newEnv(t, onPostgres(t), skew(5*time.Second))
-	behind := ahead.replica(t, skew(-5*time.Second))
+	ahead = newEnv(t, onPostgres(t), skew(5*time.Second))
+	return ahead, ahead.replica(t, skew(-5*time.Second))
+}
+
+// direction is one way between two replicas.
+type direction struct {
+	name     string
+	from, to *env
+}
+
+func bothWays(ahead, behind *env) []direction {
+	return []direction{{"ahead to behind", ahead, behind}, {"behind to ahead", behind, ahead}}
+}
+
+func TestReplicaClockSkew(t *testing.T) {
+	ahead, behind := skewedReplicas(t, time.Now)
 	ctx := context.Background()
 	ahead.resource(t, apiA, "read")
 	m2m, m2mSecret := ahead.app(t, store.AppM2M, nil, nil)
@@ -42,10 +58,7 @@ func TestReplicaClockSkew(t *testing.T) {
 	web, webSecret := ahead.app(t, store.AppTraditional, []string{redirect}, nil)
 	ahead.user(t, "ada", "correct horse battery")
 
-	for _, dir := range []struct {
-		name     string
-		from, to *env
-	}{{"ahead to behind", ahead, behind}, {"behind to ahead", behind, ahead}} {
+	for _, dir := range bothWays(ahead, behind) {
 		t.Run(dir.name, func(t *testing.T) {
 			from, to := dir.from, dir.to
 			// A client_credentials JWT minted on one replica, on the other.
@@ -105,20 +118,13 @@ func TestReplicaClockSkew(t *testing.T) {
 // the skew of its lifetime.
 func TestReplicaClockSkewNearExpiry(t *testing.T) {
 	clock := &fakeClock{t: time.Now()}
-	skew := func(d time.Duration) envOption {
-		return func(_ *config.Config, o *app.Options) { o.Now = func() time.Time { return clock.Now().Add(d) } }
-	}
-	ahead := newEnv(t, onPostgres(t), skew(5*time.Second))
-	behind := ahead.replica(t, skew(-5*time.Second))
+	ahead, behind := skewedReplicas(t, clock.Now)
 	const apart = 10 * time.Second
 	redirect := "https://app.example/cb"
 	web, webSecret := ahead.app(t, store.AppTraditional, []string{redirect}, nil)
 	ahead.user(t, "ada", "correct horse battery")
 
-	for _, dir := range []struct {
-		name     string
-		from, to *env
-	}{{"ahead to behind", ahead, behind}, {"behind to ahead", behind, ahead}} {
+	for _, dir := range bothWays(ahead, behind) {
 		t.Run(dir.name, func(t *testing.T) {
 			from, to := dir.from, dir.to
 			b := from.browser(t)

@@ -27,16 +27,7 @@ import (
 // goroutines settle back.
 func TestSlowDatabase(t *testing.T) {
 	dsn := testkit.NewSchema(t, testkit.PostgresDSN(t), "slow")
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy, err := testkit.NewPGProxy(u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxy.Close)
-	u.Host = proxy.Addr
+	u, proxy := testkit.ProxyPostgres(t, dsn)
 	m := newMgmtWith(t, []envOption{func(c *config.Config, _ *app.Options) {
 		c.DatabaseURL, c.Secret, c.RequestTimeout = u.String(), "slow-database-test-master-secret-0123", 500*time.Millisecond
 	}}, nil)

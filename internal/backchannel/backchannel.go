@@ -108,27 +108,13 @@ type Worker struct {
 
 // New returns a Worker with opts' zero values filled in.
 func New(q Queue, c Clients, s Signer, issuer string, log *slog.Logger, opts Options) *Worker {
-	if opts.Interval <= 0 {
-		opts.Interval = DefaultInterval
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = DefaultTimeout
-	}
-	if opts.MaxAttempts <= 0 {
-		opts.MaxAttempts = DefaultMaxAttempts
-	}
-	if opts.MaxAge <= 0 {
-		opts.MaxAge = DefaultMaxAge
-	}
-	if opts.MaxQueued <= 0 {
-		opts.MaxQueued = DefaultMaxQueued
-	}
-	if opts.Batch <= 0 {
-		opts.Batch = DefaultBatch
-	}
-	if opts.Parallel <= 0 {
-		opts.Parallel = DefaultParallel
-	}
+	opts.Interval = orDefault(opts.Interval, DefaultInterval)
+	opts.Timeout = orDefault(opts.Timeout, DefaultTimeout)
+	opts.MaxAttempts = orDefault(opts.MaxAttempts, DefaultMaxAttempts)
+	opts.MaxAge = orDefault(opts.MaxAge, DefaultMaxAge)
+	opts.MaxQueued = orDefault(opts.MaxQueued, DefaultMaxQueued)
+	opts.Batch = orDefault(opts.Batch, DefaultBatch)
+	opts.Parallel = orDefault(opts.Parallel, DefaultParallel)
 	if opts.HTTP == nil {
 		opts.HTTP = &http.Client{Timeout: opts.Timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -137,6 +123,14 @@ func New(q Queue, c Clients, s Signer, issuer string, log *slog.Logger, opts Opt
 		opts.Now = time.Now
 	}
 	return &Worker{Queue: q, Clients: c, Signer: s, Issuer: issuer, Log: log, Options: opts, slots: make(chan struct{}, opts.Parallel)}
+}
+
+// orDefault is v, or def when v is not positive.
+func orDefault[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // lease is how long a claim keeps other workers off a delivery: longer

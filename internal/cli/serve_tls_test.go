@@ -3,16 +3,11 @@ package cli
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"io"
 	"log/slog"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -25,23 +20,13 @@ import (
 	"github.com/sesameauth/sesame/internal/testkit"
 )
 
-// selfSigned writes a self-signed certificate for localhost and 127.0.0.1
-// with the given serial into certPath and keyPath, and returns it.
-func selfSigned(t *testing.T, serial int64, certPath, keyPath string) *x509.Certificate {
+// selfSigned writes a new self-signed certificate for localhost and
+// 127.0.0.1 (testkit.SelfSignedCert) into certPath and keyPath, and
+// returns it.
+func selfSigned(t *testing.T, certPath, keyPath string) *x509.Certificate {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{"localhost"},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
+	cert, _ := testkit.SelfSignedCert(t, "localhost", "127.0.0.1")
+	kb, err := x509.MarshalECPrivateKey(cert.PrivateKey.(*ecdsa.PrivateKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,11 +35,10 @@ func selfSigned(t *testing.T, serial int64, certPath, keyPath string) *x509.Cert
 	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := x509.ParseCertificate(der)
-	return c
+	return cert.Leaf
 }
 
 // TestServeTLS: with --tls-cert and --tls-key, serve answers HTTPS with
@@ -66,7 +50,7 @@ func TestServeTLS(t *testing.T) {
 	dir := t.TempDir()
 	certPath, keyPath := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	pool := x509.NewCertPool()
-	pool.AddCert(selfSigned(t, 1, certPath, keyPath))
+	pool.AddCert(selfSigned(t, certPath, keyPath))
 
 	for name, args := range map[string][]string{
 		"cert without key": {"--tls-cert", certPath},
@@ -137,21 +121,23 @@ func TestServeTLS(t *testing.T) {
 	}
 
 	// A renewed pair is served once the files change.
-	pool.AddCert(selfSigned(t, 2, certPath, keyPath))
+	renewed := selfSigned(t, certPath, keyPath)
+	pool.AddCert(renewed)
 	deadline := time.Now().Add(15 * time.Second)
-	for serial() != 2 {
+	for serial() != renewed.SerialNumber.Int64() {
 		if time.Now().After(deadline) {
 			t.Fatal("the changed certificate files were not picked up")
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	// Just after a check, only SIGHUP can load the next one this soon.
-	pool.AddCert(selfSigned(t, 3, certPath, keyPath))
+	third := selfSigned(t, certPath, keyPath)
+	pool.AddCert(third)
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
 	deadline = time.Now().Add(3 * time.Second)
-	for serial() != 3 {
+	for serial() != third.SerialNumber.Int64() {
 		if time.Now().After(deadline) {
 			t.Fatal("SIGHUP did not reload the certificate")
 		}
@@ -168,7 +154,7 @@ func TestServeTLS(t *testing.T) {
 	if !strings.Contains(logs.String(), "reload on SIGHUP failed") {
 		t.Errorf("the failed reload was not logged:\n%s", logs.String())
 	}
-	if s := serial(); s != 3 {
-		t.Errorf("after a broken pair: serial %d, want 3 still", s)
+	if s := serial(); s != third.SerialNumber.Int64() {
+		t.Errorf("after a broken pair: serial %d, want %d still", s, third.SerialNumber.Int64())
 	}
 }

@@ -67,7 +67,7 @@ func CheckBackChannelLogoutURI(t store.AppType, raw string) *Error {
 	case "https":
 		return nil
 	case "http":
-		if h := u.Hostname(); h == "localhost" || h == "127.0.0.1" || h == "::1" {
+		if redirecturi.IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
 		return bad("http is allowed only for localhost, 127.0.0.1 and [::1]; use https")

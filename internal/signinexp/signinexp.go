@@ -21,6 +21,7 @@ import (
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/identity"
 	"github.com/sesameauth/sesame/internal/mfa"
+	"github.com/sesameauth/sesame/internal/oidc/redirecturi"
 	"github.com/sesameauth/sesame/internal/secret"
 	"github.com/sesameauth/sesame/internal/store"
 )
@@ -366,7 +367,7 @@ func checkURL(s string) error {
 	case "https":
 		return nil
 	case "http":
-		if h := u.Hostname(); h == "localhost" || h == "127.0.0.1" || h == "::1" {
+		if redirecturi.IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
 	}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"net/url"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 )
 
@@ -45,6 +47,23 @@ func (d delayed) Write(b []byte) (int, error) {
 		time.Sleep(wait)
 	}
 	return d.w.Write(b)
+}
+
+// ProxyPostgres starts a PGProxy in front of the PostgreSQL server of the
+// URL dsn, closed when the test ends, and returns dsn pointed at it.
+func ProxyPostgres(t testing.TB, dsn string) (*url.URL, *PGProxy) {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy, err := NewPGProxy(u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.Close)
+	u.Host = proxy.Addr
+	return u, proxy
 }
 
 // NewPGProxy listens on a free local port and forwards to target

@@ -54,6 +54,12 @@ func isLoopbackIP(h string) bool {
 	return ip != nil && ip.IsLoopback() && (h == "127.0.0.1" || h == "::1")
 }
 
+// IsLoopbackHost reports whether the host h (a URL's Hostname) is one of
+// the loopback names for which Sesame allows plain http in a URL an
+// administrator registers: localhost, 127.0.0.1 and ::1. Redirect URIs,
+// back-channel logout URIs and connector URLs share this one rule.
+func IsLoopbackHost(h string) bool { return h == "localhost" || isLoopbackIP(h) }
+
 func validPort(p string) bool {
 	if p == "" {
 		return true
@@ -102,8 +108,7 @@ func Validate(raw string, native bool) error {
 		}
 		return nil
 	case "http":
-		h := u.Hostname()
-		if h == "localhost" || isLoopbackIP(h) {
+		if IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
 		return errors.New("http redirect URIs are allowed only for localhost, 127.0.0.1 and [::1]; use https")

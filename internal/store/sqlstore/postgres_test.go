@@ -181,16 +181,7 @@ func TestPostgresConnectionsKilled(t *testing.T) {
 // error wrapping store.ErrUnavailable (the HTTP layer answers 503).
 func TestPostgresDatabaseGone(t *testing.T) {
 	dsn := pgSchema(t)
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy, err := testkit.NewPGProxy(u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxy.Close)
-	u.Host = proxy.Addr
+	u, proxy := testkit.ProxyPostgres(t, dsn)
 	q := u.Query()
 	q.Set("connect_timeout", "2")
 	u.RawQuery = q.Encode()
