@@ -38,6 +38,11 @@ const baseMemory = 12 << 20
 // few seconds, so a deployment with a larger working set (many apps in
 // the configuration cache, say) does not make the collector run
 // continuously.
+//
+// A reading of the live heap taken while a password hash may be part of
+// it is not used: the hashing memory is in the limit already, and doubling
+// it raised the limit to 65 MiB and the peak RSS under sign-ins and flows
+// to 85 MB (docs/benchmarks.md, "The live heap and password hashes").
 func settleMemory(ctx context.Context) {
 	debug.FreeOSMemory()
 	if os.Getenv("GOGC") == "" {
@@ -46,27 +51,74 @@ func settleMemory(ctx context.Context) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	static := baseMemory + password.HashingMemory()
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	set := int64(-1)
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	read := func() heapReading {
+		metrics.Read(sample)
+		var r heapReading
+		if sample[0].Value.Kind() == metrics.KindUint64 {
+			r.live = int64(sample[0].Value.Uint64())
+		}
+		if sample[1].Value.Kind() == metrics.KindUint64 {
+			r.cycles = sample[1].Value.Uint64()
+		}
+		// After the heap: a hash that starts meanwhile shows here.
+		r.started, r.finished = password.Activity()
+		return r
+	}
+	lt := &limitTracker{static: baseMemory + password.HashingMemory()}
+	lt.update(read())
+	debug.SetMemoryLimit(lt.limit())
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
 	for {
-		metrics.Read(sample)
-		var live int64
-		if sample[0].Value.Kind() == metrics.KindUint64 {
-			live = int64(sample[0].Value.Uint64())
-		}
-		if lim := memoryLimit(static, live); lim != set {
-			debug.SetMemoryLimit(lim)
-			set = lim
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
+		if lt.update(read()) {
+			debug.SetMemoryLimit(lt.limit())
+		}
 	}
+}
+
+// heapReading is the live heap as the last finished collection marked it,
+// with the collections and password hashes counted when it was read.
+type heapReading struct {
+	live              int64
+	cycles            uint64
+	started, finished uint64
+}
+
+// limitTracker keeps the soft memory limit and what it needs to know of
+// password hashing to trust a reading of the live heap.
+type limitTracker struct {
+	static            int64
+	set               int64  // the limit; 0 until a reading is trusted
+	started, finished uint64 // the hashes counted at the last reading
+	cleanFrom         uint64 // collections after which no hash can be marked
+}
+
+func (t *limitTracker) limit() int64 { return max(t.set, t.static) }
+
+// update takes a new reading and reports whether the limit changed. A
+// reading is used only when no hash has started or finished since the
+// previous one and none is running, and at least two collections have
+// finished since the last reading that saw a hash: the first of them may
+// have begun marking while the hash still ran, the second began after.
+// Otherwise the limit stays; it holds every hashing slot already.
+func (t *limitTracker) update(r heapReading) bool {
+	if r.started != t.started || r.finished != t.finished || r.started != r.finished {
+		t.started, t.finished = r.started, r.finished
+		t.cleanFrom = r.cycles + 2
+		return false
+	}
+	if r.cycles < t.cleanFrom {
+		return false
+	}
+	before := t.limit()
+	t.set = memoryLimit(t.static, r.live)
+	return t.limit() != before
 }
 
 // memoryLimit is the soft limit for a process whose live heap is live:

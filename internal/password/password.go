@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -83,6 +84,25 @@ func HashingMemory() int64 {
 	return int64(cap(limiter)) * int64(Default.Memory) << 10
 }
 
+// hashesStarted and hashesFinished count argon2id computations. While a
+// hash runs its memory is part of the live heap, so the serving process
+// uses them to tell a reading of the live heap that may include a hash
+// from one that cannot (internal/cli/memory.go).
+var hashesStarted, hashesFinished atomic.Uint64
+
+// Activity returns how many password hashes have started and finished in
+// this process so far; they are equal when none is running.
+func Activity() (started, finished uint64) {
+	return hashesStarted.Load(), hashesFinished.Load()
+}
+
+// idKey is argon2.IDKey, counted by Activity.
+func idKey(pw, salt []byte, passes, memory uint32, threads uint8, keyLen uint32) []byte {
+	hashesStarted.Add(1)
+	defer hashesFinished.Add(1)
+	return argon2.IDKey(pw, salt, passes, memory, threads, keyLen)
+}
+
 // release frees the slot taken by acquire once it has rested for as long
 // as the hash took (started at start).
 func release(start time.Time) {
@@ -100,7 +120,7 @@ func Hash(ctx context.Context, pw string, p Params) (string, error) {
 		return "", err
 	}
 	start := time.Now()
-	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	key := idKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 	release(start)
 	return encode(p, salt, key), nil
 }
@@ -133,7 +153,7 @@ func Verify(ctx context.Context, pw, encoded string) error {
 		return err
 	}
 	start := time.Now()
-	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	got := idKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	release(start)
 	if subtle.ConstantTimeCompare(got, want) != 1 {
 		return ErrMismatch

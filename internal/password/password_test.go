@@ -135,3 +135,21 @@ func TestBusy(t *testing.T) {
 		t.Fatalf("%d hashing slots for %d CPUs", cap(limiter), runtime.GOMAXPROCS(0))
 	}
 }
+
+// TestActivityCountsHashes: every hash, made or checked, is counted when
+// it starts and when it ends, so the serving process can tell a live-heap
+// reading that may hold a hash's memory (internal/cli/memory.go).
+func TestActivityCountsHashes(t *testing.T) {
+	p := Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	s0, f0 := Activity()
+	h, err := Hash(context.Background(), "pw", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(context.Background(), "wrong", h); err != ErrMismatch {
+		t.Fatalf("Verify = %v, want ErrMismatch", err)
+	}
+	if s, f := Activity(); s-s0 != 2 || f-f0 != 2 {
+		t.Fatalf("after a hash and a check: %d started, %d finished, want 2 and 2", s-s0, f-f0)
+	}
+}
