@@ -137,7 +137,7 @@ func BenchmarkSQLiteMixedParallel(b *testing.B) {
 		b.Run(layout, func(b *testing.B) {
 			s := openSQLiteT(b, b.TempDir())
 			if layout == "single" {
-				s = &Store{d: s.d, w: s.w, r: s.w}
+				s = &Store{d: s.d, w: s.w, r: s.w, wq: s.wq, rq: s.wq, caches: s.caches}
 			}
 			ctx := b.Context()
 			g := benchGrant(b, s)
