@@ -51,7 +51,7 @@ func (s *Store) GetAccessToken(ctx context.Context, hash []byte, now time.Time) 
 // RevokeAccessToken revokes the token. Revoking twice is not an error; a
 // missing token is store.ErrNotFound.
 func (s *Store) RevokeAccessToken(ctx context.Context, hash []byte, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		n, err := s.txExec(ctx, tx, `UPDATE access_tokens SET revoked_at = $2 WHERE hash = $1 AND revoked_at = 0`, blob(hash), ns(now))
 		if err != nil || n > 0 {
 			return err

@@ -50,7 +50,7 @@ func (s *Store) GetAuthRequest(ctx context.Context, id string) (store.AuthReques
 // cannot change.
 func (s *Store) UpdateAuthRequest(ctx context.Context, id string, fn func(store.AuthRequest) (store.AuthRequest, error)) (store.AuthRequest, error) {
 	var out store.AuthRequest
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		a, err := getOne(ctx, s, tx, scanAuthRequest, `SELECT `+authRequestCols+` FROM auth_requests
 			WHERE id = $1 AND expires_at > $2`+s.d.forUpdate, id, ns(time.Now().Add(-store.ClockSkew)))
 		if err != nil {

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"crypto/rand"
 	"database/sql"
 	"fmt"
@@ -182,7 +183,7 @@ func benchUsers(b *testing.B, s *Store, n int) {
 	t0 := time.Now().Add(-time.Duration(n) * time.Millisecond)
 	const batch = 500
 	const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for start := 0; start < n; start += batch {
 			var sb strings.Builder
 			sb.WriteString(`INSERT INTO users (` + userCols + `) VALUES `)

@@ -62,7 +62,7 @@ func scanClient(r rowScanner, extra ...any) (store.Client, error) {
 func scanClientRow(r rowScanner) (store.Client, error) { return scanClient(r) }
 
 func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error { return s.insertClient(ctx, tx, c) })
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.insertClient(ctx, tx, c) })
 }
 
 // insertClient writes the client row and its secrets.
@@ -111,7 +111,7 @@ func (s *Store) insertSecret(ctx context.Context, tx *sql.Tx, clientID string, s
 // in one transaction (SQLite's writer is single, so it needs no lock).
 func (s *Store) UpdateClient(ctx context.Context, id string, fn func(store.Client) (store.Client, error)) (store.Client, error) {
 	var out store.Client
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		c, err := getOne(ctx, s, tx, scanClientRow, `SELECT `+clientCols+` FROM clients WHERE id = $1`+s.d.forUpdate, id)
 		if err != nil {
 			return err
@@ -164,7 +164,7 @@ func (s *Store) ListClientSecrets(ctx context.Context, clientID string) ([]store
 
 // DeleteClientSecret implements store.Clients.
 func (s *Store) DeleteClientSecret(ctx context.Context, clientID, name string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.mustAffect(s.txExec(ctx, tx, `DELETE FROM client_secrets WHERE client_id = $1 AND name = $2`,
 			clientID, name)); err != nil {
 			return err
@@ -181,7 +181,7 @@ func (s *Store) DeleteClientSecret(ctx context.Context, clientID, name string) e
 
 // CreateClientWithRole implements store.Clients in one transaction.
 func (s *Store) CreateClientWithRole(ctx context.Context, c store.Client, r store.Role) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.insertClient(ctx, tx, c); err != nil {
 			return err
 		}
@@ -200,7 +200,7 @@ func (s *Store) SetClientCORSOrigins(ctx context.Context, id string, origins []s
 
 // RotateClientSecret implements store.Clients in one transaction.
 func (s *Store) RotateClientSecret(ctx context.Context, id string, sec store.ClientSecret, previousExpiresAt time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// The legacy columns, as the previous version rotated them.
 		if err := s.mustAffect(s.txExec(ctx, tx, `UPDATE clients SET previous_secret_hash = secret_hash,
 			previous_secret_expires_at = $3, secret_hash = $2 WHERE id = $1`, id, blob(sec.Hash), ns(previousExpiresAt))); err != nil {
@@ -264,14 +264,14 @@ func (s *Store) ListClients(ctx context.Context) ([]store.Client, error) {
 // code, token, consent and pending auth request of it. Deleted tokens are
 // as unusable as revoked ones. A missing client is store.ErrNotFound.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error { return s.deleteClient(ctx, tx, id) })
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.deleteClient(ctx, tx, id) })
 }
 
 // DeleteClientWithRole implements store.Clients: the client, as
 // DeleteClient, and its own role as DeleteRole (revoking the tokens of any
 // other app that held it), in one transaction.
 func (s *Store) DeleteClientWithRole(ctx context.Context, id, roleID string, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.deleteClient(ctx, tx, id); err != nil {
 			return err
 		}

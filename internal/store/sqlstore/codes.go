@@ -49,7 +49,7 @@ func (s *Store) CreateGrantAndCode(ctx context.Context, g store.Grant, c store.A
 			$23, $24, $25, $26, $27, $28, $29)`, append(grantArgs(g), codeArgs(c)...)...)
 		return s.d.mapErr(err)
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := s.txExec(ctx, tx, `INSERT INTO grants (`+grantCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			grantArgs(g)...); err != nil {
 			return err
@@ -113,7 +113,7 @@ func (s *Store) codeNotRedeemed(ctx context.Context, hash []byte, now time.Time)
 	if expired(code.ExpiresAt, now.Add(-store.ClockSkew), false) || code.ConsumedAt.IsZero() {
 		return store.AuthCode{}, store.ErrNotFound
 	}
-	if err := s.inTx(ctx, func(tx *sql.Tx) error { return s.revokeGrant(ctx, tx, code.GrantID, now) }); err != nil {
+	if err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.revokeGrant(ctx, tx, code.GrantID, now) }); err != nil {
 		return store.AuthCode{}, err
 	}
 	return code, store.ErrReplayed
@@ -137,7 +137,7 @@ func (s *Store) writeIssue(ctx context.Context, at *store.AccessToken, rt *store
 			append(accessArgs(*at), refreshArgs(*rt)...)...)
 		return s.d.mapErr(err)
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.insertAccessToken(ctx, tx, *at); err != nil {
 			return err
 		}

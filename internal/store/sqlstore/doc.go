@@ -53,6 +53,10 @@
 //     SQLITE_BUSY, and a transaction never fails halfway on lock upgrade.
 //     busy_timeout(5000) covers other processes, such as `sesame migrate`
 //     against a running server.
+//   - Transactions (inTx) of concurrent callers are committed together:
+//     one goroutine runs every transaction waiting for the writer, each in
+//     a savepoint of one transaction, commits once and then answers each
+//     caller (groupcommit.go; docs/design.md, "Group commit").
 //   - A reader pool of max(4, GOMAXPROCS) query_only connections serves
 //     reads outside transactions. Under WAL, reads run concurrently with the
 //     writer and see every committed write.

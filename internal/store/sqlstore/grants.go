@@ -42,7 +42,7 @@ func (s *Store) GetGrant(ctx context.Context, id string) (store.Grant, error) {
 // live grant. Revoking twice keeps the first RevokedAt; a missing grant is
 // store.ErrNotFound.
 func (s *Store) RevokeGrant(ctx context.Context, id string, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, s.d.q(`SELECT 1 FROM grants WHERE id = $1`), id).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -71,7 +71,7 @@ func (s *Store) RevokeUserGrants(ctx context.Context, userID string, now time.Ti
 	if userID == "" { // client_credentials rows have an empty user_id
 		return nil
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error { return s.revokeUserGrants(ctx, tx, userID, now) })
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.revokeUserGrants(ctx, tx, userID, now) })
 }
 
 // revokeUserGrants is RevokeUserGrants inside the caller's transaction.

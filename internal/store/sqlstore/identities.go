@@ -37,7 +37,7 @@ func (s *Store) CreateIdentity(ctx context.Context, i store.Identity) error {
 
 // CreateUserWithIdentity implements store.Identities in one transaction.
 func (s *Store) CreateUserWithIdentity(ctx context.Context, u store.User, i store.Identity) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.insertUser(ctx, tx, u); err != nil {
 			return err
 		}

@@ -34,7 +34,7 @@ func (s *Store) ListKeys(ctx context.Context) ([]store.SigningKey, error) {
 }
 
 func (s *Store) RetireKeys(ctx context.Context, keep []string, now, expires time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		rows, err := getAll(ctx, s, tx, func(r rowScanner) (string, error) {
 			var id string
 			return id, r.Scan(&id)

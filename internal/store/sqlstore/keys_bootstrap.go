@@ -23,7 +23,7 @@ func (s *Store) CreateKeyIfNone(ctx context.Context, k store.SigningKey) (bool, 
 // (PostgreSQL) or the single writer (SQLite), so concurrent callers agree.
 func (s *Store) createKeyUnless(ctx context.Context, k store.SigningKey, count string, args ...any) (bool, error) {
 	created := false
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if s.d.name == "postgres" {
 			if _, err := tx.ExecContext(ctx, `LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 				return err

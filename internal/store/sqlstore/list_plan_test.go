@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"strings"
 	"testing"
@@ -24,7 +25,7 @@ func planOf(t *testing.T, s *Store, q store.ListQuery, explain string) string {
 		t.Fatal(err)
 	}
 	var plan []string
-	err = s.inTx(t.Context(), func(tx *sql.Tx) error {
+	err = s.inTx(t.Context(), func(_ context.Context, tx *sql.Tx) error {
 		if s.d.name != "sqlite" {
 			// A tiny table is cheaper to scan: forbid it, so a plan
 			// that still scans proves the index cannot serve.

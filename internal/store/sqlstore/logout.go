@@ -74,7 +74,7 @@ func (s *Store) RetryLogoutDelivery(ctx context.Context, d store.LogoutDelivery,
 // then all but the newest max.
 func (s *Store) TrimLogoutDeliveries(ctx context.Context, max int, createdBefore time.Time) (int64, error) {
 	var n int64
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		old, err := s.txExec(ctx, tx, `DELETE FROM logout_deliveries WHERE created_at < $1`, ns(createdBefore))
 		if err != nil {
 			return err

@@ -52,7 +52,7 @@ func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
 
 // ReplaceBackupCodes implements store.MFA in one transaction.
 func (s *Store) ReplaceBackupCodes(ctx context.Context, userID string, hashes [][]byte, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.mustExist(ctx, tx, `SELECT 1 FROM users WHERE id = $1`+s.d.forUpdate, userID); err != nil {
 			return err
 		}

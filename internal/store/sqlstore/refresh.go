@@ -146,7 +146,7 @@ func (s *Store) consumed(ctx context.Context, t store.RefreshToken, g store.Gran
 // replayed revokes the grant of a replayed refresh token and returns
 // ErrReplayed.
 func (s *Store) replayed(ctx context.Context, grantID string, now time.Time) error {
-	if err := s.inTx(ctx, func(tx *sql.Tx) error { return s.revokeGrant(ctx, tx, grantID, now) }); err != nil {
+	if err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.revokeGrant(ctx, tx, grantID, now) }); err != nil {
 		return err
 	}
 	return store.ErrReplayed
@@ -180,7 +180,7 @@ func (s *Store) rotate(ctx context.Context, hash []byte, now time.Time, next sto
 		n, err := res.RowsAffected()
 		return n == 1, s.d.mapErr(err)
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		n, err := s.txExec(ctx, tx, `UPDATE refresh_tokens SET consumed_at = $2, successor = $3, successor_hash = $4
 			WHERE hash = $1 AND consumed_at = 0`, blob(hash), ns(now), blob(successor), blob(successorHash))
 		if err != nil || n == 0 {

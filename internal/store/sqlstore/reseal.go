@@ -27,7 +27,7 @@ func (s *Store) ResealRefreshSuccessors(ctx context.Context, fn store.Reseal) (i
 // constants of this file, never input.
 func (s *Store) reseal(ctx context.Context, table, key, col string, fn store.Reseal) (int, error) {
 	changed := 0
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		changed = 0
 		type row struct {
 			key    any

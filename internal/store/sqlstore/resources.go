@@ -40,7 +40,7 @@ func newScopeID() string { return strings.ToLower(rand.Text()) }
 // CreateResource implements store.Resources in one transaction; the scopes
 // get created_at = r.CreatedAt + their position, which keeps their order.
 func (s *Store) CreateResource(ctx context.Context, r store.Resource) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := s.txExec(ctx, tx, `INSERT INTO resources (`+resourceCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
 			r.ID, r.Indicator, r.Name, encList(r.Scopes), int64(r.AccessTokenTTL), ns(r.CreatedAt)); err != nil {
 			return err
@@ -70,7 +70,7 @@ func (s *Store) ListResources(ctx context.Context) ([]store.Resource, error) {
 // UpdateResource implements store.Resources.
 func (s *Store) UpdateResource(ctx context.Context, r store.Resource) (store.Resource, error) {
 	var out store.Resource
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.mustAffect(s.txExec(ctx, tx, `UPDATE resources SET name = $2, access_token_ttl = $3 WHERE id = $1`,
 			r.ID, r.Name, int64(r.AccessTokenTTL))); err != nil {
 			return err
@@ -123,7 +123,7 @@ func (s *Store) GetResourceScope(ctx context.Context, id string) (store.Resource
 
 // CreateResourceScope implements store.Resources in one transaction.
 func (s *Store) CreateResourceScope(ctx context.Context, sc store.ResourceScope) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.lockResource(ctx, tx, sc.ResourceID); err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func (s *Store) CreateResourceScope(ctx context.Context, sc store.ResourceScope)
 // UpdateResourceScope implements store.Resources.
 func (s *Store) UpdateResourceScope(ctx context.Context, id, description string) (store.ResourceScope, error) {
 	var out store.ResourceScope
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.mustAffect(s.txExec(ctx, tx, `UPDATE resource_scopes SET description = $2 WHERE id = $1`,
 			id, description)); err != nil {
 			return err
@@ -152,7 +152,7 @@ func (s *Store) UpdateResourceScope(ctx context.Context, id, description string)
 
 // DeleteResourceScope implements store.Resources in one transaction.
 func (s *Store) DeleteResourceScope(ctx context.Context, id string, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		sc, err := getOne(ctx, s, tx, scanScope, `SELECT `+scopeCols+` FROM resource_scopes WHERE id = $1`, id)
 		if err != nil {
 			return err

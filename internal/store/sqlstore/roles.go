@@ -108,13 +108,13 @@ func (s *Store) ListClientRoles(ctx context.Context, clientID string) ([]store.R
 
 // CreateRole implements store.Roles in one transaction.
 func (s *Store) CreateRole(ctx context.Context, r store.Role) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error { return s.insertRole(ctx, tx, r) })
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.insertRole(ctx, tx, r) })
 }
 
 // CreateRoleWithScopes implements store.Roles in one transaction. A new
 // role has no apps, so there are no tokens to revoke.
 func (s *Store) CreateRoleWithScopes(ctx context.Context, r store.Role, scopeIDs []string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.insertRole(ctx, tx, r); err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func (s *Store) insertRole(ctx context.Context, tx *sql.Tx, r store.Role) error 
 
 // PutClientRole implements store.Roles in one transaction.
 func (s *Store) PutClientRole(ctx context.Context, clientID string, r store.Role, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.mustExist(ctx, tx, `SELECT 1 FROM clients WHERE id = $1`, clientID); err != nil {
 			return err
 		}
@@ -206,7 +206,7 @@ func (s *Store) revokeRoleClientTokens(ctx context.Context, tx *sql.Tx, roleID s
 
 // SetRolePermissions implements store.Roles in one transaction.
 func (s *Store) SetRolePermissions(ctx context.Context, id string, perms []store.Permission, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.mustExist(ctx, tx, `SELECT 1 FROM roles WHERE id = $1`, id); err != nil {
 			return err
 		}
@@ -223,7 +223,7 @@ func (s *Store) SetRolePermissions(ctx context.Context, id string, perms []store
 // DeleteRole implements store.Roles in one transaction; the foreign keys
 // delete the role's permissions and assignments.
 func (s *Store) DeleteRole(ctx context.Context, id string, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.revokeRoleClientTokens(ctx, tx, id, now); err != nil {
 			return err
 		}
@@ -244,7 +244,7 @@ func (s *Store) mustExist(ctx context.Context, q querier, query string, args ...
 // assign inserts the (subject, role) row unless present; a missing subject
 // or role is ErrNotFound.
 func (s *Store) assign(ctx context.Context, subjectTable, assignTable, subjectCol, subjectID, roleID string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.mustExist(ctx, tx, `SELECT 1 FROM `+subjectTable+` WHERE id = $1`, subjectID); err != nil {
 			return err
 		}
@@ -271,7 +271,7 @@ func (s *Store) UnassignUserRole(ctx context.Context, userID, roleID string) err
 
 // UnassignClientRole implements store.Roles in one transaction.
 func (s *Store) UnassignClientRole(ctx context.Context, clientID, roleID string, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.mustAffect(s.txExec(ctx, tx, `DELETE FROM clients_roles WHERE client_id = $1 AND role_id = $2`,
 			clientID, roleID)); err != nil {
 			return err
@@ -429,7 +429,7 @@ func (s *Store) ListRoleScopes(ctx context.Context, roleID string) ([]store.Reso
 
 // AddRoleScopes implements store.Roles in one transaction.
 func (s *Store) AddRoleScopes(ctx context.Context, roleID string, scopeIDs []string, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.mustExist(ctx, tx, `SELECT 1 FROM roles WHERE id = $1`, roleID); err != nil {
 			return err
 		}
@@ -451,7 +451,7 @@ func (s *Store) AddRoleScopes(ctx context.Context, roleID string, scopeIDs []str
 
 // RemoveRoleScope implements store.Roles in one transaction.
 func (s *Store) RemoveRoleScope(ctx context.Context, roleID, scopeID string, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.mustAffect(s.txExec(ctx, tx, `DELETE FROM role_permissions WHERE role_id = $1 AND (resource_id, scope) IN
 			(SELECT resource_id, name FROM resource_scopes WHERE id = $2)`, roleID, scopeID)); err != nil {
 			return err

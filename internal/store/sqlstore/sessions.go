@@ -41,7 +41,7 @@ func (s *Store) GetSession(ctx context.Context, idHash []byte) (store.Session, e
 // (same SID) that lack the offline_access scope, in one transaction. It is
 // idempotent.
 func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return s.endSessions(ctx, tx, `WHERE id_hash = $1`, blob(idHash))
 	})
 }
@@ -49,7 +49,7 @@ func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
 // DeleteUserSessions deletes every session of the user, revoking their
 // non-offline grants as DeleteSession does. It is idempotent.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return s.endSessions(ctx, tx, `WHERE user_id = $1`, userID)
 	})
 }
@@ -69,7 +69,7 @@ func (s *Store) DeleteUserSession(ctx context.Context, userID, sid string) error
 	if sid == "" {
 		return store.ErrNotFound
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		ids, err := getAll(ctx, s, tx, func(r rowScanner) (string, error) {
 			var v string
 			return v, r.Scan(&v)

@@ -22,7 +22,7 @@ func (s *Store) CreateSetupToken(ctx context.Context, hash []byte, createdAt, ex
 // (PostgreSQL; SQLite has one writer) so two setups cannot both see no
 // holder.
 func (s *Store) SetupFirstAdmin(ctx context.Context, hash []byte, now time.Time, u store.User, roleID string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.lockRole(ctx, tx, roleID); err != nil {
 			return err
 		}
@@ -66,7 +66,7 @@ func (s *Store) insertUserWithRole(ctx context.Context, tx *sql.Tx, u store.User
 
 // CreateUserWithRole implements store.Admins in one transaction.
 func (s *Store) CreateUserWithRole(ctx context.Context, u store.User, roleID string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.lockRole(ctx, tx, roleID); err != nil {
 			return err
 		}
@@ -83,7 +83,7 @@ func (s *Store) AllRoleUsers(ctx context.Context, roleID string) ([]store.User, 
 // UnassignUserRoleUnlessLast implements store.Admins; the locked role row
 // serialises concurrent calls.
 func (s *Store) UnassignUserRoleUnlessLast(ctx context.Context, userID, roleID string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.lockRole(ctx, tx, roleID); err != nil {
 			return err
 		}

@@ -48,6 +48,7 @@ type Store struct {
 	// prepared statements (stmtCache); pgx caches its own.
 	wq, rq querier
 	caches []*stmtCache
+	group  *groupCommit // SQLite: transactions committed together
 }
 
 var _ store.Store = (*Store)(nil)
@@ -104,6 +105,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	r.SetMaxIdleConns(n)
 	wc, rc := &stmtCache{db: w}, &stmtCache{db: r}
 	s := &Store{d: sqliteDialect, w: w, r: r, wq: wc, rq: rc, caches: []*stmtCache{wc, rc}}
+	s.group = newGroupCommit(s)
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
@@ -204,6 +206,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
+	if s.group != nil {
+		s.group.close()
+	}
 	for _, c := range s.caches {
 		c.close()
 	}
@@ -229,14 +234,24 @@ type commitThen struct{ err error }
 func (c commitThen) Error() string { return c.err.Error() }
 
 // inTx runs fn in a transaction on the writer. It commits if fn returns nil
-// or commitThen, and rolls back otherwise.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// or commitThen, and rolls back otherwise. On SQLite the transactions of
+// concurrent callers are committed together (groupCommit); fn gets the
+// context its statements must use.
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	if s.group != nil {
+		return s.group.run(ctx, fn)
+	}
+	return s.ownTx(ctx, fn)
+}
+
+// ownTx runs fn in a transaction of its own.
+func (s *Store) ownTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return s.d.mapErr(err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	err = fn(tx)
+	err = fn(ctx, tx)
 	var ct commitThen
 	if err != nil && !errors.As(err, &ct) {
 		return s.d.mapErr(err)

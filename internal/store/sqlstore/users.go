@@ -58,7 +58,7 @@ func userArgs(u store.User) ([]any, error) {
 // CreateUser implements store.Users: the user and their default roles in
 // one transaction.
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error { return s.insertUser(ctx, tx, u) })
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.insertUser(ctx, tx, u) })
 }
 
 // insertUser writes u and gives it the default user roles, inside tx.
@@ -103,7 +103,7 @@ func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
 // store but must not write through it. The ID cannot change.
 func (s *Store) UpdateUser(ctx context.Context, id string, fn func(store.User) (store.User, error)) (store.User, error) {
 	var out store.User
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		u, err := getOne(ctx, s, tx, scanUser, `SELECT `+userCols+` FROM users WHERE id = $1`+s.d.forUpdate, id)
 		if err != nil {
 			return err
@@ -137,7 +137,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	if id == "" { // client_credentials rows have an empty user_id
 		return store.ErrNotFound
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// Ending the sessions first queues their back-channel logouts.
 		if err := s.endSessions(ctx, tx, `WHERE user_id = $1`, id); err != nil {
 			return err
@@ -163,7 +163,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 // SuspendUser implements store.Users in one transaction.
 func (s *Store) SuspendUser(ctx context.Context, id string, suspended bool, now time.Time) (store.User, error) {
 	var out store.User
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.mustAffect(s.txExec(ctx, tx, `UPDATE users SET suspended = $2, updated_at = $3 WHERE id = $1`,
 			id, suspended, ns(now))); err != nil {
 			return err
@@ -185,7 +185,7 @@ func (s *Store) SuspendUser(ctx context.Context, id string, suspended bool, now 
 
 // SetUserPassword implements store.Users in one transaction.
 func (s *Store) SetUserPassword(ctx context.Context, id, hash string, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.mustAffect(s.txExec(ctx, tx, `UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1`,
 			id, hash, ns(now))); err != nil {
 			return err

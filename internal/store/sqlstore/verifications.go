@@ -23,7 +23,7 @@ func scanVerification(r rowScanner) (store.Verification, error) {
 
 // CreateVerification implements store.Verifications in one transaction.
 func (s *Store) CreateVerification(ctx context.Context, v store.Verification) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := s.txExec(ctx, tx, `DELETE FROM verifications
 			WHERE purpose = $1 AND target = $2 AND binding = $3 AND consumed_at = 0`, v.Purpose, v.Target, v.Binding); err != nil {
 			return err
