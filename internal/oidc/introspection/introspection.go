@@ -68,7 +68,7 @@ func (h *Handler) introspect(r *http.Request) (response, error) {
 		return response{}, oauth2err.New(oauth2err.InvalidRequest, "token is required")
 	}
 	now := h.P.Time()
-	found, err := h.Tokens.Lookup(ctx, tok, now)
+	found, err := h.Tokens.Lookup(ctx, tok, form.Get("token_type_hint"), now)
 	if errors.Is(err, store.ErrNotFound) {
 		return response{Active: false}, nil
 	}

@@ -51,11 +51,16 @@ type Found struct {
 	SelfContained bool
 }
 
-// Lookup finds tok as a refresh token by its hash, else as an access token
-// (Access). A refresh token is returned whatever its state (the caller
+// Lookup finds tok as an access token (Access) or as a refresh token by
+// its hash. A refresh token is returned whatever its state (the caller
 // judges it against its grant); an access token only while live. Neither
 // is store.ErrNotFound.
-func (t Tokens) Lookup(ctx context.Context, tok string, now time.Time) (Found, error) {
+//
+// An opaque value is looked up as an access token first, the token
+// resource servers introspect on every call, and as a refresh token first
+// when hint (the request's token_type_hint, RFC 7662 §2.1, RFC 7009 §2.1)
+// says so. Either way both are tried: a hint only orders the reads.
+func (t Tokens) Lookup(ctx context.Context, tok, hint string, now time.Time) (Found, error) {
 	if c, ok := t.claims(ctx, tok); ok {
 		// A JWT we signed is never a refresh token: skip that read.
 		at, key, err := t.selfContained(ctx, c, now)
@@ -64,19 +69,30 @@ func (t Tokens) Lookup(ctx context.Context, tok string, now time.Time) (Found, e
 		}
 		return Found{Access: &at, AccessKey: key, SelfContained: true}, nil
 	}
-	rt, err := t.Store.GetRefreshToken(ctx, opaque.Hash(tok))
-	if err == nil {
+	key := opaque.Hash(tok)
+	refresh := func() (Found, error) {
+		rt, err := t.Store.GetRefreshToken(ctx, key)
+		if err != nil {
+			return Found{}, err
+		}
 		return Found{Refresh: &rt}, nil
 	}
+	access := func() (Found, error) {
+		at, err := t.Store.GetAccessToken(ctx, key, now)
+		if err != nil {
+			return Found{}, err
+		}
+		return Found{Access: &at, AccessKey: key}, nil
+	}
+	first, second := access, refresh
+	if hint == "refresh_token" {
+		first, second = refresh, access
+	}
+	f, err := first()
 	if !errors.Is(err, store.ErrNotFound) {
-		return Found{}, err
+		return f, err
 	}
-	key := opaque.Hash(tok)
-	at, err := t.Store.GetAccessToken(ctx, key, now)
-	if err != nil {
-		return Found{}, err
-	}
-	return Found{Access: &at, AccessKey: key}, nil
+	return second()
 }
 
 // Access finds a live access token: an opaque one by the hash of its

@@ -58,7 +58,7 @@ func (h *Handler) revoke(r *http.Request) error {
 		return oauth2err.New(oauth2err.InvalidRequest, "token is required")
 	}
 	now := h.P.Time()
-	found, err := h.Tokens.Lookup(ctx, tok, now)
+	found, err := h.Tokens.Lookup(ctx, tok, form.Get("token_type_hint"), now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil
