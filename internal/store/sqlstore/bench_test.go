@@ -248,7 +248,8 @@ func BenchmarkListUsersPage(b *testing.B) {
 			{"prefixName", store.ListQuery{Search: "User 4242", Match: store.MatchPrefix, Fields: []store.SearchField{store.FieldName}, PageSize: 100, NewestFirst: true}, 11},
 			{"prefixUsername", store.ListQuery{Search: "USER042424", Match: store.MatchPrefix, Fields: user, PageSize: 100}, 1},
 			{"exactEmail", store.ListQuery{Search: "user042424@example.com", Match: store.MatchExact, PageSize: 100}, 1},
-			{"contains", store.ListQuery{Search: "42424", PageSize: 100, NewestFirst: true}, 1},
+			// 0 never occurs in an ID (base32: A–Z, 2–7), so no random ID matches too.
+			{"contains", store.ListQuery{Search: "042424", PageSize: 100, NewestFirst: true}, 1},
 		} {
 			b.Run(c.name, func(b *testing.B) {
 				var ds []time.Duration
