@@ -116,14 +116,7 @@ func (g *groupCommit) loop() {
 // alone runs a job in a transaction of its own, as if there were no group.
 func (g *groupCommit) alone(j *txJob) {
 	var r txResult
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				r.panicked = p
-			}
-		}()
-		r.err = g.s.ownTx(j.ctx, j.fn)
-	}()
+	r.panicked, r.err = recovered(func() error { return g.s.ownTx(j.ctx, j.fn) })
 	j.result <- r
 }
 
@@ -163,7 +156,7 @@ func (g *groupCommit) together(batch []*txJob) {
 			fail(err)
 			return
 		}
-		panicked, err := runJob(j, tx)
+		panicked, err := recovered(func() error { return j.fn(context.WithoutCancel(j.ctx), tx) })
 		var ct commitThen
 		if panicked != nil || (err != nil && !errors.As(err, &ct)) {
 			results[i], settled[i] = txResult{err: g.s.d.mapErr(err), panicked: panicked}, true
@@ -188,13 +181,13 @@ func (g *groupCommit) together(batch []*txJob) {
 	g.batched.Add(int64(len(batch)))
 }
 
-// runJob runs one job's body in the batch under a context that is not
-// cancelled, recovering a panic so the batch can be answered.
-func runJob(j *txJob, tx *sql.Tx) (panicked any, err error) {
+// recovered runs fn and returns its error, or the value it panicked with,
+// so that a batch can still answer every caller.
+func recovered(fn func() error) (panicked any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = p
 		}
 	}()
-	return nil, j.fn(context.WithoutCancel(j.ctx), tx)
+	return nil, fn()
 }
