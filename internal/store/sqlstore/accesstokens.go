@@ -76,7 +76,7 @@ func (s *Store) DenyAccessToken(ctx context.Context, hash []byte, expiresAt time
 // AccessTokenDenied implements store.AccessTokens: one primary-key read.
 func (s *Store) AccessTokenDenied(ctx context.Context, hash []byte) (bool, error) {
 	var one int
-	err := s.rq.QueryRowContext(ctx, s.d.q(`SELECT 1 FROM denied_access_tokens WHERE hash = $1`), blob(hash)).Scan(&one)
+	err := s.rq.QueryRowContext(s.pointRead(ctx, s.rq), s.d.q(`SELECT 1 FROM denied_access_tokens WHERE hash = $1`), blob(hash)).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

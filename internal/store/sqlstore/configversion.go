@@ -13,7 +13,7 @@ import (
 // in the value it returns.
 func (s *Store) ConfigVersion(ctx context.Context) (int64, error) {
 	var v int64
-	if err := s.rq.QueryRowContext(ctx, `SELECT version FROM config_version WHERE id = 1`).Scan(&v); err != nil {
+	if err := s.rq.QueryRowContext(s.pointRead(ctx, s.rq), `SELECT version FROM config_version WHERE id = 1`).Scan(&v); err != nil {
 		return 0, s.d.mapErr(err)
 	}
 	return v, nil

@@ -59,7 +59,9 @@
 //     caller (groupcommit.go; docs/design.md, "Group commit").
 //   - A reader pool of max(4, GOMAXPROCS) query_only connections serves
 //     reads outside transactions. Under WAL, reads run concurrently with the
-//     writer and see every committed write.
+//     writer and see every committed write. A read of one row by key runs
+//     without the caller's cancellation (pointRead in rows.go): watching
+//     the context cost two goroutines per statement, a fifth of the read.
 //
 // Why not SetMaxOpenConns(1) for everything: the split keeps reads from
 // queueing behind writes. It also lets a callback that runs inside a
