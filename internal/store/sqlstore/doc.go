@@ -57,6 +57,10 @@
 //     one goroutine runs every transaction waiting for the writer, each in
 //     a savepoint of one transaction, commits once and then answers each
 //     caller (groupcommit.go; docs/design.md, "Group commit").
+//     Statements in a transaction reuse the writer pool's prepared
+//     statements (txStatements in stmtcache.go); one the pool has not
+//     prepared yet runs unprepared once and is prepared in the background
+//     when the transaction has released the connection.
 //   - A reader pool of max(4, GOMAXPROCS) query_only connections serves
 //     reads outside transactions. Under WAL, reads run concurrently with the
 //     writer and see every committed write. A read of one row by key runs

@@ -48,6 +48,7 @@ type Store struct {
 	// prepared statements (stmtCache); pgx caches its own.
 	wq, rq querier
 	caches []*stmtCache
+	wc     *stmtCache   // SQLite: the writer's, for statements in transactions (txq)
 	group  *groupCommit // SQLite: transactions committed together
 }
 
@@ -104,7 +105,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	wc, rc := &stmtCache{db: w}, &stmtCache{db: r}
-	s := &Store{d: sqliteDialect, w: w, r: r, wq: wc, rq: rc, caches: []*stmtCache{wc, rc}}
+	s := &Store{d: sqliteDialect, w: w, r: r, wq: wc, rq: rc, caches: []*stmtCache{wc, rc}, wc: wc}
 	s.group = newGroupCommit(s)
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
@@ -219,6 +220,15 @@ func (s *Store) Close() error {
 	return err
 }
 
+// txq returns what runs tx's statements: on SQLite, the writer pool's
+// prepared statements (txStatements); pgx caches its own.
+func (s *Store) txq(tx *sql.Tx) querier {
+	if s.wc == nil {
+		return tx
+	}
+	return txStatements{tx: tx, c: s.wc}
+}
+
 // querier is what *sql.DB and *sql.Tx have in common.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
@@ -273,7 +283,7 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, err
 }
 
 func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
-	res, err := tx.ExecContext(ctx, s.d.q(query), args...)
+	res, err := s.txq(tx).ExecContext(ctx, s.d.q(query), args...)
 	if err != nil {
 		return 0, s.d.mapErr(err)
 	}
