@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -50,6 +51,9 @@ type Store struct {
 	caches []*stmtCache
 	wc     *stmtCache   // SQLite: the writer's, for statements in transactions (txq)
 	group  *groupCommit // SQLite: transactions committed together
+	shm    *walIndex    // SQLite: tells when nothing has committed (ConfigVersion)
+
+	versionReads atomic.Int64 // configuration versions read from the database (tests)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -105,7 +109,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	wc, rc := &stmtCache{db: w}, &stmtCache{db: r}
-	s := &Store{d: sqliteDialect, w: w, r: r, wq: wc, rq: rc, caches: []*stmtCache{wc, rc}, wc: wc}
+	s := &Store{d: sqliteDialect, w: w, r: r, wq: wc, rq: rc, caches: []*stmtCache{wc, rc}, wc: wc,
+		shm: &walIndex{path: sqliteFile(opts.DataDir) + "-shm"}}
 	s.group = newGroupCommit(s)
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
@@ -210,6 +215,7 @@ func (s *Store) Close() error {
 	if s.group != nil {
 		s.group.close()
 	}
+	s.shm.close()
 	for _, c := range s.caches {
 		c.close()
 	}
