@@ -147,12 +147,13 @@ func (g *groupCommit) together(batch []*txJob) {
 		return
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	q := g.s.txq(tx)
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			results[i].err, settled[i] = err, true
 			continue
 		}
-		if _, err := g.s.txq(tx).ExecContext(ctx, "SAVEPOINT job"); err != nil {
+		if _, err := q.ExecContext(ctx, "SAVEPOINT job"); err != nil {
 			fail(err)
 			return
 		}
@@ -162,14 +163,14 @@ func (g *groupCommit) together(batch []*txJob) {
 			results[i], settled[i] = txResult{err: g.s.d.mapErr(err), panicked: panicked}, true
 			// Undo this job's writes only. If SQLite has rolled the whole
 			// transaction back already, this fails and so does the batch.
-			if _, err := g.s.txq(tx).ExecContext(ctx, "ROLLBACK TO job"); err != nil {
+			if _, err := q.ExecContext(ctx, "ROLLBACK TO job"); err != nil {
 				fail(fmt.Errorf("sqlstore: batch rolled back: %w", err))
 				return
 			}
 		} else {
 			results[i].err = ct.err
 		}
-		if _, err := g.s.txq(tx).ExecContext(ctx, "RELEASE job"); err != nil {
+		if _, err := q.ExecContext(ctx, "RELEASE job"); err != nil {
 			fail(err)
 			return
 		}

@@ -16,9 +16,7 @@ type rowScanner interface{ Scan(dest ...any) error }
 // getOne runs a single-row query and scans it with scan, mapping no rows to
 // store.ErrNotFound.
 func getOne[T any](ctx context.Context, s *Store, q querier, scan func(rowScanner) (T, error), query string, args ...any) (T, error) {
-	if tx, ok := q.(*sql.Tx); ok {
-		q = s.txq(tx)
-	}
+	q = s.txq(q)
 	v, err := scan(q.QueryRowContext(s.pointRead(ctx, q), s.d.q(query), args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		var zero T
@@ -46,10 +44,7 @@ func (s *Store) pointRead(ctx context.Context, q querier) context.Context {
 
 // getAll runs a query and scans every row with scan.
 func getAll[T any](ctx context.Context, s *Store, q querier, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
-	if tx, ok := q.(*sql.Tx); ok {
-		q = s.txq(tx)
-	}
-	rows, err := q.QueryContext(ctx, s.d.q(query), args...)
+	rows, err := s.txq(q).QueryContext(ctx, s.d.q(query), args...)
 	if err != nil {
 		return nil, s.d.mapErr(err)
 	}

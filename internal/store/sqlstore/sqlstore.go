@@ -226,13 +226,14 @@ func (s *Store) Close() error {
 	return err
 }
 
-// txq returns what runs tx's statements: on SQLite, the writer pool's
-// prepared statements (txStatements); pgx caches its own.
-func (s *Store) txq(tx *sql.Tx) querier {
-	if s.wc == nil {
-		return tx
+// txq returns what runs q's statements: for a transaction on SQLite, the
+// writer pool's prepared statements (txStatements); anything else, q
+// itself (pgx caches its own statements).
+func (s *Store) txq(q querier) querier {
+	if tx, ok := q.(*sql.Tx); ok && s.wc != nil {
+		return txStatements{tx: tx, c: s.wc}
 	}
-	return txStatements{tx: tx, c: s.wc}
+	return q
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
