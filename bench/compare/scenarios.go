@@ -148,7 +148,7 @@ func prepareFlow(s *server, c *http.Client) (op, string, error) {
 		if err != nil {
 			return err
 		}
-		resp.Body.Close()
+		discard(resp)
 		loc, _ := url.Parse(resp.Header.Get("Location"))
 		code := ""
 		if loc != nil && strings.HasPrefix(loc.String(), redirectURI) {

@@ -141,6 +141,17 @@ func get(c *http.Client, u string) (int, []byte, error) {
 	return resp.StatusCode, b, err
 }
 
+// discard reads what is left of a response's body and closes it, as a
+// browser does, so that the connection goes back to the pool. Closing an
+// unread body makes net/http drop the connection: the flows then opened a
+// TCP connection per authorization request, which the server paid for in
+// accepts and fresh buffers (docs/benchmarks.md, "Flows reuse their
+// connections").
+func discard(resp *http.Response) {
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+}
+
 func (e *execSpec) cmd() *exec.Cmd {
 	c := exec.Command(e.path, e.args...)
 	c.Dir = e.dir

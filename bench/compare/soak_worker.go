@@ -93,7 +93,7 @@ func (w *soakWorker) do(op string) error {
 		if err != nil {
 			return err
 		}
-		resp.Body.Close()
+		discard(resp)
 		if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, redirectURI) {
 			return fmt.Errorf("sign-in ended at %d %q, not the callback", resp.StatusCode, loc)
 		}
@@ -105,7 +105,7 @@ func (w *soakWorker) do(op string) error {
 		if err != nil {
 			return err
 		}
-		resp.Body.Close()
+		discard(resp)
 		loc, _ := url.Parse(resp.Header.Get("Location"))
 		if loc == nil || !strings.HasPrefix(loc.String(), redirectURI) || loc.Query().Get("code") == "" {
 			return fmt.Errorf("authorize: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
@@ -142,7 +142,7 @@ func (w *soakWorker) do(op string) error {
 		if err != nil {
 			return err
 		}
-		resp.Body.Close()
+		discard(resp)
 		if resp.StatusCode != 200 {
 			return fmt.Errorf("userinfo: %d", resp.StatusCode)
 		}
@@ -152,7 +152,7 @@ func (w *soakWorker) do(op string) error {
 		if err != nil {
 			return err
 		}
-		resp.Body.Close()
+		discard(resp)
 		if resp.StatusCode >= 400 {
 			return fmt.Errorf("sign-out: %d", resp.StatusCode)
 		}
