@@ -34,7 +34,7 @@ func accessArgs(t store.AccessToken) []any {
 }
 
 func (s *Store) CreateAccessToken(ctx context.Context, t store.AccessToken) error {
-	return s.insertAccessToken(ctx, s.wq, t)
+	return s.write(ctx, func(ctx context.Context, q querier) error { return s.insertAccessToken(ctx, q, t) })
 }
 
 // GetAccessToken returns the token if it is unexpired and unrevoked and, when

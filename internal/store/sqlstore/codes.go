@@ -79,13 +79,19 @@ func (s *Store) CreateGrantAndCode(ctx context.Context, g store.Grant, c store.A
 // that lands between steps 1 and 5 revokes the grant, which every token of
 // it is checked against.
 func (s *Store) RedeemCode(ctx context.Context, hash []byte, now time.Time, fn func(store.AuthCode) (store.CodeIssue, error)) (store.AuthCode, error) {
-	var grantRevoked, grantExpires sql.NullInt64
-	code, err := getOne(ctx, s, s.wq, func(r rowScanner) (store.AuthCode, error) {
-		return scanCodeAnd(r, &grantRevoked, &grantExpires)
-	}, `UPDATE auth_codes SET consumed_at = $2
-		WHERE hash = $1 AND consumed_at = 0 AND expires_at > $3
-		RETURNING `+codeCols+`, (SELECT revoked_at FROM grants WHERE id = auth_codes.grant_id),
-			(SELECT expires_at FROM grants WHERE id = auth_codes.grant_id)`, blob(hash), ns(now), ns(now.Add(-store.ClockSkew)))
+	var (
+		grantRevoked, grantExpires sql.NullInt64
+		code                       store.AuthCode
+	)
+	err := s.write(ctx, func(ctx context.Context, q querier) (err error) {
+		code, err = getOne(ctx, s, q, func(r rowScanner) (store.AuthCode, error) {
+			return scanCodeAnd(r, &grantRevoked, &grantExpires)
+		}, `UPDATE auth_codes SET consumed_at = $2
+			WHERE hash = $1 AND consumed_at = 0 AND expires_at > $3
+			RETURNING `+codeCols+`, (SELECT revoked_at FROM grants WHERE id = auth_codes.grant_id),
+				(SELECT expires_at FROM grants WHERE id = auth_codes.grant_id)`, blob(hash), ns(now), ns(now.Add(-store.ClockSkew)))
+		return err
+	})
 	if errors.Is(err, store.ErrNotFound) { // lost, replayed, expired or missing
 		return s.codeNotRedeemed(ctx, hash, now)
 	}
@@ -127,9 +133,9 @@ func (s *Store) writeIssue(ctx context.Context, at *store.AccessToken, rt *store
 	case at == nil && rt == nil:
 		return nil
 	case at == nil:
-		return s.insertRefreshToken(ctx, s.wq, *rt)
+		return s.write(ctx, func(ctx context.Context, q querier) error { return s.insertRefreshToken(ctx, q, *rt) })
 	case rt == nil:
-		return s.insertAccessToken(ctx, s.wq, *at)
+		return s.write(ctx, func(ctx context.Context, q querier) error { return s.insertAccessToken(ctx, q, *at) })
 	case s.d.name == "postgres":
 		_, err := s.wq.ExecContext(ctx, `WITH a AS (INSERT INTO access_tokens (`+accessCols+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -138,6 +139,87 @@ func TestGroupCommit(t *testing.T) {
 		if has(k) != want {
 			t.Errorf("row %q stored: %v, want %v", k, !want, want)
 		}
+	}
+}
+
+// TestSingleWritesJoinTheGroup: a write statement outside a transaction
+// (exec, a code's burn, a token row) queues for the group commit on SQLite
+// and shares a batch's commit, instead of waiting for the writer's
+// connection and committing alone; its result is its own.
+func TestSingleWritesJoinTheGroup(t *testing.T) {
+	s := openSQLiteT(t, t.TempDir())
+	ctx := t.Context()
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE gc_test (k TEXT PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	releaseFirst := sync.OnceFunc(func() { close(release) })
+	defer releaseFirst() // a failure below must not leave the writer held
+	first := make(chan error, 1)
+	go func() {
+		first <- s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			<-release
+			_, err := s.txExec(ctx, tx, `INSERT INTO gc_test (k) VALUES ('first')`)
+			return err
+		})
+	}()
+	for s.group.waiting.Load() != 0 || len(first) != 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // the first is in its body
+
+	type result struct {
+		n   int64
+		err error
+	}
+	keys := []string{"a", "b", "first"} // "first" collides once the first commits
+	results := make([]chan result, len(keys))
+	for i, k := range keys {
+		results[i] = make(chan result, 1)
+		go func() {
+			n, err := s.exec(ctx, `INSERT INTO gc_test (k) VALUES ($1)`, k)
+			results[i] <- result{n, err}
+		}()
+	}
+	now := time.Now()
+	token := make(chan error, 1)
+	go func() {
+		token <- s.CreateAccessToken(ctx, store.AccessToken{Hash: []byte("single-write"), GrantID: "g", ClientID: "c", UserID: "u",
+			CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.group.waiting.Load() != int64(len(keys)+1) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d single writes queued for the group commit, want %d", s.group.waiting.Load(), len(keys)+1)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	before := s.group.batched.Load()
+	releaseFirst()
+	if err := <-first; err != nil {
+		t.Fatalf("first: %v", err)
+	}
+	for i, k := range keys {
+		r := <-results[i]
+		switch {
+		case k == "first" && !errors.Is(r.err, store.ErrAlreadyExists):
+			t.Errorf("insert %q: %d, %v, want ErrAlreadyExists", k, r.n, r.err)
+		case k != "first" && (r.err != nil || r.n != 1):
+			t.Errorf("insert %q: %d rows, %v, want 1 row", k, r.n, r.err)
+		}
+	}
+	if err := <-token; err != nil {
+		t.Fatalf("CreateAccessToken: %v", err)
+	}
+	if n := s.group.batched.Load() - before; n != int64(len(keys)+1) {
+		t.Errorf("%d single writes committed in a batch, want %d", n, len(keys)+1)
+	}
+	var n, tokens int
+	if err := s.r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM gc_test), (SELECT count(*) FROM access_tokens)`).Scan(&n, &tokens); err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 || tokens != 1 {
+		t.Errorf("%d rows and %d access tokens, want 3 (first, a, b) and 1", n, tokens)
 	}
 }
 

@@ -279,14 +279,30 @@ func (s *Store) ownTx(ctx context.Context, fn func(ctx context.Context, tx *sql.
 	return ct.err
 }
 
-// exec runs one write statement outside a transaction.
+// exec runs one write statement (through write).
 func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := s.wq.ExecContext(ctx, s.d.q(query), args...)
-	if err != nil {
-		return 0, s.d.mapErr(err)
-	}
-	n, err := res.RowsAffected()
+	var n int64
+	err := s.write(ctx, func(ctx context.Context, q querier) error {
+		res, err := q.ExecContext(ctx, s.d.q(query), args...)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
 	return n, s.d.mapErr(err)
+}
+
+// write runs fn, one write that needs no transaction of its own, on the
+// writer. On SQLite it joins the group commit: as a statement of its own
+// it took the writer's connection between two batches and paid a commit
+// alone, while in a batch it shares the commit, and the pages it writes
+// (the tail of a table another job appends to) go to the WAL once
+// (docs/design.md, "Group commit"). Elsewhere fn runs on the pool.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, q querier) error) error {
+	if s.group == nil {
+		return fn(ctx, s.wq)
+	}
+	return s.group.run(ctx, func(ctx context.Context, tx *sql.Tx) error { return fn(ctx, s.txq(tx)) })
 }
 
 func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
