@@ -56,11 +56,17 @@
 //   - Transactions (inTx) of concurrent callers are committed together:
 //     one goroutine runs every transaction waiting for the writer, each in
 //     a savepoint of one transaction, commits once and then answers each
-//     caller (groupcommit.go; docs/design.md, "Group commit").
+//     caller (groupcommit.go; docs/design.md, "Group commit"). Single
+//     write statements join it too (Store.write).
 //     Statements in a transaction reuse the writer pool's prepared
 //     statements (txStatements in stmtcache.go); one the pool has not
 //     prepared yet runs unprepared once and is prepared in the background
 //     when the transaction has released the connection.
+//   - The writer never checkpoints in a commit (wal_autocheckpoint 0): a
+//     goroutine with a connection of its own runs PASSIVE checkpoints when
+//     the WAL holds 1,000 frames not in the database file or a frame has
+//     waited a second (checkpoint.go; docs/design.md, "Checkpoints off the
+//     commit path").
 //   - A reader pool of max(4, GOMAXPROCS) query_only connections serves
 //     reads outside transactions. Under WAL, reads run concurrently with the
 //     writer and see every committed write. A read of one row by key runs

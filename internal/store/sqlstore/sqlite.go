@@ -31,7 +31,8 @@ const sqliteDriver = "sqlite"
 
 // sqliteDSN returns the DSN of the database file in dataDir. The writer
 // connection begins every transaction IMMEDIATE (takes the write lock up
-// front, so a transaction never fails half-way on lock upgrade); reader
+// front, so a transaction never fails half-way on lock upgrade) and never
+// checkpoints in a commit (the checkpointer does that beside it); reader
 // connections are query_only.
 func sqliteDSN(dataDir string, writer bool) string {
 	v := url.Values{}
@@ -42,6 +43,7 @@ func sqliteDSN(dataDir string, writer bool) string {
 	v.Add("_pragma", "synchronous(NORMAL)")
 	v.Add("_pragma", "foreign_keys(1)")
 	if writer {
+		v.Add("_pragma", "wal_autocheckpoint(0)")
 		v.Set("_txlock", "immediate")
 	} else {
 		v.Add("_pragma", "query_only(1)")

@@ -49,9 +49,10 @@ type Store struct {
 	// prepared statements (stmtCache); pgx caches its own.
 	wq, rq querier
 	caches []*stmtCache
-	wc     *stmtCache   // SQLite: the writer's, for statements in transactions (txq)
-	group  *groupCommit // SQLite: transactions committed together
-	shm    *walIndex    // SQLite: tells when nothing has committed (ConfigVersion)
+	wc     *stmtCache    // SQLite: the writer's, for statements in transactions (txq)
+	group  *groupCommit  // SQLite: transactions committed together
+	ckpt   *checkpointer // SQLite: WAL checkpoints beside the writer
+	shm    *walIndex     // SQLite: tells when nothing has committed (ConfigVersion)
 
 	versionReads atomic.Int64 // configuration versions read from the database (tests)
 }
@@ -112,6 +113,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s := &Store{d: sqliteDialect, w: w, r: r, wq: wc, rq: rc, caches: []*stmtCache{wc, rc}, wc: wc,
 		shm: &walIndex{path: sqliteFile(opts.DataDir) + "-shm"}}
 	s.group = newGroupCommit(s)
+	if s.ckpt, err = startCheckpointer(opts.DataDir, s.shm); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
@@ -215,11 +220,12 @@ func (s *Store) Close() error {
 	if s.group != nil {
 		s.group.close()
 	}
+	err := s.ckpt.close()
 	s.shm.close()
 	for _, c := range s.caches {
 		c.close()
 	}
-	err := s.w.Close()
+	err = errors.Join(err, s.w.Close())
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
