@@ -31,11 +31,10 @@ func (m *Manager) name(n string) string {
 // browser's binding to it, lives.
 const InteractionTTL = time.Hour
 
-// Store is what the session manager reads and writes: sessions, and the
-// user each belongs to.
+// Store is what the session manager reads and writes: sessions, read with
+// the user each belongs to.
 type Store interface {
 	store.Sessions
-	GetUser(ctx context.Context, id string) (store.User, error)
 }
 
 // Manager reads and writes the session cookie.
@@ -83,8 +82,8 @@ func (m *Manager) Current(ctx context.Context, r *http.Request) (store.Session, 
 	if err != nil || len(c.Value) < 32 || len(c.Value) > 64 {
 		return store.Session{}, store.User{}, false, nil
 	}
-	s, err := m.Store.GetSession(ctx, opaque.Hash(c.Value))
-	if errors.Is(err, store.ErrNotFound) {
+	s, u, err := m.Store.GetSessionUser(ctx, opaque.Hash(c.Value))
+	if errors.Is(err, store.ErrNotFound) { // or its user is gone
 		return store.Session{}, store.User{}, false, nil
 	}
 	if err != nil {
@@ -104,12 +103,8 @@ func (m *Manager) Current(ctx context.Context, r *http.Request) (store.Session, 
 	if m.IdleTimeout > 0 && now.Sub(s.LastSeenAt) >= m.IdleTimeout+store.ClockSkew {
 		return store.Session{}, store.User{}, false, nil
 	}
-	u, err := m.Store.GetUser(ctx, s.UserID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Suspended) {
+	if u.Suspended {
 		return store.Session{}, store.User{}, false, nil
-	}
-	if err != nil {
-		return store.Session{}, store.User{}, false, err
 	}
 	if m.IdleTimeout > 0 && now.Sub(s.LastSeenAt) >= m.touchInterval() {
 		if err := m.Store.TouchSession(ctx, s.IDHash, now); err != nil {

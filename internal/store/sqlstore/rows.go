@@ -6,12 +6,23 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/sesameauth/sesame/internal/store"
 )
 
 // rowScanner is *sql.Row or *sql.Rows.
 type rowScanner interface{ Scan(dest ...any) error }
+
+// qualified prefixes each column of cols, a comma-separated list, with
+// alias, for a join of tables that share column names.
+func qualified(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
 
 // getOne runs a single-row query and scans it with scan, mapping no rows to
 // store.ErrNotFound.

@@ -15,12 +15,16 @@ import (
 const userCols = `id, username, email, phone, name, picture, password_hash, suspended, created_at, updated_at, last_sign_in_at,
 	email_verified, phone_verified, custom_data, profile`
 
-func scanUser(r rowScanner) (store.User, error) {
+func scanUser(r rowScanner) (store.User, error) { return scanUserAfter(r) }
+
+// scanUserAfter scans the columns before into their destinations, then
+// userCols.
+func scanUserAfter(r rowScanner, before ...any) (store.User, error) {
 	var u store.User
 	var custom, profile string
-	err := r.Scan(&u.ID, &u.Username, &u.Email, &u.Phone, &u.Name, &u.Picture, &u.PasswordHash,
+	err := r.Scan(append(before, &u.ID, &u.Username, &u.Email, &u.Phone, &u.Name, &u.Picture, &u.PasswordHash,
 		&u.Suspended, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, timeCol{&u.LastSignInAt},
-		&u.EmailVerified, &u.PhoneVerified, &custom, &profile)
+		&u.EmailVerified, &u.PhoneVerified, &custom, &profile)...)
 	if err != nil {
 		return u, err
 	}

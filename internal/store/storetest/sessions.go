@@ -56,6 +56,36 @@ func testSessions(t *testing.T, s store.Store) {
 	noErr(t, "DeleteSession twice (idempotent)", s.DeleteSession(ctx, x.IDHash))
 }
 
+// testSessionUser: GetSessionUser returns what GetSession and GetUser do,
+// and ErrNotFound when either is missing or the session has expired.
+func testSessionUser(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := now()
+	noErr(t, "CreateUser", s.CreateUser(ctx, store.User{ID: "su1", Username: "session-user", Email: "su@example.com", Name: "Session User",
+		CustomData: map[string]any{"k": "v"}, CreatedAt: n, UpdatedAt: n}))
+	wantUser, err := s.GetUser(ctx, "su1")
+	noErr(t, "GetUser", err)
+	x := store.Session{IDHash: hash(), SID: "sid-su1", UserID: "su1", AuthTime: n.Add(-time.Minute), CreatedAt: n, ExpiresAt: n.Add(time.Hour),
+		LastSeenAt: n, AMR: []string{"pwd"}, ReauthAt: n.Add(time.Second)}
+	noErr(t, "CreateSession", s.CreateSession(ctx, x))
+	gotSession, gotUser, err := s.GetSessionUser(ctx, x.IDHash)
+	noErr(t, "GetSessionUser", err)
+	diff(t, "session", x, gotSession)
+	diff(t, "user", wantUser, gotUser)
+
+	_, _, err = s.GetSessionUser(ctx, hash())
+	wantErr(t, "GetSessionUser missing session", err, store.ErrNotFound)
+	ghost := store.Session{IDHash: hash(), SID: "sid-ghost", UserID: "nobody", AuthTime: n, CreatedAt: n, ExpiresAt: n.Add(time.Hour), LastSeenAt: n}
+	noErr(t, "CreateSession of a missing user", s.CreateSession(ctx, ghost))
+	_, _, err = s.GetSessionUser(ctx, ghost.IDHash)
+	wantErr(t, "GetSessionUser missing user", err, store.ErrNotFound)
+	expired := store.Session{IDHash: hash(), SID: "sid-su1-old", UserID: "su1", AuthTime: n, CreatedAt: n.Add(-2 * time.Hour),
+		ExpiresAt: n.Add(-store.ClockSkew - time.Second)}
+	noErr(t, "CreateSession expired", s.CreateSession(ctx, expired))
+	_, _, err = s.GetSessionUser(ctx, expired.IDHash)
+	wantErr(t, "GetSessionUser expired", err, store.ErrNotFound)
+}
+
 func testDeleteSessionRevokes(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := now()

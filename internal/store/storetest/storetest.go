@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("ListNewestFirst", func(t *testing.T) { testListNewestFirst(t, newStore(t)) })
 	t.Run("UserProfileData", func(t *testing.T) { testUserProfileData(t, newStore(t)) })
 	t.Run("ListUserSessions", func(t *testing.T) { testListUserSessions(t, newStore(t)) })
+	t.Run("SessionUser", func(t *testing.T) { testSessionUser(t, newStore(t)) })
 	t.Run("Resources", func(t *testing.T) { testResources(t, newStore(t)) })
 	t.Run("ResourceScopes", func(t *testing.T) { testResourceScopes(t, newStore(t)) })
 	t.Run("RoleMembers", func(t *testing.T) { testRoleMembers(t, newStore(t)) })
