@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -63,13 +64,13 @@ func wantRevoked(t *testing.T, s store.Store, n time.Time, what string, refreshH
 	t.Helper()
 	ctx := t.Context()
 	_, err := s.UseRefreshToken(ctx, refreshHash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-		t.Fatal(what + ": fn called for a refresh token of a revoked grant")
-		return store.RefreshIssue{}, nil
+		t.Error(what + ": fn called for a refresh token of a revoked grant")
+		return store.RefreshIssue{}, errors.New("fn called")
 	})
 	wantErr(t, what+": UseRefreshToken", err, store.ErrNotFound)
 	_, err = s.RedeemCode(ctx, codeHash, n, func(store.AuthCode) (store.CodeIssue, error) {
-		t.Fatal(what + ": fn called for a code of a revoked grant")
-		return store.CodeIssue{}, nil
+		t.Error(what + ": fn called for a code of a revoked grant")
+		return store.CodeIssue{}, errors.New("fn called")
 	})
 	if err == nil {
 		t.Fatal(what + ": RedeemCode of a revoked grant succeeded")

@@ -28,8 +28,8 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	// Refresh without rotation: the token stays usable.
 	at1 := f.access(n)
 	got, err := s.UseRefreshToken(ctx, rt.Hash, n, func(tok store.RefreshToken, g store.Grant) (store.RefreshIssue, error) {
-		diff(t, "token passed to fn", rt, tok)
-		diff(t, "grant passed to fn", f.grant, g)
+		diffInCallback(t, "token passed to fn", rt, tok)
+		diffInCallback(t, "grant passed to fn", f.grant, g)
 		return store.RefreshIssue{AccessToken: &at1}, nil
 	})
 	noErr(t, "UseRefreshToken", err)

@@ -367,8 +367,8 @@ func testPermissionsRoundTrip(t *testing.T, s store.Store) {
 	next := f.refresh(n)
 	next.Permissions = narrowed
 	_, err = s.UseRefreshToken(ctx, rt.Hash, n, func(tok store.RefreshToken, gr store.Grant) (store.RefreshIssue, error) {
-		diff(t, "token passed to fn", rt, tok)
-		diff(t, "grant passed to fn", g, gr)
+		diffInCallback(t, "token passed to fn", rt, tok)
+		diffInCallback(t, "grant passed to fn", g, gr)
 		return store.RefreshIssue{AccessToken: ptr(f.access(n)), Rotate: &next}, nil
 	})
 	noErr(t, "UseRefreshToken", err)

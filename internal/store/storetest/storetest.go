@@ -124,6 +124,17 @@ var cmpOpts = []cmp.Option{cmpopts.EquateEmpty()}
 
 // diff fails the test when got differs from want. time.Time compares with
 // Equal (location and monotonic reading are ignored); nil equals empty.
+// diffInCallback is diff for a store's callback (the fn of RedeemCode or
+// UseRefreshToken): it reports with t.Errorf, because a store may run the
+// callback on a goroutine of its own, where t.Fatalf would stop that
+// goroutine and not the test.
+func diffInCallback(t *testing.T, what string, want, got any) {
+	t.Helper()
+	if d := cmp.Diff(want, got, cmpOpts...); d != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", what, d)
+	}
+}
+
 func diff(t *testing.T, what string, want, got any) {
 	t.Helper()
 	if d := cmp.Diff(want, got, cmpOpts...); d != "" {
@@ -177,12 +188,14 @@ func watchdog(t *testing.T, fn func()) {
 
 // redeemRefused redeems the code hash at n with a callback that must not
 // run ("fn called " + why fails the test) and returns what RedeemCode
-// returned.
+// returned. The callbacks report with t.Error, not t.Fatal: a store may run
+// them on a goroutine of its own (SQLite's group commit), where t.Fatal
+// would stop that goroutine instead of the test.
 func redeemRefused(t *testing.T, s store.Store, hash []byte, n time.Time, why string) (store.AuthCode, error) {
 	t.Helper()
 	return s.RedeemCode(t.Context(), hash, n, func(store.AuthCode) (store.CodeIssue, error) {
-		t.Fatal("fn called " + why)
-		return store.CodeIssue{}, nil
+		t.Error("fn called " + why)
+		return store.CodeIssue{}, errors.New("fn called " + why)
 	})
 }
 
@@ -191,8 +204,8 @@ func redeemRefused(t *testing.T, s store.Store, hash []byte, n time.Time, why st
 func useRefreshRefused(t *testing.T, s store.Store, hash []byte, n time.Time, why string) error {
 	t.Helper()
 	_, err := s.UseRefreshToken(t.Context(), hash, n, func(store.RefreshToken, store.Grant) (store.RefreshIssue, error) {
-		t.Fatal("fn called " + why)
-		return store.RefreshIssue{}, nil
+		t.Error("fn called " + why)
+		return store.RefreshIssue{}, errors.New("fn called " + why)
 	})
 	return err
 }
