@@ -44,7 +44,9 @@ type Codes interface {
 	// error the consumption stays (a code is burned by any attempt) and that
 	// error is returned; if fn succeeds the issue is written, after the
 	// consumption committed (a replay in between revokes the grant, and with
-	// it whatever the issue holds). Expired codes, and codes whose grant is
-	// gone, revoked or expired → ErrNotFound.
+	// it whatever the issue holds) or in the same transaction. If writing
+	// the issue fails the consumption stays too. fn may run inside the
+	// transaction: it must be quick and must not use the store. Expired
+	// codes, and codes whose grant is gone, revoked or expired → ErrNotFound.
 	RedeemCode(ctx context.Context, hash []byte, now time.Time, fn func(AuthCode) (CodeIssue, error)) (AuthCode, error)
 }

@@ -60,46 +60,39 @@ func (s *Store) CreateGrantAndCode(ctx context.Context, g store.Grant, c store.A
 	})
 }
 
-// RedeemCode implements store.Codes with as few round trips as its
-// guarantees allow (two on PostgreSQL for a code exchange):
+// RedeemCode implements store.Codes with as few round trips and commits
+// as its guarantees allow:
 //
 //  1. it consumes the code with one conditional write that also reads the
 //     code's grant: UPDATE ... WHERE consumed_at = 0 AND unexpired
-//     RETURNING the row and the grant's state. The burn commits on its own;
+//     RETURNING the row and the grant's state;
 //  2. if that touched no row: a missing or expired code is ErrNotFound
 //     (whether or not it was consumed, so the answer does not depend on when
 //     GarbageCollect ran); a consumed one revokes its grant and returns
 //     ErrReplayed with the code;
 //  3. a grant that is gone, revoked or expired is ErrNotFound;
 //  4. fn runs; its error is returned (the code stays burned);
-//  5. the issue is written in one statement or transaction (writeIssue).
+//  5. the issue is written.
 //
-// Writing the issue after the burn committed loses nothing the contract
-// promises: whatever fails after step 1, the code is spent, and a replay
-// that lands between steps 1 and 5 revokes the grant, which every token of
-// it is checked against.
+// On PostgreSQL (two round trips) the burn commits on its own and the issue
+// is written after it in one statement: whatever fails after step 1, the
+// code is spent, and a replay that lands between steps 1 and 5 revokes the
+// grant, which every token of it is checked against. On SQLite all five
+// steps are one transaction of the group commit (one commit where there
+// were two, and one wait for the writer), with the issue in a savepoint so
+// that a failure to write it still commits the burn.
 func (s *Store) RedeemCode(ctx context.Context, hash []byte, now time.Time, fn func(store.AuthCode) (store.CodeIssue, error)) (store.AuthCode, error) {
-	var (
-		grantRevoked, grantExpires sql.NullInt64
-		code                       store.AuthCode
-	)
-	err := s.write(ctx, func(ctx context.Context, q querier) (err error) {
-		code, err = getOne(ctx, s, q, func(r rowScanner) (store.AuthCode, error) {
-			return scanCodeAnd(r, &grantRevoked, &grantExpires)
-		}, `UPDATE auth_codes SET consumed_at = $2
-			WHERE hash = $1 AND consumed_at = 0 AND expires_at > $3
-			RETURNING `+codeCols+`, (SELECT revoked_at FROM grants WHERE id = auth_codes.grant_id),
-				(SELECT expires_at FROM grants WHERE id = auth_codes.grant_id)`, blob(hash), ns(now), ns(now.Add(-store.ClockSkew)))
-		return err
-	})
+	if s.group != nil {
+		return s.redeemCodeInOneTx(ctx, hash, now, fn)
+	}
+	code, live, err := s.burnCode(ctx, s.wq, hash, now)
 	if errors.Is(err, store.ErrNotFound) { // lost, replayed, expired or missing
 		return s.codeNotRedeemed(ctx, hash, now)
 	}
 	if err != nil {
 		return store.AuthCode{}, err
 	}
-	g := store.Grant{ID: code.GrantID, RevokedAt: fromNS(grantRevoked.Int64), ExpiresAt: fromNS(grantExpires.Int64)}
-	if !grantRevoked.Valid || !g.Live(now) {
+	if !live {
 		return code, store.ErrNotFound
 	}
 	issue, err := fn(code)
@@ -107,6 +100,75 @@ func (s *Store) RedeemCode(ctx context.Context, hash []byte, now time.Time, fn f
 		return code, err
 	}
 	return code, s.writeIssue(ctx, issue.AccessToken, issue.RefreshToken)
+}
+
+// redeemCodeInOneTx is RedeemCode on SQLite: steps 1, 3, 4 and 5 in one
+// transaction.
+func (s *Store) redeemCodeInOneTx(ctx context.Context, hash []byte, now time.Time, fn func(store.AuthCode) (store.CodeIssue, error)) (store.AuthCode, error) {
+	var (
+		code   store.AuthCode
+		burned bool
+	)
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		q := s.txq(tx)
+		c, live, err := s.burnCode(ctx, q, hash, now)
+		if err != nil {
+			return err
+		}
+		code, burned = c, true
+		if !live {
+			return commitThen{store.ErrNotFound}
+		}
+		issue, err := fn(c)
+		if err != nil {
+			return commitThen{err}
+		}
+		if _, err := q.ExecContext(ctx, "SAVEPOINT issue"); err != nil {
+			return err
+		}
+		if err := s.insertIssue(ctx, q, issue); err != nil {
+			if _, rerr := q.ExecContext(ctx, "ROLLBACK TO issue"); rerr != nil {
+				return rerr // SQLite rolled the transaction back: nothing was written
+			}
+			return commitThen{err}
+		}
+		_, err = q.ExecContext(ctx, "RELEASE issue")
+		return err
+	})
+	if !burned && errors.Is(err, store.ErrNotFound) { // lost, replayed, expired or missing
+		return s.codeNotRedeemed(ctx, hash, now)
+	}
+	if !burned {
+		return store.AuthCode{}, err
+	}
+	return code, err
+}
+
+// burnCode is step 1 of RedeemCode through q: the consumed code, and
+// whether its grant is live (not gone, revoked or expired).
+func (s *Store) burnCode(ctx context.Context, q querier, hash []byte, now time.Time) (code store.AuthCode, live bool, err error) {
+	var revoked, expires sql.NullInt64
+	code, err = getOne(ctx, s, q, func(r rowScanner) (store.AuthCode, error) {
+		return scanCodeAnd(r, &revoked, &expires)
+	}, `UPDATE auth_codes SET consumed_at = $2
+		WHERE hash = $1 AND consumed_at = 0 AND expires_at > $3
+		RETURNING `+codeCols+`, (SELECT revoked_at FROM grants WHERE id = auth_codes.grant_id),
+			(SELECT expires_at FROM grants WHERE id = auth_codes.grant_id)`, blob(hash), ns(now), ns(now.Add(-store.ClockSkew)))
+	g := store.Grant{ID: code.GrantID, RevokedAt: fromNS(revoked.Int64), ExpiresAt: fromNS(expires.Int64)}
+	return code, revoked.Valid && g.Live(now), err // NULL: no grant row
+}
+
+// insertIssue writes what a code exchange issued through q.
+func (s *Store) insertIssue(ctx context.Context, q querier, issue store.CodeIssue) error {
+	if issue.AccessToken != nil {
+		if err := s.insertAccessToken(ctx, q, *issue.AccessToken); err != nil {
+			return err
+		}
+	}
+	if issue.RefreshToken != nil {
+		return s.insertRefreshToken(ctx, q, *issue.RefreshToken)
+	}
+	return nil
 }
 
 // codeNotRedeemed tells a replayed code (its grant revoked, ErrReplayed)
