@@ -146,7 +146,7 @@ func get(c *http.Client, u string) (int, []byte, error) {
 // unread body makes net/http drop the connection: the flows then opened a
 // TCP connection per authorization request, which the server paid for in
 // accepts and fresh buffers (docs/benchmarks.md, "Flows reuse their
-// connections").
+// connections; checkpoints and the writer").
 func discard(resp *http.Response) {
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()

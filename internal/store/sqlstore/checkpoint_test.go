@@ -6,10 +6,9 @@ import (
 )
 
 // TestCheckpointsBesideTheWriter: on SQLite no commit checkpoints the WAL,
-// however many frames it adds; the checkpointer does, at once past
-// checkpointFrames and within about checkpointAge for a few frames, which
-// SQLite's own autocheckpoint would leave unsynced until 1,000 frames
-// piled up.
+// however many frames it adds; the checkpointer does, for a large backlog
+// and for a few frames too, which SQLite's own autocheckpoint would leave
+// unsynced until 1,000 frames piled up (when: TestCheckpointDue).
 func TestCheckpointsBesideTheWriter(t *testing.T) {
 	dir := t.TempDir()
 	s := openSQLiteT(t, dir)
