@@ -44,10 +44,7 @@ func startCheckpointer(dataDir string, shm *walIndex) (*checkpointer, error) {
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxIdleTime(0)
-	db.SetConnMaxLifetime(0)
+	oneConnection(db)
 	c := &checkpointer{db: db, shm: shm, quit: make(chan struct{}), done: make(chan struct{})}
 	go c.loop()
 	return c, nil
@@ -112,15 +109,8 @@ func (c *checkpointer) close() error {
 // machine's byte order as SQLite maps them. known is false when the
 // header cannot be read or is being written.
 func (w *walIndex) backlog() (frames uint32, known bool) {
-	if _, ok := w.header(); !ok {
-		return 0, false
-	}
-	sf := w.file.Load()
-	if sf == nil {
-		return 0, false
-	}
 	var b [2*walIndexHeaderSize + 4]byte
-	if n, _ := sf.f.ReadAt(b[:], 0); n < len(b) {
+	if !w.read(b[:]) {
 		return 0, false
 	}
 	const mxFrame = 16

@@ -187,28 +187,22 @@ func (s *Store) codeNotRedeemed(ctx context.Context, hash []byte, now time.Time)
 	return code, store.ErrReplayed
 }
 
-// writeIssue stores what a code exchange issued: an opaque access token's
-// row and a refresh token, either of which may be absent. Both go in one
-// statement on PostgreSQL (one round trip), in one transaction on SQLite.
+// writeIssue stores what a code exchange or refresh issued: an opaque
+// access token's row and a refresh token, either of which may be absent.
+// Both go in one statement on PostgreSQL (one round trip), in one
+// transaction of the group commit on SQLite.
 func (s *Store) writeIssue(ctx context.Context, at *store.AccessToken, rt *store.RefreshToken) error {
 	switch {
 	case at == nil && rt == nil:
 		return nil
-	case at == nil:
-		return s.write(ctx, func(ctx context.Context, q querier) error { return s.insertRefreshToken(ctx, q, *rt) })
-	case rt == nil:
-		return s.write(ctx, func(ctx context.Context, q querier) error { return s.insertAccessToken(ctx, q, *at) })
-	case s.d.name == "postgres":
+	case at != nil && rt != nil && s.d.name == "postgres":
 		_, err := s.wq.ExecContext(ctx, `WITH a AS (INSERT INTO access_tokens (`+accessCols+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))
 			INSERT INTO refresh_tokens (`+refreshCols+`) VALUES ($10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 			append(accessArgs(*at), refreshArgs(*rt)...)...)
 		return s.d.mapErr(err)
 	}
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := s.insertAccessToken(ctx, tx, *at); err != nil {
-			return err
-		}
-		return s.insertRefreshToken(ctx, tx, *rt)
+	return s.write(ctx, func(ctx context.Context, q querier) error {
+		return s.insertIssue(ctx, q, store.CodeIssue{AccessToken: at, RefreshToken: rt})
 	})
 }

@@ -89,20 +89,31 @@ const walIndexHeaderSize = 48
 // header returns the wal-index header, and false when it cannot be read
 // or is being written.
 func (w *walIndex) header() (hdr [walIndexHeaderSize]byte, ok bool) {
-	if w == nil {
+	var b [2 * walIndexHeaderSize]byte
+	if !w.read(b[:]) {
 		return hdr, false
+	}
+	copy(hdr[:], b[:walIndexHeaderSize])
+	return hdr, true
+}
+
+// read fills b (at least both header copies) from the start of the
+// wal-index, and reports false when it cannot be read or the header is
+// being written.
+func (w *walIndex) read(b []byte) bool {
+	if w == nil {
+		return false
 	}
 	sf := w.file.Load()
 	if sf == nil {
-		return hdr, false
+		return false
 	}
-	var b [2 * walIndexHeaderSize]byte
-	if n, _ := sf.f.ReadAt(b[:], 0); n < len(b) {
-		return hdr, false
+	if n, _ := sf.f.ReadAt(b, 0); n < len(b) {
+		return false
 	}
 	const isInit = 12 // the header's isInit byte: 1 once the header is valid
-	if !bytes.Equal(b[:walIndexHeaderSize], b[walIndexHeaderSize:]) || b[isInit] != 1 {
-		return hdr, false
+	if !bytes.Equal(b[:walIndexHeaderSize], b[walIndexHeaderSize:2*walIndexHeaderSize]) || b[isInit] != 1 {
+		return false
 	}
 	if now := nanotime(); now-w.checked.Load() > int64(identityCheck) {
 		// Whether the path still names sf, checked at most every
@@ -111,12 +122,11 @@ func (w *walIndex) header() (hdr [walIndexHeaderSize]byte, ok bool) {
 		// connection to the database has closed, which this process's
 		// pools do not do while the store is open.
 		if fi, err := os.Stat(w.path); err != nil || !os.SameFile(fi, sf.fi) {
-			return hdr, false
+			return false
 		}
 		w.checked.Store(now)
 	}
-	copy(hdr[:], b[:walIndexHeaderSize])
-	return hdr, true
+	return true
 }
 
 // open opens the -shm file if it is not open, or reopens it if another

@@ -43,14 +43,17 @@ func (s *Store) GetSession(ctx context.Context, idHash []byte) (store.Session, e
 		WHERE id_hash = $1 AND expires_at > $2`, blob(idHash), ns(time.Now().Add(-store.ClockSkew)))
 }
 
+// sessionUserQuery is built once: it runs on every SSO request.
+var sessionUserQuery = `SELECT ` + qualified("s", sessionCols) + `, ` + qualified("u", userCols) + `
+	FROM sessions s JOIN users u ON u.id = s.user_id
+	WHERE s.id_hash = $1 AND s.expires_at > $2`
+
 // GetSessionUser joins the session to its user: one statement where
 // GetSession and GetUser took two (on PostgreSQL two round trips).
 func (s *Store) GetSessionUser(ctx context.Context, idHash []byte) (store.Session, store.User, error) {
 	var x store.Session
 	u, err := getOne(ctx, s, s.rq, func(r rowScanner) (store.User, error) { return scanUserAfter(r, sessionDest(&x)...) },
-		`SELECT `+qualified("s", sessionCols)+`, `+qualified("u", userCols)+`
-		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.id_hash = $1 AND s.expires_at > $2`, blob(idHash), ns(time.Now().Add(-store.ClockSkew)))
+		sessionUserQuery, blob(idHash), ns(time.Now().Add(-store.ClockSkew)))
 	if err != nil {
 		return store.Session{}, store.User{}, err
 	}

@@ -93,10 +93,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	// One writer connection: writers queue in database/sql (honouring ctx)
 	// instead of spinning on SQLITE_BUSY inside SQLite.
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxIdleTime(0)
-	w.SetConnMaxLifetime(0)
+	oneConnection(w)
 	if err := w.PingContext(ctx); err != nil { // creates the file, sets WAL
 		w.Close()
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", sqliteDialect.mapErr(err))
@@ -122,6 +119,15 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}
 	return s, nil
+}
+
+// oneConnection makes db a pool of one connection that is never closed
+// for idleness or age.
+func oneConnection(db *sql.DB) {
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
 }
 
 func openSQLite(dataDir string, writer bool) (*sql.DB, error) {
