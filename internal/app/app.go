@@ -116,6 +116,10 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 		return nil, err
 	}
 	master, previous := ring.Current(), ring.Previous()
+	// The embedded tree is verified by its tests (ui's TestWebFSVerifies)
+	// and its pages parsed as they are first served; any other is
+	// verified now, so that its mistakes stop the start.
+	verifyWeb := opts.Web != nil
 	if opts.Web == nil {
 		opts.Web = web.FS()
 	}
@@ -136,6 +140,9 @@ func New(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logge
 	}
 	base := routes.Base(cfg.Path())
 	renderer, err := ui.NewAt(opts.Web, string(base), Pages()...)
+	if err == nil && verifyWeb {
+		err = renderer.Verify()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}

@@ -63,49 +63,106 @@ func Match(prefs ...string) string {
 	return English
 }
 
-// Bundle is the loaded catalogues. It is safe for concurrent use.
+// Bundle is the catalogues, each language's read from its files at its
+// first use ([Open]) or all at once ([Load]). It is safe for concurrent
+// use.
 type Bundle struct {
-	tables map[string]map[string]string // language → key → text
-	warned sync.Map                     // missing keys already logged
+	fsys   fs.FS
+	dir    string
+	tables map[string]*table // language → its catalogue; the map is fixed at Open
+	warned sync.Map          // missing keys already logged
 }
 
-// Load reads dir/<lang>/*.json from fsys for every supported language. A
-// missing language directory is an empty table (its texts fall back to
-// English); a malformed file or a key defined twice is an error.
-func Load(fsys fs.FS, dir string) (*Bundle, error) {
-	b := &Bundle{tables: make(map[string]map[string]string, len(Languages))}
+// table is one language's catalogue, read once.
+type table struct {
+	once  sync.Once
+	texts map[string]string // key → text
+	err   error
+}
+
+// Open returns the catalogues of dir/<lang>/*.json in fsys, each language
+// read at its first use: a server starts without decoding the texts of
+// languages nobody asks for. A language whose files fail to load prints
+// in English (and English's keys as themselves), and the failure is
+// logged once; [Bundle.Check] or [Load] reports it as an error, as the
+// tests of the embedded catalogues do.
+func Open(fsys fs.FS, dir string) *Bundle {
+	b := &Bundle{fsys: fsys, dir: dir, tables: make(map[string]*table, len(Languages))}
 	for _, lang := range Languages {
-		t := map[string]string{}
-		b.tables[lang] = t
-		files, err := fs.Glob(fsys, path.Join(dir, lang, "*.json"))
-		if err != nil {
-			return nil, fmt.Errorf("i18n: %w", err)
-		}
-		from := map[string]string{}
-		for _, f := range files {
-			raw, err := fs.ReadFile(fsys, f)
-			if err != nil {
-				return nil, fmt.Errorf("i18n: %w", err)
-			}
-			var m map[string]string
-			if err := json.Unmarshal(raw, &m); err != nil {
-				return nil, fmt.Errorf("i18n: %s: %w", f, err)
-			}
-			for k, v := range m {
-				if prev, dup := from[k]; dup {
-					return nil, fmt.Errorf("i18n: key %q is defined in %s and %s", k, prev, f)
-				}
-				from[k], t[k] = f, v
-			}
-		}
+		b.tables[lang] = &table{}
+	}
+	return b
+}
+
+// Load is Open then Check: every language read now, and the first failure
+// an error. A missing language directory is an empty table (its texts
+// fall back to English); a malformed file or a key defined twice is an
+// error.
+func Load(fsys fs.FS, dir string) (*Bundle, error) {
+	b := Open(fsys, dir)
+	if err := b.Check(); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
 
+// Check reads every language not read yet and returns the first failure.
+func (b *Bundle) Check() error {
+	for _, lang := range Languages {
+		if _, err := b.table(lang); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// table returns lang's texts, reading them at the first call; nil for a
+// language Sesame does not speak.
+func (b *Bundle) table(lang string) (map[string]string, error) {
+	t, ok := b.tables[lang]
+	if !ok {
+		return nil, nil
+	}
+	t.once.Do(func() {
+		if t.texts, t.err = readTable(b.fsys, b.dir, lang); t.err != nil {
+			slog.Error("i18n: catalogue not loaded, its texts print in English", "lang", lang, "err", t.err)
+		}
+	})
+	return t.texts, t.err
+}
+
+// readTable reads dir/<lang>/*.json: one table, a key defined twice being
+// an error.
+func readTable(fsys fs.FS, dir, lang string) (map[string]string, error) {
+	files, err := fs.Glob(fsys, path.Join(dir, lang, "*.json"))
+	if err != nil {
+		return nil, fmt.Errorf("i18n: %w", err)
+	}
+	t, from := map[string]string{}, map[string]string{}
+	for _, f := range files {
+		raw, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %w", err)
+		}
+		var m map[string]string
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", f, err)
+		}
+		for k, v := range m {
+			if prev, dup := from[k]; dup {
+				return nil, fmt.Errorf("i18n: key %q is defined in %s and %s", k, prev, f)
+			}
+			from[k], t[k] = f, v
+		}
+	}
+	return t, nil
+}
+
 // Keys returns the keys of lang's table, sorted (for the catalogue tests).
 func (b *Bundle) Keys(lang string) []string {
-	keys := make([]string, 0, len(b.tables[lang]))
-	for k := range b.tables[lang] {
+	texts, _ := b.table(lang)
+	keys := make([]string, 0, len(texts))
+	for k := range texts {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -114,7 +171,8 @@ func (b *Bundle) Keys(lang string) []string {
 
 // Has reports whether lang's table defines key.
 func (b *Bundle) Has(lang, key string) bool {
-	_, ok := b.tables[lang][key]
+	texts, _ := b.table(lang)
+	_, ok := texts[key]
 	return ok
 }
 
@@ -162,8 +220,10 @@ func (p *Printer) T(key string, args ...any) string {
 	}
 	text, ok := "", false
 	if p != nil && p.b != nil {
-		if text, ok = p.b.tables[p.lang][key]; !ok {
-			text, ok = p.b.tables[English][key]
+		texts, _ := p.b.table(p.lang)
+		if text, ok = texts[key]; !ok {
+			texts, _ = p.b.table(English)
+			text, ok = texts[key]
 		}
 		if !ok {
 			if _, seen := p.b.warned.LoadOrStore(key, true); !seen {

@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -65,5 +66,61 @@ func TestLoadRefusesDuplicateKeys(t *testing.T) {
 	}
 	if _, err := Load(fstest.MapFS{"i18n/de/a.json": {Data: []byte(`{"k": 1}`)}}, "i18n"); err == nil {
 		t.Fatal("a non-string text loaded")
+	}
+}
+
+// countingFS records the files read through it.
+type countingFS struct {
+	fstest.MapFS
+	opened []string
+}
+
+func (c *countingFS) Open(name string) (fs.File, error) {
+	c.opened = append(c.opened, name)
+	return c.MapFS.Open(name)
+}
+
+// TestOpenReadsALanguageAtItsFirstUse: Open reads nothing; a printer
+// reads its language (and English, its fallback) when it first prints.
+func TestOpenReadsALanguageAtItsFirstUse(t *testing.T) {
+	fsys := &countingFS{MapFS: fstest.MapFS{
+		"i18n/en/a.json":      {Data: []byte(`{"hi": "Hello", "only.en": "English"}`)},
+		"i18n/de/a.json":      {Data: []byte(`{"hi": "Hallo"}`)},
+		"i18n/zh-Hans/a.json": {Data: []byte(`{"hi": "你好"}`)},
+	}}
+	b := Open(fsys, "i18n")
+	if len(fsys.opened) != 0 {
+		t.Fatalf("Open read %q", fsys.opened)
+	}
+	if got := b.Printer(German).T("only.en"); got != "English" {
+		t.Fatalf("German only.en = %q", got)
+	}
+	for _, f := range fsys.opened {
+		if strings.Contains(f, SimplifiedChinese) {
+			t.Errorf("printing German read %s", f)
+		}
+	}
+	if got := b.Printer(German).T("hi"); got != "Hallo" {
+		t.Errorf("German hi = %q", got)
+	}
+	n := len(fsys.opened)
+	b.Printer(German).T("hi")
+	if len(fsys.opened) != n {
+		t.Errorf("a second print read %q again", fsys.opened[n:])
+	}
+}
+
+// TestOpenBrokenLanguagePrintsEnglish: a language whose files do not load
+// prints English instead of failing the page, and Check reports it.
+func TestOpenBrokenLanguagePrintsEnglish(t *testing.T) {
+	b := Open(fstest.MapFS{
+		"i18n/en/a.json": {Data: []byte(`{"hi": "Hello"}`)},
+		"i18n/de/a.json": {Data: []byte(`{"hi": 1}`)},
+	}, "i18n")
+	if got := b.Printer(German).T("hi"); got != "Hello" {
+		t.Errorf("broken German hi = %q, want English", got)
+	}
+	if err := b.Check(); err == nil || !strings.Contains(err.Error(), "de/a.json") {
+		t.Errorf("Check = %v, want the broken German file", err)
 	}
 }

@@ -1,7 +1,9 @@
-// Package ui is Sesame's page engine: it parses the hosted pages'
-// templates (from package web, or from an operator-supplied directory with
-// the same layout), trial-renders every page at start-up, and renders
-// pages for handlers.
+// Package ui is Sesame's page engine: it checks the shape of the hosted
+// pages' template tree (from package web, or from an operator-supplied
+// directory with the same layout), parses each page's template at its
+// first render, and renders pages for handlers. [Renderer.Verify] parses
+// and trial-renders every page at once: the tests of web's tree call it,
+// and a server given another tree calls it at start-up.
 //
 // A page type lives with the package that renders it: it embeds [Base] and
 // names its template ([Page]); the owning package lists its pages for

@@ -9,10 +9,13 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/sesameauth/sesame/internal/httpx"
 	"github.com/sesameauth/sesame/internal/i18n"
@@ -143,15 +146,33 @@ const sharedArea = "shared"
 // Renderer renders the hosted pages. It is safe for concurrent use.
 type Renderer struct {
 	i18n     *i18n.Bundle
-	prefix   string                        // the public endpoint's path, for the language switch
-	pages    map[string]*template.Template // by Page.Template
+	prefix   string           // the public endpoint's path, for the language switch
+	pages    map[string]*page // by Page.Template; fixed after New
 	static   fs.FS
 	versions map[string]string // static file name → content hash
 }
 
-// New parses every template in fsys once and fails if any page's template
-// is missing or does not render. pages are the pages the server renders,
-// as zero values (the shared [ErrorPage] is always included).
+// page is one page's template, parsed at its first render: parsing and
+// escaping all of them took about half of a server's start-up.
+type page struct {
+	zero  Page // the value New was given, for Verify's trial render
+	once  sync.Once
+	build func() (*template.Template, error)
+	t     *template.Template
+	err   error
+}
+
+func (p *page) template() (*template.Template, error) {
+	p.once.Do(func() { p.t, p.err = p.build() })
+	return p.t, p.err
+}
+
+// New checks the shape of the template tree in fsys and returns a
+// renderer of pages, the pages the server renders as zero values (the
+// shared [ErrorPage] is always included). Each page's template is parsed
+// at its first render, each language's texts read at their first use;
+// [Renderer.Verify] parses and trial-renders them all now, and is what a
+// tree's tests (or a server given a tree other than web.FS()) call.
 //
 // fsys must hold static/sesame.css and, under templates/, one directory
 // per area: shared/ with layout.html (defining "layout"), and for each
@@ -177,40 +198,54 @@ func NewAt(fsys fs.FS, prefix string, pages ...Page) (*Renderer, error) {
 		}
 		byName[name] = p
 	}
-	bundle, err := i18n.Load(fsys, "i18n")
-	if err != nil {
-		return nil, fmt.Errorf("ui: %w", err)
-	}
 	areas, err := parseAreas(fsys, funcs, byName)
 	if err != nil {
 		return nil, err
 	}
-	r := &Renderer{i18n: bundle, prefix: prefix, pages: make(map[string]*template.Template, len(pages)), static: static, versions: versions}
+	r := &Renderer{i18n: i18n.Open(fsys, "i18n"), prefix: prefix, pages: make(map[string]*page, len(pages)), static: static, versions: versions}
 	for name, zero := range byName {
-		area := path.Dir(name)
-		base, ok := areas[area]
+		base, ok := areas[path.Dir(name)]
 		if !ok {
-			return nil, fmt.Errorf("ui: templates/%s/ is missing (page %s)", area, name)
+			return nil, fmt.Errorf("ui: templates/%s/ is missing (page %s)", path.Dir(name), name)
 		}
-		t, err := base.Clone()
-		if err != nil {
+		file := "templates/" + name + ".html"
+		if _, err := fs.Stat(fsys, file); err != nil {
 			return nil, fmt.Errorf("ui: %s: %w", name, err)
 		}
-		if t, err = t.ParseFS(fsys, "templates/"+name+".html"); err != nil {
-			return nil, fmt.Errorf("ui: %s: %w", name, err)
-		}
-		if t.Lookup("content") == nil {
-			return nil, fmt.Errorf(`ui: templates/%s.html does not define "content"`, name)
-		}
-		// A trial render surfaces escaping and field errors now rather
-		// than on a user's request.
-		zero.base().printer = bundle.Printer(i18n.English)
-		if err := t.ExecuteTemplate(io.Discard, "layout", zero); err != nil {
-			return nil, fmt.Errorf("ui: %s: %w", name, err)
-		}
-		r.pages[name] = t
+		r.pages[name] = &page{zero: zero, build: func() (*template.Template, error) {
+			t, err := base.Clone()
+			if err == nil {
+				t, err = t.ParseFS(fsys, file)
+			}
+			if err == nil && t.Lookup("content") == nil {
+				err = fmt.Errorf(`%s does not define "content"`, file)
+			}
+			return t, err
+		}}
 	}
 	return r, nil
+}
+
+// Verify parses every page's template and renders each page's zero value
+// in English, and reads every language's texts: a template that does not
+// parse or render, or a catalogue that does not load, is an error now
+// rather than a 500 on a user's request.
+func (rn *Renderer) Verify() error {
+	if err := rn.i18n.Check(); err != nil {
+		return fmt.Errorf("ui: %w", err)
+	}
+	for _, name := range slices.Sorted(maps.Keys(rn.pages)) {
+		p := rn.pages[name]
+		t, err := p.template()
+		if err == nil {
+			p.zero.base().printer = rn.i18n.Printer(i18n.English)
+			err = t.ExecuteTemplate(io.Discard, "layout", p.zero)
+		}
+		if err != nil {
+			return fmt.Errorf("ui: %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // loadStatic reads the static files and returns the template functions
@@ -374,10 +409,13 @@ func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, p
 	name := p.Template()
 	var buf bytes.Buffer
 	err := check(p)
-	if t := rn.pages[name]; err == nil && t == nil {
+	if pg := rn.pages[name]; err == nil && pg == nil {
 		err = errors.New("page not passed to ui.New")
 	} else if err == nil {
-		err = t.ExecuteTemplate(&buf, "layout", p)
+		var t *template.Template
+		if t, err = pg.template(); err == nil {
+			err = t.ExecuteTemplate(&buf, "layout", p)
+		}
 	}
 	if err != nil {
 		httpx.LogFailure(ctx, httpx.Logger(ctx), "render page", err, "template", name)

@@ -39,6 +39,15 @@ func newRenderer(t *testing.T) *ui.Renderer {
 	return r
 }
 
+// TestWebFSVerifies: every page of the embedded tree parses and renders
+// its zero value, and every catalogue loads. The server parses pages at
+// their first render, so this test is where a broken template fails.
+func TestWebFSVerifies(t *testing.T) {
+	if err := newRenderer(t).Verify(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestWebFS(t *testing.T) {
 	if err := fstest.TestFS(web.FS(),
 		"templates/shared/layout.html",
@@ -577,24 +586,42 @@ func testFS(overrides map[string]string) fstest.MapFS {
 	return m
 }
 
-func TestNewFailsFast(t *testing.T) {
-	if _, err := ui.New(testFS(nil), app.Pages()...); err != nil {
+// TestNewChecksTheTree: New refuses a tree of the wrong shape; Verify
+// refuses one whose pages do not parse or render.
+func TestNewChecksTheTree(t *testing.T) {
+	r, err := ui.New(testFS(nil), app.Pages()...)
+	if err != nil {
 		t.Fatalf("minimal tree: %v", err)
+	}
+	if err := r.Verify(); err != nil {
+		t.Fatalf("minimal tree: Verify: %v", err)
 	}
 	for name, o := range map[string]map[string]string{
 		"missing page":      {"templates/experience/consent.html": ""},
 		"missing layout":    {"templates/shared/layout.html": ""},
 		"missing css":       {"static/sesame.css": ""},
-		"parse error":       {"templates/experience/signin.html": `{{define "content"}}{{if}}{{end}}`},
-		"no content":        {"templates/app/home.html": `{{define "other"}}{{end}}`},
-		"unknown field":     {"templates/shared/error.html": `{{define "content"}}{{.NoSuchField}}{{end}}`},
-		"unknown func":      {"templates/shared/error.html": `{{define "content"}}{{nosuchfunc}}{{end}}`},
-		"unknown static":    {"templates/shared/layout.html": `{{define "layout"}}{{static "nope.css"}}{{template "content" .}}{{end}}`},
 		"no layout defined": {"templates/shared/layout.html": `{{define "shell"}}{{end}}`},
 		"broken partial":    {"templates/oidc/partial.html": `{{define "x"}}{{if}}{{end}}`},
 	} {
 		if _, err := ui.New(testFS(o), app.Pages()...); err == nil {
 			t.Errorf("%s: New succeeded", name)
+		}
+	}
+	for name, o := range map[string]map[string]string{
+		"parse error":    {"templates/experience/signin.html": `{{define "content"}}{{if}}{{end}}`},
+		"no content":     {"templates/app/home.html": `{{define "other"}}{{end}}`},
+		"unknown field":  {"templates/shared/error.html": `{{define "content"}}{{.NoSuchField}}{{end}}`},
+		"unknown func":   {"templates/shared/error.html": `{{define "content"}}{{nosuchfunc}}{{end}}`},
+		"unknown static": {"templates/shared/layout.html": `{{define "layout"}}{{static "nope.css"}}{{template "content" .}}{{end}}`},
+		"bad catalogue":  {"i18n/de/x.json": `{"k": 1}`},
+	} {
+		r, err := ui.New(testFS(o), app.Pages()...)
+		if err != nil {
+			t.Errorf("%s: New: %v", name, err)
+			continue
+		}
+		if err := r.Verify(); err == nil {
+			t.Errorf("%s: Verify succeeded", name)
 		}
 	}
 	// A page whose template is missing from the tree fails New even when
@@ -604,13 +631,29 @@ func TestNewFailsFast(t *testing.T) {
 	}
 }
 
+// TestPagesParseAtFirstRender: a page that does not parse fails only its
+// own render (a plain 500, logged); the others render.
+func TestPagesParseAtFirstRender(t *testing.T) {
+	r, err := ui.New(testFS(map[string]string{"templates/experience/signin.html": `{{define "content"}}{{if}}{{end}}`}), app.Pages()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, logs := render(r, http.StatusOK, &experience.SignInPage{})
+	if w.Code != http.StatusInternalServerError || !strings.Contains(logs, "template=experience/signin") {
+		t.Errorf("broken page: %d, log %q", w.Code, logs)
+	}
+	if w, logs := render(r, http.StatusOK, &ui.ErrorPage{}); w.Code != http.StatusOK || w.Body.String() != `<html lang="en">ok</html>` {
+		t.Errorf("other page: %d %q, log %q", w.Code, w.Body.String(), logs)
+	}
+}
+
 // extraPage is a page with no template in testFS.
 type extraPage struct{ ui.Base }
 
 func (*extraPage) Template() string { return "console/extra" }
 
 // failingSignIn is a sign-in template that fails only when Error is set,
-// so the trial render in New passes.
+// so the trial render in Verify passes.
 var failingSignIn = map[string]string{
 	"templates/experience/signin.html": `{{define "content"}}{{if not .Error.IsZero}}{{index .Identifier 99}}{{end}}{{end}}`,
 }
