@@ -278,7 +278,12 @@ func (h *Handler) consented(ctx context.Context, userID, clientID string, ar sto
 
 func (h *Handler) issueCode(ctx context.Context, ar store.AuthRequest, granted []store.Permission, sess store.Session, user store.User) (string, error) {
 	now := h.P.Time()
-	g := store.Grant{ID: opaque.NewID(), ClientID: ar.ClientID, UserID: user.ID, SID: sess.SID, Scopes: ar.Scopes,
+	// A time-ordered id: the grants' key and the grant_id indexes of
+	// codes and tokens then grow at their end, where a random id took a
+	// page of each per flow (docs/benchmarks.md, "Pages at their first
+	// render"). The jti of the grant's JWT access tokens carries the id,
+	// and the issue time already.
+	g := store.Grant{ID: opaque.NewTimeID(now), ClientID: ar.ClientID, UserID: user.ID, SID: sess.SID, Scopes: ar.Scopes,
 		Permissions: granted, Resources: ar.Resources, AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: now.Add(provider.GrantTTL),
 		AMR: sess.AMR}
 	code := opaque.NewToken()
