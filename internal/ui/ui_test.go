@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -645,6 +646,24 @@ func TestPagesParseAtFirstRender(t *testing.T) {
 	if w, logs := render(r, http.StatusOK, &ui.ErrorPage{}); w.Code != http.StatusOK || w.Body.String() != `<html lang="en">ok</html>` {
 		t.Errorf("other page: %d %q, log %q", w.Code, w.Body.String(), logs)
 	}
+}
+
+// TestFirstRendersConcurrent: pages rendered for the first time by many
+// requests at once parse once and render alike (run with -race).
+func TestFirstRendersConcurrent(t *testing.T) {
+	r := newRenderer(t)
+	var wg sync.WaitGroup
+	for range 4 {
+		for _, p := range samplePages() { // each its own page values: Render fills them
+			wg.Go(func() {
+				w, logs := render(r, p.status, p.data)
+				if w.Code != p.status || logs != "" {
+					t.Errorf("%s: %d %s", p.name, w.Code, logs)
+				}
+			})
+		}
+	}
+	wg.Wait()
 }
 
 // extraPage is a page with no template in testFS.
