@@ -12,7 +12,7 @@ import (
 )
 
 // Pages returns every hosted page the server renders (besides ui's shared
-// error page), as zero values: ui.New trial-renders each at start-up. A
+// error page), as zero values (Renderer.Verify trial-renders each). A
 // package that owns pages lists them in its own Pages function.
 func Pages() []ui.Page {
 	return slices.Concat(experience.Pages(), oauth2.Pages(), endsession.Pages(), console.Pages(), account.Pages(), []ui.Page{&HomePage{}})

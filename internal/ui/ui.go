@@ -36,8 +36,8 @@ const StaticPrefix = routes.Static
 //
 //	func (*SignInPage) Template() string { return "experience/signin" }
 //
-// and is passed to [New] (as a zero value, for the trial render) and to
-// [Renderer.Render] (as a pointer).
+// and is passed to [New] (as a zero value, for [Renderer.Verify]'s trial
+// render) and to [Renderer.Render] (as a pointer).
 type Page interface {
 	// Template names the page's template, "<area>/<name>": the file
 	// templates/<area>/<name>.html, which defines "content".
