@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,6 +50,7 @@ type soakRun struct {
 	Samples     []soakSample `json:"samples"`
 	Errors      int64        `json:"errors"`
 	FirstErrors []string     `json:"first_errors,omitempty"`
+	Shed        int64        `json:"shed_signins"` // sign-ins answered 503 with Retry-After, then tried again
 	Requests    int64        `json:"requests"`
 	RSSLevels   bool         `json:"rss_levels_off"`
 	RSSMidMaxKB int64        `json:"rss_middle_third_max_kb"`
@@ -101,11 +103,12 @@ func soak(name string, s *server, procs []*proc, bases []string, dbSize func() i
 		total += o.weight
 	}
 	var errMu sync.Mutex
+	var shed atomic.Int64
 	start := time.Now()
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
 	for i := range workers {
-		w := &soakWorker{s: s, bases: bases, c: newClient(1), n: i, user: soakUser(i)}
+		w := &soakWorker{s: s, bases: bases, c: newClient(1), n: i, user: soakUser(i), shed: &shed}
 		rng := rand.New(rand.NewPCG(uint64(i), 42))
 		wg.Go(func() {
 			for time.Now().Before(deadline) {
@@ -153,6 +156,7 @@ func soak(name string, s *server, procs []*proc, bases []string, dbSize func() i
 		sample()
 	}
 	run.RSSMidMaxKB, run.RSSEndMaxKB, run.RSSLevels = levelsOff(run.Samples)
+	run.Shed = shed.Load()
 	return run
 }
 
@@ -329,7 +333,7 @@ func writeSoak(out string, runs []soakRun) error {
 			last = r.Samples[len(r.Samples)-1]
 		}
 		fmt.Fprintf(&md, "## %s (%s, %d workers)\n\n", r.Name, r.Duration, r.Workers)
-		fmt.Fprintf(&md, "- requests %d, errors %d\n", r.Requests, r.Errors)
+		fmt.Fprintf(&md, "- requests %d, errors %d; sign-ins shed (503 with Retry-After, tried again) %d\n", r.Requests, r.Errors, r.Shed)
 		fmt.Fprintf(&md, "- RSS (sum of the servers): largest %.1f MB in the middle third, %.1f MB in the last third: %s\n",
 			float64(r.RSSMidMaxKB)/1024, float64(r.RSSEndMaxKB)/1024, map[bool]string{true: "levels off", false: "still growing"}[r.RSSLevels])
 		if len(r.Samples) > 0 {

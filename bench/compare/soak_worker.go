@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sesameauth/sesame/internal/testkit"
@@ -29,7 +31,14 @@ type soakWorker struct {
 	access   string
 	ccToken  string
 	n        int
+	// shed counts sign-ins answered 503 with Retry-After: every password
+	// hashing slot stayed taken for 2 s, Sesame's designed answer to more
+	// sign-ins than it hashes at once (docs/benchmarks.md, "Soak").
+	shed *atomic.Int64
 }
+
+// signInAttempts bounds the tries of one sign-in that is shed.
+const signInAttempts = 3
 
 // url returns the endpoint URL u (of s.base) on the next replica.
 func (w *soakWorker) url(u string) string {
@@ -86,14 +95,24 @@ func (w *soakWorker) do(op string) error {
 		u := w.url(authURL(s.authorize, s.app.ID, "x"))
 		b := testkit.NewBrowser(u[:len(u)-len(strings.TrimPrefix(authURL(s.authorize, s.app.ID, "x"), s.base))], forwardedFor{ip})
 		b.Client.Jar = w.c.Jar
-		resp, err := b.Get(u)
-		if err == nil {
-			resp, err = b.SignIn(resp, w.user, benchPass)
+		var resp *http.Response
+		for attempt := 1; ; attempt++ {
+			var err error
+			resp, err = b.Get(u)
+			if err == nil {
+				resp, err = b.SignIn(resp, w.user, benchPass)
+			}
+			if err != nil {
+				return err
+			}
+			discard(resp)
+			wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+			if resp.StatusCode != http.StatusServiceUnavailable || wait <= 0 || attempt == signInAttempts {
+				break
+			}
+			w.shed.Add(1)
+			time.Sleep(time.Duration(min(wait, 5)) * time.Second)
 		}
-		if err != nil {
-			return err
-		}
-		discard(resp)
 		if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, redirectURI) {
 			return fmt.Errorf("sign-in ended at %d %q, not the callback", resp.StatusCode, loc)
 		}
