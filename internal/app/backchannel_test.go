@@ -2,13 +2,11 @@ package app_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +20,6 @@ import (
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/store"
-	"github.com/sesameauth/sesame/internal/store/sqlstore"
 	sesame "github.com/sesameauth/sesame/sdk"
 )
 
@@ -327,12 +324,7 @@ func TestBackChannelLogoutSlowApps(t *testing.T) {
 func queuedFor(t *testing.T, e *env, clientID string) int {
 	t.Helper()
 	var n int
-	db, err := sql.Open("sqlite", filepath.Join(e.DataDir, sqlstore.DatabaseFile)+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.QueryRow(`SELECT count(*) FROM logout_deliveries WHERE client_id = ?`, clientID).Scan(&n); err != nil {
+	if err := openSQLiteFile(t, e.DataDir).QueryRow(`SELECT count(*) FROM logout_deliveries WHERE client_id = ?`, clientID).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/sesameauth/sesame/internal/admin"
 	"github.com/sesameauth/sesame/internal/store"
-	"github.com/sesameauth/sesame/internal/store/sqlstore"
 	"github.com/sesameauth/sesame/internal/testkit"
 )
 
@@ -236,11 +234,7 @@ func TestFullDiskSQLite(t *testing.T) {
 	}
 	// The WAL is not stuck: a full checkpoint goes through and the
 	// database is intact.
-	db, err := sql.Open("sqlite", filepath.Join(dir, sqlstore.DatabaseFile)+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openSQLiteFile(t, dir)
 	var busy, walPages, checkpointed int
 	if err := db.QueryRow("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &walPages, &checkpointed); err != nil || busy != 0 {
 		t.Fatalf("WAL checkpoint after the recovery: busy %d, %v", busy, err)

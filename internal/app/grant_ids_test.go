@@ -1,15 +1,12 @@
 package app_test
 
 import (
-	"database/sql"
 	"encoding/base32"
 	"encoding/binary"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sesameauth/sesame/internal/store"
-	"github.com/sesameauth/sesame/internal/store/sqlstore"
 )
 
 // TestGrantIDsBeginWithTheirTime: a grant's id is time-ordered
@@ -29,12 +26,7 @@ func TestGrantIDsBeginWithTheirTime(t *testing.T) {
 			t.Fatalf("exchange %d: %d %v", i, st, body)
 		}
 	}
-	db, err := sql.Open("sqlite", filepath.Join(e.DataDir, sqlstore.DatabaseFile)+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(`SELECT id, created_at FROM grants ORDER BY created_at`)
+	rows, err := openSQLiteFile(t, e.DataDir).Query(`SELECT id, created_at FROM grants ORDER BY created_at`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -374,4 +376,17 @@ func (s *countingStore) ListClients(ctx context.Context) ([]store.Client, error)
 func (s *countingStore) GetClient(ctx context.Context, id string) (store.Client, error) {
 	s.gets.Add(1)
 	return s.Store.GetClient(ctx, id)
+}
+
+// openSQLiteFile opens the SQLite database of data directory dir beside
+// the server, for tests that read or check what is stored; closed at the
+// end of the test.
+func openSQLiteFile(t testing.TB, dir string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(dir, sqlstore.DatabaseFile)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
