@@ -16,7 +16,7 @@ import (
 // RolesStore is what EnsureRoles reads and writes.
 type RolesStore interface {
 	CreateResource(ctx context.Context, r store.Resource) error
-	ListResources(ctx context.Context) ([]store.Resource, error)
+	GetResource(ctx context.Context, id string) (store.Resource, error)
 	SetResourceIndicator(ctx context.Context, id, indicator string) error
 	CreateRole(ctx context.Context, r store.Role) error
 	GetRole(ctx context.Context, id string) (store.Role, error)
@@ -90,26 +90,42 @@ func ensureRoles(ctx context.Context, st RolesStore, endpoint string, now time.T
 // ensureResource creates r unless present and returns its indicator. With
 // follow, a stored indicator that differs from r's is corrected (an
 // endpoint change); without, the stored one is kept and returned.
+//
+// It reads before it writes: every start of every replica runs it, and an
+// insert that fails on the key would cost a transaction and leave an error
+// in the PostgreSQL log each time.
 func ensureResource(ctx context.Context, st RolesStore, r store.Resource, follow bool) (string, error) {
-	err := st.CreateResource(ctx, r)
+	ind, found, err := storedIndicator(ctx, st, r, follow)
+	if found || err != nil {
+		return ind, err
+	}
+	err = st.CreateResource(ctx, r)
 	if !errors.Is(err, store.ErrAlreadyExists) {
 		return r.Indicator, err
 	}
-	// Present already (by id or indicator).
-	all, err := st.ListResources(ctx)
-	if err != nil {
-		return "", err
-	}
-	for _, have := range all {
-		if have.ID != r.ID || have.Indicator == r.Indicator {
-			continue
-		}
-		if !follow {
-			return have.Indicator, nil
-		}
-		return r.Indicator, st.SetResourceIndicator(ctx, r.ID, r.Indicator)
+	// A replica starting beside this one created it first, or another
+	// resource holds the indicator.
+	if ind, found, err := storedIndicator(ctx, st, r, follow); found || err != nil {
+		return ind, err
 	}
 	return r.Indicator, nil
+}
+
+// storedIndicator reports whether the resource r.ID is stored and, if so,
+// the indicator ensureResource returns for it.
+func storedIndicator(ctx context.Context, st RolesStore, r store.Resource, follow bool) (string, bool, error) {
+	have, err := st.GetResource(ctx, r.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "", false, nil
+	case err != nil:
+		return "", false, err
+	case have.Indicator == r.Indicator:
+		return r.Indicator, true, nil
+	case !follow:
+		return have.Indicator, true, nil
+	}
+	return r.Indicator, true, st.SetResourceIndicator(ctx, r.ID, r.Indicator)
 }
 
 func ensureRole(ctx context.Context, st RolesStore, r store.Role) error {

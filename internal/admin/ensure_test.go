@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"testing"
@@ -140,5 +141,77 @@ func TestEnsureRolesKeepsIndicator(t *testing.T) {
 	}
 	if r, err := st.GetResourceByIndicator(ctx, "https://id.example/api"); err != nil || r.ID != admin.APIResourceID {
 		t.Fatalf("EnsureRoles moved the Management API: %+v, %v", r, err)
+	}
+}
+
+// writeCounter is the SQLite store with its seeding writes counted.
+type writeCounter struct {
+	*sqlstore.Store
+	writes int
+}
+
+func (w *writeCounter) CreateResource(ctx context.Context, r store.Resource) error {
+	w.writes++
+	return w.Store.CreateResource(ctx, r)
+}
+
+func (w *writeCounter) SetResourceIndicator(ctx context.Context, id, indicator string) error {
+	w.writes++
+	return w.Store.SetResourceIndicator(ctx, id, indicator)
+}
+
+func (w *writeCounter) CreateRole(ctx context.Context, r store.Role) error {
+	w.writes++
+	return w.Store.CreateRole(ctx, r)
+}
+
+// TestEnsureSeededOnlyReads: every start of every replica runs Ensure; on
+// a seeded database with the same endpoint it must not try a write (an
+// insert failing on its key costs a transaction and logs an error in
+// PostgreSQL at each start).
+func TestEnsureSeededOnlyReads(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n := time.Now()
+	w := &writeCounter{Store: st}
+	if err := admin.Ensure(ctx, w, "https://id.example", "s", n); err != nil {
+		t.Fatal(err)
+	}
+	if w.writes == 0 {
+		t.Fatal("the first Ensure wrote nothing")
+	}
+	w.writes = 0
+	if err := admin.Ensure(ctx, w, "https://id.example", "s", n); err != nil {
+		t.Fatal(err)
+	}
+	if w.writes != 0 {
+		t.Errorf("Ensure on a seeded database tried %d writes, want 0", w.writes)
+	}
+}
+
+// TestEnsureIndicatorTaken: a resource of the operator's that holds the
+// Logto audience does not stop a start.
+func TestEnsureIndicatorTaken(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n := time.Now()
+	if err := st.CreateResource(ctx, store.Resource{ID: "mine", Indicator: admin.LogtoAudience, Name: "Mine", CreatedAt: n}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := admin.Ensure(ctx, st, "https://id.example", "s", n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, err := st.GetResource(ctx, "mine"); err != nil || r.Indicator != admin.LogtoAudience {
+		t.Errorf("the operator's resource = %+v, %v", r, err)
 	}
 }

@@ -62,11 +62,6 @@ var _ store.Store = (*Store)(nil)
 // Open connects to the database selected by opts, runs pending migrations
 // unless opts.SkipMigrate is set, and returns the store.
 func Open(ctx context.Context, opts Options) (*Store, error) {
-	if !opts.SkipMigrate {
-		if err := Migrate(ctx, opts); err != nil {
-			return nil, err
-		}
-	}
 	if isPostgresURL(opts.DatabaseURL) {
 		db, err := sql.Open(postgresDriver, postgresDSN(opts.DatabaseURL))
 		if err != nil {
@@ -79,12 +74,25 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db.SetMaxOpenConns(n)
 		db.SetMaxIdleConns(n)
 		db.SetConnMaxIdleTime(5 * time.Minute)
+		// Migrations run on the store's own pool: the connection they
+		// open is the first the store uses, not one more to set up.
+		if !opts.SkipMigrate {
+			if err := migratePostgres(ctx, db, opts); err != nil {
+				db.Close()
+				return nil, err
+			}
+		}
 		s := &Store{d: postgresDialect, w: db, r: db, wq: db, rq: db}
 		if err := s.Ping(ctx); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
 		}
 		return s, nil
+	}
+	if !opts.SkipMigrate {
+		if err := Migrate(ctx, opts); err != nil {
+			return nil, err
+		}
 	}
 
 	w, err := openSQLite(opts.DataDir, true)
@@ -153,41 +161,39 @@ func openSQLite(dataDir string, writer bool) (*sql.DB, error) {
 // starting together migrate once and the others wait, then find nothing to
 // do.
 func Migrate(ctx context.Context, opts Options) error {
-	var (
-		d     *dialect
-		db    *sql.DB
-		err   error
-		extra []goose.ProviderOption
-	)
 	if isPostgresURL(opts.DatabaseURL) {
-		d = postgresDialect
-		db, err = sql.Open(postgresDriver, postgresDSN(opts.DatabaseURL))
+		db, err := sql.Open(postgresDriver, postgresDSN(opts.DatabaseURL))
 		if err != nil {
 			return fmt.Errorf("sqlstore: migrate: %w", err)
 		}
-		// Poll the lock every second for up to 10 minutes.
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 600))
-		if err != nil {
-			db.Close()
-			return fmt.Errorf("sqlstore: migrate: %w", err)
-		}
-		extra = append(extra, goose.WithSessionLocker(locker))
-	} else {
-		d = sqliteDialect
-		db, err = openSQLite(opts.DataDir, true)
-		if err != nil {
-			return err
-		}
-		db.SetMaxOpenConns(1)
-		unlock, err := lockSQLiteMigrations(ctx, opts.DataDir)
-		if err != nil {
-			db.Close()
-			return err
-		}
-		defer unlock()
+		defer db.Close()
+		return migratePostgres(ctx, db, opts)
+	}
+	db, err := openSQLite(opts.DataDir, true)
+	if err != nil {
+		return err
 	}
 	defer db.Close()
+	db.SetMaxOpenConns(1)
+	unlock, err := lockSQLiteMigrations(ctx, opts.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return migrate(ctx, sqliteDialect, db, opts)
+}
 
+// migratePostgres migrates under a session advisory lock, polled every
+// second for up to 10 minutes.
+func migratePostgres(ctx context.Context, db *sql.DB, opts Options) error {
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 600))
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	return migrate(ctx, postgresDialect, db, opts, goose.WithSessionLocker(locker))
+}
+
+func migrate(ctx context.Context, d *dialect, db *sql.DB, opts Options, extra ...goose.ProviderOption) error {
 	fsys, err := fs.Sub(migrationsFS, d.dir)
 	if err != nil {
 		return fmt.Errorf("sqlstore: migrate: %w", err)
