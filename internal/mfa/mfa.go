@@ -74,6 +74,12 @@ type FactorSource interface {
 	RemoveAll(ctx context.Context, userID string) error
 }
 
+// enrolledIn is a FactorSource whose enrolment a user read can carry
+// (store.SecondFactors): the step-up check then asks no more of the store.
+type enrolledIn interface {
+	EnrolledIn(f store.SecondFactors) bool
+}
+
 // Service is the MFA domain. Box must be secret.NewBox(master,
 // BoxPurpose).
 type Service struct {
@@ -123,13 +129,30 @@ func (s *Service) Factors(ctx context.Context, userID string) ([]Factor, error) 
 // ask for on its own (TOTP or another source's; backup codes are only
 // the fallback of those).
 func (s *Service) HasSecondFactor(ctx context.Context, userID string) (bool, error) {
-	if _, err := s.Store.GetTOTP(ctx, userID); err == nil {
+	return s.hasSecondFactor(ctx, store.User{ID: userID})
+}
+
+// hasSecondFactor is HasSecondFactor for u, from what u.SecondFactors
+// says where the read of u looked, from the store otherwise.
+func (s *Service) hasSecondFactor(ctx context.Context, u store.User) (bool, error) {
+	known := u.SecondFactors
+	if known != nil {
+		if known.TOTP {
+			return true, nil
+		}
+	} else if _, err := s.Store.GetTOTP(ctx, u.ID); err == nil {
 		return true, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return false, err
 	}
 	for _, o := range s.Others {
-		if ok, err := o.Enrolled(ctx, userID); err != nil || ok {
+		if k, ok := o.(enrolledIn); ok && known != nil {
+			if k.EnrolledIn(*known) {
+				return true, nil
+			}
+			continue
+		}
+		if ok, err := o.Enrolled(ctx, u.ID); err != nil || ok {
 			return ok, err
 		}
 	}

@@ -340,7 +340,7 @@ func TestNext(t *testing.T) {
 		{"plain, pwd+hwk, loa2", plain.ID, []string{"pwd", "hwk"}, []string{mfa.LoA2}, false},
 		{"enrolled, otp twice", enrolled.ID, []string{"otp", "otp"}, nil, true},
 	} {
-		got, err := s.StepUpNeeded(ctx, tc.user, tc.amr, mfa.DefaultPolicy(), tc.acr)
+		got, err := s.StepUpNeeded(ctx, store.User{ID: tc.user}, tc.amr, mfa.DefaultPolicy(), tc.acr)
 		if err != nil || got != tc.want {
 			t.Errorf("%s: StepUpNeeded = %v, %v; want %v", tc.name, got, err, tc.want)
 		}
@@ -418,6 +418,71 @@ func TestOtherFactors(t *testing.T) {
 	}
 	if has, _ := s.HasSecondFactor(ctx, u.ID); has || pk.users[u.ID] {
 		t.Fatal("ResetAll left a factor")
+	}
+}
+
+// totpReads is the store with its TOTP reads counted.
+type totpReads struct {
+	store.MFA
+	n int
+}
+
+func (r *totpReads) GetTOTP(ctx context.Context, userID string) (store.TOTP, error) {
+	r.n++
+	return r.MFA.GetTOTP(ctx, userID)
+}
+
+// knownPasskeys is passkeys that also reads a user's enrolment from
+// store.SecondFactors, as internal/passkey does; lookups counts Enrolled.
+type knownPasskeys struct {
+	passkeys
+	lookups int
+}
+
+func (p *knownPasskeys) Enrolled(ctx context.Context, userID string) (bool, error) {
+	p.lookups++
+	return p.passkeys.Enrolled(ctx, userID)
+}
+func (p *knownPasskeys) EnrolledIn(f store.SecondFactors) bool { return f.Passkey }
+
+// TestStepUpFromTheSessionRead: a user whose read carried its second
+// factors (GetSessionUser's) is judged on them, with no TOTP or passkey
+// read of its own; a user read without them is looked up as before; a
+// factor source that cannot read them is still asked.
+func TestStepUpFromTheSessionRead(t *testing.T) {
+	s, st, c := newService(t)
+	ctx := t.Context()
+	enrolled := newUser(t, st, "enrolled")
+	enrol(t, s, enrolled, c)
+	reads := &totpReads{MFA: st}
+	s.Store = reads
+	pk := &knownPasskeys{passkeys: passkeys{users: map[string]bool{}}}
+	s.Others = []mfa.FactorSource{pk}
+	pwd := []string{"pwd"}
+	for _, tc := range []struct {
+		name    string
+		factors *store.SecondFactors
+		want    bool
+	}{
+		{"TOTP", &store.SecondFactors{TOTP: true}, true},
+		{"passkey", &store.SecondFactors{Passkey: true}, true},
+		{"none", &store.SecondFactors{}, false},
+	} {
+		reads.n, pk.lookups = 0, 0
+		got, err := s.StepUpNeeded(ctx, store.User{ID: "id-nobody", SecondFactors: tc.factors}, pwd, mfa.DefaultPolicy(), nil)
+		if err != nil || got != tc.want || reads.n != 0 || pk.lookups != 0 {
+			t.Errorf("%s: StepUpNeeded = %v, %v (TOTP reads %d, passkey lookups %d); want %v and no reads",
+				tc.name, got, err, reads.n, pk.lookups, tc.want)
+		}
+	}
+	reads.n = 0
+	if got, err := s.StepUpNeeded(ctx, store.User{ID: enrolled.ID}, pwd, mfa.DefaultPolicy(), nil); err != nil || !got || reads.n != 1 {
+		t.Errorf("user read without factors: StepUpNeeded = %v, %v after %d TOTP reads; want true after 1", got, err, reads.n)
+	}
+	plain := &passkeys{users: map[string]bool{"id-nobody": true}}
+	s.Others = []mfa.FactorSource{plain}
+	if got, err := s.StepUpNeeded(ctx, store.User{ID: "id-nobody", SecondFactors: &store.SecondFactors{}}, pwd, mfa.DefaultPolicy(), nil); err != nil || !got {
+		t.Errorf("a source without EnrolledIn: StepUpNeeded = %v, %v; want true", got, err)
 	}
 }
 

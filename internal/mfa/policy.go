@@ -3,6 +3,8 @@ package mfa
 import (
 	"context"
 	"slices"
+
+	"github.com/sesameauth/sesame/internal/store"
 )
 
 // Step is what a sign-in needs after its first factor.
@@ -27,7 +29,11 @@ const (
 //   - otherwise the sign-in is done (a LoA2 request that cannot be met
 //     gets an ID token whose amr shows one factor).
 func (s *Service) Next(ctx context.Context, userID string, p Policy, acrValues []string) (Step, error) {
-	has, err := s.HasSecondFactor(ctx, userID)
+	return s.next(ctx, store.User{ID: userID}, p, acrValues)
+}
+
+func (s *Service) next(ctx context.Context, u store.User, p Policy, acrValues []string) (Step, error) {
+	has, err := s.hasSecondFactor(ctx, u)
 	if err != nil {
 		return Done, err
 	}
@@ -43,12 +49,14 @@ func (s *Service) Next(ctx context.Context, userID string, p Policy, acrValues [
 // StepUpNeeded reports whether a session authenticated with amr may not
 // be reused for this request: it used no second factor while Next would
 // ask for one now. The authorization endpoint then sends the user through
-// sign-in again (docs/security.md, SS-12).
-func (s *Service) StepUpNeeded(ctx context.Context, userID string, amr []string, p Policy, acrValues []string) (bool, error) {
+// sign-in again (docs/security.md, SS-12). The user's enrolled factors
+// come from u.SecondFactors when the read of u carried them (the session's
+// read does), from the store otherwise.
+func (s *Service) StepUpNeeded(ctx context.Context, u store.User, amr []string, p Policy, acrValues []string) (bool, error) {
 	if MultiFactor(amr) {
 		return false, nil
 	}
-	step, err := s.Next(ctx, userID, p, acrValues)
+	step, err := s.next(ctx, u, p, acrValues)
 	return step != Done, err
 }
 
@@ -60,12 +68,12 @@ type SettingsGate struct {
 }
 
 // StepUpNeeded is Service.StepUpNeeded under the current policy.
-func (g SettingsGate) StepUpNeeded(ctx context.Context, userID string, amr, acrValues []string) (bool, error) {
+func (g SettingsGate) StepUpNeeded(ctx context.Context, u store.User, amr, acrValues []string) (bool, error) {
 	p, err := g.Policy(ctx)
 	if err != nil {
 		return false, err
 	}
-	return g.MFA.StepUpNeeded(ctx, userID, amr, p, acrValues)
+	return g.MFA.StepUpNeeded(ctx, u, amr, p, acrValues)
 }
 
 // WithSecondFactor is amr after a second factor: first's values, then

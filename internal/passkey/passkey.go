@@ -445,6 +445,10 @@ func (s *Service) Enrolled(ctx context.Context, userID string) (bool, error) {
 	return s.Has(ctx, userID)
 }
 
+// EnrolledIn is Enrolled from a user read that carried the user's second
+// factors (store.SecondFactors.Passkey: at least one passkey).
+func (s *Service) EnrolledIn(f store.SecondFactors) bool { return f.Passkey }
+
 // RemoveAll implements mfa.FactorSource: deletes every passkey of the user.
 func (s *Service) RemoveAll(ctx context.Context, userID string) error {
 	ps, err := s.store.ListPasskeys(ctx, userID)

@@ -98,6 +98,16 @@ func TestRegisterAndSignIn(t *testing.T) {
 	if fs, _ := (&mfa.Service{Store: f.st, Others: []mfa.FactorSource{f.svc}}).Factors(ctx, u.ID); len(fs) != 1 || fs[0] != mfa.WebAuthn {
 		t.Fatalf("mfa factors = %v, want [WebAuthn]", fs)
 	}
+	// The session's read of the user says the same (the SSO step-up asks
+	// it there, docs/security.md SS-12).
+	sess := store.Session{IDHash: []byte("passkey-session-hash-0123456789ab"), SID: "sid-pk", UserID: u.ID,
+		AuthTime: time.Now(), CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+	if err := f.st.CreateSession(ctx, sess); err != nil {
+		t.Fatal(err)
+	}
+	if _, su, err := f.st.GetSessionUser(ctx, sess.IDHash); err != nil || su.SecondFactors == nil || !f.svc.EnrolledIn(*su.SecondFactors) {
+		t.Fatalf("EnrolledIn the session's read = %+v, %v; want enrolled", su.SecondFactors, err)
+	}
 
 	// Passkey sign-in: no identifier, the passkey names the user.
 	ca, ticket, err := f.svc.BeginDiscoverableLogin(ctx)

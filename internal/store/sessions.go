@@ -42,8 +42,8 @@ type Sessions interface {
 	CreateSession(ctx context.Context, s Session) error
 	GetSession(ctx context.Context, idHash []byte) (Session, error) // expired → ErrNotFound
 	// GetSessionUser is GetSession and the session's user in one read,
-	// which every SSO request needs; a session whose user is gone is
-	// ErrNotFound as well.
+	// which every SSO request needs, with the user's SecondFactors set; a
+	// session whose user is gone is ErrNotFound as well.
 	GetSessionUser(ctx context.Context, idHash []byte) (Session, User, error)
 	// DeleteSession removes the session and revokes the grants issued from
 	// it that do not outlive it (those without offline_access). In the same

@@ -33,6 +33,18 @@ type User struct {
 	// Profile is Logto's profile: the standard claims Sesame has no
 	// column for.
 	Profile UserProfile
+	// SecondFactors is what the user has enrolled, when the read that
+	// returned the user looked (GetSessionUser does: every SSO request
+	// asks it, docs/security.md SS-12); nil when it did not.
+	SecondFactors *SecondFactors
+}
+
+// SecondFactors says which second factors a user has enrolled: what
+// MFA.GetTOTP and CountPasskeys would find, read in the same statement as
+// the user.
+type SecondFactors struct {
+	TOTP    bool
+	Passkey bool
 }
 
 // UserProfile holds Logto's profile keys; an empty string is an absent key.

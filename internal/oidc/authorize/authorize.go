@@ -62,7 +62,7 @@ type Handler struct {
 
 // StepUp is mfa.SettingsGate.
 type StepUp interface {
-	StepUpNeeded(ctx context.Context, userID string, amr, acrValues []string) (bool, error)
+	StepUpNeeded(ctx context.Context, u store.User, amr, acrValues []string) (bool, error)
 }
 
 // Mount registers the routes.
@@ -197,7 +197,7 @@ func (h *Handler) proceed(w http.ResponseWriter, r *http.Request, c store.Client
 	// needs one (acr_values asked LoA2, or the user has a factor or must
 	// enrol one): the user signs in again and passes the MFA step.
 	if h.StepUp != nil {
-		need, err := h.StepUp.StepUpNeeded(ctx, user.ID, sess.AMR, ar.ACRValues)
+		need, err := h.StepUp.StepUpNeeded(ctx, user, sess.AMR, ar.ACRValues)
 		if err != nil {
 			h.storeFailure(w, r, err)
 			return

@@ -43,20 +43,29 @@ func (s *Store) GetSession(ctx context.Context, idHash []byte) (store.Session, e
 		WHERE id_hash = $1 AND expires_at > $2`, blob(idHash), ns(time.Now().Add(-store.ClockSkew)))
 }
 
-// sessionUserQuery is built once: it runs on every SSO request.
-var sessionUserQuery = `SELECT ` + qualified("s", sessionCols) + `, ` + qualified("u", userCols) + `
+// sessionUserQuery is built once: it runs on every SSO request. The
+// second factors are the step-up check's (SS-12): read here, they cost no
+// statement of their own.
+var sessionUserQuery = `SELECT EXISTS (SELECT 1 FROM mfa_totp t WHERE t.user_id = u.id),
+	EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id), ` + qualified("s", sessionCols) + `, ` + qualified("u", userCols) + `
 	FROM sessions s JOIN users u ON u.id = s.user_id
 	WHERE s.id_hash = $1 AND s.expires_at > $2`
 
-// GetSessionUser joins the session to its user: one statement where
-// GetSession and GetUser took two (on PostgreSQL two round trips).
+// GetSessionUser joins the session to its user and the user's second
+// factors: one statement where GetSession, GetUser, GetTOTP and
+// CountPasskeys took four (on PostgreSQL four round trips).
 func (s *Store) GetSessionUser(ctx context.Context, idHash []byte) (store.Session, store.User, error) {
-	var x store.Session
-	u, err := getOne(ctx, s, s.rq, func(r rowScanner) (store.User, error) { return scanUserAfter(r, sessionDest(&x)...) },
-		sessionUserQuery, blob(idHash), ns(time.Now().Add(-store.ClockSkew)))
+	var (
+		x store.Session
+		f store.SecondFactors
+	)
+	u, err := getOne(ctx, s, s.rq, func(r rowScanner) (store.User, error) {
+		return scanUserAfter(r, append([]any{&f.TOTP, &f.Passkey}, sessionDest(&x)...)...)
+	}, sessionUserQuery, blob(idHash), ns(time.Now().Add(-store.ClockSkew)))
 	if err != nil {
 		return store.Session{}, store.User{}, err
 	}
+	u.SecondFactors = &f
 	return x, u, nil
 }
 

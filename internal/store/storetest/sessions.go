@@ -57,7 +57,8 @@ func testSessions(t *testing.T, s store.Store) {
 }
 
 // testSessionUser: GetSessionUser returns what GetSession and GetUser do,
-// and ErrNotFound when either is missing or the session has expired.
+// with the second factors GetTOTP and CountPasskeys would find, and
+// ErrNotFound when either is missing or the session has expired.
 func testSessionUser(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := now()
@@ -71,7 +72,34 @@ func testSessionUser(t *testing.T, s store.Store) {
 	gotSession, gotUser, err := s.GetSessionUser(ctx, x.IDHash)
 	noErr(t, "GetSessionUser", err)
 	diff(t, "session", x, gotSession)
+	wantUser.SecondFactors = &store.SecondFactors{}
 	diff(t, "user", wantUser, gotUser)
+
+	// Each factor, on its own and together; another user's count for
+	// nothing.
+	other := store.User{ID: "su2", Username: "session-user-2", CreatedAt: n, UpdatedAt: n}
+	noErr(t, "CreateUser other", s.CreateUser(ctx, other))
+	noErr(t, "CreateTOTP other", s.CreateTOTP(ctx, store.TOTP{UserID: other.ID, Secret: hash(), CreatedAt: n}))
+	noErr(t, "CreatePasskey other", s.CreatePasskey(ctx, newPasskey(other.ID, n)))
+	factors := func(step string) store.SecondFactors {
+		t.Helper()
+		_, u, err := s.GetSessionUser(ctx, x.IDHash)
+		noErr(t, "GetSessionUser "+step, err)
+		if u.SecondFactors == nil {
+			t.Fatalf("GetSessionUser %s: SecondFactors not set", step)
+		}
+		return *u.SecondFactors
+	}
+	diff(t, "factors, another user's enrolled", store.SecondFactors{}, factors("another user's enrolled"))
+	noErr(t, "CreateTOTP", s.CreateTOTP(ctx, store.TOTP{UserID: "su1", Secret: hash(), CreatedAt: n}))
+	diff(t, "factors, TOTP", store.SecondFactors{TOTP: true}, factors("TOTP"))
+	pk := newPasskey("su1", n)
+	noErr(t, "CreatePasskey", s.CreatePasskey(ctx, pk))
+	diff(t, "factors, TOTP and passkey", store.SecondFactors{TOTP: true, Passkey: true}, factors("TOTP and passkey"))
+	noErr(t, "DeleteTOTP", s.DeleteTOTP(ctx, "su1"))
+	diff(t, "factors, passkey", store.SecondFactors{Passkey: true}, factors("passkey"))
+	noErr(t, "DeletePasskey", s.DeletePasskey(ctx, "su1", pk.ID))
+	diff(t, "factors, none again", store.SecondFactors{}, factors("none again"))
 
 	_, _, err = s.GetSessionUser(ctx, hash())
 	wantErr(t, "GetSessionUser missing session", err, store.ErrNotFound)
