@@ -173,13 +173,14 @@ func Migrate(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
 	db.SetMaxOpenConns(1)
 	unlock, err := lockSQLiteMigrations(ctx, opts.DataDir)
 	if err != nil {
+		db.Close()
 		return err
 	}
-	defer unlock()
+	defer unlock() // after the connection is closed
+	defer db.Close()
 	return migrate(ctx, sqliteDialect, db, opts)
 }
 
