@@ -12,15 +12,12 @@ import (
 	"github.com/sesameauth/sesame/internal/oidc/provider"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 )
 
 func TestEnsure(t *testing.T) {
 	ctx := t.Context()
-	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := sqlitetest.Open(t)
 	n := time.Now()
 	for range 2 { // idempotent
 		if err := admin.Ensure(ctx, st, "https://old.example/", "s1", n); err != nil {
@@ -119,11 +116,7 @@ func hasSecret(c store.Client, h []byte) bool {
 // a fresh database but never moves the indicator serve set.
 func TestEnsureRolesKeepsIndicator(t *testing.T) {
 	ctx := t.Context()
-	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := sqlitetest.Open(t)
 	n := time.Now()
 	if err := admin.EnsureRoles(ctx, st, "http://localhost:3001", n); err != nil {
 		t.Fatal(err)
@@ -171,11 +164,7 @@ func (w *writeCounter) CreateRole(ctx context.Context, r store.Role) error {
 // PostgreSQL at each start).
 func TestEnsureSeededOnlyReads(t *testing.T) {
 	ctx := t.Context()
-	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := sqlitetest.Open(t)
 	n := time.Now()
 	w := &writeCounter{Store: st}
 	if err := admin.Ensure(ctx, w, "https://id.example", "s", n); err != nil {
@@ -197,11 +186,7 @@ func TestEnsureSeededOnlyReads(t *testing.T) {
 // Logto audience does not stop a start.
 func TestEnsureIndicatorTaken(t *testing.T) {
 	ctx := t.Context()
-	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := sqlitetest.Open(t)
 	n := time.Now()
 	if err := st.CreateResource(ctx, store.Resource{ID: "mine", Indicator: admin.LogtoAudience, Name: "Mine", CreatedAt: n}); err != nil {
 		t.Fatal(err)

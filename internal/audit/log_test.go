@@ -13,6 +13,7 @@ import (
 	"github.com/sesameauth/sesame/internal/audit"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 	"github.com/sesameauth/sesame/internal/testkit"
 )
 
@@ -52,11 +53,7 @@ func (r *recorder) sizes() []int {
 
 func newRecorder(t *testing.T) *recorder {
 	t.Helper()
-	st, err := sqlstore.Open(t.Context(), sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	return &recorder{Store: st}
 }
 

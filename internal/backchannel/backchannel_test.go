@@ -20,6 +20,7 @@ import (
 	"github.com/sesameauth/sesame/internal/oidc/keys"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 	"github.com/sesameauth/sesame/internal/testkit"
 )
 
@@ -74,11 +75,7 @@ type fixture struct {
 func newFixture(t *testing.T, uri string) *fixture {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	f := &fixture{st: st, now: time.Now()}
 	f.km = keys.New(st, []byte("0123456789abcdef0123456789abcdef"), keys.Options{Now: func() time.Time { return f.now }})
 	if err := f.km.Ensure(ctx); err != nil {

@@ -11,18 +11,14 @@ import (
 	"github.com/sesameauth/sesame/internal/identity"
 	"github.com/sesameauth/sesame/internal/password"
 	"github.com/sesameauth/sesame/internal/store"
-	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 )
 
 var fastHash = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 func newStore(t *testing.T) store.Store {
 	t.Helper()
-	st, err := sqlstore.Open(t.Context(), sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	return st
 }
 

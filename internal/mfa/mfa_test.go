@@ -15,7 +15,7 @@ import (
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/secret"
 	"github.com/sesameauth/sesame/internal/store"
-	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 )
 
 type clock struct {
@@ -32,11 +32,7 @@ func (c *clock) Add(d time.Duration) {
 
 func newService(t testing.TB) (*mfa.Service, store.Store, *clock) {
 	t.Helper()
-	st, err := sqlstore.Open(context.Background(), sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	c := &clock{t: time.Unix(1_800_000_000, 0)} // the start of a step
 	return &mfa.Service{Store: st, Box: secret.NewBox([]byte("master-secret-for-tests-0123456789"), mfa.BoxPurpose),
 		Issuer: "Sesame test", Now: c.Now}, st, c

@@ -1,7 +1,6 @@
 package passkey_test
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"strings"
@@ -12,7 +11,7 @@ import (
 	"github.com/sesameauth/sesame/internal/mfa"
 	"github.com/sesameauth/sesame/internal/passkey"
 	"github.com/sesameauth/sesame/internal/store"
-	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 	"github.com/sesameauth/sesame/internal/testkit"
 )
 
@@ -43,11 +42,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) fixture {
 	t.Helper()
-	st, err := sqlstore.Open(context.Background(), sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	clk := &clock{t: time.Now()}
 	logs := &testkit.LogBuffer{}
 	svc, err := passkey.New(endpoint, st, slog.New(slog.NewTextHandler(logs, nil)), clk.Now)

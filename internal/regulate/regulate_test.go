@@ -5,15 +5,11 @@ import (
 	"time"
 
 	"github.com/sesameauth/sesame/internal/regulate"
-	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 )
 
 func TestTake(t *testing.T) {
-	st, err := sqlstore.Open(t.Context(), sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := sqlitetest.Open(t)
 	clock := time.Unix(1800000000, 0)
 	l := &regulate.Limiter{Store: st, Now: func() time.Time { return clock }}
 	perAddr := regulate.Rule{Name: "to", Limit: 2, Window: time.Hour}

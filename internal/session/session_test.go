@@ -9,16 +9,12 @@ import (
 
 	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/store"
-	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 )
 
 func TestSecureCookiesAndRotation(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := sqlitetest.Open(t)
 	st.CreateUser(ctx, store.User{ID: "u1", Username: "u1", CreatedAt: time.Now(), UpdatedAt: time.Now()})
 	m := &Manager{Store: st, Secure: true, TTL: time.Hour}
 	rec := httptest.NewRecorder()
@@ -61,11 +57,7 @@ func TestSecureCookiesAndRotation(t *testing.T) {
 // so a rolling upgrade does not sign users out.
 func TestIdleTimeoutAcrossVersions(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := sqlitetest.Open(t)
 	n := time.Now()
 	st.CreateUser(ctx, store.User{ID: "u1", Username: "u1", CreatedAt: n, UpdatedAt: n})
 	tok := "0123456789abcdef0123456789abcdef"

@@ -10,16 +10,12 @@ import (
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/signinexp"
 	"github.com/sesameauth/sesame/internal/store"
-	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 )
 
 func newService(t *testing.T) (*signinexp.Service, store.Store) {
 	t.Helper()
-	st, err := sqlstore.Open(t.Context(), sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	return &signinexp.Service{Store: st, AllowRegistration: true, Now: func() time.Time { return time.Unix(1_800_000_000, 0) }}, st
 }
 

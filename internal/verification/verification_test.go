@@ -8,16 +8,13 @@ import (
 	"time"
 
 	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 	"github.com/sesameauth/sesame/internal/verification"
 )
 
 func newService(t *testing.T) (*verification.Service, *time.Time) {
 	t.Helper()
-	st, err := sqlstore.Open(t.Context(), sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	clock := time.Unix(1800000000, 0)
 	return &verification.Service{Store: st, Key: []byte("test key"), Now: func() time.Time { return clock }}, &clock
 }

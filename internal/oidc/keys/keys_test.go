@@ -18,7 +18,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/oidc/keys"
 	"github.com/sesameauth/sesame/internal/store"
-	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 )
 
 var master = []byte("test-master-secret-0123456789abcdef")
@@ -36,11 +36,7 @@ func (c *clock) Add(d time.Duration) {
 }
 
 func newStore(t *testing.T) store.Store {
-	st, err := sqlstore.Open(context.Background(), sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	return st
 }
 

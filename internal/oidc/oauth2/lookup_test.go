@@ -10,6 +10,7 @@ import (
 	"github.com/sesameauth/sesame/internal/opaque"
 	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 )
 
 // readCounter counts the token reads a lookup makes on a real store.
@@ -34,11 +35,7 @@ func (c *readCounter) GetRefreshToken(ctx context.Context, hash []byte) (store.R
 // hint, and a refresh token one read with the refresh_token hint.
 func TestLookupOrder(t *testing.T) {
 	ctx := t.Context()
-	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	now := time.Now()
 	if err := st.CreateClient(ctx, store.Client{ID: "c", Name: "c", Type: store.AppTraditional,
 		RedirectURIs: []string{"https://app.example/cb"}, CreatedAt: now}); err != nil {
@@ -55,7 +52,7 @@ func TestLookupOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	const accessValue, refreshValue = "an-opaque-access-token", "an-opaque-refresh-token"
-	_, err = st.RedeemCode(ctx, code.Hash, now, func(store.AuthCode) (store.CodeIssue, error) {
+	_, err := st.RedeemCode(ctx, code.Hash, now, func(store.AuthCode) (store.CodeIssue, error) {
 		return store.CodeIssue{
 			AccessToken: &store.AccessToken{Hash: opaque.Hash(accessValue), GrantID: "g", ClientID: "c", UserID: "u",
 				Scopes: g.Scopes, CreatedAt: now, ExpiresAt: now.Add(time.Hour)},

@@ -10,7 +10,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/oidc/keys"
 	"github.com/sesameauth/sesame/internal/store"
-	"github.com/sesameauth/sesame/internal/store/sqlstore"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 )
 
 // TestAtHashFollowsSigningKey: on an RS256-configured server whose signing
@@ -19,11 +19,7 @@ import (
 // that signs it, not SHA-256 of the configured one.
 func TestAtHashFollowsSigningKey(t *testing.T) {
 	ctx := t.Context()
-	st, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	master := []byte("test-master-secret-0123456789abcdef")
 	if err := keys.New(st, master, keys.Options{Alg: "ES384"}).Ensure(ctx); err != nil {
 		t.Fatal(err)
