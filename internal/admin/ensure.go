@@ -95,7 +95,7 @@ func ensureRoles(ctx context.Context, st RolesStore, endpoint string, now time.T
 // insert that fails on the key would cost a transaction and leave an error
 // in the PostgreSQL log each time.
 func ensureResource(ctx context.Context, st RolesStore, r store.Resource, follow bool) (string, error) {
-	ind, found, err := storedIndicator(ctx, st, r, follow)
+	ind, found, err := adoptStored(ctx, st, r, follow)
 	if found || err != nil {
 		return ind, err
 	}
@@ -105,15 +105,16 @@ func ensureResource(ctx context.Context, st RolesStore, r store.Resource, follow
 	}
 	// A replica starting beside this one created it first, or another
 	// resource holds the indicator.
-	if ind, found, err := storedIndicator(ctx, st, r, follow); found || err != nil {
+	if ind, found, err := adoptStored(ctx, st, r, follow); found || err != nil {
 		return ind, err
 	}
 	return r.Indicator, nil
 }
 
-// storedIndicator reports whether the resource r.ID is stored and, if so,
-// the indicator ensureResource returns for it.
-func storedIndicator(ctx context.Context, st RolesStore, r store.Resource, follow bool) (string, bool, error) {
+// adoptStored reports whether the resource r.ID is stored and, if so,
+// returns the indicator ensureResource returns for it, after correcting
+// the stored one to r's when follow is set.
+func adoptStored(ctx context.Context, st RolesStore, r store.Resource, follow bool) (string, bool, error) {
 	have, err := st.GetResource(ctx, r.ID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -25,7 +26,7 @@ func wantField(t *testing.T, what string, err error, target error, field string)
 // TestAppUpdateValidation: every field of an update is checked, each error
 // names its field, and a refused update writes nothing.
 func TestAppUpdateValidation(t *testing.T) {
-	st := newStore(t)
+	st := sqlitetest.Open(t)
 	d := directory.Apps{Store: st}
 	ctx := t.Context()
 	web, _, err := d.Create(ctx, directory.NewApp{Name: "Web", Type: store.AppTraditional, RedirectURIs: []string{"https://a.example/cb"}})
@@ -118,7 +119,7 @@ func jsonOf(v any) string { b, _ := json.Marshal(v); return string(b) }
 // TestAppSecrets: named secrets are added (32 characters, shown once),
 // listed without hashes and deleted; names and expiries are checked.
 func TestAppSecrets(t *testing.T) {
-	st := newStore(t)
+	st := sqlitetest.Open(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	d := directory.Apps{Store: st, Now: func() time.Time { return now }}
 	ctx := t.Context()
@@ -222,7 +223,7 @@ func TestBackChannelLogoutURI(t *testing.T) {
 		}
 	}
 
-	st := newStore(t)
+	st := sqlitetest.Open(t)
 	d := directory.Apps{Store: st}
 	ctx := t.Context()
 	web, _, err := d.Create(ctx, directory.NewApp{Name: "Web", Type: store.AppTraditional, RedirectURIs: []string{"https://a.example/cb"},

@@ -16,12 +16,6 @@ import (
 
 var fastHash = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
-func newStore(t *testing.T) store.Store {
-	t.Helper()
-	st := sqlitetest.Open(t)
-	return st
-}
-
 func wantCode(t *testing.T, what string, err error, target error, message string) {
 	t.Helper()
 	var e *directory.Error
@@ -65,7 +59,7 @@ func TestRulesAreTypedErrors(t *testing.T) {
 // same write; a permission on an unknown resource leaves no app behind.
 func TestCreateM2MApp(t *testing.T) {
 	ctx := t.Context()
-	st := newStore(t)
+	st := sqlitetest.Open(t)
 	if _, err := (directory.Resources{Store: st}).Create(ctx, directory.NewResource{Indicator: "https://api.example",
 		Name: "API", Scopes: []string{"read", "write"}, AccessTokenTTL: time.Hour}); err != nil {
 		t.Fatal(err)
@@ -118,7 +112,7 @@ func TestCreateM2MApp(t *testing.T) {
 // TestUsers: create, find by any identifier, update, password change.
 func TestUsers(t *testing.T) {
 	ctx := t.Context()
-	st := newStore(t)
+	st := sqlitetest.Open(t)
 	users := directory.Users{Store: st, PasswordParams: fastHash}
 	u, err := users.Create(ctx, directory.NewUser{Username: "Alice", Email: "alice@example.com", Password: "long enough", EmailVerified: true})
 	if err != nil || u.Username != "alice" || !u.EmailVerified {
@@ -160,7 +154,7 @@ func TestUsers(t *testing.T) {
 // TestKeysRotateAlg: an empty algorithm takes the newest key's.
 func TestKeysRotateAlg(t *testing.T) {
 	ctx := t.Context()
-	st := newStore(t)
+	st := sqlitetest.Open(t)
 	keys := directory.Keys{Store: st, Master: []byte("directory-test-master-secret-0123456789"), PublishDelay: 90 * time.Second}
 	for _, tc := range []struct{ alg, want string }{{"", "ES384"}, {"RS256", "RS256"}, {"", "RS256"}, {"ES256", "ES256"}, {"", "ES256"}} {
 		k, err := keys.Rotate(ctx, tc.alg)
@@ -178,7 +172,7 @@ func TestKeysRotateAlg(t *testing.T) {
 // sign-in experience's policy, the one registration checks.
 func TestUsersPasswordPolicy(t *testing.T) {
 	ctx := t.Context()
-	st := newStore(t)
+	st := sqlitetest.Open(t)
 	policy := identity.DefaultPasswordPolicy()
 	policy.Length.Min = 12
 	users := directory.Users{Store: st, PasswordParams: fastHash,

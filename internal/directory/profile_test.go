@@ -9,13 +9,14 @@ import (
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/identity"
 	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 )
 
 // TestUserPatch: each rule of Users.Update refuses with the field at
 // fault and writes nothing; a good patch is stored whole.
 func TestUserPatch(t *testing.T) {
 	ctx := t.Context()
-	st := newStore(t)
+	st := sqlitetest.Open(t)
 	users := directory.Users{Store: st, PasswordParams: fastHash}
 	u, err := users.Create(ctx, directory.NewUser{Username: "alice", Email: "alice@example.com", Password: "long enough", EmailVerified: true})
 	if err != nil {
@@ -92,7 +93,7 @@ func TestUserPatch(t *testing.T) {
 // TestSetCustomData: replace and merge, both bounded.
 func TestSetCustomData(t *testing.T) {
 	ctx := t.Context()
-	st := newStore(t)
+	st := sqlitetest.Open(t)
 	users := directory.Users{Store: st, PasswordParams: fastHash}
 	u, err := users.Create(ctx, directory.NewUser{Username: "alice", Password: "long enough"})
 	if err != nil {

@@ -7,13 +7,14 @@ import (
 
 	"github.com/sesameauth/sesame/internal/directory"
 	"github.com/sesameauth/sesame/internal/store"
+	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 )
 
 // TestResourceOps: get, update and delete by id, and scopes as rows, each
 // rule giving a typed error.
 func TestResourceOps(t *testing.T) {
 	ctx := t.Context()
-	st := newStore(t)
+	st := sqlitetest.Open(t)
 	res := directory.Resources{Store: st}
 	r, err := res.Create(ctx, directory.NewResource{Indicator: "https://api.example", Name: "API", Scopes: []string{"read"}, AccessTokenTTL: time.Hour})
 	if err != nil {
@@ -81,7 +82,7 @@ func TestResourceOps(t *testing.T) {
 // only, members and stats, scopes by id.
 func TestRoleOps(t *testing.T) {
 	ctx := t.Context()
-	st := newStore(t)
+	st := sqlitetest.Open(t)
 	res := directory.Resources{Store: st}
 	r, err := res.Create(ctx, directory.NewResource{Indicator: "https://api.example", Name: "API", Scopes: []string{"read", "write"}, AccessTokenTTL: time.Hour})
 	if err != nil {

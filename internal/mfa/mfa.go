@@ -136,14 +136,19 @@ func (s *Service) HasSecondFactor(ctx context.Context, userID string) (bool, err
 // says where the read of u looked, from the store otherwise.
 func (s *Service) hasSecondFactor(ctx context.Context, u store.User) (bool, error) {
 	known := u.SecondFactors
-	if known != nil {
+	switch {
+	case known != nil:
 		if known.TOTP {
 			return true, nil
 		}
-	} else if _, err := s.Store.GetTOTP(ctx, u.ID); err == nil {
-		return true, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return false, err
+	default:
+		_, err := s.Store.GetTOTP(ctx, u.ID)
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return false, err
+		}
 	}
 	for _, o := range s.Others {
 		if k, ok := o.(enrolledIn); ok && known != nil {

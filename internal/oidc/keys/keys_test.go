@@ -17,7 +17,6 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/sesameauth/sesame/internal/oidc/keys"
-	"github.com/sesameauth/sesame/internal/store"
 	"github.com/sesameauth/sesame/internal/store/sqlstore/sqlitetest"
 )
 
@@ -33,11 +32,6 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
-}
-
-func newStore(t *testing.T) store.Store {
-	st := sqlitetest.Open(t)
-	return st
 }
 
 func kids(t *testing.T, m *keys.Manager) []string {
@@ -65,7 +59,7 @@ func signedKid(t *testing.T, m *keys.Manager) (string, string) {
 
 func TestRotation(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := sqlitetest.Open(t)
 	clk := &clock{t: time.Now()}
 	m := keys.New(st, master, keys.Options{PublishDelay: time.Minute, Retention: time.Hour, Refresh: time.Second, Now: clk.Now})
 	if err := m.Ensure(ctx); err != nil {
@@ -120,7 +114,7 @@ func TestRotation(t *testing.T) {
 func TestAlgorithms(t *testing.T) {
 	for alg, crv := range map[string]string{"ES384": "P-384", "ES256": "P-256", "RS256": ""} {
 		t.Run(alg, func(t *testing.T) {
-			m := keys.New(newStore(t), master, keys.Options{Alg: alg})
+			m := keys.New(sqlitetest.Open(t), master, keys.Options{Alg: alg})
 			if err := m.Ensure(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +136,7 @@ func TestAlgorithms(t *testing.T) {
 
 func TestVerifyRejectsForgeries(t *testing.T) {
 	ctx := context.Background()
-	m := keys.New(newStore(t), master, keys.Options{})
+	m := keys.New(sqlitetest.Open(t), master, keys.Options{})
 	m.Ensure(ctx)
 	good, kid := signedKid(t, m)
 	parts := strings.Split(good, ".")
@@ -171,7 +165,7 @@ func TestVerifyRejectsForgeries(t *testing.T) {
 }
 
 func TestWrongSecretFailsLoudly(t *testing.T) {
-	st := newStore(t)
+	st := sqlitetest.Open(t)
 	keys.New(st, master, keys.Options{}).Ensure(context.Background())
 	err := keys.New(st, []byte("another-master-secret-0123456789abc"), keys.Options{}).Ensure(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "SESAME_SECRET") {
@@ -192,7 +186,7 @@ func TestHalfHash(t *testing.T) {
 // TestReplicasBootstrapOneKey: managers starting together on an empty
 // store end up with one key, and every one of them signs with it.
 func TestReplicasBootstrapOneKey(t *testing.T) {
-	st := newStore(t)
+	st := sqlitetest.Open(t)
 	ms := make([]*keys.Manager, 4)
 	var wg sync.WaitGroup
 	for i := range ms {
@@ -218,7 +212,7 @@ func TestReplicasBootstrapOneKey(t *testing.T) {
 // replica can go without loading it.
 func TestNoSigningBeforeEveryReplicaReloaded(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := sqlitetest.Open(t)
 	clk := &clock{t: time.Now()}
 	m := keys.New(st, master, keys.Options{PublishDelay: time.Nanosecond, Refresh: 10 * time.Second, Now: clk.Now})
 	m.Ensure(ctx)
